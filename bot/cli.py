@@ -1,0 +1,246 @@
+"""`itabot`: the command line, a Flask CLI group built on create_app."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from bot.config import ConfigError
+from bot.services import Services
+from handlers import texts
+from storage import migrate
+from storage.clock import utcnow
+from storage.models import OutboxStatus, Role
+from storage.people import INVITE_VALID_FOR
+
+
+def _create_app() -> Any:
+    from bot.app import create_app
+
+    return create_app()
+
+
+def services() -> Services:
+    return current_app.extensions["itabot"]
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=True)
+def cli() -> None:
+    """itabot — LINE bot for ITA measures and corruption complaints."""
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="itabot")
+    except ConfigError as exc:
+        click.echo(texts.CLI_CONFIG_ERROR.format(error=exc), err=True)
+        sys.exit(2)
+
+
+# -- database -------------------------------------------------------------------------------------
+@cli.group()
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations and make sure the organisation and its default units exist."""
+    settings = services().settings
+    migrate.upgrade(settings.database_url)
+    services().org_id()
+    click.echo(texts.CLI_DB_UPGRADED.format(url=_safe_url(settings.database_url)))
+
+
+@db.command("current")
+def db_current() -> None:
+    migrate.current(services().settings.database_url)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# -- people ---------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--role", type=click.Choice(["head", "officer", "admin"]), required=True)
+@click.option("--unit", "unit_name", help="ชื่อหน่วยงาน (จำเป็นสำหรับ head)")
+@click.option("--note", help="บันทึกว่าออกรหัสให้ใคร (ไม่บังคับ)")
+def invite(role: str, unit_name: str | None, note: str | None) -> None:
+    """Print a one-time invite code (valid 7 days) that binds a LINE account to a role."""
+    svc = services()
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        unit = None
+        if unit_name:
+            unit = uow.people.find_unit(org_id, unit_name)
+            if unit is None:
+                names = ", ".join(u.name for u in uow.people.units(org_id))
+                raise click.ClickException(texts.CLI_UNIT_NOT_FOUND.format(unit=unit_name, units=names))
+        elif role == Role.HEAD.value:
+            raise click.ClickException(texts.CLI_UNIT_REQUIRED)
+        now = utcnow()
+        code = uow.people.create_invite(org_id, Role(role), unit.id if unit else None, svc.settings.secret_key,
+                                        now, note)
+        uow.commit()
+    expires = (now.astimezone(svc.settings.tz) + INVITE_VALID_FOR).strftime("%Y-%m-%d %H:%M")
+    unit_line = texts.INVITE_UNIT_LINE.format(unit=unit.name) if unit else ""
+    click.echo(texts.CLI_INVITE_CREATED.format(code=code, role=texts.ROLE_NAMES[role], unit_line=unit_line,
+                                               expires=expires))
+
+
+@cli.command()
+@click.option("--all", "include_citizens", is_flag=True, help="รวมผู้ใช้ทั่วไปด้วย")
+def members(include_citizens: bool) -> None:
+    """List bound staff (id, role, unit, blocked)."""
+    from bot.privacy import pseudonym
+
+    svc = services()
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        rows = uow.people.members(org_id, include_citizens)
+        if not rows:
+            click.echo(texts.CLI_NO_MEMBERS)
+            return
+        click.echo(f"{'id':>5}  {'role':<8} {'unit':<28} {'account':<16} {'status':<8} bound")
+        for m in rows:
+            unit = uow.people.unit(m.unit_id)
+            status = "blocked" if m.blocked else "active"
+            bound = m.bound_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d") if m.bound_at else "-"
+            click.echo(f"{m.id:>5}  {m.role:<8} {(unit.name if unit else '-'):<28} "
+                       f"{pseudonym(m.line_user_id):<16} {status:<8} {bound}")
+
+
+@cli.command()
+@click.argument("member_id", type=int)
+def revoke(member_id: int) -> None:
+    """Unbind a member (staff moved): the account goes back to being a citizen."""
+    svc = services()
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        member = uow.people.member_by_id(member_id)
+        if member is None or member.org_id != org_id:
+            raise click.ClickException(texts.CLI_MEMBER_NOT_FOUND.format(id=member_id))
+        role = member.role
+        uow.people.revoke(member)
+        uow.commit()
+    click.echo(texts.CLI_REVOKED.format(id=member_id, role=role))
+
+
+@cli.group()
+def units() -> None:
+    """The organisation's unit directory."""
+
+
+@units.command("list")
+def units_list() -> None:
+    svc = services()
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        for unit in uow.people.units(org_id):
+            aliases = f"  (= {', '.join(unit.aliases)})" if unit.aliases else ""
+            click.echo(f"{unit.id:>4}  {unit.name}{aliases}")
+
+
+# -- delivery -------------------------------------------------------------------------------------
+@cli.command()
+@click.option("--once", is_flag=True, help="Do one pass and exit.")
+@click.option("--threads", type=int, default=4, show_default=True, help="Outbox delivery threads.")
+def worker(once: bool, threads: int) -> None:
+    """Deliver the outbox, sweep the inbox, read the LINE quota (the Procfile's worker)."""
+    from scheduler.worker import Worker, WorkerOptions
+
+    runner = Worker(services(), WorkerOptions(delivery_threads=threads))
+    if once:
+        click.echo(runner.run_once())
+        return
+    runner.install_signal_handlers()
+    runner.run_forever()
+
+
+@cli.group()
+def outbox() -> None:
+    """Messages waiting for or refused by LINE."""
+
+
+@outbox.command("status")
+def outbox_status() -> None:
+    svc = services()
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        counts = uow.outbox.counts_by_status()
+        oldest = uow.outbox.oldest_undelivered_created_at()
+        quota = uow.outbox.quota(org_id)
+        problems = uow.outbox.list_by_status(OutboxStatus.FAILED, 20) + uow.outbox.list_by_status(OutboxStatus.PARKED, 20)
+    click.echo("by status: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty"))
+    if oldest:
+        click.echo(f"oldest undelivered: {(utcnow() - oldest).total_seconds():.0f} s")
+    if quota:
+        click.echo(f"quota: {quota.quota_type} limit={quota.quota_limit} used={quota.total_usage}"
+                   + (" EXHAUSTED" if quota.exhausted_at else ""))
+    for row in problems:
+        click.echo(f"  #{row.id} {row.kind} {row.status} attempts={row.attempts}: {row.last_error}")
+
+
+@cli.group()
+def inbox() -> None:
+    """Webhook events: status, and retrying the ones kept as failed."""
+
+
+@inbox.command("status")
+def inbox_status() -> None:
+    with services().uow() as uow:
+        counts = uow.inbox.counts_by_status()
+        failed = uow.inbox.failed(20)
+    click.echo("by status: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty"))
+    for event in failed:
+        click.echo(f"  #{event.id} {event.event_type} attempts={event.attempts}: {(event.last_error or '')[:200]}")
+
+
+@inbox.command("retry-failed")
+def inbox_retry_failed() -> None:
+    with services().uow() as uow:
+        count = uow.inbox.retry_failed(utcnow())
+        uow.commit()
+    click.echo(f"{count} events queued again")
+
+
+# -- local run --------------------------------------------------------------------------------------
+@cli.command("fake-line", context_settings={"ignore_unknown_options": True}, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def fake_line(args: tuple[str, ...]) -> None:
+    """Run the fake LINE platform (see --help)."""
+    from bot.fake_line.__main__ import run_standalone
+
+    run_standalone(list(args))
+
+
+@cli.group()
+def demo() -> None:
+    """Demo data for the local run."""
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Bind the demo personas (citizen, unit heads, officer, admin) of the local chat page."""
+    from bot.demo import load_demo
+
+    for line in load_demo(services()):
+        click.echo(line)
+
+
+@cli.command(with_appcontext=False)
+@click.option("--web-port", default=5000, show_default=True)
+@click.option("--line-port", default=8091, show_default=True)
+def dev(web_port: int, line_port: int) -> None:
+    """Run everything locally: fake LINE platform, web (gunicorn) and worker, with demo data."""
+    from bot.devserver import run_local
+
+    sys.exit(run_local(web_port=web_port, line_port=line_port))
+

@@ -1,0 +1,144 @@
+"""Settings read from the environment (and an optional `.env` file).
+
+Every setting has one name, documented in README.md and `.env.example`. Outside development mode the
+secrets are required and the process refuses to start with a message naming the missing variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEVELOPMENT_DEFAULTS = {
+    "LINE_CHANNEL_SECRET": "dev-channel-secret",
+    "LINE_CHANNEL_ACCESS_TOKEN": "dev-access-token",
+    "SECRET_KEY": "dev-secret-key-not-for-production",
+}
+REQUIRED_OUTSIDE_DEVELOPMENT = tuple(DEVELOPMENT_DEFAULTS)
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _default_database_url(instance_dir: Path) -> str:
+    return f"sqlite:///{instance_dir / 'itabot.db'}"
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return int(_float(env, name, default))
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    line_channel_secret: str
+    line_channel_access_token: str
+    line_api_base_url: str | None
+    database_url: str
+    secret_key: str
+    org_slug: str
+    org_name: str
+    timezone: str
+    instance_dir: Path
+    # delivery tuning
+    line_request_timeout: float = 10.0
+    outbox_max_attempts: int = 8
+    outbox_lease_seconds: float = 30.0
+    outbox_retry_base_seconds: float = 2.0
+    inbox_max_attempts: int = 5
+    inbox_lease_seconds: float = 60.0
+    inbox_retry_base_seconds: float = 5.0
+    inbox_stale_seconds: float = 20.0
+    dispatch_threads: int = 4
+    process_events_inline: bool = True
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment in ("development", "test")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, load_dotenv: bool = True) -> Settings:
+        if environ is None:
+            if load_dotenv:
+                _load_dotenv_file()
+            environ = os.environ
+        env = dict(environ)
+        environment = env.get("ITABOT_ENV", "production").strip().lower() or "production"
+        is_dev = environment in ("development", "test")
+
+        values: dict[str, str] = {}
+        for name in REQUIRED_OUTSIDE_DEVELOPMENT:
+            value = env.get(name, "").strip()
+            if not value:
+                if not is_dev:
+                    raise ConfigError(
+                        f"{name} is not set. Set it in the environment or in .env "
+                        f"(ITABOT_ENV={environment}); see .env.example."
+                    )
+                value = DEVELOPMENT_DEFAULTS[name]
+            values[name] = value
+
+        instance_dir = Path(env.get("ITABOT_INSTANCE_DIR") or Path.cwd() / "instance").resolve()
+        timezone = env.get("ORG_TIMEZONE", "Asia/Bangkok").strip() or "Asia/Bangkok"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"ORG_TIMEZONE is not a known time zone: {timezone!r}") from exc
+
+        base_url = (env.get("LINE_API_BASE_URL") or "").strip().rstrip("/") or None
+        return cls(
+            environment=environment,
+            line_channel_secret=values["LINE_CHANNEL_SECRET"],
+            line_channel_access_token=values["LINE_CHANNEL_ACCESS_TOKEN"],
+            line_api_base_url=base_url,
+            database_url=(env.get("DATABASE_URL") or "").strip() or _default_database_url(instance_dir),
+            secret_key=values["SECRET_KEY"],
+            org_slug=(env.get("ORG_SLUG") or "default").strip(),
+            org_name=(env.get("ORG_NAME") or "เทศบาลตัวอย่าง").strip(),
+            timezone=timezone,
+            instance_dir=instance_dir,
+            line_request_timeout=_float(env, "LINE_REQUEST_TIMEOUT", 10.0),
+            outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", 8),
+            outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 30.0),
+            outbox_retry_base_seconds=_float(env, "OUTBOX_RETRY_BASE_SECONDS", 2.0),
+            inbox_max_attempts=_int(env, "INBOX_MAX_ATTEMPTS", 5),
+            inbox_lease_seconds=_float(env, "INBOX_LEASE_SECONDS", 60.0),
+            inbox_retry_base_seconds=_float(env, "INBOX_RETRY_BASE_SECONDS", 5.0),
+            inbox_stale_seconds=_float(env, "INBOX_STALE_SECONDS", 20.0),
+            dispatch_threads=_int(env, "DISPATCH_THREADS", 4),
+            process_events_inline=_bool(env, "PROCESS_EVENTS_INLINE", True),
+        )
+
+
+def _load_dotenv_file() -> None:
+    try:
+        from dotenv import load_dotenv
+    except ImportError:  # pragma: no cover - python-dotenv is a dependency
+        return
+    load_dotenv(Path.cwd() / ".env", override=False)

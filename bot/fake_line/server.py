@@ -1,0 +1,124 @@
+"""The WSGI app (auth, injected faults and delays, request log) and the threaded server that runs it."""
+
+from __future__ import annotations
+
+import hmac
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from . import api, control, errors, ids
+from .wsgi_util import json_response
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .fake_platform import FakeLinePlatform
+
+API_PREFIX = "/v2/"
+POLL_PATH = "/_fake/thread"  # the chat page polls it every second: successful polls are not logged
+
+
+class FakeLineApp:
+    """Routes `/v2/...` to the Messaging API and everything else to the control endpoints."""
+
+    def __init__(self, platform: FakeLinePlatform, log_requests: bool = False) -> None:
+        self.platform = platform
+        self.log_requests = log_requests
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.monotonic()
+        request = Request(environ)
+        if request.path.startswith(API_PREFIX):
+            response, delay_after = self._api(request)
+        else:
+            response, delay_after = control.handle(self.platform, request), 0.0
+        if self.log_requests and not (request.path == POLL_PATH and response.status_code == 200):
+            self._log(request, response, started)
+        if delay_after:
+            time.sleep(delay_after)
+        return response(environ, start_response)
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        expected = f"Bearer {self.platform.state.access_token}"
+        return hmac.compare_digest(header.encode("utf-8"), expected.encode("utf-8"))
+
+    def _api(self, request: Request) -> tuple[Response, float]:
+        state = self.platform.state
+        request_id = ids.new_request_id()
+        delay_after = 0.0
+        if not self._authorized(request):
+            response = json_response(401, {"message": errors.AUTH_FAILED})
+        elif (fault := state.take_fault(request.path)) is not None:
+            response = json_response(fault.status, fault.body)
+        else:
+            delay = state.take_delay(request.path)
+            if delay is not None and not delay.after_accept:
+                time.sleep(delay.seconds)
+            elif delay is not None:
+                delay_after = delay.seconds
+            response = api.handle(state, request, request_id)
+        response.headers["x-line-request-id"] = request_id
+        state.log_request(
+            {
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "retry_key": request.headers.get("X-Line-Retry-Key"),
+                "request_id": request_id,
+                "at": time.time(),
+            }
+        )
+        return response, delay_after
+
+    @staticmethod
+    def _log(request: Request, response: Response, started: float) -> None:
+        # One line per request; never the body (it holds what citizens wrote).
+        millis = (time.monotonic() - started) * 1000
+        retry_key = request.headers.get("X-Line-Retry-Key")
+        extra = f" retry_key={retry_key}" if retry_key else ""
+        print(
+            f"fake-line {request.method} {request.path} -> {response.status_code} {millis:.0f}ms{extra}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Werkzeug's own access log would duplicate ours (and print query strings); keep errors only."""
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class ServerThread:
+    """A threaded werkzeug server in a daemon thread."""
+
+    def __init__(self, app: FakeLineApp, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-line", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host = self._server.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self._server.port}"
+
+    def start(self) -> str:
+        self._thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,198 @@
+"""The LINE Messaging API, through the real `line-bot-sdk` v3, with every answer turned into our terms.
+
+Nothing outside this module sees SDK types or exceptions. Every call carries a request timeout (the SDK
+has none by default); `LINE_API_BASE_URL` sends every call, content downloads included, to one host.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+log = logging.getLogger(__name__)
+
+MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
+INVALID_REPLY_TOKEN_MESSAGE = "Invalid reply token"
+
+
+class Outcome(enum.StrEnum):
+    DELIVERED = "delivered"  # 200, or 409: this retry key was already accepted
+    RETRY = "retry"  # 5xx, timeout, network error: try again later with the same retry key
+    RATE_LIMITED = "rate_limited"  # 429 rate limit: back off
+    QUOTA_EXHAUSTED = "quota_exhausted"  # 429 monthly limit: park until the quota allows
+    REPLY_TOKEN_INVALID = "reply_token_invalid"  # reply token expired or used: send by push instead
+    REJECTED = "rejected"  # other 4xx: will never succeed as it is
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    request_id: str | None = None
+    detail: str = ""
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class QuotaReading:
+    quota_type: str  # "none" | "limited"
+    limit: int | None
+    usage: int
+
+
+class ContentState(enum.StrEnum):
+    READY = "ready"
+    PREPARING = "preparing"  # 202: try again shortly
+    GONE = "gone"  # 410: the user unsent it, or LINE no longer keeps it
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Content:
+    state: ContentState
+    data: bytes = b""
+    content_type: str | None = None
+    detail: str = ""
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in dict(headers).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _error_message(exc: ApiException) -> str:
+    body = exc.body
+    if isinstance(body, bytes | bytearray):
+        body = body.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(body) if body else {}
+    except (TypeError, ValueError):
+        return str(body or exc.reason or "")[:500]
+    message = str(parsed.get("message", "")) if isinstance(parsed, dict) else ""
+    details = parsed.get("details") if isinstance(parsed, dict) else None
+    if details:
+        message += " " + json.dumps(details, ensure_ascii=False)[:400]
+    return message or str(exc.reason or "")
+
+
+def classify_api_exception(exc: ApiException, *, is_reply: bool) -> SendResult:
+    status = int(exc.status or 0)
+    message = _error_message(exc)
+    request_id = _header(exc.headers, "x-line-request-id")
+    if status == 409:
+        accepted = _header(exc.headers, "x-line-accepted-request-id")
+        return SendResult(Outcome.DELIVERED, accepted or request_id, "retry key already accepted", status)
+    if status == 429:
+        if MONTHLY_LIMIT_MESSAGE.lower().rstrip(".") in message.lower():
+            return SendResult(Outcome.QUOTA_EXHAUSTED, request_id, message, status)
+        return SendResult(Outcome.RATE_LIMITED, request_id, message, status)
+    if status >= 500 or status == 0:
+        return SendResult(Outcome.RETRY, request_id, f"HTTP {status}: {message}", status)
+    if is_reply and status == 400 and INVALID_REPLY_TOKEN_MESSAGE.lower() in message.lower():
+        return SendResult(Outcome.REPLY_TOKEN_INVALID, request_id, message, status)
+    return SendResult(Outcome.REJECTED, request_id, f"HTTP {status}: {message}", status)
+
+
+class LineApi:
+    def __init__(self, access_token: str, base_url: str | None, timeout: float = 10.0) -> None:
+        configuration = Configuration(access_token=access_token, host=base_url)
+        self._client = ApiClient(configuration)
+        self._messaging = MessagingApi(self._client)
+        self._blob = MessagingApiBlob(self._client)
+        self.timeout = timeout
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _send(self, call: Any, *, is_reply: bool) -> SendResult:
+        try:
+            response = call()
+        except ApiException as exc:
+            return classify_api_exception(exc, is_reply=is_reply)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return SendResult(Outcome.RETRY, None, f"network: {type(exc).__name__}")
+        return SendResult(Outcome.DELIVERED, _header(response.headers, "x-line-request-id"), "", 200)
+
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendResult:
+        request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        return self._send(
+            lambda: self._messaging.reply_message_with_http_info(request, _request_timeout=self.timeout),
+            is_reply=True,
+        )
+
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendResult:
+        request = PushMessageRequest.from_dict({"to": to, "messages": messages})
+        return self._send(
+            lambda: self._messaging.push_message_with_http_info(
+                request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+            ),
+            is_reply=False,
+        )
+
+    def multicast(self, to: list[str], messages: list[dict[str, Any]], retry_key: str) -> SendResult:
+        request = MulticastRequest.from_dict({"to": to, "messages": messages})
+        return self._send(
+            lambda: self._messaging.multicast_with_http_info(
+                request, x_line_retry_key=retry_key, _request_timeout=self.timeout
+            ),
+            is_reply=False,
+        )
+
+    def quota(self) -> QuotaReading:
+        """Raises LineUnavailable when LINE cannot be asked right now."""
+        try:
+            quota = self._messaging.get_message_quota(_request_timeout=self.timeout)
+            consumption = self._messaging.get_message_quota_consumption(_request_timeout=self.timeout)
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise LineUnavailable(f"quota: {type(exc).__name__}") from exc
+        quota_type = str(getattr(quota.type, "value", quota.type))  # the SDK gives an enum
+        limit = int(quota.value) if quota_type == "limited" and quota.value is not None else None
+        return QuotaReading(quota_type, limit, int(consumption.total_usage or 0))
+
+    def content(self, message_id: str) -> Content:
+        try:
+            response = self._blob.get_message_content_with_http_info(
+                message_id, _request_timeout=max(self.timeout, 30.0)
+            )
+        except ApiException as exc:
+            if exc.status == 410:
+                return Content(ContentState.GONE, detail=_error_message(exc))
+            return Content(ContentState.ERROR, detail=f"HTTP {exc.status}")
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return Content(ContentState.ERROR, detail=f"network: {type(exc).__name__}")
+        if response.status_code == 202:
+            return Content(ContentState.PREPARING)
+        data = bytes(response.data or b"")
+        return Content(ContentState.READY, data, _header(response.headers, "content-type"))
+
+    def show_loading(self, chat_id: str, seconds: int = 20) -> None:
+        try:
+            self._messaging.show_loading_animation(
+                ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds),
+                _request_timeout=self.timeout,
+            )
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+            log.info("loading animation not shown: %s", type(exc).__name__)
+
+
+class LineUnavailable(RuntimeError):
+    pass

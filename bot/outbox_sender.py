@@ -1,0 +1,147 @@
+"""Delivery of outbox rows to LINE: claim, send with the row's fixed retry key, record the outcome.
+
+- 200, and 409 "retry key already accepted": delivered (the key makes a resend after a crash harmless).
+- 5xx, timeouts, network errors: retried with exponential backoff, same retry key; failed after the limit.
+- 429 rate limit: the row and the rest of the batch wait.
+- 429 monthly limit: parked, not lost; the quota monitor puts it back when the quota allows.
+- other 4xx: failed, with LINE's reason kept.
+- replies whose token expired or was used: the same messages go by push to the person.
+- nobody is pushed who blocked the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.line_api import LineApi, Outcome, SendResult
+from storage.clock import utcnow
+from storage.models import OutboxKind
+from storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    lease_seconds: float = 30.0
+    max_attempts: int = 8
+    retry_base_seconds: float = 2.0
+    retry_max_seconds: float = 600.0
+    rate_limit_pause_seconds: float = 30.0
+
+    def backoff(self, attempts: int) -> float:
+        delay = min(self.retry_max_seconds, self.retry_base_seconds * 2 ** max(0, attempts - 1))
+        return delay * random.uniform(0.8, 1.2)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """What a send needs, copied out of the claiming transaction."""
+
+    id: int
+    org_id: int
+    kind: str
+    retry_key: str
+    reply_token: str | None
+    recipients: list[str]
+    messages: list[dict[str, Any]]
+    attempts: int
+
+
+class OutboxSender:
+    def __init__(self, uow_factory: UnitOfWorkFactory, line: LineApi, policy: DeliveryPolicy) -> None:
+        self.uow_factory = uow_factory
+        self.line = line
+        self.policy = policy
+
+    def deliver_due(self, limit: int = 20, ids: Sequence[int] | None = None) -> Counter[str]:
+        """Send what is due (or just `ids`); returns how many rows ended in each outcome."""
+        claimed = self._claim(limit, ids)
+        results: Counter[str] = Counter()
+        for index, row in enumerate(claimed):
+            outcome = self._deliver(row)
+            results[outcome] += 1
+            if outcome == Outcome.RATE_LIMITED.value:
+                self._release(claimed[index + 1 :], "waiting: LINE rate limit")
+                break
+        return results
+
+    def deliver_now(self, ids: Sequence[int]) -> None:
+        """Answers to an event, sent right after the event's transaction commits."""
+        self.deliver_due(limit=len(ids), ids=ids)
+
+    def _claim(self, limit: int, ids: Sequence[int] | None) -> list[_Claimed]:
+        with self.uow_factory() as uow:
+            rows = uow.outbox.claim_due(utcnow(), limit, self.policy.lease_seconds, ids)
+            claimed = []
+            for row in rows:
+                recipients = list(row.recipients)
+                if row.kind != OutboxKind.REPLY.value:
+                    blocked = uow.people.blocked_user_ids(row.org_id, recipients)
+                    recipients = [r for r in recipients if r not in blocked]
+                claimed.append(_Claimed(row.id, row.org_id, row.kind, row.retry_key, row.reply_token,
+                                        recipients, list(row.messages), row.attempts))
+            uow.commit()
+        return claimed
+
+    def _send(self, row: _Claimed) -> tuple[SendResult, str]:
+        if row.kind == OutboxKind.REPLY.value and row.reply_token:
+            result = self.line.reply(row.reply_token, row.messages)
+            if result.outcome is not Outcome.REPLY_TOKEN_INVALID:
+                return result, "reply"
+            if not row.recipients:
+                return result, "reply"
+            log.info("outbox %s: reply token no longer valid, sending by push", row.id)
+            return self.line.push(row.recipients[0], row.messages, row.retry_key), "push"
+        if row.kind == OutboxKind.MULTICAST.value and len(row.recipients) > 1:
+            return self.line.multicast(row.recipients, row.messages, row.retry_key), "multicast"
+        return self.line.push(row.recipients[0], row.messages, row.retry_key), "push"
+
+    def _deliver(self, row: _Claimed) -> str:
+        if not row.recipients and row.kind != OutboxKind.REPLY.value:
+            self._record(row, lambda uow, now: uow.outbox.mark_cancelled(row.id, "every recipient blocked the bot"))
+            log.info("outbox %s cancelled: recipients blocked the bot", row.id)
+            return "cancelled"
+        result, via = self._send(row)
+        outcome = result.outcome
+        log.info("outbox %s %s via %s attempt %s: %s %s", row.id, row.kind, via, row.attempts, outcome.value,
+                 result.request_id or "")
+        if outcome is Outcome.DELIVERED:
+            self._record(row, lambda uow, now: uow.outbox.mark_delivered(row.id, now, via, result.request_id))
+        elif outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
+            self._record(row, lambda uow, now: uow.outbox.mark_retry(
+                row.id, now + timedelta(seconds=self.policy.backoff(row.attempts)), result.detail))
+        elif outcome is Outcome.RATE_LIMITED:
+            self._record(row, lambda uow, now: uow.outbox.release(
+                row.id, now + timedelta(seconds=self.policy.rate_limit_pause_seconds), result.detail))
+        elif outcome is Outcome.QUOTA_EXHAUSTED:
+            def park(uow: Any, now: datetime) -> None:
+                uow.outbox.mark_parked(row.id, result.detail)
+                uow.outbox.mark_quota_exhausted(row.org_id, now)
+            self._record(row, park)
+            log.warning("outbox %s parked: LINE monthly message quota used up", row.id)
+        else:  # rejected, reply token gone with nobody to push to, or retries used up
+            self._record(row, lambda uow, now: uow.outbox.mark_failed(row.id, result.detail or outcome.value))
+            log.error("outbox %s failed: %s", row.id, result.detail or outcome.value)
+            return "failed"
+        return outcome.value
+
+    def _release(self, rows: Sequence[_Claimed], reason: str) -> None:
+        if not rows:
+            return
+        with self.uow_factory() as uow:
+            later = utcnow() + timedelta(seconds=self.policy.rate_limit_pause_seconds)
+            for row in rows:
+                uow.outbox.release(row.id, later, reason)
+            uow.commit()
+
+    def _record(self, row: _Claimed, change: Any) -> None:
+        with self.uow_factory() as uow:
+            change(uow, utcnow())
+            uow.commit()

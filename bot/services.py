@@ -1,0 +1,79 @@
+"""The composition root: builds engine, unit of work, LINE client, sender and processor from Settings."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.config import Settings
+from bot.dispatch import EventDispatcher
+from bot.line_api import LineApi
+from bot.outbox_sender import DeliveryPolicy, OutboxSender
+from bot.privacy import configure_pseudonyms
+from bot.quota import QuotaMonitor
+from handlers import build_application
+from handlers.processor import EventProcessor, ProcessingPolicy
+from storage.db import make_engine, make_session_factory
+from storage.uow import UnitOfWorkFactory
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    uow: UnitOfWorkFactory
+    line: LineApi
+    sender: OutboxSender
+    processor: EventProcessor
+    dispatcher: EventDispatcher
+    quota: QuotaMonitor
+    _org_id: int | None = None
+    _org_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        configure_pseudonyms(settings.secret_key)
+        engine = make_engine(settings.database_url)
+        uow = UnitOfWorkFactory(make_session_factory(engine))
+        line = LineApi(settings.line_channel_access_token, settings.line_api_base_url, settings.line_request_timeout)
+        sender = OutboxSender(uow, line, DeliveryPolicy(
+            lease_seconds=settings.outbox_lease_seconds,
+            max_attempts=settings.outbox_max_attempts,
+            retry_base_seconds=settings.outbox_retry_base_seconds,
+        ))
+        processor = EventProcessor(
+            uow, build_application(), settings.secret_key,
+            ProcessingPolicy(lease_seconds=settings.inbox_lease_seconds, max_attempts=settings.inbox_max_attempts,
+                             retry_base_seconds=settings.inbox_retry_base_seconds),
+            after_commit=sender.deliver_now,
+        )
+        return cls(settings, engine, uow, line, sender, processor,
+                   EventDispatcher(processor, settings.dispatch_threads), QuotaMonitor(uow, line))
+
+    def org_id(self) -> int:
+        """The organisation this deployment serves (created with its default units on first use)."""
+        if self._org_id is None:
+            with self._org_lock:
+                if self._org_id is None:
+                    self._org_id = self._ensure_org()
+        return self._org_id
+
+    def _ensure_org(self) -> int:
+        s = self.settings
+        for _ in range(2):
+            try:
+                with self.uow() as uow:
+                    org = uow.people.ensure_organisation(s.org_slug, s.org_name, s.timezone)
+                    uow.commit()
+                    return org.id
+            except IntegrityError:  # another process created it at the same moment
+                continue
+        raise RuntimeError("could not create the organisation row")
+
+    def close(self) -> None:
+        self.dispatcher.shutdown(wait=True)
+        self.line.close()
+        self.engine.dispose()

@@ -1,0 +1,93 @@
+"""Handlers as small objects registered on an Application (the python-telegram-bot way).
+
+A handler says whether it takes an event (`matches`) and handles it through a `Context`, which gives it
+the unit of work, the sender's member record and ways to answer. Answers are outbox rows written in the
+same transaction as the handler's changes: they are sent only if the changes commit, and never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from handlers.events import IncomingEvent
+from storage.models import Member, Organisation, Priority, Role
+from storage.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    org: Organisation
+    event: IncomingEvent
+    now: datetime
+    secret_key: str
+    reply_ids: list[int] = field(default_factory=list)
+    _member: Member | None = None
+
+    @property
+    def member(self) -> Member | None:
+        """The sender's member record (created as a citizen on first contact); None for group events
+        without a user."""
+        if self._member is None and self.event.user_id:
+            self._member = self.uow.people.get_or_create_member(self.org.id, self.event.user_id, self.now)
+        return self._member
+
+    @property
+    def role(self) -> Role:
+        member = self.member
+        return Role(member.role) if member else Role.CITIZEN
+
+    def reply(self, *messages: dict[str, Any]) -> None:
+        """Answer the event: by the reply API while the token is fresh, else by push. Events in standby
+        mode are never answered."""
+        if not messages or self.event.is_standby:
+            return
+        if self.event.reply_token:
+            rows = self.uow.outbox.add_reply(self.org.id, self.event.reply_token, self.event.chat_id,
+                                             list(messages), self.now)
+            self.reply_ids.extend(row.id for row in rows)
+        elif self.event.chat_id:
+            self.push(self.event.chat_id, *messages)
+
+    def push(self, user_id: str, *messages: dict[str, Any], priority: int = Priority.NORMAL) -> None:
+        rows = self.uow.outbox.add_push(self.org.id, user_id, list(messages), priority, self.now)
+        self.reply_ids.extend(row.id for row in rows)
+
+
+class Handler(Protocol):
+    def matches(self, event: IncomingEvent, ctx: Context) -> bool: ...
+
+    def handle(self, event: IncomingEvent, ctx: Context) -> str:
+        """Do the work; return a short outcome label for the inbox record (no personal data)."""
+        ...
+
+
+UNHANDLED = "unhandled"
+
+
+class Application:
+    """Handlers in groups; within a group the first that matches handles the event."""
+
+    def __init__(self) -> None:
+        self._groups: dict[int, list[Handler]] = {}
+
+    def add_handler(self, handler: Handler, group: int = 0) -> None:
+        self._groups.setdefault(group, []).append(handler)
+
+    @property
+    def handlers(self) -> list[Handler]:
+        return [h for group in sorted(self._groups) for h in self._groups[group]]
+
+    def dispatch(self, event: IncomingEvent, ctx: Context) -> str:
+        outcomes = []
+        for group in sorted(self._groups):
+            for handler in self._groups[group]:
+                if handler.matches(event, ctx):
+                    outcomes.append(handler.handle(event, ctx))
+                    break
+        return ",".join(outcomes) if outcomes else UNHANDLED

@@ -1,0 +1,190 @@
+"""The outbox: every message to LINE is a row first, written in the transaction that caused it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
+
+MULTICAST_MAX_RECIPIENTS = 500
+MAX_MESSAGES_PER_REQUEST = 5
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _add(self, org_id: int, kind: OutboxKind, recipients: list[str], messages: list[dict[str, Any]],
+             priority: int, reply_token: str | None, now: datetime) -> list[OutboxMessage]:
+        if not messages:
+            raise ValueError("an outbox message needs at least one message")
+        rows = [
+            OutboxMessage(
+                org_id=org_id,
+                kind=kind.value,
+                retry_key=str(uuid.uuid4()),
+                reply_token=reply_token,
+                recipients=recipients,
+                messages=batch,
+                priority=int(priority),
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for batch in _chunks(messages, MAX_MESSAGES_PER_REQUEST)
+        ]
+        self.session.add_all(rows)
+        self.session.flush()
+        return rows
+
+    def add_reply(self, org_id: int, reply_token: str, user_id: str | None,
+                  messages: list[dict[str, Any]], now: datetime) -> list[OutboxMessage]:
+        """A reply; if the token turns out expired, the same messages go by push to `user_id`.
+        Only the first five messages can ride on the reply token; the rest are pushes."""
+        first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
+        rows = self._add(org_id, OutboxKind.REPLY, [user_id] if user_id else [], first,
+                         Priority.NORMAL, reply_token, now)
+        if rest and user_id:
+            rows += self.add_push(org_id, user_id, rest, Priority.NORMAL, now)
+        return rows
+
+    def add_push(self, org_id: int, user_id: str, messages: list[dict[str, Any]],
+                 priority: int, now: datetime) -> list[OutboxMessage]:
+        return self._add(org_id, OutboxKind.PUSH, [user_id], messages, priority, None, now)
+
+    def add_multicast(self, org_id: int, user_ids: Sequence[str], messages: list[dict[str, Any]],
+                      priority: int, now: datetime) -> list[OutboxMessage]:
+        unique = list(dict.fromkeys(user_ids))
+        rows: list[OutboxMessage] = []
+        for group in _chunks(unique, MULTICAST_MAX_RECIPIENTS):
+            kind = OutboxKind.PUSH if len(group) == 1 else OutboxKind.MULTICAST
+            rows += self._add(org_id, kind, group, messages, priority, None, now)
+        return rows
+
+    def claim_due(self, now: datetime, limit: int, lease_seconds: float,
+                  ids: Sequence[int] | None = None) -> list[OutboxMessage]:
+        """Take due rows for sending. PostgreSQL: FOR UPDATE SKIP LOCKED, so several workers drain the
+        outbox at once without taking the same row; SQLite: the write lock taken at BEGIN does the same."""
+        condition = or_(
+            and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.lease_until < now),
+        )
+        statement = select(OutboxMessage).where(condition)
+        if ids is not None:
+            statement = statement.where(OutboxMessage.id.in_(list(ids)))
+        statement = (
+            statement.order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(self.session.scalars(statement))
+        lease_until = now + timedelta(seconds=lease_seconds)
+        for row in rows:
+            row.status = OutboxStatus.SENDING.value
+            row.lease_until = lease_until
+            row.attempts += 1
+        self.session.flush()
+        return rows
+
+    def _set(self, message_id: int, **values: Any) -> None:
+        self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    def mark_delivered(self, message_id: int, now: datetime, via: str, request_id: str | None) -> None:
+        self._set(message_id, status=OutboxStatus.DELIVERED.value, delivered_at=now, delivered_via=via,
+                  line_request_id=request_id, lease_until=None, last_error=None)
+
+    def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        self._set(message_id, status=OutboxStatus.PENDING.value, next_attempt_at=next_attempt_at,
+                  lease_until=None, last_error=error[:2000])
+
+    def release(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        """Give a claimed row back without counting the attempt (we backed off before sending it)."""
+        self._set(message_id, status=OutboxStatus.PENDING.value, next_attempt_at=next_attempt_at,
+                  lease_until=None, last_error=error[:2000], attempts=OutboxMessage.attempts - 1)
+
+    def mark_parked(self, message_id: int, error: str) -> None:
+        self._set(message_id, status=OutboxStatus.PARKED.value, lease_until=None, last_error=error[:2000])
+
+    def mark_failed(self, message_id: int, error: str) -> None:
+        self._set(message_id, status=OutboxStatus.FAILED.value, lease_until=None, last_error=error[:2000])
+
+    def mark_cancelled(self, message_id: int, reason: str) -> None:
+        self._set(message_id, status=OutboxStatus.CANCELLED.value, lease_until=None, last_error=reason[:2000])
+
+    def set_recipients(self, message_id: int, recipients: list[str]) -> None:
+        self._set(message_id, recipients=recipients)
+
+    def unpark(self, org_id: int, now: datetime) -> int:
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.org_id == org_id, OutboxMessage.status == OutboxStatus.PARKED.value)
+            .values(status=OutboxStatus.PENDING.value, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def counts_by_status(self, org_id: int | None = None) -> dict[str, int]:
+        statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        if org_id is not None:
+            statement = statement.where(OutboxMessage.org_id == org_id)
+        return {status: count for status, count in self.session.execute(statement)}
+
+    def oldest_undelivered_created_at(self) -> datetime | None:
+        return self.session.scalar(
+            select(func.min(OutboxMessage.created_at)).where(
+                OutboxMessage.status.in_(
+                    [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.PARKED.value]
+                )
+            )
+        )
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self.session.get(OutboxMessage, message_id, populate_existing=True)
+
+    def list_by_status(self, status: OutboxStatus, limit: int = 50) -> list[OutboxMessage]:
+        return list(self.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status == status.value)
+            .order_by(OutboxMessage.id).limit(limit)
+        ))
+
+    # -- quota ---------------------------------------------------------------------------------------
+    def quota(self, org_id: int) -> QuotaSnapshot | None:
+        return self.session.get(QuotaSnapshot, org_id)
+
+    def save_quota(self, org_id: int, quota_type: str, limit: int | None, usage: int, now: datetime) -> QuotaSnapshot:
+        snapshot = self.session.get(QuotaSnapshot, org_id)
+        if snapshot is None:
+            snapshot = QuotaSnapshot(org_id=org_id, quota_type=quota_type)
+            self.session.add(snapshot)
+        snapshot.quota_type = quota_type
+        snapshot.quota_limit = limit
+        snapshot.total_usage = usage
+        snapshot.checked_at = now
+        if quota_type == "limited" and limit is not None and usage >= limit:
+            snapshot.exhausted_at = snapshot.exhausted_at or now
+        else:
+            snapshot.exhausted_at = None
+        self.session.flush()
+        return snapshot
+
+    def mark_quota_exhausted(self, org_id: int, now: datetime) -> None:
+        snapshot = self.session.get(QuotaSnapshot, org_id)
+        if snapshot is None:
+            snapshot = QuotaSnapshot(org_id=org_id, quota_type="limited", total_usage=0, checked_at=now)
+            self.session.add(snapshot)
+        snapshot.exhausted_at = snapshot.exhausted_at or now
+        self.session.flush()

@@ -1,0 +1,203 @@
+"""Organisations, their units, the LINE accounts that follow the bot, and invite codes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import InviteCode, Member, Organisation, Role, Unit
+
+DEFAULT_UNITS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("สำนักปลัดเทศบาล", ("สำนักปลัด", "สป.")),
+    ("กองคลัง", ()),
+    ("กองช่าง", ()),
+    ("กองการศึกษา", ()),
+    ("กองสาธารณสุขและสิ่งแวดล้อม", ("กองสาธารณสุข",)),
+    ("กองวิชาการและแผนงาน", ()),
+    ("กองการเจ้าหน้าที่", ()),
+    ("กองยุทธศาสตร์และงบประมาณ", ()),
+    ("หน่วยตรวจสอบภายใน", ("งานตรวจสอบภายใน",)),
+)
+
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+INVITE_GROUPS = (4, 4)
+INVITE_PREFIX = "ITA"
+INVITE_VALID_FOR = timedelta(days=7)
+INVITE_PATTERN = re.compile(
+    r"^\s*ITA[\s\-]*([A-Z0-9]{4})[\s\-]*([A-Z0-9]{4})\s*$", re.IGNORECASE
+)
+
+
+def squeeze(text: str) -> str:
+    """Compare unit names the way people write them: no spaces (Thai words get broken by stray ones)."""
+    return re.sub(r"\s+", "", text)
+
+
+def new_invite_code() -> str:
+    groups = ["".join(secrets.choice(INVITE_ALPHABET) for _ in range(n)) for n in INVITE_GROUPS]
+    return "-".join([INVITE_PREFIX, *groups])
+
+
+def normalise_invite_code(text: str) -> str | None:
+    match = INVITE_PATTERN.match(text)
+    if not match:
+        return None
+    return "-".join([INVITE_PREFIX, *(g.upper() for g in match.groups())])
+
+
+def hash_invite_code(code: str, key: str) -> str:
+    return hmac.new(key.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+class InviteProblem(Exception):
+    """Why a code was refused: 'unknown', 'expired' or 'used'."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Binding:
+    role: Role
+    unit_name: str | None
+
+
+class PeopleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- organisations and units -------------------------------------------------------------------
+    def organisation(self, slug: str) -> Organisation | None:
+        return self.session.scalar(select(Organisation).where(Organisation.slug == slug))
+
+    def ensure_organisation(self, slug: str, name: str, timezone: str) -> Organisation:
+        org = self.organisation(slug)
+        if org is None:
+            org = Organisation(slug=slug, name=name, timezone=timezone)
+            self.session.add(org)
+            self.session.flush()
+            for unit_name, aliases in DEFAULT_UNITS:
+                self.session.add(Unit(org_id=org.id, name=unit_name, aliases=list(aliases)))
+            self.session.flush()
+        return org
+
+    def units(self, org_id: int) -> list[Unit]:
+        return list(self.session.scalars(select(Unit).where(Unit.org_id == org_id).order_by(Unit.id)))
+
+    def find_unit(self, org_id: int, text: str) -> Unit | None:
+        wanted = squeeze(text)
+        for unit in self.units(org_id):
+            if wanted == squeeze(unit.name) or wanted in {squeeze(a) for a in unit.aliases or []}:
+                return unit
+        return None
+
+    def unit(self, unit_id: int | None) -> Unit | None:
+        return self.session.get(Unit, unit_id) if unit_id is not None else None
+
+    # -- members -----------------------------------------------------------------------------------
+    def member(self, org_id: int, line_user_id: str) -> Member | None:
+        return self.session.scalar(
+            select(Member).where(Member.org_id == org_id, Member.line_user_id == line_user_id)
+        )
+
+    def get_or_create_member(self, org_id: int, line_user_id: str, now: datetime) -> Member:
+        member = self.member(org_id, line_user_id)
+        if member is None:
+            member = Member(org_id=org_id, line_user_id=line_user_id, role=Role.CITIZEN.value,
+                            blocked=False, created_at=now)
+            self.session.add(member)
+            self.session.flush()
+        return member
+
+    def members(self, org_id: int, include_citizens: bool = False) -> list[Member]:
+        statement = select(Member).where(Member.org_id == org_id)
+        if not include_citizens:
+            statement = statement.where(Member.role != Role.CITIZEN.value)
+        return list(self.session.scalars(statement.order_by(Member.role, Member.unit_id, Member.id)))
+
+    def member_by_id(self, member_id: int) -> Member | None:
+        return self.session.get(Member, member_id)
+
+    def blocked_user_ids(self, org_id: int, line_user_ids: list[str]) -> set[str]:
+        if not line_user_ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(Member.line_user_id).where(
+                    Member.org_id == org_id,
+                    Member.line_user_id.in_(line_user_ids),
+                    Member.blocked.is_(True),
+                )
+            )
+        )
+
+    def set_blocked(self, org_id: int, line_user_id: str, blocked: bool, now: datetime) -> Member:
+        member = self.get_or_create_member(org_id, line_user_id, now)
+        member.blocked = blocked
+        if blocked:
+            member.blocked_at = now
+        else:
+            member.followed_at = now
+            member.blocked_at = None
+        return member
+
+    def revoke(self, member: Member) -> None:
+        member.role = Role.CITIZEN.value
+        member.unit_id = None
+        member.bound_at = None
+
+    # -- invite codes ------------------------------------------------------------------------------
+    def create_invite(self, org_id: int, role: Role, unit_id: int | None, key: str, now: datetime,
+                      note: str | None = None) -> str:
+        code = new_invite_code()
+        self.session.add(
+            InviteCode(
+                org_id=org_id,
+                code_hash=hash_invite_code(code, key),
+                role=role.value,
+                unit_id=unit_id,
+                note=note,
+                created_at=now,
+                expires_at=now + INVITE_VALID_FOR,
+            )
+        )
+        self.session.flush()
+        return code
+
+    def redeem_invite(self, org_id: int, code: str, member: Member, key: str, now: datetime) -> Binding:
+        """Bind `member` with the code's role and unit; raise InviteProblem when it cannot be used.
+        The code is consumed by a conditional update, so two people racing for it cannot both win."""
+        invite = self.session.scalar(
+            select(InviteCode).where(
+                InviteCode.org_id == org_id, InviteCode.code_hash == hash_invite_code(code, key)
+            )
+        )
+        if invite is None:
+            raise InviteProblem("unknown")
+        if invite.used_at is not None:
+            if invite.used_by_member_id == member.id:
+                raise InviteProblem("already-yours")
+            raise InviteProblem("used")
+        if invite.expires_at <= now:
+            raise InviteProblem("expired")
+        taken = self.session.execute(
+            update(InviteCode)
+            .where(InviteCode.id == invite.id, InviteCode.used_at.is_(None))
+            .values(used_at=now, used_by_member_id=member.id)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise InviteProblem("used")
+        member.role = invite.role
+        member.unit_id = invite.unit_id
+        member.bound_at = now
+        unit = self.unit(invite.unit_id)
+        return Binding(role=Role(invite.role), unit_name=unit.name if unit else None)

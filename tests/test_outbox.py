@@ -1,0 +1,209 @@
+"""The outbox: retry keys, retries, 409, rate limits, parked on quota, blocked users, several workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.services import Services
+from scheduler.worker import Worker, WorkerOptions
+from storage.clock import utcnow
+from storage.models import OutboxMessage, OutboxStatus, Priority
+from tests.conftest import RunningBot, make_env, wait_for
+
+USER = "U" + "a" * 32
+
+
+def enqueue_push(bot: RunningBot, user: str = USER, text: str = "แจ้งเตือน", count: int = 1) -> list[OutboxMessage]:
+    with bot.services.uow() as uow:
+        rows = []
+        for i in range(count):
+            rows += uow.outbox.add_push(bot.org_id, user, [{"type": "text", "text": f"{text} {i}"}],
+                                        Priority.NORMAL, utcnow())
+        uow.commit()
+        return rows
+
+
+def row(bot: RunningBot, message_id: int) -> OutboxMessage:
+    with bot.services.uow() as uow:
+        found = uow.outbox.get(message_id)
+        assert found is not None
+        return found
+
+
+def test_line_500_then_success_is_one_delivery_with_the_same_retry_key(bot: RunningBot) -> None:
+    [message] = enqueue_push(bot)
+    bot.fake.inject_fault("/v2/bot/message/push", 500, times=2)
+    bot.services.sender.deliver_due()
+    assert row(bot, message.id).status == OutboxStatus.PENDING.value
+    assert wait_for(lambda: sum(bot.services.sender.deliver_due().values()) == 0 and
+                    row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=5)
+    pushes = [r for r in bot.fake.requests_log() if r["path"].endswith("/push")]
+    assert [r["status"] for r in pushes] == [500, 500, 200]
+    assert {r["retry_key"] for r in pushes} == {message.retry_key}
+    assert bot.fake.count_by_retry_key() == {message.retry_key: 1}
+    assert len(bot.fake.deliveries(to=USER)) == 1
+
+
+def test_409_retry_key_already_accepted_counts_as_delivered(bot: RunningBot) -> None:
+    [message] = enqueue_push(bot)
+    # LINE accepted it but our answer got lost (slow answer, client timed out): the resend gets 409.
+    bot.fake.set_delay("/v2/bot/message/push", 4.0, times=1, after_accept=True)
+    results = bot.services.sender.deliver_due()
+    assert results == Counter({"retry": 1})
+    assert wait_for(lambda: bot.services.sender.deliver_due().get("delivered") == 1, timeout=5)
+    delivered = row(bot, message.id)
+    assert delivered.status == OutboxStatus.DELIVERED.value
+    assert delivered.line_request_id  # the accepted request's id, from x-line-accepted-request-id
+    assert [r["status"] for r in bot.fake.requests_log() if r["path"].endswith("/push")][-1] == 409
+    assert bot.fake.count_by_retry_key() == {message.retry_key: 1}
+
+
+def test_other_4xx_fails_with_the_reason_kept(bot: RunningBot) -> None:
+    [message] = enqueue_push(bot)
+    bot.fake.inject_fault("/v2/bot/message/push", 400, body={"message": "The request body has 1 error(s)"})
+    assert bot.services.sender.deliver_due() == Counter({"failed": 1})
+    failed = row(bot, message.id)
+    assert failed.status == OutboxStatus.FAILED.value
+    assert "The request body has 1 error(s)" in (failed.last_error or "")
+    assert bot.services.sender.deliver_due() == Counter()  # never retried
+
+
+def test_rate_limit_backs_off_the_whole_batch(bot: RunningBot) -> None:
+    messages = enqueue_push(bot, count=3)
+    bot.fake.inject_fault("/v2/bot/message/push", 429)
+    assert bot.services.sender.deliver_due() == Counter({"rate_limited": 1})
+    for message in messages:
+        waiting = row(bot, message.id)
+        assert waiting.status == OutboxStatus.PENDING.value
+        assert waiting.next_attempt_at > utcnow()
+        assert waiting.attempts == 0 or message.id == messages[0].id
+    assert bot.fake.deliveries() == []
+
+
+def test_monthly_quota_exhausted_parks_messages_until_the_quota_returns(bot: RunningBot) -> None:
+    bot.fake.set_monthly_quota(1)
+    first, second = enqueue_push(bot, count=2)
+    results = bot.services.sender.deliver_due()
+    assert results == Counter({"delivered": 1, "quota_exhausted": 1})
+    parked = row(bot, second.id)
+    assert parked.status == OutboxStatus.PARKED.value
+    assert "monthly limit" in (parked.last_error or "")
+    health = requests.get(f"{bot.url}/healthz", timeout=5).json()  # what admins see
+    assert health["outbox"]["by_status"]["parked"] == 1
+    assert health["quota"]["exhausted"] is True
+    # still exhausted: the worker reads the quota and leaves it parked
+    bot.worker_pass()
+    assert row(bot, second.id).status == OutboxStatus.PARKED.value
+    bot.fake.new_month()
+    bot.worker_pass()
+    assert row(bot, second.id).status == OutboxStatus.DELIVERED.value
+    assert bot.fake.count_by_retry_key() == {first.retry_key: 1, second.retry_key: 1}
+    with bot.services.uow() as uow:
+        snapshot = uow.outbox.quota(bot.org_id)
+        assert snapshot is not None and snapshot.exhausted_at is None
+        assert (snapshot.quota_type, snapshot.quota_limit, snapshot.total_usage) == ("limited", 1, 0)
+
+
+def test_unfollow_stops_pushes(bot: RunningBot) -> None:
+    assert bot.fake.send_events([bot.fake.follow_event(USER)]).status_code == 200
+    bot.wait_idle()
+    assert bot.fake.send_events([bot.fake.unfollow_event(USER)]).status_code == 200
+    bot.wait_idle()
+    [message] = enqueue_push(bot)
+    bot.worker_pass()
+    assert row(bot, message.id).status == OutboxStatus.CANCELLED.value
+    assert bot.fake.deliveries(kind="push") == []
+    # following again (unblocking) brings pushes back
+    assert bot.fake.send_events([bot.fake.follow_event(USER, is_unblocked=True)]).status_code == 200
+    bot.wait_idle()
+    assert "ยินดีต้อนรับกลับมา" in bot.texts_to(USER)[-1]
+    [again] = enqueue_push(bot)
+    bot.worker_pass()
+    assert row(bot, again.id).status == OutboxStatus.DELIVERED.value
+
+
+def test_multicast_skips_blocked_recipients_and_splits_over_500(bot: RunningBot) -> None:
+    users = [f"U{i:032x}" for i in range(501)]
+    with bot.services.uow() as uow:
+        uow.people.set_blocked(bot.org_id, users[0], True, utcnow())
+        rows = uow.outbox.add_multicast(bot.org_id, users, [{"type": "text", "text": "ประกาศ"}],
+                                        Priority.NORMAL, utcnow())
+        uow.commit()
+    assert [len(r.recipients) for r in rows] == [500, 1]
+    bot.worker_pass()
+    deliveries = bot.fake.deliveries()
+    recipients = [u for d in deliveries for u in d.to]
+    assert users[0] not in recipients
+    assert sorted(recipients) == sorted(users[1:])
+
+
+def test_two_workers_drain_the_outbox_without_double_sends(bot: RunningBot, database_url: str,
+                                                          tmp_path: Path) -> None:
+    messages = enqueue_push(bot, count=120)
+    env = make_env(database_url, bot.fake.base_url, tmp_path)
+    workers = [Services.build(Settings.from_env(env)) for _ in range(2)]
+    stops = []
+    try:
+        for services in workers:
+            worker = Worker(services, WorkerOptions(delivery_threads=3, batch_size=5, idle_sleep=0.02))
+            stops.append(worker.stop_event)
+            threading.Thread(target=worker.run_forever, daemon=True).start()
+        assert wait_for(lambda: len(bot.fake.deliveries()) >= 120, timeout=30)
+        time.sleep(0.3)
+    finally:
+        for stop in stops:
+            stop.set()
+        time.sleep(0.3)
+        for services in workers:
+            services.close()
+    counts = bot.fake.count_by_retry_key()
+    assert len(counts) == 120 and set(counts.values()) == {1}
+    assert len(bot.fake.deliveries()) == 120
+    with bot.services.uow() as uow:
+        statuses = {r.status for r in uow.session.scalars(select(OutboxMessage))}
+    assert statuses == {OutboxStatus.DELIVERED.value}
+    assert {m.retry_key for m in messages} == set(counts)
+
+
+def _worker_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli import main; main()", "worker", "--threads", "1"],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(bot: RunningBot, database_url: str,
+                                                                        tmp_path: Path) -> None:
+    [message] = enqueue_push(bot)
+    env = make_env(database_url, bot.fake.base_url, tmp_path, OUTBOX_LEASE_SECONDS=2, LINE_REQUEST_TIMEOUT=10)
+    # LINE accepts the push, then the answer is slow: the worker dies while waiting for it.
+    bot.fake.set_delay("/v2/bot/message/push", 8.0, times=1, after_accept=True)
+    first = _worker_process(env)
+    try:
+        assert wait_for(lambda: len(bot.fake.deliveries()) == 1, timeout=20)
+        assert row(bot, message.id).status == OutboxStatus.SENDING.value
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    second = _worker_process(env)
+    try:
+        assert wait_for(lambda: row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=20)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=20)
+    assert bot.fake.count_by_retry_key() == {message.retry_key: 1}
+    assert len(bot.fake.deliveries(to=USER)) == 1
+    statuses = [r["status"] for r in bot.fake.requests_log() if r["path"].endswith("/push")]
+    assert statuses[-1] == 409
+

@@ -1,0 +1,185 @@
+"""POST /callback: signature, shape, durable inbox, once-only effects, failures kept, standby silence."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import requests
+from sqlalchemy import func, select
+
+from bot.webhook import signature_is_valid
+from handlers.base import Context
+from handlers.events import IncomingEvent
+from storage.models import InboxEvent, InboxStatus, OutboxMessage
+from tests.conftest import CHANNEL_SECRET, RunningBot
+
+USER = "U" + "1" * 32
+OTHER = "U" + "2" * 32
+
+
+def inbox_rows(bot: RunningBot) -> list[InboxEvent]:
+    with bot.services.uow() as uow:
+        return list(uow.session.scalars(select(InboxEvent).order_by(InboxEvent.id)))
+
+
+def post_raw(bot: RunningBot, body: bytes, signature: str | None) -> requests.Response:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["X-Line-Signature"] = signature
+    return requests.post(f"{bot.url}/callback", data=body, headers=headers, timeout=5)
+
+
+def test_line_signature_test_vector() -> None:
+    body = b'{"destination":"U8e742f61d673b39c7fff3cecb7536ef0","events":[]}'
+    signature = "GhRKmvmHys4Pi8DxkF4+EayaH0OqtJtaZxgTD9fMDLs="
+    assert signature_is_valid("8c570fa6dd201bb328f1c1eac23a96d8", body, signature)
+    assert not signature_is_valid("8c570fa6dd201bb328f1c1eac23a96d8", body + b" ", signature)
+
+
+def test_connectivity_check_answers_200(bot: RunningBot) -> None:
+    assert bot.fake.send_events([]).status_code == 200
+
+
+def test_missing_or_wrong_signature_is_400_and_nothing_is_stored(bot: RunningBot) -> None:
+    body = json.dumps({"destination": "Ux", "events": [bot.fake.text_event(USER, "สวัสดี")]}).encode()
+    assert post_raw(bot, body, None).status_code == 400
+    assert post_raw(bot, body, "d3Jvbmc=").status_code == 400
+    assert post_raw(bot, body, bot.fake.sign(body + b"x")).status_code == 400
+    # signed with another channel's secret
+    other = bot.fake.sign(body)
+    assert signature_is_valid(CHANNEL_SECRET, body, other)
+    assert post_raw(bot, body.replace(b"Ux", b"Uy"), other).status_code == 400
+    assert inbox_rows(bot) == []
+    assert bot.fake.deliveries() == []
+
+
+def test_bad_bodies_get_http_errors_never_500(bot: RunningBot) -> None:
+    cases = [b"not json", b"[]", b'{"events": {}}', b'{"events": [1]}', b'{"events": [{"type": "message"}]}',
+             b"\xff\xfe", b'{"destination": "U"}']
+    for body in cases:
+        response = post_raw(bot, body, bot.fake.sign(body))
+        assert response.status_code == 400, body
+    big = b'{"events": [], "pad": "' + b"x" * (1024 * 1024) + b'"}'
+    assert post_raw(bot, big, bot.fake.sign(big)).status_code == 413
+    assert inbox_rows(bot) == []
+
+
+def test_text_message_is_stored_acknowledged_and_answered(bot: RunningBot) -> None:
+    response = bot.fake.send_text(USER, "สวัสดีครับ")
+    assert response.status_code == 200
+    bot.wait_idle()
+    [row] = inbox_rows(bot)
+    assert row.status == InboxStatus.DONE.value
+    assert row.event_type == "message"
+    [delivery] = bot.fake.deliveries(to=USER)
+    assert delivery.kind == "reply"
+    assert "ช่วยเหลือ" in delivery.messages[0]["text"]
+
+
+def test_duplicate_and_redelivered_events_have_one_effect(bot: RunningBot) -> None:
+    follow = bot.fake.follow_event(USER)
+    assert bot.fake.send_events([follow, follow]).status_code == 200  # duplicate inside one body
+    assert bot.fake.send_events([follow]).status_code == 200  # sent again
+    bot.wait_idle()
+    assert bot.fake.redeliver(follow).status_code == 200  # LINE's redelivery: same id, isRedelivery
+    bot.wait_idle()
+    assert len(inbox_rows(bot)) == 1
+    greetings = [d for d in bot.fake.deliveries(to=USER)]
+    assert len(greetings) == 1
+    assert "ยินดีต้อนรับ" in greetings[0].messages[0]["text"]
+
+
+class ExplodingHandler:
+    """A handler that fails on one word, registered through the Application's public API."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def matches(self, event: IncomingEvent, ctx: Context) -> bool:
+        return event.text == "boom"
+
+    def handle(self, event: IncomingEvent, ctx: Context) -> str:
+        self.calls += 1
+        ctx.reply({"type": "text", "text": "never sent"})
+        raise RuntimeError("handler exploded")
+
+
+def test_one_failing_event_does_not_stop_its_batch_and_is_kept_with_its_error(start_bot: Any) -> None:
+    bot: RunningBot = start_bot(INBOX_MAX_ATTEMPTS=3, INBOX_RETRY_BASE_SECONDS=0.01)
+    exploding = ExplodingHandler()
+    bot.services.processor.application.add_handler(exploding, group=-1)
+    events = [bot.fake.text_event(USER, "ช่วยเหลือ"), bot.fake.text_event(OTHER, "boom"),
+              bot.fake.text_event(OTHER, "ช่วยเหลือ")]
+    assert bot.fake.send_events(events).status_code == 200
+    assert bot.fake.wait_for(lambda: len(bot.fake.deliveries()) == 2, timeout=10)
+    for _ in range(5):  # the worker retries the failed one until its attempts run out
+        time.sleep(0.05)
+        bot.worker_pass()
+    rows = {row.webhook_event_id: row for row in inbox_rows(bot)}
+    failed = rows[events[1]["webhookEventId"]]
+    assert failed.status == InboxStatus.FAILED.value
+    assert failed.attempts == 3 and exploding.calls == 3
+    assert "handler exploded" in (failed.last_error or "")
+    assert rows[events[0]["webhookEventId"]].status == InboxStatus.DONE.value
+    assert rows[events[2]["webhookEventId"]].status == InboxStatus.DONE.value
+    assert all("never sent" not in t for t in bot.texts_to(OTHER))
+    with bot.services.uow() as uow:  # its answer was rolled back with it
+        assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+
+
+def test_event_stored_but_not_processed_is_processed_by_the_worker(start_bot: Any) -> None:
+    # A web process that stored events and died before processing them: nothing handles them inline.
+    bot: RunningBot = start_bot(PROCESS_EVENTS_INLINE="false")
+    assert bot.fake.send_text(USER, "ช่วยเหลือ").status_code == 200
+    time.sleep(0.2)
+    assert [r.status for r in inbox_rows(bot)] == [InboxStatus.PENDING.value]
+    assert bot.fake.deliveries() == []
+    result = bot.worker_pass()
+    assert result["processed"] == 1
+    assert [r.status for r in inbox_rows(bot)] == [InboxStatus.DONE.value]
+    assert len(bot.fake.deliveries(to=USER)) == 1
+
+
+def test_unknown_and_unhandled_event_types_are_recorded_and_ignored(bot: RunningBot) -> None:
+    weird = {"type": "somethingNew", "webhookEventId": "01JUNKNOWNEVENT0000000000X", "timestamp": 1,
+             "mode": "active", "source": {"type": "user", "userId": USER}, "deliveryContext": {"isRedelivery": False}}
+    join = {"type": "join", "webhookEventId": "01JJOINEVENT00000000000000", "timestamp": 2, "mode": "active",
+            "replyToken": "x", "source": {"type": "group", "groupId": "C" + "3" * 32},
+            "deliveryContext": {"isRedelivery": False}}
+    assert bot.fake.send_events([weird, join]).status_code == 200
+    bot.wait_idle()
+    assert {r.event_type: r.status for r in inbox_rows(bot)} == {"somethingNew": "ignored", "join": "ignored"}
+    assert bot.fake.deliveries() == []
+
+
+def test_standby_events_are_never_answered(bot: RunningBot) -> None:
+    assert bot.fake.send_events([bot.fake.text_event(USER, "ช่วยเหลือ", mode="standby")]).status_code == 200
+    bot.wait_idle()
+    assert [r.status for r in inbox_rows(bot)] == [InboxStatus.DONE.value]
+    assert bot.fake.deliveries() == []
+    bot.worker_pass()
+    assert bot.fake.deliveries() == []
+
+
+def test_answer_falls_back_to_push_when_the_reply_token_expired(start_bot: Any) -> None:
+    bot: RunningBot = start_bot(PROCESS_EVENTS_INLINE="false")
+    bot.fake.reply_token_ttl = 0.05  # type: ignore[attr-defined]
+    event = bot.fake.text_event(USER, "ช่วยเหลือ")
+    assert bot.fake.send_events([event]).status_code == 200
+    time.sleep(0.2)
+    bot.worker_pass()
+    [delivery] = bot.fake.deliveries(to=USER)
+    assert delivery.kind == "push"
+    assert delivery.retry_key
+    with bot.services.uow() as uow:
+        [row] = uow.session.scalars(select(OutboxMessage)).all()
+        assert row.delivered_via == "push" and row.retry_key == delivery.retry_key
+
+
+def test_webhook_answers_fast_even_when_line_is_slow(bot: RunningBot) -> None:
+    bot.fake.set_delay("/v2/bot/message/reply", 3.0, times=5, after_accept=False)
+    started = time.monotonic()
+    assert bot.fake.send_events([bot.fake.text_event(USER, "ช่วยเหลือ") for _ in range(5)]).status_code == 200
+    assert time.monotonic() - started < 1.0
