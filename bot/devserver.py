@@ -26,6 +26,10 @@ def _bin(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_local(web_port: int, line_port: int) -> int:
     env = dict(os.environ)
     env.setdefault("ITABOT_ENV", "development")
@@ -56,6 +60,7 @@ def run_local(web_port: int, line_port: int) -> int:
         "worker": [_bin("itabot"), "worker", "--threads", "2"],
     }
     processes: dict[str, subprocess.Popen[bytes]] = {}
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, env=env)

@@ -1,0 +1,770 @@
+"""Webhook throughput: gunicorn on loopback, N signed LINE events posted concurrently.
+
+    .venv/bin/python bench/webhook.py [--events 3000] [--concurrency 16] [--db sqlite|postgresql|both]
+                                      [--workers 2] [--threads 8]
+
+For each database it runs, in this order and never at the same time:
+  1. a bare Flask endpoint (`POST /callback` returning `{}`) under the same gunicorn settings;
+  2. itabot (`bot:create_app()`) against a freshly migrated database (SQLite temp file, or a throwaway
+     PostgreSQL cluster from tests.support.pgcluster), with the fake LINE platform receiving its replies.
+Each run: start gunicorn, wait for /healthz, post a warm-up (not counted; for itabot, wait until it is
+processed), then post N pre-built, pre-signed bodies (one text event each, from many users) over keep-alive
+connections and record the time from sending each request to its complete 200 answer.
+
+Prints events/s, p50/p99 time to 200 and errors for both, the ratio itabot/bare, whether the goals are
+met (>= 1,000 events/s, p99 < 50 ms, ratio >= 0.5), how long itabot took to process everything after the
+last ack, and where the CPU went during the run (to tell a saturated machine from a slow generator).
+
+The load generator is one separate process (spawned) with one thread and one raw keep-alive socket per
+concurrent client, sending pre-built request bytes, so it costs little of the CPU it measures; its own
+CPU use is printed. It is not a timed test: it only prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import math
+import multiprocessing
+import os
+import platform
+import resource
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CHANNEL_SECRET = "bench-channel-secret-0123456789ab"
+ACCESS_TOKEN = "bench-access-token"
+SECRET_KEY = "bench-secret-key"
+DESTINATION = "U" + "be" * 16
+HELP_TEXT = "ช่วยเหลือ"
+
+GOAL_EVENTS_PER_SECOND = 1000.0
+GOAL_P99_MS = 50.0
+GOAL_RATIO = 0.5
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+BARE_APP = textwrap.dedent(
+    '''
+    """The bare endpoint: Flask, the same gunicorn settings, no signature check, no database."""
+    from flask import Flask, request
+
+    app = Flask("bare")
+
+
+    @app.post("/callback")
+    def callback():
+        request.get_data(cache=False)
+        return {}, 200
+
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}, 200
+    '''
+)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Load generator (runs in a spawned child process; keep this part standard library only)
+# ----------------------------------------------------------------------------------------------------
+class _ConnectionClosed(OSError):
+    def __init__(self, got_bytes: bool) -> None:
+        super().__init__("connection closed by the server")
+        self.got_bytes = got_bytes
+
+
+def _read_response(sock: socket.socket, buf: bytes) -> tuple[int, bytes, bool]:
+    """Read one HTTP/1.1 response: (status, bytes left over, connection may be kept)."""
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            break
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise _ConnectionClosed(bool(buf))
+        buf += chunk
+    head, rest = buf[:end], buf[end + 4 :]
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(None, 2)[1])
+    length = 0
+    keep = True
+    chunked = False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            keep = value.strip().lower() != b"close"
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+    if chunked:  # not expected from Flask's JSON answers; read to the terminating chunk
+        while b"0\r\n\r\n" not in rest:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise _ConnectionClosed(True)
+            rest += chunk
+        return status, rest[rest.index(b"0\r\n\r\n") + 5 :], keep
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise _ConnectionClosed(True)
+        rest += chunk
+    return status, rest[length:], keep
+
+
+def _loadgen_init() -> None:
+    # Ctrl-C goes to the whole process group: the parent cleans up, the generator just stops with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _loadgen_pid() -> int:
+    return os.getpid()
+
+
+def _client_ports_by_worker(server_port: int, worker_pids: list[int]) -> dict[int, int]:
+    """{client port: gunicorn worker pid} of the established connections each worker has accepted."""
+    by_inode: dict[str, int] = {}
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(name) as fh:
+            for line in fh.readlines()[1:]:
+                parts = line.split()
+                if parts[3] == "01" and int(parts[1].rsplit(":", 1)[1], 16) == server_port:
+                    by_inode[parts[9]] = int(parts[2].rsplit(":", 1)[1], 16)
+    owners: dict[int, int] = {}
+    for pid in worker_pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    if target.startswith("socket:[") and target[8:-1] in by_inode:
+                        owners[by_inode[target[8:-1]]] = pid
+    return owners
+
+
+def _balance(socks: list[socket.socket], port: int, worker_pids: list[int],
+             connect: Callable[[], socket.socket]) -> list[int]:
+    """Reconnect until each gunicorn worker holds an even share of the keep-alive connections (which worker
+    accepts a connection is a race; with keep-alive a lopsided split would stay for the whole run)."""
+    counts: list[int] = []
+    for _ in range(300):
+        deadline = time.monotonic() + 2.0
+        while True:  # a connection can sit in the accept queue for a moment before a worker takes it
+            owners = _client_ports_by_worker(port, worker_pids)
+            mine = [owners.get(sock.getsockname()[1]) for sock in socks]
+            if None not in mine or time.monotonic() > deadline:
+                break
+            time.sleep(0.005)
+        counts = [mine.count(pid) for pid in worker_pids]
+        if max(counts) - min(counts) <= 1:
+            break
+        crowded = worker_pids[counts.index(max(counts))]
+        index = mine.index(crowded)
+        socks[index].close()
+        socks[index] = connect()
+    return counts
+
+
+def run_load(port: int, requests: list[bytes], concurrency: int, worker_pids: list[int] | None = None,
+             timeout: float = 30.0) -> dict[str, Any]:
+    """Post every request once over `concurrency` keep-alive connections (closed loop); per-request
+    latencies, status counts and the generator's own CPU time. With `worker_pids`, the connections are
+    first spread evenly over those gunicorn workers."""
+    n = len(requests)
+    counter = itertools.count()
+    starts = [0.0] * n
+    ends = [0.0] * n
+    statuses: list[int | str] = [0] * n
+    reconnects = Counter[str]()
+    barrier = threading.Barrier(concurrency + 1)
+
+    def connect() -> socket.socket:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
+    socks = [connect() for _ in range(concurrency)]
+    split = _balance(socks, port, worker_pids, connect) if worker_pids else []
+
+    def client(sock: socket.socket | None) -> None:
+        barrier.wait()
+        buf = b""
+        while True:
+            i = next(counter)
+            if i >= n:
+                break
+            status: int | str = "no answer"
+            keep = False
+            t0 = time.perf_counter()
+            for attempt in range(2):
+                try:
+                    if sock is None:
+                        sock = connect()
+                        reconnects["connect"] += 1
+                    sock.sendall(requests[i])
+                    status, buf, keep = _read_response(sock, buf)
+                    break
+                except OSError as exc:
+                    with contextlib.suppress(OSError):
+                        if sock is not None:
+                            sock.close()
+                    sock, buf = None, b""
+                    status = type(exc).__name__
+                    # an idle keep-alive connection closed before it answered anything: send again
+                    if not (isinstance(exc, _ConnectionClosed) and not exc.got_bytes) or attempt:
+                        break
+                    reconnects["retried"] += 1
+            starts[i], ends[i], statuses[i] = t0, time.perf_counter(), status
+            if not keep and sock is not None:
+                sock.close()
+                sock, buf = None, b""
+        if sock is not None:
+            sock.close()
+
+    threads = [threading.Thread(target=client, args=(sock,), daemon=True) for sock in socks]
+    for thread in threads:
+        thread.start()
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    last_end = max(ends)
+    return {
+        "latencies": [e - s for s, e in zip(starts, ends, strict=True)],
+        "wall": last_end - min(starts),
+        "statuses": Counter(str(s) for s in statuses),
+        "reconnects": dict(reconnects),
+        "cpu": (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime),
+        # time.monotonic is CLOCK_MONOTONIC: comparable with the parent's clock
+        "last_ack_monotonic": time.monotonic() - (time.perf_counter() - last_end),
+        "split": split,
+    }
+
+
+# ----------------------------------------------------------------------------------------------------
+# /proc accounting: who used the CPU during a run
+# ----------------------------------------------------------------------------------------------------
+def _proc_table() -> dict[int, tuple[int, int]]:
+    """{pid: (ppid, utime+stime ticks)} of every process."""
+    table: dict[int, tuple[int, int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                data = fh.read()
+        except OSError:
+            continue
+        fields = data[data.rindex(b")") + 2 :].split()
+        table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return table
+
+
+def _machine_ticks() -> tuple[int, int]:
+    with open("/proc/stat") as fh:
+        values = [int(v) for v in fh.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def _descendants(table: dict[int, tuple[int, int]], root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid in found:
+            continue
+        found.add(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+@dataclass
+class CpuSnapshot:
+    table: dict[int, tuple[int, int]]
+    busy: int
+    total: int
+    at: float
+
+    @classmethod
+    def take(cls) -> CpuSnapshot:
+        busy, total = _machine_ticks()
+        return cls(_proc_table(), busy, total, time.monotonic())
+
+
+def cpu_report(before: CpuSnapshot, after: CpuSnapshot, groups: dict[str, int | None]) -> tuple[str, dict[str, float]]:
+    """One line: machine busy % and cores used per process group (a root pid and its descendants, or
+    -pid for that process alone)."""
+    wall = max(after.at - before.at, 1e-9)
+    busy = (after.busy - before.busy) / max(after.total - before.total, 1)
+    cores: dict[str, float] = {}
+    for name, root in groups.items():
+        if root is None:
+            continue
+        pids = {-root} if root < 0 else _descendants(after.table, root)
+        ticks = sum(after.table[pid][1] - before.table.get(pid, (0, 0))[1] for pid in pids if pid in after.table)
+        cores[name] = ticks / CLK_TCK / wall
+    parts = ", ".join(f"{name} {value:.2f}" for name, value in cores.items())
+    return f"machine {busy * 100:.0f}% busy ({os.cpu_count()} CPUs); cores used: {parts}", cores
+
+
+# ----------------------------------------------------------------------------------------------------
+# Processes: gunicorn, the database probe
+# ----------------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gunicorn_command() -> list[str]:
+    script = Path(sys.executable).parent / "gunicorn"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
+
+
+class Gunicorn:
+    def __init__(self, name: str, app: str, env: dict[str, str], workers: int, threads: int, log_path: Path,
+                 pythonpath: Path | None = None) -> None:
+        self.name, self.app, self.env = name, app, env
+        self.workers, self.threads, self.log_path, self.pythonpath = workers, threads, log_path, pythonpath
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.port = free_port()
+        cmd = [*gunicorn_command(), "--worker-class", "gthread", "--workers", str(self.workers),
+               "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}",
+               "--log-level", "warning", "--graceful-timeout", "5", "--timeout", "120"]
+        if self.pythonpath is not None:
+            cmd += ["--pythonpath", str(self.pythonpath)]
+        cmd.append(self.app)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn ({self.name}) exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn ({self.name}) not healthy after {timeout}s:\n{self.log_tail()}")
+            time.sleep(0.1)
+        # /healthz answered from one worker; wait until every worker has booted too
+        while len(self.worker_pids()) < self.workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def worker_pids(self) -> list[int]:
+        if self.proc is None:
+            return []
+        return sorted(pid for pid, (ppid, _) in _proc_table().items() if ppid == self.proc.pid)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def problems_in_log(self) -> int:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return 0
+        return sum(1 for line in text.splitlines() if " ERROR " in line or line.startswith("Traceback")
+                   or "[CRITICAL]" in line or "WORKER TIMEOUT" in line)
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # workers left behind, if any
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+class DbProbe:
+    """Reads status counts without taking part in the bot's locking (no BEGIN IMMEDIATE on SQLite)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._sqlite_path = url.split(":///", 1)[1] if url.startswith("sqlite") else None
+        self._conn: Any = None
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            if self._sqlite_path is not None:
+                self._conn = sqlite3.connect(self._sqlite_path, timeout=30, isolation_level=None)
+            else:
+                import psycopg
+
+                self._conn = psycopg.connect(self.url.replace("+psycopg", ""), autocommit=True)
+        return self._conn
+
+    def counts(self, table: str) -> dict[str, int]:
+        rows = self._connection().execute(f"SELECT status, count(*) FROM {table} GROUP BY status").fetchall()
+        return {status: count for status, count in rows}
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+# ----------------------------------------------------------------------------------------------------
+# The benchmark
+# ----------------------------------------------------------------------------------------------------
+@dataclass
+class Figures:
+    name: str
+    events: int
+    wall: float
+    latencies_ms: list[float]
+    statuses: Counter[str]
+    reconnects: dict[str, int]
+    generator_cpu: float
+    last_ack: float
+    cpu_line: str = ""
+    cores: dict[str, float] = field(default_factory=dict)
+    conns: list[int] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.wall if self.wall > 0 else 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[max(0, min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1))]
+
+    @property
+    def errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status != "200")
+
+    def error_text(self) -> str:
+        bad = {s: c for s, c in self.statuses.items() if s != "200"}
+        return ", ".join(f"{c}× {s}" for s, c in sorted(bad.items())) if bad else ""
+
+
+def build_requests(fake: Any, count: int, users: int) -> list[bytes]:
+    """Pre-built, pre-signed raw HTTP requests: one text event per body, users in turn."""
+    from bot.fake_line.webhook_sender import USER_AGENT, encode_body
+
+    user_ids = [f"U{index:032x}" for index in range(1, users + 1)]
+    out = []
+    for index in range(count):
+        event = fake.text_event(user_ids[index % users], HELP_TEXT)
+        body = encode_body(DESTINATION, [event])
+        head = (
+            "POST /callback HTTP/1.1\r\n"
+            "Host: 127.0.0.1\r\n"
+            f"User-Agent: {USER_AGENT}\r\n"
+            "Content-Type: application/json; charset=utf-8\r\n"
+            f"x-line-signature: {fake.sign(body)}\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "\r\n"
+        )
+        out.append(head.encode("ascii") + body)
+    return out
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
+        self.args = args
+        self.stack = stack
+        self.tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="itabot-bench-")))
+        (self.tmp / "bare").mkdir()
+        (self.tmp / "bare" / "bare.py").write_text(BARE_APP)
+        ctx = multiprocessing.get_context("spawn")
+        self.pool = ctx.Pool(1, initializer=_loadgen_init)
+        stack.callback(self._stop_pool)
+        self.generator_pid = self.pool.apply(_loadgen_pid)
+
+    def _stop_pool(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+    def log(self, message: str) -> None:
+        if not self.args.quiet:
+            print(f"  · {message}", file=sys.stderr, flush=True)
+
+    # one load run --------------------------------------------------------------------------------
+    def post(self, server: Gunicorn, requests: list[bytes], name: str,
+             extra_groups: dict[str, int | None] | None = None) -> Figures:
+        groups: dict[str, int | None] = {"gunicorn": server.proc.pid if server.proc else None}
+        groups.update(extra_groups or {})
+        groups["load generator"] = self.generator_pid
+        groups["bench+fake LINE"] = -os.getpid()  # negative: this process alone, not its children
+        before = CpuSnapshot.take()
+        result = self.pool.apply_async(run_load, (server.port, requests, self.args.concurrency,
+                                                  self.balance_over(server))).get(timeout=self.args.run_timeout)
+        after = CpuSnapshot.take()
+        line, cores = cpu_report(before, after, groups)
+        return Figures(name, len(requests), result["wall"], [x * 1000 for x in result["latencies"]],
+                       result["statuses"], result["reconnects"], result["cpu"], result["last_ack_monotonic"],
+                       line, cores, result["split"])
+
+    def balance_over(self, server: Gunicorn) -> list[int] | None:
+        return None if self.args.no_balance else server.worker_pids()
+
+    def warm(self, server: Gunicorn, warmup: list[bytes]) -> None:
+        if warmup:
+            self.pool.apply(run_load, (server.port, warmup, self.args.concurrency, self.balance_over(server)))
+
+    # the two servers -----------------------------------------------------------------------------
+    def bare(self, requests: list[bytes], warmup: list[bytes], label: str) -> Figures:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ITABOT", "DATABASE", "LINE_"))}
+        server = Gunicorn("bare", "bare:app", env, self.args.workers, self.args.threads,
+                          self.tmp / f"gunicorn-bare-{label}.log", pythonpath=self.tmp / "bare")
+        self.stack.callback(server.stop)
+        server.start()
+        try:
+            self.log(f"bare endpoint on {server.url}: warm-up {len(warmup)}, then {len(requests)} requests")
+            self.warm(server, warmup)
+            return self.post(server, requests, "bare")
+        finally:
+            server.stop()
+
+    def itabot(self, db_url: str, label: str, pg_pid: int | None) -> tuple[Figures, Figures, list[str]]:
+        from bot.fake_line import FakeLinePlatform
+        from storage import migrate
+
+        args = self.args
+        t0 = time.monotonic()
+        migrate.upgrade(db_url)
+        self.log(f"migrated {label} in {time.monotonic() - t0:.1f}s")
+        fake = FakeLinePlatform(channel_secret=CHANNEL_SECRET, access_token=ACCESS_TOKEN)
+        fake.start()
+        self.stack.callback(fake.stop)
+        t0 = time.monotonic()
+        warmup = build_requests(fake, args.warmup, args.users)
+        measured = build_requests(fake, args.events, args.users)
+        self.log(f"built and signed {len(warmup) + len(measured)} bodies in {time.monotonic() - t0:.1f}s")
+
+        bare = self.bare(measured, warmup, label)
+
+        instance = self.tmp / f"instance-{label}"
+        env = dict(os.environ)
+        env.update({
+            "ITABOT_ENV": "test",
+            "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+            "SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": db_url,
+            "LINE_API_BASE_URL": fake.base_url,
+            "LOG_LEVEL": "WARNING",
+            "ITABOT_INSTANCE_DIR": str(instance),
+        })
+        server = Gunicorn("itabot", "bot:create_app()", env, args.workers, args.threads,
+                          self.tmp / f"gunicorn-itabot-{label}.log")
+        self.stack.callback(server.stop)
+        probe = DbProbe(db_url)
+        self.stack.callback(probe.close)
+        notes: list[str] = []
+        try:
+            server.start()
+            self.log(f"itabot on {server.url}: warm-up {len(warmup)}")
+            self.warm(server, warmup)
+            settled, _ = self.wait_processed(probe, len(warmup), time.monotonic(), fake)
+            if not settled:
+                notes.append("warm-up events were not all processed before the measured run")
+            replies_before = len(fake.deliveries())
+            self.log(f"itabot: {len(measured)} events, concurrency {args.concurrency}")
+            figures = self.post(server, measured, "itabot", {"postgres": pg_pid})
+            total = len(warmup) + len(measured)
+            settled, took = self.wait_processed(probe, total, figures.last_ack, fake)
+            inbox = probe.counts("inbox_events")
+            outbox = probe.counts("outbox_messages")
+            deliveries = fake.deliveries()[replies_before:]
+            kinds = Counter(d.kind for d in deliveries)
+            kind_text = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "nothing"
+            if settled:
+                notes.append(f"processed all {len(measured)} events {took:.2f}s after the last ack "
+                             f"({len(measured) / max(took + figures.wall, 1e-9):.0f} events/s end to end)")
+            else:
+                notes.append(f"NOT all events processed {took:.0f}s after the last ack: inbox {inbox}")
+            notes.append(f"fake LINE received {kind_text} for the {len(measured)} measured events; "
+                         f"inbox {inbox}; outbox {outbox}")
+            problems = server.problems_in_log()
+            if problems:
+                notes.append(f"gunicorn log has {problems} error lines; tail:\n{server.log_tail(15)}")
+        finally:
+            server.stop()
+            probe.close()
+            fake.stop()
+        return bare, figures, notes
+
+    def wait_processed(self, probe: DbProbe, expected: int, since: float, fake: Any) -> tuple[bool, float]:
+        """Until `expected` inbox rows exist, none pending/processing, and no outbox row is unsent."""
+        deadline = time.monotonic() + self.args.settle_timeout
+        while True:
+            inbox = probe.counts("inbox_events")
+            outbox = probe.counts("outbox_messages")
+            done = (sum(inbox.values()) >= expected and not inbox.get("pending") and not inbox.get("processing")
+                    and not outbox.get("pending") and not outbox.get("sending"))
+            now = time.monotonic()
+            if done or now > deadline:
+                return done, now - since
+            time.sleep(0.05)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Output
+# ----------------------------------------------------------------------------------------------------
+def _mark(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def print_section(title: str, bare: Figures, itabot: Figures, notes: list[str]) -> dict[str, Any]:
+    print(f"\n== {title} ==")
+    print(f"  {'':8} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
+    for fig in (bare, itabot):
+        print(f"  {fig.name:8} {fig.per_second:9.0f} {fig.percentile(0.50):8.1f} {fig.percentile(0.99):8.1f} "
+              f"{max(fig.latencies_ms):8.1f} {fig.errors:7d}")
+    ratio = itabot.per_second / bare.per_second if bare.per_second else 0.0
+    ok_rate = itabot.per_second >= GOAL_EVENTS_PER_SECOND
+    ok_p99 = itabot.percentile(0.99) < GOAL_P99_MS
+    ok_ratio = ratio >= GOAL_RATIO
+    print(f"  ratio itabot/bare events/s: {ratio:.2f}")
+    print(f"  goals: >= {GOAL_EVENTS_PER_SECOND:.0f} events/s: {_mark(ok_rate)} · p99 < {GOAL_P99_MS:.0f} ms: "
+          f"{_mark(ok_p99)} · ratio >= {GOAL_RATIO}: {_mark(ok_ratio)} · no errors: {_mark(not itabot.errors)}")
+    for fig in (bare, itabot):
+        if fig.errors:
+            print(f"  {fig.name} errors: {fig.error_text()}")
+        if fig.reconnects:
+            print(f"  {fig.name} load generator reconnects: {fig.reconnects}")
+    for note in notes:
+        print(f"  {note}")
+    for fig in (bare, itabot):
+        print(f"  CPU during {fig.name} run ({fig.wall:.2f}s): {fig.cpu_line}")
+        conns = " / ".join(str(c) for c in fig.conns) if fig.conns else "?"
+        print(f"    connections per gunicorn worker: {conns}; generator CPU {fig.generator_cpu / fig.wall:.2f} "
+              f"cores ({fig.generator_cpu / fig.events * 1e6:.0f} µs/request); gunicorn CPU "
+              f"{fig.cores.get('gunicorn', 0) * fig.wall / fig.events * 1000:.2f} ms/request during the run")
+    return {"events_per_second": itabot.per_second, "p99": itabot.percentile(0.99), "ratio": ratio,
+            "ok": ok_rate and ok_p99 and ok_ratio and not itabot.errors}
+
+
+# ----------------------------------------------------------------------------------------------------
+# main
+# ----------------------------------------------------------------------------------------------------
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=3000, help="measured events (default 3000)")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (default 8)")
+    parser.add_argument("--warmup", type=int, default=200, help="warm-up requests, not counted (default 200)")
+    parser.add_argument("--users", type=int, default=200, help="distinct LINE users sending (default 200)")
+    parser.add_argument("--settle-timeout", type=float, default=180.0,
+                        help="seconds to wait for the bot to process everything after the last ack")
+    parser.add_argument("--run-timeout", type=float, default=600.0, help="seconds allowed for one load run")
+    parser.add_argument("--no-balance", action="store_true",
+                        help="keep whatever split of connections over the workers the kernel gives")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    args = parser.parse_args(argv)
+    if min(args.events, args.concurrency, args.workers, args.threads, args.users) < 1 or args.warmup < 0:
+        parser.error("counts must be positive")
+    return args
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
+    import gunicorn
+
+    bench = Bench(args, stack)
+    print(f"itabot webhook benchmark — nproc {os.cpu_count()}, {platform.machine()}, Python "
+          f"{platform.python_version()}, gunicorn {gunicorn.__version__} gthread")
+    print(f"settings: --events {args.events} (+{args.warmup} warm-up) --concurrency {args.concurrency} "
+          f"--workers {args.workers} --threads {args.threads} --users {args.users}; one text event "
+          f"({HELP_TEXT!r}) per signed body; load generator: 1 process, {args.concurrency} keep-alive connections")
+    summary: dict[str, dict[str, Any]] = {}
+    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    for db in dbs:
+        if db == "sqlite":
+            url = f"sqlite:///{bench.tmp / 'itabot.db'}"
+            bare, itabot, notes = bench.itabot(url, "sqlite", None)
+            summary["SQLite"] = print_section("SQLite (temp file, WAL)", bare, itabot, notes)
+        else:
+            from tests.support.pgcluster import PostgresCluster
+
+            t0 = time.monotonic()
+            cluster = PostgresCluster()
+            stack.callback(cluster.stop)
+            url = cluster.start()
+            bench.log(f"PostgreSQL cluster up in {time.monotonic() - t0:.1f}s")
+            pg_pid = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+            bare, itabot, notes = bench.itabot(url, "postgresql", pg_pid)
+            summary["PostgreSQL"] = print_section("PostgreSQL (throwaway cluster, fsync off)", bare, itabot, notes)
+            cluster.stop()
+        sys.stdout.flush()
+    print("\nsummary: " + "; ".join(
+        f"{name} {s['events_per_second']:.0f} events/s, p99 {s['p99']:.1f} ms, ratio {s['ratio']:.2f} — "
+        f"{'all goals met' if s['ok'] else 'goals NOT met'}" for name, s in summary.items()))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    stack = contextlib.ExitStack()
+    code = 1
+    try:
+        code = run(args, stack)
+    except KeyboardInterrupt:
+        print("\ninterrupted: stopping servers and removing temp dirs", file=sys.stderr)
+        code = 130
+    finally:
+        # shield the cleanup from a second Ctrl-C / SIGTERM
+        old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            stack.close()
+        finally:
+            signal.signal(signal.SIGINT, old_int)
+            signal.signal(signal.SIGTERM, previous)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
