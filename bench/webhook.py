@@ -60,6 +60,7 @@ HELP_TEXT = "ช่วยเหลือ"
 GOAL_EVENTS_PER_SECOND = 1000.0
 GOAL_P99_MS = 50.0
 GOAL_RATIO = 0.5
+NOISY_NEIGHBOUR_CORES = 0.2
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -327,6 +328,7 @@ def cpu_report(before: CpuSnapshot, after: CpuSnapshot, groups: dict[str, int | 
         pids = {-root} if root < 0 else _descendants(after.table, root)
         ticks = sum(after.table[pid][1] - before.table.get(pid, (0, 0))[1] for pid in pids if pid in after.table)
         cores[name] = ticks / CLK_TCK / wall
+    cores["other processes"] = max(0.0, busy * (os.cpu_count() or 1) - sum(cores.values()))
     parts = ", ".join(f"{name} {value:.2f}" for name, value in cores.items())
     return f"machine {busy * 100:.0f}% busy ({os.cpu_count()} CPUs); cores used: {parts}", cores
 
@@ -671,6 +673,10 @@ def print_section(title: str, bare: Figures, itabot: Figures, notes: list[str]) 
             print(f"  {fig.name} load generator reconnects: {fig.reconnects}")
     for note in notes:
         print(f"  {note}")
+    for fig in (bare, itabot):
+        if fig.cores.get("other processes", 0) > NOISY_NEIGHBOUR_CORES:
+            print(f"  WARNING: other processes used {fig.cores['other processes']:.2f} cores during the {fig.name} "
+                  "run: its figures are disturbed; run again on a quiet machine")
     for fig in (bare, itabot):
         print(f"  CPU during {fig.name} run ({fig.wall:.2f}s): {fig.cpu_line}")
         conns = " / ".join(str(c) for c in fig.conns) if fig.conns else "?"

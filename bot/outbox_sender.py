@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from bot.line_api import LineApi, Outcome, SendResult
 from storage.clock import utcnow
 from storage.models import OutboxKind
-from storage.uow import UnitOfWorkFactory
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class OutboxSender:
 
     def _deliver(self, row: _Claimed) -> str:
         if not row.recipients and row.kind != OutboxKind.REPLY.value:
-            self._record(row, lambda uow, now: uow.outbox.mark_cancelled(row.id, "every recipient blocked the bot"))
+            self._record(lambda uow, now: uow.outbox.mark_cancelled(row.id, "every recipient blocked the bot"))
             log.info("outbox %s cancelled: recipients blocked the bot", row.id)
             return "cancelled"
         result, via = self._send(row)
@@ -113,21 +113,21 @@ class OutboxSender:
         log.info("outbox %s %s via %s attempt %s: %s %s", row.id, row.kind, via, row.attempts, outcome.value,
                  result.request_id or "")
         if outcome is Outcome.DELIVERED:
-            self._record(row, lambda uow, now: uow.outbox.mark_delivered(row.id, now, via, result.request_id))
+            self._record(lambda uow, now: uow.outbox.mark_delivered(row.id, now, via, result.request_id))
         elif outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
-            self._record(row, lambda uow, now: uow.outbox.mark_retry(
+            self._record(lambda uow, now: uow.outbox.mark_retry(
                 row.id, now + timedelta(seconds=self.policy.backoff(row.attempts)), result.detail))
         elif outcome is Outcome.RATE_LIMITED:
-            self._record(row, lambda uow, now: uow.outbox.release(
+            self._record(lambda uow, now: uow.outbox.release(
                 row.id, now + timedelta(seconds=self.policy.rate_limit_pause_seconds), result.detail))
         elif outcome is Outcome.QUOTA_EXHAUSTED:
-            def park(uow: Any, now: datetime) -> None:
+            def park(uow: UnitOfWork, now: datetime) -> None:
                 uow.outbox.mark_parked(row.id, result.detail)
                 uow.outbox.mark_quota_exhausted(row.org_id, now)
-            self._record(row, park)
+            self._record(park)
             log.warning("outbox %s parked: LINE monthly message quota used up", row.id)
         else:  # rejected, reply token gone with nobody to push to, or retries used up
-            self._record(row, lambda uow, now: uow.outbox.mark_failed(row.id, result.detail or outcome.value))
+            self._record(lambda uow, now: uow.outbox.mark_failed(row.id, result.detail or outcome.value))
             log.error("outbox %s failed: %s", row.id, result.detail or outcome.value)
             return "failed"
         return outcome.value
@@ -141,7 +141,7 @@ class OutboxSender:
                 uow.outbox.release(row.id, later, reason)
             uow.commit()
 
-    def _record(self, row: _Claimed, change: Any) -> None:
+    def _record(self, change: Callable[[UnitOfWork, datetime], None]) -> None:
         with self.uow_factory() as uow:
             change(uow, utcnow())
             uow.commit()

@@ -26,7 +26,7 @@ class Context:
     event: IncomingEvent
     now: datetime
     secret_key: str
-    reply_ids: list[int] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)  # answers and pushes, sent right after commit
     _member: Member | None = None
 
     @property
@@ -50,13 +50,13 @@ class Context:
         if self.event.reply_token:
             rows = self.uow.outbox.add_reply(self.org.id, self.event.reply_token, self.event.chat_id,
                                              list(messages), self.now)
-            self.reply_ids.extend(row.id for row in rows)
+            self.outbox_ids.extend(row.id for row in rows)
         elif self.event.chat_id:
             self.push(self.event.chat_id, *messages)
 
     def push(self, user_id: str, *messages: dict[str, Any], priority: int = Priority.NORMAL) -> None:
         rows = self.uow.outbox.add_push(self.org.id, user_id, list(messages), priority, self.now)
-        self.reply_ids.extend(row.id for row in rows)
+        self.outbox_ids.extend(row.id for row in rows)
 
 
 class Handler(Protocol):

@@ -81,10 +81,10 @@ class EventProcessor:
             raw, org_id, attempts = row.payload, row.org_id, row.attempts
         event = parse_event(raw)
         with self.locks.for_chat(event.chat_id):
-            reply_ids = self._handle(inbox_id, org_id, event, attempts)
-        if reply_ids and self.after_commit is not None:
+            outbox_ids = self._handle(inbox_id, org_id, event, attempts)
+        if outbox_ids and self.after_commit is not None:
             try:
-                self.after_commit(reply_ids)
+                self.after_commit(outbox_ids)
             except Exception:  # the rows are stored: the worker delivers them
                 log.exception("immediate delivery of answers to event %s failed", inbox_id)
         return True
@@ -101,7 +101,7 @@ class EventProcessor:
                 uow.inbox.finish(inbox_id, status, outcome, now)
                 uow.commit()
                 log.info("event %s (%s) %s: %s", inbox_id, event.type, status.value, outcome)
-                return ctx.reply_ids
+                return ctx.outbox_ids
         except Exception as exc:
             self._record_failure(inbox_id, event, attempts, exc)
             return []

@@ -146,7 +146,7 @@ def start_bot(database_url: str, fake_line: FakeLinePlatform, tmp_path: Path) ->
         env = make_env(database_url, fake_line.base_url, tmp_path, **overrides)
         app = create_app(Settings.from_env(env))
         server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_port}"
         fake_line.webhook_url = f"{url}/callback"
         running = RunningBot(app.extensions["itabot"], fake_line, url, server)

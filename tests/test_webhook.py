@@ -179,7 +179,10 @@ def test_answer_falls_back_to_push_when_the_reply_token_expired(start_bot: Any) 
 
 
 def test_webhook_answers_fast_even_when_line_is_slow(bot: RunningBot) -> None:
-    bot.fake.set_delay("/v2/bot/message/reply", 3.0, times=5, after_accept=False)
+    bot.fake.set_delay("/v2/bot/message/reply", 2.5, times=5, after_accept=False)
+    users = [f"U{i:032d}" for i in range(5)]
     started = time.monotonic()
-    assert bot.fake.send_events([bot.fake.text_event(USER, "ช่วยเหลือ") for _ in range(5)]).status_code == 200
+    assert bot.fake.send_events([bot.fake.text_event(user, "ช่วยเหลือ") for user in users]).status_code == 200
     assert time.monotonic() - started < 1.0
+    bot.wait_idle(timeout=15)  # the answers still arrive
+    assert all(len(bot.fake.deliveries(to=user)) == 1 for user in users)

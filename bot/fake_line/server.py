@@ -105,7 +105,9 @@ class ServerThread:
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-line", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-line", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
