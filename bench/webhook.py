@@ -608,9 +608,17 @@ class Bench:
                 notes.append("warm-up events were not all processed before the measured run")
             replies_before = len(fake.deliveries())
             self.log(f"itabot: {len(measured)} events, concurrency {args.concurrency}")
+            whole_before = CpuSnapshot.take()
             figures = self.post(server, measured, "itabot", {"postgres": pg_pid})
             total = len(warmup) + len(measured)
             settled, took = self.wait_processed(probe, total, figures.last_ack, fake)
+            whole_after = CpuSnapshot.take()
+            _, whole = cpu_report(whole_before, whole_after, {"gunicorn": server.proc.pid if server.proc else None,
+                                                              "postgres": pg_pid})
+            span = whole_after.at - whole_before.at
+            cost = ", ".join(f"{name} {cores * span / len(measured) * 1000:.2f} ms"
+                             for name, cores in whole.items() if name != "other processes")
+            notes.append(f"CPU per event from the first request until everything was processed: {cost}")
             inbox = probe.counts("inbox_events")
             outbox = probe.counts("outbox_messages")
             deliveries = fake.deliveries()[replies_before:]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import health, webhook
 from bot.config import Settings
@@ -24,4 +28,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["itabot"] = Services.build(settings)
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_error_handler(SQLAlchemyError, _database_unavailable)
     return app
+
+
+def _database_unavailable(exc: SQLAlchemyError) -> Any:
+    """Nothing could be stored: say so with 503 (LINE redelivers), never a bare 500."""
+    logging.getLogger("bot.app").error("database unavailable: %s", type(exc).__name__)
+    return jsonify({"message": "database unavailable, try again later"}), 503

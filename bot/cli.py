@@ -211,6 +211,17 @@ def inbox_retry_failed() -> None:
     click.echo(f"{count} events queued again")
 
 
+@cli.command()
+def scrub() -> None:
+    """Apply retention now: strip user ids and texts from finished events/messages past RETENTION_DAYS."""
+    from scheduler.retention import scrub_expired
+
+    svc = services()
+    result = scrub_expired(svc.uow, svc.settings.retention_days)
+    click.echo(f"scrubbed {result.events} events and {result.messages} messages "
+               f"older than {svc.settings.retention_days:g} days")
+
+
 # -- local run --------------------------------------------------------------------------------------
 @cli.command("fake-line", context_settings={"ignore_unknown_options": True}, add_help_option=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)

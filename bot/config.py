@@ -71,6 +71,7 @@ class Settings:
     inbox_retry_base_seconds: float = 5.0
     inbox_stale_seconds: float = 20.0
     dispatch_threads: int = 4
+    retention_days: float = 30.0
     process_events_inline: bool = True
     max_body_bytes: int = 1024 * 1024
 
@@ -132,6 +133,7 @@ class Settings:
             inbox_retry_base_seconds=_float(env, "INBOX_RETRY_BASE_SECONDS", 5.0),
             inbox_stale_seconds=_float(env, "INBOX_STALE_SECONDS", 20.0),
             dispatch_threads=_int(env, "DISPATCH_THREADS", 4),
+            retention_days=_float(env, "RETENTION_DAYS", 30.0),
             process_events_inline=_bool(env, "PROCESS_EVENTS_INLINE", True),
         )
 

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from bot.services import Services
+from scheduler.retention import scrub_expired
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class WorkerOptions:
     inbox_sweep_every: float = 2.0
     quota_every: float = 600.0
     quota_every_while_parked: float = 60.0
+    scrub_every: float = 3600.0
 
 
 class Worker:
@@ -49,7 +51,7 @@ class Worker:
                    for i in range(self.options.delivery_threads)]
         for thread in threads:
             thread.start()
-        next_sweep = next_quota = 0.0
+        next_sweep = next_quota = next_scrub = 0.0
         while not self.stop_event.is_set():
             now = time.monotonic()
             try:
@@ -58,6 +60,9 @@ class Worker:
                     next_sweep = now + self.options.inbox_sweep_every
                 if now >= next_quota:
                     next_quota = now + self._refresh_quota()
+                if now >= next_scrub:
+                    scrub_expired(self.services.uow, self.services.settings.retention_days)
+                    next_scrub = now + self.options.scrub_every
             except Exception:
                 log.exception("worker pass failed; trying again")
             self.stop_event.wait(self.options.idle_sleep)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import InboxEvent, InboxStatus
 
+SCRUB_KEEPS = ("type", "webhookEventId", "timestamp", "mode")
+
 
 def _event_time(event: dict[str, Any]) -> datetime | None:
     timestamp = event.get("timestamp")
@@ -131,6 +133,23 @@ class InboxRepository:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def scrub_finished(self, received_before: datetime, now: datetime, batch: int = 500) -> int:
+        """Retention: finished events older than the cut-off keep only what says what they were —
+        no user id, no text, no reply token."""
+        finished = [InboxStatus.DONE.value, InboxStatus.IGNORED.value, InboxStatus.FAILED.value]
+        events = self.session.scalars(
+            select(InboxEvent).where(
+                InboxEvent.status.in_(finished),
+                InboxEvent.received_at < received_before,
+                InboxEvent.scrubbed_at.is_(None),
+            ).limit(batch)
+        ).all()
+        for event in events:
+            event.payload = {key: event.payload.get(key) for key in SCRUB_KEEPS if key in event.payload}
+            event.scrubbed_at = now
+        self.session.flush()
+        return len(events)
 
     def counts_by_status(self) -> dict[str, int]:
         rows = self.session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))

@@ -177,6 +177,7 @@ class InboxEvent(Base):
     outcome: Mapped[str | None] = mapped_column(String(255), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    scrubbed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class OutboxMessage(Base):
@@ -202,6 +203,7 @@ class OutboxMessage(Base):
     line_request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    scrubbed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class QuotaSnapshot(Base):

@@ -137,6 +137,21 @@ class OutboxRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    def scrub_finished(self, created_before: datetime, now: datetime) -> int:
+        """Retention: finished messages older than the cut-off lose their text and recipients."""
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_([OutboxStatus.DELIVERED.value, OutboxStatus.FAILED.value,
+                                          OutboxStatus.CANCELLED.value]),
+                OutboxMessage.created_at < created_before,
+                OutboxMessage.scrubbed_at.is_(None),
+            )
+            .values(messages=[], recipients=[], reply_token=None, scrubbed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     def counts_by_status(self, org_id: int | None = None) -> dict[str, int]:
         statement = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         if org_id is not None:

@@ -71,3 +71,9 @@ def test_sqlite_runs_in_wal_mode(database_url: str) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_database_unavailable_is_503_not_500(start_bot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bot = start_bot(DATABASE_URL=f"sqlite:///{tmp_path / 'never-migrated.db'}")
+    assert requests.get(f"{bot.url}/healthz", timeout=5).status_code == 503
+    assert bot.fake.send_text("U" + "f" * 32, "สวัสดี").status_code == 503

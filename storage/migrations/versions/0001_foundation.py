@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:04:22.544330
+Create Date: 2026-11-22 04:24:51.555887
 """
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=255), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('processed_at', storage.models.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('scrubbed_at', storage.models.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_inbox_events_org_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_events')),
     sa.UniqueConstraint('webhook_event_id', name=op.f('uq_inbox_events_webhook_event_id'))
@@ -70,6 +71,7 @@ def upgrade() -> None:
     sa.Column('line_request_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', storage.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('delivered_at', storage.models.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('scrubbed_at', storage.models.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_outbox_messages_org_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
     sa.UniqueConstraint('retry_key', name=op.f('uq_outbox_messages_retry_key'))

@@ -1,0 +1,64 @@
+"""Our LINE client through the real SDK against the fake platform: content states, quota, timeouts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from bot.fake_line import FakeLinePlatform
+from bot.line_api import ContentState, LineApi, LineUnavailable, Outcome
+from tests.conftest import ACCESS_TOKEN
+
+USER = "U" + "9" * 32
+
+
+@pytest.fixture
+def line(fake_line: FakeLinePlatform) -> Iterator[LineApi]:
+    api = LineApi(ACCESS_TOKEN, fake_line.base_url, timeout=2.0)
+    yield api
+    api.close()
+
+
+def test_content_ready_preparing_gone_and_unknown(line: LineApi, fake_line: FakeLinePlatform) -> None:
+    fake_line.register_content("m-ready", b"\x89PNG-bytes", content_type="image/png")
+    fake_line.register_content("m-preparing", b"", status=202)
+    fake_line.register_content("m-gone", b"", status=410)
+    ready = line.content("m-ready")
+    assert (ready.state, ready.data, ready.content_type) == (ContentState.READY, b"\x89PNG-bytes", "image/png")
+    assert line.content("m-preparing").state is ContentState.PREPARING
+    assert line.content("m-gone").state is ContentState.GONE
+    assert line.content("m-unknown").state is ContentState.ERROR
+
+
+def test_quota_reading(line: LineApi, fake_line: FakeLinePlatform) -> None:
+    assert line.quota().quota_type == "none"
+    fake_line.set_monthly_quota(300)
+    line.push(USER, [{"type": "text", "text": "x"}], "5f0c8a5e-1111-4b1b-9c1c-2a2b2c2d2e2f")
+    reading = line.quota()
+    assert (reading.quota_type, reading.limit, reading.usage) == ("limited", 300, 1)
+
+
+def test_wrong_token_is_rejected_not_retried(fake_line: FakeLinePlatform) -> None:
+    api = LineApi("wrong-token", fake_line.base_url, timeout=2.0)
+    result = api.push(USER, [{"type": "text", "text": "x"}], "5f0c8a5e-2222-4b1b-9c1c-2a2b2c2d2e2f")
+    assert result.outcome is Outcome.REJECTED and result.status == 401
+    with pytest.raises(LineUnavailable):
+        api.quota()
+    api.close()
+
+
+def test_a_slow_line_times_out_and_is_retried(line: LineApi, fake_line: FakeLinePlatform) -> None:
+    line.timeout = 0.3
+    fake_line.set_delay("/v2/bot/message/push", 2.0, after_accept=False)
+    started = time.monotonic()
+    result = line.push(USER, [{"type": "text", "text": "x"}], "5f0c8a5e-3333-4b1b-9c1c-2a2b2c2d2e2f")
+    assert result.outcome is Outcome.RETRY and "network" in result.detail
+    assert time.monotonic() - started < 1.5
+
+
+def test_line_down_is_retried(fake_line: FakeLinePlatform) -> None:
+    api = LineApi(ACCESS_TOKEN, "http://127.0.0.1:9", timeout=1.0)  # nothing listens there
+    assert api.push(USER, [{"type": "text", "text": "x"}], "5f0c8a5e-4444-4b1b-9c1c-2a2b2c2d2e2f").outcome is Outcome.RETRY
+    api.close()
