@@ -761,6 +761,7 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background
     stack = contextlib.ExitStack()
     code = 1
     try:

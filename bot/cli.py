@@ -152,11 +152,12 @@ def units_list() -> None:
 @cli.command()
 @click.option("--once", is_flag=True, help="Do one pass and exit.")
 @click.option("--threads", type=int, default=4, show_default=True, help="Outbox delivery threads.")
-def worker(once: bool, threads: int) -> None:
-    """Deliver the outbox, sweep the inbox, read the LINE quota (the Procfile's worker)."""
+@click.option("--event-threads", type=int, default=2, show_default=True, help="Webhook event threads.")
+def worker(once: bool, threads: int, event_threads: int) -> None:
+    """Process webhook events, deliver the outbox, read the LINE quota (the Procfile's worker)."""
     from scheduler.worker import Worker, WorkerOptions
 
-    runner = Worker(services(), WorkerOptions(delivery_threads=threads))
+    runner = Worker(services(), WorkerOptions(delivery_threads=threads, event_threads=event_threads))
     if once:
         click.echo(runner.run_once())
         return

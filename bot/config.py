@@ -42,13 +42,6 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(_float(env, name, default))
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    return raw.strip().lower() in ("1", "true", "yes", "on")
-
-
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -69,10 +62,7 @@ class Settings:
     inbox_max_attempts: int = 5
     inbox_lease_seconds: float = 60.0
     inbox_retry_base_seconds: float = 5.0
-    inbox_stale_seconds: float = 20.0
-    dispatch_threads: int = 4
     retention_days: float = 30.0
-    process_events_inline: bool = True
     max_body_bytes: int = 1024 * 1024
 
     @property
@@ -131,10 +121,7 @@ class Settings:
             inbox_max_attempts=_int(env, "INBOX_MAX_ATTEMPTS", 5),
             inbox_lease_seconds=_float(env, "INBOX_LEASE_SECONDS", 60.0),
             inbox_retry_base_seconds=_float(env, "INBOX_RETRY_BASE_SECONDS", 5.0),
-            inbox_stale_seconds=_float(env, "INBOX_STALE_SECONDS", 20.0),
-            dispatch_threads=_int(env, "DISPATCH_THREADS", 4),
             retention_days=_float(env, "RETENTION_DAYS", 30.0),
-            process_events_inline=_bool(env, "PROCESS_EVENTS_INLINE", True),
         )
 
 

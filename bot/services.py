@@ -9,7 +9,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
-from bot.dispatch import EventDispatcher
 from bot.line_api import LineApi
 from bot.outbox_sender import DeliveryPolicy, OutboxSender
 from bot.privacy import configure_pseudonyms
@@ -28,7 +27,6 @@ class Services:
     line: LineApi
     sender: OutboxSender
     processor: EventProcessor
-    dispatcher: EventDispatcher
     quota: QuotaMonitor
     _org_id: int | None = None
     _org_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -50,8 +48,7 @@ class Services:
                              retry_base_seconds=settings.inbox_retry_base_seconds),
             after_commit=sender.deliver_now,
         )
-        return cls(settings, engine, uow, line, sender, processor,
-                   EventDispatcher(processor, settings.dispatch_threads), QuotaMonitor(uow, line))
+        return cls(settings, engine, uow, line, sender, processor, QuotaMonitor(uow, line))
 
     def org_id(self) -> int:
         """The organisation this deployment serves (created with its default units on first use)."""
@@ -74,6 +71,5 @@ class Services:
         raise RuntimeError("could not create the organisation row")
 
     def close(self) -> None:
-        self.dispatcher.shutdown(wait=True)
         self.line.close()
         self.engine.dispose()

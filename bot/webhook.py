@@ -1,8 +1,8 @@
-"""`POST /callback`: verify, store, answer 200 — then process.
+"""`POST /callback`: verify, store, answer 200. Workers process the events.
 
 The signature is checked on the raw bytes before anything else. Events are stored in the inbox (unique on
-webhookEventId, so duplicates and redeliveries are stored once) and committed before the 200; processing
-happens after the answer, so a slow LINE API or handler never makes LINE wait past its 2 seconds.
+webhookEventId, so duplicates and redeliveries are stored once) and committed before the 200. Nothing else
+happens in the request: a slow LINE API or handler never makes LINE wait past its 2 seconds.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ import hashlib
 import hmac
 import json
 import logging
-from collections import defaultdict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.services import Services
-from handlers.processor import first_attempt_delay
 from storage.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -52,16 +50,6 @@ def parse_body(body: bytes) -> list[dict[str, Any]]:
     return events
 
 
-def _chat_key(event: dict[str, Any]) -> str:
-    source = event.get("source") if isinstance(event.get("source"), dict) else {}
-    return str(source.get("groupId") or source.get("roomId") or source.get("userId") or event["webhookEventId"])
-
-
-def _timestamp(event: dict[str, Any]) -> int:
-    value = event.get("timestamp")
-    return int(value) if isinstance(value, int | float) else 0
-
-
 def _error(status: int, message: str) -> tuple[Response, int]:
     return jsonify({"message": message}), status
 
@@ -88,20 +76,9 @@ def callback() -> Any:
     if not events:
         return jsonify({}), 200
 
-    now = utcnow()
-    first_attempt = now + first_attempt_delay(settings.process_events_inline, settings.inbox_stale_seconds)
     org_id = services.org_id()
     with services.uow() as uow:
-        new_ids = uow.inbox.add_new(org_id, events, now, first_attempt)
+        new_ids = uow.inbox.add_new(org_id, events, utcnow())
         uow.commit()
-    log.info("webhook: %s events, %s new", len(events), len(new_ids))
-
-    if new_ids and settings.process_events_inline:
-        by_chat: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for event in events:
-            inbox_id = new_ids.pop(event["webhookEventId"], None)
-            if inbox_id is not None:
-                by_chat[_chat_key(event)].append((_timestamp(event), inbox_id))
-        services.dispatcher.submit([[i for _, i in sorted(group)] for group in by_chat.values()])
+    log.debug("webhook: %s events, %s new", len(events), len(new_ids))
     return jsonify({}), 200
-

@@ -3,6 +3,9 @@
 A handler says whether it takes an event (`matches`) and handles it through a `Context`, which gives it
 the unit of work, the sender's member record and ways to answer. Answers are outbox rows written in the
 same transaction as the handler's changes: they are sent only if the changes commit, and never lost.
+
+A handler runs inside that one transaction (on SQLite it holds the database's write lock), so it makes no
+network calls and does nothing slow: downloading evidence or calling LINE happens after the commit.
 """
 
 from __future__ import annotations

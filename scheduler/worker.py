@@ -1,8 +1,9 @@
-"""`itabot worker`: drains the outbox, picks up events the web process did not finish, reads the quota.
+"""`itabot worker`: processes webhook events, delivers the outbox, reads the quota, applies retention.
 
-Several workers may run at once: outbox rows and inbox events are claimed with leases (on PostgreSQL with
-FOR UPDATE SKIP LOCKED), so nothing is sent or processed twice. Stop with SIGTERM or Ctrl-C; a worker
-killed mid-send leaves a lease that runs out, and the resend carries the same retry key.
+Several workers may run at once: events and outbox rows are claimed with leases (on PostgreSQL outbox rows
+with FOR UPDATE SKIP LOCKED, inbox claims under an advisory lock), so nothing is processed or sent twice
+and one chat's events never run in two places at once. Stop with SIGTERM or Ctrl-C; a worker killed
+mid-work leaves leases that run out, and a resend carries the same retry key.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.services import Services
@@ -21,10 +23,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class WorkerOptions:
+    event_threads: int = 2
     delivery_threads: int = 4
     batch_size: int = 20
-    idle_sleep: float = 0.25
-    inbox_sweep_every: float = 2.0
+    event_batch_size: int = 5
+    idle_sleep: float = 0.1
     quota_every: float = 600.0
     quota_every_while_parked: float = 60.0
     scrub_every: float = 3600.0
@@ -37,35 +40,42 @@ class Worker:
         self.stop_event = threading.Event()
 
     def run_once(self) -> dict[str, int]:
-        """One pass of everything (used by tests and `itabot worker --once`)."""
-        processed = self.services.processor.process_due()
+        """Everything due, until nothing is (used by tests and `itabot worker --once`)."""
+        processed = sent = 0
+        while batch := self.services.processor.process_due(self.options.event_batch_size):
+            processed += batch
         self.services.quota.refresh(self.services.org_id())
-        handled = 0
         while batch := sum(self.services.sender.deliver_due(self.options.batch_size).values()):
-            handled += batch
-        return {"processed": processed, "sent": handled}
+            sent += batch
+        return {"processed": processed, "sent": sent}
 
     def run_forever(self) -> None:
-        log.info("worker started: %s delivery threads", self.options.delivery_threads)
-        threads = [threading.Thread(target=self._delivery_loop, name=f"outbox-{i}", daemon=True)
-                   for i in range(self.options.delivery_threads)]
+        opts = self.options
+        log.info("worker started: %s event threads, %s delivery threads", opts.event_threads,
+                 opts.delivery_threads)
+        loops: list[tuple[str, Callable[[], int]]] = (
+            [(f"events-{i}", lambda: self.services.processor.process_due(opts.event_batch_size))
+             for i in range(opts.event_threads)]
+            + [(f"outbox-{i}", lambda: sum(self.services.sender.deliver_due(opts.batch_size).values()))
+               for i in range(opts.delivery_threads)]
+        )
+        threads = [threading.Thread(target=self._loop, args=(name, work), name=name, daemon=True)
+                   for name, work in loops]
         for thread in threads:
             thread.start()
-        next_sweep = next_quota = next_scrub = 0.0
+        next_quota = next_scrub = 0.0
         while not self.stop_event.is_set():
             now = time.monotonic()
             try:
-                if now >= next_sweep:
-                    self.services.processor.process_due()
-                    next_sweep = now + self.options.inbox_sweep_every
                 if now >= next_quota:
                     next_quota = now + self._refresh_quota()
                 if now >= next_scrub:
                     scrub_expired(self.services.uow, self.services.settings.retention_days)
-                    next_scrub = now + self.options.scrub_every
+                    next_scrub = now + opts.scrub_every
             except Exception:
-                log.exception("worker pass failed; trying again")
-            self.stop_event.wait(self.options.idle_sleep)
+                log.exception("worker housekeeping failed; trying again")
+                next_quota = next_scrub = now + 60
+            self.stop_event.wait(1.0)
         for thread in threads:
             thread.join(timeout=30)
         log.info("worker stopped")
@@ -76,19 +86,19 @@ class Worker:
             parked = uow.outbox.counts_by_status().get("parked", 0)
         return self.options.quota_every_while_parked if parked else self.options.quota_every
 
-    def _delivery_loop(self) -> None:
+    def _loop(self, name: str, work: Callable[[], int]) -> None:
         while not self.stop_event.is_set():
             try:
-                sent = sum(self.services.sender.deliver_due(self.options.batch_size).values())
+                done = work()
             except Exception:
-                log.exception("outbox delivery pass failed; trying again")
-                sent = 0
-            if not sent:
+                log.exception("%s pass failed; trying again", name)
+                done = 0
+            if not done:
                 self.stop_event.wait(self.options.idle_sleep)
 
     def install_signal_handlers(self) -> None:
         def stop(signum: int, _frame: object) -> None:
-            log.info("worker: signal %s, stopping after the current sends", signum)
+            log.info("worker: signal %s, stopping after the current work", signum)
             self.stop_event.set()
 
         signal.signal(signal.SIGTERM, stop)

@@ -1,18 +1,33 @@
-"""The webhook inbox: events stored durably, claimed with a lease, processed once."""
+"""The webhook inbox: events stored durably, claimed with a lease, processed once, one chat at a time."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import InboxEvent, InboxStatus
 
 SCRUB_KEEPS = ("type", "webhookEventId", "timestamp", "mode")
+# Claims of inbox events are serialised across PostgreSQL sessions with this advisory lock, so two
+# workers never take events of the same chat at once (SQLite's BEGIN IMMEDIATE does the same).
+CLAIM_LOCK_KEY = 0x17AB0001
+
+_table = InboxEvent.__table__
+# Built once: SQLAlchemy caches the compiled form, which matters on the webhook's hot path.
+_INSERTS = {
+    "postgresql": postgresql.insert(_table)
+    .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+    .returning(_table.c.webhook_event_id, _table.c.id),
+    "sqlite": sqlite.insert(_table)
+    .on_conflict_do_nothing(index_elements=["webhook_event_id"])
+    .returning(_table.c.webhook_event_id, _table.c.id),
+}
 
 
 def _event_time(event: dict[str, Any]) -> datetime | None:
@@ -22,85 +37,81 @@ def _event_time(event: dict[str, Any]) -> datetime | None:
     return None
 
 
-def _dialect_insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+def chat_key(event: dict[str, Any]) -> str:
+    """Who the event belongs to: a group or room, else the user; events of one chat are handled in order."""
+    source = event.get("source") if isinstance(event.get("source"), dict) else {}
+    key = source.get("groupId") or source.get("roomId") or source.get("userId")
+    return str(key)[:80] if key else f"event:{event['webhookEventId']}"
+
+
+@dataclass(frozen=True)
+class ClaimedEvent:
+    id: int
+    org_id: int
+    chat_key: str
+    payload: dict[str, Any]
+    attempts: int
 
 
 class InboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add_new(
-        self, org_id: int, events: Iterable[dict[str, Any]], now: datetime, first_attempt_at: datetime
-    ) -> dict[str, int]:
+    def add_new(self, org_id: int, events: Iterable[dict[str, Any]], now: datetime) -> dict[str, int]:
         """Insert events not seen before (keyed by webhookEventId); return {webhookEventId: row id} of the
         rows this call inserted (duplicates and redeliveries are left out)."""
         rows: dict[str, dict[str, Any]] = {}
         for event in events:
-            event_id = event["webhookEventId"]
-            rows.setdefault(
-                event_id,
-                {
-                    "org_id": org_id,
-                    "webhook_event_id": event_id,
-                    "event_type": str(event.get("type"))[:32],
-                    "payload": event,
-                    "is_redelivery": bool((event.get("deliveryContext") or {}).get("isRedelivery")),
-                    "event_time": _event_time(event),
-                    "received_at": now,
-                    "status": InboxStatus.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": first_attempt_at,
-                },
-            )
+            rows.setdefault(event["webhookEventId"], {
+                "org_id": org_id,
+                "webhook_event_id": event["webhookEventId"],
+                "chat_key": chat_key(event),
+                "event_type": str(event.get("type"))[:32],
+                "payload": event,
+                "is_redelivery": bool((event.get("deliveryContext") or {}).get("isRedelivery")),
+                "event_time": _event_time(event),
+                "received_at": now,
+                "status": InboxStatus.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+            })
         if not rows:
             return {}
-        insert = _dialect_insert(self.session)
-        statement = (
-            insert(InboxEvent)
-            .values(list(rows.values()))
-            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-            .returning(InboxEvent.webhook_event_id, InboxEvent.id)
-        )
-        return {event_id: row_id for event_id, row_id in self.session.execute(statement)}
+        statement = _INSERTS[self.session.get_bind().dialect.name]
+        inserted: dict[str, int] = {}
+        for params in rows.values():  # one row per execute keeps RETURNING exact with ON CONFLICT
+            for event_id, row_id in self.session.execute(statement, params):
+                inserted[event_id] = row_id
+        return inserted
 
-    def claim(self, event_id: int, now: datetime, lease_seconds: float) -> InboxEvent | None:
-        """Take one event for processing unless another process holds a live lease on it or it is finished."""
-        result = self.session.execute(
-            update(InboxEvent)
-            .where(
-                InboxEvent.id == event_id,
-                or_(
-                    InboxEvent.status == InboxStatus.PENDING.value,
-                    and_(InboxEvent.status == InboxStatus.PROCESSING.value, InboxEvent.lease_until < now),
-                ),
-            )
-            .values(
-                status=InboxStatus.PROCESSING.value,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                attempts=InboxEvent.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
+    def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[ClaimedEvent]:
+        """Take due events of chats nobody is handling right now: new events, retries whose backoff is
+        over, and events whose processor died (lease expired). Oldest first."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
+        busy = aliased(InboxEvent)
+        chat_is_busy = exists().where(
+            busy.chat_key == InboxEvent.chat_key,
+            busy.status == InboxStatus.PROCESSING.value,
+            busy.lease_until >= now,
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return self.session.get(InboxEvent, event_id, populate_existing=True)
-
-    def due_ids(self, now: datetime, limit: int) -> list[int]:
-        """Events nobody is handling: new ones past their first-attempt time, retries whose backoff is
-        over, and ones whose processor died (lease expired)."""
-        statement = (
-            select(InboxEvent.id)
-            .where(
-                or_(
-                    and_(InboxEvent.status == InboxStatus.PENDING.value, InboxEvent.next_attempt_at <= now),
-                    and_(InboxEvent.status == InboxStatus.PROCESSING.value, InboxEvent.lease_until < now),
-                )
-            )
-            .order_by(InboxEvent.event_time, InboxEvent.id)
-            .limit(limit)
+        due = or_(
+            and_(InboxEvent.status == InboxStatus.PENDING.value, InboxEvent.next_attempt_at <= now),
+            and_(InboxEvent.status == InboxStatus.PROCESSING.value, InboxEvent.lease_until < now),
         )
-        return list(self.session.scalars(statement))
+        candidates = self.session.scalars(
+            select(InboxEvent).where(due, ~chat_is_busy)
+            .order_by(InboxEvent.event_time, InboxEvent.id).limit(limit)
+        ).all()
+        lease_until = now + timedelta(seconds=lease_seconds)
+        claimed = []
+        for event in candidates:
+            event.status = InboxStatus.PROCESSING.value
+            event.lease_until = lease_until
+            event.attempts += 1
+            claimed.append(ClaimedEvent(event.id, event.org_id, event.chat_key, event.payload, event.attempts))
+        self.session.flush()
+        return claimed
 
     def finish(self, event_id: int, status: InboxStatus, outcome: str, now: datetime) -> None:
         self.session.execute(
@@ -147,6 +158,7 @@ class InboxRepository:
         ).all()
         for event in events:
             event.payload = {key: event.payload.get(key) for key in SCRUB_KEEPS if key in event.payload}
+            event.chat_key = f"event:{event.webhook_event_id}"
             event.scrubbed_at = now
         self.session.flush()
         return len(events)
@@ -154,9 +166,6 @@ class InboxRepository:
     def counts_by_status(self) -> dict[str, int]:
         rows = self.session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))
         return {status: count for status, count in rows}
-
-    def get(self, event_id: int) -> InboxEvent | None:
-        return self.session.get(InboxEvent, event_id)
 
     def by_webhook_ids(self, webhook_event_ids: Sequence[str]) -> list[InboxEvent]:
         return list(

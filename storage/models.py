@@ -157,14 +157,18 @@ class InviteCode(Base):
 
 
 class InboxEvent(Base):
-    """A webhook event, stored before the 200 is sent and processed after it."""
+    """A webhook event, stored before the 200 is sent and processed after it by a worker."""
 
     __tablename__ = "inbox_events"
-    __table_args__ = (Index("ix_inbox_events_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_inbox_events_due", "status", "next_attempt_at"),
+        Index("ix_inbox_events_chat", "chat_key", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    chat_key: Mapped[str] = mapped_column(String(80))  # group/room/user: one chat's events run in order
     event_type: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     is_redelivery: Mapped[bool] = mapped_column(default=False)

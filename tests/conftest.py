@@ -21,6 +21,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.fake_line import FakeLinePlatform
 from bot.services import Services
+from scheduler.worker import Worker, WorkerOptions
 from storage import migrate
 from storage.db import is_sqlite, make_engine
 from storage.models import Base, InboxStatus, OutboxStatus
@@ -88,7 +89,6 @@ def make_env(database_url: str, fake_url: str, tmp_path: Path, **overrides: Any)
         "LINE_REQUEST_TIMEOUT": "3",
         "OUTBOX_RETRY_BASE_SECONDS": "0.05",
         "INBOX_RETRY_BASE_SECONDS": "0.05",
-        "INBOX_STALE_SECONDS": "5",
     }
     env.update({k: str(v) for k, v in overrides.items()})
     return env
@@ -96,12 +96,22 @@ def make_env(database_url: str, fake_url: str, tmp_path: Path, **overrides: Any)
 
 @dataclass
 class RunningBot:
-    """The bot served on 127.0.0.1 with the fake LINE platform pointed at it."""
+    """The bot served on 127.0.0.1 with the fake LINE platform pointed at it, and (unless a test drives
+    it by hand) a worker running in the background, as in production."""
 
     services: Services
     fake: FakeLinePlatform
     url: str
     server: BaseWSGIServer
+    worker: Worker | None
+    worker_thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        if self.worker is not None and self.worker_thread is not None:
+            self.worker.stop_event.set()
+            self.worker_thread.join(timeout=30)
+        self.server.shutdown()
+        self.services.close()
 
     @property
     def org_id(self) -> int:
@@ -113,6 +123,8 @@ class RunningBot:
         sending = {OutboxStatus.PENDING.value, OutboxStatus.SENDING.value}
 
         def idle() -> bool:
+            if self.worker is None:
+                self.worker_pass()
             with self.services.uow() as uow:
                 inbox = uow.inbox.counts_by_status()
                 outbox = uow.outbox.counts_by_status()
@@ -121,8 +133,6 @@ class RunningBot:
         assert wait_for(idle, timeout), "the bot did not settle in time"
 
     def worker_pass(self) -> dict[str, int]:
-        from scheduler.worker import Worker
-
         return Worker(self.services).run_once()
 
     def texts_to(self, user_id: str) -> list[str]:
@@ -142,23 +152,33 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, interval: flo
 def start_bot(database_url: str, fake_line: FakeLinePlatform, tmp_path: Path) -> Iterator[Callable[..., RunningBot]]:
     started: list[RunningBot] = []
 
-    def start(**overrides: Any) -> RunningBot:
+    def start(with_worker: bool = True, **overrides: Any) -> RunningBot:
         env = make_env(database_url, fake_line.base_url, tmp_path, **overrides)
         app = create_app(Settings.from_env(env))
         server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         url = f"http://127.0.0.1:{server.server_port}"
         fake_line.webhook_url = f"{url}/callback"
-        running = RunningBot(app.extensions["itabot"], fake_line, url, server)
+        services: Services = app.extensions["itabot"]
+        running = RunningBot(services, fake_line, url, server, None)
+        if with_worker:
+            running.worker = Worker(services, WorkerOptions(idle_sleep=0.02, quota_every=3600, scrub_every=3600))
+            running.worker_thread = threading.Thread(target=running.worker.run_forever, daemon=True)
+            running.worker_thread.start()
         started.append(running)
         return running
 
     yield start
     for running in started:
-        running.server.shutdown()
-        running.services.close()
+        running.stop()
 
 
 @pytest.fixture
 def bot(start_bot: Callable[..., RunningBot]) -> RunningBot:
     return start_bot()
+
+
+@pytest.fixture
+def bot_without_worker(start_bot: Callable[..., RunningBot]) -> RunningBot:
+    """For tests that drive processing and delivery step by step."""
+    return start_bot(with_worker=False)

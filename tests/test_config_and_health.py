@@ -41,7 +41,8 @@ def test_development_defaults_and_line_base_url() -> None:
     assert Settings.from_env({"ITABOT_ENV": "development"}).line_api_base_url is None
 
 
-def test_healthz_reports_database_and_oldest_undelivered(bot: RunningBot) -> None:
+def test_healthz_reports_database_and_oldest_undelivered(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     body = requests.get(f"{bot.url}/healthz", timeout=5).json()
     assert body["status"] == "ok" and body["database"]["reachable"] is True
     assert body["outbox"]["oldest_undelivered_age_seconds"] is None
@@ -74,6 +75,6 @@ def test_sqlite_runs_in_wal_mode(database_url: str) -> None:
 
 
 def test_database_unavailable_is_503_not_500(start_bot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    bot = start_bot(DATABASE_URL=f"sqlite:///{tmp_path / 'never-migrated.db'}")
+    bot = start_bot(with_worker=False, DATABASE_URL=f"sqlite:///{tmp_path / 'never-migrated.db'}")
     assert requests.get(f"{bot.url}/healthz", timeout=5).status_code == 503
     assert bot.fake.send_text("U" + "f" * 32, "สวัสดี").status_code == 503

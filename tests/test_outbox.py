@@ -41,7 +41,8 @@ def row(bot: RunningBot, message_id: int) -> OutboxMessage:
         return found
 
 
-def test_line_500_then_success_is_one_delivery_with_the_same_retry_key(bot: RunningBot) -> None:
+def test_line_500_then_success_is_one_delivery_with_the_same_retry_key(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     [message] = enqueue_push(bot)
     bot.fake.inject_fault("/v2/bot/message/push", 500, times=2)
     bot.services.sender.deliver_due()
@@ -55,7 +56,8 @@ def test_line_500_then_success_is_one_delivery_with_the_same_retry_key(bot: Runn
     assert len(bot.fake.deliveries(to=USER)) == 1
 
 
-def test_409_retry_key_already_accepted_counts_as_delivered(bot: RunningBot) -> None:
+def test_409_retry_key_already_accepted_counts_as_delivered(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     [message] = enqueue_push(bot)
     # LINE accepted it but our answer got lost (slow answer, client timed out): the resend gets 409.
     bot.fake.set_delay("/v2/bot/message/push", 4.0, times=1, after_accept=True)
@@ -69,7 +71,8 @@ def test_409_retry_key_already_accepted_counts_as_delivered(bot: RunningBot) -> 
     assert bot.fake.count_by_retry_key() == {message.retry_key: 1}
 
 
-def test_other_4xx_fails_with_the_reason_kept(bot: RunningBot) -> None:
+def test_other_4xx_fails_with_the_reason_kept(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     [message] = enqueue_push(bot)
     bot.fake.inject_fault("/v2/bot/message/push", 400, body={"message": "The request body has 1 error(s)"})
     assert bot.services.sender.deliver_due() == Counter({"failed": 1})
@@ -79,7 +82,8 @@ def test_other_4xx_fails_with_the_reason_kept(bot: RunningBot) -> None:
     assert bot.services.sender.deliver_due() == Counter()  # never retried
 
 
-def test_rate_limit_backs_off_the_whole_batch(bot: RunningBot) -> None:
+def test_rate_limit_backs_off_the_whole_batch(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     messages = enqueue_push(bot, count=3)
     bot.fake.inject_fault("/v2/bot/message/push", 429)
     assert bot.services.sender.deliver_due() == Counter({"rate_limited": 1})
@@ -91,7 +95,8 @@ def test_rate_limit_backs_off_the_whole_batch(bot: RunningBot) -> None:
     assert bot.fake.deliveries() == []
 
 
-def test_monthly_quota_exhausted_parks_messages_until_the_quota_returns(bot: RunningBot) -> None:
+def test_monthly_quota_exhausted_parks_messages_until_the_quota_returns(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     bot.fake.set_monthly_quota(1)
     first, second = enqueue_push(bot, count=2)
     results = bot.services.sender.deliver_due()
@@ -115,7 +120,8 @@ def test_monthly_quota_exhausted_parks_messages_until_the_quota_returns(bot: Run
         assert (snapshot.quota_type, snapshot.quota_limit, snapshot.total_usage) == ("limited", 1, 0)
 
 
-def test_unfollow_stops_pushes(bot: RunningBot) -> None:
+def test_unfollow_stops_pushes(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     assert bot.fake.send_events([bot.fake.follow_event(USER)]).status_code == 200
     bot.wait_idle()
     assert bot.fake.send_events([bot.fake.unfollow_event(USER)]).status_code == 200
@@ -133,7 +139,8 @@ def test_unfollow_stops_pushes(bot: RunningBot) -> None:
     assert row(bot, again.id).status == OutboxStatus.DELIVERED.value
 
 
-def test_multicast_skips_blocked_recipients_and_splits_over_500(bot: RunningBot) -> None:
+def test_multicast_skips_blocked_recipients_and_splits_over_500(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     users = [f"U{i:032x}" for i in range(501)]
     with bot.services.uow() as uow:
         uow.people.set_blocked(bot.org_id, users[0], True, utcnow())
@@ -148,8 +155,9 @@ def test_multicast_skips_blocked_recipients_and_splits_over_500(bot: RunningBot)
     assert sorted(recipients) == sorted(users[1:])
 
 
-def test_two_workers_drain_the_outbox_without_double_sends(bot: RunningBot, database_url: str,
+def test_two_workers_drain_the_outbox_without_double_sends(bot_without_worker: RunningBot, database_url: str,
                                                           tmp_path: Path) -> None:
+    bot = bot_without_worker
     messages = enqueue_push(bot, count=120)
     env = make_env(database_url, bot.fake.base_url, tmp_path)
     workers = [Services.build(Settings.from_env(env)) for _ in range(2)]
@@ -183,8 +191,9 @@ def _worker_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(bot: RunningBot, database_url: str,
-                                                                        tmp_path: Path) -> None:
+def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(
+        bot_without_worker: RunningBot, database_url: str, tmp_path: Path) -> None:
+    bot = bot_without_worker
     [message] = enqueue_push(bot)
     env = make_env(database_url, bot.fake.base_url, tmp_path, OUTBOX_LEASE_SECONDS=2, LINE_REQUEST_TIMEOUT=10)
     # LINE accepts the push, then the answer is slow: the worker dies while waiting for it.

@@ -15,7 +15,8 @@ USER = "U" + "7" * 32
 TEXT = "ข้อความที่ไม่ควรเก็บไว้นาน"
 
 
-def test_old_finished_events_and_messages_are_scrubbed_pending_work_is_not(bot: RunningBot) -> None:
+def test_old_finished_events_and_messages_are_scrubbed_pending_work_is_not(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
     bot.fake.send_text(USER, TEXT)
     bot.wait_idle()
     with bot.services.uow() as uow:  # an answer still waiting (e.g. parked) must survive

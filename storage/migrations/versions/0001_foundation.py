@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:24:51.555887
+Create Date: 2026-11-22 04:31:19.486172
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('webhook_event_id', sa.String(length=64), nullable=False),
+    sa.Column('chat_key', sa.String(length=80), nullable=False),
     sa.Column('event_type', sa.String(length=32), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('is_redelivery', sa.Boolean(), nullable=False),
@@ -50,6 +51,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('webhook_event_id', name=op.f('uq_inbox_events_webhook_event_id'))
     )
     with op.batch_alter_table('inbox_events', schema=None) as batch_op:
+        batch_op.create_index('ix_inbox_events_chat', ['chat_key', 'status'], unique=False)
         batch_op.create_index('ix_inbox_events_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_inbox_events_org_id'), ['org_id'], unique=False)
 
@@ -169,6 +171,7 @@ def downgrade() -> None:
     with op.batch_alter_table('inbox_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbox_events_org_id'))
         batch_op.drop_index('ix_inbox_events_due')
+        batch_op.drop_index('ix_inbox_events_chat')
 
     op.drop_table('inbox_events')
     op.drop_table('organisations')
