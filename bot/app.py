@@ -19,8 +19,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     configure_logging()
     app = Flask("itabot", instance_path=str(settings.instance_dir))
+    # No Flask SECRET_KEY: nothing uses cookie sessions yet, and with one set Flask would open a signed
+    # session on every webhook request.
     app.config.update(
-        SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_AS_ASCII=False,
     )

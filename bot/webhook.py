@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.services import Services
 from storage.clock import utcnow
+from storage.inbox import store_new_events
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
@@ -77,8 +78,7 @@ def callback() -> Any:
         return jsonify({}), 200
 
     org_id = services.org_id()
-    with services.uow() as uow:
-        new_ids = uow.inbox.add_new(org_id, events, utcnow())
-        uow.commit()
+    with services.engine.begin() as connection:
+        new_ids = store_new_events(connection, org_id, events, utcnow())
     log.debug("webhook: %s events, %s new", len(events), len(new_ids))
     return jsonify({}), 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +18,72 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+class SerialisedConnection(sqlite3.Connection):
+    """A SQLite connection that holds its engine's process-wide write lock from BEGIN to COMMIT/ROLLBACK.
+
+    SQLite lets one writer in at a time. Threads of one process that race for it meet SQLite's busy
+    handler, which sleeps 1–100 ms between tries: a queue with long, random waits. Here they queue on a
+    Python lock instead and go in turn; only other processes meet the busy handler.
+    """
+
+    write_lock: threading.Lock | None = None
+    holds_write_lock = False
+
+    def acquire_write_lock(self) -> None:
+        if self.write_lock is None or self.holds_write_lock:
+            return
+        if not self.write_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked (waited for this process's write lock)")
+        self.holds_write_lock = True
+
+    def release_write_lock(self) -> None:
+        if self.holds_write_lock and self.write_lock is not None:
+            self.holds_write_lock = False
+            self.write_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.release_write_lock()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.release_write_lock()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_write_lock()
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine. SQLite runs in WAL mode and takes the write lock at BEGIN (BEGIN IMMEDIATE),
-    so concurrent writers queue on the busy timeout instead of failing with "database is locked"."""
+    """Create an engine. SQLite runs in WAL mode and takes the write lock at BEGIN (BEGIN IMMEDIATE), so a
+    transaction never fails half-way on a lock; the threads of a process queue for it in turn."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                          "factory": SerialisedConnection},
             pool_size=20,
             max_overflow=20,
             **kwargs,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, threading.Lock())
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, write_lock: threading.Lock) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: SerialisedConnection, _record: Any) -> None:
+        dbapi_connection.write_lock = write_lock
         # Let SQLAlchemy's "begin" event below issue BEGIN itself.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -49,7 +95,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection: SerialisedConnection = connection.connection.dbapi_connection
+        dbapi_connection.acquire_write_lock()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.release_write_lock()
+            raise
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, text, update
+from sqlalchemy import Connection, and_, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -44,6 +44,34 @@ def chat_key(event: dict[str, Any]) -> str:
     return str(key)[:80] if key else f"event:{event['webhookEventId']}"
 
 
+def store_new_events(connection: Connection, org_id: int, events: Iterable[dict[str, Any]],
+                     now: datetime) -> dict[str, int]:
+    """Insert events not seen before (keyed by webhookEventId); return {webhookEventId: row id} of the
+    rows this call inserted (duplicates and redeliveries are left out). A Core connection, not a Session:
+    this runs on every webhook request."""
+    rows: dict[str, dict[str, Any]] = {}
+    for event in events:
+        rows.setdefault(event["webhookEventId"], {
+            "org_id": org_id,
+            "webhook_event_id": event["webhookEventId"],
+            "chat_key": chat_key(event),
+            "event_type": str(event.get("type"))[:32],
+            "payload": event,
+            "is_redelivery": bool((event.get("deliveryContext") or {}).get("isRedelivery")),
+            "event_time": _event_time(event),
+            "received_at": now,
+            "status": InboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+        })
+    statement = _INSERTS[connection.dialect.name]
+    inserted: dict[str, int] = {}
+    for params in rows.values():  # one row per execute keeps RETURNING exact with ON CONFLICT
+        for event_id, row_id in connection.execute(statement, params):
+            inserted[event_id] = row_id
+    return inserted
+
+
 @dataclass(frozen=True)
 class ClaimedEvent:
     id: int
@@ -56,33 +84,6 @@ class ClaimedEvent:
 class InboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def add_new(self, org_id: int, events: Iterable[dict[str, Any]], now: datetime) -> dict[str, int]:
-        """Insert events not seen before (keyed by webhookEventId); return {webhookEventId: row id} of the
-        rows this call inserted (duplicates and redeliveries are left out)."""
-        rows: dict[str, dict[str, Any]] = {}
-        for event in events:
-            rows.setdefault(event["webhookEventId"], {
-                "org_id": org_id,
-                "webhook_event_id": event["webhookEventId"],
-                "chat_key": chat_key(event),
-                "event_type": str(event.get("type"))[:32],
-                "payload": event,
-                "is_redelivery": bool((event.get("deliveryContext") or {}).get("isRedelivery")),
-                "event_time": _event_time(event),
-                "received_at": now,
-                "status": InboxStatus.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": now,
-            })
-        if not rows:
-            return {}
-        statement = _INSERTS[self.session.get_bind().dialect.name]
-        inserted: dict[str, int] = {}
-        for params in rows.values():  # one row per execute keeps RETURNING exact with ON CONFLICT
-            for event_id, row_id in self.session.execute(statement, params):
-                inserted[event_id] = row_id
-        return inserted
 
     def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[ClaimedEvent]:
         """Take due events of chats nobody is handling right now: new events, retries whose backoff is
