@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
+from bot.event_store import EventStore
 from bot.line_api import LineApi
 from bot.outbox_sender import DeliveryPolicy, OutboxSender
 from bot.privacy import configure_pseudonyms
@@ -28,6 +29,7 @@ class Services:
     sender: OutboxSender
     processor: EventProcessor
     quota: QuotaMonitor
+    event_store: EventStore
     _org_id: int | None = None
     _org_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -48,7 +50,7 @@ class Services:
                              retry_base_seconds=settings.inbox_retry_base_seconds),
             after_commit=sender.deliver_now,
         )
-        return cls(settings, engine, uow, line, sender, processor, QuotaMonitor(uow, line))
+        return cls(settings, engine, uow, line, sender, processor, QuotaMonitor(uow, line), EventStore(engine))
 
     def org_id(self) -> int:
         """The organisation this deployment serves (created with its default units on first use)."""

@@ -16,9 +16,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from bot.event_store import StoreUnavailable
 from bot.services import Services
-from storage.clock import utcnow
-from storage.inbox import store_new_events
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
@@ -77,8 +76,9 @@ def callback() -> Any:
     if not events:
         return jsonify({}), 200
 
-    org_id = services.org_id()
-    with services.engine.begin() as connection:
-        new_ids = store_new_events(connection, org_id, events, utcnow())
+    try:
+        new_ids = services.event_store.store(services.org_id(), events)
+    except StoreUnavailable:
+        return _error(503, "events could not be stored, try again later")
     log.debug("webhook: %s events, %s new", len(events), len(new_ids))
     return jsonify({}), 200

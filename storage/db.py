@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+BEGIN_RETRY_SLEEP = (0.0002, 0.002)  # first and longest pause between tries for the write lock
 
 
 def is_sqlite(url: str) -> bool:
@@ -90,7 +93,9 @@ def _configure_sqlite(engine: Engine, write_lock: threading.Lock) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Every transaction starts with BEGIN IMMEDIATE, the one statement that can find the database
+        # busy; _begin_immediate waits for it with short pauses (SQLite's own handler sleeps 1-100 ms).
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -98,10 +103,25 @@ def _configure_sqlite(engine: Engine, write_lock: threading.Lock) -> None:
         dbapi_connection: SerialisedConnection = connection.connection.dbapi_connection
         dbapi_connection.acquire_write_lock()
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection)
         except BaseException:
             dbapi_connection.release_write_lock()
             raise
+
+
+def _begin_immediate(connection: Any) -> None:
+    """BEGIN IMMEDIATE, waiting while another process holds the write lock (up to the busy timeout)."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = BEGIN_RETRY_SLEEP[0]
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 1.5, BEGIN_RETRY_SLEEP[1])
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

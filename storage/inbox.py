@@ -64,12 +64,11 @@ def store_new_events(connection: Connection, org_id: int, events: Iterable[dict[
             "attempts": 0,
             "next_attempt_at": now,
         })
-    statement = _INSERTS[connection.dialect.name]
-    inserted: dict[str, int] = {}
-    for params in rows.values():  # one row per execute keeps RETURNING exact with ON CONFLICT
-        for event_id, row_id in connection.execute(statement, params):
-            inserted[event_id] = row_id
-    return inserted
+    if not rows:
+        return {}
+    # Many rows, one statement (SQLAlchemy's "insertmanyvalues"); RETURNING names the rows really inserted.
+    result = connection.execute(_INSERTS[connection.dialect.name], list(rows.values()))
+    return {event_id: row_id for event_id, row_id in result}
 
 
 @dataclass(frozen=True)
