@@ -60,9 +60,9 @@ class OutboxSender:
         self.line = line
         self.policy = policy
 
-    def deliver_due(self, limit: int = 20, ids: Sequence[int] | None = None) -> Counter[str]:
-        """Send what is due (or just `ids`); returns how many rows ended in each outcome."""
-        claimed = self._claim(limit, ids)
+    def deliver_due(self, limit: int = 20) -> Counter[str]:
+        """Send what is due; returns how many rows ended in each outcome."""
+        claimed = self._claim(limit)
         results: Counter[str] = Counter()
         for index, row in enumerate(claimed):
             outcome = self._deliver(row)
@@ -72,13 +72,9 @@ class OutboxSender:
                 break
         return results
 
-    def deliver_now(self, ids: Sequence[int]) -> None:
-        """Answers to an event, sent right after the event's transaction commits."""
-        self.deliver_due(limit=len(ids), ids=ids)
-
-    def _claim(self, limit: int, ids: Sequence[int] | None) -> list[_Claimed]:
+    def _claim(self, limit: int) -> list[_Claimed]:
         with self.uow_factory() as uow:
-            rows = uow.outbox.claim_due(utcnow(), limit, self.policy.lease_seconds, ids)
+            rows = uow.outbox.claim_due(utcnow(), limit, self.policy.lease_seconds)
             claimed = []
             for row in rows:
                 recipients = list(row.recipients)

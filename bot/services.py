@@ -48,7 +48,6 @@ class Services:
             uow, build_application(), settings.secret_key,
             ProcessingPolicy(lease_seconds=settings.inbox_lease_seconds, max_attempts=settings.inbox_max_attempts,
                              retry_base_seconds=settings.inbox_retry_base_seconds),
-            after_commit=sender.deliver_now,
         )
         return cls(settings, engine, uow, line, sender, processor, QuotaMonitor(uow, line), EventStore(engine))
 

@@ -38,6 +38,10 @@ class Worker:
         self.services = services
         self.options = options or WorkerOptions()
         self.stop_event = threading.Event()
+        # Set when a handler's answers are committed: the delivery threads send them at once, so event
+        # processing never waits for LINE.
+        self.outbox_ready = threading.Event()
+        services.processor.after_commit = lambda _ids: self.outbox_ready.set()
 
     def run_once(self) -> dict[str, int]:
         """Everything due, until nothing is (used by tests and `itabot worker --once`)."""
@@ -53,14 +57,13 @@ class Worker:
         opts = self.options
         log.info("worker started: %s event threads, %s delivery threads", opts.event_threads,
                  opts.delivery_threads)
-        loops: list[tuple[str, Callable[[], int]]] = (
-            [(f"events-{i}", lambda: self.services.processor.process_due(opts.event_batch_size))
-             for i in range(opts.event_threads)]
-            + [(f"outbox-{i}", lambda: sum(self.services.sender.deliver_due(opts.batch_size).values()))
-               for i in range(opts.delivery_threads)]
+        loops: list[tuple[str, Callable[[], int], threading.Event]] = (
+            [(f"events-{i}", lambda: self.services.processor.process_due(opts.event_batch_size),
+              self.stop_event) for i in range(opts.event_threads)]
+            + [(f"outbox-{i}", lambda: sum(self.services.sender.deliver_due(opts.batch_size).values()),
+                self.outbox_ready) for i in range(opts.delivery_threads)]
         )
-        threads = [threading.Thread(target=self._loop, args=(name, work), name=name, daemon=True)
-                   for name, work in loops]
+        threads = [threading.Thread(target=self._loop, args=loop, name=loop[0], daemon=True) for loop in loops]
         for thread in threads:
             thread.start()
         next_quota = next_scrub = 0.0
@@ -76,6 +79,7 @@ class Worker:
                 log.exception("worker housekeeping failed; trying again")
                 next_quota = next_scrub = now + 60
             self.stop_event.wait(1.0)
+        self.outbox_ready.set()
         for thread in threads:
             thread.join(timeout=30)
         log.info("worker stopped")
@@ -86,7 +90,7 @@ class Worker:
             parked = uow.outbox.counts_by_status().get("parked", 0)
         return self.options.quota_every_while_parked if parked else self.options.quota_every
 
-    def _loop(self, name: str, work: Callable[[], int]) -> None:
+    def _loop(self, name: str, work: Callable[[], int], wake: threading.Event) -> None:
         while not self.stop_event.is_set():
             try:
                 done = work()
@@ -94,7 +98,9 @@ class Worker:
                 log.exception("%s pass failed; trying again", name)
                 done = 0
             if not done:
-                self.stop_event.wait(self.options.idle_sleep)
+                wake.wait(self.options.idle_sleep)
+                if wake is not self.stop_event:
+                    wake.clear()
 
     def install_signal_handlers(self) -> None:
         def stop(signum: int, _frame: object) -> None:

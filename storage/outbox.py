@@ -72,19 +72,15 @@ class OutboxRepository:
             rows += self._add(org_id, kind, group, messages, priority, None, now)
         return rows
 
-    def claim_due(self, now: datetime, limit: int, lease_seconds: float,
-                  ids: Sequence[int] | None = None) -> list[OutboxMessage]:
+    def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[OutboxMessage]:
         """Take due rows for sending. PostgreSQL: FOR UPDATE SKIP LOCKED, so several workers drain the
         outbox at once without taking the same row; SQLite: the write lock taken at BEGIN does the same."""
         condition = or_(
             and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.lease_until < now),
         )
-        statement = select(OutboxMessage).where(condition)
-        if ids is not None:
-            statement = statement.where(OutboxMessage.id.in_(list(ids)))
         statement = (
-            statement.order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+            select(OutboxMessage).where(condition).order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

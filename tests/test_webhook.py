@@ -13,7 +13,7 @@ from bot.webhook import signature_is_valid
 from handlers.base import Context
 from handlers.events import IncomingEvent
 from storage.models import InboxEvent, InboxStatus, OutboxMessage
-from tests.conftest import CHANNEL_SECRET, RunningBot
+from tests.conftest import CHANNEL_SECRET, RunningBot, wait_for
 
 USER = "U" + "1" * 32
 OTHER = "U" + "2" * 32
@@ -182,5 +182,8 @@ def test_webhook_answers_fast_even_when_line_is_slow(bot: RunningBot) -> None:
     started = time.monotonic()
     assert bot.fake.send_events([bot.fake.text_event(user, "ช่วยเหลือ") for user in users]).status_code == 200
     assert time.monotonic() - started < 1.0
+    # processing does not wait for LINE: every event is handled while the answers are still on their way
+    assert wait_for(lambda: [r.status for r in inbox_rows(bot)] == [InboxStatus.DONE.value] * 5, timeout=2)
+    assert len(bot.fake.deliveries()) < 5
     bot.wait_idle(timeout=15)  # the answers still arrive
     assert all(len(bot.fake.deliveries(to=user)) == 1 for user in users)
