@@ -179,7 +179,7 @@ def outbox_status() -> None:
         oldest = uow.outbox.oldest_undelivered_created_at()
         quota = uow.outbox.quota(org_id)
         problems = uow.outbox.list_by_status(OutboxStatus.FAILED, 20) + uow.outbox.list_by_status(OutboxStatus.PARKED, 20)
-    click.echo("by status: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty"))
+    _echo_counts(counts)
     if oldest:
         click.echo(f"oldest undelivered: {(utcnow() - oldest).total_seconds():.0f} s")
     if quota:
@@ -187,6 +187,10 @@ def outbox_status() -> None:
                    + (" EXHAUSTED" if quota.exhausted_at else ""))
     for row in problems:
         click.echo(f"  #{row.id} {row.kind} {row.status} attempts={row.attempts}: {row.last_error}")
+
+
+def _echo_counts(counts: dict[str, int]) -> None:
+    click.echo("by status: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty"))
 
 
 @cli.group()
@@ -199,7 +203,7 @@ def inbox_status() -> None:
     with services().uow() as uow:
         counts = uow.inbox.counts_by_status()
         failed = uow.inbox.failed(20)
-    click.echo("by status: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty"))
+    _echo_counts(counts)
     for event in failed:
         click.echo(f"  #{event.id} {event.event_type} attempts={event.attempts}: {(event.last_error or '')[:200]}")
 
