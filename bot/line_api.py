@@ -21,7 +21,6 @@ from linebot.v3.messaging import (
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
-    ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -183,15 +182,6 @@ class LineApi:
             return Content(ContentState.PREPARING)
         data = bytes(response.data or b"")
         return Content(ContentState.READY, data, _header(response.headers, "content-type"))
-
-    def show_loading(self, chat_id: str, seconds: int = 20) -> None:
-        try:
-            self._messaging.show_loading_animation(
-                ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds),
-                _request_timeout=self.timeout,
-            )
-        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
-            log.info("loading animation not shown: %s", type(exc).__name__)
 
 
 class LineUnavailable(RuntimeError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -166,11 +166,6 @@ class InboxRepository:
     def counts_by_status(self) -> dict[str, int]:
         rows = self.session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))
         return {status: count for status, count in rows}
-
-    def by_webhook_ids(self, webhook_event_ids: Sequence[str]) -> list[InboxEvent]:
-        return list(
-            self.session.scalars(select(InboxEvent).where(InboxEvent.webhook_event_id.in_(webhook_event_ids)))
-        )
 
     def failed(self, limit: int = 50) -> list[InboxEvent]:
         return list(

@@ -21,9 +21,5 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def downgrade(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)
-
-
 def current(database_url: str) -> None:
     command.current(alembic_config(database_url), verbose=False)

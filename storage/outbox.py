@@ -121,9 +121,6 @@ class OutboxRepository:
     def mark_cancelled(self, message_id: int, reason: str) -> None:
         self._set(message_id, status=OutboxStatus.CANCELLED.value, lease_until=None, last_error=reason[:2000])
 
-    def set_recipients(self, message_id: int, recipients: list[str]) -> None:
-        self._set(message_id, recipients=recipients)
-
     def unpark(self, org_id: int, now: datetime) -> int:
         result = self.session.execute(
             update(OutboxMessage)
