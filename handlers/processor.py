@@ -10,7 +10,7 @@ retried with backoff and, when retries run out, kept as `failed` with its error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass
 
 from handlers.base import UNHANDLED, Application, Context
@@ -21,9 +21,6 @@ from storage.models import InboxStatus, Organisation
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-
-AfterCommit = Callable[[list[int]], None]
-
 
 @dataclass(frozen=True)
 class ProcessingPolicy:
@@ -43,13 +40,13 @@ class EventProcessor:
         application: Application,
         secret_key: str,
         policy: ProcessingPolicy,
-        after_commit: AfterCommit | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.application = application
         self.secret_key = secret_key
         self.policy = policy
-        self.after_commit = after_commit
+        # Set whenever a handler's answers are committed: delivery threads wait on it to send at once.
+        self.answers_committed = threading.Event()
 
     def process_due(self, limit: int = 20) -> int:
         """Claim due events (a few chats' worth) and process them, each chat's oldest first."""
@@ -61,13 +58,8 @@ class EventProcessor:
         return len(claimed)
 
     def _process(self, claimed: ClaimedEvent) -> None:
-        event = parse_event(claimed.payload)
-        outbox_ids = self._handle(claimed, event)
-        if outbox_ids and self.after_commit is not None:
-            try:
-                self.after_commit(outbox_ids)
-            except Exception:  # the rows are stored: the outbox loop delivers them
-                log.exception("immediate delivery of answers to event %s failed", claimed.id)
+        if self._handle(claimed, parse_event(claimed.payload)):
+            self.answers_committed.set()
 
     def _handle(self, claimed: ClaimedEvent, event: IncomingEvent) -> list[int]:
         try:

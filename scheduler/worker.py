@@ -38,10 +38,8 @@ class Worker:
         self.services = services
         self.options = options or WorkerOptions()
         self.stop_event = threading.Event()
-        # Set when a handler's answers are committed: the delivery threads send them at once, so event
-        # processing never waits for LINE.
-        self.outbox_ready = threading.Event()
-        services.processor.after_commit = lambda _ids: self.outbox_ready.set()
+        # Committed answers wake the delivery threads, so event processing never waits for LINE.
+        self.outbox_ready = services.processor.answers_committed
 
     def run_once(self) -> dict[str, int]:
         """Everything due, until nothing is (used by tests and `itabot worker --once`)."""

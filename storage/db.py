@@ -72,8 +72,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                          "factory": SerialisedConnection},
+            connect_args={"check_same_thread": False, "factory": SerialisedConnection},
             pool_size=20,
             max_overflow=20,
             **kwargs,
