@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from domain.thai_text import squeeze
 from storage.models import InviteCode, Member, Organisation, Role, Unit
 
 DEFAULT_UNITS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -33,11 +34,6 @@ INVITE_VALID_FOR = timedelta(days=7)
 INVITE_PATTERN = re.compile(
     r"^\s*ITA[\s\-]*([A-Z0-9]{4})[\s\-]*([A-Z0-9]{4})\s*$", re.IGNORECASE
 )
-
-
-def squeeze(text: str) -> str:
-    """Compare unit names the way people write them: no spaces (Thai words get broken by stray ones)."""
-    return re.sub(r"\s+", "", text)
 
 
 def new_invite_code() -> str:
