@@ -24,7 +24,8 @@ from bot.services import Services
 from scheduler.worker import Worker, WorkerOptions
 from storage import migrate
 from storage.db import is_sqlite, make_engine
-from storage.models import Base, InboxStatus, OutboxStatus
+from storage.models import InboxStatus, OutboxStatus
+from storage.schema import Base
 
 CHANNEL_SECRET = "test-channel-secret-0123456789ab"
 ACCESS_TOKEN = "test-access-token"

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 
 from bot.config import ConfigError, Settings
 from storage.db import make_engine
-from storage.models import Base
+from storage.schema import Base
 from tests.conftest import RunningBot
 
 
