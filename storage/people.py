@@ -13,19 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from domain.thai_text import squeeze
+from domain.units import DEFAULT_UNITS
 from storage.models import InviteCode, Member, Organisation, Role, Unit
-
-DEFAULT_UNITS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("สำนักปลัดเทศบาล", ("สำนักปลัด", "สป.")),
-    ("กองคลัง", ()),
-    ("กองช่าง", ()),
-    ("กองการศึกษา", ()),
-    ("กองสาธารณสุขและสิ่งแวดล้อม", ("กองสาธารณสุข",)),
-    ("กองวิชาการและแผนงาน", ()),
-    ("กองการเจ้าหน้าที่", ()),
-    ("กองยุทธศาสตร์และงบประมาณ", ()),
-    ("หน่วยตรวจสอบภายใน", ("งานตรวจสอบภายใน",)),
-)
 
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 INVITE_GROUPS = (4, 4)
@@ -87,6 +76,16 @@ class PeopleRepository:
 
     def units(self, org_id: int) -> list[Unit]:
         return list(self.session.scalars(select(Unit).where(Unit.org_id == org_id).order_by(Unit.id)))
+
+    def add_unit(self, org_id: int, name: str, aliases: list[str], now: datetime) -> Unit:
+        unit = Unit(org_id=org_id, name=name.strip(), aliases=list(dict.fromkeys(a.strip() for a in aliases)),
+                    created_at=now)
+        self.session.add(unit)
+        self.session.flush()
+        return unit
+
+    def add_aliases(self, unit: Unit, aliases: list[str]) -> None:
+        unit.aliases = list(dict.fromkeys([*(unit.aliases or []), *(a.strip() for a in aliases if a.strip())]))
 
     def find_unit(self, org_id: int, text: str) -> Unit | None:
         wanted = squeeze(text)

@@ -1,0 +1,2 @@
+"""Complaints: tracking codes and PINs, identity warnings, categories, identity encryption, the
+handling workflow with its deadlines, and published statistics. Pure logic, no I/O."""

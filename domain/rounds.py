@@ -1,0 +1,49 @@
+"""Reporting rounds of a fiscal year: "รอบ ๖ เดือน" covers October to March and is due a few days after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+DEFAULT_ROUND_MONTHS = (6, 12)
+DEFAULT_DUE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class RoundPeriod:
+    months: int  # months since the fiscal year began, at the round's end (3, 6, 9, 12; 1..12 monthly)
+    start: date
+    end: date
+    due: date
+
+
+def _month_start(fiscal_year_be: int, months_in: int) -> date:
+    """The first day of the month `months_in` months after the fiscal year began (1 Oct)."""
+    first_year_ce = fiscal_year_be - 544
+    month_index = 9 + months_in  # October is index 9 (0-based)
+    return date(first_year_ce + month_index // 12, month_index % 12 + 1, 1)
+
+
+def round_periods(fiscal_year_be: int, months: list[int] | tuple[int, ...] = DEFAULT_ROUND_MONTHS,
+                  due_days: int = DEFAULT_DUE_DAYS) -> list[RoundPeriod]:
+    """Rounds ending `months` months into the fiscal year; each starts where the previous ended."""
+    ends = sorted({m for m in months if 1 <= m <= 12}) or list(DEFAULT_ROUND_MONTHS)
+    periods = []
+    previous = 0
+    for m in ends:
+        start = _month_start(fiscal_year_be, previous)
+        end = _month_start(fiscal_year_be, m) - timedelta(days=1)
+        periods.append(RoundPeriod(m, start, end, end + timedelta(days=due_days)))
+        previous = m
+    return periods
+
+
+def current_round(periods: list[RoundPeriod], today: date) -> RoundPeriod | None:
+    """The round a report sent today belongs to: the first whose report is not yet past due (a report
+    sent in the days after a round closes still counts for it); after the last, the last."""
+    if not periods:
+        return None
+    for period in periods:
+        if today <= period.due:
+            return period
+    return periods[-1]
