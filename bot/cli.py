@@ -6,11 +6,12 @@ import sys
 from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup
 
+from bot.cli_common import services
+from bot.cli_complaints import register_complaint_commands
+from bot.cli_plan import import_plan_command, register_unit_commands
 from bot.config import ConfigError
-from bot.services import Services
 from handlers import texts
 from storage import migrate
 from storage.clock import utcnow
@@ -23,9 +24,6 @@ def _create_app() -> Any:
 
     return create_app()
 
-
-def services() -> Services:
-    return current_app.extensions["itabot"]
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=True)
@@ -136,6 +134,11 @@ def revoke(member_id: int) -> None:
 @cli.group()
 def units() -> None:
     """The organisation's unit directory."""
+
+
+register_unit_commands(units)
+cli.add_command(import_plan_command)
+register_complaint_commands(cli)
 
 
 @units.command("list")

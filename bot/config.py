@@ -6,11 +6,15 @@ secrets are required and the process refuses to start with a message naming the 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.complaints.crypto import MasterKey
 
 DEVELOPMENT_DEFAULTS = {
     "LINE_CHANNEL_SECRET": "dev-channel-secret",
@@ -64,6 +68,15 @@ class Settings:
     inbox_retry_base_seconds: float = 5.0
     retention_days: float = 30.0
     max_body_bytes: int = 1024 * 1024
+    # complaints: the master key (base64 of 32 bytes) that wraps each complaint's identity key, deadlines,
+    # retention and the per-account daily limit
+    complaint_key: str = field(default="", repr=False)
+    complaint_first_answer_days: int = 7
+    complaint_feedback_days: int = 30
+    complaint_close_days: int = 90
+    complaint_remind_before_days: int = 2
+    complaint_retention_days: float = 365.0
+    complaint_daily_limit: int = 5
 
     @property
     def is_development(self) -> bool:
@@ -122,7 +135,33 @@ class Settings:
             inbox_lease_seconds=_float(env, "INBOX_LEASE_SECONDS", 60.0),
             inbox_retry_base_seconds=_float(env, "INBOX_RETRY_BASE_SECONDS", 5.0),
             retention_days=_float(env, "RETENTION_DAYS", 30.0),
+            complaint_key=_complaint_key(env, is_dev, environment, values["SECRET_KEY"]),
+            complaint_first_answer_days=_int(env, "COMPLAINT_FIRST_ANSWER_DAYS", 7),
+            complaint_feedback_days=_int(env, "COMPLAINT_FEEDBACK_DAYS", 30),
+            complaint_close_days=_int(env, "COMPLAINT_CLOSE_DAYS", 90),
+            complaint_remind_before_days=_int(env, "COMPLAINT_REMIND_BEFORE_DAYS", 2),
+            complaint_retention_days=_float(env, "COMPLAINT_RETENTION_DAYS", 365.0),
+            complaint_daily_limit=_int(env, "COMPLAINT_DAILY_LIMIT", 5),
         )
+
+
+def _complaint_key(env: Mapping[str, str], is_dev: bool, environment: str, secret_key: str) -> str:
+    """COMPLAINT_KEY, checked; in development and tests a fixed key derived from SECRET_KEY."""
+    value = env.get("COMPLAINT_KEY", "").strip()
+    if not value:
+        if not is_dev:
+            raise ConfigError(
+                f"COMPLAINT_KEY is not set. Set it to base64 of 32 random bytes "
+                f"(python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'; "
+                f"ITABOT_ENV={environment}); see .env.example."
+            )
+        derived = hashlib.sha256(b"itabot-dev-complaint-key:" + secret_key.encode()).digest()
+        return base64.b64encode(derived).decode("ascii")
+    try:
+        MasterKey.from_b64(value)
+    except ValueError as exc:
+        raise ConfigError(f"COMPLAINT_KEY is malformed: {exc}") from None
+    return value
 
 
 def _load_dotenv_file() -> None:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
 
 from bot.services import Services
+from domain.fiscal import fiscal_year_of
+from domain.plan_import import ParsedPlan, parse_plan
+from domain.plan_table import read_table
+from handlers import texts
 from storage.clock import utcnow
 from storage.models import Role
+from storage.plan_import import import_plan
+
+# A real published measure table (เทศบาลตำบลเวียงเชียงแสน, ปีงบประมาณ 2567), moved to the current fiscal year.
+SAMPLE_PLAN = Path(__file__).parent / "demo_data" / "sample-plan-2567.tsv"
+SAMPLE_PLAN_YEAR = 2567
 
 
 @dataclass(frozen=True)
@@ -50,4 +61,27 @@ def load_demo(services: Services) -> list[str]:
             member.bound_at = member.bound_at or now
             lines.append(f"{persona.name}: {persona.role.value}{' / ' + unit.name if unit else ''}")
         uow.commit()
+    lines.append(load_sample_plan(services))
     return lines
+
+
+def _shift(d: date, years: int) -> date:
+    return d.replace(year=d.year + years, day=min(d.day, 28) if d.month == 2 else d.day)
+
+
+def sample_plan(fiscal_year_be: int) -> ParsedPlan:
+    parsed = parse_plan(read_table(SAMPLE_PLAN), SAMPLE_PLAN_YEAR)
+    years = fiscal_year_be - SAMPLE_PLAN_YEAR
+    measures = [replace(m, start=_shift(m.start, years), end=_shift(m.end, years)) for m in parsed.measures]
+    return ParsedPlan(fiscal_year_be, measures, parsed.warnings)
+
+
+def load_sample_plan(services: Services) -> str:
+    """Import the sample plan as this fiscal year's (again: an update, no duplicates)."""
+    org_id = services.org_id()
+    now = utcnow()
+    year = fiscal_year_of(now.astimezone(services.settings.tz).date())
+    with services.uow() as uow:
+        result = import_plan(uow, org_id, sample_plan(year), SAMPLE_PLAN.name, now)
+        uow.commit()
+    return texts.DEMO_PLAN_LOADED.format(year=year, count=len(result.measures))

@@ -101,7 +101,8 @@ class OutboxSender:
 
     def _deliver(self, row: _Claimed) -> str:
         if not row.recipients and row.kind != OutboxKind.REPLY.value:
-            self._record(lambda uow, now: uow.outbox.mark_cancelled(row.id, "every recipient blocked the bot"))
+            self._record(lambda uow, now: uow.outbox.mark_cancelled(row.id, "every recipient blocked the bot"),
+                         row.id)
             log.info("outbox %s cancelled: recipients blocked the bot", row.id)
             return "cancelled"
         result, via = self._send(row)
@@ -109,7 +110,7 @@ class OutboxSender:
         log.info("outbox %s %s via %s attempt %s: %s %s", row.id, row.kind, via, row.attempts, outcome.value,
                  result.request_id or "")
         if outcome is Outcome.DELIVERED:
-            self._record(lambda uow, now: uow.outbox.mark_delivered(row.id, now, via, result.request_id))
+            self._record(lambda uow, now: uow.outbox.mark_delivered(row.id, now, via, result.request_id), row.id)
         elif outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
             self._record(lambda uow, now: uow.outbox.mark_retry(
                 row.id, now + timedelta(seconds=self.policy.backoff(row.attempts)), result.detail))
@@ -123,7 +124,7 @@ class OutboxSender:
             self._record(park)
             log.warning("outbox %s parked: LINE monthly message quota used up", row.id)
         else:  # rejected, reply token gone with nobody to push to, or retries used up
-            self._record(lambda uow, now: uow.outbox.mark_failed(row.id, result.detail or outcome.value))
+            self._record(lambda uow, now: uow.outbox.mark_failed(row.id, result.detail or outcome.value), row.id)
             log.error("outbox %s failed: %s", row.id, result.detail or outcome.value)
             return "failed"
         return outcome.value
@@ -137,7 +138,11 @@ class OutboxSender:
                 uow.outbox.release(row.id, later, reason)
             uow.commit()
 
-    def _record(self, change: Callable[[UnitOfWork, datetime], None]) -> None:
+    def _record(self, change: Callable[[UnitOfWork, datetime], None], message_id: int | None = None) -> None:
+        """Apply an outcome; a finished private row (an answer to a complainant) is scrubbed with it."""
         with self.uow_factory() as uow:
-            change(uow, utcnow())
+            now = utcnow()
+            change(uow, now)
+            if message_id is not None:
+                uow.outbox.scrub_if_private(message_id, now)
             uow.commit()

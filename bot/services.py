@@ -10,11 +10,14 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.event_store import EventStore
+from bot.evidence_fetcher import EvidenceFetcher
 from bot.line_api import LineApi
 from bot.outbox_sender import DeliveryPolicy, OutboxSender
 from bot.privacy import configure_pseudonyms
 from bot.quota import QuotaMonitor
-from handlers import build_application
+from handlers import build_application, build_flows
+from handlers.complaint_config import ComplaintConfig, config_from_settings
+from handlers.conversation import Conversations
 from handlers.processor import EventProcessor, ProcessingPolicy
 from storage.db import make_engine, make_session_factory
 from storage.uow import UnitOfWorkFactory
@@ -30,6 +33,9 @@ class Services:
     processor: EventProcessor
     quota: QuotaMonitor
     event_store: EventStore
+    conversations: Conversations
+    evidence: EvidenceFetcher
+    complaints: ComplaintConfig
     _org_id: int | None = None
     _org_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -44,12 +50,16 @@ class Services:
             max_attempts=settings.outbox_max_attempts,
             retry_base_seconds=settings.outbox_retry_base_seconds,
         ))
+        complaints = config_from_settings(settings)
+        conversations = Conversations(build_flows(complaints))
         processor = EventProcessor(
-            uow, build_application(), settings.secret_key,
+            uow, build_application(complaints, conversations), settings.secret_key,
             ProcessingPolicy(lease_seconds=settings.inbox_lease_seconds, max_attempts=settings.inbox_max_attempts,
                              retry_base_seconds=settings.inbox_retry_base_seconds),
         )
-        return cls(settings, engine, uow, line, sender, processor, QuotaMonitor(uow, line), EventStore(engine))
+        evidence = EvidenceFetcher(uow, line, processor.answers_committed)
+        return cls(settings, engine, uow, line, sender, processor, QuotaMonitor(uow, line), EventStore(engine),
+                   conversations, evidence, complaints)
 
     def org_id(self) -> int:
         """The organisation this deployment serves (created with its default units on first use)."""

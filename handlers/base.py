@@ -30,6 +30,12 @@ class Context:
     now: datetime
     secret_key: str
     outbox_ids: list[int] = field(default_factory=list)  # answers and pushes, sent right after commit
+    replies: list[dict[str, Any]] = field(default_factory=list)  # sent together as one reply by flush()
+    # Set by a handler when the stored webhook event must not keep who sent it or what it said (anonymous
+    # complaints): the processor scrubs it in the same transaction.
+    scrub_event: bool = False
+    # Set when the answers are about a complaint: their outbox rows keep no recipient or text once sent.
+    private: bool = False
     _member: Member | None = None
 
     @property
@@ -45,21 +51,37 @@ class Context:
         member = self.member
         return Role(member.role) if member else Role.CITIZEN
 
+    @property
+    def personal_chat_key(self) -> str | None:
+        """The key of a one-to-one chat with a person (conversations run only there)."""
+        return self.event.user_id if self.event.source_type == "user" else None
+
     def reply(self, *messages: dict[str, Any]) -> None:
-        """Answer the event: by the reply API while the token is fresh, else by push. Events in standby
-        mode are never answered."""
+        """Answer the event. Everything handlers reply goes out together, in one reply (the token is
+        single-use), when the processor calls `flush()`."""
+        self.replies.extend(messages)
+
+    def flush(self) -> None:
+        """Write the collected answers to the outbox: by the reply API while the token is fresh, else by
+        push. Events in standby mode are never answered."""
+        messages, self.replies = self.replies, []
         if not messages or self.event.is_standby:
             return
         if self.event.reply_token:
             rows = self.uow.outbox.add_reply(self.org.id, self.event.reply_token, self.event.chat_id,
-                                             list(messages), self.now)
-            self.outbox_ids.extend(row.id for row in rows)
+                                             messages, self.now)
+            self._sent([row.id for row in rows])
         elif self.event.chat_id:
             self.push(self.event.chat_id, *messages)
 
     def push(self, user_id: str, *messages: dict[str, Any], priority: int = Priority.NORMAL) -> None:
         rows = self.uow.outbox.add_push(self.org.id, user_id, list(messages), priority, self.now)
-        self.outbox_ids.extend(row.id for row in rows)
+        self._sent([row.id for row in rows])
+
+    def _sent(self, ids: list[int]) -> None:
+        self.outbox_ids.extend(ids)
+        if self.private:
+            self.uow.outbox.mark_private(ids)
 
 
 class Handler(Protocol):

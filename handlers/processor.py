@@ -69,8 +69,11 @@ class EventProcessor:
                 now = utcnow()
                 ctx = Context(uow=uow, org=org, event=event, now=now, secret_key=self.secret_key)
                 outcome = self.application.dispatch(event, ctx)
+                ctx.flush()
                 status = InboxStatus.IGNORED if outcome == UNHANDLED else InboxStatus.DONE
                 uow.inbox.finish(claimed.id, status, outcome, now)
+                if ctx.scrub_event:
+                    uow.inbox.scrub_now(claimed.id, now)
                 uow.commit()
                 log.info("event %s (%s) %s: %s", claimed.id, event.type, status.value, outcome)
                 return ctx.outbox_ids

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.services import Services
+from scheduler.complaint_deadlines import check_deadlines
+from scheduler.complaint_retention import apply_complaint_retention
+from scheduler.conversation_expiry import expire_abandoned
 from scheduler.retention import scrub_expired
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,10 @@ class WorkerOptions:
     quota_every: float = 600.0
     quota_every_while_parked: float = 60.0
     scrub_every: float = 3600.0
+    expire_every: float = 30.0
+    evidence_threads: int = 1
+    evidence_idle_sleep: float = 1.0
+    complaint_deadlines_every: float = 600.0
 
 
 class Worker:
@@ -40,12 +47,18 @@ class Worker:
         self.stop_event = threading.Event()
         # Committed answers wake the delivery threads, so event processing never waits for LINE.
         self.outbox_ready = services.processor.answers_committed
+        self.complaints = services.complaints  # keys and settings (COMPLAINT_KEY, deadlines, limits)
 
     def run_once(self) -> dict[str, int]:
         """Everything due, until nothing is (used by tests and `itabot worker --once`)."""
         processed = sent = 0
         while batch := self.services.processor.process_due(self.options.event_batch_size):
             processed += batch
+        while self.services.evidence.fetch_due():
+            pass
+        self._expire_conversations()
+        self._complaint_deadlines()
+        apply_complaint_retention(self.services.uow, self.complaints.retention_days)
         self.services.quota.refresh(self.services.org_id())
         while batch := sum(self.services.sender.deliver_due(self.options.batch_size).values()):
             sent += batch
@@ -55,16 +68,20 @@ class Worker:
         opts = self.options
         log.info("worker started: %s event threads, %s delivery threads", opts.event_threads,
                  opts.delivery_threads)
-        loops: list[tuple[str, Callable[[], int], threading.Event]] = (
+        loops: list[tuple[str, Callable[[], int], threading.Event, float]] = (
             [(f"events-{i}", lambda: self.services.processor.process_due(opts.event_batch_size),
-              self.stop_event) for i in range(opts.event_threads)]
+              self.stop_event, opts.idle_sleep) for i in range(opts.event_threads)]
             + [(f"outbox-{i}", lambda: sum(self.services.sender.deliver_due(opts.batch_size).values()),
-                self.outbox_ready) for i in range(opts.delivery_threads)]
+                self.outbox_ready, opts.idle_sleep) for i in range(opts.delivery_threads)]
+            # Evidence arrives with a committed answer ("received"), which wakes these at once; the idle
+            # poll only picks up retries (content still being prepared).
+            + [(f"evidence-{i}", self.services.evidence.fetch_due, self.outbox_ready, opts.evidence_idle_sleep)
+               for i in range(opts.evidence_threads)]
         )
         threads = [threading.Thread(target=self._loop, args=loop, name=loop[0], daemon=True) for loop in loops]
         for thread in threads:
             thread.start()
-        next_quota = next_scrub = 0.0
+        next_quota = next_scrub = next_expiry = next_deadlines = 0.0
         while not self.stop_event.is_set():
             now = time.monotonic()
             try:
@@ -72,15 +89,31 @@ class Worker:
                     next_quota = now + self._refresh_quota()
                 if now >= next_scrub:
                     scrub_expired(self.services.uow, self.services.settings.retention_days)
+                    apply_complaint_retention(self.services.uow, self.complaints.retention_days)
                     next_scrub = now + opts.scrub_every
+                if now >= next_expiry:
+                    self._expire_conversations()
+                    next_expiry = now + opts.expire_every
+                if now >= next_deadlines:
+                    self._complaint_deadlines()
+                    next_deadlines = now + opts.complaint_deadlines_every
             except Exception:
                 log.exception("worker housekeeping failed; trying again")
-                next_quota = next_scrub = now + 60
+                next_quota = next_scrub = next_expiry = next_deadlines = now + 60
             self.stop_event.wait(1.0)
         self.outbox_ready.set()
         for thread in threads:
             thread.join(timeout=30)
         log.info("worker stopped")
+
+    def _expire_conversations(self) -> None:
+        if expire_abandoned(self.services.uow, self.services.conversations, self.services.settings.secret_key):
+            self.outbox_ready.set()
+
+    def _complaint_deadlines(self) -> None:
+        run = check_deadlines(self.services.uow, self.complaints)
+        if run.reminded or run.missed:
+            self.outbox_ready.set()
 
     def _refresh_quota(self) -> float:
         self.services.quota.refresh(self.services.org_id())
@@ -88,7 +121,7 @@ class Worker:
             parked = uow.outbox.counts_by_status().get("parked", 0)
         return self.options.quota_every_while_parked if parked else self.options.quota_every
 
-    def _loop(self, name: str, work: Callable[[], int], wake: threading.Event) -> None:
+    def _loop(self, name: str, work: Callable[[], int], wake: threading.Event, idle: float) -> None:
         while not self.stop_event.is_set():
             try:
                 done = work()
@@ -96,7 +129,7 @@ class Worker:
                 log.exception("%s pass failed; trying again", name)
                 done = 0
             if not done:
-                wake.wait(self.options.idle_sleep)
+                wake.wait(idle)
                 if wake is not self.stop_event:
                     wake.clear()
 

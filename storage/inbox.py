@@ -80,6 +80,12 @@ class ClaimedEvent:
     attempts: int
 
 
+def _scrub(event: InboxEvent, now: datetime) -> None:
+    event.payload = {key: event.payload.get(key) for key in SCRUB_KEEPS if key in event.payload}
+    event.chat_key = f"event:{event.webhook_event_id}"
+    event.scrubbed_at = now
+
+
 class InboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -157,11 +163,16 @@ class InboxRepository:
             ).limit(batch)
         ).all()
         for event in events:
-            event.payload = {key: event.payload.get(key) for key in SCRUB_KEEPS if key in event.payload}
-            event.chat_key = f"event:{event.webhook_event_id}"
-            event.scrubbed_at = now
+            _scrub(event, now)
         self.session.flush()
         return len(events)
+
+    def scrub_now(self, event_id: int, now: datetime) -> None:
+        """Scrub one event at once (anonymous complaints: nothing may tie it to the LINE account)."""
+        event = self.session.get(InboxEvent, event_id)
+        if event is not None:
+            _scrub(event, now)
+            self.session.flush()
 
     def counts_by_status(self) -> dict[str, int]:
         rows = self.session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))

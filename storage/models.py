@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -208,6 +209,9 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     scrubbed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Set on answers to complainants: recipients and text are scrubbed as soon as the row is finished, so
+    # the outbox never keeps who was told what about a complaint.
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class QuotaSnapshot(Base):

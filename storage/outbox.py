@@ -72,6 +72,22 @@ class OutboxRepository:
             rows += self._add(org_id, kind, group, messages, priority, None, now)
         return rows
 
+    def mark_private(self, outbox_ids: Sequence[int]) -> None:
+        """Rows about a complaint: scrubbed (recipients, text) as soon as they are finished."""
+        if outbox_ids:
+            self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(list(outbox_ids)))
+                                 .values(private=True).execution_options(synchronize_session=False))
+
+    def scrub_if_private(self, message_id: int, now: datetime) -> None:
+        """Called when a row is finished (delivered, failed, cancelled): a private row keeps nothing."""
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.private.is_(True),
+                   OutboxMessage.status.in_([OutboxStatus.DELIVERED.value, OutboxStatus.FAILED.value,
+                                             OutboxStatus.CANCELLED.value]))
+            .values(recipients=[], messages=[], reply_token=None, last_error=None, scrubbed_at=now)
+            .execution_options(synchronize_session=False))
+
     def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[OutboxMessage]:
         """Take due rows for sending. PostgreSQL: FOR UPDATE SKIP LOCKED, so several workers drain the
         outbox at once without taking the same row; SQLite: the write lock taken at BEGIN does the same."""

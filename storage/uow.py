@@ -6,9 +6,13 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.complaints import ComplaintRepository
+from storage.conversations import ConversationRepository
+from storage.evidence import EvidenceRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.plans import PlanRepository
 
 
 class UnitOfWork:
@@ -22,6 +26,10 @@ class UnitOfWork:
         self.inbox = InboxRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.people = PeopleRepository(self.session)
+        self.plans = PlanRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.evidence = EvidenceRepository(self.session)
+        self.complaints = ComplaintRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

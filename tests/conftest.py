@@ -163,7 +163,8 @@ def start_bot(database_url: str, fake_line: FakeLinePlatform, tmp_path: Path) ->
         services: Services = app.extensions["itabot"]
         running = RunningBot(services, fake_line, url, server, None)
         if with_worker:
-            running.worker = Worker(services, WorkerOptions(idle_sleep=0.02, quota_every=3600, scrub_every=3600))
+            running.worker = Worker(services, WorkerOptions(idle_sleep=0.02, quota_every=3600, scrub_every=3600,
+                                                              expire_every=0.5))
             running.worker_thread = threading.Thread(target=running.worker.run_forever, daemon=True)
             running.worker_thread.start()
         started.append(running)

@@ -1,0 +1,142 @@
+"""Plan import and progress-message parsing speed.
+
+    .venv/bin/python bench/import_parse.py [--measures 500] [--db sqlite|postgresql|both] [--messages 2000]
+
+1. Builds a measure table of about N measures by repeating the rows of the fixture plans (each copy's
+   titles made unique, so a re-import cannot match them to the first copy), writes it as TSV, and times
+   `itabot import-plan` end to end (read file, parse, resolve units, write the plan) into a freshly
+   migrated database, then a re-import of the same file (the update path). Goal: import < 2 s.
+2. Times `parse_shortcut` on varied progress messages (Thai and Arabic digits, with and without spaces)
+   after a warm-up and prints the median and p95. Goal: median < 2 ms.
+It prints figures; it is not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from domain.plan_import import parse_plan  # noqa: E402
+from domain.plan_table import read_table  # noqa: E402
+from domain.progress import parse_shortcut, warm_up  # noqa: E402
+from domain.thai_text import to_thai_digits  # noqa: E402
+from storage.clock import utcnow  # noqa: E402
+from storage.db import make_engine, make_session_factory  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.people import PeopleRepository  # noqa: E402
+from storage.plan_import import import_plan  # noqa: E402
+from storage.uow import UnitOfWorkFactory  # noqa: E402
+
+PLANS = ROOT / "tests" / "fixtures" / "plans"
+STATUS_WORDS = ["เสร็จแล้ว", "กำลังดำเนินการ", "ยังไม่เริ่ม", "มีปัญหา", "ดำเนินการแล้วเสร็จ", "อยู่ระหว่างดำเนินการ"]
+DETAILS = ["จัดประชุมชี้แจงแล้ว", "เผยแพร่ประกาศทางเว็บไซต์และเฟซบุ๊กของเทศบาล", "จัดอบรมบุคลากร 45 คน",
+           "ปรับปรุงคู่มือการปฏิบัติงานแล้ว ปัญหา: งบประมาณไม่เพียงพอ", "สำรวจความพึงพอใจผู้รับบริการ"]
+
+
+def build_table(target: int, path: Path) -> int:
+    """Repeat the fixture plans' data rows (header from the first) until about `target` measures."""
+    tables = [p.read_text(encoding="utf-8").splitlines() for p in sorted(PLANS.glob("*.tsv"))]
+    header_source = next(t for t in tables if t[0].startswith("ตัวชี้วัด"))  # mueang-phon: one header row
+    lines = [header_source[0]]
+    body = header_source[1:]
+    per_copy = len(parse_plan([line.split("\t") for line in header_source], 2567).measures)
+    copies = max(1, round(target / per_copy))
+    for copy in range(copies):
+        for line in body:
+            cells = line.split("\t")
+            if len(cells) > 2 and cells[2].strip():
+                cells[2] = f"{cells[2]} (ชุดที่ {copy + 1})"
+            lines.append("\t".join(cells))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return per_copy * copies
+
+
+def time_import(url: str, table: Path) -> tuple[int, float, float, float]:
+    upgrade(url)
+    engine = make_engine(url)
+    uow_factory = UnitOfWorkFactory(make_session_factory(engine))
+    with uow_factory() as uow:
+        org = PeopleRepository(uow.session).ensure_organisation("bench", "เทศบาลทดสอบ", "Asia/Bangkok")
+        uow.commit()
+        org_id = org.id
+    timings = []
+    count = 0
+    for _ in range(2):  # first import, then a re-import (update)
+        started = time.perf_counter()
+        parsed = parse_plan(read_table(table), 2567)
+        parse_done = time.perf_counter()
+        with uow_factory() as uow:
+            result = import_plan(uow, org_id, parsed, table.name, utcnow())
+            uow.commit()
+        timings.append((parse_done - started, time.perf_counter() - started))
+        count = len(result.measures)
+    engine.dispose()
+    (parse_first, total_first), (_, total_again) = timings
+    return count, parse_first, total_first, total_again
+
+
+def time_parsing(n: int) -> tuple[float, float]:
+    rng = random.Random(7)
+    messages = []
+    for i in range(n):
+        text = (f"รายงาน ม.{rng.randint(1, 500)} {rng.choice(STATUS_WORDS)} "
+                f"{rng.choice(['', f'{rng.randint(0, 100)}% '])}{rng.choice(DETAILS)} #{i}")
+        if i % 2:
+            text = to_thai_digits(text)
+        if i % 3 == 0:
+            text = text.replace(" ", "", 3)
+        messages.append(text)
+    warm_up()
+    for text in messages[:50]:
+        parse_shortcut(text)
+    times = []
+    for text in messages:
+        started = time.perf_counter()
+        parse_shortcut(text)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--measures", type=int, default=500)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--messages", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        table = Path(tmp) / "plan-500.tsv"
+        expected = build_table(args.measures, table)
+        print(f"table: {table.stat().st_size // 1024} KB, {expected} measures expected")
+        databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+        for db in databases:
+            if db == "sqlite":
+                count, parse_s, first, again = time_import(f"sqlite:///{tmp}/bench.db", table)
+            else:
+                from tests.support.pgcluster import PostgresCluster
+
+                cluster = PostgresCluster()
+                try:
+                    cluster.start()
+                    count, parse_s, first, again = time_import(cluster.create_database("bench"), table)
+                finally:
+                    cluster.stop()
+            goal = "met" if first < 2 else "NOT met"
+            print(f"{db:>10}: {count} measures; parse {parse_s:.2f} s, import {first:.2f} s (goal < 2 s: {goal}), "
+                  f"re-import {again:.2f} s")
+    median, p95 = time_parsing(args.messages)
+    goal = "met" if median < 2 else "NOT met"
+    print(f"parse_shortcut: median {median:.3f} ms, p95 {p95:.3f} ms over {args.messages} messages "
+          f"(goal median < 2 ms: {goal})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""What every CLI command module shares."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from bot.services import Services
+
+
+def services() -> Services:
+    return current_app.extensions["itabot"]

@@ -1,0 +1,54 @@
+""""สรุป": an administrator's view of the current round, per measure."""
+
+from __future__ import annotations
+
+from domain.fiscal import fiscal_year_of, thai_date
+from domain.progress import ProgressStatus
+from domain.rounds import round_periods
+from handlers import messages, texts
+from handlers.base import Context
+from handlers.events import IncomingEvent
+from handlers.progress_flex import SummaryRow, summary_carousel
+from handlers.progress_report import local_today, round_name
+from storage.models import Role
+from storage.progress_overview import round_overview
+
+
+def _is_summary_word(event: IncomingEvent) -> bool:
+    return event.is_text and "".join((event.text or "").split()) in texts.SUMMARY_WORDS
+
+
+class AdminSummaryHandler:
+    def matches(self, event: IncomingEvent, ctx: Context) -> bool:
+        return _is_summary_word(event)
+
+    def handle(self, event: IncomingEvent, ctx: Context) -> str:
+        if ctx.role is not Role.ADMIN:
+            ctx.reply(messages.text(texts.SUMMARY_ADMIN_ONLY))
+            return "summary:refused"
+        today = local_today(ctx)
+        plan = ctx.uow.plans.current_plan(ctx.org.id, fiscal_year_of(today))
+        if plan is None:
+            ctx.reply(messages.text(texts.REPORT_NO_PLAN))
+            return "summary:no-plan"
+        rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
+        if rnd is None:
+            ctx.uow.plans.ensure_rounds(ctx.org.id, plan.fiscal_year_be, round_periods(plan.fiscal_year_be))
+            rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
+        assert rnd is not None
+        overview = round_overview(ctx.uow, ctx.org.id, plan, rnd, today)
+        rows = [SummaryRow(seq=m.measure.seq, reported=m.reported, expected=m.expected,
+                           status=texts.STATUS_LABELS[m.status.value] if m.status else texts.SUMMARY_NO_REPORT,
+                           overdue=m.overdue) for m in overview.measures]
+        name = round_name(rnd)
+        ctx.reply(summary_carousel(
+            title=texts.SUMMARY_TITLE.format(round=name),
+            subtitle=texts.SUMMARY_SUBTITLE.format(year=plan.fiscal_year_be, due=thai_date(rnd.due_date)),
+            totals=texts.SUMMARY_TOTALS.format(reported=overview.reported, expected=overview.expected,
+                                               done=overview.count(ProgressStatus.DONE),
+                                               problem=overview.count(ProgressStatus.PROBLEM)),
+            overdue_line=texts.SUMMARY_OVERDUE_LINE.format(count=overview.overdue) if overview.overdue else None,
+            rows=rows,
+            alt=texts.SUMMARY_ALT.format(round=name, reported=overview.reported, expected=overview.expected,
+                                         overdue=overview.overdue)))
+        return "summary"

@@ -1,0 +1,332 @@
+"""Officers handle complaints in LINE: "เรื่องร้องเรียน" lists the open cases they may handle, "เปิด 12"
+opens one (the first officer to open a case is assigned to it), then they change its status with a
+required internal note and an optional word to the complainant, or send the complainant a message. The
+bot relays it: by push to identified and confidential complainants, kept in the case for anonymous ones
+until they follow up. Heads never see complaints; an officer never sees one naming their own unit."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+
+from domain.complaints.workflow import (
+    ComplaintMode,
+    ComplaintStatus,
+    TransitionError,
+    allowed_transitions,
+    check_transition,
+    is_closed,
+)
+from domain.thai_text import squeeze, to_arabic_digits
+from handlers import messages, texts
+from handlers.base import Context
+from handlers.complaint_config import ComplaintConfig
+from handlers.complaint_relay import identity_of, tell_complainant, told_text
+from handlers.complaint_routing import may_handle
+from handlers.complaint_views import (
+    allowed_labels,
+    category_name,
+    deadline_text,
+    local_date,
+    officer_name,
+    officer_timeline,
+    overdue_flags,
+    status_label,
+    where_text,
+)
+from handlers.conversation import END, Convo, Step
+from handlers.events import IncomingEvent
+from storage.complaint_models import Complaint
+from storage.complaints import EntryKind
+from storage.models import Role
+
+log = logging.getLogger(__name__)
+
+FLOW = "complaint_case"
+MAX_NOTE = 2000
+LIST_ROWS = 20
+_OPEN = re.compile(r"^(?:เปิดเรื่อง|เปิด|เรื่องที่|เรื่อง)\s*(?:ที่)?\s*#?\s*(\d{1,9})$")
+
+
+def _words(text: str) -> str:
+    return squeeze(to_arabic_digits(text)).lower()
+
+
+def _case_ref(event: IncomingEvent) -> int | None:
+    data = event.postback_data or ""
+    if event.type == "postback" and data.startswith("complaint:open:") and data[15:].isdigit():
+        return int(data[15:])
+    if event.is_text:
+        match = _OPEN.match(to_arabic_digits((event.text or "").strip()))
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def _is_case_word(event: IncomingEvent) -> bool:
+    return event.is_text and _words(event.text or "") in {_words(w) for w in texts.COMPLAINT_CASES_WORDS}
+
+
+def _is_officer_account(event: IncomingEvent, ctx: Context) -> bool:
+    """Looked up, never created: entry points run on every message, an anonymous complainant's included."""
+    member = ctx.uow.people.member(ctx.org.id, event.user_id) if event.user_id else None
+    return member is not None and member.role == Role.OFFICER.value
+
+
+def _choice(event: IncomingEvent, options: Mapping[str, str]) -> str | None:
+    if not event.is_text:
+        return None
+    said = _words(event.text or "")
+    return next((value for label, value in options.items() if _words(label) == said), None)
+
+
+class CaseFlow:
+    name = FLOW
+    private = True  # case texts: answers keep nothing once sent; events are scrubbed
+
+    def __init__(self, config: ComplaintConfig) -> None:
+        self.config = config
+        raw: dict[str, Step] = {"case": self.case, "status": self.status, "note": self.note,
+                                "public": self.public, "message": self.message}
+        self.steps: Mapping[str, Step] = raw
+
+    def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
+        """Officers only: for anyone else these words are what they are typing (a complaint's text)."""
+        if not (_is_case_word(event) or _case_ref(event) is not None) or not _is_officer_account(event, ctx):
+            return None
+        return self.list_cases if _is_case_word(event) else self.open_case
+
+    def on_end(self, ctx: Context, convo: Convo, reason: str) -> None:
+        """Nothing is kept half-done: a status change or message is saved only at its last step."""
+
+    # -- access ------------------------------------------------------------------------------------------------
+    def _is_officer(self, ctx: Context) -> bool:
+        if ctx.role is not Role.OFFICER:
+            ctx.reply(messages.text(texts.COMPLAINT_OFFICERS_ONLY))
+            return False
+        return True
+
+    def _case(self, ctx: Context, complaint_id: int | None) -> Complaint | None:
+        complaint = ctx.uow.complaints.get(ctx.org.id, complaint_id) if complaint_id is not None else None
+        if complaint is None or not may_handle(ctx.member, complaint):
+            return None
+        return complaint
+
+    # -- list and open -------------------------------------------------------------------------------------------
+    def list_cases(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        if not self._is_officer(ctx):
+            return END
+        member = ctx.member
+        assert member is not None
+        policy = self.config.policy
+        cases = [c for c in ctx.uow.complaints.open_cases(ctx.org.id) if may_handle(member, c)]
+        if not cases:
+            ctx.reply(messages.text(texts.COMPLAINT_NO_OPEN_CASES))
+            return END
+        lines = [texts.COMPLAINT_CASES_HEADER.format(count=len(cases))]
+        for complaint in cases[:LIST_ROWS]:
+            flags = overdue_flags(complaint, policy, ctx.now)
+            if complaint.assigned_member_id == member.id:
+                flags += texts.COMPLAINT_FLAG_MINE
+            lines.append(texts.COMPLAINT_CASES_ROW.format(
+                id=complaint.id, category=category_name(complaint.category), status=status_label(complaint.status),
+                received=local_date(complaint.received_at, ctx.org.timezone), flags=flags))
+        if len(cases) > LIST_ROWS:
+            lines.append(texts.COMPLAINT_CASES_MORE.format(count=len(cases) - LIST_ROWS))
+        lines.append(texts.COMPLAINT_CASES_FOOTER.format(example=cases[0].id))
+        ctx.reply(messages.text("\n".join(lines), [texts.COMPLAINT_OPEN_CHOICE.format(id=c.id) for c in cases[:messages.QUICK_REPLY_LIMIT]]))
+        return END
+
+    def open_case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        if not self._is_officer(ctx):
+            return END
+        ref = _case_ref(event)
+        complaint = self._case(ctx, ref)
+        if complaint is None:
+            ctx.reply(messages.text(texts.COMPLAINT_CASE_NOT_FOUND.format(id=ref)))
+            return END
+        member = ctx.member
+        assert member is not None
+        if complaint.assigned_member_id is None:
+            complaint.assigned_member_id = member.id
+            ctx.uow.complaints.add_entry(complaint, EntryKind.ASSIGNED, ctx.now, member_id=member.id)
+            log.info("complaint %s assigned to member %s", complaint.id, member.id)
+        convo.data["case_id"] = complaint.id
+        ctx.reply(messages.text(self._view(ctx, complaint)))
+        ctx.reply(self._actions(complaint, texts.COMPLAINT_CASE_TIMELINE.format(
+            id=complaint.id, timeline=officer_timeline(ctx.uow.complaints.entries(complaint.id), member.id,
+                                                       ctx.org.timezone))))
+        return "case"
+
+    def _view(self, ctx: Context, complaint: Complaint) -> str:
+        member = ctx.member
+        assert member is not None
+        config = self.config
+        evidence = ctx.uow.evidence.count_for_owner("complaint", complaint.id)
+        return texts.COMPLAINT_CASE_VIEW.format(
+            id=complaint.id, mode=texts.COMPLAINT_MODE_NAMES.get(complaint.mode, complaint.mode),
+            type=texts.COMPLAINT_TYPE_NAMES.get(complaint.type, complaint.type),
+            category=category_name(complaint.category), status=status_label(complaint.status),
+            received=local_date(complaint.received_at, ctx.org.timezone),
+            deadlines=deadline_text(complaint, config.policy, ctx.now, ctx.org.timezone),
+            assignee=officer_name(complaint.assigned_member_id, member.id),
+            complainant=self._complainant(config, complaint, member.id),
+            details=messages.clip_text(complaint.details, 2500), where=where_text(complaint),
+            involved=complaint.involved or texts.COMPLAINT_NOT_GIVEN,
+            evidence=texts.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else texts.COMPLAINT_NOT_GIVEN,
+            executive=texts.COMPLAINT_CASE_EXECUTIVE if complaint.about_executive else "")
+
+    @staticmethod
+    def _complainant(config: ComplaintConfig, complaint: Complaint, viewer_id: int) -> str:
+        """Who complained, as far as this officer may know: identified details to the assigned officer only."""
+        if complaint.mode == ComplaintMode.ANONYMOUS.value:
+            return texts.COMPLAINT_COMPLAINANT_ANONYMOUS
+        if complaint.mode == ComplaintMode.CONFIDENTIAL.value:
+            return texts.COMPLAINT_COMPLAINANT_CONFIDENTIAL
+        if complaint.assigned_member_id != viewer_id:
+            return texts.COMPLAINT_COMPLAINANT_IDENTIFIED_HIDDEN
+        identity = identity_of(config, complaint)
+        if identity is None:
+            return texts.COMPLAINT_COMPLAINANT_DESTROYED
+        return texts.COMPLAINT_COMPLAINANT_IDENTIFIED.format(name=identity.get("name") or "-",
+                                                            phone=identity.get("phone") or "-")
+
+    @staticmethod
+    def _actions(complaint: Complaint, body: str) -> dict[str, object]:
+        return messages.text(body, list(texts.COMPLAINT_CASE_ACTIONS))
+
+    # -- the case's actions ------------------------------------------------------------------------------------------
+    def case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        complaint = self._case(ctx, convo.data.get("case_id"))
+        if complaint is None:
+            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            return END
+        action = _choice(event, texts.COMPLAINT_CASE_ACTIONS)
+        if action == "status":
+            return self._ask_status(ctx, complaint)
+        if action == "message":
+            how = (texts.COMPLAINT_MESSAGE_HOW_WAIT if complaint.mode == ComplaintMode.ANONYMOUS.value
+                   else texts.COMPLAINT_MESSAGE_HOW_PUSH)
+            ctx.reply(messages.text(texts.COMPLAINT_ASK_MESSAGE.format(id=complaint.id, how=how)))
+            return "message"
+        if action == "timeline":
+            member = ctx.member
+            assert member is not None
+            ctx.reply(self._actions(complaint, texts.COMPLAINT_CASE_TIMELINE.format(
+                id=complaint.id, timeline=officer_timeline(ctx.uow.complaints.entries(complaint.id), member.id,
+                                                           ctx.org.timezone))))
+            return "case"
+        if action == "leave":
+            ctx.reply(messages.text(texts.COMPLAINT_CASE_LEFT.format(id=complaint.id)))
+            return END
+        ctx.reply(self._actions(complaint, texts.COMPLAINT_CASE_AGAIN.format(id=complaint.id)))
+        return "case"
+
+    def _ask_status(self, ctx: Context, complaint: Complaint) -> str:
+        current_status = ComplaintStatus(complaint.status)
+        labels = allowed_labels(current_status, allowed_transitions(current_status))
+        ctx.reply(messages.text(texts.COMPLAINT_ASK_STATUS.format(id=complaint.id,
+                                                                 status=status_label(complaint.status)), labels))
+        return "status"
+
+    def status(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        complaint = self._case(ctx, convo.data.get("case_id"))
+        if complaint is None:
+            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            return END
+        current_status = ComplaintStatus(complaint.status)
+        allowed = allowed_transitions(current_status)
+        options = {status_label(s.value): s.value for s in allowed}
+        chosen = _choice(event, options)
+        if chosen is None:
+            labels = allowed_labels(current_status, allowed)
+            ctx.reply(messages.text(texts.COMPLAINT_STATUS_AGAIN.format(
+                status=status_label(complaint.status), allowed=", ".join(labels)), labels))
+            return "status"
+        convo.data.update(new_status=chosen, from_status=complaint.status)
+        ctx.reply(messages.text(texts.COMPLAINT_ASK_NOTE.format(status=status_label(chosen))))
+        return "note"
+
+    def _free_text(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
+        text = (event.text or "").strip() if event.is_text else ""
+        if not text or len(text) > MAX_NOTE or _words(text) in {_words(w) for w in texts.SKIP_WORDS}:
+            ctx.reply(messages.text(again.format(limit=MAX_NOTE)))
+            return None
+        return text
+
+    def note(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        note = self._free_text(event, ctx, texts.COMPLAINT_NOTE_AGAIN)
+        if note is None:
+            return "note"
+        convo.data["note"] = note
+        ctx.reply(messages.text(texts.COMPLAINT_ASK_PUBLIC, texts.COMPLAINT_SKIP_CHOICES))
+        return "public"
+
+    def public(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        public: str | None = None
+        if not (event.is_text and _words(event.text or "") in {_words(w) for w in texts.SKIP_WORDS}):
+            public = self._free_text(event, ctx, texts.COMPLAINT_MESSAGE_AGAIN)
+            if public is None:
+                return "public"
+        return self._change_status(ctx, convo, public)
+
+    def _change_status(self, ctx: Context, convo: Convo, public: str | None) -> str:
+        complaint = self._case(ctx, convo.data.get("case_id"))
+        member = ctx.member
+        if complaint is None or member is None or complaint.status != convo.data.get("from_status"):
+            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            return END
+        old, new = ComplaintStatus(complaint.status), ComplaintStatus(convo.data["new_status"])
+        try:
+            check_transition(old, new)
+        except TransitionError:
+            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            return END
+        config = self.config
+        uow = ctx.uow
+        uow.complaints.set_status(complaint, new, ctx.now, closed=is_closed(new))
+        complaint.first_answer_at = complaint.first_answer_at or ctx.now
+        complaint.last_feedback_at = ctx.now
+        complaint.assigned_member_id = complaint.assigned_member_id or member.id
+        entry = uow.complaints.add_entry(complaint, EntryKind.STATUS, ctx.now, status_from=old.value,
+                                         status_to=new.value, public_text=public, internal_note=convo.data["note"],
+                                         member_id=member.id)
+        public_line = texts.COMPLAINT_PUBLIC_LINE.format(text=public) if public else ""
+        outcome = tell_complainant(ctx, config, complaint, entry, lambda code: texts.COMPLAINT_STATUS_PUSH.format(
+            code=code, status=status_label(new.value), public=public_line))
+        ctx.reply(messages.text(texts.COMPLAINT_STATUS_SAVED.format(
+            id=complaint.id, old=status_label(old.value), new=status_label(new.value), told=told_text(outcome))))
+        log.info("complaint %s: %s -> %s by member %s", complaint.id, old.value, new.value, member.id)
+        return END
+
+    def message(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        text = self._free_text(event, ctx, texts.COMPLAINT_MESSAGE_AGAIN)
+        if text is None:
+            return "message"
+        complaint = self._case(ctx, convo.data.get("case_id"))
+        member = ctx.member
+        if complaint is None or member is None:
+            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            return END
+        complaint.first_answer_at = complaint.first_answer_at or ctx.now
+        complaint.last_feedback_at = ctx.now
+        complaint.assigned_member_id = complaint.assigned_member_id or member.id
+        entry = ctx.uow.complaints.add_entry(complaint, EntryKind.TO_COMPLAINANT, ctx.now, public_text=text,
+                                             member_id=member.id)
+        outcome = tell_complainant(ctx, self.config, complaint, entry,
+                                   lambda code: texts.COMPLAINT_MESSAGE_PUSH.format(code=code, text=text))
+        ctx.reply(messages.text(texts.COMPLAINT_MESSAGE_SAVED.format(id=complaint.id, told=told_text(outcome))))
+        log.info("complaint %s: message to the complainant by member %s", complaint.id, member.id)
+        return END
+
+
+class OfficersOnlyHandler:
+    """The case commands typed by someone who is not an officer (outside any flow): say who may use them."""
+
+    def matches(self, event: IncomingEvent, ctx: Context) -> bool:
+        return _is_case_word(event) or (event.is_text and _case_ref(event) is not None)
+
+    def handle(self, event: IncomingEvent, ctx: Context) -> str:
+        ctx.reply(messages.text(texts.COMPLAINT_OFFICERS_ONLY))
+        return "complaint:officers-only"

@@ -1,0 +1,152 @@
+"""Conversations as explicit states (python-telegram-bot's ConversationHandler, our way).
+
+A `Flow` names its states and gives each a step: a function that takes the chat's next event and returns
+the next state (or END). Entry points start a flow. `Conversations` is the one handler that runs them:
+it keeps each chat's state in the database, lets "ยกเลิก" end any flow, lets a new command word switch
+flows, and ends flows left alone for longer than the timeout (with a note, now or when the person comes
+back). Steps see the flow's data as a plain dict and never touch the storage row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from handlers import messages, texts
+from handlers.base import Context
+from handlers.events import IncomingEvent
+from storage.conversation_models import Conversation
+
+END = "end"
+CONVERSATION_TIMEOUT = timedelta(minutes=30)
+CANCEL_WORDS = frozenset({"ยกเลิก", "cancel", "ยกเลิกการทำรายการ", "ออก", "หยุด"})
+
+
+@dataclass
+class Convo:
+    """A chat's place in a flow, as steps see it."""
+
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None  # the conversation row's id, for evidence recorded in it
+
+
+Step = Callable[[IncomingEvent, Context, Convo], str]
+
+
+class Flow(Protocol):
+    name: str
+    steps: Mapping[str, Step]
+    private: bool  # a complaint: its notes are private outbox rows and its events are scrubbed
+
+    def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
+        """The step that starts this flow for the event, or None when the event doesn't start it."""
+        ...
+
+    def on_end(self, ctx: Context, convo: Convo, reason: str) -> None:
+        """Clean up what a flow left behind when it is cancelled or expires (`reason`)."""
+        ...
+
+
+def is_cancel(event: IncomingEvent) -> bool:
+    return event.is_text and (event.text or "").strip().lower() in CANCEL_WORDS
+
+
+class Conversations:
+    """The handler that runs flows."""
+
+    def __init__(self, flows: list[Flow], timeout: timedelta = CONVERSATION_TIMEOUT) -> None:
+        self.flows = {flow.name: flow for flow in flows}
+        self.timeout = timeout
+
+    def _row(self, ctx: Context) -> Conversation | None:
+        key = ctx.personal_chat_key
+        return ctx.uow.conversations.get(ctx.org.id, key) if key else None
+
+    def _entry(self, event: IncomingEvent, ctx: Context) -> tuple[Flow, Step] | None:
+        for flow in self.flows.values():
+            step = flow.entry(event, ctx)
+            if step is not None:
+                return flow, step
+        return None
+
+    def matches(self, event: IncomingEvent, ctx: Context) -> bool:
+        if ctx.personal_chat_key is None or event.type not in ("message", "postback"):
+            return False
+        return self._row(ctx) is not None or is_cancel(event) or self._entry(event, ctx) is not None
+
+    def handle(self, event: IncomingEvent, ctx: Context) -> str:
+        row = self._row(ctx)
+        flow = self.flows.get(row.flow) if row else None
+        expired = row is not None and (flow is None or row.expires_at <= ctx.now)
+        if expired:
+            assert row is not None
+            self.expire(ctx, row, reply=True)
+            row = flow = None
+        if row is not None and flow is not None:
+            if is_cancel(event):
+                self._end(ctx, row, flow, "cancelled")
+                ctx.reply(messages.text(texts.FLOW_CANCELLED[flow.name]))
+                return f"{flow.name}:cancelled"
+            # A command word typed mid-flow starts that flow afresh; anything else is the step's to answer.
+            started = self._entry(event, ctx) if event.is_text else None
+            if started is None:
+                return self._step(event, ctx, flow, row, flow.steps[row.state])
+            self._end(ctx, row, flow, "switched")
+            ctx.reply(messages.text(texts.FLOW_SWITCHED[flow.name]))
+            new_flow, step = started
+            return self._start(event, ctx, new_flow, step)
+        started = self._entry(event, ctx)
+        if started is None:
+            if expired:  # the note says how to start again
+                return "conversation:expired"
+            if is_cancel(event):
+                ctx.reply(messages.text(texts.NOTHING_TO_CANCEL))
+                return "cancel:nothing"
+            ctx.reply(messages.text(texts.NOT_UNDERSTOOD))
+            return "conversation:none"
+        return self._start(event, ctx, *started)
+
+    def _start(self, event: IncomingEvent, ctx: Context, flow: Flow, step: Step) -> str:
+        key = ctx.personal_chat_key
+        assert key is not None
+        # The row exists from the start so that evidence sent in the flow has an owner.
+        row = ctx.uow.conversations.save(ctx.org.id, key, flow.name, "start", {}, ctx.now, self.timeout)
+        return self._step(event, ctx, flow, row, step)
+
+    def _step(self, event: IncomingEvent, ctx: Context, flow: Flow, row: Conversation, step: Step) -> str:
+        before = row.state
+        if flow.private:  # about a complaint: answers keep nothing once sent, the event is scrubbed
+            ctx.private = ctx.scrub_event = True
+        convo = Convo(state=row.state, data=dict(row.data or {}), id=row.id)
+        after = step(event, ctx, convo)
+        if after == END:
+            ctx.uow.conversations.end(row)
+        else:
+            if after not in flow.steps:
+                raise ValueError(f"flow {flow.name}: unknown state {after!r}")
+            ctx.uow.conversations.save(ctx.org.id, row.chat_key, flow.name, after, convo.data, ctx.now,
+                                       self.timeout)
+        return f"{flow.name}:{before}->{after}"
+
+    def _end(self, ctx: Context, row: Conversation, flow: Flow, reason: str) -> None:
+        if flow.private:
+            ctx.private = ctx.scrub_event = True
+        flow.on_end(ctx, Convo(row.state, dict(row.data or {}), row.id), reason)
+        ctx.uow.conversations.end(row)
+
+    def expire(self, ctx: Context, row: Conversation, *, reply: bool) -> None:
+        """End a flow left alone too long and tell the person (as the answer to their next message, or
+        by push when the worker sweeps it)."""
+        flow = self.flows.get(row.flow)
+        if flow is not None:
+            self._end(ctx, row, flow, "expired")
+        else:
+            ctx.uow.conversations.end(row)
+        note = messages.text(texts.FLOW_EXPIRED.get(row.flow, texts.FLOW_EXPIRED_GENERIC))
+        if reply:
+            ctx.reply(note)
+        else:
+            ctx.push(row.chat_key, note)

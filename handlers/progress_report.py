@@ -1,0 +1,446 @@
+"""The progress report flow: a unit head picks a measure, gives status, results, problems and evidence,
+checks a summary and confirms. Also the one-message shortcut ("รายงาน ม.3 เสร็จแล้ว 100% …")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from domain.fiscal import fiscal_year_of, thai_date
+from domain.progress import ProgressStatus, is_none_answer, parse_percent, parse_shortcut, parse_status
+from domain.rounds import round_periods
+from domain.thai_text import squeeze, to_arabic_digits
+from handlers import messages, texts
+from handlers.base import Context
+from handlers.conversation import END, Convo, Step
+from handlers.events import IncomingEvent
+from handlers.progress_flex import MeasureCard, measure_carousel
+from storage.models import Role, Unit
+from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
+from storage.plans import NewReport
+
+FLOW = "report"
+DRAFT_OWNER = "conversation"
+REPORT_OWNER = "progress_report"
+MAX_TEXT = 3000
+MAX_EVIDENCE = 10
+EVIDENCE_TYPES = frozenset({"image", "file", "video"})
+MEASURE_REF = re.compile(r"^(?:ม\s*\.?|มาตรการ\s*(?:ที่)?|#|no\.?)?\s*(\d{1,4})\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Scope:
+    unit: Unit
+    plan: Plan
+    round: ReportingRound
+
+
+def local_today(ctx: Context) -> date:
+    return ctx.now.astimezone(ZoneInfo(ctx.org.timezone)).date()
+
+
+def round_name(rnd: ReportingRound) -> str:
+    return texts.ROUND_NAME.format(months=rnd.months)
+
+
+def status_text(status: str, percent: int | None) -> tuple[str, str]:
+    label = texts.STATUS_LABELS.get(status, status)
+    return label, f" ({percent}%)" if percent is not None else ""
+
+
+def _words(text: str) -> str:
+    return squeeze(text).lower()
+
+
+def _is_word(event: IncomingEvent, words: tuple[str, ...]) -> bool:
+    return event.is_text and _words(event.text or "") in {_words(w) for w in words}
+
+
+def _postback_arg(event: IncomingEvent, prefix: str) -> int | None:
+    data = event.postback_data or ""
+    if event.type != "postback" or not data.startswith(prefix):
+        return None
+    tail = data[len(prefix):]
+    return int(tail) if tail.isdigit() else None
+
+
+def parse_measure_ref(text: str) -> int | None:
+    match = MEASURE_REF.match(to_arabic_digits(text.strip()))
+    return int(match.group(1)) if match else None
+
+
+class ReportFlow:
+    name = FLOW
+    private = False
+
+    def __init__(self) -> None:
+        self.steps: Mapping[str, Step] = {
+            "choose": self.choose,
+            "status": self.status,
+            "percent": self.percent,
+            "details": self.details,
+            "problems": self.problems,
+            "evidence": self.evidence,
+            "confirm": self.confirm,
+            "edit": self.edit,
+        }
+
+    # -- entry ---------------------------------------------------------------------------------------------
+    def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
+        if _is_word(event, texts.REPORT_WORDS) or event.postback_data == "report:start":
+            return self.begin
+        if _postback_arg(event, "report:page:") is not None:
+            return self.begin
+        if _postback_arg(event, "report:pick:") is not None:
+            return self.pick_from_button
+        if event.is_text and parse_shortcut(event.text or "") is not None:
+            return self.shortcut
+        return None
+
+    def on_end(self, ctx: Context, convo: Convo, reason: str) -> None:
+        if convo.id is not None:
+            ctx.uow.evidence.delete_for_owner(DRAFT_OWNER, convo.id)
+
+    # -- scope -----------------------------------------------------------------------------------------------
+    def _scope(self, ctx: Context) -> Scope | str:
+        """The unit, plan and round a report from this person goes to, or the Thai answer why none."""
+        member = ctx.member
+        if member is None or ctx.role is not Role.HEAD or member.unit_id is None:
+            return texts.REPORT_NOT_A_HEAD + (texts.REPORT_ADMIN_HINT if ctx.role is Role.ADMIN else "")
+        unit = ctx.uow.people.unit(member.unit_id)
+        today = local_today(ctx)
+        plan = ctx.uow.plans.current_plan(ctx.org.id, fiscal_year_of(today))
+        if unit is None or plan is None:
+            return texts.REPORT_NO_PLAN
+        rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
+        if rnd is None:
+            ctx.uow.plans.ensure_rounds(ctx.org.id, plan.fiscal_year_be, round_periods(plan.fiscal_year_be))
+            rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
+        assert rnd is not None
+        return Scope(unit, plan, rnd)
+
+    def _scope_of(self, ctx: Context, convo: Convo) -> Scope | None:
+        data = convo.data
+        unit = ctx.uow.people.unit(data.get("unit_id"))
+        plan = ctx.uow.session.get(Plan, data.get("plan_id"))
+        rnd = ctx.uow.plans.round(data.get("round_id", 0))
+        return Scope(unit, plan, rnd) if unit and plan and rnd else None
+
+    def _enter(self, ctx: Context, convo: Convo) -> Scope | None:
+        scope = self._scope(ctx)
+        if isinstance(scope, str):
+            ctx.reply(messages.text(scope))
+            return None
+        convo.data.update(unit_id=scope.unit.id, plan_id=scope.plan.id, round_id=scope.round.id)
+        return scope
+
+    # -- choosing a measure -------------------------------------------------------------------------------------
+    def _cards(self, ctx: Context, scope: Scope) -> list[MeasureCard]:
+        """The unit's open measures: those it has not reported as done (in any round)."""
+        measures = ctx.uow.plans.measures_for_unit(scope.plan.id, scope.unit.id)
+        ids = [m.id for m in measures]
+        ever = ctx.uow.plans.reports_of_unit(ids, scope.unit.id)
+        this_round = ctx.uow.plans.latest_reports(scope.round.id, ids)
+        cards = []
+        for m in measures:
+            latest = ever.get(m.id)
+            if latest is not None and latest.status == ProgressStatus.DONE and latest.round_id != scope.round.id:
+                continue
+            current = this_round.get((m.id, scope.unit.id))
+            reported = "".join(status_text(current.status, current.percent)) if current else None
+            cards.append(MeasureCard(m.id, m.seq, m.issue_no, m.title,
+                                     texts.PERIOD.format(start=thai_date(m.start_date), end=thai_date(m.end_date)),
+                                     reported))
+        return cards
+
+    def _show_page(self, ctx: Context, scope: Scope, page: int) -> None:
+        cards = self._cards(ctx, scope)
+        if not cards:
+            ctx.reply(messages.text(texts.REPORT_NOTHING_OPEN.format(unit=scope.unit.name)))
+            return
+        page = max(0, page)
+        if page == 0:
+            ctx.reply(messages.text(texts.REPORT_CHOOSE.format(unit=scope.unit.name, count=len(cards),
+                                                               round=round_name(scope.round),
+                                                               example=cards[0].seq)))
+        ctx.reply(measure_carousel(cards, page, scope.unit.name))
+
+    def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        scope = self._enter(ctx, convo)
+        if scope is None:
+            return END
+        self._show_page(ctx, scope, _postback_arg(event, "report:page:") or 0)
+        return "choose"
+
+    def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        scope = self._scope_of(ctx, convo)
+        if scope is None:
+            ctx.reply(messages.text(texts.REPORT_MEASURE_GONE))
+            return END
+        page = _postback_arg(event, "report:page:")
+        if page is not None:
+            self._show_page(ctx, scope, page)
+            return "choose"
+        measure_id = _postback_arg(event, "report:pick:")
+        if measure_id is not None:
+            return self._pick(ctx, convo, scope, ctx.uow.plans.measure(measure_id), "choose")
+        seq = parse_measure_ref(event.text or "") if event.is_text else None
+        if seq is not None:
+            measure = ctx.uow.plans.measure_by_seq(scope.plan.id, seq)
+            if measure is None:
+                ctx.reply(messages.text(texts.REPORT_NO_SUCH_MEASURE.format(seq=seq, year=scope.plan.fiscal_year_be)))
+                return "choose"
+            return self._pick(ctx, convo, scope, measure, "choose")
+        ctx.reply(messages.text(texts.REPORT_CHOOSE_AGAIN))
+        return "choose"
+
+    def pick_from_button(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        scope = self._enter(ctx, convo)
+        if scope is None:
+            return END
+        measure = ctx.uow.plans.measure(_postback_arg(event, "report:pick:") or 0)
+        return self._pick(ctx, convo, scope, measure, END)
+
+    def _check(self, ctx: Context, scope: Scope, measure: Measure | None) -> str | None:
+        """The Thai answer when this unit may not report on this measure, else None."""
+        if measure is None or not measure.active or measure.org_id != ctx.org.id:
+            return texts.REPORT_MEASURE_GONE
+        if measure.plan_id != scope.plan.id:
+            return texts.REPORT_MEASURE_GONE
+        if not ctx.uow.plans.unit_answers_for(measure, scope.unit.id):
+            return texts.REPORT_NOT_YOUR_MEASURE.format(seq=measure.seq, unit=scope.unit.name)
+        return None
+
+    def _pick(self, ctx: Context, convo: Convo, scope: Scope, measure: Measure | None, stay: str) -> str:
+        problem = self._check(ctx, scope, measure)
+        if problem is not None:
+            ctx.reply(messages.text(problem))
+            return stay
+        assert measure is not None
+        convo.data["measure_id"] = measure.id
+        self._ask(ctx, convo, "status")
+        return "status"
+
+    # -- questions ---------------------------------------------------------------------------------------------
+    def _measure(self, ctx: Context, convo: Convo) -> Measure:
+        measure = ctx.uow.plans.measure(convo.data["measure_id"])
+        assert measure is not None
+        return measure
+
+    def _ask(self, ctx: Context, convo: Convo, state: str) -> None:
+        if state == "status":
+            measure = self._measure(ctx, convo)
+            body = texts.REPORT_ASK_STATUS.format(seq=measure.seq, title=messages.clip_text(measure.title, 600))
+            previous = ctx.uow.plans.latest_report(measure.id, convo.data["unit_id"])
+            if previous is not None:
+                unit = ctx.uow.people.unit(convo.data["unit_id"])
+                label, pct = status_text(previous.status, previous.percent)
+                when = thai_date(previous.created_at.astimezone(ZoneInfo(ctx.org.timezone)).date())
+                body += texts.REPORT_PREVIOUS.format(unit=unit.name if unit else "", status=label, percent=pct,
+                                                     when=when)
+            ctx.reply(messages.text(body, list(texts.STATUS_LABELS.values())))
+        elif state == "percent":
+            ctx.reply(messages.text(texts.REPORT_ASK_PERCENT, texts.REPORT_PERCENT_CHOICES))
+        elif state == "details":
+            ctx.reply(messages.text(texts.REPORT_ASK_DETAILS))
+        elif state == "problems":
+            ctx.reply(messages.text(texts.REPORT_ASK_PROBLEMS, [texts.NONE_CHOICE]))
+        elif state == "evidence":
+            ctx.reply(messages.text(texts.REPORT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE),
+                                    texts.REPORT_EVIDENCE_CHOICES))
+        elif state == "confirm":
+            ctx.reply(messages.text(self._summary(ctx, convo), texts.REPORT_CONFIRM_CHOICES))
+
+    def _next(self, ctx: Context, convo: Convo, after: str) -> str:
+        """Go on to the next question, or back to the summary when editing one answer."""
+        order = ["status", "percent", "details", "problems", "evidence", "confirm"]
+        if convo.data.get("editing"):
+            state = "confirm"
+        else:
+            # Skip what is already answered: a percent given with the status, texts given in a shortcut.
+            answered = set(convo.data.get("prefilled", []))
+            if convo.data.get("percent") is not None:
+                answered.add("percent")
+            state = next(s for s in order[order.index(after) + 1:] if s not in answered)
+        self._ask(ctx, convo, state)
+        return state
+
+    def _text_answer(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
+        if not event.is_text or not (event.text or "").strip():
+            ctx.reply(messages.text(again))
+            return None
+        answer = (event.text or "").strip()
+        if len(answer) > MAX_TEXT:
+            ctx.reply(messages.text(texts.REPORT_TOO_LONG.format(limit=MAX_TEXT)))
+            return None
+        return answer
+
+    # -- steps ---------------------------------------------------------------------------------------------------
+    def status(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        text = (event.text or "") if event.is_text else ""
+        status = parse_status(text) if text else None
+        if status is None:
+            ctx.reply(messages.text(texts.REPORT_STATUS_AGAIN, list(texts.STATUS_LABELS.values())))
+            return "status"
+        percent = parse_percent(text)
+        if percent is None and status is ProgressStatus.DONE:
+            percent = 100
+        if percent is None and status is ProgressStatus.NOT_STARTED:
+            percent = 0
+        convo.data.update(status=status.value, percent=percent)
+        return self._next(ctx, convo, "status")
+
+    def percent(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        if _is_word(event, texts.SKIP_WORDS):
+            return self._next(ctx, convo, "percent")
+        value = parse_percent(event.text or "") if event.is_text else None
+        if value is None and event.is_text:
+            digits = to_arabic_digits((event.text or "").strip())
+            value = int(digits) if digits.isdigit() and int(digits) <= 100 else None
+        if value is None:
+            ctx.reply(messages.text(texts.REPORT_PERCENT_AGAIN, texts.REPORT_PERCENT_CHOICES))
+            return "percent"
+        convo.data["percent"] = value
+        return self._next(ctx, convo, "percent")
+
+    def details(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        return self._text_step(event, ctx, convo, "details", texts.REPORT_DETAILS_AGAIN)
+
+    def problems(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        return self._text_step(event, ctx, convo, "problems", texts.REPORT_PROBLEMS_AGAIN)
+
+    def _text_step(self, event: IncomingEvent, ctx: Context, convo: Convo, state: str, again: str) -> str:
+        """A question answered by free text, kept in `convo.data[state]`."""
+        answer = self._text_answer(event, ctx, again)
+        if answer is None:
+            return state
+        convo.data[state] = answer
+        return self._next(ctx, convo, state)
+
+    def evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        if event.type == "message" and event.message_type in EVIDENCE_TYPES and event.message_id:
+            self._record_evidence(event, ctx, convo)
+            return "evidence"
+        if _is_word(event, texts.DONE_WORDS) or _is_word(event, texts.SKIP_WORDS) or (
+                event.is_text and is_none_answer(event.text or "")):
+            convo.data.pop("editing", None)
+            self._ask(ctx, convo, "confirm")
+            return "confirm"
+        ctx.reply(messages.text(texts.REPORT_EVIDENCE_AGAIN, texts.REPORT_EVIDENCE_CHOICES))
+        return "evidence"
+
+    def _record_evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> None:
+        assert convo.id is not None and event.message_id is not None
+        kind = texts.MEDIA_KIND_NAMES.get(event.message_type or "", "ไฟล์")
+        count = ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id)
+        if count >= MAX_EVIDENCE:
+            ctx.reply(messages.text(texts.REPORT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE),
+                                    texts.REPORT_EVIDENCE_CHOICES))
+            return
+        row = ctx.uow.evidence.add(ctx.org.id, DRAFT_OWNER, convo.id, event.message_id,
+                                   event.message_type or "file", event.file_name, ctx.now)
+        template = texts.REPORT_EVIDENCE_RECEIVED if row else texts.REPORT_EVIDENCE_DUPLICATE
+        ctx.reply(messages.text(template.format(kind=kind, count=count + (1 if row else 0)),
+                                texts.REPORT_EVIDENCE_CHOICES))
+
+    def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        if _is_word(event, texts.CONFIRM_WORDS):
+            scope = self._scope_of(ctx, convo)
+            measure = ctx.uow.plans.measure(convo.data.get("measure_id", 0))
+            problem = self._check(ctx, scope, measure) if scope else texts.REPORT_MEASURE_GONE
+            if problem is not None or scope is None or measure is None:
+                ctx.reply(messages.text(problem or texts.REPORT_MEASURE_GONE))
+                return END
+            self._save(ctx, convo, scope, measure)
+            return END
+        if _is_word(event, texts.EDIT_WORDS):
+            ctx.reply(messages.text(texts.REPORT_ASK_EDIT, list(texts.REPORT_EDIT_CHOICES)))
+            return "edit"
+        ctx.reply(messages.text(texts.REPORT_CONFIRM_AGAIN, texts.REPORT_CONFIRM_CHOICES))
+        return "confirm"
+
+    def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        choice = {_words(k): v for k, v in texts.REPORT_EDIT_CHOICES.items()}.get(
+            _words(event.text or "") if event.is_text else "")
+        if choice is None:
+            ctx.reply(messages.text(texts.REPORT_ASK_EDIT, list(texts.REPORT_EDIT_CHOICES)))
+            return "edit"
+        convo.data["editing"] = True
+        if choice == "status":
+            convo.data["percent"] = None
+        self._ask(ctx, convo, choice)
+        return choice
+
+    # -- saving ----------------------------------------------------------------------------------------------------
+    def _summary(self, ctx: Context, convo: Convo) -> str:
+        data = convo.data
+        measure = self._measure(ctx, convo)
+        unit = ctx.uow.people.unit(data["unit_id"])
+        rnd = ctx.uow.plans.round(data["round_id"])
+        label, pct = status_text(data["status"], data.get("percent"))
+        count = ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id or 0)
+        return texts.REPORT_SUMMARY.format(
+            seq=measure.seq, title=messages.clip_text(measure.title, 300), unit=unit.name if unit else "",
+            round=round_name(rnd) if rnd else "", status=label, percent=pct,
+            details=messages.clip_text(data.get("details", ""), 1500),
+            problems=messages.clip_text(data.get("problems", "") or texts.NONE_CHOICE, 800),
+            evidence=texts.REPORT_EVIDENCE_COUNT.format(count=count) if count else texts.REPORT_EVIDENCE_NONE)
+
+    def _save(self, ctx: Context, convo: Convo, scope: Scope, measure: Measure) -> ProgressReport:
+        data: dict[str, Any] = convo.data
+        member = ctx.member
+        report = ctx.uow.plans.add_report(ctx.org.id, NewReport(
+            measure_id=measure.id, unit_id=scope.unit.id, round_id=scope.round.id, status=data["status"],
+            percent=data.get("percent"), details=data.get("details", ""), problems=data.get("problems", ""),
+            reporter_member_id=member.id if member else None), ctx.now)
+        if convo.id is not None:
+            ctx.uow.evidence.reassign(DRAFT_OWNER, convo.id, REPORT_OWNER, report.id)
+        label, pct = status_text(report.status, report.percent)
+        ctx.reply(messages.text(texts.REPORT_SAVED.format(
+            seq=measure.seq, title=messages.clip_text(measure.title, 300), unit=scope.unit.name,
+            round=round_name(scope.round), version=report.version, status=label, percent=pct)))
+        return report
+
+    # -- the one-message shortcut -----------------------------------------------------------------------------------
+    def shortcut(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+        parsed = parse_shortcut(event.text or "")
+        scope = self._enter(ctx, convo)
+        if scope is None or parsed is None:
+            return END
+        measure = ctx.uow.plans.measure_by_seq(scope.plan.id, parsed.measure_no)
+        if measure is None:
+            ctx.reply(messages.text(texts.REPORT_NO_SUCH_MEASURE.format(seq=parsed.measure_no,
+                                                                         year=scope.plan.fiscal_year_be)))
+            return END
+        problem = self._check(ctx, scope, measure)
+        if problem is not None:
+            ctx.reply(messages.text(problem))
+            return END
+        convo.data["measure_id"] = measure.id
+        status = parsed.status
+        percent = parsed.percent
+        if status is ProgressStatus.DONE and percent is None:
+            percent = 100
+        if parsed.details:
+            convo.data["details"] = parsed.details[:MAX_TEXT]
+            convo.data["prefilled"] = ["details"]
+        if parsed.problems:
+            convo.data["problems"] = parsed.problems[:MAX_TEXT]
+            convo.data["prefilled"] = [*convo.data.get("prefilled", []), "problems"]
+        if status is not None and parsed.details:
+            convo.data.update(status=status.value, percent=percent)
+            convo.data.setdefault("problems", "")
+            self._save(ctx, convo, scope, measure)
+            return END
+        ctx.reply(messages.text(texts.REPORT_SHORTCUT_NEEDS_STATUS.format(seq=measure.seq)))
+        if status is None:
+            convo.data["percent"] = percent
+            self._ask(ctx, convo, "status")
+            return "status"
+        convo.data.update(status=status.value, percent=percent)
+        self._ask(ctx, convo, "details")
+        return "details"

@@ -1,0 +1,115 @@
+"""Importing a parsed measure table into an organisation's plan.
+
+Units are resolved against the organisation's directory; a unit string that matches none becomes a new
+unit (listed in the warnings for an admin to merge or rename). Re-importing a plan updates it: measures are
+matched by their text and ITA codes, so progress already reported stays with the measures that remain;
+measures no longer in the table are kept inactive with their reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.plan_import import ParsedMeasure, ParsedPlan, PlanWarning
+from domain.rounds import DEFAULT_ROUND_MONTHS, round_periods
+from domain.thai_text import squeeze
+from domain.units import KnownUnit, resolve_units
+from storage.models import Unit
+from storage.plan_models import Measure
+from storage.uow import UnitOfWork
+
+
+@dataclass
+class ImportResult:
+    fiscal_year_be: int
+    measures: list[dict[str, Any]]
+    warnings: list[PlanWarning]
+    created: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    new_units: list[str] = field(default_factory=list)
+
+
+def match_keys(measures: list[ParsedMeasure] | list[Measure]) -> list[str]:
+    """What identifies a measure across re-imports: its text and ITA codes (and which repeat it is)."""
+    seen: Counter[str] = Counter()
+    keys = []
+    for m in measures:
+        base = squeeze(m.title) + "|" + ",".join(m.ita_codes)
+        seen[base] += 1
+        keys.append(hashlib.sha256(f"{base}|{seen[base]}".encode()).hexdigest()[:64])
+    return keys
+
+
+def _measure_json(m: ParsedMeasure, unit_names: list[str]) -> dict[str, Any]:
+    return {"issue_no": m.issue_no, "issue": m.issue, "title": m.title, "steps": list(m.steps),
+            "units": unit_names, "all_units": m.all_units, "start": m.start.isoformat(), "end": m.end.isoformat(),
+            "ita_codes": list(m.ita_codes), "monitoring_rounds_months": list(m.monitoring_rounds_months)}
+
+
+def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: str, now: datetime,
+                dry_run: bool = False) -> ImportResult:
+    units = uow.people.units(org_id)
+    directory = [KnownUnit(u.name, tuple(u.aliases or ())) for u in units]
+    by_name: dict[str, Unit | None] = {u.name: u for u in units}
+    result = ImportResult(parsed.fiscal_year_be, [], list(parsed.warnings))
+    unit_names_per_measure: list[list[str]] = []
+    for m in parsed.measures:
+        resolution = resolve_units(list(m.unit_texts), directory)
+        for new_name in resolution.new_names:
+            if new_name in by_name:
+                continue
+            result.new_units.append(new_name)
+            result.warnings.append(PlanWarning("new-unit", m.row, new_name))
+            directory.append(KnownUnit(new_name))
+            by_name[new_name] = None
+            if not dry_run:
+                unit = Unit(org_id=org_id, name=new_name, aliases=[], created_at=now)
+                uow.session.add(unit)
+                uow.session.flush()
+                by_name[new_name] = unit
+        names = list(dict.fromkeys([*resolution.names, *resolution.new_names]))
+        if not names and not m.all_units:
+            result.warnings.append(PlanWarning("no-units", m.row, m.title[:60]))
+        unit_names_per_measure.append(names)
+        result.measures.append(_measure_json(m, names))
+    if dry_run:
+        return result
+    plan = uow.plans.plan_for_year(org_id, parsed.fiscal_year_be)
+    if plan is None:
+        plan = uow.plans.add_plan(org_id, parsed.fiscal_year_be, source_name, now)
+    else:
+        plan.source_name, plan.imported_at = source_name, now
+    existing = {m.match_key: m for m in uow.plans.measures(plan.id, include_inactive=True)}
+    rows: list[tuple[Measure, list[str]]] = []
+    for seq, (m, key, names) in enumerate(zip(parsed.measures, match_keys(parsed.measures),
+                                              unit_names_per_measure, strict=True), start=1):
+        row = existing.pop(key, None)
+        if row is None:
+            row = Measure(org_id=org_id, plan_id=plan.id, match_key=key)
+            uow.session.add(row)
+            result.created += 1
+        else:
+            result.updated += 1
+        row.seq, row.issue_no, row.issue, row.title = seq, m.issue_no, m.issue, m.title
+        row.steps, row.all_units = list(m.steps), m.all_units
+        row.start_date, row.end_date = m.start, m.end
+        row.ita_codes, row.monitoring_rounds_months = list(m.ita_codes), list(m.monitoring_rounds_months)
+        row.active, row.updated_at = True, now
+        rows.append((row, names))
+    for row in existing.values():  # no longer in the table: kept, with its reports, but inactive
+        if row.active:
+            row.active, row.updated_at = False, now
+            result.deactivated += 1
+    uow.session.flush()
+    uow.plans.replace_measure_units({
+        row.id: [u.id for n in names if (u := by_name.get(n)) is not None] for row, names in rows})
+    months = sorted({mo for m in parsed.measures for mo in m.monitoring_rounds_months})
+    uow.plans.ensure_rounds(org_id, parsed.fiscal_year_be,
+                            round_periods(parsed.fiscal_year_be, months or DEFAULT_ROUND_MONTHS))
+    uow.session.flush()
+    return result

@@ -1,0 +1,169 @@
+"""Plans, measures, reporting rounds and progress reports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from domain.rounds import RoundPeriod
+from storage.plan_models import Measure, MeasureUnit, Plan, ProgressReport, ReportingRound
+
+
+@dataclass(frozen=True)
+class NewReport:
+    measure_id: int
+    unit_id: int
+    round_id: int
+    status: str
+    percent: int | None
+    details: str
+    problems: str
+    reporter_member_id: int | None
+
+
+class PlanRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- plans and measures --------------------------------------------------------------------------
+    def plan_for_year(self, org_id: int, fiscal_year_be: int) -> Plan | None:
+        return self.session.scalar(select(Plan).where(Plan.org_id == org_id,
+                                                      Plan.fiscal_year_be == fiscal_year_be))
+
+    def current_plan(self, org_id: int, fiscal_year_be: int) -> Plan | None:
+        """The plan of this fiscal year, else the latest one before it, else the earliest after it."""
+        plans = list(self.session.scalars(select(Plan).where(Plan.org_id == org_id)))
+        if not plans:
+            return None
+        earlier = [p for p in plans if p.fiscal_year_be <= fiscal_year_be]
+        if earlier:
+            return max(earlier, key=lambda p: p.fiscal_year_be)
+        return min(plans, key=lambda p: p.fiscal_year_be)
+
+    def add_plan(self, org_id: int, fiscal_year_be: int, source_name: str, now: datetime) -> Plan:
+        plan = Plan(org_id=org_id, fiscal_year_be=fiscal_year_be, source_name=source_name, imported_at=now)
+        self.session.add(plan)
+        self.session.flush()
+        return plan
+
+    def measures(self, plan_id: int, include_inactive: bool = False) -> list[Measure]:
+        query = select(Measure).where(Measure.plan_id == plan_id)
+        if not include_inactive:
+            query = query.where(Measure.active.is_(True))
+        return list(self.session.scalars(query.order_by(Measure.seq, Measure.id)))
+
+    def measure(self, measure_id: int) -> Measure | None:
+        return self.session.get(Measure, measure_id)
+
+    def measure_by_seq(self, plan_id: int, seq: int) -> Measure | None:
+        return self.session.scalar(select(Measure).where(Measure.plan_id == plan_id, Measure.seq == seq,
+                                                         Measure.active.is_(True)))
+
+    def unit_ids_by_measure(self, measure_ids: Iterable[int]) -> dict[int, set[int]]:
+        ids = list(measure_ids)
+        result: dict[int, set[int]] = defaultdict(set)
+        if ids:
+            for measure_id, unit_id in self.session.execute(
+                    select(MeasureUnit.measure_id, MeasureUnit.unit_id).where(MeasureUnit.measure_id.in_(ids))):
+                result[measure_id].add(unit_id)
+        return result
+
+    def replace_measure_units(self, unit_ids_by_measure: dict[int, list[int]]) -> None:
+        """Set the units answering for each of these measures (one delete and one insert in all)."""
+        if not unit_ids_by_measure:
+            return
+        self.session.execute(delete(MeasureUnit).where(MeasureUnit.measure_id.in_(list(unit_ids_by_measure))))
+        links = [{"measure_id": m, "unit_id": u} for m, units in unit_ids_by_measure.items()
+                 for u in dict.fromkeys(units)]
+        if links:
+            self.session.execute(insert(MeasureUnit), links)
+
+    def measures_for_unit(self, plan_id: int, unit_id: int) -> list[Measure]:
+        """The active measures a unit answers for: its own and those for every unit."""
+        own = select(MeasureUnit.measure_id).where(MeasureUnit.unit_id == unit_id)
+        return list(self.session.scalars(
+            select(Measure).where(Measure.plan_id == plan_id, Measure.active.is_(True),
+                                  or_(Measure.all_units.is_(True), Measure.id.in_(own)))
+            .order_by(Measure.seq)))
+
+    def unit_answers_for(self, measure: Measure, unit_id: int) -> bool:
+        if measure.all_units:
+            return True
+        return self.session.get(MeasureUnit, (measure.id, unit_id)) is not None
+
+    # -- rounds ------------------------------------------------------------------------------------------
+    def rounds(self, org_id: int, fiscal_year_be: int) -> list[ReportingRound]:
+        return list(self.session.scalars(
+            select(ReportingRound).where(ReportingRound.org_id == org_id,
+                                         ReportingRound.fiscal_year_be == fiscal_year_be)
+            .order_by(ReportingRound.months)))
+
+    def ensure_rounds(self, org_id: int, fiscal_year_be: int, periods: list[RoundPeriod]) -> list[ReportingRound]:
+        """Create the rounds that do not exist yet (existing ones, maybe changed by an admin, are kept)."""
+        existing = {r.months for r in self.rounds(org_id, fiscal_year_be)}
+        for p in periods:
+            if p.months not in existing:
+                self.session.add(ReportingRound(org_id=org_id, fiscal_year_be=fiscal_year_be, months=p.months,
+                                                start_date=p.start, end_date=p.end, due_date=p.due))
+        self.session.flush()
+        return self.rounds(org_id, fiscal_year_be)
+
+    def round_for(self, org_id: int, fiscal_year_be: int, today: date) -> ReportingRound | None:
+        rounds = self.rounds(org_id, fiscal_year_be)
+        for r in rounds:
+            if today <= r.due_date:
+                return r
+        return rounds[-1] if rounds else None
+
+    def round(self, round_id: int) -> ReportingRound | None:
+        return self.session.get(ReportingRound, round_id)
+
+    # -- progress reports ----------------------------------------------------------------------------------
+    def add_report(self, org_id: int, report: NewReport, now: datetime) -> ProgressReport:
+        version = (self.session.scalar(select(func.max(ProgressReport.version)).where(
+            ProgressReport.measure_id == report.measure_id, ProgressReport.unit_id == report.unit_id,
+            ProgressReport.round_id == report.round_id)) or 0) + 1
+        row = ProgressReport(org_id=org_id, measure_id=report.measure_id, unit_id=report.unit_id,
+                             round_id=report.round_id, version=version, status=report.status,
+                             percent=report.percent, details=report.details, problems=report.problems,
+                             reporter_member_id=report.reporter_member_id, created_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def latest_reports(self, round_id: int, measure_ids: Iterable[int] | None = None
+                       ) -> dict[tuple[int, int], ProgressReport]:
+        """The latest version per (measure, unit) in a round."""
+        newest = (select(ProgressReport.measure_id, ProgressReport.unit_id,
+                         func.max(ProgressReport.version).label("version"))
+                  .where(ProgressReport.round_id == round_id)
+                  .group_by(ProgressReport.measure_id, ProgressReport.unit_id).subquery())
+        query = select(ProgressReport).join(newest, (ProgressReport.measure_id == newest.c.measure_id)
+                                            & (ProgressReport.unit_id == newest.c.unit_id)
+                                            & (ProgressReport.version == newest.c.version)).where(
+            ProgressReport.round_id == round_id)
+        if measure_ids is not None:
+            query = query.where(ProgressReport.measure_id.in_(list(measure_ids)))
+        return {(r.measure_id, r.unit_id): r for r in self.session.scalars(query)}
+
+    def latest_report(self, measure_id: int, unit_id: int) -> ProgressReport | None:
+        """The unit's newest report on a measure, whatever the round."""
+        return self.session.scalar(
+            select(ProgressReport).where(ProgressReport.measure_id == measure_id,
+                                         ProgressReport.unit_id == unit_id)
+            .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc()).limit(1))
+
+    def reports_of_unit(self, measure_ids: Iterable[int], unit_id: int) -> dict[int, ProgressReport]:
+        """The unit's newest report per measure, whatever the round."""
+        result: dict[int, ProgressReport] = {}
+        for row in self.session.scalars(
+                select(ProgressReport).where(ProgressReport.measure_id.in_(list(measure_ids)),
+                                             ProgressReport.unit_id == unit_id)
+                .order_by(ProgressReport.created_at, ProgressReport.id)):
+            result[row.measure_id] = row
+        return result

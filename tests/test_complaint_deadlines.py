@@ -1,0 +1,148 @@
+"""Deadlines with frozen time (reminders once per deadline, missed deadlines recorded and countable),
+retention after closing (evidence deleted, identity key destroyed) and the published statistics."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from storage.complaint_models import ComplaintAttempt, ComplaintIntakeCount
+from storage.conversation_models import Evidence
+from tests.conftest import RunningBot
+from tests.support.botcli import bind, run_cli
+from tests.support.chat import pushes_to, say, send
+from tests.support.complaints import complaints, file_complaint
+
+CITIZEN = "U" + "a" * 32
+OTHER = "U" + "b" * 32
+OFFICER = "U" + "c" * 32
+T0 = datetime(2024, 3, 15, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok, fiscal year 2567
+
+
+def reminders(bot: RunningBot, words: str) -> list[str]:
+    return [p for p in pushes_to(bot, OFFICER) if words in p]
+
+
+def change_status(bot: RunningBot, status: str, note: str) -> None:
+    say(bot, OFFICER, "เปิด 1")
+    say(bot, OFFICER, "เปลี่ยนสถานะ")
+    say(bot, OFFICER, status)
+    say(bot, OFFICER, note)
+    say(bot, OFFICER, "ข้าม")
+
+
+def test_reminders_before_each_deadline_once_and_missed_deadlines_recorded(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        file_complaint(bot, CITIZEN, mode="anonymous")
+    with time_machine.travel(T0 + timedelta(days=4), tick=True):
+        bot.worker_pass()
+        assert reminders(bot, "ใกล้ครบกำหนด") == []
+    with time_machine.travel(T0 + timedelta(days=5, hours=1), tick=True):
+        bot.worker_pass()
+        bot.worker_pass()
+        [reminder] = reminders(bot, "ใกล้ครบกำหนด")
+        assert "#1" in reminder and "รับเรื่อง/แจ้งผลเบื้องต้น: ๒๒ มี.ค. ๒๕๖๗" in reminder
+    with time_machine.travel(T0 + timedelta(days=7, hours=1), tick=True):
+        bot.worker_pass()
+        [missed] = reminders(bot, "เลยกำหนด")
+        assert "รับเรื่อง/แจ้งผลเบื้องต้น" in missed
+        with bot.services.uow() as uow:
+            assert uow.complaints.count_missed_deadlines(bot.org_id) == {"first_answer": 1, "feedback": 0,
+                                                                        "close": 0}
+            [late] = uow.complaints.missed_deadlines(bot.org_id)
+        assert (late.complaint_id, late.name) == (1, "first_answer")
+        assert abs(late.due - (T0 + timedelta(days=7))) < timedelta(minutes=1)
+        assert "รับเรื่อง 1" in run_cli(bot, "complaints", "missed")
+        say(bot, OFFICER, "เปิด 1")
+        assert "(เลยกำหนด)" in bot.texts_to(OFFICER)[-2]
+    with time_machine.travel(T0 + timedelta(days=8), tick=True):
+        change_status(bot, "คัดกรอง", "รับเรื่องช้า ขออภัย")
+    # feedback is due 30 days after the last one (day 8 + 30); reminded two days before, once
+    with time_machine.travel(T0 + timedelta(days=36, hours=1), tick=True):
+        bot.worker_pass()
+        bot.worker_pass()
+        feedback = [r for r in reminders(bot, "ใกล้ครบกำหนด") if "แจ้งความคืบหน้าผู้ร้อง" in r]
+        assert len(feedback) == 1 and "๒๒ เม.ย. ๒๕๖๗" in feedback[0]
+    with time_machine.travel(T0 + timedelta(days=88, hours=1), tick=True):
+        bot.worker_pass()
+        assert any("ปิดเรื่อง: ๑๓ มิ.ย. ๒๕๖๗" in r for r in reminders(bot, "ใกล้ครบกำหนด"))
+        with bot.services.uow() as uow:
+            counts = uow.complaints.count_missed_deadlines(bot.org_id)
+        assert counts == {"first_answer": 1, "feedback": 1, "close": 0}  # no feedback since day 8
+
+
+def test_deadlines_are_configurable(start_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = start_bot(with_worker=False, COMPLAINT_FIRST_ANSWER_DAYS=3, COMPLAINT_REMIND_BEFORE_DAYS=1)
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        receipt = file_complaint(bot, CITIZEN, mode="confidential")
+        assert any("ภายใน 3 วัน" in t for t in receipt.texts)
+    with time_machine.travel(T0 + timedelta(days=2, hours=1), tick=True):
+        bot.worker_pass()
+        assert len(reminders(bot, "ใกล้ครบกำหนด")) == 1
+
+
+def test_retention_deletes_evidence_and_destroys_the_identity_key(start_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = start_bot(with_worker=False, COMPLAINT_RETENTION_DAYS=30)
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        say(bot, CITIZEN, "ร้องเรียน")
+        for answer in ("ปกปิดตัวตน", "ทุจริต", "มีการเอารถหลวงไปใช้ส่วนตัวทุกวันหยุด", "เสร็จ", "ใช่", "ข้าม",
+                       "ข้าม"):
+            say(bot, CITIZEN, answer)
+        send(bot, bot.fake.image_event(CITIZEN, content=b"\xff\xd8photo"))
+        say(bot, CITIZEN, "เสร็จ")
+        receipt = say(bot, CITIZEN, "ยืนยันส่ง")["text"]
+        code = receipt.split("รหัสติดตามเรื่อง: ")[1].split("\n")[0]
+        file_complaint(bot, OTHER, mode="anonymous")  # stays open: never purged
+        say(bot, OTHER, "ติดตาม ร-AAAA-AA 123456")  # a failed attempt and today's counters
+        change_status(bot, "ยุติเรื่อง", "ไม่มีมูล")
+    with time_machine.travel(T0 + timedelta(days=29), tick=True):
+        bot.worker_pass()
+        [closed, still_open] = complaints(bot)
+        assert closed.identity_key is not None and closed.purged_at is None
+        assert "สถานะ: ยุติเรื่อง" in say(bot, CITIZEN, f"ติดตาม {code}")["text"]
+    with time_machine.travel(T0 + timedelta(days=31), tick=True):
+        bot.worker_pass()
+        [closed, still_open] = complaints(bot)
+        assert closed.identity_key is None and closed.identity_sealed is None and closed.owner_hash is None
+        assert closed.purged_at is not None and still_open.purged_at is None
+        assert closed.details.startswith("มีการเอารถหลวง")  # the case record itself stays
+        with bot.services.uow() as uow:
+            assert uow.session.scalar(select(Evidence)) is None
+            assert uow.session.scalar(select(ComplaintAttempt)) is None
+            assert uow.session.scalar(select(ComplaintIntakeCount)) is None
+        say(bot, OFFICER, "เปิด 1")
+        assert "ถูกทำลายตามระยะเวลาเก็บรักษา" not in bot.texts_to(OFFICER)[-2]  # confidential: never shown anyway
+        assert "ไม่พบเรื่อง" in say(bot, CITIZEN, f"ติดตาม {code}")["text"]  # no link to the account is left
+
+
+def test_statistics_for_a_fiscal_year(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        file_complaint(bot, CITIZEN, mode="anonymous")
+        file_complaint(bot, CITIZEN, mode="confidential", kind="grievance", details=("ไฟถนนดับทั้งซอย",))
+        file_complaint(bot, OTHER, mode="identified", details=("ฮั้วประมูลงานก่อสร้าง",))
+    with time_machine.travel(T0 + timedelta(days=3), tick=True):
+        change_status(bot, "คัดกรอง", "รับเรื่อง")
+    with time_machine.travel(T0 + timedelta(days=10), tick=True):
+        change_status(bot, "ยุติเรื่อง", "ไม่มีมูล")
+    with time_machine.travel(datetime(2024, 10, 2, tzinfo=UTC), tick=True):  # fiscal year 2568
+        file_complaint(bot, OTHER, mode="anonymous")
+    stats = json.loads(run_cli(bot, "stats", "complaints", "--fiscal-year", "2567", "--json"))
+    assert stats["total"] == 3
+    assert stats["by_mode"] == {"identified": 1, "confidential": 1, "anonymous": 1}
+    assert stats["by_type"] == {"corruption": 2, "grievance": 1}
+    assert stats["by_category"]["bribery"] == 1 and stats["by_category"]["procurement"] == 1
+    assert stats["by_status"]["dismissed"] == 1 and stats["by_status"]["received"] == 2
+    assert {m["month"]: m["count"] for m in stats["by_month"]}["2024-03"] == 3
+    assert stats["median_days_to_first_answer"] == 3.0 and stats["median_days_to_close"] == 10.0
+    assert json.loads(run_cli(bot, "stats", "complaints", "--fiscal-year", "2568", "--json"))["total"] == 1
+    table = run_cli(bot, "stats", "complaints", "--fiscal-year", "2567")
+    assert "ทั้งหมด 3 เรื่อง" in table and "เรียกรับสินบน: 1" in table

@@ -1,0 +1,29 @@
+"""`itabot demo load`: the local run's personas are bound and this fiscal year's sample plan is there, so a
+newcomer can report progress from the chat page at once. Loading again changes nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.demo import DEMO_PERSONAS
+from storage.models import Role
+from storage.plan_models import Measure, Plan
+from tests.conftest import RunningBot
+from tests.support.botcli import run_cli
+from tests.support.plans import this_fiscal_year
+
+
+def test_demo_load_binds_personas_and_imports_the_sample_plan_once(bot: RunningBot) -> None:
+    first = run_cli(bot, "demo", "load")
+    assert f"แผนตัวอย่างปีงบประมาณ {this_fiscal_year()}" in first
+    run_cli(bot, "demo", "load")
+    with bot.services.uow() as uow:
+        [plan] = uow.session.scalars(select(Plan)).all()
+        assert plan.fiscal_year_be == this_fiscal_year()
+        measures = uow.session.scalar(select(func.count()).select_from(Measure))
+        assert measures == 17  # wiang-chiang-saen's measures, not duplicated by the second load
+    head = next(p for p in DEMO_PERSONAS if p.role is Role.HEAD)
+    bot.fake.send_text(head.user_id, "รายงาน")
+    bot.wait_idle()
+    [*_, intro, carousel] = bot.fake.messages_to(head.user_id)
+    assert head.unit and head.unit in intro["text"] and carousel["type"] == "flex"
