@@ -22,11 +22,12 @@ def build_application(complaints: ComplaintConfig, conversations: Conversations 
     application = Application()
     application.add_handler(FollowHandler())
     application.add_handler(UnfollowHandler())
+    # A flow in progress takes all of the chat's messages (help words too: each step answers with what it
+    # expects, and a complaint's events are scrubbed whatever they say); entry words and buttons start one.
+    application.add_handler(conversations or Conversations(build_flows(complaints)))
     application.add_handler(InviteCodeHandler())
     application.add_handler(HelpHandler())
     application.add_handler(AdminSummaryHandler())
-    # A flow in progress takes the chat's messages; entry words and buttons start one.
-    application.add_handler(conversations or Conversations(build_flows(complaints)))
     # Complainants' follow-ups (outside any flow: mid-flow these words are the flow's to read).
     application.add_handler(FollowUpHandler(complaints))
     application.add_handler(ComplainantReplyHandler(complaints))

@@ -187,6 +187,7 @@ def test_a_complaint_given_up_leaves_no_trace_either(bot: RunningBot, end: str) 
     from storage.conversation_models import Conversation
 
     say(bot, ANONYMOUS, "ร้องเรียน")
+    say(bot, ANONYMOUS, "ช่วยเหลือ")  # a help word mid-flow is the flow's to answer, and scrubbed like the rest
     if end == "cancel":
         assert "ยกเลิกการร้องเรียนแล้ว" in say(bot, ANONYMOUS, "ยกเลิก")["text"]
     else:
