@@ -7,9 +7,11 @@ and the worker. Ctrl-C stops all three.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,6 +30,14 @@ def _bin(name: str) -> str:
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
 
 
 def run_local(web_port: int, line_port: int) -> int:
@@ -64,6 +74,8 @@ def run_local(web_port: int, line_port: int) -> int:
     try:
         for name, command in commands.items():
             processes[name] = subprocess.Popen(command, env=env)
+            if name == "fake LINE":  # the worker reads the quota from it at once
+                _wait_for_port(line_port)
         time.sleep(1.5)
         print(
             "\n  itabot ทำงานแล้ว\n"
