@@ -91,6 +91,6 @@ class EvidenceFetcher:
         chat = owner_chat(uow, item.owner_kind, item.owner_id)
         if chat is None:
             return
-        kind = texts.MEDIA_KIND_NAMES.get(item.message_type, "ไฟล์")
+        kind = texts.MEDIA_KIND_NAMES.get(item.message_type, texts.MEDIA_KIND_FALLBACK)
         body = template.format(kind=kind, limit_mb=self.max_bytes // (1024 * 1024))
         uow.outbox.add_push(item.org_id, chat, [messages.text(body)], Priority.NORMAL, now)

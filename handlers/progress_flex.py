@@ -38,7 +38,7 @@ def _text(body: str, **style: Any) -> dict[str, Any]:
 
 
 def _measure_bubble(card: MeasureCard) -> dict[str, Any]:
-    header = f"ม.{card.seq}"
+    header = texts.MEASURE_LABEL.format(seq=card.seq)
     if card.issue_no is not None:
         header += " · " + texts.MEASURE_ISSUE.format(no=card.issue_no)
     status = (texts.MEASURE_REPORTED.format(status=card.reported, percent="") if card.reported
@@ -55,7 +55,7 @@ def _measure_bubble(card: MeasureCard) -> dict[str, Any]:
         "footer": {"type": "box", "layout": "vertical", "contents": [{
             "type": "button", "style": "primary", "height": "sm", "color": GREEN,
             "action": {"type": "postback", "label": texts.MEASURE_BUTTON,
-                       "data": f"report:pick:{card.measure_id}", "displayText": f"ม.{card.seq}"},
+                       "data": f"report:pick:{card.measure_id}", "displayText": texts.MEASURE_LABEL.format(seq=card.seq)},
         }]},
     }
 

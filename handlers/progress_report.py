@@ -335,7 +335,7 @@ class ReportFlow:
 
     def _record_evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> None:
         assert convo.id is not None and event.message_id is not None
-        kind = texts.MEDIA_KIND_NAMES.get(event.message_type or "", "ไฟล์")
+        kind = texts.MEDIA_KIND_NAMES.get(event.message_type or "", texts.MEDIA_KIND_FALLBACK)
         count = ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id)
         if count >= MAX_EVIDENCE:
             ctx.reply(messages.text(texts.REPORT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE),
