@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import health, webhook
+from bot import downloads, health, public_pages, webhook
 from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.services import Services
@@ -29,6 +29,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["itabot"] = Services.build(settings)
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(downloads.blueprint)
+    app.register_blueprint(public_pages.blueprint)
     app.register_error_handler(SQLAlchemyError, _database_unavailable)
     return app
 

@@ -11,6 +11,9 @@ from flask.cli import FlaskGroup
 from bot.cli_common import services
 from bot.cli_complaints import register_complaint_commands
 from bot.cli_plan import import_plan_command, register_unit_commands
+from bot.cli_report import report
+from bot.cli_richmenu import richmenu
+from bot.cli_schedule import register_schedule_commands
 from bot.config import ConfigError
 from handlers import texts
 from storage import migrate
@@ -139,6 +142,9 @@ def units() -> None:
 register_unit_commands(units)
 cli.add_command(import_plan_command)
 register_complaint_commands(cli)
+cli.add_command(report)
+cli.add_command(richmenu)
+register_schedule_commands(cli)
 
 
 @units.command("list")
@@ -156,11 +162,14 @@ def units_list() -> None:
 @click.option("--once", is_flag=True, help="Do one pass and exit.")
 @click.option("--threads", type=int, default=4, show_default=True, help="Outbox delivery threads.")
 @click.option("--event-threads", type=int, default=2, show_default=True, help="Webhook event threads.")
-def worker(once: bool, threads: int, event_threads: int) -> None:
-    """Process webhook events, deliver the outbox, read the LINE quota (the Procfile's worker)."""
+@click.option("--no-scheduler", is_flag=True, help="Never lead: leave reminders and summaries to other workers.")
+def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool) -> None:
+    """Process webhook events, deliver the outbox, read the LINE quota; the worker holding the leader
+    lock also runs the scheduler (reminders, weekly summary). The Procfile's worker."""
     from scheduler.worker import Worker, WorkerOptions
 
-    runner = Worker(services(), WorkerOptions(delivery_threads=threads, event_threads=event_threads))
+    runner = Worker(services(), WorkerOptions(delivery_threads=threads, event_threads=event_threads,
+                                              scheduler=not no_scheduler))
     if once:
         click.echo(runner.run_once())
         return

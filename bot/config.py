@@ -77,6 +77,10 @@ class Settings:
     complaint_remind_before_days: int = 2
     complaint_retention_days: float = 365.0
     complaint_daily_limit: int = 5
+    # reports: where the web app is reached from outside (download links, the public pages), how long a
+    # signed download link works
+    public_base_url: str = "http://127.0.0.1:5000"
+    report_link_days: float = 7.0
 
     @property
     def is_development(self) -> bool:
@@ -142,7 +146,23 @@ class Settings:
             complaint_remind_before_days=_int(env, "COMPLAINT_REMIND_BEFORE_DAYS", 2),
             complaint_retention_days=_float(env, "COMPLAINT_RETENTION_DAYS", 365.0),
             complaint_daily_limit=_int(env, "COMPLAINT_DAILY_LIMIT", 5),
+            public_base_url=_public_base_url(env),
+            report_link_days=_report_link_days(env),
         )
+
+
+def _public_base_url(env: Mapping[str, str]) -> str:
+    value = (env.get("PUBLIC_BASE_URL") or "").strip().rstrip("/") or "http://127.0.0.1:5000"
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"PUBLIC_BASE_URL must start with http:// or https://, got {value!r}")
+    return value
+
+
+def _report_link_days(env: Mapping[str, str]) -> float:
+    days = _float(env, "REPORT_LINK_DAYS", 7.0)
+    if not 0 < days <= 366:
+        raise ConfigError(f"REPORT_LINK_DAYS must be more than 0 and at most 366, got {days:g}")
+    return days
 
 
 def _complaint_key(env: Mapping[str, str], is_dev: bool, environment: str, secret_key: str) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.demo import load_demo, personas_for_chat_page
 from bot.services import Services
+from handlers import texts
 from storage import migrate
 
 
@@ -38,6 +39,22 @@ def _wait_for_port(port: int, timeout: float = 15.0) -> None:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return
         time.sleep(0.1)
+
+
+def _deploy_rich_menu(settings: Settings) -> None:
+    """Install the bot's rich menu on the fake platform, as `itabot richmenu deploy` does on LINE: the chat
+    page shows it. A failure is reported and the local run goes on without a menu."""
+    from bot.line_richmenu import RichMenuApi
+    from bot.richmenu import DeployError, build_menu, deploy
+    from bot.richmenu_image import ThaiFontError
+
+    try:
+        built = build_menu()
+        with RichMenuApi(settings.line_channel_access_token, settings.line_api_base_url,
+                         settings.line_request_timeout) as api:
+            deploy(api, built, progress=lambda line: print(f"  richmenu: {line}", flush=True))
+    except (ThaiFontError, DeployError) as exc:
+        print(texts.DEV_RICHMENU_FAILED.format(error=exc), file=sys.stderr, flush=True)
 
 
 def run_local(web_port: int, line_port: int) -> int:
@@ -76,6 +93,7 @@ def run_local(web_port: int, line_port: int) -> int:
             processes[name] = subprocess.Popen(command, env=env)
             if name == "fake LINE":  # the worker reads the quota from it at once
                 _wait_for_port(line_port)
+                _deploy_rich_menu(settings)
         time.sleep(1.5)
         print(
             "\n  itabot ทำงานแล้ว\n"

@@ -26,6 +26,8 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+Change = Callable[[UnitOfWork, datetime], None]
+
 
 @dataclass(frozen=True)
 class DeliveryPolicy:
@@ -61,26 +63,37 @@ class OutboxSender:
         self.policy = policy
 
     def deliver_due(self, limit: int = 20) -> Counter[str]:
-        """Send what is due; returns how many rows ended in each outcome."""
+        """Send what is due; returns how many rows ended in each outcome. The outcomes of a batch are
+        recorded together in one transaction after the sends (a crash before that leaves the rows leased:
+        they are sent again with the same retry key, which LINE answers with 409 = delivered)."""
         claimed = self._claim(limit)
         results: Counter[str] = Counter()
-        for index, row in enumerate(claimed):
-            outcome = self._deliver(row)
-            results[outcome] += 1
-            if outcome == Outcome.RATE_LIMITED.value:
-                self._release(claimed[index + 1 :], "waiting: LINE rate limit")
-                break
+        changes: list[tuple[Change, int | None]] = []
+        try:
+            for index, row in enumerate(claimed):
+                outcome, change, scrub_id = self._deliver(row)
+                changes.append((change, scrub_id))
+                results[outcome] += 1
+                if outcome == Outcome.RATE_LIMITED.value:
+                    self._release(claimed[index + 1 :], "waiting: LINE rate limit")
+                    break
+        finally:
+            self._record_all(changes)
         return results
 
     def _claim(self, limit: int) -> list[_Claimed]:
         with self.uow_factory() as uow:
             rows = uow.outbox.claim_due(utcnow(), limit, self.policy.lease_seconds)
+            blocked: dict[int, set[str]] = {}
+            for org_id in {row.org_id for row in rows}:
+                pushed = [r for row in rows if row.org_id == org_id and row.kind != OutboxKind.REPLY.value
+                          for r in row.recipients]
+                blocked[org_id] = uow.people.blocked_user_ids(org_id, pushed)
             claimed = []
             for row in rows:
                 recipients = list(row.recipients)
                 if row.kind != OutboxKind.REPLY.value:
-                    blocked = uow.people.blocked_user_ids(row.org_id, recipients)
-                    recipients = [r for r in recipients if r not in blocked]
+                    recipients = [r for r in recipients if r not in blocked[row.org_id]]
                 claimed.append(_Claimed(row.id, row.org_id, row.kind, row.retry_key, row.reply_token,
                                         recipients, list(row.messages), row.attempts))
             uow.commit()
@@ -99,35 +112,34 @@ class OutboxSender:
             return self.line.multicast(row.recipients, row.messages, row.retry_key), "multicast"
         return self.line.push(row.recipients[0], row.messages, row.retry_key), "push"
 
-    def _deliver(self, row: _Claimed) -> str:
+    def _deliver(self, row: _Claimed) -> tuple[str, Change, int | None]:
+        """Send one row: (outcome, the change that records it, the row id to scrub if private)."""
         if not row.recipients and row.kind != OutboxKind.REPLY.value:
-            self._record(lambda uow, now: uow.outbox.mark_cancelled(row.id, "every recipient blocked the bot"),
-                         row.id)
             log.info("outbox %s cancelled: recipients blocked the bot", row.id)
-            return "cancelled"
+            return ("cancelled", lambda uow, now: uow.outbox.mark_cancelled(row.id, "every recipient blocked the bot"),
+                    row.id)
         result, via = self._send(row)
         outcome = result.outcome
         log.info("outbox %s %s via %s attempt %s: %s %s", row.id, row.kind, via, row.attempts, outcome.value,
                  result.request_id or "")
         if outcome is Outcome.DELIVERED:
-            self._record(lambda uow, now: uow.outbox.mark_delivered(row.id, now, via, result.request_id), row.id)
-        elif outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
-            self._record(lambda uow, now: uow.outbox.mark_retry(
-                row.id, now + timedelta(seconds=self.policy.backoff(row.attempts)), result.detail))
-        elif outcome is Outcome.RATE_LIMITED:
-            self._record(lambda uow, now: uow.outbox.release(
-                row.id, now + timedelta(seconds=self.policy.rate_limit_pause_seconds), result.detail))
-        elif outcome is Outcome.QUOTA_EXHAUSTED:
+            return (outcome.value,
+                    lambda uow, now: uow.outbox.mark_delivered(row.id, now, via, result.request_id), row.id)
+        if outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
+            return outcome.value, lambda uow, now: uow.outbox.mark_retry(
+                row.id, now + timedelta(seconds=self.policy.backoff(row.attempts)), result.detail), None
+        if outcome is Outcome.RATE_LIMITED:
+            return outcome.value, lambda uow, now: uow.outbox.release(
+                row.id, now + timedelta(seconds=self.policy.rate_limit_pause_seconds), result.detail), None
+        if outcome is Outcome.QUOTA_EXHAUSTED:
             def park(uow: UnitOfWork, now: datetime) -> None:
                 uow.outbox.mark_parked(row.id, result.detail)
                 uow.outbox.mark_quota_exhausted(row.org_id, now)
-            self._record(park)
             log.warning("outbox %s parked: LINE monthly message quota used up", row.id)
-        else:  # rejected, reply token gone with nobody to push to, or retries used up
-            self._record(lambda uow, now: uow.outbox.mark_failed(row.id, result.detail or outcome.value), row.id)
-            log.error("outbox %s failed: %s", row.id, result.detail or outcome.value)
-            return "failed"
-        return outcome.value
+            return outcome.value, park, None
+        # rejected, reply token gone with nobody to push to, or retries used up
+        log.error("outbox %s failed: %s", row.id, result.detail or outcome.value)
+        return "failed", lambda uow, now: uow.outbox.mark_failed(row.id, result.detail or outcome.value), row.id
 
     def _release(self, rows: Sequence[_Claimed], reason: str) -> None:
         if not rows:
@@ -138,11 +150,15 @@ class OutboxSender:
                 uow.outbox.release(row.id, later, reason)
             uow.commit()
 
-    def _record(self, change: Callable[[UnitOfWork, datetime], None], message_id: int | None = None) -> None:
-        """Apply an outcome; a finished private row (an answer to a complainant) is scrubbed with it."""
+    def _record_all(self, changes: Sequence[tuple[Change, int | None]]) -> None:
+        """Apply outcomes in one transaction; a finished private row (an answer to a complainant) is
+        scrubbed with its outcome."""
+        if not changes:
+            return
         with self.uow_factory() as uow:
             now = utcnow()
-            change(uow, now)
-            if message_id is not None:
-                uow.outbox.scrub_if_private(message_id, now)
+            for change, scrub_id in changes:
+                change(uow, now)
+                if scrub_id is not None:
+                    uow.outbox.scrub_if_private(scrub_id, now)
             uow.commit()

@@ -15,12 +15,14 @@ from bot.line_api import LineApi
 from bot.outbox_sender import DeliveryPolicy, OutboxSender
 from bot.privacy import configure_pseudonyms
 from bot.quota import QuotaMonitor
+from bot.report_links import report_links
 from handlers import build_application, build_flows
 from handlers.complaint_config import ComplaintConfig, config_from_settings
 from handlers.conversation import Conversations
 from handlers.processor import EventProcessor, ProcessingPolicy
 from storage.db import make_engine, make_session_factory
-from storage.uow import UnitOfWorkFactory
+from storage.report_service import latest_progress_report_link
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass
@@ -51,15 +53,20 @@ class Services:
             retry_base_seconds=settings.outbox_retry_base_seconds,
         ))
         complaints = config_from_settings(settings)
-        conversations = Conversations(build_flows(complaints))
+        reports = report_links(settings)
+        conversations = Conversations(build_flows(complaints, reports=reports))
         processor = EventProcessor(
-            uow, build_application(complaints, conversations), settings.secret_key,
+            uow, build_application(complaints, conversations, reports=reports), settings.secret_key,
             ProcessingPolicy(lease_seconds=settings.inbox_lease_seconds, max_attempts=settings.inbox_max_attempts,
                              retry_base_seconds=settings.inbox_retry_base_seconds),
         )
         evidence = EvidenceFetcher(uow, line, processor.answers_committed)
         return cls(settings, engine, uow, line, sender, processor, QuotaMonitor(uow, line), EventStore(engine),
                    conversations, evidence, complaints)
+
+    def report_link(self, uow: UnitOfWork, org_id: int) -> str | None:
+        """A signed link to the current round's full progress report, for the weekly summary."""
+        return latest_progress_report_link(uow, report_links(self.settings), org_id)
 
     def org_id(self) -> int:
         """The organisation this deployment serves (created with its default units on first use)."""

@@ -47,3 +47,22 @@ def current_round(periods: list[RoundPeriod], today: date) -> RoundPeriod | None
         if today <= period.due:
             return period
     return periods[-1]
+
+
+ROUND_SCHEMES: dict[str, tuple[int, ...]] = {
+    "quarterly": (3, 6, 9, 12),       # 31 Dec, 31 Mar, 30 Jun, 30 Sep
+    "six-monthly": (6, 12),
+    "yearly": (12,),
+    "monthly": tuple(range(1, 13)),   # procurement summaries
+}
+PLAN_SCHEME = "plan"  # the months of the plan's monitoring column, else six-monthly
+
+
+def scheme_months(scheme: str, plan_months: list[int] | tuple[int, ...] = ()) -> tuple[int, ...]:
+    """The round ends of a scheme; the plan scheme takes the plan's monitoring months."""
+    if scheme == PLAN_SCHEME:
+        return tuple(sorted({m for m in plan_months if 1 <= m <= 12})) or DEFAULT_ROUND_MONTHS
+    try:
+        return ROUND_SCHEMES[scheme]
+    except KeyError:
+        raise ValueError(f"unknown round scheme {scheme!r}") from None

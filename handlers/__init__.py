@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.reports.links import ReportLinks
 from handlers.admin_summary import AdminSummaryHandler
 from handlers.base import Application
 from handlers.complaint_config import ComplaintConfig
@@ -12,21 +13,32 @@ from handlers.conversation import Conversations, Flow
 from handlers.general import FallbackHandler, HelpHandler
 from handlers.membership import FollowHandler, InviteCodeHandler, UnfollowHandler
 from handlers.progress_report import ReportFlow
+from handlers.report_request import ReportRequestFlow
+from handlers.rounds_settings import RoundsFlow
+from handlers.weekly_summary import WeeklySummaryHandler
+from storage.report_service import latest_progress_report_link
+from storage.uow import UnitOfWork
 
 
-def build_flows(complaints: ComplaintConfig) -> list[Flow]:
-    return [ReportFlow(), ComplaintFlow(complaints), CaseFlow(complaints)]
+def build_flows(complaints: ComplaintConfig, *, reports: ReportLinks) -> list[Flow]:
+    return [ReportFlow(), ComplaintFlow(complaints), CaseFlow(complaints), RoundsFlow(),
+            ReportRequestFlow(reports)]
 
 
-def build_application(complaints: ComplaintConfig, conversations: Conversations | None = None) -> Application:
+def build_application(complaints: ComplaintConfig, conversations: Conversations | None = None, *,
+                      reports: ReportLinks) -> Application:
+    def report_link(uow: UnitOfWork, org_id: int) -> str | None:
+        return latest_progress_report_link(uow, reports, org_id)
+
     application = Application()
     application.add_handler(FollowHandler())
     application.add_handler(UnfollowHandler())
     # A flow in progress takes all of the chat's messages (help words too: each step answers with what it
     # expects, and a complaint's events are scrubbed whatever they say); entry words and buttons start one.
-    application.add_handler(conversations or Conversations(build_flows(complaints)))
+    application.add_handler(conversations or Conversations(build_flows(complaints, reports=reports)))
     application.add_handler(InviteCodeHandler())
     application.add_handler(HelpHandler())
+    application.add_handler(WeeklySummaryHandler(complaints.policy, report_link))
     application.add_handler(AdminSummaryHandler())
     # Complainants' follow-ups (outside any flow: mid-flow these words are the flow's to read).
     application.add_handler(FollowUpHandler(complaints))

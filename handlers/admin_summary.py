@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.progress import ProgressStatus
-from domain.rounds import round_periods
 from handlers import messages, texts
 from handlers.base import Context
 from handlers.events import IncomingEvent
@@ -33,7 +32,7 @@ class AdminSummaryHandler:
             return "summary:no-plan"
         rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
         if rnd is None:
-            ctx.uow.plans.ensure_rounds(ctx.org.id, plan.fiscal_year_be, round_periods(plan.fiscal_year_be))
+            ctx.uow.schedule.ensure_rounds(ctx.org.id, plan.fiscal_year_be)
             rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
         assert rnd is not None
         overview = round_overview(ctx.uow, ctx.org.id, plan, rnd, today)

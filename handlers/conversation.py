@@ -21,6 +21,7 @@ from storage.conversation_models import Conversation
 
 END = "end"
 CONVERSATION_TIMEOUT = timedelta(minutes=30)
+MENU_START_SUFFIX = ":start"
 CANCEL_WORDS = frozenset({"ยกเลิก", "cancel", "ยกเลิกการทำรายการ", "ออก", "หยุด"})
 
 
@@ -48,6 +49,11 @@ class Flow(Protocol):
     def on_end(self, ctx: Context, convo: Convo, reason: str) -> None:
         """Clean up what a flow left behind when it is cancelled or expires (`reason`)."""
         ...
+
+
+def is_menu_start(event: IncomingEvent) -> bool:
+    """A rich-menu button that starts a flow ("report:start", "complaint:start"): a command word, tapped."""
+    return event.type == "postback" and (event.postback_data or "").endswith(MENU_START_SUFFIX)
 
 
 def is_cancel(event: IncomingEvent) -> bool:
@@ -90,8 +96,9 @@ class Conversations:
                 self._end(ctx, row, flow, "cancelled")
                 ctx.reply(messages.text(texts.FLOW_CANCELLED[flow.name]))
                 return f"{flow.name}:cancelled"
-            # A command word typed mid-flow starts that flow afresh; anything else is the step's to answer.
-            started = self._entry(event, ctx) if event.is_text else None
+            # A command word typed mid-flow (or its rich-menu button) starts that flow afresh; anything else
+            # is the step's to answer.
+            started = self._entry(event, ctx) if event.is_text or is_menu_start(event) else None
             if started is None:
                 return self._step(event, ctx, flow, row, flow.steps[row.state])
             self._end(ctx, row, flow, "switched")

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.progress import ProgressStatus, is_none_answer, parse_percent, parse_shortcut, parse_status
-from domain.rounds import round_periods
 from domain.thai_text import squeeze, to_arabic_digits
 from handlers import messages, texts
 from handlers.base import Context
@@ -118,7 +117,7 @@ class ReportFlow:
             return texts.REPORT_NO_PLAN
         rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
         if rnd is None:
-            ctx.uow.plans.ensure_rounds(ctx.org.id, plan.fiscal_year_be, round_periods(plan.fiscal_year_be))
+            ctx.uow.schedule.ensure_rounds(ctx.org.id, plan.fiscal_year_be)
             rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
         assert rnd is not None
         return Scope(unit, plan, rnd)

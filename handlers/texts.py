@@ -37,6 +37,7 @@ HELP_BY_ROLE: dict[str, list[str]] = {
     ],
     "admin": [
         "• \"สรุป\" ดูสรุปความก้าวหน้าของรอบรายงานปัจจุบัน",
+        "• \"ขอรายงาน\" รับลิงก์ดาวน์โหลดรายงานผลการดำเนินงาน (Word/Excel/CSV) หรือสถิติเรื่องร้องเรียน",
     ],
     "officer": [
         "• \"เรื่องร้องเรียน\" ดูเรื่องร้องเรียนที่ยังเปิดอยู่",
@@ -73,16 +74,19 @@ INVITE_PROBLEMS = {
 
 # -- conversations ----------------------------------------------------------------------------------
 NOTHING_TO_CANCEL = "ตอนนี้ไม่มีรายการที่ค้างอยู่ให้ยกเลิกครับ\nพิมพ์ \"ช่วยเหลือ\" เพื่อดูคำสั่งที่ใช้ได้"
-FLOW_NAMES = {"report": "การรายงานผล", "complaint": "การร้องเรียน", "complaint_case": "การจัดการเรื่องร้องเรียน"}
+FLOW_NAMES = {"report": "การรายงานผล", "complaint": "การร้องเรียน", "complaint_case": "การจัดการเรื่องร้องเรียน",
+              "report_file": "การขอรายงาน"}
 FLOW_CANCELLED = {
     "report": "ยกเลิกการรายงานแล้วครับ ไม่มีการบันทึกข้อมูลที่กรอกไว้\nพิมพ์ \"รายงาน\" เมื่อต้องการเริ่มใหม่",
     "complaint": "ยกเลิกการร้องเรียนแล้วครับ ข้อมูลที่กรอกไว้ถูกลบทั้งหมด\nพิมพ์ \"ร้องเรียน\" เมื่อต้องการเริ่มใหม่",
     "complaint_case": "ออกจากเรื่องร้องเรียนแล้ว ไม่มีการเปลี่ยนแปลงที่ยังไม่บันทึก\nพิมพ์ \"เรื่องร้องเรียน\" เพื่อดูรายการ",
+    "report_file": "ยกเลิกการขอรายงานแล้วครับ\nพิมพ์ \"ขอรายงาน\" เมื่อต้องการเริ่มใหม่",
 }
 FLOW_SWITCHED = {
     "report": "ยกเลิกการรายงานที่ทำค้างไว้แล้ว (ยังไม่ได้บันทึก) และเริ่มรายการใหม่ตามที่พิมพ์มา",
     "complaint": "ยกเลิกการร้องเรียนที่ทำค้างไว้แล้ว (ยังไม่ได้ส่ง) และเริ่มรายการใหม่ตามที่พิมพ์มา",
     "complaint_case": "ออกจากเรื่องร้องเรียนที่เปิดไว้ (สิ่งที่ยังไม่ได้บันทึกไม่ถูกบันทึก) และเริ่มรายการใหม่ตามที่พิมพ์มา",
+    "report_file": "ยกเลิกการขอรายงานที่ทำค้างไว้แล้ว และเริ่มรายการใหม่ตามที่พิมพ์มา",
 }
 FLOW_EXPIRED = {
     "report": "การรายงานที่ทำค้างไว้หมดเวลาแล้ว เพราะไม่มีการตอบเกิน 30 นาที ข้อมูลที่กรอกไว้ยังไม่ได้บันทึก\n"
@@ -91,6 +95,7 @@ FLOW_EXPIRED = {
                  "พิมพ์ \"ร้องเรียน\" เพื่อเริ่มใหม่",
     "complaint_case": "เรื่องร้องเรียนที่เปิดไว้หมดเวลาแล้ว เพราะไม่มีการตอบเกิน 30 นาที สิ่งที่ยังไม่ได้บันทึกไม่ถูกบันทึก\n"
                       "พิมพ์ \"เปิด <หมายเลข>\" เพื่อเปิดเรื่องอีกครั้ง",
+    "report_file": "การขอรายงานที่ทำค้างไว้หมดเวลาแล้ว เพราะไม่มีการตอบเกิน 30 นาที\nพิมพ์ \"ขอรายงาน\" เพื่อเริ่มใหม่",
 }
 FLOW_EXPIRED_GENERIC = "รายการที่ทำค้างไว้หมดเวลาแล้ว เพราะไม่มีการตอบเกิน 30 นาที กรุณาเริ่มใหม่"
 
@@ -593,3 +598,152 @@ CLI_MEMBER_NOT_FOUND = "ไม่พบสมาชิกหมายเลข {
 CLI_REVOKED = "ยกเลิกการผูกบัญชีสมาชิกหมายเลข {id} ({role}) แล้ว บัญชีนี้กลับเป็นผู้ใช้ทั่วไป"
 CLI_DB_UPGRADED = "ปรับปรุงฐานข้อมูลเป็นรุ่นล่าสุดแล้ว ({url})"
 CLI_CONFIG_ERROR = "ตั้งค่าไม่ครบ: {error}"
+
+# -- Scheduler: reminders, escalation, quota, weekly summary, rounds (issue #4) ----------------------
+REMINDER_TITLE = "⏰ เตือนรายงานผลมาตรการ"
+REMINDER_UNIT = "{unit}"
+REMINDER_INTRO = "มาตรการที่ใกล้หรือเลยกำหนดส่งรายงาน {count} มาตรการ"
+REMINDER_DUE_IN = "ครบกำหนด {due} (อีก {days} วัน)"
+REMINDER_DUE_TODAY = "ครบกำหนดวันนี้ ({due})"
+REMINDER_OVERDUE = "เลยกำหนด {days} วัน (กำหนด {due})"
+REMINDER_BUTTON = "รายงาน ม.{seq}"
+REMINDER_MORE = "และอีก {count} มาตรการ พิมพ์ \"รายงาน\" เพื่อดูทั้งหมด"
+REMINDER_FOOTER = "กดปุ่มเพื่อรายงาน หรือพิมพ์ เช่น \"รายงาน ม.3 เสร็จแล้ว ...\""
+REMINDER_ALT = "เตือนรายงานผล {count} มาตรการ: {items}"
+ESCALATION_TEXT = "⚠️ ค้างส่งรายงานเกินกำหนด (แจ้งผู้บริหาร)\n{lines}\nดูทั้งหมด: พิมพ์ \"สรุปประจำสัปดาห์\""
+ESCALATION_LINE = "• {unit}: ม.{seq} เลยกำหนด {days} วัน"
+QUOTA_NOTICE = {
+    "tight": ("⚠️ โควตาข้อความ LINE เดือนนี้อาจไม่พอ: ใช้ไปแล้ว {used:,} จาก {limit:,} คาดว่าจะใช้ {projected:,}\n"
+              "ระบบงดการเตือนล่วงหน้า (7 และ 3 วัน) และการเตือนค้างส่งซ้ำ ส่งเฉพาะการเตือนใกล้กำหนดและวันครบกำหนด\n"
+              "การแจ้งเรื่องร้องเรียนยังส่งตามปกติ"),
+    "critical": ("⛔ โควตาข้อความ LINE เดือนนี้ใกล้หมด: ใช้ไปแล้ว {used:,} จาก {limit:,}\n"
+                 "ระบบส่งเฉพาะการเตือนวันครบกำหนดและค้างส่งครั้งแรก การแจ้งเรื่องร้องเรียนยังส่งตามปกติ\n"
+                 "พิจารณาเพิ่มแพ็กเกจข้อความใน LINE Official Account Manager"),
+}
+
+WEEKLY_WORDS = ("สรุปประจำสัปดาห์", "สรุปรายสัปดาห์", "สรุปสัปดาห์")
+WEEKLY_ADMIN_ONLY = "คำสั่ง \"สรุปประจำสัปดาห์\" ใช้ได้เฉพาะผู้ดูแลระบบครับ"
+WEEKLY_TITLE = "สรุปประจำสัปดาห์"
+WEEKLY_SUBTITLE = "{org} · {date}"
+WEEKLY_ROUND = "{round} ปีงบประมาณ {year} · กำหนดส่ง {due}"
+WEEKLY_NO_PLAN = "ยังไม่มีแผนมาตรการของปีงบประมาณนี้"
+WEEKLY_COMPLETION = "ความคืบหน้ารวม {percent}% (รายงานแล้ว {reported}/{expected})"
+WEEKLY_ISSUES = "ตามประเด็น"
+WEEKLY_ISSUE_ROW = "ประเด็น {no}: {reported}/{expected} ({percent}%)"
+WEEKLY_ISSUE_NONE = "ไม่ระบุประเด็น"
+WEEKLY_OVERDUE = "ค้างส่ง (เลยกำหนด {days} วันขึ้นไป)"
+WEEKLY_OVERDUE_ROW = "{unit}: {count} มาตรการ"
+WEEKLY_LATE = "เลยกำหนดส่ง"
+WEEKLY_SILENT = "ยังไม่เคยรายงานในรอบนี้"
+WEEKLY_UNREACHABLE = "ส่งเตือนไม่ได้"
+WEEKLY_UNREACHABLE_BLOCKED = "{unit}: หัวหน้าบล็อกบอท"
+WEEKLY_UNREACHABLE_NO_HEAD = "{unit}: ยังไม่มีหัวหน้าผูกบัญชี"
+WEEKLY_NONE = "ไม่มี"
+WEEKLY_COMPLAINTS = "เรื่องร้องเรียน"
+WEEKLY_COMPLAINTS_LINE = "ใหม่สัปดาห์นี้ {new} · ดำเนินการอยู่ {open} · ใกล้ครบกำหนด {soon} · เลยกำหนด {late}"
+WEEKLY_QUOTA = "โควตาข้อความ LINE"
+WEEKLY_QUOTA_LINE = "ใช้ไป {used:,} / {limit:,} · เหลือ {left:,}"
+WEEKLY_QUOTA_UNLIMITED = "ใช้ไป {used:,} (ไม่จำกัด)"
+WEEKLY_QUOTA_UNKNOWN = "ยังไม่ได้อ่านโควตา"
+WEEKLY_REPORT_BUTTON = "รายงานฉบับเต็ม"
+WEEKLY_MORE = "และอีก {count} รายการ"
+WEEKLY_ALT = "สรุปประจำสัปดาห์: ความคืบหน้า {percent}% ค้างส่ง {overdue} หน่วยงาน ร้องเรียนใหม่ {new} เรื่อง"
+
+ROUNDS_WORDS = ("ตั้งรอบ", "ตั้งค่ารอบ", "ตั้งรอบรายงาน")
+ROUNDS_ADMIN_ONLY = "การตั้งรอบรายงานทำได้เฉพาะผู้ดูแลระบบครับ"
+ROUNDS_ASK_SCHEME = "รอบรายงานตอนนี้: {current}\nต้องการให้รายงานผลทุกกี่เดือน"
+ROUNDS_SCHEME_LABELS = {"quarterly": "รายไตรมาส", "six-monthly": "ราย 6 เดือน", "yearly": "รายปี",
+                        "monthly": "รายเดือน", "plan": "ตามแผน"}
+ROUNDS_ASK_DUE = "ให้ส่งรายงานภายในกี่วันหลังปิดรอบ (ตอนนี้ {days} วัน) พิมพ์ตัวเลข 0–90 หรือเลือก"
+ROUNDS_BAD_SCHEME = "กรุณาเลือกจากปุ่มด้านล่าง: รายไตรมาส ราย 6 เดือน รายปี รายเดือน หรือ ตามแผน"
+ROUNDS_BAD_DUE = "กรุณาพิมพ์จำนวนวันเป็นตัวเลข 0–90 เช่น 7"
+ROUNDS_NO_PLAN = "ยังไม่มีแผนมาตรการ นำเข้าแผนก่อนแล้วจึงตั้งรอบรายงาน"
+ROUNDS_DONE = ("ตั้งรอบรายงานปีงบประมาณ {year} เป็น{scheme} ส่งภายใน {days} วันหลังปิดรอบแล้ว\n{rounds}"
+               "{moved}")
+ROUNDS_MOVED = "\nย้ายรายงานเดิม {count} ฉบับไปยังรอบใหม่ที่ครอบคลุมแล้ว"
+ROUNDS_LINE = "• {name}: {start} – {end} ส่งภายใน {due}"
+CLI_ROUNDS_BAD = "ค่าไม่ถูกต้อง: {name} = {value}"
+CLI_REMINDERS_SETTINGS = (
+    "เตือนก่อนกำหนด: {days_before} วัน · วันครบกำหนด: {on_due_day} · ค้างส่ง: ทุก {overdue_every_days} วัน "
+    "สูงสุด {overdue_max} ครั้ง\nเวลาส่ง: {work_start}–{work_end} วันทำการ · แจ้งผู้บริหารเมื่อค้างเกิน "
+    "{escalate_after_days} วัน: {escalate_to_admins}\nสรุปประจำสัปดาห์: {summary_day} {summary_time} · "
+    "รอบรายงาน: {round_scheme} ส่งภายใน {round_due_days} วัน"
+)
+CLI_REMINDERS_RUN = ("เตือนแล้ว {pushes} คน {measures} มาตรการ · ข้าม (โควตา) {dropped} · ส่งไม่ได้ {unreachable} · "
+                     "แจ้งผู้บริหาร {escalations}")
+WEEKDAYS = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")
+YES_NO = {True: "ใช่", False: "ไม่"}
+
+# -- Rich menu and `itabot richmenu deploy` (issue #7) ----------------------------------------------
+RICHMENU_NAME = "itabot เมนูหลัก"  # itabot's menus are told apart from others by the name's first word
+RICHMENU_CHAT_BAR = "เมนู"  # ≤ 14 characters, shown on the bar that opens the menu
+# (label drawn big, hint drawn small, the words the tap sends); the order is the tiles' order
+RICHMENU_REPORT = ("รายงานผล", "ความก้าวหน้ามาตรการ ITA", "รายงานผล")
+RICHMENU_COMPLAINT = ("ร้องเรียน", "แจ้งเบาะแสการทุจริต", "ร้องเรียน")
+RICHMENU_FOLLOW = ("ติดตามเรื่อง", "ด้วยรหัสติดตามและ PIN", "ติดตาม")
+RICHMENU_HELP = ("ช่วยเหลือ", "คำสั่งที่ใช้ได้", "ช่วยเหลือ")
+CLI_RICHMENU_FONT_MISSING = (
+    "ไม่พบฟอนต์ภาษาไทยสำหรับวาดภาพเมนู: ติดตั้งแพ็กเกจ fontpkg-sarabun (.venv/bin/pip install -e .) "
+    "หรือแพ็กเกจ Debian fonts-thai-tlwg หรือระบุไฟล์ฟอนต์ด้วย --font"
+)
+CLI_RICHMENU_FONT_NO_THAI = "ฟอนต์ {path} ไม่มีตัวอักษรภาษาไทย กรุณาเลือกฟอนต์อื่น"
+CLI_RICHMENU_TARGET = "ติดตั้งเมนูหลักที่ {target}"
+CLI_RICHMENU_REAL_LINE = "LINE (api.line.me)"
+CLI_RICHMENU_IMAGE = "1/4 วาดภาพเมนู {width}×{height} ด้วยฟอนต์ {font} ({kb:,} KB)"
+CLI_RICHMENU_SAVED = "    บันทึกภาพไว้ที่ {path}"
+CLI_RICHMENU_DRY_RUN = "ทดลอง (--dry-run): ไม่ได้ส่งเมนูไปที่ LINE"
+CLI_RICHMENU_CREATED = "2/4 ลงทะเบียนเมนูแล้ว: {id}"
+CLI_RICHMENU_UPLOADED = "3/4 อัปโหลดภาพเมนูแล้ว"
+CLI_RICHMENU_DEFAULT = "4/4 ตั้งเป็นเมนูเริ่มต้นของผู้ใช้ทุกคนแล้ว"
+CLI_RICHMENU_DELETED_OLD = "ลบเมนูเก่าของ itabot แล้ว {count} รายการ"
+CLI_RICHMENU_DONE = "ติดตั้งเมนูหลักเรียบร้อย: รายงานผล · ร้องเรียน · ติดตามเรื่อง · ช่วยเหลือ"
+CLI_RICHMENU_FAILED = "ติดตั้งเมนูไม่สำเร็จ ขั้นตอน{step}: {error}"
+CLI_RICHMENU_STEPS = {"list": "อ่านรายการเมนู", "create": "ลงทะเบียนเมนู", "upload": "อัปโหลดภาพ",
+                      "default": "ตั้งเป็นเมนูเริ่มต้น", "delete": "ลบเมนูเก่า"}
+CLI_RICHMENU_UNREACHABLE = "ติดต่อ LINE ไม่ได้ ({error})"
+DEV_RICHMENU_FAILED = "  ติดตั้งเมนูหลักในแพลตฟอร์มจำลองไม่สำเร็จ: {error}"
+
+# -- Reports: "ขอรายงาน", download links, `itabot report …` (issue #6) ---------------------------------
+REPORT_REQUEST_WORDS = ("ขอรายงาน", "ขอไฟล์รายงาน", "ดาวน์โหลดรายงาน", "ออกรายงาน", "ขอรายงานผล")
+REPORT_REQUEST_ADMIN_ONLY = (
+    "คำสั่ง \"ขอรายงาน\" ใช้ได้เฉพาะผู้ดูแลระบบครับ\n"
+    "รายงานผลการดำเนินงานและสถิติเรื่องร้องเรียนที่เผยแพร่แล้ว ดูได้จากเว็บไซต์ของหน่วยงาน"
+)
+REPORT_REQUEST_CHOOSE = (
+    "ต้องการรายงานใดครับ\n"
+    "• รายงานผลการดำเนินงานตามมาตรการ ปีงบประมาณ {year}: เลือกรอบ\n"
+    "• สถิติเรื่องร้องเรียน ปีงบประมาณ {complaints_year}\n"
+    "เลือกจากปุ่มด้านล่าง หรือพิมพ์ \"ยกเลิก\""
+)
+REPORT_REQUEST_CHOOSE_NO_PLAN = (
+    "ยังไม่มีแผนมาตรการในระบบ จึงยังออกรายงานผลการดำเนินงานไม่ได้ครับ (นำเข้าแผนด้วย itabot import-plan)\n"
+    "ขอสถิติเรื่องร้องเรียน ปีงบประมาณ {complaints_year} ได้ กดปุ่มด้านล่าง หรือพิมพ์ \"ยกเลิก\""
+)
+REPORT_REQUEST_COMPLAINTS = "สถิติเรื่องร้องเรียน"
+REPORT_REQUEST_CHOOSE_AGAIN = "กรุณาเลือกรายงานจากปุ่มด้านล่าง (เช่น \"รอบ 6 เดือน\") หรือพิมพ์ \"ยกเลิก\" ครับ"
+REPORT_REQUEST_FORMAT = "{report}\nเลือกรูปแบบไฟล์ครับ: {formats}"
+REPORT_REQUEST_FORMAT_AGAIN = "กรุณาเลือกรูปแบบไฟล์จากปุ่มด้านล่าง ({formats}) หรือพิมพ์ \"ยกเลิก\" ครับ"
+REPORT_FORMAT_NAMES = {"docx": "Word", "xlsx": "Excel", "csv": "CSV"}
+REPORT_FORMAT_HINTS = {"docx": "Word (สำหรับพิมพ์และลงนาม)", "xlsx": "Excel (รายมาตรการ × หน่วยงาน)",
+                       "csv": "CSV (ข้อมูลดิบ)"}
+REPORT_NAME_PROGRESS = "รายงานผลการดำเนินงานตามมาตรการ ปีงบประมาณ {year} รอบ {months} เดือน"
+REPORT_NAME_COMPLAINTS = "สถิติเรื่องร้องเรียน ปีงบประมาณ {year}"
+REPORT_REQUEST_LINK = (
+    "ลิงก์ดาวน์โหลด{report} ({format})\n{url}\n\n"
+    "ลิงก์นี้ใช้ได้ถึง {expires} น. ไฟล์สร้างจากข้อมูลล่าสุดทุกครั้งที่เปิด\n"
+    "โปรดอย่าส่งต่อลิงก์ให้ผู้ที่ไม่เกี่ยวข้อง"
+)
+REPORT_FILE_PROGRESS = "รายงานผลการดำเนินงาน-{year}-รอบ{months}เดือน.{ext}"
+REPORT_FILE_COMPLAINTS = "สถิติเรื่องร้องเรียน-{year}.{ext}"
+# CLI
+CLI_REPORT_SAVED = "บันทึก{report}แล้ว: {path} ({kb:,} KB)"
+CLI_REPORT_NO_PLAN = "ไม่มีแผนมาตรการของปีงบประมาณ {year} (นำเข้าด้วย itabot import-plan FILE --fiscal-year {year})"
+CLI_REPORT_NO_ROUND = "ไม่พบรอบ \"{round}\" ของปีงบประมาณ {year} รอบที่มี: {rounds}"
+CLI_REPORT_NO_ROUNDS = "ปีงบประมาณ {year} ยังไม่มีรอบรายงาน"
+CLI_REPORT_BAD_FORMAT = "สถิติเรื่องร้องเรียนออกได้เป็น docx หรือ xlsx"
+CLI_REPORT_LINK = "{url}\nใช้ได้ถึง {expires}"
+CLI_REPORT_SETTINGS = "ผู้ลงนาม: {signatories}\nเลขไทย: {thai_digits}"
+CLI_REPORT_SIGNATORY = "{position}{name}"
+CLI_REPORT_SIGNATORY_NAME = " ({name})"
+CLI_REPORT_NO_SIGNATORIES = "(ไม่มีช่องลงนาม)"
+CLI_REPORT_BAD_SIGNER = "ระบุผู้ลงนามเป็น \"ตำแหน่ง\" หรือ \"ตำแหน่ง=ชื่อ\" ได้ไม่เกิน {count} คน ยาวไม่เกิน {length} ตัวอักษร"

@@ -16,9 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.services import Services
+from scheduler import jobs
 from scheduler.complaint_deadlines import check_deadlines
 from scheduler.complaint_retention import apply_complaint_retention
 from scheduler.conversation_expiry import expire_abandoned
+from scheduler.job_scheduler import JobScheduler
+from scheduler.leader import leader_lock_for
 from scheduler.retention import scrub_expired
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,10 @@ class WorkerOptions:
     evidence_threads: int = 1
     evidence_idle_sleep: float = 1.0
     complaint_deadlines_every: float = 600.0
+    scheduler: bool = True  # take part in the leader election and, when leading, run APScheduler's jobs
+    leader_every: float = 5.0  # how often a follower tries to take the lead (and the leader checks it)
+    sync_jobs_every: float = 600.0
+    reminder_minutes: str = "*/10"  # cron minutes of the reminders job in office hours
 
 
 class Worker:
@@ -48,6 +55,7 @@ class Worker:
         # Committed answers wake the delivery threads, so event processing never waits for LINE.
         self.outbox_ready = services.processor.answers_committed
         self.complaints = services.complaints  # keys and settings (COMPLAINT_KEY, deadlines, limits)
+        self.job_scheduler: JobScheduler | None = None  # set while this worker leads
 
     def run_once(self) -> dict[str, int]:
         """Everything due, until nothing is (used by tests and `itabot worker --once`)."""
@@ -79,6 +87,8 @@ class Worker:
                for i in range(opts.evidence_threads)]
         )
         threads = [threading.Thread(target=self._loop, args=loop, name=loop[0], daemon=True) for loop in loops]
+        if opts.scheduler:
+            threads.append(threading.Thread(target=self._lead, name="scheduler-leader", daemon=True))
         for thread in threads:
             thread.start()
         next_quota = next_scrub = next_expiry = next_deadlines = 0.0
@@ -105,6 +115,47 @@ class Worker:
         for thread in threads:
             thread.join(timeout=30)
         log.info("worker stopped")
+
+    def job_context(self) -> jobs.JobContext:
+        return jobs.JobContext(self.services.uow, self.complaints.policy, self.outbox_ready,
+                               self.services.report_link)
+
+    def _lead(self) -> None:
+        """Take the lead when nobody has it; while leading, run the job scheduler."""
+        services, opts = self.services, self.options
+        lock = leader_lock_for(services.engine, services.settings.instance_dir)
+        next_sync = 0.0
+        while not self.stop_event.is_set():
+            try:
+                if self.job_scheduler is None:
+                    if lock.try_acquire():
+                        jobs.bind(self.job_context())
+                        scheduler = JobScheduler(services.engine, services.uow, services.settings.timezone,
+                                                 opts.reminder_minutes)
+                        scheduler.start()
+                        self.job_scheduler = scheduler
+                        next_sync = time.monotonic() + opts.sync_jobs_every
+                elif not lock.still_held():
+                    log.warning("scheduler: lost the lead; stopping the job scheduler")
+                    self._stop_jobs()
+                elif time.monotonic() >= next_sync:
+                    self.job_scheduler.sync_jobs()
+                    next_sync = time.monotonic() + opts.sync_jobs_every
+            except Exception:
+                log.exception("scheduler leader election failed; trying again")
+                self._stop_jobs()
+                lock.release()
+            self.stop_event.wait(opts.leader_every)
+        self._stop_jobs()
+        lock.release()
+
+    def _stop_jobs(self) -> None:
+        if self.job_scheduler is not None:
+            scheduler, self.job_scheduler = self.job_scheduler, None
+            try:
+                scheduler.shutdown()
+            except Exception:
+                log.exception("scheduler: shutdown failed")
 
     def _expire_conversations(self) -> None:
         if expire_abandoned(self.services.uow, self.services.conversations, self.services.settings.secret_key):

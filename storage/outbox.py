@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
@@ -62,6 +62,18 @@ class OutboxRepository:
     def add_push(self, org_id: int, user_id: str, messages: list[dict[str, Any]],
                  priority: int, now: datetime) -> list[OutboxMessage]:
         return self._add(org_id, OutboxKind.PUSH, [user_id], messages, priority, None, now)
+
+    def add_pushes(self, org_id: int, pushes: Sequence[tuple[str, list[dict[str, Any]], int]],
+                   now: datetime) -> int:
+        """Many pushes (recipient, up to 5 messages, priority) in one executemany; how many."""
+        rows = [{"org_id": org_id, "kind": OutboxKind.PUSH.value, "retry_key": str(uuid.uuid4()),
+                 "reply_token": None, "recipients": [user_id], "messages": messages[:MAX_MESSAGES_PER_REQUEST],
+                 "priority": int(priority), "status": OutboxStatus.PENDING.value, "attempts": 0,
+                 "next_attempt_at": now, "created_at": now, "private": False}
+                for user_id, messages, priority in pushes]
+        if rows:
+            self.session.execute(insert(OutboxMessage.__table__), rows)
+        return len(rows)
 
     def add_multicast(self, org_id: int, user_ids: Sequence[str], messages: list[dict[str, Any]],
                       priority: int, now: datetime) -> list[OutboxMessage]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.plan_import import ParsedMeasure, ParsedPlan, PlanWarning
-from domain.rounds import DEFAULT_ROUND_MONTHS, round_periods
+from domain.rounds import round_periods, scheme_months
 from domain.thai_text import squeeze
 from domain.units import KnownUnit, resolve_units
 from storage.models import Unit
@@ -109,7 +109,8 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
     uow.plans.replace_measure_units({
         row.id: [u.id for n in names if (u := by_name.get(n)) is not None] for row, names in rows})
     months = sorted({mo for m in parsed.measures for mo in m.monitoring_rounds_months})
-    uow.plans.ensure_rounds(org_id, parsed.fiscal_year_be,
-                            round_periods(parsed.fiscal_year_be, months or DEFAULT_ROUND_MONTHS))
+    settings = uow.schedule.settings(org_id)
+    uow.plans.ensure_rounds(org_id, parsed.fiscal_year_be, round_periods(
+        parsed.fiscal_year_be, scheme_months(settings.round_scheme, months), settings.round_due_days))
     uow.session.flush()
     return result

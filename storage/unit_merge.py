@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from storage.models import InviteCode, Member, Unit
 from storage.plan_models import MeasureUnit, ProgressReport
+from storage.schedule_models import ReminderRecord
 from storage.uow import UnitOfWork
 
 
@@ -26,6 +27,8 @@ def merge_units(uow: UnitOfWork, source: Unit, target: Unit) -> None:
             ProgressReport.round_id == report.round_id)) or 0
         report.unit_id, report.version = target.id, top + 1
         session.flush()
+    # What the source was reminded of no longer applies: the target's reminders are decided afresh.
+    session.execute(delete(ReminderRecord).where(ReminderRecord.unit_id == source.id))
     session.execute(update(Member).where(Member.unit_id == source.id).values(unit_id=target.id))
     session.execute(update(InviteCode).where(InviteCode.unit_id == source.id).values(unit_id=target.id))
     uow.people.add_aliases(target, [source.name, *(source.aliases or [])])

@@ -13,6 +13,7 @@ from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.plans import PlanRepository
+from storage.schedule_settings import ScheduleRepository
 
 
 class UnitOfWork:
@@ -30,6 +31,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.evidence = EvidenceRepository(self.session)
         self.complaints = ComplaintRepository(self.session)
+        self.schedule = ScheduleRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -32,6 +32,8 @@ ACCESS_TOKEN = "test-access-token"
 SECRET_KEY = "test-secret-key"
 PG_URL_ENV = "ITABOT_TEST_DATABASE_URL"
 
+pytest_plugins = ["tests.support.browser"]  # browser, page, new_page, steps (Playwright + Debian's Chromium)
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get(PG_URL_ENV)
@@ -164,7 +166,7 @@ def start_bot(database_url: str, fake_line: FakeLinePlatform, tmp_path: Path) ->
         running = RunningBot(services, fake_line, url, server, None)
         if with_worker:
             running.worker = Worker(services, WorkerOptions(idle_sleep=0.02, quota_every=3600, scrub_every=3600,
-                                                              expire_every=0.5))
+                                                              expire_every=0.5, scheduler=False))
             running.worker_thread = threading.Thread(target=running.worker.run_forever, daemon=True)
             running.worker_thread.start()
         started.append(running)

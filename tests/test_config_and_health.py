@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 
 from bot.config import ConfigError, Settings
 from storage.db import make_engine
-from storage.schema import Base
+from storage.schema import Base, include_object
 from tests.conftest import RunningBot
 
 
@@ -60,7 +60,8 @@ def test_healthz_reports_database_and_oldest_undelivered(bot_without_worker: Run
 def test_migrations_match_the_models(database_url: str) -> None:
     engine = make_engine(database_url)
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"include_object": include_object}),
+                                Base.metadata)
     engine.dispose()
     assert diff == []
 

@@ -599,7 +599,10 @@ def test_chat_page_is_served(fake: FakeLinePlatform) -> None:
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     assert "<html" in response.text
-    assert "/_fake/thread" in response.text
+    script = requests.get(fake.base_url + "/_fake/static/chat_page.js", timeout=TIMEOUT)
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert "/_fake/thread" in script.text
+    assert requests.get(fake.base_url + "/_fake/static/server.py", timeout=TIMEOUT).status_code == 404
 
 
 def test_control_endpoints_drive_a_conversation(

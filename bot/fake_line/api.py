@@ -9,7 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import errors
+from . import api_richmenu, errors
 from .errors import ApiError
 from .state import PlatformState
 from .wsgi_util import BadJson, json_response, read_json
@@ -30,6 +30,7 @@ RULES = Map(
         Rule("/v2/bot/message/<message_id>/content/transcoding", methods=["GET"], endpoint="transcoding"),
         Rule("/v2/bot/chat/loading/start", methods=["POST"], endpoint="loading"),
         Rule("/v2/bot/profile/<user_id>", methods=["GET"], endpoint="profile"),
+        *api_richmenu.RULES,
     ],
     strict_slashes=False,
 )
@@ -111,6 +112,7 @@ HANDLERS: dict[str, Handler] = {
     "transcoding": _transcoding,
     "loading": _loading,
     "profile": _profile,
+    **api_richmenu.HANDLERS,
 }
 
 

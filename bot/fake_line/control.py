@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -16,16 +15,16 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from . import simulator
 from .wsgi_util import BadJson, json_response, read_json
 
 if TYPE_CHECKING:
     from .fake_platform import FakeLinePlatform
 
-Handler = Callable[["FakeLinePlatform", Request], Response]
+Handler = Callable[..., Response]
 
 RULES = Map(
     [
-        Rule("/", methods=["GET"], endpoint="page"),
         Rule("/_fake/deliveries", methods=["GET"], endpoint="deliveries"),
         Rule("/_fake/requests", methods=["GET"], endpoint="requests"),
         Rule("/_fake/reset", methods=["POST"], endpoint="reset"),
@@ -40,6 +39,7 @@ RULES = Map(
         Rule("/_fake/webhook", methods=["GET", "POST"], endpoint="webhook"),
         Rule("/_fake/personas", methods=["GET", "POST"], endpoint="personas"),
         Rule("/_fake/thread", methods=["GET"], endpoint="thread"),
+        *simulator.RULES,
     ],
     strict_slashes=False,
 )
@@ -77,11 +77,6 @@ def _bytes(body: dict[str, Any], default: bytes) -> bytes:
         return base64.b64decode(raw, validate=True)
     except (binascii.Error, TypeError) as exc:
         raise ControlError(400, "content_b64 must be base64") from exc
-
-
-def _page(platform: FakeLinePlatform, request: Request) -> Response:
-    html = resources.files(__package__).joinpath("chat_page.html").read_text(encoding="utf-8")
-    return Response(html, content_type="text/html; charset=utf-8")
 
 
 def _deliveries(platform: FakeLinePlatform, request: Request) -> Response:
@@ -265,7 +260,6 @@ def _thread(platform: FakeLinePlatform, request: Request) -> Response:
 
 
 HANDLERS: dict[str, Handler] = {
-    "page": _page,
     "deliveries": _deliveries,
     "requests": _requests,
     "reset": _reset,
@@ -280,18 +274,19 @@ HANDLERS: dict[str, Handler] = {
     "webhook": _webhook,
     "personas": _personas,
     "thread": _thread,
+    **simulator.HANDLERS,
 }
 
 
 def handle(platform: FakeLinePlatform, request: Request) -> Response:
     try:
         try:
-            endpoint, _ = RULES.bind_to_environ(request.environ).match()
+            endpoint, args = RULES.bind_to_environ(request.environ).match()
         except NotFound as exc:
             raise ControlError(404, "not found") from exc
         except MethodNotAllowed as exc:
             raise ControlError(405, "method not allowed") from exc
-        return HANDLERS[endpoint](platform, request)
+        return HANDLERS[endpoint](platform, request, **args)
     except BadJson as exc:
         return json_response(400, {"error": f"invalid JSON: {exc}"})
     except ControlError as exc:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .fake_platform import FakeLinePlatform
 
 API_PREFIX = "/v2/"
-POLL_PATH = "/_fake/thread"  # the chat page polls it every second: successful polls are not logged
+# The chat page polls these every second or so: successful polls are not logged.
+POLL_PATHS = frozenset({"/_fake/thread", "/_fake/threads", "/_fake/richmenu"})
 
 
 class FakeLineApp:
@@ -39,7 +40,7 @@ class FakeLineApp:
             response, delay_after = self._api(request)
         else:
             response, delay_after = control.handle(self.platform, request), 0.0
-        if self.log_requests and not (request.path == POLL_PATH and response.status_code == 200):
+        if self.log_requests and not (request.path in POLL_PATHS and response.status_code == 200):
             self._log(request, response, started)
         if delay_after:
             time.sleep(delay_after)

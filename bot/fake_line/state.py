@@ -15,6 +15,7 @@ from typing import Any
 from . import errors, ids, validation
 from .errors import ApiError
 from .personas import DEFAULT_DISPLAY_NAME, DEFAULT_PERSONAS, Persona
+from .richmenus import RichMenuStore
 
 RETRY_KEY_LIFETIME = 24 * 3600.0
 QUOTABLE_TYPES = frozenset({"text", "sticker", "image", "video"})
@@ -94,6 +95,7 @@ class PlatformState:
         self._quota: int | None = monthly_quota
         self._personas: list[Persona] = list(DEFAULT_PERSONAS)
         self._seq = 0  # thread item numbers keep growing across resets, so pollers never go back
+        self.richmenus = RichMenuStore()  # configuration: kept by reset()
         self._clear()
 
     def _clear(self) -> None:
@@ -353,14 +355,26 @@ class PlatformState:
         fields: dict[str, Any] = {}
         if kind == "message":
             fields["message"] = event.get("message")
-        elif kind == "postback":
-            fields["label"] = label if label is not None else event.get("postback", {}).get("data", "")
+        elif kind == "postback":  # LINE shows a tapped postback in the chat only by its displayText
+            fields["label"] = label
+            fields["data"] = (event.get("postback") or {}).get("data", "")
         with self._lock:
             self._add_thread_item(user_id, "user", kind, **fields)
 
     def record_loading(self, chat_id: str, seconds: int) -> None:
         with self._lock:
             self._add_thread_item(chat_id, "bot", "loading", loading_seconds=seconds)
+
+    def thread_summaries(self) -> dict[str, dict[str, Any]]:
+        """Per user: the last item's number and how many bot messages the thread holds (unread counts)."""
+        summaries: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            for item in self._timeline:
+                summary = summaries.setdefault(item["user_id"], {"last_seq": 0, "bot_messages": 0})
+                summary["last_seq"] = item["seq"]
+                if item["side"] == "bot" and item["kind"] != "loading":
+                    summary["bot_messages"] += 1
+        return summaries
 
     def thread(self, user_id: str, since: int = 0) -> list[dict[str, Any]]:
         with self._lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from storage.db import is_sqlite, make_engine
-from storage.schema import Base
+from storage.schema import Base, include_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -13,7 +13,7 @@ target_metadata = Base.metadata
 
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -25,7 +25,8 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=is_sqlite(url), compare_type=True)
+                              render_as_batch=is_sqlite(url), compare_type=True,
+                              include_object=include_object)
             with context.begin_transaction():
                 context.run_migrations()
             connection.commit()

@@ -1,0 +1,145 @@
+"""Reminder planning and delivery at scale.
+
+    .venv/bin/python bench/reminders.py [--orgs 100] [--units 20] [--measures 20] [--db sqlite|postgresql|both]
+
+1. Builds one database with N organisations × U units (a head bound to each) × M measures for every unit
+   (N×U×M obligations), all due in 7 days, so every head is due the 7-day notice.
+2. Times the reminder run (`run_reminders`: every organisation's plan, reports, reminder records, quota;
+   one Flex push per head written to the outbox with the records). Goal: < 5 s.
+3. Starts two `itabot worker --no-scheduler` processes against the database and the fake LINE platform and
+   times how long they take to deliver all the pushes. Goal: >= 300 messages/s.
+It prints figures; it is not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from bot.fake_line import FakeLinePlatform  # noqa: E402
+from scheduler.reminders import run_reminders  # noqa: E402
+from storage.clock import utcnow  # noqa: E402
+from storage.db import make_engine, make_session_factory  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import Member, Organisation, Role, Unit  # noqa: E402
+from storage.plan_models import Measure, Plan  # noqa: E402
+from storage.uow import UnitOfWorkFactory  # noqa: E402
+
+BKK = ZoneInfo("Asia/Bangkok")
+YEAR = 2567
+PLAN_AT = datetime(2024, 4, 1, 9, 0, tzinfo=BKK)  # Monday; the six-month round is due Sunday 7 April
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+SECRET, TOKEN = "bench-channel-secret", "bench-access-token"
+
+
+def build(url: str, orgs: int, units: int, measures: int) -> UnitOfWorkFactory:
+    upgrade(url)
+    engine = make_engine(url)
+    uow_factory = UnitOfWorkFactory(make_session_factory(engine))
+    now = utcnow()
+    with uow_factory() as uow:
+        s = uow.session
+        s.execute(insert(Organisation), [{"slug": f"org-{o}", "name": f"เทศบาลตำบลทดสอบ {o}",
+                                          "timezone": "Asia/Bangkok", "created_at": now} for o in range(orgs)])
+        org_ids = list(s.scalars(select(Organisation.id).order_by(Organisation.id)))
+        s.execute(insert(Unit), [{"org_id": o, "name": f"กองที่ {u + 1}", "aliases": [], "created_at": now}
+                                 for o in org_ids for u in range(units)])
+        unit_rows = s.execute(select(Unit.id, Unit.org_id)).all()
+        s.execute(insert(Member), [{"org_id": org, "line_user_id": f"U{uid:032x}", "role": Role.HEAD.value,
+                                    "unit_id": uid, "blocked": False, "bound_at": now, "created_at": now}
+                                   for uid, org in unit_rows])
+        s.execute(insert(Plan), [{"org_id": o, "fiscal_year_be": YEAR, "source_name": "bench",
+                                  "imported_at": now} for o in org_ids])
+        plans = s.execute(select(Plan.id, Plan.org_id)).all()
+        s.execute(insert(Measure), [
+            {"org_id": org, "plan_id": pid, "seq": m + 1, "match_key": f"m{m}", "issue_no": m % 5 + 1,
+             "issue": "ประเด็น", "title": f"มาตรการที่ {m + 1} ส่งเสริมคุณธรรมและความโปร่งใส", "steps": [],
+             "all_units": True, "start_date": date(2023, 10, 1), "end_date": date(2024, 9, 30), "ita_codes": [],
+             "monitoring_rounds_months": [6, 12], "active": True, "updated_at": now}
+            for pid, org in plans for m in range(measures)])
+        uow.commit()
+    return uow_factory
+
+
+def deliver(url: str, fake: FakeLinePlatform, expected: int, workers: int, tmp: str) -> tuple[float, float]:
+    """(seconds from start until the first push arrived, messages per second from the first to the last)."""
+    env = dict(os.environ, ITABOT_ENV="development", DATABASE_URL=url, LINE_API_BASE_URL=fake.base_url,
+               LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN, ITABOT_INSTANCE_DIR=tmp,
+               ORG_SLUG="org-0", LOG_LEVEL="WARNING")
+    started = time.time()
+    procs = [subprocess.Popen([str(ROOT / ".venv" / "bin" / "itabot"), "worker", "--no-scheduler",
+                               "--threads", str(THREADS)], env=env, cwd=tmp, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for _ in range(workers)]
+    try:
+        deadline = time.time() + 600
+        while len(fake.deliveries("push")) < expected and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+    times = sorted(d.at for d in fake.deliveries("push"))
+    if len(times) < 2:
+        return 0.0, 0.0
+    return times[0] - started, (len(times) - 1) / max(1e-6, times[-1] - times[0])
+
+
+def bench(url: str, label: str, args: argparse.Namespace, tmp: str) -> None:
+    t0 = time.perf_counter()
+    uow_factory = build(url, args.orgs, args.units, args.measures)
+    print(f"{label:>10}: built {args.orgs} organisations × {args.units} units × {args.measures} measures "
+          f"in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    run = run_reminders(uow_factory, PLAN_AT)
+    planning = time.perf_counter() - t0
+    print(f"{label:>10}: planning {planning:.2f} s for {run.measures} obligations → {run.pushes} pushes "
+          f"(goal < 5 s: {'met' if planning < 5 else 'NOT met'})")
+    fake = FakeLinePlatform(channel_secret=SECRET, access_token=TOKEN)
+    fake.start()
+    try:
+        start_up, rate = deliver(url, fake, run.pushes, args.workers, tmp)
+        got = len(fake.deliveries("push"))
+    finally:
+        fake.stop()
+    print(f"{label:>10}: delivered {got}/{run.pushes} with {args.workers} workers × {THREADS} threads: "
+          f"{rate:.0f} messages/s from the first push to the last (goal >= 300: {'met' if rate >= 300 else 'NOT met'}); "
+          f"worker start-up to the first push {start_up:.1f} s")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orgs", type=int, default=100)
+    parser.add_argument("--units", type=int, default=20)
+    parser.add_argument("--measures", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+            if db == "sqlite":
+                bench(f"sqlite:///{tmp}/bench.db", db, args, tmp)
+                continue
+            from tests.support.pgcluster import PostgresCluster
+
+            cluster = PostgresCluster()
+            try:
+                cluster.start()
+                bench(cluster.create_database("bench"), db, args, tmp)
+            finally:
+                cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Each organisation's report settings: who signs (by position, names optional) and Thai digits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from domain.reports.progress import ReportOptions, Signatory
+from storage.report_models import ReportSettingsRow
+
+MAX_SIGNATORIES = 6
+MAX_TEXT = 120
+
+
+class ReportSettingsRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def options(self, org_id: int) -> ReportOptions:
+        row = self.session.get(ReportSettingsRow, org_id)
+        if row is None:
+            return ReportOptions()
+        return ReportOptions(thai_digits=row.thai_digits,
+                             signatories=tuple(Signatory(s.get("position", ""), s.get("name", ""))
+                                               for s in row.signatories or [] if s.get("position")))
+
+    def save(self, org_id: int, now: datetime, *, signatories: Sequence[Signatory] | None = None,
+             thai_digits: bool | None = None) -> ReportOptions:
+        """Change what is given; the rest keeps its current (or default) value."""
+        current = self.options(org_id)
+        chosen = current.signatories if signatories is None else tuple(signatories)
+        if len(chosen) > MAX_SIGNATORIES or any(not s.position.strip() or len(s.position) > MAX_TEXT
+                                                or len(s.name) > MAX_TEXT for s in chosen):
+            raise ValueError("signatories")
+        row = self.session.get(ReportSettingsRow, org_id)
+        if row is None:
+            row = ReportSettingsRow(org_id=org_id)
+            self.session.add(row)
+        row.signatories = [{"position": s.position.strip(), "name": s.name.strip()} for s in chosen]
+        row.thai_digits = current.thai_digits if thai_digits is None else thai_digits
+        row.updated_at = now
+        self.session.flush()
+        return self.options(org_id)

@@ -1,0 +1,212 @@
+"""Each organisation's scheduler settings (reminder policy, weekly summary time, round scheme) and the
+service that changes a fiscal year's rounds without losing a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from domain.reminders import ReminderPolicy
+from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, round_periods, scheme_months
+from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
+from storage.plans import PlanRepository
+from storage.schedule_models import ReminderRecord, SchedulePolicy
+
+EDITABLE = ("days_before", "on_due_day", "overdue_every_days", "overdue_max", "escalate_after_days",
+            "escalate_to_admins", "work_start", "work_end", "summary_weekday", "summary_time",
+            "round_scheme", "round_due_days")
+SCHEMES = (PLAN_SCHEME, *ROUND_SCHEMES)
+
+
+class SettingError(ValueError):
+    """A setting value that cannot be used; the message names the setting (for a Thai answer)."""
+
+    def __init__(self, name: str, value: Any) -> None:
+        super().__init__(f"{name}={value!r}")
+        self.name = name
+        self.value = value
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    days_before: tuple[int, ...] = (7, 3, 1)
+    on_due_day: bool = True
+    overdue_every_days: int = 3
+    overdue_max: int = 5
+    escalate_after_days: int = 7
+    escalate_to_admins: bool = False
+    work_start: str = "08:00"
+    work_end: str = "20:00"
+    summary_weekday: int = 0
+    summary_time: str = "08:30"
+    round_scheme: str = PLAN_SCHEME
+    round_due_days: int = 7
+
+    @property
+    def reminder_policy(self) -> ReminderPolicy:
+        return ReminderPolicy(days_before=self.days_before, on_due_day=self.on_due_day,
+                              overdue_every_days=self.overdue_every_days, overdue_max=self.overdue_max,
+                              escalate_after_days=self.escalate_after_days,
+                              escalate_to_admins=self.escalate_to_admins)
+
+    @property
+    def work_start_time(self) -> time:
+        return parse_clock(self.work_start)
+
+    @property
+    def work_end_time(self) -> time:
+        return parse_clock(self.work_end)
+
+    @property
+    def summary_clock(self) -> time:
+        return parse_clock(self.summary_time)
+
+
+def parse_clock(value: str) -> time:
+    hours, _, minutes = value.strip().replace(".", ":").partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+def _check(name: str, value: Any) -> Any:
+    """Normalise one setting or raise SettingError."""
+    try:
+        if name == "days_before":
+            days = tuple(sorted({abs(int(v)) for v in value if int(v)}, reverse=True))
+            if any(d > 60 for d in days):
+                raise ValueError
+            return days
+        if name in ("on_due_day", "escalate_to_admins"):
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if name in ("work_start", "work_end", "summary_time"):
+            return parse_clock(str(value)).strftime("%H:%M")
+        if name == "summary_weekday":
+            if not 0 <= int(value) <= 6:
+                raise ValueError
+            return int(value)
+        if name == "round_scheme":
+            if value not in SCHEMES:
+                raise ValueError
+            return value
+        number = int(value)
+        limits = {"overdue_every_days": (0, 30), "overdue_max": (0, 20), "escalate_after_days": (1, 365),
+                  "round_due_days": (0, 90)}
+        low, high = limits[name]
+        if not low <= number <= high:
+            raise ValueError
+        return number
+    except (TypeError, ValueError, KeyError):
+        raise SettingError(name, value) from None
+
+
+class ScheduleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def settings(self, org_id: int) -> ScheduleSettings:
+        row = self.session.get(SchedulePolicy, org_id)
+        if row is None:
+            return ScheduleSettings()
+        values = {f.name: getattr(row, f.name) for f in fields(ScheduleSettings)}
+        values["days_before"] = tuple(values["days_before"] or ())
+        return ScheduleSettings(**values)
+
+    def update(self, org_id: int, now: datetime, **changes: Any) -> ScheduleSettings:
+        """Change some settings (names in EDITABLE); raises SettingError naming a bad one."""
+        checked = {}
+        for name, value in changes.items():
+            if name not in EDITABLE:
+                raise SettingError(name, value)
+            checked[name] = _check(name, value)
+        merged = {**self.settings(org_id).__dict__, **checked}
+        if parse_clock(merged["work_start"]) >= parse_clock(merged["work_end"]):
+            raise SettingError("work_end", merged["work_end"])
+        row = self.session.get(SchedulePolicy, org_id)
+        if row is None:
+            row = SchedulePolicy(org_id=org_id)
+            self.session.add(row)
+        for name, value in checked.items():
+            setattr(row, name, list(value) if name == "days_before" else value)
+        row.updated_at = now
+        self.session.flush()
+        return self.settings(org_id)
+
+    def ensure_rounds(self, org_id: int, fiscal_year_be: int) -> list[ReportingRound]:
+        """Create the year's missing rounds by the organisation's scheme (existing ones are kept)."""
+        settings = self.settings(org_id)
+        plan = self.session.scalar(select(Plan).where(Plan.org_id == org_id, Plan.fiscal_year_be == fiscal_year_be))
+        months = scheme_months(settings.round_scheme, plan_round_months(self.session, plan.id) if plan else ())
+        return PlanRepository(self.session).ensure_rounds(
+            org_id, fiscal_year_be, round_periods(fiscal_year_be, months, settings.round_due_days))
+
+    def all_org_ids_with_plans(self) -> list[int]:
+        return list(self.session.scalars(select(Plan.org_id).distinct()))
+
+
+@dataclass(frozen=True)
+class RoundChange:
+    kept: int
+    added: int
+    removed: int
+    reports_moved: int
+
+
+def plan_round_months(session: Session, plan_id: int) -> list[int]:
+    months: set[int] = set()
+    for row in session.scalars(select(Measure.monitoring_rounds_months).where(Measure.plan_id == plan_id,
+                                                                               Measure.active.is_(True))):
+        months.update(row or ())
+    return sorted(months)
+
+
+def set_rounds(session: Session, org_id: int, fiscal_year_be: int, scheme: str, due_days: int) -> RoundChange:
+    """Make a fiscal year's rounds follow a scheme. Rounds that stay keep their id (their due date may
+    move); a round that goes hands its reports to the new round covering its last day, as later versions,
+    so nothing reported is lost."""
+    plan = session.scalar(select(Plan).where(Plan.org_id == org_id, Plan.fiscal_year_be == fiscal_year_be))
+    months = scheme_months(scheme, plan_round_months(session, plan.id) if plan else ())
+    periods = round_periods(fiscal_year_be, months, due_days)
+    existing = {r.months: r for r in session.scalars(select(ReportingRound).where(
+        ReportingRound.org_id == org_id, ReportingRound.fiscal_year_be == fiscal_year_be))}
+    wanted = {p.months: p for p in periods}
+    kept = added = 0
+    for p in periods:
+        row = existing.get(p.months)
+        if row is None:
+            session.add(ReportingRound(org_id=org_id, fiscal_year_be=fiscal_year_be, months=p.months,
+                                       start_date=p.start, end_date=p.end, due_date=p.due))
+            added += 1
+        else:
+            row.start_date, row.end_date, row.due_date = p.start, p.end, p.due
+            kept += 1
+    session.flush()
+    rounds = {r.months: r for r in session.scalars(select(ReportingRound).where(
+        ReportingRound.org_id == org_id, ReportingRound.fiscal_year_be == fiscal_year_be))}
+    moved = 0
+    for old_months, old in existing.items():
+        if old_months in wanted:
+            continue
+        target = next(rounds[p.months] for p in periods if p.start <= old.end_date <= p.end)
+        moved += _move_reports(session, old.id, target.id)
+        session.delete(old)
+    session.flush()
+    return RoundChange(kept, added, len(existing) - kept, moved)
+
+
+def _move_reports(session: Session, from_round: int, to_round: int) -> int:
+    reports = list(session.scalars(select(ProgressReport).where(ProgressReport.round_id == from_round)
+                                   .order_by(ProgressReport.created_at, ProgressReport.id)))
+    for report in reports:
+        top = session.scalar(select(func.max(ProgressReport.version)).where(
+            ProgressReport.round_id == to_round, ProgressReport.measure_id == report.measure_id,
+            ProgressReport.unit_id == report.unit_id)) or 0
+        session.execute(update(ProgressReport).where(ProgressReport.id == report.id)
+                        .values(round_id=to_round, version=top + 1))
+    # Reminders were about the old round's deadline: the new round's are decided afresh.
+    session.execute(delete(ReminderRecord).where(ReminderRecord.round_id == from_round))
+    return len(reports)
