@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Flask, jsonify
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import downloads, health, public_pages, webhook
+from bot import console, downloads, health, public_pages, webhook
 from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.services import Services
@@ -19,18 +20,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     configure_logging()
     app = Flask("itabot", instance_path=str(settings.instance_dir))
-    # No Flask SECRET_KEY: nothing uses cookie sessions yet, and with one set Flask would open a signed
-    # session on every webhook request.
+    # The secret key for cookie sessions is set by the console (bot/console/session.py): only its blueprint
+    # touches `session`, so the webhook and the public pages never set a cookie.
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if settings.trusted_proxies:  # the client's address and scheme as the proxies in front saw them
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.extensions["itabot"] = Services.build(settings)
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(downloads.blueprint)
     app.register_blueprint(public_pages.blueprint)
+    console.init_app(app, settings)
     app.register_error_handler(SQLAlchemyError, _database_unavailable)
     return app
 

@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup
 
 from bot.cli_common import services
 from bot.cli_complaints import register_complaint_commands
+from bot.cli_console import create_admin
 from bot.cli_plan import import_plan_command, register_unit_commands
 from bot.cli_report import report
 from bot.cli_richmenu import richmenu
@@ -145,6 +146,7 @@ register_complaint_commands(cli)
 cli.add_command(report)
 cli.add_command(richmenu)
 register_schedule_commands(cli)
+cli.add_command(create_admin)
 
 
 @units.command("list")

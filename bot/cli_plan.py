@@ -16,7 +16,7 @@ from handlers.plan_warnings import import_json, render_warning
 from storage.clock import utcnow
 from storage.models import Unit
 from storage.plan_import import import_plan
-from storage.unit_merge import merge_units
+from storage.unit_directory import UnitNameTaken, add_unit, merge_unit, rename_unit
 from storage.uow import UnitOfWork
 
 
@@ -76,13 +76,12 @@ def register_unit_commands(units: click.Group) -> None:
         org_id = svc.org_id()
         alias_text = texts.CLI_UNIT_ALIASES.format(aliases=", ".join(aliases)) if aliases else ""
         with svc.uow() as uow:
-            existing = uow.people.find_unit(org_id, name)
-            if existing is not None:
-                uow.people.add_aliases(existing, list(aliases))
-                message = texts.CLI_UNIT_UPDATED.format(name=existing.name, aliases=alias_text)
-            else:
-                uow.people.add_unit(org_id, name, list(aliases), utcnow())
-                message = texts.CLI_UNIT_ADDED.format(name=name.strip(), aliases=alias_text)
+            try:
+                added = add_unit(uow, org_id, name, list(aliases), utcnow())
+            except UnitNameTaken as exc:
+                raise click.ClickException(texts.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner)) from None
+            template = texts.CLI_UNIT_ADDED if added.created else texts.CLI_UNIT_UPDATED
+            message = template.format(name=added.unit.name, aliases=alias_text)
             uow.commit()
         click.echo(message)
 
@@ -95,9 +94,10 @@ def register_unit_commands(units: click.Group) -> None:
         org_id = svc.org_id()
         with svc.uow() as uow:
             unit = _unit_or_fail(uow, org_id, old)
-            old_name = unit.name
-            uow.people.add_aliases(unit, [old_name])
-            unit.name = new.strip()
+            try:
+                old_name = rename_unit(uow, org_id, unit, new)
+            except UnitNameTaken as exc:
+                raise click.ClickException(texts.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner)) from None
             uow.commit()
         click.echo(texts.CLI_UNIT_RENAMED.format(old=old_name, new=new.strip()))
 
@@ -112,7 +112,6 @@ def register_unit_commands(units: click.Group) -> None:
             src = _unit_or_fail(uow, org_id, source)
             dst = _unit_or_fail(uow, org_id, target)
             names = (src.name, dst.name)
-            if src is not dst:
-                merge_units(uow, src, dst)
+            merge_unit(uow, src, dst)
             uow.commit()
         click.echo(texts.CLI_UNIT_MERGED.format(source=names[0], target=names[1]))

@@ -81,6 +81,9 @@ class Settings:
     # signed download link works
     public_base_url: str = "http://127.0.0.1:5000"
     report_link_days: float = 7.0
+    # how many reverse proxies in front of the web app set X-Forwarded-For/-Proto (0: the headers are
+    # ignored, so nobody can fake their address to the console's login slow-down)
+    trusted_proxies: int = 0
 
     @property
     def is_development(self) -> bool:
@@ -148,6 +151,7 @@ class Settings:
             complaint_daily_limit=_int(env, "COMPLAINT_DAILY_LIMIT", 5),
             public_base_url=_public_base_url(env),
             report_link_days=_report_link_days(env),
+            trusted_proxies=_trusted_proxies(env),
         )
 
 
@@ -163,6 +167,13 @@ def _report_link_days(env: Mapping[str, str]) -> float:
     if not 0 < days <= 366:
         raise ConfigError(f"REPORT_LINK_DAYS must be more than 0 and at most 366, got {days:g}")
     return days
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> int:
+    count = _int(env, "TRUSTED_PROXIES", 0)
+    if not 0 <= count <= 5:
+        raise ConfigError(f"TRUSTED_PROXIES must be 0 to 5 (the reverse proxies in front of the app), got {count}")
+    return count
 
 
 def _complaint_key(env: Mapping[str, str], is_dev: bool, environment: str, secret_key: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.services import Services
 from domain.fiscal import fiscal_year_of
+from domain.passwords import hash_password
 from domain.plan_import import ParsedPlan, parse_plan
 from domain.plan_table import read_table
 from handlers import texts
@@ -41,6 +42,12 @@ DEMO_PERSONAS: tuple[DemoPersona, ...] = (
     DemoPersona("U" + "0" * 31 + "6", "ปลัดเทศบาล (ผู้ดูแล)", Role.ADMIN),
 )
 
+# Logins of the admin console for the local run only (development): a username per persona who uses it.
+DEMO_CONSOLE_PASSWORD = "itabot-demo-2568"
+DEMO_CONSOLE_USERS: tuple[tuple[str, DemoPersona], ...] = (
+    ("admin", DEMO_PERSONAS[5]), ("officer", DEMO_PERSONAS[4]), ("head", DEMO_PERSONAS[2]),
+)
+
 
 def personas_for_chat_page() -> list[dict[str, str]]:
     return [{"user_id": p.user_id, "name": p.name, "role_label": p.role_label} for p in DEMO_PERSONAS]
@@ -62,7 +69,25 @@ def load_demo(services: Services) -> list[str]:
             lines.append(f"{persona.name}: {persona.role.value}{' / ' + unit.name if unit else ''}")
         uow.commit()
     lines.append(load_sample_plan(services))
+    if services.settings.is_development:
+        lines.append(load_console_users(services))
     return lines
+
+
+def load_console_users(services: Services) -> str:
+    """The demo's console logins, linked to their personas (made once; a changed password stays)."""
+    org_id = services.org_id()
+    with services.uow() as uow:
+        now = utcnow()
+        for username, persona in DEMO_CONSOLE_USERS:
+            if uow.console_users.by_username(org_id, username) is not None:
+                continue
+            member = uow.people.member(org_id, persona.user_id)
+            uow.console_users.create(org_id, username, hash_password(DEMO_CONSOLE_PASSWORD), persona.role.value,
+                                     now, member_id=member.id if member else None)
+        uow.commit()
+    return texts.DEMO_CONSOLE_USERS.format(users=", ".join(name for name, _ in DEMO_CONSOLE_USERS),
+                                           password=DEMO_CONSOLE_PASSWORD)
 
 
 def _shift(d: date, years: int) -> date:

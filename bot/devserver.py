@@ -98,6 +98,7 @@ def run_local(web_port: int, line_port: int) -> int:
         print(
             "\n  itabot ทำงานแล้ว\n"
             f"  แชทกับบอท (LINE จำลอง):  http://127.0.0.1:{line_port}/\n"
+            f"  เว็บผู้ดูแล:               http://127.0.0.1:{web_port}/console/\n"
             f"  webhook ของบอท:          http://127.0.0.1:{web_port}/callback\n"
             f"  สถานะระบบ:               http://127.0.0.1:{web_port}/healthz\n"
             "  กด Ctrl-C เพื่อหยุด\n",

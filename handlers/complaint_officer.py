@@ -16,13 +16,12 @@ from domain.complaints.workflow import (
     TransitionError,
     allowed_transitions,
     check_transition,
-    is_closed,
 )
 from domain.thai_text import squeeze, to_arabic_digits
 from handlers import messages, texts
 from handlers.base import Context
 from handlers.complaint_config import ComplaintConfig
-from handlers.complaint_relay import identity_of, tell_complainant, told_text
+from handlers.complaint_relay import identity_of, message_push, status_push, told_text
 from handlers.complaint_routing import may_handle
 from handlers.complaint_views import (
     allowed_labels,
@@ -37,8 +36,9 @@ from handlers.complaint_views import (
 )
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
+from storage.audit_log import Actor
+from storage.complaint_handling import change_status, message_complainant, open_case
 from storage.complaint_models import Complaint
-from storage.complaints import EntryKind
 from storage.models import Role
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,22 @@ def _choice(event: IncomingEvent, options: Mapping[str, str]) -> str | None:
         return None
     said = _words(event.text or "")
     return next((value for label, value in options.items() if _words(label) == said), None)
+
+
+def complainant_text(config: ComplaintConfig, complaint: Complaint, viewer_id: int) -> str:
+    """Who complained, as far as this officer may know: identified details to the assigned officer only
+    (in LINE and in the admin console)."""
+    if complaint.mode == ComplaintMode.ANONYMOUS.value:
+        return texts.COMPLAINT_COMPLAINANT_ANONYMOUS
+    if complaint.mode == ComplaintMode.CONFIDENTIAL.value:
+        return texts.COMPLAINT_COMPLAINANT_CONFIDENTIAL
+    if complaint.assigned_member_id != viewer_id:
+        return texts.COMPLAINT_COMPLAINANT_IDENTIFIED_HIDDEN
+    identity = identity_of(config, complaint)
+    if identity is None:
+        return texts.COMPLAINT_COMPLAINANT_DESTROYED
+    return texts.COMPLAINT_COMPLAINANT_IDENTIFIED.format(name=identity.get("name") or "-",
+                                                        phone=identity.get("phone") or "-")
 
 
 class CaseFlow:
@@ -148,10 +164,7 @@ class CaseFlow:
             return END
         member = ctx.member
         assert member is not None
-        if complaint.assigned_member_id is None:
-            complaint.assigned_member_id = member.id
-            ctx.uow.complaints.add_entry(complaint, EntryKind.ASSIGNED, ctx.now, member_id=member.id)
-            log.info("complaint %s assigned to member %s", complaint.id, member.id)
+        open_case(ctx.uow, complaint, member, Actor.member(member.id), ctx.now)
         convo.data["case_id"] = complaint.id
         ctx.reply(messages.text(self._view(ctx, complaint)))
         ctx.reply(self._actions(complaint, texts.COMPLAINT_CASE_TIMELINE.format(
@@ -179,18 +192,7 @@ class CaseFlow:
 
     @staticmethod
     def _complainant(config: ComplaintConfig, complaint: Complaint, viewer_id: int) -> str:
-        """Who complained, as far as this officer may know: identified details to the assigned officer only."""
-        if complaint.mode == ComplaintMode.ANONYMOUS.value:
-            return texts.COMPLAINT_COMPLAINANT_ANONYMOUS
-        if complaint.mode == ComplaintMode.CONFIDENTIAL.value:
-            return texts.COMPLAINT_COMPLAINANT_CONFIDENTIAL
-        if complaint.assigned_member_id != viewer_id:
-            return texts.COMPLAINT_COMPLAINANT_IDENTIFIED_HIDDEN
-        identity = identity_of(config, complaint)
-        if identity is None:
-            return texts.COMPLAINT_COMPLAINANT_DESTROYED
-        return texts.COMPLAINT_COMPLAINANT_IDENTIFIED.format(name=identity.get("name") or "-",
-                                                            phone=identity.get("phone") or "-")
+        return complainant_text(config, complaint, viewer_id)
 
     @staticmethod
     def _actions(complaint: Complaint, body: str) -> dict[str, object]:
@@ -283,21 +285,12 @@ class CaseFlow:
         except TransitionError:
             ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
             return END
-        config = self.config
-        uow = ctx.uow
-        uow.complaints.set_status(complaint, new, ctx.now, closed=is_closed(new))
-        complaint.first_answer_at = complaint.first_answer_at or ctx.now
-        complaint.last_feedback_at = ctx.now
-        complaint.assigned_member_id = complaint.assigned_member_id or member.id
-        entry = uow.complaints.add_entry(complaint, EntryKind.STATUS, ctx.now, status_from=old.value,
-                                         status_to=new.value, public_text=public, internal_note=convo.data["note"],
-                                         member_id=member.id)
-        public_line = texts.COMPLAINT_PUBLIC_LINE.format(text=public) if public else ""
-        outcome = tell_complainant(ctx, config, complaint, entry, lambda code: texts.COMPLAINT_STATUS_PUSH.format(
-            code=code, status=status_label(new.value), public=public_line))
+        change = change_status(ctx.uow, self.config.keys.master, complaint, member, new, convo.data["note"], public,
+                               Actor.member(member.id), ctx.now, status_push(new.value, public))
+        ctx.outbox_ids.extend(change.relay.outbox_ids)
         ctx.reply(messages.text(texts.COMPLAINT_STATUS_SAVED.format(
-            id=complaint.id, old=status_label(old.value), new=status_label(new.value), told=told_text(outcome))))
-        log.info("complaint %s: %s -> %s by member %s", complaint.id, old.value, new.value, member.id)
+            id=complaint.id, old=status_label(old.value), new=status_label(new.value),
+            told=told_text(change.relay.outcome))))
         return END
 
     def message(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
@@ -309,15 +302,10 @@ class CaseFlow:
         if complaint is None or member is None:
             ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
             return END
-        complaint.first_answer_at = complaint.first_answer_at or ctx.now
-        complaint.last_feedback_at = ctx.now
-        complaint.assigned_member_id = complaint.assigned_member_id or member.id
-        entry = ctx.uow.complaints.add_entry(complaint, EntryKind.TO_COMPLAINANT, ctx.now, public_text=text,
-                                             member_id=member.id)
-        outcome = tell_complainant(ctx, self.config, complaint, entry,
-                                   lambda code: texts.COMPLAINT_MESSAGE_PUSH.format(code=code, text=text))
-        ctx.reply(messages.text(texts.COMPLAINT_MESSAGE_SAVED.format(id=complaint.id, told=told_text(outcome))))
-        log.info("complaint %s: message to the complainant by member %s", complaint.id, member.id)
+        relay = message_complainant(ctx.uow, self.config.keys.master, complaint, member, text,
+                                    Actor.member(member.id), ctx.now, message_push(text))
+        ctx.outbox_ids.extend(relay.outbox_ids)
+        ctx.reply(messages.text(texts.COMPLAINT_MESSAGE_SAVED.format(id=complaint.id, told=told_text(relay.outcome))))
         return END
 
 

@@ -7,20 +7,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from domain.complaints.crypto import IdentityCryptoError, SealedIdentity, open_identity, seal_identity
-from domain.complaints.workflow import ComplaintMode
+from domain.complaints.crypto import seal_identity
 from handlers import messages, texts
 from handlers.base import Context
 from handlers.complaint_config import ComplaintConfig
 from handlers.complaint_routing import recipients_for
-from storage.complaint_models import Complaint, ComplaintEntry
+from handlers.complaint_views import status_label
+from storage import complaint_handling
+from storage.complaint_handling import PUSHED, WAITING, complainant_identity, identity_aad
+from storage.complaint_models import Complaint
 from storage.models import Priority
 
 log = logging.getLogger(__name__)
-
-PUSHED = "pushed"
-WAITING = "waiting"
-UNREACHABLE = "unreachable"
 
 
 def answer_privately(ctx: Context) -> None:
@@ -36,40 +34,27 @@ def push_privately(ctx: Context, user_id: str, *message: dict[str, Any], priorit
 
 
 # -- identity ----------------------------------------------------------------------------------------------
-def _aad(complaint: Complaint) -> bytes:
-    return f"itabot/complaint/{complaint.org_id}/{complaint.id}".encode()
-
-
 def seal(ctx: Context, config: ComplaintConfig, complaint: Complaint, identity: dict[str, Any]) -> None:
-    sealed = seal_identity(config.keys.master, identity, _aad(complaint))
+    sealed = seal_identity(config.keys.master, identity, identity_aad(complaint))
     ctx.uow.complaints.seal_identity(complaint, sealed.ciphertext, sealed.wrapped_key)
 
 
 def identity_of(config: ComplaintConfig, complaint: Complaint) -> dict[str, Any] | None:
     """The sealed identity (line_user_id, name, phone, code), or None when there is none or it was destroyed."""
-    if complaint.identity_key is None or complaint.identity_sealed is None:
-        return None
-    try:
-        return open_identity(config.keys.master, SealedIdentity(complaint.identity_key, complaint.identity_sealed),
-                             _aad(complaint))
-    except IdentityCryptoError:
-        log.error("complaint %s: the sealed identity cannot be opened with the configured key", complaint.id)
-        return None
+    return complainant_identity(config.keys.master, complaint)
 
 
 # -- to the complainant --------------------------------------------------------------------------------------
-def tell_complainant(ctx: Context, config: ComplaintConfig, complaint: Complaint, entry: ComplaintEntry,
-                     build: Any) -> str:
-    """Push `build(code)` to an identified/confidential complainant and mark the entry delivered; an
-    anonymous complainant sees the entry at their next follow-up."""
-    if complaint.mode == ComplaintMode.ANONYMOUS.value:
-        return WAITING
-    identity = identity_of(config, complaint)
-    if identity is None or not identity.get("line_user_id"):
-        return UNREACHABLE
-    push_privately(ctx, identity["line_user_id"], messages.text(build(identity.get("code", ""))))
-    ctx.uow.complaints.mark_delivered([entry], ctx.now)
-    return PUSHED
+def status_push(status: str, public: str | None) -> complaint_handling.MessageBuilder:
+    """What the complainant gets when their case changes status, in LINE and from the console alike."""
+    public_line = texts.COMPLAINT_PUBLIC_LINE.format(text=public) if public else ""
+    return lambda code: messages.text(texts.COMPLAINT_STATUS_PUSH.format(
+        code=code, status=status_label(status), public=public_line))
+
+
+def message_push(text: str) -> complaint_handling.MessageBuilder:
+    """What the complainant gets when an officer writes to them."""
+    return lambda code: messages.text(texts.COMPLAINT_MESSAGE_PUSH.format(code=code, text=text))
 
 
 def told_text(outcome: str) -> str:

@@ -6,12 +6,15 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.audit_log import AuditLogRepository
 from storage.complaints import ComplaintRepository
+from storage.console_users import ConsoleUserRepository
 from storage.conversations import ConversationRepository
 from storage.evidence import EvidenceRepository
 from storage.inbox import InboxRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.plan_uploads import PlanUploadRepository
 from storage.plans import PlanRepository
 from storage.schedule_settings import ScheduleRepository
 
@@ -32,6 +35,9 @@ class UnitOfWork:
         self.evidence = EvidenceRepository(self.session)
         self.complaints = ComplaintRepository(self.session)
         self.schedule = ScheduleRepository(self.session)
+        self.console_users = ConsoleUserRepository(self.session)
+        self.audit = AuditLogRepository(self.session)
+        self.plan_uploads = PlanUploadRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.demo import DEMO_PERSONAS
+from bot.demo import DEMO_CONSOLE_PASSWORD, DEMO_PERSONAS
 from storage.models import Role
 from storage.plan_models import Measure, Plan
 from tests.conftest import RunningBot
 from tests.support.botcli import run_cli
+from tests.support.console import logged_in
 from tests.support.plans import this_fiscal_year
 
 
 def test_demo_load_binds_personas_and_imports_the_sample_plan_once(bot: RunningBot) -> None:
     first = run_cli(bot, "demo", "load")
     assert f"แผนตัวอย่างปีงบประมาณ {this_fiscal_year()}" in first
+    assert f"ผู้ใช้ admin, officer, head รหัสผ่าน {DEMO_CONSOLE_PASSWORD}" in first
     run_cli(bot, "demo", "load")
     with bot.services.uow() as uow:
         [plan] = uow.session.scalars(select(Plan)).all()
@@ -27,3 +29,14 @@ def test_demo_load_binds_personas_and_imports_the_sample_plan_once(bot: RunningB
     bot.wait_idle()
     [*_, intro, carousel] = bot.fake.messages_to(head.user_id)
     assert head.unit and head.unit in intro["text"] and carousel["type"] == "flex"
+
+
+def test_demo_console_logins_open_each_roles_home(bot: RunningBot) -> None:
+    run_cli(bot, "demo", "load")
+    run_cli(bot, "demo", "load")  # made once: loading again neither fails nor adds a login
+    homes = {"admin": "/console/dashboard", "officer": "/console/complaints", "head": "/console/dashboard"}
+    for username, home in homes.items():
+        page = logged_in(bot, username, DEMO_CONSOLE_PASSWORD).get("/")
+        assert page.status_code == 200 and page.url.endswith(home), (username, page.url)
+    with bot.services.uow() as uow:
+        assert len(uow.console_users.all(bot.org_id)) == 3

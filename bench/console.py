@@ -1,0 +1,150 @@
+"""The admin console under load: how long its heaviest pages take on the server.
+
+    .venv/bin/python bench/console.py [--measures 300] [--units 20] [--complaints 2000]
+                                      [--db sqlite|postgresql|both] [--repeat 5]
+
+1. Builds one organisation as bench/reports.py does (M measures for every one of U units, every unit
+   reported on every measure in the six-month round) plus C open complaints, an administrator and an
+   officer with console logins.
+2. Times, through the Flask app (its test client: the server's work without a network), best of
+   `--repeat`: a login (argon2id verification included), the administrator's dashboard of the round
+   (progress by issue, measure and unit: the numbers of the weekly summary), the officer's complaints queue,
+   one complaint's page, and the audit log.
+   Goal: every page < 1 s for 300 measures × 20 units and 2,000 open complaints; a login < 0.5 s.
+The console's clock is set to a day inside the round. It prints figures; it is not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert  # noqa: E402
+
+import bot.console.blueprint as console_blueprint  # noqa: E402
+from bench.reports import AS_OF, build  # noqa: E402
+from bot.app import create_app  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from domain.passwords import hash_password  # noqa: E402
+from storage.complaint_models import Complaint  # noqa: E402
+from storage.models import Member  # noqa: E402
+from storage.uow import UnitOfWorkFactory  # noqa: E402
+
+PASSWORD = "bench-รหัสผ่าน-2568"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+DETAILS = "เจ้าหน้าที่เรียกรับเงินเพื่ออำนวยความสะดวกในการออกใบอนุญาตก่อสร้าง ขอให้ตรวจสอบ"
+
+
+def add_people(uow_factory: UnitOfWorkFactory, org_id: int, complaints: int) -> None:
+    with uow_factory() as uow:
+        officer = Member(org_id=org_id, line_user_id="U" + "b" * 32, display_name="นิติกร", role="officer",
+                         created_at=AS_OF, bound_at=AS_OF)
+        uow.session.add(officer)
+        uow.session.flush()
+        uow.console_users.create(org_id, "admin", hash_password(PASSWORD), "admin", AS_OF)
+        uow.console_users.create(org_id, "officer", hash_password(PASSWORD), "officer", AS_OF, member_id=officer.id)
+        uow.session.execute(insert(Complaint), [{
+            "org_id": org_id, "code_hash": f"bench-{n:06d}", "mode": "anonymous", "type": "corruption",
+            "category": "bribery", "status": "received", "summary": DETAILS[:60], "details": DETAILS,
+            "involved_unit_ids": [], "named_unit_ids": [], "about_executive": False, "reminded": {}, "missed": {},
+            "received_at": AS_OF - timedelta(hours=n), "updated_at": AS_OF} for n in range(complaints)])
+        uow.commit()
+
+
+def best_of(repeat: int, call: Any) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = call()
+        best = min(best, time.perf_counter() - started)
+        assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:500])
+    return best
+
+
+def login_form(client: Any) -> str:
+    token = CSRF.search(client.get("/console/login").get_data(as_text=True))
+    assert token is not None
+    return token.group(1)
+
+
+def log_in(client: Any, username: str) -> Any:
+    return client.post("/console/login", data={"username": username, "password": PASSWORD,
+                                               "csrf_token": login_form(client)})
+
+
+def time_login(app: Any, repeat: int) -> float:
+    """The POST of the login form only, each time from a new browser."""
+    best = float("inf")
+    for _ in range(repeat):
+        client = app.test_client()
+        token = login_form(client)
+        started = time.perf_counter()
+        response = client.post("/console/login", data={"username": "admin", "password": PASSWORD,
+                                                       "csrf_token": token})
+        best = min(best, time.perf_counter() - started)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return best
+
+
+def time_pages(url: str, instance: str, repeat: int) -> dict[str, float]:
+    console_blueprint.utcnow = lambda: AS_OF  # type: ignore[attr-defined]  # a day inside the bench's round
+    settings = Settings.from_env({"ITABOT_ENV": "test", "DATABASE_URL": url, "ORG_SLUG": "bench",
+                                  "ITABOT_INSTANCE_DIR": instance})
+    app = create_app(settings)
+    figures = {"login": time_login(app, repeat)}
+    admin, officer = app.test_client(), app.test_client()
+    log_in(admin, "admin")
+    log_in(officer, "officer")
+    figures["dashboard"] = best_of(repeat, lambda: admin.get("/console/dashboard"))
+    figures["complaints queue"] = best_of(repeat, lambda: officer.get("/console/complaints"))
+    figures["complaint page"] = best_of(repeat, lambda: officer.get("/console/complaints/1"))
+    figures["audit log"] = best_of(repeat, lambda: admin.get("/console/audit"))
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--measures", type=int, default=300)
+    parser.add_argument("--units", type=int, default=20)
+    parser.add_argument("--complaints", type=int, default=2000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    print(f"{args.measures} measures × {args.units} units, {args.complaints} open complaints; best of {args.repeat}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for db in databases:
+            cluster = None
+            if db == "sqlite":
+                url = f"sqlite:///{tmp}/bench.db"
+            else:
+                from tests.support.pgcluster import PostgresCluster
+
+                cluster = PostgresCluster()
+                cluster.start()
+                url = cluster.create_database("bench")
+            try:
+                started = time.perf_counter()
+                uow_factory, org_id = build(url, args.measures, args.units, 0)
+                add_people(uow_factory, org_id, args.complaints)
+                print(f"{db:>10}: built in {time.perf_counter() - started:.1f} s")
+                for page, seconds in time_pages(url, tmp, args.repeat).items():
+                    goal = 0.5 if page == "login" else 1.0
+                    print(f"{'':>12}{page}: {seconds * 1000:.0f} ms (goal < {goal:g} s: "
+                          f"{'met' if seconds < goal else 'NOT met'})")
+            finally:
+                if cluster is not None:
+                    cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Logging in and out, the console's home, and changing one's own password."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from bot.console import session as console_session
+from bot.console.blueprint import access, blueprint, error_page, home_endpoint, org_id, safe_next, services
+from domain.passwords import MAX_LENGTH, hash_password, password_problem, verify_password
+from handlers import texts
+from storage.console_login import Outcome, attempt_login
+
+
+def client_key() -> str:
+    """A keyed hash of where the request comes from: failed logins are counted by it, the address is not kept."""
+    key = hashlib.sha256(b"itabot/console/client:" + services().settings.secret_key.encode()).digest()
+    return hmac.new(key, (request.remote_addr or "-").encode(), hashlib.sha256).hexdigest()
+
+
+def _local_time(moment: Any) -> str:
+    local = moment.astimezone(ZoneInfo(services().settings.timezone))
+    return f"{local:%H:%M}"
+
+
+@blueprint.get("/")
+def home() -> Any:
+    return redirect(url_for(home_endpoint(access().role)))
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if g.get("console_access") is not None:
+        return redirect(safe_next(request.args.get("next")) or url_for(home_endpoint(access().role)))
+    if request.method == "GET":
+        notice = texts.CONSOLE_LOGIN_NOTICES.get(request.args.get("why") or "")
+        return render_template("console/login.html", notice=notice, next=safe_next(request.args.get("next")))
+    username = request.form.get("username", "")[:64]
+    password = request.form.get("password", "")[:MAX_LENGTH + 1]
+    svc = services()
+    now = g.console_now
+    result = attempt_login(svc.uow, org_id(), username, password, client_key(), now)
+    if result.outcome is Outcome.OK:
+        assert result.user is not None
+        console_session.start(result.user, now)
+        return redirect(safe_next(request.form.get("next")) or url_for("console.home"))
+    error, status, headers = _login_refusal(result.outcome, result.retry_at, now)
+    page = render_template("console/login.html", error=error, username=username,
+                           next=safe_next(request.form.get("next")))
+    return page, status, headers
+
+
+def _login_refusal(outcome: Outcome, retry_at: Any, now: Any) -> tuple[str, int, dict[str, str]]:
+    """The Thai message, status and headers of a refused login."""
+    if outcome is Outcome.LOCKED:
+        return texts.CONSOLE_LOGIN_LOCKED.format(until=_local_time(retry_at)), 423, {}
+    if outcome is Outcome.SLOW_DOWN:
+        seconds = max(1, math.ceil((retry_at - now).total_seconds()))
+        return texts.CONSOLE_LOGIN_SLOW_DOWN.format(seconds=seconds), 429, {"Retry-After": str(seconds)}
+    if outcome is Outcome.NO_ROLE:
+        return texts.CONSOLE_LOGIN_NO_ROLE, 403, {}
+    return texts.CONSOLE_LOGIN_BAD, 401, {}
+
+
+@blueprint.post("/logout")
+def logout() -> Any:
+    me = access()
+    svc = services()
+    with svc.uow() as uow:
+        user = uow.console_users.get(org_id(), me.user.id)
+        if user is not None:
+            uow.console_users.end_sessions(user)  # a copy of this cookie kept anywhere no longer works
+            uow.audit.record(org_id(), me.actor, "logout", g.console_now, f"console_user:{user.id}")
+        uow.commit()
+    console_session.end()
+    return redirect(url_for("console.login", why="logged-out"))
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+def password() -> Any:
+    me = access()
+    if request.method == "GET":
+        return render_template("console/password.html")
+    current = request.form.get("current", "")
+    new, again = request.form.get("new", ""), request.form.get("again", "")
+    error = None
+    if not verify_password(me.user.password_hash, current[:MAX_LENGTH + 1]):
+        error = texts.CONSOLE_PASSWORD_WRONG
+    elif new != again:
+        error = texts.CONSOLE_PASSWORD_MISMATCH
+    elif (problem := password_problem(new, me.user.username)) is not None:
+        error = texts.CONSOLE_PASSWORD_PROBLEMS[problem]
+    if error:
+        return render_template("console/password.html", error=error), 400
+    svc = services()
+    password_hash = hash_password(new)  # slow on purpose: not while holding a transaction
+    with svc.uow() as uow:
+        user = uow.console_users.get(org_id(), me.user.id)
+        if user is None:
+            return error_page(404)
+        uow.console_users.set_password(user, password_hash, g.console_now)
+        uow.audit.record(org_id(), me.actor, "password.change", g.console_now, f"console_user:{user.id}")
+        uow.commit()
+        console_session.start(user, g.console_now)  # the other sessions ended with the new epoch
+    flash(texts.CONSOLE_PASSWORD_CHANGED)
+    return redirect(url_for("console.home"))

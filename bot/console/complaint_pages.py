@@ -1,0 +1,190 @@
+"""The complaints queue for officers, under the rules of LINE (the same service functions): an officer sees
+the cases they may handle (handlers.complaint_routing.may_handle: never one naming their own unit), their
+category and text but never who complained, except an identified complainant's name and phone to the
+officer assigned (who takes the case with its button: showing a page never assigns). Every look is in the
+audit log. A status change needs an
+internal note and tells the complainant through the outbox, as LINE does; so does a message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
+from domain.complaints.workflow import ComplaintMode, ComplaintStatus, TransitionError, allowed_transitions
+from handlers import texts
+from handlers.complaint_officer import complainant_text
+from handlers.complaint_relay import message_push, status_push, told_text
+from handlers.complaint_routing import may_handle
+from handlers.complaint_views import (
+    category_name,
+    deadline_text,
+    local_date,
+    local_time,
+    officer_name,
+    overdue_flags,
+    status_label,
+    where_text,
+)
+from storage.complaint_handling import MAX_NOTE, change_status, message_complainant, record_view, take_case
+from storage.complaint_models import Complaint
+from storage.models import Member, Role
+from storage.uow import UnitOfWork
+
+CLOSED_SHOWN = 100
+
+
+def _officer() -> Member:
+    member = access().member
+    assert member is not None, "officers log in as their LINE member"
+    return member
+
+
+def _case(uow: UnitOfWork, complaint_id: int) -> Complaint | None:
+    """The case if this officer may handle it (else None: 404, as "not found" in LINE)."""
+    complaint = uow.complaints.get(org_id(), complaint_id)
+    return complaint if complaint is not None and may_handle(_officer(), complaint) else None
+
+
+def _closed_cases(uow: UnitOfWork) -> list[Complaint]:
+    return list(uow.session.scalars(select(Complaint).where(Complaint.org_id == org_id(),
+                                                            Complaint.closed_at.is_not(None))
+                                    .order_by(Complaint.closed_at.desc(), Complaint.id.desc()).limit(CLOSED_SHOWN)))
+
+
+@blueprint.get("/complaints")
+@roles(Role.OFFICER)
+def complaints() -> Any:
+    officer = _officer()
+    closed = request.args.get("show") == "closed"
+    svc = services()
+    tz = svc.settings.timezone
+    with svc.uow() as uow:
+        found = _closed_cases(uow) if closed else uow.complaints.open_cases(org_id())
+        rows = [{"id": c.id, "category": category_name(c.category), "status": status_label(c.status),
+                 "received": local_date(c.received_at, tz), "overdue": overdue_flags(c, svc.complaints.policy,
+                                                                                      g.console_now).strip(" ·"),
+                 "mine": c.assigned_member_id == officer.id, "type": texts.COMPLAINT_TYPE_NAMES.get(c.type, c.type)}
+                for c in found if may_handle(officer, c)]
+    return render_template("console/complaints.html", rows=rows, closed=closed)
+
+
+def _case_page(complaint_id: int, error: str | None = None, status: int = 200, form: dict[str, str] | None = None
+               ) -> Any:
+    officer = _officer()
+    svc = services()
+    tz = svc.settings.timezone
+    with svc.uow() as uow:
+        complaint = _case(uow, complaint_id)
+        if complaint is None:
+            return error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))
+        record_view(uow, complaint, access().actor, g.console_now)
+        uow.commit()
+        entries = uow.complaints.entries(complaint.id)
+        evidence = uow.evidence.count_for_owner("complaint", complaint.id)
+        order = list(ComplaintStatus)
+        allowed = sorted(allowed_transitions(ComplaintStatus(complaint.status)), key=order.index)
+        case = {
+            "id": complaint.id, "status_value": complaint.status,
+            "mode": texts.COMPLAINT_MODE_NAMES.get(complaint.mode, complaint.mode),
+            "anonymous": complaint.mode == ComplaintMode.ANONYMOUS.value,
+            "type": texts.COMPLAINT_TYPE_NAMES.get(complaint.type, complaint.type),
+            "category": category_name(complaint.category), "status": status_label(complaint.status),
+            "received": local_date(complaint.received_at, tz),
+            "deadlines": deadline_text(complaint, svc.complaints.policy, g.console_now, tz),
+            "assignee": officer_name(complaint.assigned_member_id, officer.id),
+            "unassigned": complaint.assigned_member_id is None,
+            "complainant": complainant_text(svc.complaints, complaint, officer.id),
+            "details": complaint.details, "where": where_text(complaint),
+            "involved": complaint.involved or texts.COMPLAINT_NOT_GIVEN,
+            "evidence": texts.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else texts.COMPLAINT_NOT_GIVEN,
+            "executive": complaint.about_executive,
+        }
+        timeline = [{"when": local_time(e.created_at, tz), "kind": e.kind, "officer": officer_name(e.member_id, officer.id),
+                     "old": status_label(e.status_from), "new": status_label(e.status_to), "note": e.internal_note,
+                     "public": e.public_text, "delivered": e.delivered_at is not None} for e in entries]
+    return render_template("console/complaint.html", case=case, timeline=timeline, error=error, form=form or {},
+                           transitions=[(s.value, status_label(s.value)) for s in allowed],
+                           max_note=MAX_NOTE), status
+
+
+@blueprint.get("/complaints/<int:complaint_id>")
+@roles(Role.OFFICER)
+def complaint(complaint_id: int) -> Any:
+    return _case_page(complaint_id)
+
+
+@blueprint.post("/complaints/<int:complaint_id>/take")
+@roles(Role.OFFICER)
+def complaint_take(complaint_id: int) -> Any:
+    """The officer takes the case (a POST: a link followed from elsewhere assigns nobody)."""
+    officer = _officer()
+    svc = services()
+    with svc.uow() as uow:
+        complaint = _case(uow, complaint_id)
+        if complaint is None:
+            return error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))
+        taken = take_case(uow, complaint, officer, access().actor, g.console_now)
+        uow.commit()
+    flash(texts.CONSOLE_COMPLAINT_TAKEN if taken else texts.CONSOLE_COMPLAINT_ALREADY_TAKEN)
+    return redirect(url_for("console.complaint", complaint_id=complaint_id))
+
+
+def _text(name: str) -> str:
+    return (request.form.get(name) or "").strip()
+
+
+@blueprint.post("/complaints/<int:complaint_id>/status")
+@roles(Role.OFFICER)
+def complaint_status(complaint_id: int) -> Any:
+    form = {"status": _text("status"), "note": _text("note"), "public": _text("public")}
+    if not form["note"] or len(form["note"]) > MAX_NOTE:
+        return _case_page(complaint_id, texts.CONSOLE_COMPLAINT_NOTE_REQUIRED.format(limit=MAX_NOTE), 400, form)
+    if len(form["public"]) > MAX_NOTE:
+        return _case_page(complaint_id, texts.CONSOLE_COMPLAINT_TOO_LONG.format(limit=MAX_NOTE), 400, form)
+    try:
+        new = ComplaintStatus(form["status"])
+    except ValueError:
+        return _case_page(complaint_id, texts.CONSOLE_COMPLAINT_CHOOSE_STATUS, 400, form)
+    officer = _officer()
+    svc = services()
+    public = form["public"] or None
+    try:
+        with svc.uow() as uow:
+            complaint = _case(uow, complaint_id)
+            if complaint is None:
+                return error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))
+            if complaint.status != _text("from"):
+                raise FormError(texts.CONSOLE_COMPLAINT_CHANGED, 409)
+            try:
+                change = change_status(uow, svc.complaints.keys.master, complaint, officer, new, form["note"],
+                                       public, access().actor, g.console_now, status_push(new.value, public))
+            except TransitionError:
+                raise FormError(texts.CONSOLE_COMPLAINT_CHOOSE_STATUS) from None
+            uow.commit()
+    except FormError as exc:
+        return _case_page(complaint_id, exc.message, exc.status, form)
+    flash(texts.COMPLAINT_STATUS_SAVED.format(id=complaint_id, old=status_label(change.old.value),
+                                              new=status_label(change.new.value), told=told_text(change.relay.outcome)))
+    return redirect(url_for("console.complaint", complaint_id=complaint_id))
+
+
+@blueprint.post("/complaints/<int:complaint_id>/message")
+@roles(Role.OFFICER)
+def complaint_message(complaint_id: int) -> Any:
+    text = _text("message")
+    if not text or len(text) > MAX_NOTE:
+        return _case_page(complaint_id, texts.CONSOLE_COMPLAINT_MESSAGE_REQUIRED.format(limit=MAX_NOTE), 400, {"message": text})
+    officer = _officer()
+    svc = services()
+    with svc.uow() as uow:
+        complaint = _case(uow, complaint_id)
+        if complaint is None:
+            return error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))
+        relay = message_complainant(uow, svc.complaints.keys.master, complaint, officer, text, access().actor,
+                                    g.console_now, message_push(text))
+        uow.commit()
+    flash(texts.COMPLAINT_MESSAGE_SAVED.format(id=complaint_id, told=told_text(relay.outcome)))
+    return redirect(url_for("console.complaint", complaint_id=complaint_id))

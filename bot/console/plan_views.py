@@ -1,0 +1,134 @@
+"""Plan import by upload: the file is read and parsed (domain.plan_import.parse_plan, units resolved as
+`itabot import-plan --dry-run` does) and shown with its warnings; "บันทึก" then imports exactly that file
+(storage.plan_import.import_plan), kept in the database between the two steps (storage.plan_uploads)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy import and_, func, select
+
+from bot.console.blueprint import FormError, access, blueprint, org_id, roles, services
+from bot.console.uploads import parse_upload, safe_name, suffix_of
+from domain.fiscal import fiscal_year_of, thai_date
+from domain.plan_table import PlanFileError
+from handlers import texts
+from handlers.plan_warnings import render_warning
+from storage.models import Role
+from storage.plan_import import import_plan
+from storage.plan_models import Measure, Plan
+
+YEARS = range(2500, 2701)
+
+
+def _this_fiscal_year() -> int:
+    return fiscal_year_of(g.console_now.astimezone(ZoneInfo(services().settings.timezone)).date())
+
+
+def _plans() -> list[dict[str, Any]]:
+    with services().uow() as uow:
+        rows = uow.session.execute(
+            select(Plan, func.count(Measure.id))
+            .outerjoin(Measure, and_(Measure.plan_id == Plan.id, Measure.active.is_(True)))
+            .where(Plan.org_id == org_id()).group_by(Plan.id).order_by(Plan.fiscal_year_be.desc()))
+        tz = ZoneInfo(services().settings.timezone)
+        return [{"year": plan.fiscal_year_be, "source": plan.source_name, "measures": count,
+                 "imported": thai_date(plan.imported_at.astimezone(tz).date())} for plan, count in rows]
+
+
+def _form(error: str | None = None, year: int | None = None, status: int = 200) -> Any:
+    return render_template("console/plan.html", plans=_plans(), error=error,
+                           year=year or _this_fiscal_year()), status
+
+
+def _year(raw: str | None) -> int | None:
+    try:
+        year = int((raw or "").strip())
+    except ValueError:
+        return None
+    return year if year in YEARS else None
+
+
+@blueprint.get("/plan")
+@roles(Role.ADMIN)
+def plan() -> Any:
+    return _form()
+
+
+@blueprint.post("/plan/preview")
+@roles(Role.ADMIN)
+def plan_preview() -> Any:
+    year = _year(request.form.get("fiscal_year"))
+    upload = request.files.get("file")
+    if year is None:
+        return _form(texts.CONSOLE_PLAN_BAD_YEAR, status=400)
+    if upload is None or not upload.filename:
+        return _form(texts.CONSOLE_PLAN_NO_FILE, year, 400)
+    if suffix_of(upload.filename) is None:
+        return _form(texts.CONSOLE_PLAN_BAD_TYPE, year, 400)
+    data, name = upload.read(), safe_name(upload.filename)
+    try:
+        parsed = parse_upload(data, name, year)
+    except PlanFileError as exc:
+        return _form(str(exc), year, 400)
+    svc = services()
+    with svc.uow() as uow:
+        result = import_plan(uow, org_id(), parsed, name, g.console_now, dry_run=True)
+        existing = uow.plans.plan_for_year(org_id(), year)
+        uow.rollback()
+    with svc.uow() as uow:  # what "บันทึก" will save: exactly this file
+        token = uow.plan_uploads.add(org_id(), access().user.id, name, year, data, g.console_now).token
+        uow.commit()
+    return render_template("console/plan_preview.html", token=token, name=name, year=year,
+                           measures=result.measures, warnings=[render_warning(w) for w in result.warnings],
+                           new_units=result.new_units, replaces=existing is not None,
+                           day=lambda iso: thai_date(date.fromisoformat(iso)))
+
+
+@blueprint.post("/plan/save")
+@roles(Role.ADMIN)
+def plan_save() -> Any:
+    me = access()
+    svc = services()
+    try:
+        with svc.uow() as uow:
+            stored = uow.plan_uploads.find(org_id(), request.form.get("token", ""), me.user.id, g.console_now)
+            if stored is None:
+                raise FormError(texts.CONSOLE_PLAN_UPLOAD_GONE)
+            year, name = stored.fiscal_year, stored.original_name
+            uow.plan_uploads.forget(stored)  # used once, whatever comes of it
+            try:
+                parsed = parse_upload(stored.data, name, year)
+            except PlanFileError as exc:  # it was read for the preview: only a changed parser gets here
+                uow.commit()
+                raise FormError(str(exc)) from None
+            result = import_plan(uow, org_id(), parsed, name, g.console_now)
+            uow.audit.record(org_id(), me.actor, "plan.import", g.console_now, f"plan:{year}",
+                             measures=len(result.measures), created=result.created, updated=result.updated,
+                             deactivated=result.deactivated, warnings=len(result.warnings),
+                             new_units=len(result.new_units))
+            uow.commit()
+    except FormError as exc:  # the unit of work has ended: the form page may open its own
+        return _form(exc.message, status=exc.status)
+    flash(texts.CONSOLE_PLAN_SAVED.format(year=year, count=len(result.measures),
+                                          created=result.created, updated=result.updated,
+                                          deactivated=result.deactivated))
+    if result.new_units:
+        flash(texts.CONSOLE_PLAN_NEW_UNITS.format(units=", ".join(result.new_units)))
+    return redirect(url_for("console.plan"))
+
+
+@blueprint.post("/plan/discard")
+@roles(Role.ADMIN)
+def plan_discard() -> Any:
+    svc = services()
+    with svc.uow() as uow:
+        stored = uow.plan_uploads.find(org_id(), request.form.get("token", ""), access().user.id, g.console_now)
+        if stored is not None:
+            uow.plan_uploads.forget(stored)
+        uow.commit()
+    flash(texts.CONSOLE_PLAN_DISCARDED)
+    return redirect(url_for("console.plan"))

@@ -1,0 +1,107 @@
+"""Report downloads: the progress report of a round (Word, Excel, CSV) and the complaint statistics of a
+fiscal year (Word, Excel), made by bot.report_service from the data as it is now. Each download is in the
+audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from flask import Response, g, render_template, request
+from sqlalchemy import select
+
+from bot.console.blueprint import access, blueprint, error_page, org_id, roles, services
+from bot.report_service import ReportNotFound, render_complaint_stats, render_progress_report, thai_file_name
+from domain.fiscal import fiscal_year_of
+from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
+from handlers import texts
+from handlers.progress_report import round_name
+from storage.models import Organisation, Role
+from storage.plan_models import Plan
+
+
+def _today_year() -> int:
+    return fiscal_year_of(g.console_now.astimezone(ZoneInfo(services().settings.timezone)).date())
+
+
+def _first_year() -> int:
+    with services().uow() as uow:
+        org = uow.session.get(Organisation, org_id())
+        assert org is not None
+        return fiscal_year_of(org.created_at.astimezone(ZoneInfo(org.timezone)).date())
+
+
+@blueprint.get("/reports")
+@roles(Role.ADMIN)
+def reports() -> Any:
+    svc = services()
+    with svc.uow() as uow:
+        years = list(uow.session.scalars(select(Plan.fiscal_year_be).where(Plan.org_id == org_id())
+                                         .order_by(Plan.fiscal_year_be.desc())))
+        rounds = [(f"{year}-{r.months}", texts.CONSOLE_REPORT_ROUND.format(year=year, round=round_name(r)))
+                  for year in years for r in uow.plans.rounds(org_id(), year)]
+    complaint_years = list(range(_today_year(), min(_first_year(), _today_year()) - 1, -1))
+    return render_template("console/reports.html", rounds=rounds, complaint_years=complaint_years,
+                           progress_formats=[(f.value, texts.REPORT_FORMAT_HINTS[f.value])
+                                             for f in FORMATS_BY_KIND[ReportKind.PROGRESS]],
+                           complaint_formats=[(f.value, texts.REPORT_FORMAT_HINTS[f.value])
+                                              for f in FORMATS_BY_KIND[ReportKind.COMPLAINTS]])
+
+
+def _format(kind: ReportKind) -> ReportFormat | None:
+    try:
+        fmt = ReportFormat(request.args.get("format", ""))
+    except ValueError:
+        return None
+    return fmt if fmt in FORMATS_BY_KIND[kind] else None
+
+
+def _file(ticket: ReportTicket, data: bytes) -> Response:
+    response = Response(data, mimetype=ticket.format.content_type)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ticket.file_name()}\"; filename*=UTF-8''{quote(thai_file_name(ticket))}")
+    return response
+
+
+def _audit(ticket: ReportTicket) -> None:
+    with services().uow() as uow:
+        uow.audit.record(org_id(), access().actor, "report.download", g.console_now,
+                         f"report:{ticket.kind.value}:{ticket.fiscal_year_be}", round=ticket.round_months or None,
+                         format=ticket.format.value)
+        uow.commit()
+
+
+@blueprint.get("/reports/progress")
+@roles(Role.ADMIN)
+def report_progress() -> Any:
+    fmt = _format(ReportKind.PROGRESS)
+    year, _, months = request.args.get("round", "").partition("-")
+    if fmt is None or not year.isdigit() or not months.isdigit():
+        return error_page(400, texts.CONSOLE_REPORT_CHOOSE)
+    ticket = ReportTicket(org_id(), ReportKind.PROGRESS, int(year), int(months), fmt)
+    try:
+        with services().uow() as uow:
+            data = render_progress_report(uow, org_id(), ticket.fiscal_year_be, ticket.round_months, fmt)
+    except ReportNotFound:
+        return error_page(404, texts.CONSOLE_REPORT_NOT_FOUND)
+    _audit(ticket)
+    return _file(ticket, data)
+
+
+@blueprint.get("/reports/complaints")
+@roles(Role.ADMIN)
+def report_complaints() -> Any:
+    fmt = _format(ReportKind.COMPLAINTS)
+    year = request.args.get("year", "")
+    if fmt is None or not year.isdigit() or not 2500 <= int(year) <= 2700:
+        return error_page(400, texts.CONSOLE_REPORT_CHOOSE)
+    ticket = ReportTicket(org_id(), ReportKind.COMPLAINTS, int(year), 0, fmt)
+    svc = services()
+    try:
+        with svc.uow() as uow:
+            data = render_complaint_stats(uow, org_id(), ticket.fiscal_year_be, fmt, svc.complaints.policy)
+    except ReportNotFound:
+        return error_page(404, texts.CONSOLE_REPORT_NOT_FOUND)
+    _audit(ticket)
+    return _file(ticket, data)

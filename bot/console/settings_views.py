@@ -1,0 +1,94 @@
+"""Reporting rounds and reminder settings (storage.schedule_settings, as `itabot rounds set` and
+`itabot reminders set`)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from bot.console.blueprint import access, blueprint, org_id, roles, services
+from domain.fiscal import fiscal_year_of, thai_date
+from handlers import texts
+from handlers.progress_report import round_name
+from storage.models import Role
+from storage.schedule_settings import SCHEMES, SettingError, set_rounds
+
+NUMBER_FIELDS = ("overdue_every_days", "overdue_max", "escalate_after_days", "summary_weekday")
+CLOCK_FIELDS = ("work_start", "work_end", "summary_time")
+
+
+def _year_shown() -> int:
+    today = g.console_now.astimezone(ZoneInfo(services().settings.timezone)).date()
+    with services().uow() as uow:
+        plan = uow.plans.current_plan(org_id(), fiscal_year_of(today))
+    return plan.fiscal_year_be if plan else fiscal_year_of(today)
+
+
+def _page(error: str | None = None, status: int = 200) -> Any:
+    svc = services()
+    year = _year_shown()
+    with svc.uow() as uow:
+        settings = uow.schedule.settings(org_id())
+        has_plan = uow.plans.plan_for_year(org_id(), year) is not None
+        rounds = [{"name": round_name(r), "start": thai_date(r.start_date), "end": thai_date(r.end_date),
+                   "due": thai_date(r.due_date)} for r in uow.plans.rounds(org_id(), year)]
+    return render_template("console/settings.html", settings=settings, year=year, rounds=rounds, has_plan=has_plan,
+                           schemes=[(s, texts.ROUNDS_SCHEME_LABELS[s]) for s in SCHEMES],
+                           weekdays=list(enumerate(texts.WEEKDAYS)), error=error), status
+
+
+def _setting_error(exc: SettingError) -> str:
+    return texts.CONSOLE_SETTING_BAD.format(name=texts.CONSOLE_SETTING_NAMES.get(exc.name, exc.name),
+                                            value=exc.value)
+
+
+@blueprint.get("/settings")
+@roles(Role.ADMIN)
+def settings() -> Any:
+    return _page()
+
+
+@blueprint.post("/settings/reminders")
+@roles(Role.ADMIN)
+def settings_reminders() -> Any:
+    form = request.form
+    changes: dict[str, Any] = {name: form.get(name, "").strip() for name in NUMBER_FIELDS + CLOCK_FIELDS}
+    changes["days_before"] = [p for p in form.get("days_before", "").replace(" ", "").split(",") if p]
+    changes["on_due_day"] = form.get("on_due_day") == "1"
+    changes["escalate_to_admins"] = form.get("escalate_to_admins") == "1"
+    svc = services()
+    try:
+        with svc.uow() as uow:
+            saved = uow.schedule.update(org_id(), g.console_now, **changes)
+            values = dict(saved.__dict__, days_before=list(saved.days_before))
+            uow.audit.record(org_id(), access().actor, "settings.reminders", g.console_now, None, **values)
+            uow.commit()
+    except SettingError as exc:
+        return _page(_setting_error(exc), 400)
+    flash(texts.CONSOLE_SETTINGS_SAVED)
+    return redirect(url_for("console.settings"))
+
+
+@blueprint.post("/settings/rounds")
+@roles(Role.ADMIN)
+def settings_rounds() -> Any:
+    scheme = request.form.get("scheme", "")
+    year = _year_shown()
+    svc = services()
+    try:
+        with svc.uow() as uow:
+            saved = uow.schedule.update(org_id(), g.console_now, round_scheme=scheme,
+                                        round_due_days=request.form.get("due_days", "").strip())
+            change = set_rounds(uow.session, org_id(), year, saved.round_scheme, saved.round_due_days)
+            uow.audit.record(org_id(), access().actor, "settings.rounds", g.console_now, f"plan:{year}",
+                             scheme=saved.round_scheme, due_days=saved.round_due_days, moved=change.reports_moved)
+            uow.commit()
+    except SettingError as exc:
+        return _page(_setting_error(exc), 400)
+    flash(texts.ROUNDS_DONE.format(year=year, scheme=texts.ROUNDS_SCHEME_LABELS[saved.round_scheme],
+                                   days=saved.round_due_days, rounds="",
+                                   moved=texts.ROUNDS_MOVED.format(count=change.reports_moved)
+                                   if change.reports_moved else "").strip())
+    return redirect(url_for("console.settings"))

@@ -1,0 +1,149 @@
+"""Logging in to the admin console, and what a console user may do.
+
+- A wrong password counts against the user: at 5 in a row the account locks for 15 minutes (a correct
+  password is not even checked then). A success clears the count.
+- Failures are also counted per client (a keyed hash of its address): past 5 in 15 minutes each further try
+  from there must wait twice as long as the one before (2 s, 4 s, … at most a minute), whoever it is for
+  (checked before any password is).
+- An unknown username costs what a known one does (a dummy argon2 verification) and answers the same.
+- Officers and heads log in as their LINE member: while the member still has the role the login was made
+  for, they act with its role and unit; otherwise the login no longer works.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.passwords import hash_password, needs_rehash, verify_password, waste_a_verification
+from storage.audit_log import CONSOLE, Actor
+from storage.console_models import ConsoleUser
+from storage.models import Member, Role
+from storage.uow import UnitOfWork, UnitOfWorkFactory
+
+FAILURES_KEPT = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lock_for: timedelta = timedelta(minutes=15)
+    client_window: timedelta = timedelta(minutes=15)
+    client_free_failures: int = 5
+    client_max_wait: timedelta = timedelta(seconds=60)
+
+
+class Outcome(enum.StrEnum):
+    OK = "ok"
+    BAD = "bad"  # unknown user, wrong password or inactive: one answer for all
+    LOCKED = "locked"  # locked before this attempt, or by it
+    SLOW_DOWN = "slow-down"  # too many failures from this client: wait
+    NO_ROLE = "no-role"  # right password, but the linked LINE member no longer has the role
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    outcome: Outcome
+    user: ConsoleUser | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a console user acts as: a role, and for officers and heads the LINE member and its unit."""
+
+    user: ConsoleUser
+    role: Role
+    member: Member | None
+    unit_id: int | None
+
+    @property
+    def actor(self) -> Actor:
+        return console_actor(self.user)
+
+
+def console_actor(user: ConsoleUser) -> Actor:
+    return Actor(CONSOLE, user.username, user_id=user.id, member_id=user.member_id)
+
+
+def access_of(uow: UnitOfWork, user: ConsoleUser) -> Access | None:
+    """The role a user acts with now; None when the account is inactive or its member lost the role."""
+    if not user.active:
+        return None
+    if user.member_id is None:
+        return Access(user, Role.ADMIN, None, None) if user.role == Role.ADMIN.value else None
+    member = uow.people.member_by_id(user.member_id)
+    if member is None or member.org_id != user.org_id or member.role != user.role:
+        return None
+    if member.role == Role.HEAD.value and member.unit_id is None:
+        return None
+    return Access(user, Role(member.role), member, member.unit_id)
+
+
+def _client_wait(failures: list[datetime], policy: LoginPolicy) -> datetime | None:
+    """When the client may try again, if it must wait."""
+    extra = len(failures) - policy.client_free_failures
+    if extra < 0:
+        return None
+    wait = min(timedelta(seconds=2 ** (extra + 1)), policy.client_max_wait)
+    return failures[-1] + wait
+
+
+def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int, username: str, password: str, client_key: str,
+                  now: datetime, policy: LoginPolicy | None = None) -> LoginResult:
+    """Check a login and record its outcome (counters, lock, audit log), committed. The password is checked
+    between two short transactions: argon2 takes a while, and SQLite's write lock is not held meanwhile."""
+    policy = policy or LoginPolicy()
+    name = username.strip().lower()
+    with uow_factory() as uow:
+        uow.console_users.purge_failures(now - FAILURES_KEPT)
+        user = uow.console_users.by_username(org_id, name) if name else None
+        if user is not None and user.active and user.locked_until is not None and user.locked_until > now:
+            uow.console_users.add_failure(org_id, client_key, now)
+            uow.audit.record(org_id, console_actor(user), "login.refused-locked", now, f"console_user:{user.id}")
+            uow.commit()
+            return LoginResult(Outcome.LOCKED, user, user.locked_until)
+        retry_at = _client_wait(uow.console_users.failures_from(org_id, client_key, now - policy.client_window),
+                                policy)
+        if retry_at is not None and retry_at > now:
+            uow.audit.record(org_id, Actor(CONSOLE, "-"), "login.slowed", now)
+            uow.commit()
+            return LoginResult(Outcome.SLOW_DOWN, retry_at=retry_at)
+        uow.commit()
+    if user is None or not user.active:
+        waste_a_verification(password)
+        right = False
+    else:
+        right = verify_password(user.password_hash, password)
+    with uow_factory() as uow:
+        result = _record(uow, org_id, user.id if user else None, right, password, client_key, now, policy)
+        uow.commit()
+    return result
+
+
+def _record(uow: UnitOfWork, org_id: int, user_id: int | None, right: bool, password: str, client_key: str,
+            now: datetime, policy: LoginPolicy) -> LoginResult:
+    user = uow.console_users.get(org_id, user_id) if user_id is not None else None
+    if user is None or not user.active:
+        uow.console_users.add_failure(org_id, client_key, now)
+        uow.audit.record(org_id, console_actor(user) if user else Actor(CONSOLE, "-"), "login.failed", now,
+                         f"console_user:{user.id}" if user else None)
+        return LoginResult(Outcome.BAD)
+    actor = console_actor(user)
+    if not right:
+        uow.console_users.add_failure(org_id, client_key, now)
+        locked = uow.console_users.count_failure(user, now, policy.max_failures, policy.lock_for)
+        uow.audit.record(org_id, actor, "login.locked" if locked else "login.failed", now, f"console_user:{user.id}")
+        return LoginResult(Outcome.LOCKED, user, user.locked_until) if locked else LoginResult(Outcome.BAD, user)
+    if user.locked_until is not None and user.locked_until > now:  # locked by a guess made meanwhile
+        uow.audit.record(org_id, actor, "login.refused-locked", now, f"console_user:{user.id}")
+        return LoginResult(Outcome.LOCKED, user, user.locked_until)
+    if access_of(uow, user) is None:
+        uow.audit.record(org_id, actor, "login.no-role", now, f"console_user:{user.id}")
+        return LoginResult(Outcome.NO_ROLE, user)
+    if needs_rehash(user.password_hash):
+        uow.console_users.rehash(user, hash_password(password))
+    uow.console_users.logged_in(user, now)
+    uow.audit.record(org_id, actor, "login.ok", now, f"console_user:{user.id}")
+    return LoginResult(Outcome.OK, user)

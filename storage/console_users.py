@@ -1,0 +1,108 @@
+"""The admin console's users and its failed-login counters (a repository on the unit of work)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.console_models import ConsoleLoginFailure, ConsoleUser
+
+
+class ConsoleUserRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- users --------------------------------------------------------------------------------------------
+    def by_username(self, org_id: int, username: str) -> ConsoleUser | None:
+        return self.session.scalar(select(ConsoleUser).where(ConsoleUser.org_id == org_id,
+                                                             ConsoleUser.username == username.lower()))
+
+    def get(self, org_id: int, user_id: int) -> ConsoleUser | None:
+        user = self.session.get(ConsoleUser, user_id)
+        return user if user is not None and user.org_id == org_id else None
+
+    def all(self, org_id: int) -> list[ConsoleUser]:
+        return list(self.session.scalars(select(ConsoleUser).where(ConsoleUser.org_id == org_id)
+                                         .order_by(ConsoleUser.username)))
+
+    def for_member(self, member_id: int) -> list[ConsoleUser]:
+        return list(self.session.scalars(select(ConsoleUser).where(ConsoleUser.member_id == member_id)))
+
+    def count_admins(self, org_id: int) -> int:
+        return self.session.scalar(select(func.count()).select_from(ConsoleUser).where(
+            ConsoleUser.org_id == org_id, ConsoleUser.role == "admin", ConsoleUser.active.is_(True))) or 0
+
+    def create(self, org_id: int, username: str, password_hash: str, role: str, now: datetime,
+               member_id: int | None = None) -> ConsoleUser:
+        user = ConsoleUser(org_id=org_id, username=username.lower(), password_hash=password_hash, role=role,
+                           member_id=member_id, active=True, failed_attempts=0, session_epoch=0,
+                           password_changed_at=now, created_at=now)
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def set_password(self, user: ConsoleUser, password_hash: str, now: datetime) -> None:
+        """A new password ends every session and lifts a lock."""
+        user.password_hash = password_hash
+        user.password_changed_at = now
+        user.failed_attempts = 0
+        user.locked_until = None
+        user.session_epoch += 1
+        self.session.flush()
+
+    def rehash(self, user: ConsoleUser, password_hash: str) -> None:
+        """The same password, hashed with today's parameters (sessions stay)."""
+        user.password_hash = password_hash
+        self.session.flush()
+
+    def end_sessions(self, user: ConsoleUser) -> None:
+        user.session_epoch += 1
+        self.session.flush()
+
+    def set_active(self, user: ConsoleUser, active: bool) -> None:
+        user.active = active
+        if not active:
+            user.session_epoch += 1
+        self.session.flush()
+
+    def unlock(self, user: ConsoleUser) -> None:
+        user.failed_attempts = 0
+        user.locked_until = None
+        self.session.flush()
+
+    # -- lockout ---------------------------------------------------------------------------------------------
+    def count_failure(self, user: ConsoleUser, now: datetime, limit: int, lock_for: timedelta) -> bool:
+        """One more wrong password; at `limit` in a row the account locks for `lock_for` (True) and the
+        count starts again. The increment is one UPDATE, so parallel guesses are all counted."""
+        self.session.execute(update(ConsoleUser).where(ConsoleUser.id == user.id)
+                             .values(failed_attempts=ConsoleUser.failed_attempts + 1)
+                             .execution_options(synchronize_session=False))
+        self.session.refresh(user)
+        if user.failed_attempts < limit:
+            return False
+        user.failed_attempts = 0
+        user.locked_until = now + lock_for
+        self.session.flush()
+        return True
+
+    def logged_in(self, user: ConsoleUser, now: datetime) -> None:
+        user.failed_attempts = 0
+        user.locked_until = None
+        user.last_login_at = now
+        self.session.flush()
+
+    # -- failures by client address (keyed hashes) ----------------------------------------------------------------
+    def failures_from(self, org_id: int, key_hash: str, since: datetime) -> list[datetime]:
+        return list(self.session.scalars(select(ConsoleLoginFailure.at).where(
+            ConsoleLoginFailure.org_id == org_id, ConsoleLoginFailure.key_hash == key_hash,
+            ConsoleLoginFailure.at > since).order_by(ConsoleLoginFailure.at)))
+
+    def add_failure(self, org_id: int, key_hash: str, now: datetime) -> None:
+        self.session.add(ConsoleLoginFailure(org_id=org_id, key_hash=key_hash, at=now))
+        self.session.flush()
+
+    def purge_failures(self, before: datetime) -> int:
+        result = self.session.execute(delete(ConsoleLoginFailure).where(ConsoleLoginFailure.at < before))
+        return int(result.rowcount)  # type: ignore[attr-defined]

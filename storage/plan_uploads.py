@@ -1,0 +1,46 @@
+"""Plan files between the console's preview and "บันทึก" (a repository on the unit of work): in the database,
+so whichever web process gets "บันทึก" saves exactly the file another one previewed. A file is its
+uploader's only and is forgotten an hour after it came."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from storage.console_models import PlanUpload
+
+KEEP_FOR = timedelta(hours=1)
+
+
+class PlanUploadRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, org_id: int, user_id: int, original_name: str, fiscal_year: int, data: bytes,
+            now: datetime) -> PlanUpload:
+        self.forget_old(now)
+        upload = PlanUpload(token=secrets.token_urlsafe(32), org_id=org_id, user_id=user_id,
+                            original_name=original_name[:200], fiscal_year=fiscal_year, data=data, created_at=now)
+        self.session.add(upload)
+        self.session.flush()
+        return upload
+
+    def find(self, org_id: int, token: str, user_id: int, now: datetime) -> PlanUpload | None:
+        """The file this user uploaded under `token`, if it is still kept."""
+        if not token or len(token) > 64:
+            return None
+        upload = self.session.get(PlanUpload, token)
+        if upload is None or upload.org_id != org_id or upload.user_id != user_id:
+            return None
+        return upload if now - upload.created_at <= KEEP_FOR else None
+
+    def forget(self, upload: PlanUpload) -> None:
+        self.session.delete(upload)
+        self.session.flush()
+
+    def forget_old(self, now: datetime) -> int:
+        result = self.session.execute(delete(PlanUpload).where(PlanUpload.created_at < now - KEEP_FOR))
+        return int(result.rowcount)  # type: ignore[attr-defined]

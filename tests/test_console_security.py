@@ -1,0 +1,327 @@
+"""The admin console's security, over real HTTP against the running bot (and Flask's test client only where
+a production configuration is needed): argon2 hashes, cookie flags and where the cookie goes, CSRF on every
+form, lockout after repeated failures, slowing down one client, idle timeout, logout, roles as in LINE, and
+`itabot create-admin`."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import requests
+import time_machine
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+from sqlalchemy import select
+
+from bot.app import create_app
+from bot.cli import cli
+from bot.config import Settings
+from domain.passwords import (
+    hash_password,
+    needs_rehash,
+    normalise_username,
+    password_problem,
+    verify_password,
+)
+from storage.clock import utcnow
+from storage.console_models import AuditEntry, ConsoleUser
+from tests.conftest import RunningBot, make_env
+from tests.support.botcli import bind, run_cli
+from tests.support.console import PASSWORD, Console, add_console_user, error_of, logged_in
+
+HEAD = "U" + "b" * 32
+OFFICER = "U" + "c" * 32
+ADMIN_MEMBER = "U" + "d" * 32
+
+
+def audit_actions(bot: RunningBot) -> list[str]:
+    with bot.services.uow() as uow:
+        return list(uow.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def unit_names(bot: RunningBot) -> list[str]:
+    with bot.services.uow() as uow:
+        return [u.name for u in uow.people.units(bot.org_id)]
+
+
+# -- passwords ------------------------------------------------------------------------------------------------
+def test_passwords_are_stored_as_argon2id_hashes_and_checked_by_them() -> None:
+    digest = hash_password("ยาวพอแล้ว-1234")
+    assert digest.startswith("$argon2id$") and "ยาวพอแล้ว" not in digest
+    assert verify_password(digest, "ยาวพอแล้ว-1234") and not verify_password(digest, "ยาวพอแล้ว-1235")
+    assert not verify_password("not-a-hash", "anything") and needs_rehash("not-a-hash")
+    assert not needs_rehash(digest)
+    assert password_problem("short", "admin") == "short"
+    assert password_problem("my-admin-password", "admin") == "username"
+    assert password_problem("          ", "admin") == "blank"
+    assert password_problem("ยาวพอแล้ว-1234", "admin") is None
+    assert normalise_username(" Somchai.K ") == "somchai.k"
+    assert normalise_username("ab") is None and normalise_username("สมชาย") is None
+    assert normalise_username("-lead") is None
+
+
+# -- cookies --------------------------------------------------------------------------------------------------
+def test_the_session_cookie_is_hardened_and_sent_only_to_the_console(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    console = Console(bot)
+    page = console.get("/login")
+    cookie = page.headers["Set-Cookie"]
+    assert cookie.startswith("itabot_console=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Path=/console" in cookie and "Secure" not in cookie  # development over http
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert console.login("admin").url.endswith("/console/dashboard")
+    # The webhook, health and public pages never open a session, logged in or not.
+    answer = bot.fake.send_text(HEAD, "สวัสดี")
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    for path in ("/healthz", "/public/default/"):
+        response = console.http.get(bot.url + path, timeout=5)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, path
+    bot.wait_idle()
+
+
+def test_outside_development_the_cookie_is_secure(database_url: str, tmp_path: Any) -> None:
+    env = make_env(database_url, "http://127.0.0.1:9", tmp_path, ITABOT_ENV="production",
+                   COMPLAINT_KEY=base64.b64encode(os.urandom(32)).decode())
+    app = create_app(Settings.from_env(env))
+    try:
+        response = app.test_client().get("/console/login")
+        cookie = response.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/console" in cookie
+        # The session is signed with a key derived from SECRET_KEY, not with SECRET_KEY itself.
+        assert app.secret_key not in (None, env["SECRET_KEY"], env["SECRET_KEY"].encode())
+    finally:
+        app.extensions["itabot"].close()
+
+
+# -- CSRF -----------------------------------------------------------------------------------------------------------
+def test_a_form_without_the_session_csrf_token_is_refused_and_changes_nothing(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    console = logged_in(bot, "admin")
+    before = unit_names(bot)
+    other = logged_in(bot, "admin")  # a second session of the same user has its own token
+    for token in ("", "forged-token", other.token):
+        refused = console.post("/units/add", {"name": "กองทดลอง"}, csrf=token)
+        assert refused.status_code == 400 and "แบบฟอร์มนี้หมดอายุ" in error_of(refused), token
+    missing = console.http.post(console.url("/units/add"), data={"name": "กองทดลอง"}, timeout=10)
+    assert missing.status_code == 400
+    assert unit_names(bot) == before
+    done = console.post("/units/add", {"name": "กองทดลอง"}, form_page="/units")
+    assert done.status_code == 200 and "กองทดลอง" in unit_names(bot)
+    # The login form is protected too: a login posted from elsewhere does nothing.
+    stranger = requests.post(f"{bot.url}/console/login", data={"username": "admin", "password": PASSWORD},
+                             timeout=10)
+    assert stranger.status_code == 400 and "Set-Cookie" not in stranger.headers
+
+
+# -- lockout and slowing down -----------------------------------------------------------------------------------
+def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    console = Console(bot)
+    for attempt in range(4):
+        wrong = console.login("admin", "ผิด-รหัสผ่าน-นะ")
+        assert wrong.status_code == 401 and error_of(wrong) == "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", attempt
+    fifth = console.login("admin", "ผิด-รหัสผ่าน-นะ")
+    assert fifth.status_code == 423 and "ถูกล็อกชั่วคราว" in error_of(fifth)
+    right_but_locked = console.login("admin")
+    assert right_but_locked.status_code == 423 and "/console/login" in right_but_locked.url
+    with bot.services.uow() as uow:
+        user = uow.console_users.by_username(bot.org_id, "admin")
+        assert user is not None and user.locked_until is not None
+        assert timedelta(minutes=14) < user.locked_until - utcnow() <= timedelta(minutes=15)
+    assert audit_actions(bot).count("login.failed") == 4 and "login.locked" in audit_actions(bot)
+    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
+        assert logged_in(bot, "admin").get("/dashboard").status_code == 200
+    with bot.services.uow() as uow:
+        user = uow.console_users.by_username(bot.org_id, "admin")
+        assert user is not None and user.failed_attempts == 0 and user.locked_until is None
+
+
+def test_an_admin_unlocks_a_locked_account(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    add_console_user(bot, "deputy")
+    with bot.services.uow() as uow:
+        deputy = uow.console_users.by_username(bot.org_id, "deputy")
+        assert deputy is not None
+        deputy.locked_until = utcnow() + timedelta(minutes=15)
+        uow.commit()
+        deputy_id = deputy.id
+    assert Console(bot).login("deputy").status_code == 423
+    admin = logged_in(bot, "admin")
+    page = admin.get("/members")
+    assert "ล็อกถึง" in page.text
+    admin.post(f"/logins/{deputy_id}/unlock")
+    logged_in(bot, "deputy")
+
+
+def test_failures_from_one_client_slow_it_down_whichever_usernames_it_tries(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    console = Console(bot)
+    for name in ("root", "administrator", "test", "somchai", "nobody"):
+        guess = console.login(name, "password1234")
+        assert guess.status_code == 401 and error_of(guess) == "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง"
+    slowed = console.login("admin")  # even the right password must wait now
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == "2" and "กรุณารอ" in error_of(slowed)
+    time.sleep(2.1)
+    assert logged_in(bot, "admin").get("/dashboard").status_code == 200
+    with bot.services.uow() as uow:  # the client is kept as a keyed hash, never its address
+        entries = list(uow.session.scalars(select(AuditEntry)))
+        assert all("127.0.0.1" not in str(e.detail) and "127.0.0.1" not in e.actor_label for e in entries)
+        assert "login.slowed" in [e.action for e in entries]
+
+
+def test_a_forged_forwarded_address_does_not_dodge_the_slow_down(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    console = Console(bot)
+    for n in range(5):  # no proxy is trusted by default: X-Forwarded-For is not the client
+        console.http.headers["X-Forwarded-For"] = f"203.0.113.{n}"
+        assert console.login("nobody", "password1234").status_code == 401
+    console.http.headers["X-Forwarded-For"] = "203.0.113.99"
+    assert console.login("admin").status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(
+        start_bot: Callable[..., RunningBot]) -> None:
+    bot = start_bot(with_worker=False, TRUSTED_PROXIES=1)
+    add_console_user(bot, "admin")
+    guesser, owner = Console(bot), Console(bot)
+    guesser.http.headers["X-Forwarded-For"] = "203.0.113.7"
+    owner.http.headers["X-Forwarded-For"] = "198.51.100.20"
+    for _ in range(5):
+        assert guesser.login("nobody", "password1234").status_code == 401
+    assert guesser.login("admin").status_code == 429  # the guessing address waits ...
+    landed = owner.login("admin")  # ... the administrator's does not
+    assert landed.status_code == 200 and "/console/login" not in landed.url
+
+
+# -- session lifetime -------------------------------------------------------------------------------------------------
+def test_an_idle_session_ends_after_thirty_minutes(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    start = utcnow()
+    with time_machine.travel(start, tick=True):
+        console = logged_in(bot, "admin")
+    with time_machine.travel(start + timedelta(minutes=20), tick=True):
+        assert console.get("/dashboard").url.endswith("/console/dashboard")  # activity moves the clock on
+    with time_machine.travel(start + timedelta(minutes=45), tick=True):
+        assert console.get("/dashboard").url.endswith("/console/dashboard")
+    with time_machine.travel(start + timedelta(minutes=76), tick=True):
+        expired = console.get("/units")
+        assert "/console/login" in expired.url and "next=/console/units" in expired.url
+        assert "หมดเวลาการใช้งาน" in expired.text
+        assert console.get("/dashboard").url.split("?")[0].endswith("/console/login")
+
+
+def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    console = logged_in(bot, "admin")
+    stolen = requests.Session()
+    stolen.cookies.update(console.http.cookies)
+    assert stolen.get(console.url("/audit"), timeout=5).url.endswith("/console/audit")
+    out = console.post("/logout", form_page="/dashboard")
+    assert "ออกจากระบบแล้ว" in out.text
+    assert "/console/login" in stolen.get(console.url("/audit"), timeout=5).url
+    assert "logout" in audit_actions(bot)
+
+
+def test_after_login_only_a_console_path_is_followed(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    for target, lands in (("/console/units", "/console/units"), ("https://evil.example/", "/console/dashboard"),
+                          ("//evil.example/console/", "/console/dashboard"), ("/public/default/", "/console/dashboard")):
+        console = Console(bot)
+        console.get(f"/login?next={requests.utils.quote(target)}")
+        landed = console.post("/login", {"username": "admin", "password": PASSWORD, "next": target})
+        assert landed.url == bot.url + lands, target
+
+
+# -- roles ----------------------------------------------------------------------------------------------------------
+def test_each_role_reaches_only_its_pages(bot: RunningBot) -> None:
+    bind(bot, HEAD, "head", "กองคลัง")
+    bind(bot, OFFICER, "officer")
+    add_console_user(bot, "admin")
+    add_console_user(bot, "head", "head", HEAD)
+    add_console_user(bot, "officer", "officer", OFFICER)
+    admin_pages = ("/plan", "/units", "/members", "/settings", "/reports", "/audit")
+    admin, head, officer = logged_in(bot, "admin"), logged_in(bot, "head"), logged_in(bot, "officer")
+    assert head.get("/").url.endswith("/console/dashboard") and officer.get("/").url.endswith("/console/complaints")
+    for page in admin_pages:
+        assert admin.get(page).status_code == 200, page
+        for other in (head, officer):
+            refused = other.get(page)
+            assert refused.status_code == 403 and "ไม่มีสิทธิ์เข้าถึง" in refused.text, page
+    assert admin.get("/complaints").status_code == 403 and head.get("/complaints").status_code == 403
+    assert officer.get("/dashboard").status_code == 403
+    assert officer.get("/complaints").status_code == 200
+    assert head.get("/dashboard").status_code == 200 and "กองคลัง" in head.get("/dashboard").text
+    assert admin.get("/nowhere").status_code == 404
+
+
+def test_a_member_whose_line_role_is_revoked_loses_the_console_at_once(bot: RunningBot) -> None:
+    bind(bot, OFFICER, "officer")
+    add_console_user(bot, "officer", "officer", OFFICER)
+    officer = logged_in(bot, "officer")
+    with bot.services.uow() as uow:
+        member_id = uow.people.member(bot.org_id, OFFICER).id  # type: ignore[union-attr]
+    run_cli(bot, "revoke", str(member_id))
+    assert "/console/login" in officer.get("/complaints").url
+    refused = Console(bot).login("officer")
+    assert refused.status_code == 403 and "ไม่มีบทบาทเดิมแล้ว" in error_of(refused)
+    assert "login.no-role" in audit_actions(bot)
+
+
+# -- itabot create-admin -----------------------------------------------------------------------------------------------
+def create_admin(bot: RunningBot, *args: str, input: str | None = None) -> Any:
+    app = bot.server.app  # type: ignore[attr-defined]
+    return CliRunner().invoke(cli, ["create-admin", *args], obj=ScriptInfo(create_app=lambda: app), input=input)
+
+
+def test_create_admin_asks_for_the_password_or_reads_it_from_stdin(bot: RunningBot) -> None:
+    prompted = create_admin(bot, input="รหัสผ่าน-ที่ยาวพอ\nรหัสผ่าน-ที่ยาวพอ\n")
+    assert prompted.exit_code == 0 and "สร้างผู้ดูแลระบบ \"admin\" แล้ว" in prompted.output
+    assert "/console/login" in prompted.output and "รหัสผ่าน-ที่ยาวพอ" not in prompted.output
+    logged_in(bot, "admin", "รหัสผ่าน-ที่ยาวพอ")
+    piped = create_admin(bot, "--username", "Somchai", "--password-stdin", input="อีกรหัสหนึ่ง-ยาวพอ\n")
+    assert piped.exit_code == 0, piped.output
+    logged_in(bot, "somchai", "อีกรหัสหนึ่ง-ยาวพอ")
+    again = create_admin(bot, "--username", "somchai", "--password-stdin", input="อีกรหัสหนึ่ง-ยาวพอ\n")
+    assert again.exit_code != 0 and "--reset" in again.output
+    weak = create_admin(bot, "--username", "weak", "--password-stdin", input="1234\n")
+    assert weak.exit_code != 0 and "อย่างน้อย 10 ตัวอักษร" in weak.output
+    bad_name = create_admin(bot, "--username", "ผู้ดูแล", "--password-stdin", input="รหัสผ่าน-ที่ยาวพอ\n")
+    assert bad_name.exit_code != 0 and "ชื่อผู้ใช้ต้องยาว" in bad_name.output
+    with bot.services.uow() as uow:
+        users = list(uow.session.scalars(select(ConsoleUser).order_by(ConsoleUser.id)))
+        assert [(u.username, u.role, u.member_id) for u in users] == [("admin", "admin", None), ("somchai", "admin", None)]
+        assert all(u.password_hash.startswith("$argon2id$") for u in users)
+
+
+def test_create_admin_reset_sets_a_new_password_unlocks_and_ends_sessions(bot: RunningBot) -> None:
+    assert create_admin(bot, "--password-stdin", input="รหัสผ่าน-ที่ยาวพอ\n").exit_code == 0
+    console = logged_in(bot, "admin", "รหัสผ่าน-ที่ยาวพอ")
+    with bot.services.uow() as uow:
+        user = uow.console_users.by_username(bot.org_id, "admin")
+        assert user is not None
+        user.locked_until = utcnow() + timedelta(minutes=10)
+        uow.commit()
+    reset = create_admin(bot, "--reset", "--password-stdin", input="รหัสผ่านใหม่-ที่ยาวพอ\n")
+    assert reset.exit_code == 0 and "ตั้งรหัสผ่านใหม่" in reset.output
+    assert "/console/login" in console.get("/dashboard").url
+    assert Console(bot).login("admin", "รหัสผ่าน-ที่ยาวพอ").status_code == 401
+    logged_in(bot, "admin", "รหัสผ่านใหม่-ที่ยาวพอ")
+    missing = create_admin(bot, "--username", "ghost", "--reset", "--password-stdin", input="รหัสผ่าน-ที่ยาวพอ\n")
+    assert missing.exit_code != 0 and "ไม่พบผู้ใช้" in missing.output
+    with bot.services.uow() as uow:
+        rows = list(uow.session.scalars(select(AuditEntry).where(AuditEntry.channel == "cli")))
+        assert [r.action for r in rows] == ["console_user.create", "console_user.password"]
+
+
+@pytest.mark.parametrize("path", ["/console/dashboard", "/console/complaints/1", "/console/audit?page=2"])
+def test_every_page_behind_the_login_sends_strangers_to_it(bot: RunningBot, path: str) -> None:
+    response = requests.get(bot.url + path, timeout=5, allow_redirects=False)
+    assert response.status_code == 302 and "/console/login?next=" in response.headers["Location"]
+    assert "Set-Cookie" not in response.headers
