@@ -5,7 +5,9 @@
 - Failures are also counted per client (a keyed hash of its address): past 5 in 15 minutes each further try
   from there must wait twice as long as the one before (2 s, 4 s, … at most a minute), whoever it is for
   (checked before any password is).
-- An unknown username costs what a known one does (a dummy argon2 verification) and answers the same.
+- An unknown username costs what a known one does (a dummy argon2 verification) and answers the same, lock
+  included: its failures are counted under a keyed hash of the name and lock it as they would an account,
+  so nobody learns from the answers which usernames exist.
 - Officers and heads log in as their LINE member: while the member still has the role the login was made
   for, they act with its role and unit; otherwise the login no longer works.
 """
@@ -90,20 +92,41 @@ def _client_wait(failures: list[datetime], policy: LoginPolicy) -> datetime | No
     return failures[-1] + wait
 
 
+def _name_lock(failures: list[datetime], policy: LoginPolicy) -> datetime | None:
+    """When the lock of a username that is no account ends (None: never locked), counted as an account's
+    would be: every `max_failures` failures lock it for `lock_for`; tries during a lock are not failures."""
+    count, until = 0, None
+    for at in failures:
+        if until is not None and at < until:
+            continue
+        count += 1
+        if count == policy.max_failures:
+            until, count = at + policy.lock_for, 0
+    return until
+
+
 def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int, username: str, password: str, client_key: str,
-                  now: datetime, policy: LoginPolicy | None = None) -> LoginResult:
-    """Check a login and record its outcome (counters, lock, audit log), committed. The password is checked
+                  name_key: str, now: datetime, policy: LoginPolicy | None = None) -> LoginResult:
+    """Check a login and record its outcome (counters, lock, audit log), committed. `client_key` and
+    `name_key` are keyed hashes of the client's address and of the username. The password is checked
     between two short transactions: argon2 takes a while, and SQLite's write lock is not held meanwhile."""
     policy = policy or LoginPolicy()
     name = username.strip().lower()
     with uow_factory() as uow:
         uow.console_users.purge_failures(now - FAILURES_KEPT)
         user = uow.console_users.by_username(org_id, name) if name else None
-        if user is not None and user.active and user.locked_until is not None and user.locked_until > now:
+        if user is not None and not user.active:
+            user = None  # a closed account answers as no account
+        if user is not None:
+            locked_until = user.locked_until
+        else:
+            locked_until = _name_lock(uow.console_users.failures_from(org_id, name_key, now - FAILURES_KEPT), policy)
+        if locked_until is not None and locked_until > now:
             uow.console_users.add_failure(org_id, client_key, now)
-            uow.audit.record(org_id, console_actor(user), "login.refused-locked", now, f"console_user:{user.id}")
+            uow.audit.record(org_id, console_actor(user) if user else Actor(CONSOLE, "-"), "login.refused-locked",
+                             now, f"console_user:{user.id}" if user else None)
             uow.commit()
-            return LoginResult(Outcome.LOCKED, user, user.locked_until)
+            return LoginResult(Outcome.LOCKED, user, locked_until)
         retry_at = _client_wait(uow.console_users.failures_from(org_id, client_key, now - policy.client_window),
                                 policy)
         if retry_at is not None and retry_at > now:
@@ -111,24 +134,37 @@ def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int, username: str, pa
             uow.commit()
             return LoginResult(Outcome.SLOW_DOWN, retry_at=retry_at)
         uow.commit()
-    if user is None or not user.active:
+    if user is None:
         waste_a_verification(password)
         right = False
     else:
         right = verify_password(user.password_hash, password)
     with uow_factory() as uow:
-        result = _record(uow, org_id, user.id if user else None, right, password, client_key, now, policy)
+        if user is None:
+            result = _record_no_account(uow, org_id, client_key, name_key, now, policy)
+        else:
+            result = _record(uow, org_id, user.id, right, password, client_key, now, policy)
         uow.commit()
     return result
 
 
-def _record(uow: UnitOfWork, org_id: int, user_id: int | None, right: bool, password: str, client_key: str,
+def _record_no_account(uow: UnitOfWork, org_id: int, client_key: str, name_key: str, now: datetime,
+                       policy: LoginPolicy) -> LoginResult:
+    """A failed login with a username that is no (open) account: counted for the client and for the name."""
+    uow.console_users.add_failure(org_id, client_key, now)
+    uow.console_users.add_failure(org_id, name_key, now)
+    until = _name_lock(uow.console_users.failures_from(org_id, name_key, now - FAILURES_KEPT), policy)
+    locked = until is not None and until > now
+    uow.audit.record(org_id, Actor(CONSOLE, "-"), "login.locked" if locked else "login.failed", now)
+    return LoginResult(Outcome.LOCKED, None, until) if locked else LoginResult(Outcome.BAD)
+
+
+def _record(uow: UnitOfWork, org_id: int, user_id: int, right: bool, password: str, client_key: str,
             now: datetime, policy: LoginPolicy) -> LoginResult:
-    user = uow.console_users.get(org_id, user_id) if user_id is not None else None
-    if user is None or not user.active:
+    user = uow.console_users.get(org_id, user_id)
+    if user is None or not user.active:  # removed or closed while the password was checked
         uow.console_users.add_failure(org_id, client_key, now)
-        uow.audit.record(org_id, console_actor(user) if user else Actor(CONSOLE, "-"), "login.failed", now,
-                         f"console_user:{user.id}" if user else None)
+        uow.audit.record(org_id, Actor(CONSOLE, "-"), "login.failed", now, f"console_user:{user_id}")
         return LoginResult(Outcome.BAD)
     actor = console_actor(user)
     if not right:

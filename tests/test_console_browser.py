@@ -61,6 +61,13 @@ def fits_the_phone(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
+def thai_web_font_loaded(page: Page) -> bool:
+    """The page drew its Thai with the Sarabun font the app serves (not a system font, maybe none)."""
+    return bool(page.evaluate(
+        "document.fonts.ready.then(() => [...document.fonts].some(f => f.family.includes('Sarabun') && "
+        "f.status === 'loaded'))"))
+
+
 def test_admin_logs_in_imports_a_plan_through_the_preview_and_downloads_a_report(bot: RunningBot, page: Page,
                                                                                  steps: StepShots) -> None:
     from playwright.sync_api import expect
@@ -71,6 +78,7 @@ def test_admin_logs_in_imports_a_plan_through_the_preview_and_downloads_a_report
     log_in(page, bot, "admin", ADMIN_PASSWORD)
     expect(page.locator("header .who")).to_contain_text("admin")
     expect(page.locator("h1")).to_have_text("ภาพรวม")
+    assert thai_web_font_loaded(page)
     steps.shot("dashboard, no plan yet")
 
     menu(page, "นำเข้าแผน")

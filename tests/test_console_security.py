@@ -143,6 +143,27 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(bot: RunningB
         assert user is not None and user.failed_attempts == 0 and user.locked_until is None
 
 
+def test_a_username_that_is_no_account_answers_as_one_would_lock_included(bot: RunningBot) -> None:
+    add_console_user(bot, "admin")
+    add_console_user(bot, "closed")
+    with bot.services.uow() as uow:
+        closed = uow.console_users.by_username(bot.org_id, "closed")
+        assert closed is not None
+        uow.console_users.set_active(closed, False)
+        uow.commit()
+    answers: dict[str, list[tuple[int, str]]] = {}
+    for name in ("admin", "ghost", "closed"):
+        console = Console(bot)
+        with time_machine.travel(utcnow() + timedelta(minutes=20 * len(answers)), tick=True):  # a fresh client window
+            tries = [console.login(name, "ผิด-รหัสผ่าน-นะ") for _ in range(6)]
+        answers[name] = [(t.status_code, error_of(t).split(" ลองใหม่ได้หลังเวลา")[0]) for t in tries]
+    assert answers["ghost"] == answers["admin"] == answers["closed"]
+    assert [status for status, _ in answers["ghost"]] == [401, 401, 401, 401, 423, 423]
+    # the lock of a name ends as an account's does
+    with time_machine.travel(utcnow() + timedelta(minutes=60 + 16), tick=True):
+        assert Console(bot).login("ghost", "ผิด-รหัสผ่าน-นะ").status_code == 401
+
+
 def test_an_admin_unlocks_a_locked_account(bot: RunningBot) -> None:
     add_console_user(bot, "admin")
     add_console_user(bot, "deputy")
@@ -176,12 +197,23 @@ def test_failures_from_one_client_slow_it_down_whichever_usernames_it_tries(bot:
         assert "login.slowed" in [e.action for e in entries]
 
 
+def test_the_thai_web_font_is_served_to_anyone_without_a_session(bot: RunningBot) -> None:
+    font = requests.get(f"{bot.url}/console/fonts/Sarabun-Regular.ttf", timeout=10)
+    assert font.status_code == 200 and font.headers["Content-Type"] == "font/ttf" and len(font.content) > 10_000
+    assert "Set-Cookie" not in font.headers and "max-age" in font.headers["Cache-Control"]
+    assert requests.get(f"{bot.url}/console/fonts/..%2Fconfig.py", timeout=10).status_code == 404
+    assert requests.get(f"{bot.url}/console/fonts/Other.ttf", timeout=10).status_code == 404
+    login = requests.get(f"{bot.url}/console/login", timeout=10)
+    assert "/console/fonts/Sarabun-Regular.ttf" in login.text
+    assert "font-src 'self'" in login.headers["Content-Security-Policy"]
+
+
 def test_a_forged_forwarded_address_does_not_dodge_the_slow_down(bot: RunningBot) -> None:
     add_console_user(bot, "admin")
     console = Console(bot)
     for n in range(5):  # no proxy is trusted by default: X-Forwarded-For is not the client
         console.http.headers["X-Forwarded-For"] = f"203.0.113.{n}"
-        assert console.login("nobody", "password1234").status_code == 401
+        assert console.login(f"nobody{n}", "password1234").status_code == 401
     console.http.headers["X-Forwarded-For"] = "203.0.113.99"
     assert console.login("admin").status_code == 429
 
@@ -193,8 +225,8 @@ def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(
     guesser, owner = Console(bot), Console(bot)
     guesser.http.headers["X-Forwarded-For"] = "203.0.113.7"
     owner.http.headers["X-Forwarded-For"] = "198.51.100.20"
-    for _ in range(5):
-        assert guesser.login("nobody", "password1234").status_code == 401
+    for name in ("root", "administrator", "test", "somchai", "nobody"):
+        assert guesser.login(name, "password1234").status_code == 401
     assert guesser.login("admin").status_code == 429  # the guessing address waits ...
     landed = owner.login("admin")  # ... the administrator's does not
     assert landed.status_code == 200 and "/console/login" not in landed.url

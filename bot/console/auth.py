@@ -17,10 +17,19 @@ from handlers import texts
 from storage.console_login import Outcome, attempt_login
 
 
+def _keyed(purpose: bytes, value: str) -> str:
+    key = hashlib.sha256(b"itabot/console/" + purpose + b":" + services().settings.secret_key.encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
 def client_key() -> str:
     """A keyed hash of where the request comes from: failed logins are counted by it, the address is not kept."""
-    key = hashlib.sha256(b"itabot/console/client:" + services().settings.secret_key.encode()).digest()
-    return hmac.new(key, (request.remote_addr or "-").encode(), hashlib.sha256).hexdigest()
+    return _keyed(b"client", request.remote_addr or "-")
+
+
+def name_key(username: str) -> str:
+    """A keyed hash of a username, under which failed logins with a name that is no account are counted."""
+    return _keyed(b"username", username.strip().lower())
 
 
 def _local_time(moment: Any) -> str:
@@ -44,7 +53,7 @@ def login() -> Any:
     password = request.form.get("password", "")[:MAX_LENGTH + 1]
     svc = services()
     now = g.console_now
-    result = attempt_login(svc.uow, org_id(), username, password, client_key(), now)
+    result = attempt_login(svc.uow, org_id(), username, password, client_key(), name_key(username), now)
     if result.outcome is Outcome.OK:
         assert result.user is not None
         console_session.start(result.user, now)

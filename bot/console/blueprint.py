@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.console import session as console_session
 from bot.services import Services
+from bot.web_fonts import CACHE_CONTROL, CONTENT_TYPE, web_font
 from handlers import texts
 from storage.clock import utcnow
 from storage.console_login import Access, access_of
@@ -25,6 +26,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder=str(TEMPLATES))
 
 OPEN_ENDPOINTS = frozenset({"console.login", "console.not_found"})
+FONT_ENDPOINT = "console.font"
 PLAN_UPLOAD_ENDPOINT = "console.plan_preview"
 PLAN_UPLOAD_LIMIT = 10 * 1024 * 1024
 F = TypeVar("F", bound=Callable[..., Any])
@@ -93,6 +95,8 @@ def safe_next(target: str | None) -> str | None:
 
 @blueprint.before_request
 def _guard() -> Any:
+    if request.endpoint == FONT_ENDPOINT:  # the login page needs it too; no session, no database
+        return None
     now = utcnow()
     g.console_now = now
     services().org_id()  # made (and cached) before any view opens a unit of work: never nested in one
@@ -122,12 +126,13 @@ def _guard() -> Any:
 
 @blueprint.after_request
 def _headers(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
+    if request.endpoint != FONT_ENDPOINT:
+        response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; font-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Robots-Tag"] = "noindex"
     return response
@@ -148,6 +153,14 @@ def _http_error(error: HTTPException) -> Any:
     if status in (301, 302, 303, 307, 308):
         return error
     return error_page(status if status in texts.CONSOLE_ERRORS else 400)
+
+
+@blueprint.get("/fonts/<name>")
+def font(name: str) -> Any:
+    body = web_font(name)
+    if body is None:
+        return error_page(404)
+    return Response(body, content_type=CONTENT_TYPE, headers={"Cache-Control": CACHE_CONTROL})
 
 
 @blueprint.route("/<path:anything>", methods=["GET", "POST"])

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from bot.web_fonts import CACHE_CONTROL, CONTENT_TYPE, web_font
+
 from .errors import ApiError
 from .wsgi_util import json_response
 
@@ -23,7 +25,6 @@ STATIC_FILES = {  # the page's own files: nothing else in the package is served
     "chat_page.js": "text/javascript; charset=utf-8",
     "flex_render.js": "text/javascript; charset=utf-8",
 }
-FONTS = ("Sarabun-Regular.ttf", "Sarabun-Bold.ttf")  # from the fontpkg-sarabun package, when installed
 
 RULES = [
     Rule("/", methods=["GET"], endpoint="page"),
@@ -54,13 +55,10 @@ def _static(platform: FakeLinePlatform, request: Request, name: str) -> Response
 
 
 def _font(platform: FakeLinePlatform, request: Request, name: str) -> Response:
-    if name not in FONTS:
-        return _not_found()
-    try:
-        body = resources.files("fontpkg_sarabun").joinpath("files", name).read_bytes()
-    except (ModuleNotFoundError, FileNotFoundError):
+    body = web_font(name)
+    if body is None:
         return _not_found()  # the page falls back to the system's Thai fonts
-    return Response(body, content_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
+    return Response(body, content_type=CONTENT_TYPE, headers={"Cache-Control": CACHE_CONTROL})
 
 
 def _content(platform: FakeLinePlatform, request: Request, message_id: str) -> Response:
