@@ -6,9 +6,13 @@ complainant through the outbox."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from datetime import timedelta
 
-from storage.complaint_models import ComplaintEntry
+from sqlalchemy import insert, select
+
+from storage.clock import utcnow
+from storage.complaint_models import Complaint, ComplaintEntry
 from storage.console_models import AuditEntry
 from tests.conftest import RunningBot
 from tests.support.botcli import bind
@@ -179,3 +183,28 @@ def test_opening_a_case_in_line_is_in_the_same_audit_log(bot: RunningBot) -> Non
     assert entry.channel == "line" and entry.actor_member_id == member_id and entry.actor_label == f"member #{member_id}"
     audit = logged_in(bot, "admin").get("/audit?kind=complaint")
     assert "เปิดดูเรื่องร้องเรียน" in audit.text and "complaint:1" in audit.text and "LINE" in audit.text
+
+
+def test_a_long_queue_comes_a_page_at_a_time_oldest_first(bot: RunningBot) -> None:
+    bind(bot, OFFICER, "officer")
+    add_console_user(bot, "officer", "officer", OFFICER)
+    received = utcnow() - timedelta(days=3)
+    with bot.services.uow() as uow:  # a busy year's queue, put straight in (filing 120 by chat takes long)
+        uow.session.execute(insert(Complaint), [{
+            "org_id": bot.org_id, "code_hash": f"queue-{n:04d}", "mode": "anonymous", "type": "corruption",
+            "category": "bribery", "status": "received", "summary": "เรียกรับเงิน", "details": "เรียกรับเงิน",
+            "involved_unit_ids": [], "named_unit_ids": [], "about_executive": False, "reminded": {},
+            "missed": {}, "received_at": received + timedelta(minutes=n), "updated_at": received}
+            for n in range(120)])
+        uow.commit()
+    officer = logged_in(bot, "officer")
+    first = officer.get("/complaints")
+    cases = [int(n) for n in re.findall(r'data-case="(\d+)"', first.text)]
+    assert cases == list(range(1, 51)) and "120 เรื่อง · หน้า 1/3" in first.text
+    assert "page=2" in first.text and "ก่อนหน้า" not in first.text
+    last = officer.get("/complaints?page=3")
+    assert [int(n) for n in re.findall(r'data-case="(\d+)"', last.text)] == list(range(101, 121))
+    assert "ถัดไป" not in last.text
+    beyond = officer.get("/complaints?page=99")  # past the end: the last page
+    assert beyond.status_code == 200 and "หน้า 3/3" in beyond.text
+    assert officer.get("/complaints?page=ไม่ใช่ตัวเลข").status_code == 200

@@ -34,6 +34,7 @@ from storage.models import Member, Role
 from storage.uow import UnitOfWork
 
 CLOSED_SHOWN = 100
+PAGE = 50
 
 
 def _officer() -> Member:
@@ -61,14 +62,22 @@ def complaints() -> Any:
     closed = request.args.get("show") == "closed"
     svc = services()
     tz = svc.settings.timezone
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
     with svc.uow() as uow:
         found = _closed_cases(uow) if closed else uow.complaints.open_cases(org_id())
+        mine = [c for c in found if may_handle(officer, c)]
+        pages = max(1, -(-len(mine) // PAGE))
+        page = min(page, pages)
         rows = [{"id": c.id, "category": category_name(c.category), "status": status_label(c.status),
                  "received": local_date(c.received_at, tz), "overdue": overdue_flags(c, svc.complaints.policy,
                                                                                       g.console_now).strip(" ·"),
                  "mine": c.assigned_member_id == officer.id, "type": texts.COMPLAINT_TYPE_NAMES.get(c.type, c.type)}
-                for c in found if may_handle(officer, c)]
-    return render_template("console/complaints.html", rows=rows, closed=closed)
+                for c in mine[(page - 1) * PAGE:page * PAGE]]
+    return render_template("console/complaints.html", rows=rows, closed=closed, page=page, pages=pages,
+                           total=len(mine))
 
 
 def _case_page(complaint_id: int, error: str | None = None, status: int = 200, form: dict[str, str] | None = None
