@@ -306,6 +306,13 @@ def test_the_dashboard_shows_the_numbers_of_the_line_summary(bot: RunningBot) ->
     assert 'id="m1"' in own and 'id="m2"' in own and 'id="m3"' not in own  # ม.3 is กองคลัง's
     assert "มีปัญหา-อุปสรรค" in own and "กองคลัง" not in own and "จำนวนเท่านั้น" not in own
     assert fiscal_year_of(utcnow().date()) >= this_fiscal_year() - 1
+    # The year's other round, chosen above the dashboard: nothing reported for it yet.
+    [current] = re.findall(r'data-months="(\d+)">[^<]*\(รอบปัจจุบัน\)', dashboard)
+    other = next(m for m in re.findall(r'data-months="(\d+)"', dashboard) if m != current)
+    later = page_text(logged_in(bot, "admin").get(f"/dashboard?round={other}"))
+    assert f"<b>0/{expected}</b>รายงานแล้ว" in later and f"รอบ {other} เดือน</h2>" in later
+    for odd in ("7", "abc"):  # not a round of the year: the current one
+        assert f"<b>{reported}/{expected}</b>รายงานแล้ว" in page_text(logged_in(bot, "admin").get(f"/dashboard?round={odd}"))
 
 
 def test_the_audit_log_pages_and_filters(bot: RunningBot) -> None:

@@ -1,4 +1,4 @@
-"""The dashboard of the current round: for administrators progress by issue, measure and unit, overdue
+"""The dashboard of the current round (or another round of the year, chosen above it): for administrators progress by issue, measure and unit, overdue
 units, units that sent nothing, and complaint counts (the numbers of the LINE "สรุป" and of the weekly
 summary: storage.progress_overview through storage.weekly_digest); for a unit head, their unit's measures."""
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import g, render_template
+from flask import g, render_template, request
 
 from bot.console.blueprint import access, blueprint, org_id, roles, services
 from domain.fiscal import thai_date
@@ -99,14 +99,19 @@ def dashboard() -> Any:
         org = uow.session.get(Organisation, org_id())
         assert org is not None
         today = now.astimezone(ZoneInfo(org.timezone)).date()
-        digest = gather(uow, org.id, org.name, now, today, svc.complaints.policy)
+        digest = gather(uow, org.id, org.name, now, today, svc.complaints.policy,
+                        months=request.args.get("round", type=int))
         uow.commit()  # gather makes the year's missing rounds
         context: dict[str, Any] = {"org": org, "digest": digest, "today": thai_date(today),
                                    "unit": uow.people.unit(me.unit_id) if me.role is Role.HEAD else None}
         overview = digest.overview
         if overview is not None:
             rnd = overview.round
+            current = uow.plans.round_for(org.id, overview.plan.fiscal_year_be, today)
             context.update(
+                rounds=[{"months": r.months, "name": round_name(r), "shown": r.id == rnd.id,
+                         "current": current is not None and r.id == current.id}
+                        for r in uow.plans.rounds(org.id, overview.plan.fiscal_year_be)],
                 round_name=round_name(rnd), fiscal_year=overview.plan.fiscal_year_be,
                 period=f"{thai_date(rnd.start_date)} – {thai_date(rnd.end_date)}", due=thai_date(rnd.due_date),
                 done=overview.count(ProgressStatus.DONE), problem=overview.count(ProgressStatus.PROBLEM))
