@@ -22,11 +22,13 @@ from typing import Any
 from bot.line_api import LineApi, Outcome, SendResult
 from storage.clock import utcnow
 from storage.models import OutboxKind
+from storage.outbox import Delivery
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 Change = Callable[[UnitOfWork, datetime], None]
+Outcomes = Change | Delivery  # a delivered row is recorded with the batch's others in one statement
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class OutboxSender:
         they are sent again with the same retry key, which LINE answers with 409 = delivered)."""
         claimed = self._claim(limit)
         results: Counter[str] = Counter()
-        changes: list[tuple[Change, int | None]] = []
+        changes: list[tuple[Outcomes, int | None]] = []
         try:
             for index, row in enumerate(claimed):
                 outcome, change, scrub_id = self._deliver(row)
@@ -112,7 +114,7 @@ class OutboxSender:
             return self.line.multicast(row.recipients, row.messages, row.retry_key), "multicast"
         return self.line.push(row.recipients[0], row.messages, row.retry_key), "push"
 
-    def _deliver(self, row: _Claimed) -> tuple[str, Change, int | None]:
+    def _deliver(self, row: _Claimed) -> tuple[str, Outcomes, int | None]:
         """Send one row: (outcome, the change that records it, the row id to scrub if private)."""
         if not row.recipients and row.kind != OutboxKind.REPLY.value:
             log.info("outbox %s cancelled: recipients blocked the bot", row.id)
@@ -123,8 +125,7 @@ class OutboxSender:
         log.info("outbox %s %s via %s attempt %s: %s %s", row.id, row.kind, via, row.attempts, outcome.value,
                  result.request_id or "")
         if outcome is Outcome.DELIVERED:
-            return (outcome.value,
-                    lambda uow, now: uow.outbox.mark_delivered(row.id, now, via, result.request_id), row.id)
+            return outcome.value, Delivery(row.id, via, result.request_id), row.id
         if outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
             return outcome.value, lambda uow, now: uow.outbox.mark_retry(
                 row.id, now + timedelta(seconds=self.policy.backoff(row.attempts)), result.detail), None
@@ -150,15 +151,16 @@ class OutboxSender:
                 uow.outbox.release(row.id, later, reason)
             uow.commit()
 
-    def _record_all(self, changes: Sequence[tuple[Change, int | None]]) -> None:
-        """Apply outcomes in one transaction; a finished private row (an answer to a complainant) is
-        scrubbed with its outcome."""
+    def _record_all(self, changes: Sequence[tuple[Outcomes, int | None]]) -> None:
+        """Apply outcomes in one transaction (the delivered rows in one statement); a finished private row
+        (an answer to a complainant) is scrubbed with its outcome."""
         if not changes:
             return
         with self.uow_factory() as uow:
             now = utcnow()
-            for change, scrub_id in changes:
-                change(uow, now)
-                if scrub_id is not None:
-                    uow.outbox.scrub_if_private(scrub_id, now)
+            uow.outbox.mark_delivered([c for c, _ in changes if isinstance(c, Delivery)], now)
+            for change, _ in changes:
+                if not isinstance(change, Delivery):
+                    change(uow, now)
+            uow.outbox.scrub_if_private([scrub_id for _, scrub_id in changes if scrub_id is not None], now)
             uow.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,15 @@ MAX_MESSAGES_PER_REQUEST = 5
 
 def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A row LINE accepted: how it went (reply, push, multicast) and LINE's request id."""
+
+    message_id: int
+    via: str
+    request_id: str | None
 
 
 class OutboxRepository:
@@ -90,11 +100,13 @@ class OutboxRepository:
             self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(list(outbox_ids)))
                                  .values(private=True).execution_options(synchronize_session=False))
 
-    def scrub_if_private(self, message_id: int, now: datetime) -> None:
-        """Called when a row is finished (delivered, failed, cancelled): a private row keeps nothing."""
+    def scrub_if_private(self, message_ids: Sequence[int], now: datetime) -> None:
+        """Called when rows are finished (delivered, failed, cancelled): a private row keeps nothing."""
+        if not message_ids:
+            return
         self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.private.is_(True),
+            .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.private.is_(True),
                    OutboxMessage.status.in_([OutboxStatus.DELIVERED.value, OutboxStatus.FAILED.value,
                                              OutboxStatus.CANCELLED.value]))
             .values(recipients=[], messages=[], reply_token=None, last_error=None, scrubbed_at=now)
@@ -127,9 +139,14 @@ class OutboxRepository:
             .execution_options(synchronize_session=False)
         )
 
-    def mark_delivered(self, message_id: int, now: datetime, via: str, request_id: str | None) -> None:
-        self._set(message_id, status=OutboxStatus.DELIVERED.value, delivered_at=now, delivered_via=via,
-                  line_request_id=request_id, lease_until=None, last_error=None)
+    def mark_delivered(self, deliveries: Sequence[Delivery], now: datetime) -> None:
+        """A batch's delivered rows in one statement (executemany by primary key)."""
+        if not deliveries:
+            return
+        self.session.execute(update(OutboxMessage), [
+            {"id": d.message_id, "status": OutboxStatus.DELIVERED.value, "delivered_at": now,
+             "delivered_via": d.via, "line_request_id": d.request_id, "lease_until": None, "last_error": None}
+            for d in deliveries])
 
     def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
         self._set(message_id, status=OutboxStatus.PENDING.value, next_attempt_at=next_attempt_at,
