@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 import bot.console.blueprint as console_blueprint  # noqa: E402
+from bench.databases import CHOICES, chosen, database  # noqa: E402
 from bench.reports import AS_OF, build  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -116,23 +117,13 @@ def main() -> None:
     parser.add_argument("--measures", type=int, default=300)
     parser.add_argument("--units", type=int, default=20)
     parser.add_argument("--complaints", type=int, default=2000)
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--db", choices=CHOICES, default="both")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     print(f"{args.measures} measures × {args.units} units, {args.complaints} open complaints; best of {args.repeat}")
     with tempfile.TemporaryDirectory() as tmp:
-        for db in databases:
-            cluster = None
-            if db == "sqlite":
-                url = f"sqlite:///{tmp}/bench.db"
-            else:
-                from tests.support.pgcluster import PostgresCluster
-
-                cluster = PostgresCluster()
-                cluster.start()
-                url = cluster.create_database("bench")
-            try:
+        for db in chosen(args.db):
+            with database(db, tmp) as url:
                 started = time.perf_counter()
                 uow_factory, org_id = build(url, args.measures, args.units, 0)
                 add_people(uow_factory, org_id, args.complaints)
@@ -141,9 +132,6 @@ def main() -> None:
                     goal = 0.5 if page == "login" else 1.0
                     print(f"{'':>12}{page}: {seconds * 1000:.0f} ms (goal < {goal:g} s: "
                           f"{'met' if seconds < goal else 'NOT met'})")
-            finally:
-                if cluster is not None:
-                    cluster.stop()
 
 
 if __name__ == "__main__":

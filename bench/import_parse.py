@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import CHOICES, chosen, database  # noqa: E402
 from domain.plan_import import parse_plan  # noqa: E402
 from domain.plan_table import read_table  # noqa: E402
 from domain.progress import parse_shortcut, warm_up  # noqa: E402
@@ -124,26 +125,16 @@ def time_parsing(n: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--measures", type=int, default=500)
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--db", choices=CHOICES, default="both")
     parser.add_argument("--messages", type=int, default=2000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         table = Path(tmp) / "plan-500.tsv"
         expected = build_table(args.measures, table)
         print(f"table: {table.stat().st_size // 1024} KB, {expected} measures expected")
-        databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-        for db in databases:
-            if db == "sqlite":
-                count, parse_s, first, again = time_import(f"sqlite:///{tmp}/bench.db", table)
-            else:
-                from tests.support.pgcluster import PostgresCluster
-
-                cluster = PostgresCluster()
-                try:
-                    cluster.start()
-                    count, parse_s, first, again = time_import(cluster.create_database("bench"), table)
-                finally:
-                    cluster.stop()
+        for db in chosen(args.db):
+            with database(db, tmp) as url:
+                count, parse_s, first, again = time_import(url, table)
             goal = "met" if first < 2 else "NOT met"
             print(f"{db:>10}: {count} measures; parse {parse_s:.2f} s, import {first:.2f} s (goal < 2 s: {goal}), "
                   f"re-import {again:.2f} s")

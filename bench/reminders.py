@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench.databases import CHOICES, chosen, database  # noqa: E402
 from bot.fake_line import FakeLinePlatform  # noqa: E402
 from scheduler.reminders import run_reminders  # noqa: E402
 from storage.clock import utcnow  # noqa: E402
@@ -140,21 +141,12 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=20)
     parser.add_argument("--measures", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--db", choices=CHOICES, default="both")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
-            if db == "sqlite":
-                bench(f"sqlite:///{tmp}/bench.db", db, args, tmp)
-                continue
-            from tests.support.pgcluster import PostgresCluster
-
-            cluster = PostgresCluster()
-            try:
-                cluster.start()
-                bench(cluster.create_database("bench"), db, args, tmp)
-            finally:
-                cluster.stop()
+        for db in chosen(args.db):
+            with database(db, tmp) as url:
+                bench(url, db, args, tmp)
 
 
 if __name__ == "__main__":

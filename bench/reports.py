@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench.databases import CHOICES, chosen, database  # noqa: E402
 from bot.report_service import render_progress_report  # noqa: E402
 from domain.rounds import round_periods  # noqa: E402
 from storage.conversation_models import Evidence  # noqa: E402
@@ -132,33 +133,20 @@ def main() -> None:
     parser.add_argument("--measures", type=int, default=1000)
     parser.add_argument("--units", type=int, default=20)
     parser.add_argument("--photos", type=int, default=0)
-    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--db", choices=CHOICES, default="both")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     print(f"{args.measures} measures × {args.units} units = {args.measures * args.units} reports, "
           f"{args.photos} photos; best of {args.repeat}")
     with tempfile.TemporaryDirectory() as tmp:
-        for db in databases:
-            cluster = None
-            if db == "sqlite":
-                url = f"sqlite:///{tmp}/bench.db"
-            else:
-                from tests.support.pgcluster import PostgresCluster
-
-                cluster = PostgresCluster()
-                cluster.start()
-                url = cluster.create_database("bench")
-            try:
+        for db in chosen(args.db):
+            with database(db, tmp) as url:
                 started = time.perf_counter()
                 uow_factory, org_id = build(url, args.measures, args.units, args.photos)
                 print(f"{db:>10}: built in {time.perf_counter() - started:.1f} s")
                 for fmt, (seconds, size) in time_formats(uow_factory, org_id, args.repeat).items():
                     goal = "" if fmt == "csv" else f" (goal < 5 s: {'met' if seconds < 5 else 'NOT met'})"
                     print(f"{'':>12}{fmt}: {seconds:.2f} s, {size / 1024 / 1024:.1f} MB{goal}")
-            finally:
-                if cluster is not None:
-                    cluster.stop()
 
 
 if __name__ == "__main__":

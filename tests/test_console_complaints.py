@@ -99,6 +99,12 @@ def test_a_complaint_naming_a_unit_never_reaches_its_people_and_heads_and_admins
     hidden = works.get(f"/complaints/{named.id}")
     assert hidden.status_code == 404 and "นายช่าง" not in hidden.text and "เงินใต้โต๊ะ" not in hidden.text
     assert views(bot, named.id) == []  # nothing was shown, so nothing was viewed
+    for action, form in (("take", {}), ("status", {"status": "screening", "note": "ดูแล้ว", "from": "received"}),
+                         ("message", {"message": "ขอข้อมูลเพิ่ม"})):  # nor can it be acted on
+        refused = works.post(f"/complaints/{named.id}/{action}", form)
+        assert refused.status_code == 404 and "ไม่พบเรื่องร้องเรียนหมายเลข" in refused.text, action
+    [unchanged] = [c for c in complaints(bot) if c.id == named.id]
+    assert unchanged.status == "received" and unchanged.assigned_member_id is None
     for user in ("workshead", "admin"):
         refused = logged_in(bot, user).get(f"/complaints/{named.id}")
         assert refused.status_code == 403 and "เงินใต้โต๊ะ" not in refused.text

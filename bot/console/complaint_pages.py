@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
@@ -43,10 +43,13 @@ def _officer() -> Member:
     return member
 
 
-def _case(uow: UnitOfWork, complaint_id: int) -> Complaint | None:
-    """The case if this officer may handle it (else None: 404, as "not found" in LINE)."""
+def _case(uow: UnitOfWork, complaint_id: int) -> Complaint:
+    """The case if this officer may handle it; otherwise the request ends with a 404 page (as "not found" in
+    LINE: whether it exists is not told)."""
     complaint = uow.complaints.get(org_id(), complaint_id)
-    return complaint if complaint is not None and may_handle(_officer(), complaint) else None
+    if complaint is None or not may_handle(_officer(), complaint):
+        abort(make_response(error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))))
+    return complaint
 
 
 def _closed_cases(uow: UnitOfWork) -> list[Complaint]:
@@ -87,8 +90,6 @@ def _case_page(complaint_id: int, error: str | None = None, status: int = 200, f
     tz = svc.settings.timezone
     with svc.uow() as uow:
         complaint = _case(uow, complaint_id)
-        if complaint is None:
-            return error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))
         record_view(uow, complaint, access().actor, g.console_now)
         uow.commit()
         entries = uow.complaints.entries(complaint.id)
@@ -133,8 +134,6 @@ def complaint_take(complaint_id: int) -> Any:
     svc = services()
     with svc.uow() as uow:
         complaint = _case(uow, complaint_id)
-        if complaint is None:
-            return error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))
         taken = take_case(uow, complaint, officer, access().actor, g.console_now)
         uow.commit()
     flash(texts.CONSOLE_COMPLAINT_TAKEN if taken else texts.CONSOLE_COMPLAINT_ALREADY_TAKEN)
@@ -163,8 +162,6 @@ def complaint_status(complaint_id: int) -> Any:
     try:
         with svc.uow() as uow:
             complaint = _case(uow, complaint_id)
-            if complaint is None:
-                return error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))
             if complaint.status != _text("from"):
                 raise FormError(texts.CONSOLE_COMPLAINT_CHANGED, 409)
             try:
@@ -190,8 +187,6 @@ def complaint_message(complaint_id: int) -> Any:
     svc = services()
     with svc.uow() as uow:
         complaint = _case(uow, complaint_id)
-        if complaint is None:
-            return error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))
         relay = message_complainant(uow, svc.complaints.keys.master, complaint, officer, text, access().actor,
                                     g.console_now, message_push(text))
         uow.commit()
