@@ -21,11 +21,12 @@ from domain.thai_text import squeeze, to_arabic_digits
 from handlers import messages, texts
 from handlers.base import Context
 from handlers.complaint_config import ComplaintConfig
-from handlers.complaint_relay import identity_of, message_push, status_push, told_text
+from handlers.complaint_relay import message_push, status_push, told_text
 from handlers.complaint_routing import may_handle
 from handlers.complaint_views import (
     allowed_labels,
     category_name,
+    complainant_text,
     deadline_text,
     local_date,
     officer_name,
@@ -79,22 +80,6 @@ def _choice(event: IncomingEvent, options: Mapping[str, str]) -> str | None:
         return None
     said = _words(event.text or "")
     return next((value for label, value in options.items() if _words(label) == said), None)
-
-
-def complainant_text(config: ComplaintConfig, complaint: Complaint, viewer_id: int) -> str:
-    """Who complained, as far as this officer may know: identified details to the assigned officer only
-    (in LINE and in the admin console)."""
-    if complaint.mode == ComplaintMode.ANONYMOUS.value:
-        return texts.COMPLAINT_COMPLAINANT_ANONYMOUS
-    if complaint.mode == ComplaintMode.CONFIDENTIAL.value:
-        return texts.COMPLAINT_COMPLAINANT_CONFIDENTIAL
-    if complaint.assigned_member_id != viewer_id:
-        return texts.COMPLAINT_COMPLAINANT_IDENTIFIED_HIDDEN
-    identity = identity_of(config, complaint)
-    if identity is None:
-        return texts.COMPLAINT_COMPLAINANT_DESTROYED
-    return texts.COMPLAINT_COMPLAINANT_IDENTIFIED.format(name=identity.get("name") or "-",
-                                                        phone=identity.get("phone") or "-")
 
 
 class CaseFlow:
@@ -184,15 +169,11 @@ class CaseFlow:
             received=local_date(complaint.received_at, ctx.org.timezone),
             deadlines=deadline_text(complaint, config.policy, ctx.now, ctx.org.timezone),
             assignee=officer_name(complaint.assigned_member_id, member.id),
-            complainant=self._complainant(config, complaint, member.id),
+            complainant=complainant_text(config.keys.master, complaint, member.id),
             details=messages.clip_text(complaint.details, 2500), where=where_text(complaint),
             involved=complaint.involved or texts.COMPLAINT_NOT_GIVEN,
             evidence=texts.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else texts.COMPLAINT_NOT_GIVEN,
             executive=texts.COMPLAINT_CASE_EXECUTIVE if complaint.about_executive else "")
-
-    @staticmethod
-    def _complainant(config: ComplaintConfig, complaint: Complaint, viewer_id: int) -> str:
-        return complainant_text(config, complaint, viewer_id)
 
     @staticmethod
     def _actions(complaint: Complaint, body: str) -> dict[str, object]:

@@ -14,7 +14,7 @@ from handlers.complaint_config import ComplaintConfig
 from handlers.complaint_routing import recipients_for
 from handlers.complaint_views import status_label
 from storage import complaint_handling
-from storage.complaint_handling import PUSHED, WAITING, complainant_identity, identity_aad
+from storage.complaint_handling import PUSHED, WAITING, identity_aad
 from storage.complaint_models import Complaint
 from storage.models import Priority
 
@@ -28,20 +28,14 @@ def answer_privately(ctx: Context) -> None:
 
 
 def push_privately(ctx: Context, user_id: str, *message: dict[str, Any], priority: int = Priority.COMPLAINT) -> None:
-    before = len(ctx.outbox_ids)
-    ctx.push(user_id, *message, priority=priority)
-    ctx.uow.outbox.mark_private(ctx.outbox_ids[before:])
+    ctx.outbox_ids.extend(complaint_handling.push_privately(ctx.uow, ctx.org.id, user_id, list(message), ctx.now,
+                                                            priority))
 
 
 # -- identity ----------------------------------------------------------------------------------------------
 def seal(ctx: Context, config: ComplaintConfig, complaint: Complaint, identity: dict[str, Any]) -> None:
     sealed = seal_identity(config.keys.master, identity, identity_aad(complaint))
     ctx.uow.complaints.seal_identity(complaint, sealed.ciphertext, sealed.wrapped_key)
-
-
-def identity_of(config: ComplaintConfig, complaint: Complaint) -> dict[str, Any] | None:
-    """The sealed identity (line_user_id, name, phone, code), or None when there is none or it was destroyed."""
-    return complainant_identity(config.keys.master, complaint)
 
 
 # -- to the complainant --------------------------------------------------------------------------------------

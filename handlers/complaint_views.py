@@ -6,9 +6,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.complaints.categories import CATEGORY_NAMES_TH, Category
-from domain.complaints.workflow import CLOSED_STATUSES, ComplaintStatus, DeadlinePolicy
+from domain.complaints.crypto import MasterKey
+from domain.complaints.workflow import CLOSED_STATUSES, ComplaintMode, ComplaintStatus, DeadlinePolicy
 from domain.fiscal import thai_date
 from handlers import messages, texts
+from storage.complaint_handling import complainant_identity
 from storage.complaint_models import Complaint, ComplaintEntry
 from storage.complaints import EntryKind
 
@@ -22,6 +24,22 @@ def local_date(moment: datetime, tz: str) -> str:
 def local_time(moment: datetime, tz: str) -> str:
     local = moment.astimezone(ZoneInfo(tz))
     return f"{thai_date(local.date())} {local:%H:%M}"
+
+
+def complainant_text(master: MasterKey, complaint: Complaint, viewer_id: int) -> str:
+    """Who complained, as far as this officer may know: identified details to the assigned officer only
+    (in LINE and in the admin console)."""
+    if complaint.mode == ComplaintMode.ANONYMOUS.value:
+        return texts.COMPLAINT_COMPLAINANT_ANONYMOUS
+    if complaint.mode == ComplaintMode.CONFIDENTIAL.value:
+        return texts.COMPLAINT_COMPLAINANT_CONFIDENTIAL
+    if complaint.assigned_member_id != viewer_id:
+        return texts.COMPLAINT_COMPLAINANT_IDENTIFIED_HIDDEN
+    identity = complainant_identity(master, complaint)
+    if identity is None:
+        return texts.COMPLAINT_COMPLAINANT_DESTROYED
+    return texts.COMPLAINT_COMPLAINANT_IDENTIFIED.format(name=identity.get("name") or "-",
+                                                        phone=identity.get("phone") or "-")
 
 
 def category_name(category: str) -> str:

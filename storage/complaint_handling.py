@@ -67,10 +67,10 @@ def complainant_identity(master: MasterKey, complaint: Complaint) -> dict[str, A
         return None
 
 
-def push_privately(uow: UnitOfWork, org_id: int, user_id: str, message: dict[str, Any], now: datetime,
+def push_privately(uow: UnitOfWork, org_id: int, user_id: str, messages: list[dict[str, Any]], now: datetime,
                    priority: int = Priority.COMPLAINT) -> list[int]:
-    """A push about a complaint: its row keeps no recipient or text once sent."""
-    ids = [row.id for row in uow.outbox.add_push(org_id, user_id, [message], priority, now)]
+    """A push about a complaint: its rows keep no recipient or text once sent."""
+    ids = [row.id for row in uow.outbox.add_push(org_id, user_id, messages, priority, now)]
     uow.outbox.mark_private(ids)
     return ids
 
@@ -84,7 +84,7 @@ def tell_complainant(uow: UnitOfWork, master: MasterKey, complaint: Complaint, e
     identity = complainant_identity(master, complaint)
     if identity is None or not identity.get("line_user_id"):
         return Relay(UNREACHABLE)
-    ids = push_privately(uow, complaint.org_id, identity["line_user_id"], build(identity.get("code", "")), now)
+    ids = push_privately(uow, complaint.org_id, identity["line_user_id"], [build(identity.get("code", ""))], now)
     uow.complaints.mark_delivered([entry], now)
     return Relay(PUSHED, tuple(ids))
 

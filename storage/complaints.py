@@ -107,6 +107,12 @@ class ComplaintRepository:
             select(Complaint).where(Complaint.org_id == org_id, Complaint.closed_at.is_(None))
             .order_by(Complaint.received_at, Complaint.id)))
 
+    def closed_cases(self, org_id: int, limit: int) -> list[Complaint]:
+        """The most recently closed cases, newest first."""
+        return list(self.session.scalars(
+            select(Complaint).where(Complaint.org_id == org_id, Complaint.closed_at.is_not(None))
+            .order_by(Complaint.closed_at.desc(), Complaint.id.desc()).limit(limit)))
+
     def open_after(self, after_id: int, limit: int = 200) -> list[Complaint]:
         """Open complaints of every organisation, by id, a page at a time."""
         return list(self.session.scalars(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.console_models import ConsoleLoginFailure, ConsoleUser
@@ -26,13 +26,6 @@ class ConsoleUserRepository:
     def all(self, org_id: int) -> list[ConsoleUser]:
         return list(self.session.scalars(select(ConsoleUser).where(ConsoleUser.org_id == org_id)
                                          .order_by(ConsoleUser.username)))
-
-    def for_member(self, member_id: int) -> list[ConsoleUser]:
-        return list(self.session.scalars(select(ConsoleUser).where(ConsoleUser.member_id == member_id)))
-
-    def count_admins(self, org_id: int) -> int:
-        return self.session.scalar(select(func.count()).select_from(ConsoleUser).where(
-            ConsoleUser.org_id == org_id, ConsoleUser.role == "admin", ConsoleUser.active.is_(True))) or 0
 
     def create(self, org_id: int, username: str, password_hash: str, role: str, now: datetime,
                member_id: int | None = None) -> ConsoleUser:

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from domain.thai_text import squeeze
@@ -117,6 +117,13 @@ class PeopleRepository:
         if not include_citizens:
             statement = statement.where(Member.role != Role.CITIZEN.value)
         return list(self.session.scalars(statement.order_by(Member.role, Member.unit_id, Member.id)))
+
+    def head_counts(self, org_id: int) -> dict[int, int]:
+        """How many heads each unit has (units without one are left out)."""
+        rows = self.session.execute(
+            select(Member.unit_id, func.count()).where(Member.org_id == org_id, Member.role == Role.HEAD.value)
+            .group_by(Member.unit_id))
+        return {unit_id: count for unit_id, count in rows if unit_id is not None}
 
     def member_by_id(self, member_id: int) -> Member | None:
         return self.session.get(Member, member_id)

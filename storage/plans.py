@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from domain.rounds import RoundPeriod
@@ -34,6 +34,26 @@ class PlanRepository:
     def plan_for_year(self, org_id: int, fiscal_year_be: int) -> Plan | None:
         return self.session.scalar(select(Plan).where(Plan.org_id == org_id,
                                                       Plan.fiscal_year_be == fiscal_year_be))
+
+    def plans_with_measure_counts(self, org_id: int) -> list[tuple[Plan, int]]:
+        """Every plan of the organisation, newest year first, with how many active measures it has."""
+        rows = self.session.execute(
+            select(Plan, func.count(Measure.id))
+            .outerjoin(Measure, and_(Measure.plan_id == Plan.id, Measure.active.is_(True)))
+            .where(Plan.org_id == org_id).group_by(Plan.id).order_by(Plan.fiscal_year_be.desc()))
+        return [(plan, count) for plan, count in rows]
+
+    def fiscal_years(self, org_id: int) -> list[int]:
+        """The fiscal years the organisation has a plan for, newest first."""
+        return list(self.session.scalars(select(Plan.fiscal_year_be).where(Plan.org_id == org_id)
+                                         .order_by(Plan.fiscal_year_be.desc())))
+
+    def measure_counts_by_unit(self, unit_ids: Iterable[int]) -> dict[int, int]:
+        """How many measures (of any plan) each unit is named for."""
+        rows = self.session.execute(
+            select(MeasureUnit.unit_id, func.count()).where(MeasureUnit.unit_id.in_(list(unit_ids)))
+            .group_by(MeasureUnit.unit_id))
+        return {unit_id: count for unit_id, count in rows}
 
     def current_plan(self, org_id: int, fiscal_year_be: int) -> Plan | None:
         """The plan of this fiscal year, else the latest one before it, else the earliest after it."""

@@ -71,7 +71,7 @@ def gather(uow: UnitOfWork, org_id: int, org_name: str, now: datetime, today: da
     plan = uow.plans.current_plan(org_id, fiscal_year_of(today))
     if plan is not None:
         uow.schedule.ensure_rounds(org_id, plan.fiscal_year_be)
-        chosen = [r for r in uow.plans.rounds(org_id, plan.fiscal_year_be) if r.months == months]
+        chosen = [r for r in uow.plans.rounds(org_id, plan.fiscal_year_be) if r.months == months] if months else []
         rnd = chosen[0] if chosen else uow.plans.round_for(org_id, plan.fiscal_year_be, today)
         if rnd is not None:
             _progress(uow, org_id, digest, round_overview(uow, org_id, plan, rnd, today), today,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 
@@ -24,7 +23,7 @@ def audit() -> Any:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page = 1
-    tz = ZoneInfo(services().settings.timezone)
+    tz = services().settings.tz
     with services().uow() as uow:
         total = uow.audit.count(org_id(), prefix)
         entries = uow.audit.recent(org_id(), PAGE, (page - 1) * PAGE, prefix)

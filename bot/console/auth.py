@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import math
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, render_template, request, url_for
 
@@ -33,7 +32,7 @@ def name_key(username: str) -> str:
 
 
 def _local_time(moment: Any) -> str:
-    local = moment.astimezone(ZoneInfo(services().settings.timezone))
+    local = moment.astimezone(services().settings.tz)
     return f"{local:%H:%M}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -16,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from bot.console import session as console_session
 from bot.services import Services
 from bot.web_fonts import CACHE_CONTROL, CONTENT_TYPE, web_font
+from domain.fiscal import fiscal_year_of
 from handlers import texts
 from storage.clock import utcnow
 from storage.console_login import Access, access_of
@@ -39,6 +41,16 @@ def services() -> Services:
 
 def org_id() -> int:
     return services().org_id()
+
+
+def local_today() -> date:
+    """The request's day in the organisation's time zone."""
+    today: date = g.console_now.astimezone(services().settings.tz).date()
+    return today
+
+
+def this_fiscal_year() -> int:
+    return fiscal_year_of(local_today())
 
 
 def access() -> Access:

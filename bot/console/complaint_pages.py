@@ -10,16 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
 from domain.complaints.workflow import ComplaintMode, ComplaintStatus, TransitionError, allowed_transitions
 from handlers import texts
-from handlers.complaint_officer import complainant_text
 from handlers.complaint_relay import message_push, status_push, told_text
 from handlers.complaint_routing import may_handle
 from handlers.complaint_views import (
     category_name,
+    complainant_text,
     deadline_text,
     local_date,
     local_time,
@@ -52,12 +51,6 @@ def _case(uow: UnitOfWork, complaint_id: int) -> Complaint:
     return complaint
 
 
-def _closed_cases(uow: UnitOfWork) -> list[Complaint]:
-    return list(uow.session.scalars(select(Complaint).where(Complaint.org_id == org_id(),
-                                                            Complaint.closed_at.is_not(None))
-                                    .order_by(Complaint.closed_at.desc(), Complaint.id.desc()).limit(CLOSED_SHOWN)))
-
-
 @blueprint.get("/complaints")
 @roles(Role.OFFICER)
 def complaints() -> Any:
@@ -70,7 +63,7 @@ def complaints() -> Any:
     except ValueError:
         page = 1
     with svc.uow() as uow:
-        found = _closed_cases(uow) if closed else uow.complaints.open_cases(org_id())
+        found = uow.complaints.closed_cases(org_id(), CLOSED_SHOWN) if closed else uow.complaints.open_cases(org_id())
         mine = [c for c in found if may_handle(officer, c)]
         pages = max(1, -(-len(mine) // PAGE))
         page = min(page, pages)
@@ -106,7 +99,7 @@ def _case_page(complaint_id: int, error: str | None = None, status: int = 200, f
             "deadlines": deadline_text(complaint, svc.complaints.policy, g.console_now, tz),
             "assignee": officer_name(complaint.assigned_member_id, officer.id),
             "unassigned": complaint.assigned_member_id is None,
-            "complainant": complainant_text(svc.complaints, complaint, officer.id),
+            "complainant": complainant_text(svc.complaints.keys.master, complaint, officer.id),
             "details": complaint.details, "where": where_text(complaint),
             "involved": complaint.involved or texts.COMPLAINT_NOT_GIVEN,
             "evidence": texts.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else texts.COMPLAINT_NOT_GIVEN,

@@ -3,17 +3,17 @@ a login for a bound member (acting with the member's role and unit), unlock, dea
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, render_template, request, url_for
 
 from bot.console import session as console_session
 from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
 from bot.privacy import pseudonym
-from domain.fiscal import thai_date
 from domain.passwords import hash_password, normalise_username, password_problem
 from handlers import texts
+from handlers.complaint_views import local_time
 from storage.console_models import ConsoleUser
 from storage.models import Member, Role
 from storage.people import INVITE_VALID_FOR
@@ -23,11 +23,8 @@ INVITE_ROLES = (Role.HEAD, Role.OFFICER, Role.ADMIN)
 MAX_NOTE = 255
 
 
-def _when(moment: Any) -> str:
-    if moment is None:
-        return "-"
-    local = moment.astimezone(ZoneInfo(services().settings.timezone))
-    return f"{thai_date(local.date())} {local:%H:%M}"
+def _when(moment: datetime | None) -> str:
+    return "-" if moment is None else local_time(moment, services().settings.timezone)
 
 
 def _page(error: str | None = None, status: int = 200, invite: dict[str, str] | None = None) -> Any:

@@ -6,42 +6,33 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import and_, func, select
 
-from bot.console.blueprint import FormError, access, blueprint, org_id, roles, services
+from bot.console.blueprint import FormError, access, blueprint, org_id, roles, services, this_fiscal_year
 from bot.console.uploads import parse_upload, safe_name, suffix_of
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.fiscal import thai_date
 from domain.plan_table import PlanFileError
 from handlers import texts
+from handlers.complaint_views import local_date
 from handlers.plan_warnings import render_warning
 from storage.models import Role
 from storage.plan_import import import_plan
-from storage.plan_models import Measure, Plan
 
 YEARS = range(2500, 2701)
 
 
-def _this_fiscal_year() -> int:
-    return fiscal_year_of(g.console_now.astimezone(ZoneInfo(services().settings.timezone)).date())
-
-
 def _plans() -> list[dict[str, Any]]:
+    tz = services().settings.timezone
     with services().uow() as uow:
-        rows = uow.session.execute(
-            select(Plan, func.count(Measure.id))
-            .outerjoin(Measure, and_(Measure.plan_id == Plan.id, Measure.active.is_(True)))
-            .where(Plan.org_id == org_id()).group_by(Plan.id).order_by(Plan.fiscal_year_be.desc()))
-        tz = ZoneInfo(services().settings.timezone)
         return [{"year": plan.fiscal_year_be, "source": plan.source_name, "measures": count,
-                 "imported": thai_date(plan.imported_at.astimezone(tz).date())} for plan, count in rows]
+                 "imported": local_date(plan.imported_at, tz)}
+                for plan, count in uow.plans.plans_with_measure_counts(org_id())]
 
 
 def _form(error: str | None = None, year: int | None = None, status: int = 200) -> Any:
     return render_template("console/plan.html", plans=_plans(), error=error,
-                           year=year or _this_fiscal_year()), status
+                           year=year or this_fiscal_year()), status
 
 
 def _year(raw: str | None) -> int | None:

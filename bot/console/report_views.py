@@ -9,20 +9,14 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from flask import Response, g, render_template, request
-from sqlalchemy import select
 
-from bot.console.blueprint import access, blueprint, error_page, org_id, roles, services
+from bot.console.blueprint import access, blueprint, error_page, org_id, roles, services, this_fiscal_year
 from bot.report_service import ReportNotFound, render_complaint_stats, render_progress_report, thai_file_name
 from domain.fiscal import fiscal_year_of
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
 from handlers import texts
 from handlers.progress_report import round_name
 from storage.models import Organisation, Role
-from storage.plan_models import Plan
-
-
-def _today_year() -> int:
-    return fiscal_year_of(g.console_now.astimezone(ZoneInfo(services().settings.timezone)).date())
 
 
 def _first_year() -> int:
@@ -37,11 +31,11 @@ def _first_year() -> int:
 def reports() -> Any:
     svc = services()
     with svc.uow() as uow:
-        years = list(uow.session.scalars(select(Plan.fiscal_year_be).where(Plan.org_id == org_id())
-                                         .order_by(Plan.fiscal_year_be.desc())))
+        years = uow.plans.fiscal_years(org_id())
         rounds = [(f"{year}-{r.months}", texts.CONSOLE_REPORT_ROUND.format(year=year, round=round_name(r)))
                   for year in years for r in uow.plans.rounds(org_id(), year)]
-    complaint_years = list(range(_today_year(), min(_first_year(), _today_year()) - 1, -1))
+    this_year = this_fiscal_year()
+    complaint_years = list(range(this_year, min(_first_year(), this_year) - 1, -1))
     return render_template("console/reports.html", rounds=rounds, complaint_years=complaint_years,
                            progress_formats=[(f.value, texts.REPORT_FORMAT_HINTS[f.value])
                                              for f in FORMATS_BY_KIND[ReportKind.PROGRESS]],

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from bot.console.blueprint import access, blueprint, org_id, roles, services
-from domain.fiscal import fiscal_year_of, thai_date
+from bot.console.blueprint import access, blueprint, org_id, roles, services, this_fiscal_year
+from domain.fiscal import thai_date
 from handlers import texts
 from handlers.progress_report import round_name
 from storage.models import Role
@@ -20,10 +19,10 @@ CLOCK_FIELDS = ("work_start", "work_end", "summary_time")
 
 
 def _year_shown() -> int:
-    today = g.console_now.astimezone(ZoneInfo(services().settings.timezone)).date()
+    year = this_fiscal_year()
     with services().uow() as uow:
-        plan = uow.plans.current_plan(org_id(), fiscal_year_of(today))
-    return plan.fiscal_year_be if plan else fiscal_year_of(today)
+        plan = uow.plans.current_plan(org_id(), year)
+    return plan.fiscal_year_be if plan else year
 
 
 def _page(error: str | None = None, status: int = 200) -> Any:

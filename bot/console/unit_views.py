@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
 from handlers import texts
-from storage.models import Member, Role
-from storage.plan_models import MeasureUnit
+from storage.models import Role
 from storage.unit_directory import UnitNameTaken, add_unit, merge_unit, rename_unit
 
 MAX_NAME = 120
@@ -28,9 +26,8 @@ def _name(raw: str | None) -> str | None:
 def _page(error: str | None = None, status: int = 200) -> Any:
     with services().uow() as uow:
         units = uow.people.units(org_id())
-        measures = dict(uow.session.execute(select(MeasureUnit.unit_id, func.count()).group_by(MeasureUnit.unit_id)).all())
-        heads = dict(uow.session.execute(select(Member.unit_id, func.count()).where(
-            Member.org_id == org_id(), Member.role == Role.HEAD.value).group_by(Member.unit_id)).all())
+        measures = uow.plans.measure_counts_by_unit(u.id for u in units)
+        heads = uow.people.head_counts(org_id())
     return render_template("console/units.html", units=units, measures=measures, heads=heads, error=error), status
 
 
