@@ -33,8 +33,8 @@ from storage.clock import utcnow  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.people import PeopleRepository  # noqa: E402
-from storage.plan_import import import_plan  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
+from usecases.plan_import import import_plan  # noqa: E402
 
 PLANS = ROOT / "tests" / "fixtures" / "plans"
 STATUS_WORDS = ["เสร็จแล้ว", "กำลังดำเนินการ", "ยังไม่เริ่ม", "มีปัญหา", "ดำเนินการแล้วเสร็จ", "อยู่ระหว่างดำเนินการ"]

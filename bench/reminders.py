@@ -30,14 +30,14 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select  # noqa: E402
 
 from bench.databases import CHOICES, chosen, database  # noqa: E402
-from bot.fake_line import FakeLinePlatform  # noqa: E402
-from scheduler.reminders import run_reminders  # noqa: E402
+from linesim import FakeLinePlatform  # noqa: E402
 from storage.clock import utcnow  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Member, Organisation, Role, Unit  # noqa: E402
 from storage.plan_models import Measure, Plan  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
+from usecases.reminder_run import run_reminders  # noqa: E402
 
 BKK = ZoneInfo("Asia/Bangkok")
 YEAR = 2567

@@ -29,7 +29,6 @@ from PIL import Image, ImageDraw, ImageFilter  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from bench.databases import CHOICES, chosen, database  # noqa: E402
-from bot.report_service import render_progress_report  # noqa: E402
 from domain.rounds import round_periods  # noqa: E402
 from storage.conversation_models import Evidence  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
@@ -37,6 +36,7 @@ from storage.migrate import upgrade  # noqa: E402
 from storage.models import Organisation, Unit  # noqa: E402
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
+from usecases.report_files import render_progress_report  # noqa: E402
 
 YEAR = 2567
 AS_OF = datetime(2024, 3, 20, 3, 0, tzinfo=UTC)

@@ -486,7 +486,7 @@ class Figures:
 
 def build_requests(fake: Any, count: int, users: int) -> list[bytes]:
     """Pre-built, pre-signed raw HTTP requests: one text event per body, users in turn."""
-    from bot.fake_line.webhook_sender import USER_AGENT, encode_body
+    from linesim.webhook_sender import USER_AGENT, encode_body
 
     user_ids = [f"U{index:032x}" for index in range(1, users + 1)]
     out = []
@@ -564,7 +564,7 @@ class Bench:
             server.stop()
 
     def itabot(self, db_url: str, label: str, pg_pid: int | None) -> tuple[Figures, Figures, list[str]]:
-        from bot.fake_line import FakeLinePlatform
+        from linesim import FakeLinePlatform
         from storage import migrate
 
         args = self.args

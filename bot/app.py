@@ -9,10 +9,11 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import console, downloads, health, public_pages, webhook
+from bot import console
 from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.services import Services
+from bot.web import downloads, health, public_pages, webhook
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -15,6 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.complaints.crypto import MasterKey
+from domain.complaints.workflow import DeadlinePolicy
+from usecases.complaint_config import ComplaintConfig, ComplaintKeys
 
 DEVELOPMENT_DEFAULTS = {
     "LINE_CHANNEL_SECRET": "dev-channel-secret",
@@ -201,3 +203,16 @@ def _load_dotenv_file() -> None:
     except ImportError:  # pragma: no cover - python-dotenv is a dependency
         return
     load_dotenv(Path.cwd() / ".env", override=False)
+
+
+def complaint_config(settings: Settings) -> ComplaintConfig:
+    """The complaint keys and policies the handlers, the console and the jobs use."""
+    return ComplaintConfig(
+        keys=ComplaintKeys(MasterKey.from_b64(settings.complaint_key)),
+        policy=DeadlinePolicy(first_answer_days=settings.complaint_first_answer_days,
+                              feedback_days=settings.complaint_feedback_days,
+                              close_days=settings.complaint_close_days,
+                              remind_before_days=settings.complaint_remind_before_days),
+        daily_limit=settings.complaint_daily_limit,
+        retention_days=settings.complaint_retention_days,
+    )

@@ -1,4 +1,8 @@
-"""The composition root: builds engine, unit of work, LINE client, sender and processor from Settings."""
+"""What every process of the bot shares, built from Settings: engine, unit of work, LINE client, outbox
+sender, quota monitor, webhook event store, evidence fetcher, complaint keys, report links.
+
+The web app, the console and the CLI reach it as `current_app.extensions["itabot"]`. The event processor
+(the LINE handlers) is not here: only the worker runs it, and `bot/worker.py` builds it on top of these."""
 
 from __future__ import annotations
 
@@ -8,21 +12,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.config import Settings
-from bot.event_store import EventStore
-from bot.evidence_fetcher import EvidenceFetcher
-from bot.line_api import LineApi
-from bot.outbox_sender import DeliveryPolicy, OutboxSender
-from bot.privacy import configure_pseudonyms
-from bot.quota import QuotaMonitor
+from bot.config import Settings, complaint_config
+from bot.line.api import LineApi
+from bot.line.evidence_fetcher import EvidenceFetcher
+from bot.line.outbox_sender import DeliveryPolicy, OutboxSender
+from bot.line.quota import QuotaMonitor
 from bot.report_links import report_links
-from handlers import build_application, build_flows
-from handlers.complaint_config import ComplaintConfig, config_from_settings
-from handlers.conversation import Conversations
-from handlers.processor import EventProcessor, ProcessingPolicy
+from domain.pseudonyms import configure_pseudonyms
 from storage.db import make_engine, make_session_factory
-from storage.report_service import latest_progress_report_link
+from storage.event_store import EventStore
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+from usecases.complaint_config import ComplaintConfig
+from usecases.current_round import latest_progress_report_link
 
 
 @dataclass
@@ -32,12 +33,12 @@ class Services:
     uow: UnitOfWorkFactory
     line: LineApi
     sender: OutboxSender
-    processor: EventProcessor
     quota: QuotaMonitor
     event_store: EventStore
-    conversations: Conversations
     evidence: EvidenceFetcher
     complaints: ComplaintConfig
+    # Set whenever a handler's answers are committed: delivery threads wait on it to send at once.
+    answers_committed: threading.Event
     _org_id: int | None = None
     _org_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -52,17 +53,10 @@ class Services:
             max_attempts=settings.outbox_max_attempts,
             retry_base_seconds=settings.outbox_retry_base_seconds,
         ))
-        complaints = config_from_settings(settings)
-        reports = report_links(settings)
-        conversations = Conversations(build_flows(complaints, reports=reports))
-        processor = EventProcessor(
-            uow, build_application(complaints, conversations, reports=reports), settings.secret_key,
-            ProcessingPolicy(lease_seconds=settings.inbox_lease_seconds, max_attempts=settings.inbox_max_attempts,
-                             retry_base_seconds=settings.inbox_retry_base_seconds),
-        )
-        evidence = EvidenceFetcher(uow, line, processor.answers_committed)
-        return cls(settings, engine, uow, line, sender, processor, QuotaMonitor(uow, line), EventStore(engine),
-                   conversations, evidence, complaints)
+        answers_committed = threading.Event()
+        evidence = EvidenceFetcher(uow, line, answers_committed)
+        return cls(settings, engine, uow, line, sender, QuotaMonitor(uow, line), EventStore(engine),
+                   evidence, complaint_config(settings), answers_committed)
 
     def report_link(self, uow: UnitOfWork, org_id: int) -> str | None:
         """A signed link to the current round's full progress report, for the weekly summary."""

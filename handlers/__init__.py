@@ -5,7 +5,6 @@ from __future__ import annotations
 from domain.reports.links import ReportLinks
 from handlers.admin_summary import AdminSummaryHandler
 from handlers.base import Application
-from handlers.complaint_config import ComplaintConfig
 from handlers.complaint_followup import ComplainantReplyHandler, FollowUpHandler
 from handlers.complaint_intake import ComplaintFlow
 from handlers.complaint_officer import CaseFlow, OfficersOnlyHandler
@@ -16,8 +15,9 @@ from handlers.progress_report import ReportFlow
 from handlers.report_request import ReportRequestFlow
 from handlers.rounds_settings import RoundsFlow
 from handlers.weekly_summary import WeeklySummaryHandler
-from storage.report_service import latest_progress_report_link
 from storage.uow import UnitOfWork
+from usecases.complaint_config import ComplaintConfig
+from usecases.current_round import latest_progress_report_link
 
 
 def build_flows(complaints: ComplaintConfig, *, reports: ReportLinks) -> list[Flow]:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.progress import ProgressStatus
-from handlers import messages, texts
 from handlers.base import Context
 from handlers.events import IncomingEvent
-from handlers.progress_flex import SummaryRow, summary_carousel
-from handlers.progress_report import local_today, round_name
+from handlers.progress_report import local_today
 from storage.models import Role
 from storage.progress_overview import round_overview
+from texts import chat, common
+from views import messages
+from views.progress_flex import SummaryRow, summary_carousel
+from views.rounds import round_name
 
 
 def _is_summary_word(event: IncomingEvent) -> bool:
-    return event.is_text and "".join((event.text or "").split()) in texts.SUMMARY_WORDS
+    return event.is_text and "".join((event.text or "").split()) in chat.SUMMARY_WORDS
 
 
 class AdminSummaryHandler:
@@ -23,12 +25,12 @@ class AdminSummaryHandler:
 
     def handle(self, event: IncomingEvent, ctx: Context) -> str:
         if ctx.role is not Role.ADMIN:
-            ctx.reply(messages.text(texts.SUMMARY_ADMIN_ONLY))
+            ctx.reply(messages.text(chat.SUMMARY_ADMIN_ONLY))
             return "summary:refused"
         today = local_today(ctx)
         plan = ctx.uow.plans.current_plan(ctx.org.id, fiscal_year_of(today))
         if plan is None:
-            ctx.reply(messages.text(texts.REPORT_NO_PLAN))
+            ctx.reply(messages.text(chat.REPORT_NO_PLAN))
             return "summary:no-plan"
         rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
         if rnd is None:
@@ -37,17 +39,17 @@ class AdminSummaryHandler:
         assert rnd is not None
         overview = round_overview(ctx.uow, ctx.org.id, plan, rnd, today)
         rows = [SummaryRow(seq=m.measure.seq, reported=m.reported, expected=m.expected,
-                           status=texts.STATUS_LABELS[m.status.value] if m.status else texts.SUMMARY_NO_REPORT,
+                           status=common.STATUS_LABELS[m.status.value] if m.status else chat.SUMMARY_NO_REPORT,
                            overdue=m.overdue) for m in overview.measures]
         name = round_name(rnd)
         ctx.reply(summary_carousel(
-            title=texts.SUMMARY_TITLE.format(round=name),
-            subtitle=texts.SUMMARY_SUBTITLE.format(year=plan.fiscal_year_be, due=thai_date(rnd.due_date)),
-            totals=texts.SUMMARY_TOTALS.format(reported=overview.reported, expected=overview.expected,
+            title=chat.SUMMARY_TITLE.format(round=name),
+            subtitle=chat.SUMMARY_SUBTITLE.format(year=plan.fiscal_year_be, due=thai_date(rnd.due_date)),
+            totals=chat.SUMMARY_TOTALS.format(reported=overview.reported, expected=overview.expected,
                                                done=overview.count(ProgressStatus.DONE),
                                                problem=overview.count(ProgressStatus.PROBLEM)),
-            overdue_line=texts.SUMMARY_OVERDUE_LINE.format(count=overview.overdue) if overview.overdue else None,
+            overdue_line=chat.SUMMARY_OVERDUE_LINE.format(count=overview.overdue) if overview.overdue else None,
             rows=rows,
-            alt=texts.SUMMARY_ALT.format(round=name, reported=overview.reported, expected=overview.expected,
+            alt=chat.SUMMARY_ALT.format(round=name, reported=overview.reported, expected=overview.expected,
                                          overdue=overview.overdue)))
         return "summary"

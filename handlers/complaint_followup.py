@@ -15,14 +15,15 @@ from datetime import timedelta
 from domain.complaints.codes import normalise_tracking_code, parse_follow_up
 from domain.complaints.workflow import ComplaintMode, is_closed
 from domain.thai_text import to_arabic_digits
-from handlers import messages, texts
 from handlers.base import Context
-from handlers.complaint_config import ComplaintConfig
 from handlers.complaint_relay import answer_privately, notify_handlers
-from handlers.complaint_views import status_label, status_view
 from handlers.events import IncomingEvent
 from storage.complaint_models import Complaint
 from storage.complaints import EntryKind
+from texts import chat
+from usecases.complaint_config import ComplaintConfig
+from views import messages
+from views.complaint_views import status_label, status_view
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def check_access(ctx: Context, config: ComplaintConfig, code: str, pin: str | No
     guards = [keys.attempt_account_hash(ctx.event.user_id), keys.attempt_code_hash(code)]
     limit = config.follow_up_failures_per_hour
     if any(ctx.uow.complaints.failures_since(guard, since) >= limit for guard in guards):
-        return Access(None, texts.COMPLAINT_TOO_MANY_TRIES)
+        return Access(None, chat.COMPLAINT_TOO_MANY_TRIES)
     complaint = ctx.uow.complaints.by_code_hash(ctx.org.id, keys.code_hash(code))
     allowed = False
     if complaint is not None and complaint.mode == ComplaintMode.ANONYMOUS.value:
@@ -59,7 +60,7 @@ def check_access(ctx: Context, config: ComplaintConfig, code: str, pin: str | No
     if not allowed:
         ctx.uow.complaints.record_failure(guards, ctx.now)
         log.info("complaint follow-up refused")
-        return Access(None, texts.COMPLAINT_NOT_FOUND)
+        return Access(None, chat.COMPLAINT_NOT_FOUND)
     return Access(complaint, None)
 
 
@@ -80,12 +81,12 @@ class FollowUpHandler:
     def _handle(self, event: IncomingEvent, ctx: Context) -> str:
         parsed = parse_follow_up(event.text or "")
         if parsed is None:
-            ctx.reply(messages.text(texts.COMPLAINT_FOLLOW_UP_HOWTO))
+            ctx.reply(messages.text(chat.COMPLAINT_FOLLOW_UP_HOWTO))
             return "complaint:follow-up:howto"
         code, pin = parsed
         access = check_access(ctx, self.config, code, pin)
         if access.complaint is None:
-            ctx.reply(messages.text(access.refusal or texts.COMPLAINT_NOT_FOUND))
+            ctx.reply(messages.text(access.refusal or chat.COMPLAINT_NOT_FOUND))
             return "complaint:follow-up:refused"
         complaint = access.complaint
         entries = ctx.uow.complaints.entries(complaint.id)
@@ -104,7 +105,7 @@ class ComplainantReplyHandler:
     def matches(self, event: IncomingEvent, ctx: Context) -> bool:
         text = event.text or ""
         return event.is_text and event.user_id is not None and (
-            text.strip() in texts.COMPLAINT_REPLY_WORDS or _REPLY.match(to_arabic_digits(text)) is not None)
+            text.strip() in chat.COMPLAINT_REPLY_WORDS or _REPLY.match(to_arabic_digits(text)) is not None)
 
     def handle(self, event: IncomingEvent, ctx: Context) -> str:
         outcome = self._handle(event, ctx)
@@ -117,23 +118,23 @@ class ComplainantReplyHandler:
         code = normalise_tracking_code(match["code"]) if match else None
         message = text[match.start("message"):].strip() if match else ""
         if match is None or code is None or not message:
-            ctx.reply(messages.text(texts.COMPLAINT_REPLY_HOWTO))
+            ctx.reply(messages.text(chat.COMPLAINT_REPLY_HOWTO))
             return "complaint:reply:howto"
         if len(message) > MAX_MESSAGE:
-            ctx.reply(messages.text(texts.COMPLAINT_REPLY_TOO_LONG.format(limit=MAX_MESSAGE)))
+            ctx.reply(messages.text(chat.COMPLAINT_REPLY_TOO_LONG.format(limit=MAX_MESSAGE)))
             return "complaint:reply:too-long"
         access = check_access(ctx, self.config, code, match["pin"])
         if access.complaint is None:
-            ctx.reply(messages.text(access.refusal or texts.COMPLAINT_NOT_FOUND))
+            ctx.reply(messages.text(access.refusal or chat.COMPLAINT_NOT_FOUND))
             return "complaint:reply:refused"
         complaint = access.complaint
         ctx.uow.complaints.add_entry(complaint, EntryKind.FROM_COMPLAINANT, ctx.now, public_text=message,
                                      delivered=True)
-        notify_handlers(ctx, complaint, texts.COMPLAINT_FROM_COMPLAINANT.format(
+        notify_handlers(ctx, complaint, chat.COMPLAINT_FROM_COMPLAINANT.format(
             id=complaint.id, text=messages.clip_text(message, 1500)))
         if is_closed(complaint.status):
-            ctx.reply(messages.text(texts.COMPLAINT_REPLY_CLOSED.format(code=code,
+            ctx.reply(messages.text(chat.COMPLAINT_REPLY_CLOSED.format(code=code,
                                                                        status=status_label(complaint.status))))
         else:
-            ctx.reply(messages.text(texts.COMPLAINT_REPLY_SENT.format(code=code)))
+            ctx.reply(messages.text(chat.COMPLAINT_REPLY_SENT.format(code=code)))
         return "complaint:reply"

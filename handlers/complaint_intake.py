@@ -22,16 +22,17 @@ from domain.complaints.identity import find_identifiers, mask
 from domain.complaints.workflow import ComplaintMode
 from domain.progress import is_none_answer
 from domain.thai_text import squeeze, to_arabic_digits
-from handlers import messages, texts
 from handlers.base import Context
-from handlers.complaint_config import ComplaintConfig
 from handlers.complaint_relay import notify_handlers, seal
-from handlers.complaint_routing import about_executive, resolve
-from handlers.complaint_views import category_name, local_date
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
 from storage.complaint_models import Complaint
 from storage.complaints import NewComplaint
+from texts import chat, common
+from usecases.complaint_config import ComplaintConfig
+from usecases.complaint_routing import about_executive, resolve
+from views import messages
+from views.complaint_views import category_name, local_date
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class ComplaintFlow:
 
     # -- entry and end ----------------------------------------------------------------------------------------
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        if _is_word(event, texts.COMPLAINT_WORDS) or event.postback_data == "complaint:start":
+        if _is_word(event, chat.COMPLAINT_WORDS) or event.postback_data == "complaint:start":
             return self.begin
         return None
 
@@ -120,9 +121,9 @@ class ComplaintFlow:
         """Why this account may not file a complaint now, in Thai; None when it may."""
         config = self.config
         if ctx.uow.complaints.is_blocked(ctx.org.id, config.keys.block_hash(user_id)):
-            return texts.COMPLAINT_BLOCKED.format(org=ctx.org.name)
+            return chat.COMPLAINT_BLOCKED.format(org=ctx.org.name)
         if ctx.uow.complaints.intake_count(config.keys.intake_hash(user_id, local_day(ctx))) >= config.daily_limit:
-            return texts.COMPLAINT_DAILY_LIMIT.format(limit=config.daily_limit)
+            return chat.COMPLAINT_DAILY_LIMIT.format(limit=config.daily_limit)
         return None
 
     def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
@@ -131,45 +132,45 @@ class ComplaintFlow:
         if refusal is not None:
             ctx.reply(messages.text(refusal))
             return END
-        ctx.reply(messages.text(texts.COMPLAINT_MODES.format(org=ctx.org.name),
-                                list(texts.COMPLAINT_MODE_CHOICES)))
+        ctx.reply(messages.text(chat.COMPLAINT_MODES.format(org=ctx.org.name),
+                                list(chat.COMPLAINT_MODE_CHOICES)))
         return "mode"
 
     # -- questions -----------------------------------------------------------------------------------------------
     def _ask(self, ctx: Context, convo: Convo, state: str) -> str:
         data = convo.data
         if state == "name":
-            ctx.reply(messages.text(texts.COMPLAINT_ASK_NAME))
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_NAME))
         elif state == "phone":
-            ctx.reply(messages.text(texts.COMPLAINT_ASK_PHONE))
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_PHONE))
         elif state == "type":
-            ctx.reply(messages.text(texts.COMPLAINT_ASK_TYPE, list(texts.COMPLAINT_TYPE_CHOICES)))
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_TYPE, list(chat.COMPLAINT_TYPE_CHOICES)))
         elif state == "details":
-            template = texts.COMPLAINT_ASK_DETAILS_AGAIN if data.get("editing") else texts.COMPLAINT_ASK_DETAILS
-            ctx.reply(messages.text(template.format(limit=MAX_DETAILS), texts.COMPLAINT_DONE_CHOICES))
+            template = chat.COMPLAINT_ASK_DETAILS_AGAIN if data.get("editing") else chat.COMPLAINT_ASK_DETAILS
+            ctx.reply(messages.text(template.format(limit=MAX_DETAILS), chat.COMPLAINT_DONE_CHOICES))
         elif state == "category":
             suggestion = suggested_category(data.get("details", ""))
             data["suggested"] = suggestion.value if suggestion else None
-            labels = [texts.COMPLAINT_CATEGORY_LABELS[c.value] for c in CORRUPTION_CATEGORIES]
+            labels = [chat.COMPLAINT_CATEGORY_LABELS[c.value] for c in CORRUPTION_CATEGORIES]
             if suggestion is None:
-                ctx.reply(messages.text(texts.COMPLAINT_ASK_CATEGORY, labels))
+                ctx.reply(messages.text(chat.COMPLAINT_ASK_CATEGORY, labels))
             else:
-                ctx.reply(messages.text(texts.COMPLAINT_SUGGEST_CATEGORY.format(
-                    category=CATEGORY_NAMES_TH[suggestion]), [texts.COMPLAINT_CATEGORY_YES, *labels]))
+                ctx.reply(messages.text(chat.COMPLAINT_SUGGEST_CATEGORY.format(
+                    category=CATEGORY_NAMES_TH[suggestion]), [chat.COMPLAINT_CATEGORY_YES, *labels]))
         elif state == "where":
-            ctx.reply(messages.text(texts.COMPLAINT_ASK_WHERE, texts.COMPLAINT_SKIP_CHOICES))
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_WHERE, chat.COMPLAINT_SKIP_CHOICES))
         elif state == "involved":
-            ctx.reply(messages.text(texts.COMPLAINT_ASK_INVOLVED, texts.COMPLAINT_SKIP_CHOICES))
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_INVOLVED, chat.COMPLAINT_SKIP_CHOICES))
         elif state == "evidence":
             count = self._evidence_count(ctx, convo)
-            already = texts.COMPLAINT_EVIDENCE_ALREADY.format(count=count) if count else ""
-            ctx.reply(messages.text(texts.COMPLAINT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE, mb=MAX_EVIDENCE_MB,
+            already = chat.COMPLAINT_EVIDENCE_ALREADY.format(count=count) if count else ""
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE, mb=MAX_EVIDENCE_MB,
                                                                         already=already),
-                                    texts.COMPLAINT_EVIDENCE_CHOICES))
+                                    chat.COMPLAINT_EVIDENCE_CHOICES))
         elif state == "confirm":
-            ctx.reply(messages.text(self._summary(ctx, convo), texts.COMPLAINT_CONFIRM_CHOICES))
+            ctx.reply(messages.text(self._summary(ctx, convo), chat.COMPLAINT_CONFIRM_CHOICES))
         elif state == "edit":
-            ctx.reply(messages.text(texts.COMPLAINT_ASK_EDIT, list(texts.COMPLAINT_EDIT_CHOICES)))
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_EDIT, list(chat.COMPLAINT_EDIT_CHOICES)))
         return state
 
     def _next(self, ctx: Context, convo: Convo, after: str) -> str:
@@ -198,17 +199,17 @@ class ComplaintFlow:
 
     # -- steps ------------------------------------------------------------------------------------------------------
     def mode(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        mode = _choice(event, texts.COMPLAINT_MODE_CHOICES, texts.COMPLAINT_MODE_WORDS)
+        mode = _choice(event, chat.COMPLAINT_MODE_CHOICES, chat.COMPLAINT_MODE_WORDS)
         if mode is None:
-            ctx.reply(messages.text(texts.COMPLAINT_MODE_AGAIN, list(texts.COMPLAINT_MODE_CHOICES)))
+            ctx.reply(messages.text(chat.COMPLAINT_MODE_AGAIN, list(chat.COMPLAINT_MODE_CHOICES)))
             return "mode"
         convo.data["mode"] = mode
         return self._next(ctx, convo, "mode")
 
     def ask_name(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         name = _text(event)
-        if not name or len(name) > MAX_NAME or _words(name) in {_words(w) for w in texts.COMPLAINT_DONE_CHOICES}:
-            ctx.reply(messages.text(texts.COMPLAINT_NAME_AGAIN.format(limit=MAX_NAME)))
+        if not name or len(name) > MAX_NAME or _words(name) in {_words(w) for w in chat.COMPLAINT_DONE_CHOICES}:
+            ctx.reply(messages.text(chat.COMPLAINT_NAME_AGAIN.format(limit=MAX_NAME)))
             return "name"
         convo.data["name"] = " ".join(name.split())
         return self._next(ctx, convo, "name")
@@ -217,15 +218,15 @@ class ComplaintFlow:
         text = _text(event)
         found = [i for i in find_identifiers(text) if i.kind == "phone"]
         if not found:
-            ctx.reply(messages.text(texts.COMPLAINT_PHONE_AGAIN))
+            ctx.reply(messages.text(chat.COMPLAINT_PHONE_AGAIN))
             return "phone"
         convo.data["phone"] = to_arabic_digits(text[found[0].start:found[0].end]).strip()
         return self._next(ctx, convo, "phone")
 
     def type(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        kind = _choice(event, texts.COMPLAINT_TYPE_CHOICES, texts.COMPLAINT_TYPE_WORDS)
+        kind = _choice(event, chat.COMPLAINT_TYPE_CHOICES, chat.COMPLAINT_TYPE_WORDS)
         if kind is None:
-            ctx.reply(messages.text(texts.COMPLAINT_TYPE_AGAIN, list(texts.COMPLAINT_TYPE_CHOICES)))
+            ctx.reply(messages.text(chat.COMPLAINT_TYPE_AGAIN, list(chat.COMPLAINT_TYPE_CHOICES)))
             return "type"
         if kind != convo.data.get("type"):
             convo.data.pop("category", None)
@@ -235,46 +236,46 @@ class ComplaintFlow:
     def details(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         data = convo.data
         if self._is_evidence(event):
-            self._record_evidence(event, ctx, convo, texts.COMPLAINT_DONE_CHOICES)
+            self._record_evidence(event, ctx, convo, chat.COMPLAINT_DONE_CHOICES)
             return "details"
         if not event.is_text:
-            kind = texts.MEDIA_KIND_NAMES.get(event.message_type or "", texts.COMPLAINT_MEDIA_OTHER)
-            ctx.reply(messages.text(texts.COMPLAINT_DETAILS_MEDIA.format(kind=kind), texts.COMPLAINT_DONE_CHOICES))
+            kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.COMPLAINT_MEDIA_OTHER)
+            ctx.reply(messages.text(chat.COMPLAINT_DETAILS_MEDIA.format(kind=kind), chat.COMPLAINT_DONE_CHOICES))
             return "details"
         text = _text(event)
-        if _is_word(event, texts.DONE_WORDS):
+        if _is_word(event, chat.DONE_WORDS):
             if not data.get("details"):
-                ctx.reply(messages.text(texts.COMPLAINT_DETAILS_EMPTY))
+                ctx.reply(messages.text(chat.COMPLAINT_DETAILS_EMPTY))
                 return "details"
             data.pop("warned", None)
             return self._next(ctx, convo, "details")
         if not text:
-            ctx.reply(messages.text(texts.COMPLAINT_DETAILS_EMPTY))
+            ctx.reply(messages.text(chat.COMPLAINT_DETAILS_EMPTY))
             return "details"
         current_text = data.get("details", "")
         joined = f"{current_text}\n{text}" if current_text else text
         if len(joined) > MAX_DETAILS:
             left = max(0, MAX_DETAILS - len(current_text) - (1 if current_text else 0))
-            ctx.reply(messages.text(texts.COMPLAINT_DETAILS_TOO_LONG.format(limit=MAX_DETAILS, left=left),
-                                    texts.COMPLAINT_DONE_CHOICES))
+            ctx.reply(messages.text(chat.COMPLAINT_DETAILS_TOO_LONG.format(limit=MAX_DETAILS, left=left),
+                                    chat.COMPLAINT_DONE_CHOICES))
             return "details"
         data["details"] = joined
-        ctx.reply(messages.text(texts.COMPLAINT_DETAILS_RECEIVED.format(count=len(joined)),
-                                texts.COMPLAINT_DONE_CHOICES))
+        ctx.reply(messages.text(chat.COMPLAINT_DETAILS_RECEIVED.format(count=len(joined)),
+                                chat.COMPLAINT_DONE_CHOICES))
         return "details"
 
     def category(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         data = convo.data
         chosen: str | None = None
-        if data.get("suggested") and _is_word(event, texts.COMPLAINT_YES_WORDS):
+        if data.get("suggested") and _is_word(event, chat.COMPLAINT_YES_WORDS):
             chosen = data["suggested"]
         elif event.is_text:
             chosen = self._category_named(_words(event.text or ""))
         if chosen is None:
-            labels = [texts.COMPLAINT_CATEGORY_LABELS[c.value] for c in CORRUPTION_CATEGORIES]
+            labels = [chat.COMPLAINT_CATEGORY_LABELS[c.value] for c in CORRUPTION_CATEGORIES]
             if data.get("suggested"):
-                labels.insert(0, texts.COMPLAINT_CATEGORY_YES)
-            ctx.reply(messages.text(texts.COMPLAINT_CATEGORY_AGAIN, labels))
+                labels.insert(0, chat.COMPLAINT_CATEGORY_YES)
+            ctx.reply(messages.text(chat.COMPLAINT_CATEGORY_AGAIN, labels))
             return "category"
         data["category"] = chosen
         data.pop("suggested", None)
@@ -284,7 +285,7 @@ class ComplaintFlow:
     def _category_named(said: str) -> str | None:
         """A corruption category by its number, label or name, or by a word only one of them holds
         ("สินบน")."""
-        names = {category: {_words(texts.COMPLAINT_CATEGORY_LABELS[category.value]),
+        names = {category: {_words(chat.COMPLAINT_CATEGORY_LABELS[category.value]),
                             _words(CATEGORY_NAMES_TH[category])}
                  for category in CORRUPTION_CATEGORIES}
         for number, category in enumerate(CORRUPTION_CATEGORIES, start=1):
@@ -302,12 +303,12 @@ class ComplaintFlow:
             data["place"] = {"title": (place.title or "")[:MAX_FIELD], "address": (place.address or "")[:MAX_FIELD],
                              "latitude": place.latitude, "longitude": place.longitude}
             label = f" \"{place.title}\"" if place.title else ""
-            ctx.reply(messages.text(texts.COMPLAINT_WHERE_LOCATION.format(place=label), texts.COMPLAINT_NEXT_CHOICES))
+            ctx.reply(messages.text(chat.COMPLAINT_WHERE_LOCATION.format(place=label), chat.COMPLAINT_NEXT_CHOICES))
             return "where"
-        if _is_word(event, texts.SKIP_WORDS) or _is_word(event, texts.COMPLAINT_NEXT_WORDS) or (
-                _is_word(event, texts.DONE_WORDS)):
+        if _is_word(event, chat.SKIP_WORDS) or _is_word(event, chat.COMPLAINT_NEXT_WORDS) or (
+                _is_word(event, chat.DONE_WORDS)):
             return self._next(ctx, convo, "where")
-        answer = self._field(event, ctx, texts.COMPLAINT_WHERE_AGAIN)
+        answer = self._field(event, ctx, chat.COMPLAINT_WHERE_AGAIN)
         if answer is None:
             return "where"
         data["when"] = answer
@@ -315,10 +316,10 @@ class ComplaintFlow:
         return self._next(ctx, convo, "where")
 
     def involved(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, texts.SKIP_WORDS) or (event.is_text and is_none_answer(event.text or "")):
+        if _is_word(event, chat.SKIP_WORDS) or (event.is_text and is_none_answer(event.text or "")):
             convo.data.pop("involved", None)
             return self._next(ctx, convo, "involved")
-        answer = self._field(event, ctx, texts.COMPLAINT_TEXT_AGAIN)
+        answer = self._field(event, ctx, chat.COMPLAINT_TEXT_AGAIN)
         if answer is None:
             return "involved"
         convo.data["involved"] = answer
@@ -328,22 +329,22 @@ class ComplaintFlow:
     def _field(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
         text = _text(event)
         if not text:
-            ctx.reply(messages.text(again, texts.COMPLAINT_SKIP_CHOICES))
+            ctx.reply(messages.text(again, chat.COMPLAINT_SKIP_CHOICES))
             return None
         if len(text) > MAX_FIELD:
-            ctx.reply(messages.text(texts.COMPLAINT_FIELD_TOO_LONG.format(limit=MAX_FIELD),
-                                    texts.COMPLAINT_SKIP_CHOICES))
+            ctx.reply(messages.text(chat.COMPLAINT_FIELD_TOO_LONG.format(limit=MAX_FIELD),
+                                    chat.COMPLAINT_SKIP_CHOICES))
             return None
         return text
 
     def evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         if self._is_evidence(event):
-            self._record_evidence(event, ctx, convo, texts.COMPLAINT_EVIDENCE_CHOICES)
+            self._record_evidence(event, ctx, convo, chat.COMPLAINT_EVIDENCE_CHOICES)
             return "evidence"
-        if _is_word(event, texts.DONE_WORDS) or _is_word(event, texts.SKIP_WORDS) or (
+        if _is_word(event, chat.DONE_WORDS) or _is_word(event, chat.SKIP_WORDS) or (
                 event.is_text and is_none_answer(event.text or "")):
             return self._to_confirm(ctx, convo)
-        ctx.reply(messages.text(texts.COMPLAINT_EVIDENCE_AGAIN, texts.COMPLAINT_EVIDENCE_CHOICES))
+        ctx.reply(messages.text(chat.COMPLAINT_EVIDENCE_AGAIN, chat.COMPLAINT_EVIDENCE_CHOICES))
         return "evidence"
 
     @staticmethod
@@ -356,36 +357,36 @@ class ComplaintFlow:
 
     def _record_evidence(self, event: IncomingEvent, ctx: Context, convo: Convo, choices: list[str]) -> None:
         assert convo.id is not None and event.message_id is not None
-        kind = texts.MEDIA_KIND_NAMES.get(event.message_type or "", texts.MEDIA_KIND_NAMES["file"])
+        kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.MEDIA_KIND_NAMES["file"])
         count = self._evidence_count(ctx, convo)
         if count >= MAX_EVIDENCE:
-            ctx.reply(messages.text(texts.COMPLAINT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE), choices))
+            ctx.reply(messages.text(chat.COMPLAINT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE), choices))
             return
         row = ctx.uow.evidence.add(ctx.org.id, DRAFT_OWNER, convo.id, event.message_id,
                                    event.message_type or "file", event.file_name, ctx.now)
-        template = texts.COMPLAINT_EVIDENCE_RECEIVED if row else texts.COMPLAINT_EVIDENCE_DUPLICATE
+        template = chat.COMPLAINT_EVIDENCE_RECEIVED if row else chat.COMPLAINT_EVIDENCE_DUPLICATE
         ctx.reply(messages.text(template.format(kind=kind, count=count + (1 if row else 0)), choices))
 
     def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         data = convo.data
-        if _is_word(event, texts.COMPLAINT_SEND_WORDS):
+        if _is_word(event, chat.COMPLAINT_SEND_WORDS):
             kinds = identifiers_in(data)
             if kinds and data.get("mode") != ComplaintMode.IDENTIFIED.value and not data.get("warned"):
                 self._warn(ctx, convo, kinds)
                 return "warn"
             return self._submit(event, ctx, convo)
-        if _is_word(event, texts.EDIT_WORDS):
+        if _is_word(event, chat.EDIT_WORDS):
             return self._ask(ctx, convo, "edit")
-        ctx.reply(messages.text(texts.COMPLAINT_CONFIRM_AGAIN, texts.COMPLAINT_CONFIRM_CHOICES))
+        ctx.reply(messages.text(chat.COMPLAINT_CONFIRM_AGAIN, chat.COMPLAINT_CONFIRM_CHOICES))
         return "confirm"
 
     def _warn(self, ctx: Context, convo: Convo, kinds: list[str]) -> None:
-        names = " ".join(texts.COMPLAINT_IDENTIFIER_NAMES[k] for k in kinds)
-        ctx.reply(messages.text(texts.COMPLAINT_WARN_IDENTIFIERS.format(
-            kinds=names, mode=texts.COMPLAINT_MODE_NAMES[convo.data["mode"]]), list(texts.COMPLAINT_WARN_CHOICES)))
+        names = " ".join(chat.COMPLAINT_IDENTIFIER_NAMES[k] for k in kinds)
+        ctx.reply(messages.text(chat.COMPLAINT_WARN_IDENTIFIERS.format(
+            kinds=names, mode=common.COMPLAINT_MODE_NAMES[convo.data["mode"]]), list(chat.COMPLAINT_WARN_CHOICES)))
 
     def warn(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = _choice(event, texts.COMPLAINT_WARN_CHOICES, {})
+        choice = _choice(event, chat.COMPLAINT_WARN_CHOICES, {})
         if choice == "mask":
             for key in ("details", "when", "involved"):
                 if convo.data.get(key):
@@ -396,11 +397,11 @@ class ComplaintFlow:
             return self._submit(event, ctx, convo)
         if choice == "edit":
             return self._ask(ctx, convo, "edit")
-        ctx.reply(messages.text(texts.COMPLAINT_WARN_AGAIN, list(texts.COMPLAINT_WARN_CHOICES)))
+        ctx.reply(messages.text(chat.COMPLAINT_WARN_AGAIN, list(chat.COMPLAINT_WARN_CHOICES)))
         return "warn"
 
     def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = _choice(event, texts.COMPLAINT_EDIT_CHOICES, {})
+        choice = _choice(event, chat.COMPLAINT_EDIT_CHOICES, {})
         if choice is None:
             return self._ask(ctx, convo, "edit")
         convo.data["editing"] = True
@@ -419,17 +420,17 @@ class ComplaintFlow:
         data = convo.data
         identity = ""
         if data.get("mode") == ComplaintMode.IDENTIFIED.value:
-            identity = texts.COMPLAINT_SUMMARY_IDENTITY.format(name=data.get("name", ""), phone=data.get("phone", ""))
+            identity = chat.COMPLAINT_SUMMARY_IDENTITY.format(name=data.get("name", ""), phone=data.get("phone", ""))
         place = data.get("place") or {}
         where = " · ".join(p for p in (data.get("when"), place.get("title"), place.get("address")) if p)
         count = self._evidence_count(ctx, convo)
-        return texts.COMPLAINT_SUMMARY.format(
-            mode=texts.COMPLAINT_MODE_NAMES[data["mode"]], identity=identity,
-            type=texts.COMPLAINT_TYPE_NAMES[data["type"]], category=category_name(data["category"]),
+        return chat.COMPLAINT_SUMMARY.format(
+            mode=common.COMPLAINT_MODE_NAMES[data["mode"]], identity=identity,
+            type=common.COMPLAINT_TYPE_NAMES[data["type"]], category=category_name(data["category"]),
             details=messages.clip_text(data.get("details", ""), 2500),
-            where=messages.clip_text(where, 600) or texts.COMPLAINT_NOT_GIVEN,
-            involved=messages.clip_text(data.get("involved") or texts.COMPLAINT_NOT_GIVEN, 600),
-            evidence=texts.COMPLAINT_EVIDENCE_COUNT.format(count=count) if count else texts.COMPLAINT_NOT_GIVEN)
+            where=messages.clip_text(where, 600) or chat.COMPLAINT_NOT_GIVEN,
+            involved=messages.clip_text(data.get("involved") or chat.COMPLAINT_NOT_GIVEN, 600),
+            evidence=chat.COMPLAINT_EVIDENCE_COUNT.format(count=count) if count else chat.COMPLAINT_NOT_GIVEN)
 
     def _submit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         config = self.config
@@ -469,10 +470,10 @@ class ComplaintFlow:
         day = local_day(ctx)
         ctx.uow.complaints.count_intake(config.keys.intake_hash(event.user_id, day), day.isoformat())
         self._receipt(ctx, config, complaint, code, pin)
-        notify_handlers(ctx, complaint, texts.COMPLAINT_NEW_FOR_OFFICER.format(
-            id=complaint.id, type=texts.COMPLAINT_TYPE_NAMES[complaint.type],
+        notify_handlers(ctx, complaint, chat.COMPLAINT_NEW_FOR_OFFICER.format(
+            id=complaint.id, type=common.COMPLAINT_TYPE_NAMES[complaint.type],
             category=category_name(complaint.category), summary=complaint.summary,
-            executive=texts.COMPLAINT_EXECUTIVE_FLAG if complaint.about_executive else "",
+            executive=chat.COMPLAINT_EXECUTIVE_FLAG if complaint.about_executive else "",
             due=local_date(ctx.now + timedelta(days=config.policy.first_answer_days), ctx.org.timezone)))
         log.info("complaint %s received: %s, %s%s", complaint.id, complaint.mode, complaint.category,
                  ", about the executive" if complaint.about_executive else "")
@@ -480,11 +481,11 @@ class ComplaintFlow:
 
     def _receipt(self, ctx: Context, config: ComplaintConfig, complaint: Complaint, code: str,
                  pin: str | None) -> None:
-        follow_up = (texts.COMPLAINT_FOLLOW_UP_ANONYMOUS if pin else texts.COMPLAINT_FOLLOW_UP_OWN).format(code=code)
-        ctx.reply(messages.text(texts.COMPLAINT_RECEIPT.format(
-            code=code, pin_block=texts.COMPLAINT_RECEIPT_PIN.format(pin=pin) if pin else "",
-            mode=texts.COMPLAINT_MODE_NAMES[complaint.mode], category=category_name(complaint.category),
+        follow_up = (chat.COMPLAINT_FOLLOW_UP_ANONYMOUS if pin else chat.COMPLAINT_FOLLOW_UP_OWN).format(code=code)
+        ctx.reply(messages.text(chat.COMPLAINT_RECEIPT.format(
+            code=code, pin_block=chat.COMPLAINT_RECEIPT_PIN.format(pin=pin) if pin else "",
+            mode=common.COMPLAINT_MODE_NAMES[complaint.mode], category=category_name(complaint.category),
             first_days=config.policy.first_answer_days, feedback_days=config.policy.feedback_days,
             follow_up=follow_up)))
         if complaint.about_executive:
-            ctx.reply(messages.text(texts.COMPLAINT_EXTERNAL_CHANNELS))
+            ctx.reply(messages.text(chat.COMPLAINT_EXTERNAL_CHANNELS))

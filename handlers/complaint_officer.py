@@ -18,12 +18,19 @@ from domain.complaints.workflow import (
     check_transition,
 )
 from domain.thai_text import squeeze, to_arabic_digits
-from handlers import messages, texts
 from handlers.base import Context
-from handlers.complaint_config import ComplaintConfig
-from handlers.complaint_relay import message_push, status_push, told_text
-from handlers.complaint_routing import may_handle
-from handlers.complaint_views import (
+from handlers.conversation import END, Convo, Step
+from handlers.events import IncomingEvent
+from storage.audit_log import Actor
+from storage.complaint_models import Complaint
+from storage.models import Role
+from texts import chat, common
+from usecases.complaint_config import ComplaintConfig
+from usecases.complaint_handling import change_status, message_complainant, open_case
+from usecases.complaint_routing import may_handle
+from views import messages
+from views.complaint_notices import message_push, status_push, told_text
+from views.complaint_views import (
     allowed_labels,
     category_name,
     complainant_text,
@@ -35,12 +42,6 @@ from handlers.complaint_views import (
     status_label,
     where_text,
 )
-from handlers.conversation import END, Convo, Step
-from handlers.events import IncomingEvent
-from storage.audit_log import Actor
-from storage.complaint_handling import change_status, message_complainant, open_case
-from storage.complaint_models import Complaint
-from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _case_ref(event: IncomingEvent) -> int | None:
 
 
 def _is_case_word(event: IncomingEvent) -> bool:
-    return event.is_text and _words(event.text or "") in {_words(w) for w in texts.COMPLAINT_CASES_WORDS}
+    return event.is_text and _words(event.text or "") in {_words(w) for w in chat.COMPLAINT_CASES_WORDS}
 
 
 def _is_officer_account(event: IncomingEvent, ctx: Context) -> bool:
@@ -104,7 +105,7 @@ class CaseFlow:
     # -- access ------------------------------------------------------------------------------------------------
     def _is_officer(self, ctx: Context) -> bool:
         if ctx.role is not Role.OFFICER:
-            ctx.reply(messages.text(texts.COMPLAINT_OFFICERS_ONLY))
+            ctx.reply(messages.text(chat.COMPLAINT_OFFICERS_ONLY))
             return False
         return True
 
@@ -123,20 +124,20 @@ class CaseFlow:
         policy = self.config.policy
         cases = [c for c in ctx.uow.complaints.open_cases(ctx.org.id) if may_handle(member, c)]
         if not cases:
-            ctx.reply(messages.text(texts.COMPLAINT_NO_OPEN_CASES))
+            ctx.reply(messages.text(chat.COMPLAINT_NO_OPEN_CASES))
             return END
-        lines = [texts.COMPLAINT_CASES_HEADER.format(count=len(cases))]
+        lines = [chat.COMPLAINT_CASES_HEADER.format(count=len(cases))]
         for complaint in cases[:LIST_ROWS]:
             flags = overdue_flags(complaint, policy, ctx.now)
             if complaint.assigned_member_id == member.id:
-                flags += texts.COMPLAINT_FLAG_MINE
-            lines.append(texts.COMPLAINT_CASES_ROW.format(
+                flags += chat.COMPLAINT_FLAG_MINE
+            lines.append(chat.COMPLAINT_CASES_ROW.format(
                 id=complaint.id, category=category_name(complaint.category), status=status_label(complaint.status),
                 received=local_date(complaint.received_at, ctx.org.timezone), flags=flags))
         if len(cases) > LIST_ROWS:
-            lines.append(texts.COMPLAINT_CASES_MORE.format(count=len(cases) - LIST_ROWS))
-        lines.append(texts.COMPLAINT_CASES_FOOTER.format(example=cases[0].id))
-        ctx.reply(messages.text("\n".join(lines), [texts.COMPLAINT_OPEN_CHOICE.format(id=c.id) for c in cases[:messages.QUICK_REPLY_LIMIT]]))
+            lines.append(chat.COMPLAINT_CASES_MORE.format(count=len(cases) - LIST_ROWS))
+        lines.append(chat.COMPLAINT_CASES_FOOTER.format(example=cases[0].id))
+        ctx.reply(messages.text("\n".join(lines), [chat.COMPLAINT_OPEN_CHOICE.format(id=c.id) for c in cases[:messages.QUICK_REPLY_LIMIT]]))
         return END
 
     def open_case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
@@ -145,14 +146,14 @@ class CaseFlow:
         ref = _case_ref(event)
         complaint = self._case(ctx, ref)
         if complaint is None:
-            ctx.reply(messages.text(texts.COMPLAINT_CASE_NOT_FOUND.format(id=ref)))
+            ctx.reply(messages.text(chat.COMPLAINT_CASE_NOT_FOUND.format(id=ref)))
             return END
         member = ctx.member
         assert member is not None
         open_case(ctx.uow, complaint, member, Actor.member(member.id), ctx.now)
         convo.data["case_id"] = complaint.id
         ctx.reply(messages.text(self._view(ctx, complaint)))
-        ctx.reply(self._actions(complaint, texts.COMPLAINT_CASE_TIMELINE.format(
+        ctx.reply(self._actions(complaint, chat.COMPLAINT_CASE_TIMELINE.format(
             id=complaint.id, timeline=officer_timeline(ctx.uow.complaints.entries(complaint.id), member.id,
                                                        ctx.org.timezone))))
         return "case"
@@ -162,61 +163,61 @@ class CaseFlow:
         assert member is not None
         config = self.config
         evidence = ctx.uow.evidence.count_for_owner("complaint", complaint.id)
-        return texts.COMPLAINT_CASE_VIEW.format(
-            id=complaint.id, mode=texts.COMPLAINT_MODE_NAMES.get(complaint.mode, complaint.mode),
-            type=texts.COMPLAINT_TYPE_NAMES.get(complaint.type, complaint.type),
+        return chat.COMPLAINT_CASE_VIEW.format(
+            id=complaint.id, mode=common.COMPLAINT_MODE_NAMES.get(complaint.mode, complaint.mode),
+            type=common.COMPLAINT_TYPE_NAMES.get(complaint.type, complaint.type),
             category=category_name(complaint.category), status=status_label(complaint.status),
             received=local_date(complaint.received_at, ctx.org.timezone),
             deadlines=deadline_text(complaint, config.policy, ctx.now, ctx.org.timezone),
             assignee=officer_name(complaint.assigned_member_id, member.id),
             complainant=complainant_text(config.keys.master, complaint, member.id),
             details=messages.clip_text(complaint.details, 2500), where=where_text(complaint),
-            involved=complaint.involved or texts.COMPLAINT_NOT_GIVEN,
-            evidence=texts.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else texts.COMPLAINT_NOT_GIVEN,
-            executive=texts.COMPLAINT_CASE_EXECUTIVE if complaint.about_executive else "")
+            involved=complaint.involved or chat.COMPLAINT_NOT_GIVEN,
+            evidence=chat.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else chat.COMPLAINT_NOT_GIVEN,
+            executive=chat.COMPLAINT_CASE_EXECUTIVE if complaint.about_executive else "")
 
     @staticmethod
     def _actions(complaint: Complaint, body: str) -> dict[str, object]:
-        return messages.text(body, list(texts.COMPLAINT_CASE_ACTIONS))
+        return messages.text(body, list(chat.COMPLAINT_CASE_ACTIONS))
 
     # -- the case's actions ------------------------------------------------------------------------------------------
     def case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         complaint = self._case(ctx, convo.data.get("case_id"))
         if complaint is None:
-            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
             return END
-        action = _choice(event, texts.COMPLAINT_CASE_ACTIONS)
+        action = _choice(event, chat.COMPLAINT_CASE_ACTIONS)
         if action == "status":
             return self._ask_status(ctx, complaint)
         if action == "message":
-            how = (texts.COMPLAINT_MESSAGE_HOW_WAIT if complaint.mode == ComplaintMode.ANONYMOUS.value
-                   else texts.COMPLAINT_MESSAGE_HOW_PUSH)
-            ctx.reply(messages.text(texts.COMPLAINT_ASK_MESSAGE.format(id=complaint.id, how=how)))
+            how = (chat.COMPLAINT_MESSAGE_HOW_WAIT if complaint.mode == ComplaintMode.ANONYMOUS.value
+                   else chat.COMPLAINT_MESSAGE_HOW_PUSH)
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_MESSAGE.format(id=complaint.id, how=how)))
             return "message"
         if action == "timeline":
             member = ctx.member
             assert member is not None
-            ctx.reply(self._actions(complaint, texts.COMPLAINT_CASE_TIMELINE.format(
+            ctx.reply(self._actions(complaint, chat.COMPLAINT_CASE_TIMELINE.format(
                 id=complaint.id, timeline=officer_timeline(ctx.uow.complaints.entries(complaint.id), member.id,
                                                            ctx.org.timezone))))
             return "case"
         if action == "leave":
-            ctx.reply(messages.text(texts.COMPLAINT_CASE_LEFT.format(id=complaint.id)))
+            ctx.reply(messages.text(chat.COMPLAINT_CASE_LEFT.format(id=complaint.id)))
             return END
-        ctx.reply(self._actions(complaint, texts.COMPLAINT_CASE_AGAIN.format(id=complaint.id)))
+        ctx.reply(self._actions(complaint, chat.COMPLAINT_CASE_AGAIN.format(id=complaint.id)))
         return "case"
 
     def _ask_status(self, ctx: Context, complaint: Complaint) -> str:
         current_status = ComplaintStatus(complaint.status)
         labels = allowed_labels(current_status, allowed_transitions(current_status))
-        ctx.reply(messages.text(texts.COMPLAINT_ASK_STATUS.format(id=complaint.id,
+        ctx.reply(messages.text(chat.COMPLAINT_ASK_STATUS.format(id=complaint.id,
                                                                  status=status_label(complaint.status)), labels))
         return "status"
 
     def status(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         complaint = self._case(ctx, convo.data.get("case_id"))
         if complaint is None:
-            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
             return END
         current_status = ComplaintStatus(complaint.status)
         allowed = allowed_transitions(current_status)
@@ -224,32 +225,32 @@ class CaseFlow:
         chosen = _choice(event, options)
         if chosen is None:
             labels = allowed_labels(current_status, allowed)
-            ctx.reply(messages.text(texts.COMPLAINT_STATUS_AGAIN.format(
+            ctx.reply(messages.text(chat.COMPLAINT_STATUS_AGAIN.format(
                 status=status_label(complaint.status), allowed=", ".join(labels)), labels))
             return "status"
         convo.data.update(new_status=chosen, from_status=complaint.status)
-        ctx.reply(messages.text(texts.COMPLAINT_ASK_NOTE.format(status=status_label(chosen))))
+        ctx.reply(messages.text(chat.COMPLAINT_ASK_NOTE.format(status=status_label(chosen))))
         return "note"
 
     def _free_text(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
         text = (event.text or "").strip() if event.is_text else ""
-        if not text or len(text) > MAX_NOTE or _words(text) in {_words(w) for w in texts.SKIP_WORDS}:
+        if not text or len(text) > MAX_NOTE or _words(text) in {_words(w) for w in chat.SKIP_WORDS}:
             ctx.reply(messages.text(again.format(limit=MAX_NOTE)))
             return None
         return text
 
     def note(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        note = self._free_text(event, ctx, texts.COMPLAINT_NOTE_AGAIN)
+        note = self._free_text(event, ctx, chat.COMPLAINT_NOTE_AGAIN)
         if note is None:
             return "note"
         convo.data["note"] = note
-        ctx.reply(messages.text(texts.COMPLAINT_ASK_PUBLIC, texts.COMPLAINT_SKIP_CHOICES))
+        ctx.reply(messages.text(chat.COMPLAINT_ASK_PUBLIC, chat.COMPLAINT_SKIP_CHOICES))
         return "public"
 
     def public(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         public: str | None = None
-        if not (event.is_text and _words(event.text or "") in {_words(w) for w in texts.SKIP_WORDS}):
-            public = self._free_text(event, ctx, texts.COMPLAINT_MESSAGE_AGAIN)
+        if not (event.is_text and _words(event.text or "") in {_words(w) for w in chat.SKIP_WORDS}):
+            public = self._free_text(event, ctx, chat.COMPLAINT_MESSAGE_AGAIN)
             if public is None:
                 return "public"
         return self._change_status(ctx, convo, public)
@@ -258,35 +259,35 @@ class CaseFlow:
         complaint = self._case(ctx, convo.data.get("case_id"))
         member = ctx.member
         if complaint is None or member is None or complaint.status != convo.data.get("from_status"):
-            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
             return END
         old, new = ComplaintStatus(complaint.status), ComplaintStatus(convo.data["new_status"])
         try:
             check_transition(old, new)
         except TransitionError:
-            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
             return END
         change = change_status(ctx.uow, self.config.keys.master, complaint, member, new, convo.data["note"], public,
                                Actor.member(member.id), ctx.now, status_push(new.value, public))
         ctx.outbox_ids.extend(change.relay.outbox_ids)
-        ctx.reply(messages.text(texts.COMPLAINT_STATUS_SAVED.format(
+        ctx.reply(messages.text(chat.COMPLAINT_STATUS_SAVED.format(
             id=complaint.id, old=status_label(old.value), new=status_label(new.value),
             told=told_text(change.relay.outcome))))
         return END
 
     def message(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        text = self._free_text(event, ctx, texts.COMPLAINT_MESSAGE_AGAIN)
+        text = self._free_text(event, ctx, chat.COMPLAINT_MESSAGE_AGAIN)
         if text is None:
             return "message"
         complaint = self._case(ctx, convo.data.get("case_id"))
         member = ctx.member
         if complaint is None or member is None:
-            ctx.reply(messages.text(texts.COMPLAINT_CASE_GONE))
+            ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
             return END
         relay = message_complainant(ctx.uow, self.config.keys.master, complaint, member, text,
                                     Actor.member(member.id), ctx.now, message_push(text))
         ctx.outbox_ids.extend(relay.outbox_ids)
-        ctx.reply(messages.text(texts.COMPLAINT_MESSAGE_SAVED.format(id=complaint.id, told=told_text(relay.outcome))))
+        ctx.reply(messages.text(chat.COMPLAINT_MESSAGE_SAVED.format(id=complaint.id, told=told_text(relay.outcome))))
         return END
 
 
@@ -297,5 +298,5 @@ class OfficersOnlyHandler:
         return _is_case_word(event) or (event.is_text and _case_ref(event) is not None)
 
     def handle(self, event: IncomingEvent, ctx: Context) -> str:
-        ctx.reply(messages.text(texts.COMPLAINT_OFFICERS_ONLY))
+        ctx.reply(messages.text(chat.COMPLAINT_OFFICERS_ONLY))
         return "complaint:officers-only"

@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
-from handlers import messages, texts
 from handlers.base import Context
 from handlers.events import IncomingEvent
 from storage.conversation_models import Conversation
+from texts import chat
+from views import messages
 
 END = "end"
 CONVERSATION_TIMEOUT = timedelta(minutes=30)
 MENU_START_SUFFIX = ":start"
-CANCEL_WORDS = frozenset({"ยกเลิก", "cancel", "ยกเลิกการทำรายการ", "ออก", "หยุด"})
+CANCEL_WORDS = frozenset(chat.CANCEL_WORDS)
 
 
 @dataclass
@@ -94,7 +95,7 @@ class Conversations:
         if row is not None and flow is not None:
             if is_cancel(event):
                 self._end(ctx, row, flow, "cancelled")
-                ctx.reply(messages.text(texts.FLOW_CANCELLED[flow.name]))
+                ctx.reply(messages.text(chat.FLOW_CANCELLED[flow.name]))
                 return f"{flow.name}:cancelled"
             # A command word typed mid-flow (or its rich-menu button) starts that flow afresh; anything else
             # is the step's to answer.
@@ -102,7 +103,7 @@ class Conversations:
             if started is None:
                 return self._step(event, ctx, flow, row, flow.steps[row.state])
             self._end(ctx, row, flow, "switched")
-            ctx.reply(messages.text(texts.FLOW_SWITCHED[flow.name]))
+            ctx.reply(messages.text(chat.FLOW_SWITCHED[flow.name]))
             new_flow, step = started
             return self._start(event, ctx, new_flow, step)
         started = self._entry(event, ctx)
@@ -110,9 +111,9 @@ class Conversations:
             if expired:  # the note says how to start again
                 return "conversation:expired"
             if is_cancel(event):
-                ctx.reply(messages.text(texts.NOTHING_TO_CANCEL))
+                ctx.reply(messages.text(chat.NOTHING_TO_CANCEL))
                 return "cancel:nothing"
-            ctx.reply(messages.text(texts.NOT_UNDERSTOOD))
+            ctx.reply(messages.text(chat.NOT_UNDERSTOOD))
             return "conversation:none"
         return self._start(event, ctx, *started)
 
@@ -152,7 +153,7 @@ class Conversations:
             self._end(ctx, row, flow, "expired")
         else:
             ctx.uow.conversations.end(row)
-        note = messages.text(texts.FLOW_EXPIRED.get(row.flow, texts.FLOW_EXPIRED_GENERIC))
+        note = messages.text(chat.FLOW_EXPIRED.get(row.flow, chat.FLOW_EXPIRED_GENERIC))
         if reply:
             ctx.reply(note)
         else:

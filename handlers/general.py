@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from handlers import messages, texts
 from handlers.base import Context
 from handlers.events import IncomingEvent
+from texts import chat, common
+from views import messages
 
 
 def _is_help(text: str) -> bool:
-    return text.strip().lower() in texts.HELP_WORDS
+    return text.strip().lower() in chat.HELP_WORDS
 
 
 class HelpHandler:
@@ -18,9 +19,9 @@ class HelpHandler:
     def handle(self, event: IncomingEvent, ctx: Context) -> str:
         role = ctx.role
         unit = ctx.uow.people.unit(ctx.member.unit_id) if ctx.member else None
-        lines = [texts.HELP_HEADER.format(role=texts.ROLE_NAMES[role.value])]
-        lines += [line.format(unit=unit.name if unit else "หน่วยงานของคุณ") for line in texts.HELP_BY_ROLE.get(role.value, [])]
-        lines += texts.HELP_COMMON
+        lines = [chat.HELP_HEADER.format(role=common.ROLE_NAMES[role.value])]
+        lines += [line.format(unit=unit.name if unit else "หน่วยงานของคุณ") for line in chat.HELP_BY_ROLE.get(role.value, [])]
+        lines += chat.HELP_COMMON
         ctx.reply(messages.text("\n".join(lines)))
         return "help"
 
@@ -33,13 +34,13 @@ class FallbackHandler:
 
     def handle(self, event: IncomingEvent, ctx: Context) -> str:
         if event.type == "postback":
-            ctx.reply(messages.text(texts.UNKNOWN_BUTTON))
+            ctx.reply(messages.text(chat.UNKNOWN_BUTTON))
             return "fallback:postback"
         if event.message_type == "text":
-            ctx.reply(messages.text(texts.NOT_UNDERSTOOD))
+            ctx.reply(messages.text(chat.NOT_UNDERSTOOD))
         elif event.message_type == "sticker":
-            ctx.reply(messages.text(texts.STICKER_REPLY))
+            ctx.reply(messages.text(chat.STICKER_REPLY))
         else:
-            kind = texts.MEDIA_KIND_NAMES.get(event.message_type or "", "ข้อความ")
-            ctx.reply(messages.text(texts.NOT_UNDERSTOOD_MEDIA.format(kind=kind)))
+            kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", "ข้อความ")
+            ctx.reply(messages.text(chat.NOT_UNDERSTOOD_MEDIA.format(kind=kind)))
         return f"fallback:{event.message_type}"

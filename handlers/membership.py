@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.privacy import pseudonym
-from handlers import messages, texts
+from domain.pseudonyms import pseudonym
 from handlers.base import Context
 from handlers.events import IncomingEvent
 from storage.people import InviteProblem, normalise_invite_code
+from texts import chat, common
+from views import messages
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ class FollowHandler:
         known = ctx.uow.people.member(ctx.org.id, event.user_id)
         returning = event.is_unblocked or (known is not None and known.blocked)
         ctx.uow.people.set_blocked(ctx.org.id, event.user_id, False, ctx.now)
-        template = texts.WELCOME_BACK if returning else texts.GREETING
+        template = chat.WELCOME_BACK if returning else chat.GREETING
         ctx.reply(messages.text(template.format(org=ctx.org.name)))
         log.info("follow %s unblocked=%s", pseudonym(event.user_id), event.is_unblocked)
         return "follow"
@@ -52,10 +53,10 @@ class InviteCodeHandler:
         try:
             binding = ctx.uow.people.redeem_invite(ctx.org.id, code, member, ctx.secret_key, ctx.now)
         except InviteProblem as problem:
-            ctx.reply(messages.text(texts.INVITE_PROBLEMS[problem.reason]))
+            ctx.reply(messages.text(chat.INVITE_PROBLEMS[problem.reason]))
             log.info("invite code refused for %s: %s", pseudonym(event.user_id), problem.reason)
             return f"invite:{problem.reason}"
-        unit_line = texts.INVITE_UNIT_LINE.format(unit=binding.unit_name) if binding.unit_name else ""
-        ctx.reply(messages.text(texts.INVITE_BOUND.format(role=texts.ROLE_NAMES[binding.role], unit_line=unit_line)))
+        unit_line = chat.INVITE_UNIT_LINE.format(unit=binding.unit_name) if binding.unit_name else ""
+        ctx.reply(messages.text(chat.INVITE_BOUND.format(role=common.ROLE_NAMES[binding.role], unit_line=unit_line)))
         log.info("member %s bound as %s", pseudonym(event.user_id), binding.role.value)
         return "invite:bound"

@@ -40,13 +40,14 @@ class EventProcessor:
         application: Application,
         secret_key: str,
         policy: ProcessingPolicy,
+        answers_committed: threading.Event | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.application = application
         self.secret_key = secret_key
         self.policy = policy
         # Set whenever a handler's answers are committed: delivery threads wait on it to send at once.
-        self.answers_committed = threading.Event()
+        self.answers_committed = answers_committed or threading.Event()
 
     def process_due(self, limit: int = 20) -> int:
         """Claim due events (a few chats' worth) and process them, each chat's oldest first."""

@@ -13,14 +13,16 @@ from zoneinfo import ZoneInfo
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.progress import ProgressStatus, is_none_answer, parse_percent, parse_shortcut, parse_status
 from domain.thai_text import squeeze, to_arabic_digits
-from handlers import messages, texts
 from handlers.base import Context
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
-from handlers.progress_flex import MeasureCard, measure_carousel
 from storage.models import Role, Unit
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import NewReport
+from texts import chat, common
+from views import messages
+from views.progress_flex import MeasureCard, measure_carousel
+from views.rounds import round_name
 
 FLOW = "report"
 DRAFT_OWNER = "conversation"
@@ -42,12 +44,8 @@ def local_today(ctx: Context) -> date:
     return ctx.now.astimezone(ZoneInfo(ctx.org.timezone)).date()
 
 
-def round_name(rnd: ReportingRound) -> str:
-    return texts.ROUND_NAME.format(months=rnd.months)
-
-
 def status_text(status: str, percent: int | None) -> tuple[str, str]:
-    label = texts.STATUS_LABELS.get(status, status)
+    label = common.STATUS_LABELS.get(status, status)
     return label, f" ({percent}%)" if percent is not None else ""
 
 
@@ -90,7 +88,7 @@ class ReportFlow:
 
     # -- entry ---------------------------------------------------------------------------------------------
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        if _is_word(event, texts.REPORT_WORDS) or event.postback_data == "report:start":
+        if _is_word(event, chat.REPORT_WORDS) or event.postback_data == "report:start":
             return self.begin
         if _postback_arg(event, "report:page:") is not None:
             return self.begin
@@ -109,12 +107,12 @@ class ReportFlow:
         """The unit, plan and round a report from this person goes to, or the Thai answer why none."""
         member = ctx.member
         if member is None or ctx.role is not Role.HEAD or member.unit_id is None:
-            return texts.REPORT_NOT_A_HEAD + (texts.REPORT_ADMIN_HINT if ctx.role is Role.ADMIN else "")
+            return chat.REPORT_NOT_A_HEAD + (chat.REPORT_ADMIN_HINT if ctx.role is Role.ADMIN else "")
         unit = ctx.uow.people.unit(member.unit_id)
         today = local_today(ctx)
         plan = ctx.uow.plans.current_plan(ctx.org.id, fiscal_year_of(today))
         if unit is None or plan is None:
-            return texts.REPORT_NO_PLAN
+            return chat.REPORT_NO_PLAN
         rnd = ctx.uow.plans.round_for(ctx.org.id, plan.fiscal_year_be, today)
         if rnd is None:
             ctx.uow.schedule.ensure_rounds(ctx.org.id, plan.fiscal_year_be)
@@ -152,18 +150,18 @@ class ReportFlow:
             current = this_round.get((m.id, scope.unit.id))
             reported = "".join(status_text(current.status, current.percent)) if current else None
             cards.append(MeasureCard(m.id, m.seq, m.issue_no, m.title,
-                                     texts.PERIOD.format(start=thai_date(m.start_date), end=thai_date(m.end_date)),
+                                     chat.PERIOD.format(start=thai_date(m.start_date), end=thai_date(m.end_date)),
                                      reported))
         return cards
 
     def _show_page(self, ctx: Context, scope: Scope, page: int) -> None:
         cards = self._cards(ctx, scope)
         if not cards:
-            ctx.reply(messages.text(texts.REPORT_NOTHING_OPEN.format(unit=scope.unit.name)))
+            ctx.reply(messages.text(chat.REPORT_NOTHING_OPEN.format(unit=scope.unit.name)))
             return
         page = max(0, page)
         if page == 0:
-            ctx.reply(messages.text(texts.REPORT_CHOOSE.format(unit=scope.unit.name, count=len(cards),
+            ctx.reply(messages.text(chat.REPORT_CHOOSE.format(unit=scope.unit.name, count=len(cards),
                                                                round=round_name(scope.round),
                                                                example=cards[0].seq)))
         ctx.reply(measure_carousel(cards, page, scope.unit.name))
@@ -178,7 +176,7 @@ class ReportFlow:
     def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         scope = self._scope_of(ctx, convo)
         if scope is None:
-            ctx.reply(messages.text(texts.REPORT_MEASURE_GONE))
+            ctx.reply(messages.text(chat.REPORT_MEASURE_GONE))
             return END
         page = _postback_arg(event, "report:page:")
         if page is not None:
@@ -191,10 +189,10 @@ class ReportFlow:
         if seq is not None:
             measure = ctx.uow.plans.measure_by_seq(scope.plan.id, seq)
             if measure is None:
-                ctx.reply(messages.text(texts.REPORT_NO_SUCH_MEASURE.format(seq=seq, year=scope.plan.fiscal_year_be)))
+                ctx.reply(messages.text(chat.REPORT_NO_SUCH_MEASURE.format(seq=seq, year=scope.plan.fiscal_year_be)))
                 return "choose"
             return self._pick(ctx, convo, scope, measure, "choose")
-        ctx.reply(messages.text(texts.REPORT_CHOOSE_AGAIN))
+        ctx.reply(messages.text(chat.REPORT_CHOOSE_AGAIN))
         return "choose"
 
     def pick_from_button(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
@@ -207,11 +205,11 @@ class ReportFlow:
     def _check(self, ctx: Context, scope: Scope, measure: Measure | None) -> str | None:
         """The Thai answer when this unit may not report on this measure, else None."""
         if measure is None or not measure.active or measure.org_id != ctx.org.id:
-            return texts.REPORT_MEASURE_GONE
+            return chat.REPORT_MEASURE_GONE
         if measure.plan_id != scope.plan.id:
-            return texts.REPORT_MEASURE_GONE
+            return chat.REPORT_MEASURE_GONE
         if not ctx.uow.plans.unit_answers_for(measure, scope.unit.id):
-            return texts.REPORT_NOT_YOUR_MEASURE.format(seq=measure.seq, unit=scope.unit.name)
+            return chat.REPORT_NOT_YOUR_MEASURE.format(seq=measure.seq, unit=scope.unit.name)
         return None
 
     def _pick(self, ctx: Context, convo: Convo, scope: Scope, measure: Measure | None, stay: str) -> str:
@@ -233,26 +231,26 @@ class ReportFlow:
     def _ask(self, ctx: Context, convo: Convo, state: str) -> None:
         if state == "status":
             measure = self._measure(ctx, convo)
-            body = texts.REPORT_ASK_STATUS.format(seq=measure.seq, title=messages.clip_text(measure.title, 600))
+            body = chat.REPORT_ASK_STATUS.format(seq=measure.seq, title=messages.clip_text(measure.title, 600))
             previous = ctx.uow.plans.latest_report(measure.id, convo.data["unit_id"])
             if previous is not None:
                 unit = ctx.uow.people.unit(convo.data["unit_id"])
                 label, pct = status_text(previous.status, previous.percent)
                 when = thai_date(previous.created_at.astimezone(ZoneInfo(ctx.org.timezone)).date())
-                body += texts.REPORT_PREVIOUS.format(unit=unit.name if unit else "", status=label, percent=pct,
+                body += chat.REPORT_PREVIOUS.format(unit=unit.name if unit else "", status=label, percent=pct,
                                                      when=when)
-            ctx.reply(messages.text(body, list(texts.STATUS_LABELS.values())))
+            ctx.reply(messages.text(body, list(common.STATUS_LABELS.values())))
         elif state == "percent":
-            ctx.reply(messages.text(texts.REPORT_ASK_PERCENT, texts.REPORT_PERCENT_CHOICES))
+            ctx.reply(messages.text(chat.REPORT_ASK_PERCENT, chat.REPORT_PERCENT_CHOICES))
         elif state == "details":
-            ctx.reply(messages.text(texts.REPORT_ASK_DETAILS))
+            ctx.reply(messages.text(chat.REPORT_ASK_DETAILS))
         elif state == "problems":
-            ctx.reply(messages.text(texts.REPORT_ASK_PROBLEMS, [texts.NONE_CHOICE]))
+            ctx.reply(messages.text(chat.REPORT_ASK_PROBLEMS, [chat.NONE_CHOICE]))
         elif state == "evidence":
-            ctx.reply(messages.text(texts.REPORT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE),
-                                    texts.REPORT_EVIDENCE_CHOICES))
+            ctx.reply(messages.text(chat.REPORT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE),
+                                    chat.REPORT_EVIDENCE_CHOICES))
         elif state == "confirm":
-            ctx.reply(messages.text(self._summary(ctx, convo), texts.REPORT_CONFIRM_CHOICES))
+            ctx.reply(messages.text(self._summary(ctx, convo), chat.REPORT_CONFIRM_CHOICES))
 
     def _next(self, ctx: Context, convo: Convo, after: str) -> str:
         """Go on to the next question, or back to the summary when editing one answer."""
@@ -274,7 +272,7 @@ class ReportFlow:
             return None
         answer = (event.text or "").strip()
         if len(answer) > MAX_TEXT:
-            ctx.reply(messages.text(texts.REPORT_TOO_LONG.format(limit=MAX_TEXT)))
+            ctx.reply(messages.text(chat.REPORT_TOO_LONG.format(limit=MAX_TEXT)))
             return None
         return answer
 
@@ -283,7 +281,7 @@ class ReportFlow:
         text = (event.text or "") if event.is_text else ""
         status = parse_status(text) if text else None
         if status is None:
-            ctx.reply(messages.text(texts.REPORT_STATUS_AGAIN, list(texts.STATUS_LABELS.values())))
+            ctx.reply(messages.text(chat.REPORT_STATUS_AGAIN, list(common.STATUS_LABELS.values())))
             return "status"
         percent = parse_percent(text)
         if percent is None and status is ProgressStatus.DONE:
@@ -294,23 +292,23 @@ class ReportFlow:
         return self._next(ctx, convo, "status")
 
     def percent(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, texts.SKIP_WORDS):
+        if _is_word(event, chat.SKIP_WORDS):
             return self._next(ctx, convo, "percent")
         value = parse_percent(event.text or "") if event.is_text else None
         if value is None and event.is_text:
             digits = to_arabic_digits((event.text or "").strip())
             value = int(digits) if digits.isdigit() and int(digits) <= 100 else None
         if value is None:
-            ctx.reply(messages.text(texts.REPORT_PERCENT_AGAIN, texts.REPORT_PERCENT_CHOICES))
+            ctx.reply(messages.text(chat.REPORT_PERCENT_AGAIN, chat.REPORT_PERCENT_CHOICES))
             return "percent"
         convo.data["percent"] = value
         return self._next(ctx, convo, "percent")
 
     def details(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        return self._text_step(event, ctx, convo, "details", texts.REPORT_DETAILS_AGAIN)
+        return self._text_step(event, ctx, convo, "details", chat.REPORT_DETAILS_AGAIN)
 
     def problems(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        return self._text_step(event, ctx, convo, "problems", texts.REPORT_PROBLEMS_AGAIN)
+        return self._text_step(event, ctx, convo, "problems", chat.REPORT_PROBLEMS_AGAIN)
 
     def _text_step(self, event: IncomingEvent, ctx: Context, convo: Convo, state: str, again: str) -> str:
         """A question answered by free text, kept in `convo.data[state]`."""
@@ -324,49 +322,49 @@ class ReportFlow:
         if event.type == "message" and event.message_type in EVIDENCE_TYPES and event.message_id:
             self._record_evidence(event, ctx, convo)
             return "evidence"
-        if _is_word(event, texts.DONE_WORDS) or _is_word(event, texts.SKIP_WORDS) or (
+        if _is_word(event, chat.DONE_WORDS) or _is_word(event, chat.SKIP_WORDS) or (
                 event.is_text and is_none_answer(event.text or "")):
             convo.data.pop("editing", None)
             self._ask(ctx, convo, "confirm")
             return "confirm"
-        ctx.reply(messages.text(texts.REPORT_EVIDENCE_AGAIN, texts.REPORT_EVIDENCE_CHOICES))
+        ctx.reply(messages.text(chat.REPORT_EVIDENCE_AGAIN, chat.REPORT_EVIDENCE_CHOICES))
         return "evidence"
 
     def _record_evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> None:
         assert convo.id is not None and event.message_id is not None
-        kind = texts.MEDIA_KIND_NAMES.get(event.message_type or "", texts.MEDIA_KIND_FALLBACK)
+        kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.MEDIA_KIND_FALLBACK)
         count = ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id)
         if count >= MAX_EVIDENCE:
-            ctx.reply(messages.text(texts.REPORT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE),
-                                    texts.REPORT_EVIDENCE_CHOICES))
+            ctx.reply(messages.text(chat.REPORT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE),
+                                    chat.REPORT_EVIDENCE_CHOICES))
             return
         row = ctx.uow.evidence.add(ctx.org.id, DRAFT_OWNER, convo.id, event.message_id,
                                    event.message_type or "file", event.file_name, ctx.now)
-        template = texts.REPORT_EVIDENCE_RECEIVED if row else texts.REPORT_EVIDENCE_DUPLICATE
+        template = chat.REPORT_EVIDENCE_RECEIVED if row else chat.REPORT_EVIDENCE_DUPLICATE
         ctx.reply(messages.text(template.format(kind=kind, count=count + (1 if row else 0)),
-                                texts.REPORT_EVIDENCE_CHOICES))
+                                chat.REPORT_EVIDENCE_CHOICES))
 
     def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, texts.CONFIRM_WORDS):
+        if _is_word(event, chat.CONFIRM_WORDS):
             scope = self._scope_of(ctx, convo)
             measure = ctx.uow.plans.measure(convo.data.get("measure_id", 0))
-            problem = self._check(ctx, scope, measure) if scope else texts.REPORT_MEASURE_GONE
+            problem = self._check(ctx, scope, measure) if scope else chat.REPORT_MEASURE_GONE
             if problem is not None or scope is None or measure is None:
-                ctx.reply(messages.text(problem or texts.REPORT_MEASURE_GONE))
+                ctx.reply(messages.text(problem or chat.REPORT_MEASURE_GONE))
                 return END
             self._save(ctx, convo, scope, measure)
             return END
-        if _is_word(event, texts.EDIT_WORDS):
-            ctx.reply(messages.text(texts.REPORT_ASK_EDIT, list(texts.REPORT_EDIT_CHOICES)))
+        if _is_word(event, chat.EDIT_WORDS):
+            ctx.reply(messages.text(chat.REPORT_ASK_EDIT, list(chat.REPORT_EDIT_CHOICES)))
             return "edit"
-        ctx.reply(messages.text(texts.REPORT_CONFIRM_AGAIN, texts.REPORT_CONFIRM_CHOICES))
+        ctx.reply(messages.text(chat.REPORT_CONFIRM_AGAIN, chat.REPORT_CONFIRM_CHOICES))
         return "confirm"
 
     def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = {_words(k): v for k, v in texts.REPORT_EDIT_CHOICES.items()}.get(
+        choice = {_words(k): v for k, v in chat.REPORT_EDIT_CHOICES.items()}.get(
             _words(event.text or "") if event.is_text else "")
         if choice is None:
-            ctx.reply(messages.text(texts.REPORT_ASK_EDIT, list(texts.REPORT_EDIT_CHOICES)))
+            ctx.reply(messages.text(chat.REPORT_ASK_EDIT, list(chat.REPORT_EDIT_CHOICES)))
             return "edit"
         convo.data["editing"] = True
         if choice == "status":
@@ -382,12 +380,12 @@ class ReportFlow:
         rnd = ctx.uow.plans.round(data["round_id"])
         label, pct = status_text(data["status"], data.get("percent"))
         count = ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id or 0)
-        return texts.REPORT_SUMMARY.format(
+        return chat.REPORT_SUMMARY.format(
             seq=measure.seq, title=messages.clip_text(measure.title, 300), unit=unit.name if unit else "",
             round=round_name(rnd) if rnd else "", status=label, percent=pct,
             details=messages.clip_text(data.get("details", ""), 1500),
-            problems=messages.clip_text(data.get("problems", "") or texts.NONE_CHOICE, 800),
-            evidence=texts.REPORT_EVIDENCE_COUNT.format(count=count) if count else texts.REPORT_EVIDENCE_NONE)
+            problems=messages.clip_text(data.get("problems", "") or chat.NONE_CHOICE, 800),
+            evidence=chat.REPORT_EVIDENCE_COUNT.format(count=count) if count else chat.REPORT_EVIDENCE_NONE)
 
     def _save(self, ctx: Context, convo: Convo, scope: Scope, measure: Measure) -> ProgressReport:
         data: dict[str, Any] = convo.data
@@ -399,7 +397,7 @@ class ReportFlow:
         if convo.id is not None:
             ctx.uow.evidence.reassign(DRAFT_OWNER, convo.id, REPORT_OWNER, report.id)
         label, pct = status_text(report.status, report.percent)
-        ctx.reply(messages.text(texts.REPORT_SAVED.format(
+        ctx.reply(messages.text(chat.REPORT_SAVED.format(
             seq=measure.seq, title=messages.clip_text(measure.title, 300), unit=scope.unit.name,
             round=round_name(scope.round), version=report.version, status=label, percent=pct)))
         return report
@@ -412,7 +410,7 @@ class ReportFlow:
             return END
         measure = ctx.uow.plans.measure_by_seq(scope.plan.id, parsed.measure_no)
         if measure is None:
-            ctx.reply(messages.text(texts.REPORT_NO_SUCH_MEASURE.format(seq=parsed.measure_no,
+            ctx.reply(messages.text(chat.REPORT_NO_SUCH_MEASURE.format(seq=parsed.measure_no,
                                                                          year=scope.plan.fiscal_year_be)))
             return END
         problem = self._check(ctx, scope, measure)
@@ -435,7 +433,7 @@ class ReportFlow:
             convo.data.setdefault("problems", "")
             self._save(ctx, convo, scope, measure)
             return END
-        ctx.reply(messages.text(texts.REPORT_SHORTCUT_NEEDS_STATUS.format(seq=measure.seq)))
+        ctx.reply(messages.text(chat.REPORT_SHORTCUT_NEEDS_STATUS.format(seq=measure.seq)))
         if status is None:
             convo.data["percent"] = percent
             self._ask(ctx, convo, "status")

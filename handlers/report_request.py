@@ -11,18 +11,17 @@ from domain.fiscal import fiscal_year_of, thai_date
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportLinks, ReportTicket
 from domain.reports.round_key import parse_round_key
 from domain.thai_text import squeeze, to_thai_digits
-from handlers import messages, texts
 from handlers.base import Context
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
 from handlers.progress_report import local_today
 from storage.models import Role
+from texts import chat, common
+from views import messages
 
 FLOW = "report_file"
 MENU_START = "report_file:start"
-FORMAT_WORDS = {"word": ReportFormat.DOCX, "docx": ReportFormat.DOCX, "เวิร์ด": ReportFormat.DOCX,
-                "excel": ReportFormat.XLSX, "xlsx": ReportFormat.XLSX, "เอ็กเซล": ReportFormat.XLSX,
-                "csv": ReportFormat.CSV}
+FORMAT_WORDS = {word: ReportFormat(fmt) for fmt, words in chat.REPORT_FORMAT_WORDS.items() for word in words}
 
 
 def _key(text: str) -> str:
@@ -30,13 +29,13 @@ def _key(text: str) -> str:
 
 
 def _formats(kind: ReportKind) -> list[str]:
-    return [texts.REPORT_FORMAT_NAMES[f] for f in FORMATS_BY_KIND[kind]]
+    return [chat.REPORT_FORMAT_NAMES[f] for f in FORMATS_BY_KIND[kind]]
 
 
 def _report_name(data: Mapping[str, object]) -> str:
     if data["kind"] == ReportKind.PROGRESS:
-        return texts.REPORT_NAME_PROGRESS.format(year=data["year"], months=data["months"])
-    return texts.REPORT_NAME_COMPLAINTS.format(year=data["year"])
+        return chat.REPORT_NAME_PROGRESS.format(year=data["year"], months=data["months"])
+    return chat.REPORT_NAME_COMPLAINTS.format(year=data["year"])
 
 
 class ReportRequestFlow:
@@ -48,7 +47,7 @@ class ReportRequestFlow:
         self.steps: Mapping[str, Step] = {"choose": self.choose, "format": self.format}
 
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        words = {_key(w) for w in texts.REPORT_REQUEST_WORDS}
+        words = {_key(w) for w in chat.REPORT_REQUEST_WORDS}
         if (event.is_text and _key(event.text or "") in words) or event.postback_data == MENU_START:
             return self.begin
         return None
@@ -59,7 +58,7 @@ class ReportRequestFlow:
     # -- steps ---------------------------------------------------------------------------------------------
     def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         if ctx.role is not Role.ADMIN:
-            ctx.reply(messages.text(texts.REPORT_REQUEST_ADMIN_ONLY))
+            ctx.reply(messages.text(chat.REPORT_REQUEST_ADMIN_ONLY))
             return END
         today = local_today(ctx)
         complaints_year = fiscal_year_of(today)
@@ -75,21 +74,21 @@ class ReportRequestFlow:
         return "choose"
 
     def _choices(self, convo: Convo) -> list[str]:
-        return [texts.ROUND_NAME.format(months=m) for m in convo.data["rounds"]] + [texts.REPORT_REQUEST_COMPLAINTS]
+        return [common.ROUND_NAME.format(months=m) for m in convo.data["rounds"]] + [chat.REPORT_REQUEST_COMPLAINTS]
 
     def _ask_report(self, ctx: Context, convo: Convo, first: bool) -> None:
         if not first:
-            body = texts.REPORT_REQUEST_CHOOSE_AGAIN
+            body = chat.REPORT_REQUEST_CHOOSE_AGAIN
         elif convo.data["rounds"]:
-            body = texts.REPORT_REQUEST_CHOOSE.format(year=convo.data["year"],
+            body = chat.REPORT_REQUEST_CHOOSE.format(year=convo.data["year"],
                                                       complaints_year=convo.data["complaints_year"])
         else:
-            body = texts.REPORT_REQUEST_CHOOSE_NO_PLAN.format(complaints_year=convo.data["complaints_year"])
+            body = chat.REPORT_REQUEST_CHOOSE_NO_PLAN.format(complaints_year=convo.data["complaints_year"])
         ctx.reply(messages.text(body, self._choices(convo)))
 
     def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         answer = _key(event.text or "") if event.is_text else ""
-        complaints_words = {_key(texts.REPORT_REQUEST_COMPLAINTS), _key("ร้องเรียน"), _key("เรื่องร้องเรียน")}
+        complaints_words = {_key(chat.REPORT_REQUEST_COMPLAINTS), _key("ร้องเรียน"), _key("เรื่องร้องเรียน")}
         months = parse_round_key(event.text or "") if event.is_text else None
         if answer in complaints_words:
             convo.data.update(kind=ReportKind.COMPLAINTS.value, year=convo.data["complaints_year"], months=0)
@@ -99,8 +98,8 @@ class ReportRequestFlow:
             self._ask_report(ctx, convo, first=False)
             return "choose"
         kind = ReportKind(convo.data["kind"])
-        hints = ", ".join(texts.REPORT_FORMAT_HINTS[f] for f in FORMATS_BY_KIND[kind])
-        ctx.reply(messages.text(texts.REPORT_REQUEST_FORMAT.format(report=_report_name(convo.data), formats=hints),
+        hints = ", ".join(chat.REPORT_FORMAT_HINTS[f] for f in FORMATS_BY_KIND[kind])
+        ctx.reply(messages.text(chat.REPORT_REQUEST_FORMAT.format(report=_report_name(convo.data), formats=hints),
                                 _formats(kind)))
         return "format"
 
@@ -108,14 +107,14 @@ class ReportRequestFlow:
         kind = ReportKind(convo.data["kind"])
         fmt = FORMAT_WORDS.get(_key(event.text or "")) if event.is_text else None
         if fmt is None or fmt not in FORMATS_BY_KIND[kind]:
-            ctx.reply(messages.text(texts.REPORT_REQUEST_FORMAT_AGAIN.format(formats=", ".join(_formats(kind))),
+            ctx.reply(messages.text(chat.REPORT_REQUEST_FORMAT_AGAIN.format(formats=", ".join(_formats(kind))),
                                     _formats(kind)))
             return "format"
         ticket = ReportTicket(ctx.org.id, kind, convo.data["year"], convo.data["months"], fmt)
         link = self.links.link(ticket, ctx.now)
         expires = link.expires_at.astimezone(ZoneInfo(ctx.org.timezone))
         when = f"{thai_date(expires.date())} {to_thai_digits(expires.strftime('%H:%M'))}"
-        ctx.reply(messages.text(texts.REPORT_REQUEST_LINK.format(
-            report=_report_name(convo.data), format=texts.REPORT_FORMAT_NAMES[fmt], url=link.url, expires=when)))
+        ctx.reply(messages.text(chat.REPORT_REQUEST_LINK.format(
+            report=_report_name(convo.data), format=chat.REPORT_FORMAT_NAMES[fmt], url=link.url, expires=when)))
         return END
 

@@ -10,10 +10,10 @@ import threading
 from dataclasses import dataclass
 
 from domain.complaints.workflow import DeadlinePolicy
-from scheduler.reminders import run_reminders
-from scheduler.weekly_summary import ReportLink, send_weekly_summaries
 from storage.clock import utcnow
 from storage.uow import UnitOfWorkFactory
+from usecases.reminder_run import run_reminders
+from usecases.weekly_summary_run import ReportLink, send_weekly_summaries
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.app import create_app
 from bot.config import Settings
-from bot.fake_line import FakeLinePlatform
 from bot.services import Services
-from scheduler.worker import Worker, WorkerOptions
+from bot.worker import EventProcessing, Worker, WorkerOptions
+from linesim import FakeLinePlatform
 from storage import migrate
 from storage.db import is_sqlite, make_engine
 from storage.models import InboxStatus, OutboxStatus
@@ -106,6 +106,7 @@ class RunningBot:
     fake: FakeLinePlatform
     url: str
     server: BaseWSGIServer
+    processing: EventProcessing
     worker: Worker | None
     worker_thread: threading.Thread | None = None
 
@@ -136,7 +137,7 @@ class RunningBot:
         assert wait_for(idle, timeout), "the bot did not settle in time"
 
     def worker_pass(self) -> dict[str, int]:
-        return Worker(self.services).run_once()
+        return Worker(self.services, processing=self.processing).run_once()
 
     def texts_to(self, user_id: str) -> list[str]:
         return [m.get("text", m.get("altText", "")) for m in self.fake.messages_to(user_id)]
@@ -163,10 +164,11 @@ def start_bot(database_url: str, fake_line: FakeLinePlatform, tmp_path: Path) ->
         url = f"http://127.0.0.1:{server.server_port}"
         fake_line.webhook_url = f"{url}/callback"
         services: Services = app.extensions["itabot"]
-        running = RunningBot(services, fake_line, url, server, None)
+        running = RunningBot(services, fake_line, url, server, EventProcessing.build(services), None)
         if with_worker:
             running.worker = Worker(services, WorkerOptions(idle_sleep=0.02, quota_every=3600, scrub_every=3600,
-                                                              expire_every=0.5, scheduler=False))
+                                                              expire_every=0.5, scheduler=False),
+                                    running.processing)
             running.worker_thread = threading.Thread(target=running.worker.run_forever, daemon=True)
             running.worker_thread.start()
         started.append(running)

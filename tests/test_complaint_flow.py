@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from bot.config import complaint_config
 from domain.complaints.crypto import MasterKey, SealedIdentity, open_identity
-from handlers.complaint_config import config_from_settings
 from storage.clock import utcnow
 from storage.complaint_models import ComplaintBlock, ComplaintIntakeCount
 from storage.conversation_models import Conversation, Evidence
@@ -269,7 +269,7 @@ def test_blocked_account_is_told_clearly_and_only_a_hash_is_kept(bot: RunningBot
     assert "ถูกระงับการยื่นเรื่องร้องเรียน" in refused["text"] and "1205" in refused["text"]
     with bot.services.uow() as uow:
         [block] = uow.session.scalars(select(ComplaintBlock)).all()
-    assert block.account_hash == config_from_settings(bot.services.settings).keys.block_hash(CITIZEN)
+    assert block.account_hash == complaint_config(bot.services.settings).keys.block_hash(CITIZEN)
     assert CITIZEN not in block.account_hash
     run_cli(bot, "complaints", "unblock", CITIZEN)
     assert "เลือกรูปแบบ" in say(bot, CITIZEN, "ร้องเรียน")["text"]

@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import select
 
 from domain.fiscal import fiscal_year_of
-from handlers import texts
 from storage.clock import utcnow
 from storage.models import InboxEvent, Member, OutboxMessage
 from storage.schema import metadata
@@ -26,6 +25,7 @@ from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say
 from tests.support.complaints import Receipt, file_complaint
+from texts import chat
 
 ANONYMOUS = "U" + "a1" * 16
 CONFIDENTIAL = "U" + "c2" * 16
@@ -122,7 +122,7 @@ def follower_rows(bot: RunningBot, hits: list[tuple[str, str, Any]]) -> set[tupl
                 kinds.add(("member", column))
             elif table == "inbox_events" and uow.session.get(InboxEvent, key).event_type == "follow":
                 kinds.add(("follow event", column))
-            elif table == "outbox_messages" and all(m["text"].startswith(texts.GREETING[:20])
+            elif table == "outbox_messages" and all(m["text"].startswith(chat.GREETING[:20])
                                                     for m in uow.session.get(OutboxMessage, key).messages):
                 kinds.add(("greeting", column))
             else:

@@ -7,11 +7,10 @@ from datetime import date
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, complaint_config
 from domain.complaints.crypto import generate_master_key_b64
 from domain.complaints.routing import mentions_executive, named_units
 from domain.units import default_directory
-from handlers.complaint_config import config_from_settings
 
 USER = "U" + "a" * 32
 
@@ -56,8 +55,8 @@ def test_complaint_key_is_required_outside_development_and_checked() -> None:
 
 
 def test_account_hashes_are_keyed_apart_by_purpose() -> None:
-    keys = config_from_settings(Settings.from_env({"ITABOT_ENV": "test"})).keys
-    other = config_from_settings(Settings.from_env({"ITABOT_ENV": "test", "COMPLAINT_KEY": generate_master_key_b64()}))
+    keys = complaint_config(Settings.from_env({"ITABOT_ENV": "test"})).keys
+    other = complaint_config(Settings.from_env({"ITABOT_ENV": "test", "COMPLAINT_KEY": generate_master_key_b64()}))
     hashes = {keys.owner_hash(USER), keys.block_hash(USER), keys.attempt_account_hash(USER),
               keys.intake_hash(USER, date(2024, 3, 15)), keys.intake_hash(USER, date(2024, 3, 16))}
     assert len(hashes) == 5 and not any(USER in h for h in hashes)

@@ -26,7 +26,7 @@ def test_production_refuses_to_start_without_secrets_and_names_the_variable() ->
 
 
 def test_cli_refusal_is_a_clear_message_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = subprocess.run([sys.executable, "-c", "from bot.cli import main; main()", "members"],
+    result = subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", "members"],
                             env={"PATH": "/usr/bin:/bin", "ITABOT_ENV": "production", "HOME": str(tmp_path)},
                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2

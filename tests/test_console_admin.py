@@ -15,20 +15,20 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.report_service import render_progress_report
 from domain.fiscal import fiscal_year_of
 from domain.plan_import import parse_plan
 from domain.plan_table import read_table
-from handlers.plan_warnings import render_warning
 from storage.clock import utcnow
 from storage.console_models import AuditEntry, PlanUpload
-from storage.plan_import import import_plan
 from storage.plan_models import Measure, Plan
 from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say
 from tests.support.console import Console, add_console_user, error_of, flashes, logged_in
 from tests.support.plans import load_plan, measure, small_plan, this_fiscal_year
+from usecases.plan_import import import_plan
+from usecases.plan_warnings import render_warning
+from usecases.report_files import render_progress_report
 
 PLANS = Path(__file__).parent / "fixtures" / "plans"
 HEAD = "U" + "1" * 32  # head of สำนักปลัดเทศบาล

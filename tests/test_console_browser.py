@@ -16,7 +16,7 @@ from flask.cli import ScriptInfo
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.cli import cli
+from bot.cli.main import cli
 from storage.console_models import AuditEntry
 from storage.plan_models import Measure, Plan
 from tests.conftest import RunningBot

@@ -20,7 +20,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.cli import cli
+from bot.cli.main import cli
 from bot.config import Settings
 from domain.passwords import (
     hash_password,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.demo import DEMO_CONSOLE_PASSWORD, DEMO_PERSONAS
+from linesim.demo import DEMO_CONSOLE_PASSWORD, DEMO_PERSONAS
 from storage.models import Role
 from storage.plan_models import Measure, Plan
 from tests.conftest import RunningBot

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.services import Services
+from bot.worker import Worker, WorkerOptions
 from handlers.base import Context
 from handlers.events import IncomingEvent
-from scheduler.worker import Worker, WorkerOptions
 from tests.conftest import RunningBot, make_env, wait_for
 
 USERS = ["U" + c * 32 for c in "345"]
@@ -46,9 +46,9 @@ def test_events_of_one_chat_never_overlap_and_keep_their_order(bot_without_worke
     workers = []
     for _ in range(2):
         services = Services.build(Settings.from_env(env))
-        services.processor.application.add_handler(recorder, group=-1)
         worker = Worker(services, WorkerOptions(event_threads=3, delivery_threads=1, idle_sleep=0.01,
                                                 event_batch_size=2))
+        worker.processor.application.add_handler(recorder, group=-1)
         thread = threading.Thread(target=worker.run_forever, daemon=True)
         thread.start()
         workers.append((worker, thread, services))

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.event_store import EventStore
+from storage.event_store import EventStore
 from storage.models import InboxEvent
 from tests.conftest import RunningBot
 

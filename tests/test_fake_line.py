@@ -49,7 +49,7 @@ from linebot.v3.webhooks import (
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from bot.fake_line import Delivery, FakeLinePlatform
+from linesim import Delivery, FakeLinePlatform
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
@@ -456,7 +456,7 @@ def test_loading_profile_and_unknown_path(fake: FakeLinePlatform, api: Messaging
 
 
 def _default_personas() -> Any:
-    from bot.fake_line import DEFAULT_PERSONAS
+    from linesim import DEFAULT_PERSONAS
 
     return DEFAULT_PERSONAS
 
@@ -686,7 +686,7 @@ def test_standalone_process_serves_and_logs_without_message_text(tmp_path: Path)
         [
             sys.executable,
             "-m",
-            "bot.fake_line",
+            "linesim",
             "--port",
             str(port),
             "--channel-secret",

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.fake_line import FakeLinePlatform
-from bot.line_api import ContentState, LineApi, LineUnavailable, Outcome
+from bot.line.api import ContentState, LineApi, LineUnavailable, Outcome
+from linesim import FakeLinePlatform
 from tests.conftest import ACCESS_TOKEN
 
 USER = "U" + "9" * 32

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.services import Services
-from scheduler.worker import Worker, WorkerOptions
+from bot.worker import Worker, WorkerOptions
 from storage.clock import utcnow
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from tests.conftest import RunningBot, make_env, wait_for
@@ -186,7 +186,7 @@ def test_two_workers_drain_the_outbox_without_double_sends(bot_without_worker: R
 
 def _worker_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "worker", "--threads", "1"],
+        [sys.executable, "-c", "from bot.cli.main import main; main()", "worker", "--threads", "1"],
         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.privacy import pseudonym
+from domain.pseudonyms import pseudonym
 from tests.conftest import RunningBot
 
 USER = "U" + "e" * 32

@@ -16,14 +16,14 @@ from sqlalchemy import select
 
 from domain.reminders import ReminderPolicy, obligation_deadline, send_day
 from domain.work_calendar import WorkCalendar
-from scheduler.reminders import run_reminders
-from scheduler.weekly_summary import send_weekly_summaries
 from storage.models import Member, OutboxMessage, Priority
 from storage.plan_models import Measure, ReportingRound
 from storage.schedule_models import ReminderRecord
 from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.plans import load_plan, measure
+from usecases.reminder_run import run_reminders
+from usecases.weekly_summary_run import send_weekly_summaries
 
 BKK = ZoneInfo("Asia/Bangkok")
 YEAR = 2567  # 1 Oct 2023 – 30 Sep 2024

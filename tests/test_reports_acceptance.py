@@ -24,11 +24,11 @@ from sqlalchemy import select
 
 from domain.thai_text import to_thai_digits
 from storage.plan_models import Measure
-from storage.report_service import local_today
 from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say, send, tap
 from tests.support.plans import this_fiscal_year
+from usecases.current_round import local_today
 
 SEED = Path(__file__).parent / "fixtures" / "reports" / "ban-wiang-2565.tsv"
 COLUMNS = ["มาตรการ", "ขั้นตอนหรือวิธีการปฏิบัติ", "ผลการดำเนินงาน", "ปัญหา / ข้อเสนอแนะ"]

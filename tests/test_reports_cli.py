@@ -16,11 +16,11 @@ import requests
 
 from storage.clock import utcnow
 from storage.plans import NewReport
-from storage.report_service import current_round, local_today
 from tests.conftest import RunningBot
 from tests.support.botcli import run_cli
 from tests.support.complaints import file_complaint
 from tests.support.plans import load_plan, small_plan
+from usecases.current_round import current_round, local_today
 
 CITIZEN = "U" + "4" * 32
 

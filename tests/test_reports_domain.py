@@ -17,7 +17,6 @@ from PIL import Image
 from domain.complaints.categories import Category, ComplaintType
 from domain.complaints.stats import ComplaintFacts, complaint_statistics
 from domain.complaints.workflow import ComplaintMode, ComplaintStatus
-from domain.reports import labels
 from domain.reports.complaints import assemble_complaint_stats, process_steps
 from domain.reports.complaints_docs import render_complaints_docx, render_complaints_xlsx
 from domain.reports.links import (
@@ -44,6 +43,7 @@ from domain.reports.progress import (
 from domain.reports.progress_docx import render_progress_docx
 from domain.reports.progress_xlsx import render_progress_csv, render_progress_xlsx
 from domain.reports.round_key import parse_round_key
+from texts import documents
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 STATUS = {"done": "ดำเนินการแล้วเสร็จ", "in_progress": "กำลังดำเนินการ", "problem": "มีปัญหา-อุปสรรค"}
@@ -90,13 +90,13 @@ def test_cells_of_single_shared_and_unreported_measures() -> None:
          report(2, 2, "อบรมแล้ว", "ไม่มี"), report(3, 1, "สำนักปลัดช่วยรายงาน")])
     one, every, shared, none = model.measures
     assert texts(one.result_lines) == [(None, "ประกาศและเผยแพร่แล้ว")]  # the latest version only
-    assert texts(one.problem_lines) == [(None, labels.NO_PROBLEMS)]  # version 2 gave no problems
-    assert texts(every.result_lines) == [("สำนักปลัดเทศบาล", labels.NOT_REPORTED), ("กองคลัง", "อบรมแล้ว"),
-                                         ("กองช่าง", labels.NOT_REPORTED)]
+    assert texts(one.problem_lines) == [(None, documents.NO_PROBLEMS)]  # version 2 gave no problems
+    assert texts(every.result_lines) == [("สำนักปลัดเทศบาล", documents.NOT_REPORTED), ("กองคลัง", "อบรมแล้ว"),
+                                         ("กองช่าง", documents.NOT_REPORTED)]
     assert texts(every.problem_lines) == [("กองคลัง", "ไม่มี")]
     # A unit that reported on a measure it no longer answers for still shows, after the expected ones.
     assert [u.unit for u in shared.units] == ["กองคลัง", "กองช่าง", "สำนักปลัดเทศบาล"]
-    assert texts(none.result_lines) == [(None, labels.NOT_REPORTED)]
+    assert texts(none.result_lines) == [(None, documents.NOT_REPORTED)]
     assert (model.expected, model.reported) == (1 + 3 + 3 + 1, 3)
     assert model.status_counts() == {"ดำเนินการแล้วเสร็จ": 3}
     assert one.step_lines == ["1. จัดทำประกาศ", "2. เผยแพร่ทางเว็บไซต์ 2 ช่องทาง"]
@@ -131,7 +131,7 @@ def test_word_style_fonts_landscape_grouping_and_thai_digits() -> None:
     assert "ระยะเวลา ๑ ตุลาคม ๒๕๖๖ ถึง ๓๑ มีนาคม ๒๕๖๗" in body
     table = document.tables[0]
     rows = [[c.text for c in r.cells] for r in table.rows]
-    assert rows[0] == list(labels.COLUMNS)
+    assert rows[0] == list(documents.COLUMNS)
     assert rows[1] == [f"ประเด็นที่ ๑ {ISSUE_1}"] * 4  # a heading row spanning the four columns
     assert rows[1 + 1] == ["๑. มาตรการที่ ๑ ประจำปี ๒๕๖๗", "๑. จัดทำประกาศ\n๒. เผยแพร่ทางเว็บไซต์ ๒ ช่องทาง",
                            "ทำแล้ว ๓ ครั้ง\nบรรทัดที่สอง", "-"]
@@ -150,7 +150,7 @@ def test_word_signature_block_by_position_with_optional_names() -> None:
     model = build([measure(1)], [], signatories=(Signatory("ผู้รายงาน"), Signatory("ปลัดเทศบาล", "นายสมชาย ใจดี")))
     document = read_docx(render_progress_docx(model, lambda _: None))
     cells = [c.text for c in document.tables[1].rows[0].cells]
-    assert cells[0].endswith(f"{labels.SIGN_NAME_BLANK}\nผู้รายงาน")
+    assert cells[0].endswith(f"{documents.SIGN_NAME_BLANK}\nผู้รายงาน")
     assert cells[1].endswith("(นายสมชาย ใจดี)\nปลัดเทศบาล")
     none = read_docx(render_progress_docx(build([measure(1)], [], signatories=()), lambda _: None))
     assert len(none.tables) == 1
@@ -179,7 +179,7 @@ def test_word_annex_scales_pictures_and_lists_other_files() -> None:
     assert "ไฟล์แนบ: บันทึกการประชุม.pdf (สำนักปลัดเทศบาล)" in text
     assert "มาตรการที่ ๑ มาตรการที่ ๑ ประจำปี ๒๕๖๗" in text
     empty = read_docx(render_progress_docx(build([measure(1)], []), load))
-    assert labels.ANNEX_EMPTY in "\n".join(p.text for p in empty.paragraphs)
+    assert documents.ANNEX_EMPTY in "\n".join(p.text for p in empty.paragraphs)
 
 
 def test_fit_picture_keeps_the_shape_shrinks_and_refuses_what_is_no_picture() -> None:
@@ -208,7 +208,7 @@ def test_control_characters_from_chat_texts_do_not_break_the_files() -> None:
     model = build([measure(1)], [report(1, 1, "ข้อความ\x00มี\x08อักขระ\x1fควบคุม", "ปัญหา\x07")])
     document = read_docx(render_progress_docx(model, lambda _: None))
     assert document.tables[0].rows[2].cells[2].text == "ข้อความมีอักขระควบคุม"
-    sheet = openpyxl.load_workbook(io.BytesIO(render_progress_xlsx(model)))[labels.DETAIL_SHEET]
+    sheet = openpyxl.load_workbook(io.BytesIO(render_progress_xlsx(model)))[documents.DETAIL_SHEET]
     assert sheet["I2"].value == "ข้อความมีอักขระควบคุม"
 
 
@@ -219,20 +219,20 @@ def test_excel_has_a_summary_and_one_row_per_measure_and_unit() -> None:
                                                                percent=60)],
                   [EvidenceFacts(1, 20, 2, "image", None, "image/jpeg", 1)])
     book = openpyxl.load_workbook(io.BytesIO(render_progress_xlsx(model)))
-    assert book.sheetnames == [labels.SUMMARY_SHEET, labels.DETAIL_SHEET]
-    detail = book[labels.DETAIL_SHEET]
+    assert book.sheetnames == [documents.SUMMARY_SHEET, documents.DETAIL_SHEET]
+    detail = book[documents.DETAIL_SHEET]
     rows = [[c.value for c in row] for row in detail.iter_rows()]
-    assert rows[0] == list(labels.DETAIL_COLUMNS)
+    assert rows[0] == list(documents.DETAIL_COLUMNS)
     assert len(rows) == 1 + 1 + 3
     assert rows[1] == [1, 1, ISSUE_1, "มาตรการที่ 1 ประจำปี 2567", "1. จัดทำประกาศ\n2. เผยแพร่ทางเว็บไซต์ 2 ช่องทาง",
                        "สำนักปลัดเทศบาล", "ดำเนินการแล้วเสร็จ", 100, "ประกาศแล้ว", "ไม่มี", "15 มี.ค. 2567", 1, 0]
-    assert rows[2][5:10] == ["สำนักปลัดเทศบาล", labels.NOT_REPORTED, None, None, None]
+    assert rows[2][5:10] == ["สำนักปลัดเทศบาล", documents.NOT_REPORTED, None, None, None]
     assert rows[3][5:] == ["กองคลัง", "กำลังดำเนินการ", 60, "อบรม <3> & \"ครบ\"", None, "15 มี.ค. 2567", 1, 1]
     assert detail.freeze_panes == "A2"
     assert detail["I4"].font.name == "TH Sarabun New" and detail["I4"].alignment.wrap_text
     assert detail["A1"].font.b
-    summary = {row[0].value: row[1].value for row in book[labels.SUMMARY_SHEET].iter_rows() if row[0].value}
-    assert summary[labels.SUMMARY_ROWS["expected"]] == 4 and summary[labels.SUMMARY_ROWS["reported"]] == 2
+    summary = {row[0].value: row[1].value for row in book[documents.SUMMARY_SHEET].iter_rows() if row[0].value}
+    assert summary[documents.SUMMARY_ROWS["expected"]] == 4 and summary[documents.SUMMARY_ROWS["reported"]] == 2
     assert summary["ดำเนินการแล้วเสร็จ"] == 1 and summary[f"ประเด็นที่ 5 {ISSUE_5}"] == 1
     with zipfile.ZipFile(io.BytesIO(render_progress_xlsx(model))) as archive:
         assert archive.testzip() is None
@@ -243,8 +243,8 @@ def test_csv_is_utf8_with_bom_and_the_same_rows() -> None:
     data = render_progress_csv(model)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == list(labels.DETAIL_COLUMNS)
-    assert [r[5:9] for r in rows[1:]] == [["สำนักปลัดเทศบาล", labels.NOT_REPORTED, "", ""],
+    assert rows[0] == list(documents.DETAIL_COLUMNS)
+    assert [r[5:9] for r in rows[1:]] == [["สำนักปลัดเทศบาล", documents.NOT_REPORTED, "", ""],
                                           ["กองคลัง", "ดำเนินการแล้วเสร็จ", "100", "บรรทัดแรก\nบรรทัด, สอง"]]
 
 
@@ -285,7 +285,7 @@ def test_complaint_statistics_model_counts_by_month_category_and_status() -> Non
     assert october.detail[bribery][model.statuses.index("รับเรื่องแล้ว")] == 1
     assert october.detail[bribery][model.statuses.index("ดำเนินการแล้วเสร็จ")] == 1
     assert dict(model.by_type) == {"ทุจริตและประพฤติมิชอบ": 3, "เรื่องราวร้องทุกข์ทั่วไป": 1}
-    assert model.medians_line == labels.COMPLAINTS_MEDIANS.format(first="2", close="20")
+    assert model.medians_line == documents.COMPLAINTS_MEDIANS.format(first="2", close="20")
     assert "ภายใน 7 วัน" in model.process_steps[1] and "ภายใน 90 วัน" in model.process_steps[3]
 
 
@@ -295,7 +295,7 @@ def test_complaint_statistics_word_and_excel() -> None:
     body = "\n".join(p.text for p in document.paragraphs)
     assert "ข้อมูลเชิงสถิติเรื่องร้องเรียนการทุจริตและประพฤติมิชอบ" in body and "พ.ศ. ๒๕๖๗" in body
     assert "เรื่องร้องเรียนที่ได้รับทั้งหมด ๔ เรื่อง" in body
-    assert labels.PROCESS_TITLE in body and "๒. เจ้าหน้าที่รับเรื่องและคัดกรองภายใน ๗ วัน" in body
+    assert documents.PROCESS_TITLE in body and "๒. เจ้าหน้าที่รับเรื่องและคัดกรองภายใน ๗ วัน" in body
     types, statuses, months, detail = document.tables[:4]
     assert [c.text for c in types.rows[1].cells] == ["ทุจริตและประพฤติมิชอบ", "๓"]
     assert [c.text for c in statuses.rows[1].cells] == ["รับเรื่องแล้ว", "๒"]
@@ -303,14 +303,14 @@ def test_complaint_statistics_word_and_excel() -> None:
     assert [c.text for c in months.rows[-1].cells][-1] == "๔"
     detail_rows = [[c.text for c in r.cells] for r in detail.rows]
     assert detail_rows[1][:2] == ["ต.ค. ๒๕๖๖", "เรียกรับสินบน"]
-    assert detail_rows[2][1] == labels.COMPLAINTS_NONE_IN_MONTH  # November: nothing
+    assert detail_rows[2][1] == documents.COMPLAINTS_NONE_IN_MONTH  # November: nothing
     book = openpyxl.load_workbook(io.BytesIO(render_complaints_xlsx(model)))
-    assert book.sheetnames == [labels.COMPLAINTS_SHEET_SUMMARY, labels.COMPLAINTS_SHEET_MONTHS,
-                               labels.COMPLAINTS_SHEET_DETAIL, labels.COMPLAINTS_SHEET_PROCESS]
-    grid = list(book[labels.COMPLAINTS_SHEET_DETAIL].iter_rows(values_only=True))
+    assert book.sheetnames == [documents.COMPLAINTS_SHEET_SUMMARY, documents.COMPLAINTS_SHEET_MONTHS,
+                               documents.COMPLAINTS_SHEET_DETAIL, documents.COMPLAINTS_SHEET_PROCESS]
+    grid = list(book[documents.COMPLAINTS_SHEET_DETAIL].iter_rows(values_only=True))
     assert len(grid) == 1 + 12 * len(model.categories)  # every month × category, zeros included
     assert sum(row[-1] for row in grid[1:]) == 4
-    assert list(book[labels.COMPLAINTS_SHEET_MONTHS].iter_rows(values_only=True))[-1][-1] == 4
+    assert list(book[documents.COMPLAINTS_SHEET_MONTHS].iter_rows(values_only=True))[-1][-1] == 4
 
 
 # -- links and rounds -------------------------------------------------------------------------------------------------

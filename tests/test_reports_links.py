@@ -21,11 +21,11 @@ from domain.reports.links import ReportFormat, ReportKind, ReportTicket
 from storage.clock import utcnow
 from storage.conversation_models import Conversation, Evidence
 from storage.plan_models import ProgressReport
-from storage.report_service import current_round, local_today
 from tests.conftest import RunningBot
 from tests.support.botcli import bind
 from tests.support.chat import quick_replies, say
 from tests.support.plans import load_plan, small_plan
+from usecases.current_round import current_round, local_today
 
 HEAD = "U" + "1" * 32  # head of สำนักปลัดเทศบาล
 FINANCE = "U" + "2" * 32  # head of กองคลัง

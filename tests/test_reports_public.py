@@ -10,13 +10,13 @@ import pytest
 import requests
 
 from domain.thai_text import to_thai_digits
-from storage.report_service import current_round, local_today
 from tests.conftest import RunningBot
 from tests.support.botcli import bind
 from tests.support.chat import say
 from tests.support.complaints import complaints as stored_complaints
 from tests.support.complaints import file_complaint
 from tests.support.plans import load_plan, small_plan, this_fiscal_year
+from usecases.current_round import current_round, local_today
 
 HEAD = "U" + "1" * 32
 ADMIN = "U" + "3" * 32

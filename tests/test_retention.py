@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from scheduler.retention import scrub_expired
 from storage.clock import utcnow
 from storage.models import InboxEvent, OutboxMessage, Priority
 from tests.conftest import RunningBot
+from usecases.retention import scrub_expired
 
 USER = "U" + "7" * 32
 TEXT = "ข้อความที่ไม่ควรเก็บไว้นาน"

@@ -14,15 +14,15 @@ from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, Messagi
 from linebot.v3.messaging.exceptions import ApiException
 from PIL import Image
 
-from bot.fake_line import FakeLinePlatform
-from bot.line_richmenu import RichMenuApi, RichMenuApiError
-from bot.richmenu import HEIGHT, WIDTH, build_menu
-from bot.richmenu_image import ThaiFontError, find_thai_font, grid
-from handlers import texts
+from bot.line.richmenu_api import RichMenuApi, RichMenuApiError
+from bot.richmenu.image import ThaiFontError, find_thai_font, grid
+from bot.richmenu.menu import HEIGHT, WIDTH, build_menu
+from linesim import FakeLinePlatform
 from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say, send, tap
 from tests.support.plans import load_plan, small_plan
+from texts import chat, cli
 
 TOKEN = "richmenu-test-token"
 TIMEOUT = 5
@@ -207,7 +207,7 @@ def test_deploy_installs_the_menu_as_default_and_replaces_only_older_itabot_menu
         others = create(MessagingApi(client), menu_body())  # another tool's menu: left alone
     saved = tmp_path / "menu.png"
     first = run_cli(bot, "richmenu", "deploy", "--output", str(saved))
-    for step in ("1/4", "2/4", "3/4", "4/4", "2500×1686", texts.CLI_RICHMENU_DONE):
+    for step in ("1/4", "2/4", "3/4", "4/4", "2500×1686", cli.CLI_RICHMENU_DONE):
         assert step in first, first
     store = fake.state.richmenus
     first_id = store.default_id()
@@ -250,7 +250,7 @@ def test_deploy_without_a_thai_font_stops_before_calling_line(bot: RunningBot) -
 def test_dry_run_only_draws(bot: RunningBot, tmp_path: Path) -> None:
     saved = tmp_path / "menu.png"
     output = run_cli(bot, "richmenu", "deploy", "--dry-run", "--output", str(saved))
-    assert texts.CLI_RICHMENU_DRY_RUN in output
+    assert cli.CLI_RICHMENU_DRY_RUN in output
     assert Image.open(saved).size == (2500, 1686)
     assert bot.fake.state.richmenus.menus() == []
 
@@ -284,9 +284,9 @@ def test_the_bot_answers_every_tile_of_the_deployed_menu(bot: RunningBot) -> Non
     assert send(bot, report)["type"] == "flex"  # the unit's measures
     # Mid-flow, the complaint tile starts its flow, as typing "ร้องเรียน" would.
     assert "เลือกรูปแบบ" in send(bot, complaint)["text"]
-    assert texts.FLOW_SWITCHED["report"] in bot.texts_to(HEAD)
+    assert chat.FLOW_SWITCHED["report"] in bot.texts_to(HEAD)
     say(bot, HEAD, "ยกเลิก")
     assert "ติดตามเรื่องร้องเรียน" in send(bot, follow)["text"]
     assert "คำสั่งที่ใช้ได้" in send(bot, help_)["text"]
     # A citizen tapping the report tile is told who reports, not ignored.
-    assert texts.REPORT_NOT_A_HEAD in tap(bot, CITIZEN, "report:start")["text"]
+    assert chat.REPORT_NOT_A_HEAD in tap(bot, CITIZEN, "report:start")["text"]

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from scheduler.reminders import run_reminders
-from scheduler.weekly_summary import send_weekly_summaries
 from storage.clock import utcnow
 from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import quick_replies, say
 from tests.support.complaints import file_complaint
 from tests.support.plans import load_plan, measure
+from usecases.reminder_run import run_reminders
+from usecases.weekly_summary_run import send_weekly_summaries
 
 BKK = ZoneInfo("Asia/Bangkok")
 YEAR = 2567

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot.config import Settings
 from bot.services import Services
-from scheduler.worker import Worker, WorkerOptions
+from bot.worker import Worker, WorkerOptions
 from tests.conftest import RunningBot, make_env, wait_for
 from tests.support.botcli import bind
 from tests.support.plans import load_plan, measure

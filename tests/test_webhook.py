@@ -9,7 +9,7 @@ from typing import Any
 import requests
 from sqlalchemy import func, select
 
-from bot.webhook import signature_is_valid
+from bot.web.webhook import signature_is_valid
 from handlers.base import Context
 from handlers.events import IncomingEvent
 from storage.models import InboxEvent, InboxStatus, OutboxMessage
@@ -109,7 +109,7 @@ class ExplodingHandler:
 def test_one_failing_event_does_not_stop_its_batch_and_is_kept_with_its_error(start_bot: Any) -> None:
     bot: RunningBot = start_bot(INBOX_MAX_ATTEMPTS=3, INBOX_RETRY_BASE_SECONDS=0.01)
     exploding = ExplodingHandler()
-    bot.services.processor.application.add_handler(exploding, group=-1)
+    bot.processing.processor.application.add_handler(exploding, group=-1)
     events = [bot.fake.text_event(USER, "ช่วยเหลือ"), bot.fake.text_event(OTHER, "boom"),
               bot.fake.text_event(OTHER, "ช่วยเหลือ")]
     assert bot.fake.send_events(events).status_code == 200

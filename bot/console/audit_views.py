@@ -8,8 +8,8 @@ from flask import render_template, request
 
 from bot.console.blueprint import blueprint, org_id, roles, services
 from domain.fiscal import thai_date
-from handlers import texts
 from storage.models import Role
+from texts import console
 
 PAGE = 50
 
@@ -18,7 +18,7 @@ PAGE = 50
 @roles(Role.ADMIN)
 def audit() -> Any:
     kind = request.args.get("kind", "")
-    prefix = kind if kind in texts.CONSOLE_AUDIT_KINDS else None
+    prefix = kind if kind in console.CONSOLE_AUDIT_KINDS else None
     try:
         page = max(1, int(request.args.get("page", "1")))
     except ValueError:
@@ -28,10 +28,10 @@ def audit() -> Any:
         total = uow.audit.count(org_id(), prefix)
         entries = uow.audit.recent(org_id(), PAGE, (page - 1) * PAGE, prefix)
         rows = [{"when": f"{thai_date(e.at.astimezone(tz).date())} {e.at.astimezone(tz):%H:%M:%S}",
-                 "who": e.actor_label, "channel": texts.CONSOLE_AUDIT_CHANNELS.get(e.channel, e.channel),
-                 "action": texts.CONSOLE_AUDIT_ACTIONS.get(e.action, e.action), "code": e.action,
+                 "who": e.actor_label, "channel": console.CONSOLE_AUDIT_CHANNELS.get(e.channel, e.channel),
+                 "action": console.CONSOLE_AUDIT_ACTIONS.get(e.action, e.action), "code": e.action,
                  "target": e.target or "", "detail": ", ".join(f"{k}={v}" for k, v in (e.detail or {}).items()
                                                                if v not in (None, "", []))}
                 for e in entries]
-    return render_template("console/audit.html", rows=rows, kind=prefix or "", kinds=texts.CONSOLE_AUDIT_KINDS,
+    return render_template("console/audit.html", rows=rows, kind=prefix or "", kinds=console.CONSOLE_AUDIT_KINDS,
                            page=page, pages=max(1, -(-total // PAGE)), total=total)

@@ -12,8 +12,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 from bot.console import session as console_session
 from bot.console.blueprint import access, blueprint, error_page, home_endpoint, org_id, safe_next, services
 from domain.passwords import MAX_LENGTH, hash_password, password_problem, verify_password
-from handlers import texts
 from storage.console_login import Outcome, attempt_login
+from texts import console
 
 
 def _keyed(purpose: bytes, value: str) -> str:
@@ -46,7 +46,7 @@ def login() -> Any:
     if g.get("console_access") is not None:
         return redirect(safe_next(request.args.get("next")) or url_for(home_endpoint(access().role)))
     if request.method == "GET":
-        notice = texts.CONSOLE_LOGIN_NOTICES.get(request.args.get("why") or "")
+        notice = console.CONSOLE_LOGIN_NOTICES.get(request.args.get("why") or "")
         return render_template("console/login.html", notice=notice, next=safe_next(request.args.get("next")))
     username = request.form.get("username", "")[:64]
     password = request.form.get("password", "")[:MAX_LENGTH + 1]
@@ -66,13 +66,13 @@ def login() -> Any:
 def _login_refusal(outcome: Outcome, retry_at: Any, now: Any) -> tuple[str, int, dict[str, str]]:
     """The Thai message, status and headers of a refused login."""
     if outcome is Outcome.LOCKED:
-        return texts.CONSOLE_LOGIN_LOCKED.format(until=_local_time(retry_at)), 423, {}
+        return console.CONSOLE_LOGIN_LOCKED.format(until=_local_time(retry_at)), 423, {}
     if outcome is Outcome.SLOW_DOWN:
         seconds = max(1, math.ceil((retry_at - now).total_seconds()))
-        return texts.CONSOLE_LOGIN_SLOW_DOWN.format(seconds=seconds), 429, {"Retry-After": str(seconds)}
+        return console.CONSOLE_LOGIN_SLOW_DOWN.format(seconds=seconds), 429, {"Retry-After": str(seconds)}
     if outcome is Outcome.NO_ROLE:
-        return texts.CONSOLE_LOGIN_NO_ROLE, 403, {}
-    return texts.CONSOLE_LOGIN_BAD, 401, {}
+        return console.CONSOLE_LOGIN_NO_ROLE, 403, {}
+    return console.CONSOLE_LOGIN_BAD, 401, {}
 
 
 @blueprint.post("/logout")
@@ -98,11 +98,11 @@ def password() -> Any:
     new, again = request.form.get("new", ""), request.form.get("again", "")
     error = None
     if not verify_password(me.user.password_hash, current[:MAX_LENGTH + 1]):
-        error = texts.CONSOLE_PASSWORD_WRONG
+        error = console.CONSOLE_PASSWORD_WRONG
     elif new != again:
-        error = texts.CONSOLE_PASSWORD_MISMATCH
+        error = console.CONSOLE_PASSWORD_MISMATCH
     elif (problem := password_problem(new, me.user.username)) is not None:
-        error = texts.CONSOLE_PASSWORD_PROBLEMS[problem]
+        error = console.CONSOLE_PASSWORD_PROBLEMS[problem]
     if error:
         return render_template("console/password.html", error=error), 400
     svc = services()
@@ -115,5 +115,5 @@ def password() -> Any:
         uow.audit.record(org_id(), me.actor, "password.change", g.console_now, f"console_user:{user.id}")
         uow.commit()
         console_session.start(user, g.console_now)  # the other sessions ended with the new epoch
-    flash(texts.CONSOLE_PASSWORD_CHANGED)
+    flash(console.CONSOLE_PASSWORD_CHANGED)
     return redirect(url_for("console.home"))

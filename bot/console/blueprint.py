@@ -15,13 +15,13 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from werkzeug.exceptions import HTTPException
 
 from bot.console import session as console_session
+from bot.fonts import CACHE_CONTROL, CONTENT_TYPE, web_font
 from bot.services import Services
-from bot.web_fonts import CACHE_CONTROL, CONTENT_TYPE, web_font
 from domain.fiscal import fiscal_year_of
-from handlers import texts
 from storage.clock import utcnow
 from storage.console_login import Access, access_of
 from storage.models import Role
+from texts import chat, common, console
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -91,7 +91,7 @@ class FormError(Exception):
 
 
 def error_page(status: int, message: str | None = None) -> tuple[str, int]:
-    title, body = texts.CONSOLE_ERRORS.get(status, texts.CONSOLE_ERRORS[500])
+    title, body = console.CONSOLE_ERRORS.get(status, console.CONSOLE_ERRORS[500])
     return render_template("console/error.html", title=title, message=message or body, status=status), status
 
 
@@ -127,7 +127,7 @@ def _guard() -> Any:
             why = why or "ended"
     if request.method == "POST" and not console_session.csrf_valid(request.form.get("csrf_token")):
         log.warning("console: POST to %s without a valid CSRF token", request.endpoint)
-        return error_page(400, texts.CONSOLE_CSRF_FAILED)
+        return error_page(400, console.CONSOLE_CSRF_FAILED)
     if g.console_access is None and request.endpoint not in OPEN_ENDPOINTS:
         if why:
             console_session.end()
@@ -153,18 +153,18 @@ def _headers(response: Response) -> Response:
 @blueprint.context_processor
 def _page_context() -> dict[str, Any]:
     found: Access | None = g.get("console_access")
-    return {"me": found, "role": found.role.value if found else None, "texts": texts,
-            "role_names": texts.ROLE_NAMES, "csrf_token": console_session.csrf_token}
+    return {"me": found, "role": found.role.value if found else None, "console_texts": console, "chat_texts": chat,
+            "role_names": common.ROLE_NAMES, "csrf_token": console_session.csrf_token}
 
 
 @blueprint.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Any:
     status = error.code or 500
     if status == 413:
-        return error_page(413, texts.CONSOLE_UPLOAD_TOO_BIG.format(mb=PLAN_UPLOAD_LIMIT // (1024 * 1024)))
+        return error_page(413, console.CONSOLE_UPLOAD_TOO_BIG.format(mb=PLAN_UPLOAD_LIMIT // (1024 * 1024)))
     if status in (301, 302, 303, 307, 308):
         return error
-    return error_page(status if status in texts.CONSOLE_ERRORS else 400)
+    return error_page(status if status in console.CONSOLE_ERRORS else 400)
 
 
 @blueprint.get("/fonts/<name>")

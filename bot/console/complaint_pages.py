@@ -1,5 +1,5 @@
 """The complaints queue for officers, under the rules of LINE (the same service functions): an officer sees
-the cases they may handle (handlers.complaint_routing.may_handle: never one naming their own unit), their
+the cases they may handle (usecases.complaint_routing.may_handle: never one naming their own unit), their
 category and text but never who complained, except an identified complainant's name and phone to the
 officer assigned (who takes the case with its button: showing a page never assigns). Every look is in the
 audit log. A status change needs an
@@ -13,10 +13,14 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 
 from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
 from domain.complaints.workflow import ComplaintMode, ComplaintStatus, TransitionError, allowed_transitions
-from handlers import texts
-from handlers.complaint_relay import message_push, status_push, told_text
-from handlers.complaint_routing import may_handle
-from handlers.complaint_views import (
+from storage.complaint_models import Complaint
+from storage.models import Member, Role
+from storage.uow import UnitOfWork
+from texts import chat, common, console
+from usecases.complaint_handling import MAX_NOTE, change_status, message_complainant, record_view, take_case
+from usecases.complaint_routing import may_handle
+from views.complaint_notices import message_push, status_push, told_text
+from views.complaint_views import (
     category_name,
     complainant_text,
     deadline_text,
@@ -27,10 +31,6 @@ from handlers.complaint_views import (
     status_label,
     where_text,
 )
-from storage.complaint_handling import MAX_NOTE, change_status, message_complainant, record_view, take_case
-from storage.complaint_models import Complaint
-from storage.models import Member, Role
-from storage.uow import UnitOfWork
 
 CLOSED_SHOWN = 100
 PAGE = 50
@@ -47,7 +47,7 @@ def _case(uow: UnitOfWork, complaint_id: int) -> Complaint:
     LINE: whether it exists is not told)."""
     complaint = uow.complaints.get(org_id(), complaint_id)
     if complaint is None or not may_handle(_officer(), complaint):
-        abort(make_response(error_page(404, texts.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))))
+        abort(make_response(error_page(404, console.CONSOLE_COMPLAINT_NOT_FOUND.format(id=complaint_id))))
     return complaint
 
 
@@ -70,7 +70,7 @@ def complaints() -> Any:
         rows = [{"id": c.id, "category": category_name(c.category), "status": status_label(c.status),
                  "received": local_date(c.received_at, tz), "overdue": overdue_flags(c, svc.complaints.policy,
                                                                                       g.console_now).strip(" ·"),
-                 "mine": c.assigned_member_id == officer.id, "type": texts.COMPLAINT_TYPE_NAMES.get(c.type, c.type)}
+                 "mine": c.assigned_member_id == officer.id, "type": common.COMPLAINT_TYPE_NAMES.get(c.type, c.type)}
                 for c in mine[(page - 1) * PAGE:page * PAGE]]
     return render_template("console/complaints.html", rows=rows, closed=closed, page=page, pages=pages,
                            total=len(mine))
@@ -91,9 +91,9 @@ def _case_page(complaint_id: int, error: str | None = None, status: int = 200, f
         allowed = sorted(allowed_transitions(ComplaintStatus(complaint.status)), key=order.index)
         case = {
             "id": complaint.id, "status_value": complaint.status,
-            "mode": texts.COMPLAINT_MODE_NAMES.get(complaint.mode, complaint.mode),
+            "mode": common.COMPLAINT_MODE_NAMES.get(complaint.mode, complaint.mode),
             "anonymous": complaint.mode == ComplaintMode.ANONYMOUS.value,
-            "type": texts.COMPLAINT_TYPE_NAMES.get(complaint.type, complaint.type),
+            "type": common.COMPLAINT_TYPE_NAMES.get(complaint.type, complaint.type),
             "category": category_name(complaint.category), "status": status_label(complaint.status),
             "received": local_date(complaint.received_at, tz),
             "deadlines": deadline_text(complaint, svc.complaints.policy, g.console_now, tz),
@@ -101,8 +101,8 @@ def _case_page(complaint_id: int, error: str | None = None, status: int = 200, f
             "unassigned": complaint.assigned_member_id is None,
             "complainant": complainant_text(svc.complaints.keys.master, complaint, officer.id),
             "details": complaint.details, "where": where_text(complaint),
-            "involved": complaint.involved or texts.COMPLAINT_NOT_GIVEN,
-            "evidence": texts.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else texts.COMPLAINT_NOT_GIVEN,
+            "involved": complaint.involved or chat.COMPLAINT_NOT_GIVEN,
+            "evidence": chat.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else chat.COMPLAINT_NOT_GIVEN,
             "executive": complaint.about_executive,
         }
         timeline = [{"when": local_time(e.created_at, tz), "kind": e.kind, "officer": officer_name(e.member_id, officer.id),
@@ -129,7 +129,7 @@ def complaint_take(complaint_id: int) -> Any:
         complaint = _case(uow, complaint_id)
         taken = take_case(uow, complaint, officer, access().actor, g.console_now)
         uow.commit()
-    flash(texts.CONSOLE_COMPLAINT_TAKEN if taken else texts.CONSOLE_COMPLAINT_ALREADY_TAKEN)
+    flash(console.CONSOLE_COMPLAINT_TAKEN if taken else console.CONSOLE_COMPLAINT_ALREADY_TAKEN)
     return redirect(url_for("console.complaint", complaint_id=complaint_id))
 
 
@@ -142,13 +142,13 @@ def _text(name: str) -> str:
 def complaint_status(complaint_id: int) -> Any:
     form = {"status": _text("status"), "note": _text("note"), "public": _text("public")}
     if not form["note"] or len(form["note"]) > MAX_NOTE:
-        return _case_page(complaint_id, texts.CONSOLE_COMPLAINT_NOTE_REQUIRED.format(limit=MAX_NOTE), 400, form)
+        return _case_page(complaint_id, console.CONSOLE_COMPLAINT_NOTE_REQUIRED.format(limit=MAX_NOTE), 400, form)
     if len(form["public"]) > MAX_NOTE:
-        return _case_page(complaint_id, texts.CONSOLE_COMPLAINT_TOO_LONG.format(limit=MAX_NOTE), 400, form)
+        return _case_page(complaint_id, console.CONSOLE_COMPLAINT_TOO_LONG.format(limit=MAX_NOTE), 400, form)
     try:
         new = ComplaintStatus(form["status"])
     except ValueError:
-        return _case_page(complaint_id, texts.CONSOLE_COMPLAINT_CHOOSE_STATUS, 400, form)
+        return _case_page(complaint_id, console.CONSOLE_COMPLAINT_CHOOSE_STATUS, 400, form)
     officer = _officer()
     svc = services()
     public = form["public"] or None
@@ -156,16 +156,16 @@ def complaint_status(complaint_id: int) -> Any:
         with svc.uow() as uow:
             complaint = _case(uow, complaint_id)
             if complaint.status != _text("from"):
-                raise FormError(texts.CONSOLE_COMPLAINT_CHANGED, 409)
+                raise FormError(console.CONSOLE_COMPLAINT_CHANGED, 409)
             try:
                 change = change_status(uow, svc.complaints.keys.master, complaint, officer, new, form["note"],
                                        public, access().actor, g.console_now, status_push(new.value, public))
             except TransitionError:
-                raise FormError(texts.CONSOLE_COMPLAINT_CHOOSE_STATUS) from None
+                raise FormError(console.CONSOLE_COMPLAINT_CHOOSE_STATUS) from None
             uow.commit()
     except FormError as exc:
         return _case_page(complaint_id, exc.message, exc.status, form)
-    flash(texts.COMPLAINT_STATUS_SAVED.format(id=complaint_id, old=status_label(change.old.value),
+    flash(chat.COMPLAINT_STATUS_SAVED.format(id=complaint_id, old=status_label(change.old.value),
                                               new=status_label(change.new.value), told=told_text(change.relay.outcome)))
     return redirect(url_for("console.complaint", complaint_id=complaint_id))
 
@@ -175,7 +175,7 @@ def complaint_status(complaint_id: int) -> Any:
 def complaint_message(complaint_id: int) -> Any:
     text = _text("message")
     if not text or len(text) > MAX_NOTE:
-        return _case_page(complaint_id, texts.CONSOLE_COMPLAINT_MESSAGE_REQUIRED.format(limit=MAX_NOTE), 400, {"message": text})
+        return _case_page(complaint_id, console.CONSOLE_COMPLAINT_MESSAGE_REQUIRED.format(limit=MAX_NOTE), 400, {"message": text})
     officer = _officer()
     svc = services()
     with svc.uow() as uow:
@@ -183,5 +183,5 @@ def complaint_message(complaint_id: int) -> Any:
         relay = message_complainant(uow, svc.complaints.keys.master, complaint, officer, text, access().actor,
                                     g.console_now, message_push(text))
         uow.commit()
-    flash(texts.COMPLAINT_MESSAGE_SAVED.format(id=complaint_id, told=told_text(relay.outcome)))
+    flash(chat.COMPLAINT_MESSAGE_SAVED.format(id=complaint_id, told=told_text(relay.outcome)))
     return redirect(url_for("console.complaint", complaint_id=complaint_id))

@@ -1,6 +1,6 @@
 """The dashboard of the current round (or another round of the year, chosen above it): for administrators progress by issue, measure and unit, overdue
 units, units that sent nothing, and complaint counts (the numbers of the LINE "สรุป" and of the weekly
-summary: storage.progress_overview through storage.weekly_digest); for a unit head, their unit's measures."""
+summary: storage.progress_overview through usecases.weekly_digest); for a unit head, their unit's measures."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from flask import g, render_template, request
 from bot.console.blueprint import access, blueprint, org_id, roles, services
 from domain.fiscal import thai_date
 from domain.progress import ProgressStatus
-from handlers import texts
-from handlers.progress_report import round_name
 from storage.models import Organisation, Role
 from storage.progress_overview import MeasureProgress, RoundOverview
-from storage.weekly_digest import WeeklyDigest, gather
+from texts import chat, common
+from usecases.weekly_digest import WeeklyDigest, gather
+from views.rounds import round_name
 
 
 @dataclass
@@ -49,8 +49,8 @@ class MeasureRow:
 
 def status_label(status: ProgressStatus | str | None) -> str:
     if status is None:
-        return texts.SUMMARY_NO_REPORT
-    return texts.STATUS_LABELS.get(str(status), str(status))
+        return chat.SUMMARY_NO_REPORT
+    return common.STATUS_LABELS.get(str(status), str(status))
 
 
 def measure_rows(overview: RoundOverview, unit_id: int | None = None) -> list[MeasureRow]:
@@ -60,7 +60,7 @@ def measure_rows(overview: RoundOverview, unit_id: int | None = None) -> list[Me
         units = [u for u in m.expected_units if unit_id is None or u.id == unit_id]
         if not units:
             continue
-        statuses = [(u.name, status_label(m.reports[u.id].status) if u.id in m.reports else texts.SUMMARY_NO_REPORT,
+        statuses = [(u.name, status_label(m.reports[u.id].status) if u.id in m.reports else chat.SUMMARY_NO_REPORT,
                      m.reports[u.id].percent if u.id in m.reports else None) for u in units]
         if unit_id is None:
             rows.append(MeasureRow(m.measure.seq, m.measure.issue_no, m.measure.title, m.reported, m.expected,

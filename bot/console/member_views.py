@@ -10,14 +10,14 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from bot.console import session as console_session
 from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
-from bot.privacy import pseudonym
 from domain.passwords import hash_password, normalise_username, password_problem
-from handlers import texts
-from handlers.complaint_views import local_time
+from domain.pseudonyms import pseudonym
 from storage.console_models import ConsoleUser
 from storage.models import Member, Role
 from storage.people import INVITE_VALID_FOR
 from storage.uow import UnitOfWork
+from texts import cli, common, console
+from views.complaint_views import local_time
 
 INVITE_ROLES = (Role.HEAD, Role.OFFICER, Role.ADMIN)
 MAX_NOTE = 255
@@ -68,7 +68,7 @@ def member_invite() -> Any:
     role_value = request.form.get("role", "")
     note = (request.form.get("note") or "").strip()[:MAX_NOTE] or None
     if role_value not in {r.value for r in INVITE_ROLES}:
-        return _page(texts.CONSOLE_INVITE_BAD_ROLE, 400)
+        return _page(console.CONSOLE_INVITE_BAD_ROLE, 400)
     role = Role(role_value)
     svc = services()
     try:
@@ -78,9 +78,9 @@ def member_invite() -> Any:
                 unit_id = request.form["unit"]
                 unit = uow.people.unit(int(unit_id)) if unit_id.isdigit() else None
                 if unit is None or unit.org_id != org_id():
-                    raise FormError(texts.CONSOLE_INVITE_BAD_UNIT)
+                    raise FormError(console.CONSOLE_INVITE_BAD_UNIT)
             if role is Role.HEAD and unit is None:
-                raise FormError(texts.CONSOLE_INVITE_UNIT_REQUIRED)
+                raise FormError(console.CONSOLE_INVITE_UNIT_REQUIRED)
             code = uow.people.create_invite(org_id(), role, unit.id if unit else None, svc.settings.secret_key,
                                             g.console_now, note)
             uow.audit.record(org_id(), access().actor, "invite.create", g.console_now, None, role=role.value,
@@ -88,7 +88,7 @@ def member_invite() -> Any:
             uow.commit()
     except FormError as exc:
         return _page(exc.message, exc.status)
-    invite = {"code": code, "role": texts.ROLE_NAMES[role.value], "unit": unit.name if unit else "",
+    invite = {"code": code, "role": common.ROLE_NAMES[role.value], "unit": unit.name if unit else "",
               "expires": _when(g.console_now + INVITE_VALID_FOR)}
     return _page(invite=invite)
 
@@ -99,7 +99,7 @@ def member_revoke(member_id: int) -> Any:
     svc = services()
     me = access()
     if me.member is not None and me.member.id == member_id:
-        return _page(texts.CONSOLE_MEMBER_NOT_YOURSELF, 400)
+        return _page(console.CONSOLE_MEMBER_NOT_YOURSELF, 400)
     with svc.uow() as uow:
         member = _member(uow, member_id)
         if member is None or member.role == Role.CITIZEN.value:
@@ -108,16 +108,16 @@ def member_revoke(member_id: int) -> Any:
         uow.people.revoke(member)
         uow.audit.record(org_id(), me.actor, "member.revoke", g.console_now, f"member:{member.id}", role=role)
         uow.commit()
-    flash(texts.CLI_REVOKED.format(id=member_id, role=texts.ROLE_NAMES.get(role, role)))
+    flash(cli.CLI_REVOKED.format(id=member_id, role=common.ROLE_NAMES.get(role, role)))
     return redirect(url_for("console.members"))
 
 
 def _new_password_problem(username: str) -> str | None:
     new, again = request.form.get("password", ""), request.form.get("again", "")
     if new != again:
-        return texts.CONSOLE_PASSWORD_MISMATCH
+        return console.CONSOLE_PASSWORD_MISMATCH
     problem = password_problem(new, username)
-    return texts.CONSOLE_PASSWORD_PROBLEMS[problem] if problem else None
+    return console.CONSOLE_PASSWORD_PROBLEMS[problem] if problem else None
 
 
 @blueprint.post("/members/<int:member_id>/login")
@@ -125,7 +125,7 @@ def _new_password_problem(username: str) -> str | None:
 def member_login(member_id: int) -> Any:
     username = normalise_username(request.form.get("username", ""))
     if username is None:
-        return _page(texts.CONSOLE_USERNAME_BAD, 400)
+        return _page(console.CONSOLE_USERNAME_BAD, 400)
     if (problem := _new_password_problem(username)) is not None:
         return _page(problem, 400)
     svc = services()
@@ -136,7 +136,7 @@ def member_login(member_id: int) -> Any:
             if member is None or member.role == Role.CITIZEN.value:
                 return error_page(404)
             if uow.console_users.by_username(org_id(), username) is not None:
-                raise FormError(texts.CONSOLE_USERNAME_TAKEN.format(username=username))
+                raise FormError(console.CONSOLE_USERNAME_TAKEN.format(username=username))
             user = uow.console_users.create(org_id(), username, password_hash, member.role, g.console_now,
                                             member_id=member.id)
             uow.audit.record(org_id(), access().actor, "console_user.create", g.console_now,
@@ -144,7 +144,7 @@ def member_login(member_id: int) -> Any:
             uow.commit()
     except FormError as exc:
         return _page(exc.message, exc.status)
-    flash(texts.CONSOLE_LOGIN_CREATED.format(username=username))
+    flash(console.CONSOLE_LOGIN_CREATED.format(username=username))
     return redirect(url_for("console.members"))
 
 
@@ -153,7 +153,7 @@ def member_login(member_id: int) -> Any:
 def login_action(user_id: int, action: str) -> Any:
     me = access()
     if action == "deactivate" and user_id == me.user.id:
-        return _page(texts.CONSOLE_LOGIN_NOT_YOURSELF, 400)
+        return _page(console.CONSOLE_LOGIN_NOT_YOURSELF, 400)
     password_hash = None
     if action == "password":
         with services().uow() as uow:
@@ -177,5 +177,5 @@ def login_action(user_id: int, action: str) -> Any:
                 console_session.start(user, g.console_now)  # the new epoch ended this session too
         uow.audit.record(org_id(), me.actor, f"console_user.{action}", g.console_now, f"console_user:{user.id}")
         uow.commit()
-        flash(texts.CONSOLE_LOGIN_ACTIONS[action].format(username=user.username))
+        flash(console.CONSOLE_LOGIN_ACTIONS[action].format(username=user.username))
     return redirect(url_for("console.members"))

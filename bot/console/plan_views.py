@@ -1,6 +1,6 @@
 """Plan import by upload: the file is read and parsed (domain.plan_import.parse_plan, units resolved as
 `itabot import-plan --dry-run` does) and shown with its warnings; "บันทึก" then imports exactly that file
-(storage.plan_import.import_plan), kept in the database between the two steps (storage.plan_uploads)."""
+(usecases.plan_import.import_plan), kept in the database between the two steps (storage.plan_uploads)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from bot.console.blueprint import FormError, access, blueprint, org_id, roles, s
 from bot.console.uploads import parse_upload, safe_name, suffix_of
 from domain.fiscal import thai_date
 from domain.plan_table import PlanFileError
-from handlers import texts
-from handlers.complaint_views import local_date
-from handlers.plan_warnings import render_warning
 from storage.models import Role
-from storage.plan_import import import_plan
+from texts import console
+from usecases.plan_import import import_plan
+from usecases.plan_warnings import render_warning
+from views.complaint_views import local_date
 
 YEARS = range(2500, 2701)
 
@@ -55,11 +55,11 @@ def plan_preview() -> Any:
     year = _year(request.form.get("fiscal_year"))
     upload = request.files.get("file")
     if year is None:
-        return _form(texts.CONSOLE_PLAN_BAD_YEAR, status=400)
+        return _form(console.CONSOLE_PLAN_BAD_YEAR, status=400)
     if upload is None or not upload.filename:
-        return _form(texts.CONSOLE_PLAN_NO_FILE, year, 400)
+        return _form(console.CONSOLE_PLAN_NO_FILE, year, 400)
     if suffix_of(upload.filename) is None:
-        return _form(texts.CONSOLE_PLAN_BAD_TYPE, year, 400)
+        return _form(console.CONSOLE_PLAN_BAD_TYPE, year, 400)
     data, name = upload.read(), safe_name(upload.filename)
     try:
         parsed = parse_upload(data, name, year)
@@ -88,7 +88,7 @@ def plan_save() -> Any:
         with svc.uow() as uow:
             stored = uow.plan_uploads.find(org_id(), request.form.get("token", ""), me.user.id, g.console_now)
             if stored is None:
-                raise FormError(texts.CONSOLE_PLAN_UPLOAD_GONE)
+                raise FormError(console.CONSOLE_PLAN_UPLOAD_GONE)
             year, name = stored.fiscal_year, stored.original_name
             uow.plan_uploads.forget(stored)  # used once, whatever comes of it
             try:
@@ -104,11 +104,11 @@ def plan_save() -> Any:
             uow.commit()
     except FormError as exc:  # the unit of work has ended: the form page may open its own
         return _form(exc.message, status=exc.status)
-    flash(texts.CONSOLE_PLAN_SAVED.format(year=year, count=len(result.measures),
+    flash(console.CONSOLE_PLAN_SAVED.format(year=year, count=len(result.measures),
                                           created=result.created, updated=result.updated,
                                           deactivated=result.deactivated))
     if result.new_units:
-        flash(texts.CONSOLE_PLAN_NEW_UNITS.format(units=", ".join(result.new_units)))
+        flash(console.CONSOLE_PLAN_NEW_UNITS.format(units=", ".join(result.new_units)))
     return redirect(url_for("console.plan"))
 
 
@@ -121,5 +121,5 @@ def plan_discard() -> Any:
         if stored is not None:
             uow.plan_uploads.forget(stored)
         uow.commit()
-    flash(texts.CONSOLE_PLAN_DISCARDED)
+    flash(console.CONSOLE_PLAN_DISCARDED)
     return redirect(url_for("console.plan"))

@@ -1,5 +1,5 @@
 """Report downloads: the progress report of a round (Word, Excel, CSV) and the complaint statistics of a
-fiscal year (Word, Excel), made by bot.report_service from the data as it is now. Each download is in the
+fiscal year (Word, Excel), made by usecases.report_files from the data as it is now. Each download is in the
 audit log."""
 
 from __future__ import annotations
@@ -11,12 +11,17 @@ from zoneinfo import ZoneInfo
 from flask import Response, g, render_template, request
 
 from bot.console.blueprint import access, blueprint, error_page, org_id, roles, services, this_fiscal_year
-from bot.report_service import ReportNotFound, render_complaint_stats, render_progress_report, thai_file_name
 from domain.fiscal import fiscal_year_of
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
-from handlers import texts
-from handlers.progress_report import round_name
 from storage.models import Organisation, Role
+from texts import chat, console
+from usecases.report_files import (
+    ReportNotFound,
+    render_complaint_stats,
+    render_progress_report,
+    thai_file_name,
+)
+from views.rounds import round_name
 
 
 def _first_year() -> int:
@@ -32,14 +37,14 @@ def reports() -> Any:
     svc = services()
     with svc.uow() as uow:
         years = uow.plans.fiscal_years(org_id())
-        rounds = [(f"{year}-{r.months}", texts.CONSOLE_REPORT_ROUND.format(year=year, round=round_name(r)))
+        rounds = [(f"{year}-{r.months}", console.CONSOLE_REPORT_ROUND.format(year=year, round=round_name(r)))
                   for year in years for r in uow.plans.rounds(org_id(), year)]
     this_year = this_fiscal_year()
     complaint_years = list(range(this_year, min(_first_year(), this_year) - 1, -1))
     return render_template("console/reports.html", rounds=rounds, complaint_years=complaint_years,
-                           progress_formats=[(f.value, texts.REPORT_FORMAT_HINTS[f.value])
+                           progress_formats=[(f.value, chat.REPORT_FORMAT_HINTS[f.value])
                                              for f in FORMATS_BY_KIND[ReportKind.PROGRESS]],
-                           complaint_formats=[(f.value, texts.REPORT_FORMAT_HINTS[f.value])
+                           complaint_formats=[(f.value, chat.REPORT_FORMAT_HINTS[f.value])
                                               for f in FORMATS_BY_KIND[ReportKind.COMPLAINTS]])
 
 
@@ -72,13 +77,13 @@ def report_progress() -> Any:
     fmt = _format(ReportKind.PROGRESS)
     year, _, months = request.args.get("round", "").partition("-")
     if fmt is None or not year.isdigit() or not months.isdigit():
-        return error_page(400, texts.CONSOLE_REPORT_CHOOSE)
+        return error_page(400, console.CONSOLE_REPORT_CHOOSE)
     ticket = ReportTicket(org_id(), ReportKind.PROGRESS, int(year), int(months), fmt)
     try:
         with services().uow() as uow:
             data = render_progress_report(uow, org_id(), ticket.fiscal_year_be, ticket.round_months, fmt)
     except ReportNotFound:
-        return error_page(404, texts.CONSOLE_REPORT_NOT_FOUND)
+        return error_page(404, console.CONSOLE_REPORT_NOT_FOUND)
     _audit(ticket)
     return _file(ticket, data)
 
@@ -89,13 +94,13 @@ def report_complaints() -> Any:
     fmt = _format(ReportKind.COMPLAINTS)
     year = request.args.get("year", "")
     if fmt is None or not year.isdigit() or not 2500 <= int(year) <= 2700:
-        return error_page(400, texts.CONSOLE_REPORT_CHOOSE)
+        return error_page(400, console.CONSOLE_REPORT_CHOOSE)
     ticket = ReportTicket(org_id(), ReportKind.COMPLAINTS, int(year), 0, fmt)
     svc = services()
     try:
         with svc.uow() as uow:
             data = render_complaint_stats(uow, org_id(), ticket.fiscal_year_be, fmt, svc.complaints.policy)
     except ReportNotFound:
-        return error_page(404, texts.CONSOLE_REPORT_NOT_FOUND)
+        return error_page(404, console.CONSOLE_REPORT_NOT_FOUND)
     _audit(ticket)
     return _file(ticket, data)

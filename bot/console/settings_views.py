@@ -9,10 +9,10 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from bot.console.blueprint import access, blueprint, org_id, roles, services, this_fiscal_year
 from domain.fiscal import thai_date
-from handlers import texts
-from handlers.progress_report import round_name
 from storage.models import Role
 from storage.schedule_settings import SCHEMES, SettingError, set_rounds
+from texts import chat, common, console
+from views.rounds import round_name
 
 NUMBER_FIELDS = ("overdue_every_days", "overdue_max", "escalate_after_days", "summary_weekday")
 CLOCK_FIELDS = ("work_start", "work_end", "summary_time")
@@ -34,12 +34,12 @@ def _page(error: str | None = None, status: int = 200) -> Any:
         rounds = [{"name": round_name(r), "start": thai_date(r.start_date), "end": thai_date(r.end_date),
                    "due": thai_date(r.due_date)} for r in uow.plans.rounds(org_id(), year)]
     return render_template("console/settings.html", settings=settings, year=year, rounds=rounds, has_plan=has_plan,
-                           schemes=[(s, texts.ROUNDS_SCHEME_LABELS[s]) for s in SCHEMES],
-                           weekdays=list(enumerate(texts.WEEKDAYS)), error=error), status
+                           schemes=[(s, common.ROUNDS_SCHEME_LABELS[s]) for s in SCHEMES],
+                           weekdays=list(enumerate(common.WEEKDAYS)), error=error), status
 
 
 def _setting_error(exc: SettingError) -> str:
-    return texts.CONSOLE_SETTING_BAD.format(name=texts.CONSOLE_SETTING_NAMES.get(exc.name, exc.name),
+    return console.CONSOLE_SETTING_BAD.format(name=console.CONSOLE_SETTING_NAMES.get(exc.name, exc.name),
                                             value=exc.value)
 
 
@@ -66,7 +66,7 @@ def settings_reminders() -> Any:
             uow.commit()
     except SettingError as exc:
         return _page(_setting_error(exc), 400)
-    flash(texts.CONSOLE_SETTINGS_SAVED)
+    flash(console.CONSOLE_SETTINGS_SAVED)
     return redirect(url_for("console.settings"))
 
 
@@ -86,8 +86,8 @@ def settings_rounds() -> Any:
             uow.commit()
     except SettingError as exc:
         return _page(_setting_error(exc), 400)
-    flash(texts.ROUNDS_DONE.format(year=year, scheme=texts.ROUNDS_SCHEME_LABELS[saved.round_scheme],
+    flash(chat.ROUNDS_DONE.format(year=year, scheme=common.ROUNDS_SCHEME_LABELS[saved.round_scheme],
                                    days=saved.round_due_days, rounds="",
-                                   moved=texts.ROUNDS_MOVED.format(count=change.reports_moved)
+                                   moved=chat.ROUNDS_MOVED.format(count=change.reports_moved)
                                    if change.reports_moved else "").strip())
     return redirect(url_for("console.settings"))

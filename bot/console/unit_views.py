@@ -7,9 +7,9 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 
 from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
-from handlers import texts
 from storage.models import Role
-from storage.unit_directory import UnitNameTaken, add_unit, merge_unit, rename_unit
+from texts import chat, cli, console
+from usecases.unit_directory import UnitNameTaken, add_unit, merge_unit, rename_unit
 
 MAX_NAME = 120
 
@@ -43,7 +43,7 @@ def unit_add() -> Any:
     name = _name(request.form.get("name"))
     aliases = _aliases(request.form.get("aliases", ""))
     if name is None or any(len(a) > MAX_NAME for a in aliases):
-        return _page(texts.CONSOLE_UNIT_BAD_NAME.format(limit=MAX_NAME), 400)
+        return _page(console.CONSOLE_UNIT_BAD_NAME.format(limit=MAX_NAME), 400)
     svc = services()
     try:
         with svc.uow() as uow:
@@ -51,10 +51,10 @@ def unit_add() -> Any:
             uow.audit.record(org_id(), access().actor, "unit.add" if added.created else "unit.aliases", g.console_now,
                              f"unit:{added.unit.id}", name=added.unit.name, aliases=aliases)
             uow.commit()
-            template = texts.CONSOLE_UNIT_ADDED if added.created else texts.CONSOLE_UNIT_ALIASES_ADDED
+            template = console.CONSOLE_UNIT_ADDED if added.created else console.CONSOLE_UNIT_ALIASES_ADDED
             flash(template.format(name=added.unit.name))
     except UnitNameTaken as exc:
-        return _page(texts.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner), 400)
+        return _page(chat.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner), 400)
     return redirect(url_for("console.units"))
 
 
@@ -63,7 +63,7 @@ def unit_add() -> Any:
 def unit_rename(unit_id: int) -> Any:
     name = _name(request.form.get("name"))
     if name is None:
-        return _page(texts.CONSOLE_UNIT_BAD_NAME.format(limit=MAX_NAME), 400)
+        return _page(console.CONSOLE_UNIT_BAD_NAME.format(limit=MAX_NAME), 400)
     svc = services()
     try:
         with svc.uow() as uow:
@@ -74,9 +74,9 @@ def unit_rename(unit_id: int) -> Any:
             uow.audit.record(org_id(), access().actor, "unit.rename", g.console_now, f"unit:{unit.id}",
                              old=old, new=unit.name)
             uow.commit()
-            flash(texts.CLI_UNIT_RENAMED.format(old=old, new=unit.name))
+            flash(cli.CLI_UNIT_RENAMED.format(old=old, new=unit.name))
     except UnitNameTaken as exc:
-        return _page(texts.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner), 400)
+        return _page(chat.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner), 400)
     return redirect(url_for("console.units"))
 
 
@@ -86,15 +86,15 @@ def unit_merge() -> Any:
     try:
         source_id, target_id = int(request.form.get("source", "")), int(request.form.get("target", ""))
     except ValueError:
-        return _page(texts.CONSOLE_UNIT_MERGE_CHOOSE, 400)
+        return _page(console.CONSOLE_UNIT_MERGE_CHOOSE, 400)
     if source_id == target_id:
-        return _page(texts.CONSOLE_UNIT_MERGE_SAME, 400)
+        return _page(console.CONSOLE_UNIT_MERGE_SAME, 400)
     svc = services()
     try:
         with svc.uow() as uow:
             source, target = uow.people.unit(source_id), uow.people.unit(target_id)
             if source is None or target is None or source.org_id != org_id() or target.org_id != org_id():
-                raise FormError(texts.CONSOLE_UNIT_MERGE_CHOOSE)
+                raise FormError(console.CONSOLE_UNIT_MERGE_CHOOSE)
             names = (source.name, target.name)
             merge_unit(uow, source, target)
             uow.audit.record(org_id(), access().actor, "unit.merge", g.console_now, f"unit:{target_id}",
@@ -102,5 +102,5 @@ def unit_merge() -> Any:
             uow.commit()
     except FormError as exc:
         return _page(exc.message, exc.status)
-    flash(texts.CLI_UNIT_MERGED.format(source=names[0], target=names[1]))
+    flash(cli.CLI_UNIT_MERGED.format(source=names[0], target=names[1]))
     return redirect(url_for("console.units"))

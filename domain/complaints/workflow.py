@@ -138,3 +138,12 @@ class DeadlinePolicy:
             close_due=received_at + timedelta(days=self.close_days),
             remind_before=remind,
         )
+
+
+class RelayOutcome(StrEnum):
+    """How a complainant was told of a change: pushed in LINE, waiting (anonymous: seen at the next
+    follow-up) or unreachable (the identity was destroyed)."""
+
+    PUSHED = "pushed"
+    WAITING = "waiting"
+    UNREACHABLE = "unreachable"

@@ -10,8 +10,8 @@ from datetime import date
 from typing import Any
 
 from domain.fiscal import BE_OFFSET, MONTHS_FULL, MONTHS_SHORT, fiscal_year_bounds
-from domain.reports import labels
 from domain.reports.progress import ReportOptions
+from texts import documents
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,11 @@ class ComplaintStatsReport:
 
     @property
     def title(self) -> str:
-        return labels.COMPLAINTS_TITLE
+        return documents.COMPLAINTS_TITLE
 
     @property
     def subtitle(self) -> str:
-        return labels.COMPLAINTS_SUBTITLE.format(year=self.fiscal_year_be)
+        return documents.COMPLAINTS_SUBTITLE.format(year=self.fiscal_year_be)
 
     @property
     def period(self) -> tuple[date, date]:
@@ -56,16 +56,16 @@ class ComplaintStatsReport:
     @property
     def medians_line(self) -> str:
         def show(value: float | None) -> str:
-            return labels.COMPLAINTS_NO_MEDIAN if value is None else f"{value:g}"
+            return documents.COMPLAINTS_NO_MEDIAN if value is None else f"{value:g}"
 
-        return labels.COMPLAINTS_MEDIANS.format(first=show(self.median_days_to_first_answer),
+        return documents.COMPLAINTS_MEDIANS.format(first=show(self.median_days_to_first_answer),
                                                 close=show(self.median_days_to_close))
 
 
 def process_steps(first_answer_days: int, feedback_days: int, close_days: int) -> tuple[str, ...]:
     """The handling process as the organisation runs it (its deadline settings filled in)."""
     return tuple(step.format(first_answer=first_answer_days, feedback=feedback_days, close=close_days)
-                 for step in labels.PROCESS_STEPS)
+                 for step in documents.PROCESS_STEPS)
 
 
 def _month_labels(key: str) -> tuple[str, str]:

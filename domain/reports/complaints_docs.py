@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.fiscal import thai_date
-from domain.reports import excel, labels, word
+from domain.reports import excel, word
 from domain.reports.complaints import ComplaintStatsReport
+from texts import documents
 
 
 def _count_table(rows: Sequence[tuple[str, int]], header: tuple[str, str], digits: word.Digits
@@ -39,13 +40,13 @@ def _number_cells(values: Sequence[int], widths: Sequence[int], digits: word.Dig
 
 def _months_table(report: ComplaintStatsReport, digits: word.Digits) -> tuple[list[int], list[str]]:
     widths = _grid_widths((0.12,), len(report.categories) + 1)
-    rows = [_header_row([labels.COMPLAINTS_MONTH, *report.categories, labels.COMPLAINTS_TOTAL_COLUMN], widths)]
+    rows = [_header_row([documents.COMPLAINTS_MONTH, *report.categories, documents.COMPLAINTS_TOTAL_COLUMN], widths)]
     for month in report.months:
         rows.append(word.row_xml([word.cell_xml([word.paragraph_xml(digits(month.label))], widths[0]),
                                   *_number_cells([*month.by_category, month.total], widths[1:], digits)],
                                  cant_split=True))
     totals = [count for _, count in report.by_category]
-    rows.append(word.row_xml([word.cell_xml([word.paragraph_xml(labels.COMPLAINTS_TOTAL_COLUMN, bold=True)],
+    rows.append(word.row_xml([word.cell_xml([word.paragraph_xml(documents.COMPLAINTS_TOTAL_COLUMN, bold=True)],
                                             widths[0]),
                               *_number_cells([*totals, report.total], widths[1:], digits)], cant_split=True))
     return widths, rows
@@ -53,13 +54,13 @@ def _months_table(report: ComplaintStatsReport, digits: word.Digits) -> tuple[li
 
 def _detail_table(report: ComplaintStatsReport, digits: word.Digits) -> tuple[list[int], list[str]]:
     widths = _grid_widths((0.11, 0.2), len(report.statuses) + 1)
-    rows = [_header_row([labels.COMPLAINTS_MONTH, labels.COMPLAINTS_CATEGORY, *report.statuses,
-                         labels.COMPLAINTS_TOTAL_COLUMN], widths)]
+    rows = [_header_row([documents.COMPLAINTS_MONTH, documents.COMPLAINTS_CATEGORY, *report.statuses,
+                         documents.COMPLAINTS_TOTAL_COLUMN], widths)]
     for month in report.months:
         month_cell = word.cell_xml([word.paragraph_xml(digits(month.label))], widths[0])
         if month.total == 0:
             rows.append(word.row_xml([month_cell, word.cell_xml(
-                [word.paragraph_xml(labels.COMPLAINTS_NONE_IN_MONTH)], sum(widths[1:]), span=len(widths) - 1)],
+                [word.paragraph_xml(documents.COMPLAINTS_NONE_IN_MONTH)], sum(widths[1:]), span=len(widths) - 1)],
                 cant_split=True))
             continue
         for category, counts in zip(report.categories, month.detail, strict=True):
@@ -80,37 +81,37 @@ def render_complaints_docx(report: ComplaintStatsReport) -> bytes:
         word.paragraph_xml(digits(report.title), center=True, bold=True),
         word.paragraph_xml(digits(report.subtitle), center=True, bold=True),
         word.paragraph_xml(digits(report.org_name), center=True, bold=True),
-        word.paragraph_xml(digits(labels.COMPLAINTS_PERIOD.format(start=thai_date(start, thai, short=False),
+        word.paragraph_xml(digits(documents.COMPLAINTS_PERIOD.format(start=thai_date(start, thai, short=False),
                                                                   end=thai_date(end, thai, short=False))),
                            center=True),
-        word.paragraph_xml(digits(labels.AS_OF.format(date=thai_date(report.as_of, thai, short=False))), center=True),
+        word.paragraph_xml(digits(documents.AS_OF.format(date=thai_date(report.as_of, thai, short=False))), center=True),
         word.paragraph_xml(""),
-        word.paragraph_xml(digits(labels.COMPLAINTS_TOTAL.format(total=report.total)), bold=True),
-        word.paragraph_xml(labels.COMPLAINTS_PRIVACY),
+        word.paragraph_xml(digits(documents.COMPLAINTS_TOTAL.format(total=report.total)), bold=True),
+        word.paragraph_xml(documents.COMPLAINTS_PRIVACY),
         word.paragraph_xml(digits(report.medians_line)),
         word.paragraph_xml(""),
-        word.paragraph_xml(labels.COMPLAINTS_BY_TYPE, bold=True, keep_next=True),
+        word.paragraph_xml(documents.COMPLAINTS_BY_TYPE, bold=True, keep_next=True),
     ])
-    header = (labels.COMPLAINTS_CATEGORY, labels.COMPLAINTS_COUNT)
+    header = (documents.COMPLAINTS_CATEGORY, documents.COMPLAINTS_COUNT)
     word.add_table(document, *_count_table(report.by_type, header, digits))
     word.add_paragraphs(document, [word.paragraph_xml(""),
-                                   word.paragraph_xml(labels.COMPLAINTS_BY_STATUS, bold=True, keep_next=True)])
+                                   word.paragraph_xml(documents.COMPLAINTS_BY_STATUS, bold=True, keep_next=True)])
     word.add_table(document, *_count_table(report.by_status, header, digits))
     word.add_paragraphs(document, [word.paragraph_xml(""),
-                                   word.paragraph_xml(labels.COMPLAINTS_BY_MONTH, bold=True, keep_next=True)])
+                                   word.paragraph_xml(documents.COMPLAINTS_BY_MONTH, bold=True, keep_next=True)])
     word.add_table(document, *_months_table(report, digits))
     word.add_paragraphs(document, [word.page_break_xml(),
-                                   word.paragraph_xml(labels.COMPLAINTS_DETAIL, bold=True, keep_next=True)])
+                                   word.paragraph_xml(documents.COMPLAINTS_DETAIL, bold=True, keep_next=True)])
     word.add_table(document, *_detail_table(report, digits))
     word.add_paragraphs(document, [word.paragraph_xml(""),
-                                   word.paragraph_xml(labels.PROCESS_TITLE, bold=True, keep_next=True)]
+                                   word.paragraph_xml(documents.PROCESS_TITLE, bold=True, keep_next=True)]
                         + [word.paragraph_xml(digits(f"{i}. {step}")) for i, step in
                            enumerate(report.process_steps, start=1)])
     signatories = [(s.position, s.name) for s in report.options.signatories]
     if signatories:
         word.add_paragraphs(document, [word.paragraph_xml(""), word.paragraph_xml("")])
-        widths, rows = word.signature_rows(signatories, digits, labels.SIGN_LINE, labels.SIGN_NAME,
-                                           labels.SIGN_NAME_BLANK)
+        widths, rows = word.signature_rows(signatories, digits, documents.SIGN_LINE, documents.SIGN_NAME,
+                                           documents.SIGN_NAME_BLANK)
         word.add_table(document, widths, rows, borders=False)
     return word.save(document)
 
@@ -118,41 +119,41 @@ def render_complaints_docx(report: ComplaintStatsReport) -> bytes:
 def render_complaints_xlsx(report: ComplaintStatsReport) -> bytes:
     workbook = excel.new_workbook()
     start, end = report.period
-    ws = excel.sheet(workbook, labels.COMPLAINTS_SHEET_SUMMARY, (48, 16))
+    ws = excel.sheet(workbook, documents.COMPLAINTS_SHEET_SUMMARY, (48, 16))
     for line, font in ((report.title, excel.TITLE), (report.subtitle, excel.TITLE), (report.org_name, excel.BOLD),
-                       (labels.COMPLAINTS_PERIOD.format(start=thai_date(start, False, short=False),
+                       (documents.COMPLAINTS_PERIOD.format(start=thai_date(start, False, short=False),
                                                         end=thai_date(end, False, short=False)), excel.TEXT),
-                       (labels.AS_OF.format(date=thai_date(report.as_of, False, short=False)), excel.TEXT),
-                       (labels.COMPLAINTS_PRIVACY, excel.TEXT)):
+                       (documents.AS_OF.format(date=thai_date(report.as_of, False, short=False)), excel.TEXT),
+                       (documents.COMPLAINTS_PRIVACY, excel.TEXT)):
         ws.append(excel.styled(ws, [line], font))
     ws.append([])
-    ws.append(excel.styled(ws, [labels.COMPLAINTS_TOTAL_COLUMN, report.total], excel.BOLD))
-    for title, rows in ((labels.COMPLAINTS_BY_TYPE, report.by_type), (labels.COMPLAINTS_BY_STATUS, report.by_status),
-                        (labels.COMPLAINTS_CATEGORY, report.by_category)):
+    ws.append(excel.styled(ws, [documents.COMPLAINTS_TOTAL_COLUMN, report.total], excel.BOLD))
+    for title, rows in ((documents.COMPLAINTS_BY_TYPE, report.by_type), (documents.COMPLAINTS_BY_STATUS, report.by_status),
+                        (documents.COMPLAINTS_CATEGORY, report.by_category)):
         ws.append([])
-        ws.append(excel.styled(ws, [title, labels.COMPLAINTS_COUNT], excel.BOLD, fill=excel.HEADER_FILL))
+        ws.append(excel.styled(ws, [title, documents.COMPLAINTS_COUNT], excel.BOLD, fill=excel.HEADER_FILL))
         for name, count in rows:
             ws.append(excel.styled(ws, [name, count]))
     ws.append([])
     ws.append(excel.styled(ws, [report.medians_line]))
 
-    months = excel.sheet(workbook, labels.COMPLAINTS_SHEET_MONTHS, (16, *[18] * (len(report.categories) + 1)))
-    months.append(excel.styled(months, [labels.COMPLAINTS_MONTH, *report.categories, labels.COMPLAINTS_TOTAL_COLUMN],
+    months = excel.sheet(workbook, documents.COMPLAINTS_SHEET_MONTHS, (16, *[18] * (len(report.categories) + 1)))
+    months.append(excel.styled(months, [documents.COMPLAINTS_MONTH, *report.categories, documents.COMPLAINTS_TOTAL_COLUMN],
                                excel.BOLD, fill=excel.HEADER_FILL, wrap=True))
     for month in report.months:
         months.append(excel.styled(months, [month.label, *month.by_category, month.total]))
-    months.append(excel.styled(months, [labels.COMPLAINTS_TOTAL_COLUMN, *[c for _, c in report.by_category],
+    months.append(excel.styled(months, [documents.COMPLAINTS_TOTAL_COLUMN, *[c for _, c in report.by_category],
                                         report.total], excel.BOLD))
 
-    detail = excel.sheet(workbook, labels.COMPLAINTS_SHEET_DETAIL, (16, 30, *[16] * (len(report.statuses) + 1)))
-    detail.append(excel.styled(detail, [labels.COMPLAINTS_MONTH, labels.COMPLAINTS_CATEGORY, *report.statuses,
-                                        labels.COMPLAINTS_TOTAL_COLUMN], excel.BOLD, fill=excel.HEADER_FILL, wrap=True))
+    detail = excel.sheet(workbook, documents.COMPLAINTS_SHEET_DETAIL, (16, 30, *[16] * (len(report.statuses) + 1)))
+    detail.append(excel.styled(detail, [documents.COMPLAINTS_MONTH, documents.COMPLAINTS_CATEGORY, *report.statuses,
+                                        documents.COMPLAINTS_TOTAL_COLUMN], excel.BOLD, fill=excel.HEADER_FILL, wrap=True))
     for month in report.months:
         for category, counts in zip(report.categories, month.detail, strict=True):
             detail.append(excel.styled(detail, [month.label, category, *counts, sum(counts)]))
 
-    process = excel.sheet(workbook, labels.COMPLAINTS_SHEET_PROCESS, (6, 120))
-    process.append(excel.styled(process, [labels.PROCESS_TITLE], excel.BOLD))
+    process = excel.sheet(workbook, documents.COMPLAINTS_SHEET_PROCESS, (6, 120))
+    process.append(excel.styled(process, [documents.PROCESS_TITLE], excel.BOLD))
     for i, step in enumerate(report.process_steps, start=1):
         process.append(excel.styled(process, [i, step], wrap=True))
     return excel.save(workbook)

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from domain.reports import labels
+from texts import documents
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Signatory:
 @dataclass(frozen=True)
 class ReportOptions:
     thai_digits: bool = True
-    signatories: tuple[Signatory, ...] = tuple(Signatory(p) for p in labels.DEFAULT_SIGNATORIES)
+    signatories: tuple[Signatory, ...] = tuple(Signatory(p) for p in documents.DEFAULT_SIGNATORIES)
 
 
 @dataclass(frozen=True)
@@ -130,12 +130,12 @@ class MeasureRow:
     def result_lines(self) -> list[CellLine]:
         """What each unit reported; "ยังไม่ได้รายงาน" for a unit (or the whole measure) without a report."""
         if not any(u.reported for u in self.units):
-            return [CellLine(None, labels.NOT_REPORTED)]
+            return [CellLine(None, documents.NOT_REPORTED)]
         if not self.shared:
             report = self.units[0].report
             assert report is not None
-            return [CellLine(None, report.details.strip() or labels.NO_PROBLEMS)]
-        return [CellLine(u.unit, (u.report.details.strip() or labels.NO_PROBLEMS) if u.report else labels.NOT_REPORTED)
+            return [CellLine(None, report.details.strip() or documents.NO_PROBLEMS)]
+        return [CellLine(u.unit, (u.report.details.strip() or documents.NO_PROBLEMS) if u.report else documents.NOT_REPORTED)
                 for u in self.units]
 
     @property
@@ -143,7 +143,7 @@ class MeasureRow:
         """The problems and suggestions units gave; "-" when none did."""
         given = [u for u in self.units if u.report is not None and u.report.problems.strip()]
         if not given:
-            return [CellLine(None, labels.NO_PROBLEMS)]
+            return [CellLine(None, documents.NO_PROBLEMS)]
         if not self.shared:
             return [CellLine(None, given[0].report.problems.strip())]  # type: ignore[union-attr]
         return [CellLine(u.unit, u.report.problems.strip()) for u in given]  # type: ignore[union-attr]
@@ -170,7 +170,7 @@ class IssueGroup:
             return None
         if self.issue_no is None:
             return self.issue
-        return labels.ISSUE_HEADING.format(no=self.issue_no, text=self.issue)
+        return documents.ISSUE_HEADING.format(no=self.issue_no, text=self.issue)
 
 
 @dataclass(frozen=True)
@@ -188,15 +188,15 @@ class RoundReport:
 
     @property
     def round_name(self) -> str:
-        return labels.ROUND_NAME.format(months=self.round.months)
+        return documents.ROUND_NAME.format(months=self.round.months)
 
     @property
     def title(self) -> str:
-        return labels.PROGRESS_TITLE
+        return documents.PROGRESS_TITLE
 
     @property
     def subtitle(self) -> str:
-        return labels.PROGRESS_SUBTITLE.format(year=self.fiscal_year_be, round=self.round_name)
+        return documents.PROGRESS_SUBTITLE.format(year=self.fiscal_year_be, round=self.round_name)
 
     @property
     def expected(self) -> int:
@@ -263,7 +263,7 @@ def assemble_round_report(
         results = []
         for unit_id in unit_ids:
             report = latest.get((m.id, unit_id))
-            label = status_names.get(report.status, report.status) if report else labels.NOT_REPORTED
+            label = status_names.get(report.status, report.status) if report else documents.NOT_REPORTED
             results.append(UnitResult(names[unit_id], report, label, tuple(files.get((m.id, unit_id), ()))))
         rows.append(MeasureRow(m.id, m.seq, m.issue_no, m.issue, m.title, m.steps, m.start, m.end, tuple(results)))
     return RoundReport(org_name, fiscal_year_be, round, as_of, _group(rows), options or ReportOptions())

@@ -10,9 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from docx.document import Document as DocumentObject
 
 from domain.fiscal import thai_date
-from domain.reports import labels, word
+from domain.reports import word
 from domain.reports.pictures import FittedPicture, fit_picture
 from domain.reports.progress import CellLine, EvidenceFacts, MeasureRow, RoundReport
+from texts import documents
 
 # Column widths (twips) of มาตรการ | ขั้นตอน | ผลการดำเนินงาน | ปัญหา: 22%, 26%, 32%, 20% of the text width.
 COLUMN_SHARES = (0.22, 0.26, 0.32, 0.20)
@@ -32,7 +33,7 @@ def _widths() -> list[int]:
 def _lines(lines: list[CellLine], digits: word.Digits) -> list[str]:
     paragraphs: list[str] = []
     for line in lines:
-        prefix = labels.UNIT_PREFIX.format(unit=line.unit) if line.unit else None
+        prefix = documents.UNIT_PREFIX.format(unit=line.unit) if line.unit else None
         paragraphs += word.text_paragraphs(line.text, digits, prefix)
     return paragraphs
 
@@ -50,7 +51,7 @@ def _measure_row(measure: MeasureRow, widths: list[int], digits: word.Digits) ->
 def _table_rows(report: RoundReport, widths: list[int], digits: word.Digits) -> list[str]:
     header = word.row_xml([word.cell_xml([word.paragraph_xml(name, center=True, bold=True)], width,
                                          fill=word.HEADING_FILL)
-                           for name, width in zip(labels.COLUMNS, widths, strict=True)],
+                           for name, width in zip(documents.COLUMNS, widths, strict=True)],
                           header=True, cant_split=True)
     rows = [header]
     for group in report.groups:
@@ -65,14 +66,14 @@ def _table_rows(report: RoundReport, widths: list[int], digits: word.Digits) -> 
 
 def _title(report: RoundReport, digits: word.Digits) -> list[str]:
     thai = report.options.thai_digits
-    period = labels.ROUND_PERIOD.format(start=thai_date(report.round.start, thai, short=False),
+    period = documents.ROUND_PERIOD.format(start=thai_date(report.round.start, thai, short=False),
                                         end=thai_date(report.round.end, thai, short=False))
     return [
         word.paragraph_xml(digits(report.title), center=True, bold=True),
         word.paragraph_xml(digits(report.subtitle), center=True, bold=True),
         word.paragraph_xml(digits(report.org_name), center=True, bold=True),
         word.paragraph_xml(digits(period), center=True),
-        word.paragraph_xml(digits(labels.AS_OF.format(date=thai_date(report.as_of, thai, short=False))),
+        word.paragraph_xml(digits(documents.AS_OF.format(date=thai_date(report.as_of, thai, short=False))),
                            center=True),
         word.paragraph_xml(""),
     ]
@@ -100,10 +101,10 @@ def _fitted_pictures(items: list[EvidenceFacts], load: ContentLoader
 
 def _annex(document: DocumentObject, report: RoundReport, load: ContentLoader, digits: word.Digits) -> None:
     word.add_paragraphs(document, [word.page_break_xml(),
-                                   word.paragraph_xml(digits(labels.ANNEX_TITLE), center=True, bold=True)])
+                                   word.paragraph_xml(digits(documents.ANNEX_TITLE), center=True, bold=True)])
     items = report.evidence
     if not items:
-        word.add_paragraphs(document, [word.paragraph_xml(digits(labels.ANNEX_EMPTY), center=True)])
+        word.add_paragraphs(document, [word.paragraph_xml(digits(documents.ANNEX_EMPTY), center=True)])
         return
     current: int | None = None
     pictures = word.Pictures(document)
@@ -112,16 +113,16 @@ def _annex(document: DocumentObject, report: RoundReport, load: ContentLoader, d
         if measure.id != current:
             current = measure.id
             word.add_paragraphs(document, [word.paragraph_xml(""), word.paragraph_xml(
-                digits(labels.ANNEX_MEASURE.format(seq=measure.seq, title=measure.title)), bold=True,
+                digits(documents.ANNEX_MEASURE.format(seq=measure.seq, title=measure.title)), bold=True,
                 keep_next=True)])
-        name = evidence.file_name or f"{labels.FILE_KIND_NAMES.get(evidence.kind, evidence.kind)} #{evidence.id}"
+        name = evidence.file_name or f"{documents.FILE_KIND_NAMES.get(evidence.kind, evidence.kind)} #{evidence.id}"
         if not _is_picture(evidence):
-            line = labels.ANNEX_FILE.format(name=name, unit=unit.unit)
+            line = documents.ANNEX_FILE.format(name=name, unit=unit.unit)
         elif picture is None:
-            line = labels.ANNEX_UNREADABLE_PICTURE.format(name=name, unit=unit.unit)
+            line = documents.ANNEX_UNREADABLE_PICTURE.format(name=name, unit=unit.unit)
         else:
             pictures.add(picture.data, picture.width_emu, picture.height_emu)
-            line = labels.ANNEX_PICTURE.format(no=pictures.count, unit=unit.unit)
+            line = documents.ANNEX_PICTURE.format(no=pictures.count, unit=unit.unit)
         word.add_paragraphs(document, [word.paragraph_xml(digits(line), center=picture is not None)])
 
 
@@ -136,8 +137,8 @@ def render_progress_docx(report: RoundReport, load_content: ContentLoader) -> by
     signatories = [(s.position, s.name) for s in report.options.signatories]
     if signatories:
         word.add_paragraphs(document, [word.paragraph_xml(""), word.paragraph_xml("")])
-        sign_widths, sign_rows = word.signature_rows(signatories, digits, labels.SIGN_LINE, labels.SIGN_NAME,
-                                                     labels.SIGN_NAME_BLANK)
+        sign_widths, sign_rows = word.signature_rows(signatories, digits, documents.SIGN_LINE, documents.SIGN_NAME,
+                                                     documents.SIGN_NAME_BLANK)
         word.add_table(document, sign_widths, sign_rows, borders=False)
     _annex(document, report, load_content, digits)
     return word.save(document)

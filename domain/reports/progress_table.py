@@ -7,24 +7,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from domain.fiscal import thai_date
-from domain.reports import labels
 from domain.reports.progress import RoundReport
+from texts import documents
 
 Cell = str | int | None
 
 
 def detail_rows(report: RoundReport) -> Iterator[list[Cell]]:
-    """Rows under `labels.DETAIL_COLUMNS`: texts as the units wrote them, numbers as numbers."""
+    """Rows under `documents.DETAIL_COLUMNS`: texts as the units wrote them, numbers as numbers."""
     for measure in report.measures:
         steps = "\n".join(measure.step_lines)
         common: list[Cell] = [measure.seq, measure.issue_no, measure.issue, measure.title, steps]
         if not measure.units:
-            yield [*common, labels.NO_UNIT, labels.NOT_REPORTED, None, "", "", "", None, 0]
+            yield [*common, documents.NO_UNIT, documents.NOT_REPORTED, None, "", "", "", None, 0]
             continue
         for unit in measure.units:
             r = unit.report
             if r is None:
-                yield [*common, unit.unit, labels.NOT_REPORTED, None, "", "", "", None, 0]
+                yield [*common, unit.unit, documents.NOT_REPORTED, None, "", "", "", None, 0]
             else:
                 yield [*common, unit.unit, unit.status_label, r.percent, r.details, r.problems,
                        thai_date(r.reported_on, thai_digits=False), r.version, len(unit.evidence)]
@@ -43,6 +43,6 @@ class IssueSummary:
 
 
 def issue_summaries(report: RoundReport) -> list[IssueSummary]:
-    return [IssueSummary(group.heading or labels.NO_ISSUE, len(group.measures),
+    return [IssueSummary(group.heading or documents.NO_ISSUE, len(group.measures),
                          sum(m.expected for m in group.measures), sum(m.reported for m in group.measures))
             for group in report.groups]

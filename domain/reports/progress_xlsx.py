@@ -7,33 +7,34 @@ import csv
 import io
 
 from domain.fiscal import thai_date
-from domain.reports import excel, labels
+from domain.reports import excel
 from domain.reports.progress import RoundReport
 from domain.reports.progress_table import detail_rows, issue_summaries
+from texts import documents
 
 DETAIL_WIDTHS = (7, 9, 28, 40, 45, 22, 18, 8, 50, 35, 14, 8, 10)
 
 
 def _summary(workbook: excel.Workbook, report: RoundReport) -> None:
-    ws = excel.sheet(workbook, labels.SUMMARY_SHEET, (48, 14, 14, 14, 16))
-    period = labels.ROUND_PERIOD.format(start=thai_date(report.round.start, False, short=False),
+    ws = excel.sheet(workbook, documents.SUMMARY_SHEET, (48, 14, 14, 14, 16))
+    period = documents.ROUND_PERIOD.format(start=thai_date(report.round.start, False, short=False),
                                         end=thai_date(report.round.end, False, short=False))
     for line, font in ((report.title, excel.TITLE), (report.subtitle, excel.TITLE), (report.org_name, excel.BOLD),
                        (period, excel.TEXT),
-                       (labels.AS_OF.format(date=thai_date(report.as_of, False, short=False)), excel.TEXT)):
+                       (documents.AS_OF.format(date=thai_date(report.as_of, False, short=False)), excel.TEXT)):
         ws.append(excel.styled(ws, [line], font))
     ws.append([])
     figures = {"measures": len(report.measures), "expected": report.expected, "reported": report.reported,
                "missing": report.expected - report.reported}
-    for key, label in labels.SUMMARY_ROWS.items():
+    for key, label in documents.SUMMARY_ROWS.items():
         ws.append(excel.styled(ws, [label, figures[key]]))
     ws.append([])
-    ws.append(excel.styled(ws, [labels.SUMMARY_BY_STATUS], excel.BOLD))
+    ws.append(excel.styled(ws, [documents.SUMMARY_BY_STATUS], excel.BOLD))
     for status, count in report.status_counts().items():
         ws.append(excel.styled(ws, [status, count]))
     ws.append([])
-    ws.append(excel.styled(ws, [labels.SUMMARY_BY_ISSUE], excel.BOLD))
-    ws.append(excel.styled(ws, labels.SUMMARY_ISSUE_COLUMNS, excel.BOLD, fill=excel.HEADER_FILL))
+    ws.append(excel.styled(ws, [documents.SUMMARY_BY_ISSUE], excel.BOLD))
+    ws.append(excel.styled(ws, documents.SUMMARY_ISSUE_COLUMNS, excel.BOLD, fill=excel.HEADER_FILL))
     for issue in issue_summaries(report):
         ws.append(excel.styled(ws, [issue.name, issue.measures, issue.expected, issue.reported, issue.percent]))
 
@@ -41,13 +42,13 @@ def _summary(workbook: excel.Workbook, report: RoundReport) -> None:
 def render_progress_xlsx(report: RoundReport) -> bytes:
     workbook = excel.new_workbook()
     _summary(workbook, report)
-    return excel.save(workbook, [excel.BulkSheet(labels.DETAIL_SHEET, labels.DETAIL_COLUMNS, detail_rows(report),
+    return excel.save(workbook, [excel.BulkSheet(documents.DETAIL_SHEET, documents.DETAIL_COLUMNS, detail_rows(report),
                                                  DETAIL_WIDTHS)])
 
 
 def render_progress_csv(report: RoundReport) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(labels.DETAIL_COLUMNS)
+    writer.writerow(documents.DETAIL_COLUMNS)
     writer.writerows(detail_rows(report))
     return out.getvalue().encode("utf-8-sig")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.cli import ScriptInfo
 
-from bot.cli import cli
+from bot.cli.main import cli
 
 if TYPE_CHECKING:
     from tests.conftest import RunningBot

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from domain.fiscal import fiscal_year_bounds, fiscal_year_of
 from domain.plan_import import ParsedMeasure, ParsedPlan
 from storage.clock import utcnow
-from storage.plan_import import ImportResult, import_plan
 from storage.uow import UnitOfWorkFactory
+from usecases.plan_import import ImportResult, import_plan
 
 
 def this_fiscal_year() -> int:

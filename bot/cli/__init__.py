@@ -1,0 +1,1 @@
+"""`itabot`: the command line. `main.py` builds the group and gathers the command groups, one module each."""

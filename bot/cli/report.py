@@ -1,0 +1,149 @@
+"""`itabot report …`: the reports the municipality publishes, as files or signed download links, and the
+signature block and digits they are written with.
+
+    itabot report progress --fiscal-year 2567 --round 6 --format docx|xlsx|csv -o FILE
+    itabot report complaints --fiscal-year 2567 --format docx|xlsx -o FILE
+    itabot report link progress|complaints --fiscal-year 2567 [--round 6] [--format docx]
+    itabot report settings [--signer "ตำแหน่ง[=ชื่อ]" ...] [--no-signers] [--thai-digits|--arabic-digits]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from bot.cli.common import services
+from bot.report_links import report_links
+from domain.fiscal import thai_date
+from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
+from domain.reports.progress import Signatory
+from domain.reports.round_key import parse_round_key
+from storage.clock import utcnow
+from storage.report_settings import MAX_SIGNATORIES, MAX_TEXT, ReportSettingsRepository
+from storage.uow import UnitOfWork
+from texts import cli, common
+from usecases.report_files import local_today, render_complaint_stats, render_progress_report, thai_file_name
+
+YEAR = click.IntRange(2500, 2700)
+
+
+@click.group("report", cls=AppGroup)
+def report() -> None:
+    """Reports: the progress report of a round and the complaint statistics of a fiscal year."""
+
+
+def _round_months(uow: UnitOfWork, org_id: int, year: int, round_key: str | None) -> int:
+    """The round asked for (default: the round reports go to today, else the latest that has started)."""
+    if uow.plans.plan_for_year(org_id, year) is None:
+        raise click.ClickException(cli.CLI_REPORT_NO_PLAN.format(year=year))
+    rounds = uow.plans.rounds(org_id, year)
+    if not rounds:
+        raise click.ClickException(cli.CLI_REPORT_NO_ROUNDS.format(year=year))
+    if round_key is None:
+        today = local_today(uow, org_id)
+        current = uow.plans.round_for(org_id, year, today)
+        started = [r for r in rounds if r.start_date <= today]
+        return (current if current is not None and current.start_date <= today else (started or rounds)[-1]).months
+    months = parse_round_key(round_key)
+    if months not in {r.months for r in rounds}:
+        names = ", ".join(common.ROUND_NAME.format(months=r.months) for r in rounds)
+        raise click.ClickException(cli.CLI_REPORT_NO_ROUND.format(round=round_key, year=year, rounds=names))
+    return months
+
+
+def _save(ticket: ReportTicket, data: bytes, output: Path | None) -> None:
+    path = output or Path(ticket.file_name())
+    path.write_bytes(data)
+    click.echo(cli.CLI_REPORT_SAVED.format(report=thai_file_name(ticket).rsplit(".", 1)[0], path=path,
+                                             kb=max(1, len(data) // 1024)))
+
+
+@report.command("progress")
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
+@click.option("--round", "round_key", help="รอบรายงาน เช่น 6 หรือ \"รอบ 6 เดือน\" (ไม่ระบุ = รอบปัจจุบัน)")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in FORMATS_BY_KIND[ReportKind.PROGRESS]]),
+              default="docx", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="ไฟล์ที่จะบันทึก")
+@click.option("--thai-digits/--arabic-digits", default=None, help="เลขไทยหรือเลขอารบิก (ไม่ระบุ = ตามที่ตั้งไว้)")
+def progress(year: int, round_key: str | None, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
+    """The progress report of a round as Word, Excel or CSV."""
+    svc = services()
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        months = _round_months(uow, org_id, year, round_key)
+        data = render_progress_report(uow, org_id, year, months, fmt, thai_digits=thai_digits)
+    _save(ReportTicket(org_id, ReportKind.PROGRESS, year, months, ReportFormat(fmt)), data, output)
+
+
+@report.command("complaints")
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in FORMATS_BY_KIND[ReportKind.COMPLAINTS]]),
+              default="docx", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="ไฟล์ที่จะบันทึก")
+@click.option("--thai-digits/--arabic-digits", default=None, help="เลขไทยหรือเลขอารบิก (ไม่ระบุ = ตามที่ตั้งไว้)")
+def complaints(year: int, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
+    """The complaint statistics of a fiscal year (counts only) as Word or Excel."""
+    svc = services()
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        data = render_complaint_stats(uow, org_id, year, fmt, svc.complaints.policy, thai_digits=thai_digits)
+    _save(ReportTicket(org_id, ReportKind.COMPLAINTS, year, 0, ReportFormat(fmt)), data, output)
+
+
+@report.command("link")
+@click.argument("kind", type=click.Choice([k.value for k in ReportKind]))
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
+@click.option("--round", "round_key", help="รอบรายงาน (progress เท่านั้น; ไม่ระบุ = รอบปัจจุบัน)")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]), default="docx",
+              show_default=True)
+def link(kind: str, year: int, round_key: str | None, fmt: str) -> None:
+    """Print a signed download link (valid REPORT_LINK_DAYS days)."""
+    svc = services()
+    org_id = svc.org_id()
+    report_kind = ReportKind(kind)
+    if ReportFormat(fmt) not in FORMATS_BY_KIND[report_kind]:
+        raise click.ClickException(cli.CLI_REPORT_BAD_FORMAT)
+    months = 0
+    if report_kind is ReportKind.PROGRESS:
+        with svc.uow() as uow:
+            months = _round_months(uow, org_id, year, round_key)
+    signed = report_links(svc.settings).link(ReportTicket(org_id, report_kind, year, months, ReportFormat(fmt)),
+                                             utcnow())
+    expires = signed.expires_at.astimezone(svc.settings.tz)
+    click.echo(cli.CLI_REPORT_LINK.format(url=signed.url,
+                                            expires=f"{thai_date(expires.date(), False)} {expires:%H:%M}"))
+
+
+def _signatory(text: str) -> Signatory:
+    position, _, name = text.partition("=")
+    if not position.strip() or len(position) > MAX_TEXT or len(name) > MAX_TEXT:
+        raise click.ClickException(cli.CLI_REPORT_BAD_SIGNER.format(count=MAX_SIGNATORIES, length=MAX_TEXT))
+    return Signatory(position.strip(), name.strip())
+
+
+@report.command("settings")
+@click.option("--signer", "signers", multiple=True, metavar="ตำแหน่ง[=ชื่อ]",
+              help="ผู้ลงนามตามลำดับ เช่น --signer ผู้รายงาน --signer \"ปลัดเทศบาล=นายสมชาย ใจดี\" (ใส่ซ้ำได้)")
+@click.option("--no-signers", is_flag=True, help="ไม่พิมพ์ช่องลงนาม")
+@click.option("--thai-digits/--arabic-digits", default=None, help="ใช้เลขไทยในไฟล์ Word และหน้าเว็บ")
+def settings(signers: tuple[str, ...], no_signers: bool, thai_digits: bool | None) -> None:
+    """Show or change the signature block (by position, names optional) and Thai digits of the reports."""
+    svc = services()
+    org_id = svc.org_id()
+    chosen = None if not signers and not no_signers else [_signatory(s) for s in signers]
+    if chosen is not None and len(chosen) > MAX_SIGNATORIES:
+        raise click.ClickException(cli.CLI_REPORT_BAD_SIGNER.format(count=MAX_SIGNATORIES, length=MAX_TEXT))
+    with svc.uow() as uow:
+        repository = ReportSettingsRepository(uow.session)
+        options = repository.options(org_id)
+        if chosen is not None or thai_digits is not None:
+            options = repository.save(org_id, utcnow(), signatories=chosen, thai_digits=thai_digits)
+            uow.commit()
+    names = [cli.CLI_REPORT_SIGNATORY.format(
+        position=s.position, name=cli.CLI_REPORT_SIGNATORY_NAME.format(name=s.name) if s.name else "")
+        for s in options.signatories]
+    click.echo(cli.CLI_REPORT_SETTINGS.format(signatories=", ".join(names) or cli.CLI_REPORT_NO_SIGNATORIES,
+                                                thai_digits=common.YES_NO[options.thai_digits]))
+

@@ -1,0 +1,137 @@
+"""`itabot rounds show|set`, `itabot reminders show|set|run` and `itabot summary send`: the reporting
+rounds, the reminder policy and the weekly summary, from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import click
+from flask.cli import AppGroup
+
+from bot.cli.common import services
+from domain.fiscal import fiscal_year_of, thai_date
+from storage.clock import utcnow
+from storage.schedule_settings import SCHEMES, SettingError, set_rounds
+from texts import chat, common
+from texts import cli as cli_texts
+from usecases.reminder_run import run_reminders
+from usecases.weekly_summary_run import send_weekly_summaries
+from views.rounds import round_name
+
+rounds = AppGroup("rounds", help="Reporting rounds of a fiscal year.")
+reminders = AppGroup("reminders", help="The reminder policy, office hours and the weekly summary time.")
+summary = AppGroup("summary", help="The administrators' weekly summary.")
+
+
+def _fiscal_year(value: int | None) -> int:
+    svc = services()
+    return value or fiscal_year_of(utcnow().astimezone(svc.settings.tz).date())
+
+
+def _print_rounds(fiscal_year: int) -> None:
+    svc = services()
+    with svc.uow() as uow:
+        for r in uow.schedule.ensure_rounds(svc.org_id(), fiscal_year):
+            click.echo(chat.ROUNDS_LINE.format(name=round_name(r), start=thai_date(r.start_date),
+                                                end=thai_date(r.end_date), due=thai_date(r.due_date)))
+        uow.commit()
+
+
+@rounds.command("show")
+@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help="ปีงบประมาณ (พ.ศ.)")
+def rounds_show(fiscal_year: int | None) -> None:
+    """The rounds of a fiscal year (default: the current one)."""
+    _print_rounds(_fiscal_year(fiscal_year))
+
+
+@rounds.command("set")
+@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help="ปีงบประมาณ (พ.ศ.)")
+@click.option("--scheme", type=click.Choice(SCHEMES), required=True,
+              help="quarterly (31 ธ.ค., 31 มี.ค., 30 มิ.ย., 30 ก.ย.), six-monthly, yearly, monthly, or plan")
+@click.option("--due-days", type=click.IntRange(0, 90), default=None, help="ส่งภายในกี่วันหลังปิดรอบ")
+def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> None:
+    """Change the rounds; reports of a round that goes move to the new round covering it."""
+    svc = services()
+    year = _fiscal_year(fiscal_year)
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        days = due_days if due_days is not None else uow.schedule.settings(org_id).round_due_days
+        uow.schedule.update(org_id, utcnow(), round_scheme=scheme, round_due_days=days)
+        change = set_rounds(uow.session, org_id, year, scheme, days)
+        uow.commit()
+    click.echo(chat.ROUNDS_DONE.format(year=year, scheme=common.ROUNDS_SCHEME_LABELS[scheme], days=days, rounds="",
+                                        moved=chat.ROUNDS_MOVED.format(count=change.reports_moved)
+                                        if change.reports_moved else "").rstrip())
+    _print_rounds(year)
+
+
+def _show_settings(as_json: bool) -> None:
+    svc = services()
+    with svc.uow() as uow:
+        settings = uow.schedule.settings(svc.org_id())
+    values = dict(settings.__dict__, days_before=list(settings.days_before))
+    if as_json:
+        click.echo(json.dumps(values, ensure_ascii=False, indent=2))
+        return
+    click.echo(cli_texts.CLI_REMINDERS_SETTINGS.format(
+        **{**values, "days_before": ", ".join(str(d) for d in settings.days_before) or "-",
+           "on_due_day": common.YES_NO[settings.on_due_day], "escalate_to_admins": common.YES_NO[settings.escalate_to_admins],
+           "summary_day": common.WEEKDAYS[settings.summary_weekday]}))
+
+
+@reminders.command("show")
+@click.option("--json", "as_json", is_flag=True)
+def reminders_show(as_json: bool) -> None:
+    """The organisation's reminder policy."""
+    _show_settings(as_json)
+
+
+@reminders.command("set")
+@click.option("--days-before", help="เช่น 7,3,1")
+@click.option("--on-due-day/--not-on-due-day", default=None)
+@click.option("--overdue-every", "overdue_every_days", type=int)
+@click.option("--overdue-max", type=int)
+@click.option("--escalate-after", "escalate_after_days", type=int)
+@click.option("--escalate-to-admins/--no-escalate-to-admins", default=None)
+@click.option("--work-start")
+@click.option("--work-end")
+@click.option("--summary-day", "summary_weekday", type=click.IntRange(0, 6), help="0 = จันทร์ … 6 = อาทิตย์")
+@click.option("--summary-time", help="เช่น 08:30")
+def reminders_set(days_before: str | None, **options: object) -> None:
+    """Change the reminder policy (only the options given)."""
+    svc = services()
+    changes = {k: v for k, v in options.items() if v is not None}
+    if days_before is not None:
+        changes["days_before"] = [p for p in days_before.replace(" ", "").split(",") if p]
+    with svc.uow() as uow:
+        try:
+            uow.schedule.update(svc.org_id(), utcnow(), **changes)
+        except SettingError as exc:
+            raise click.ClickException(cli_texts.CLI_ROUNDS_BAD.format(name=exc.name, value=exc.value)) from None
+        uow.commit()
+    _show_settings(False)
+
+
+@reminders.command("run")
+@click.option("--at", "at", help="ISO time to plan for (tests, catching up), e.g. 2024-03-25T08:00+07:00")
+def reminders_run(at: str | None) -> None:
+    """Queue the reminders due now (the worker does this every few minutes in office hours)."""
+    svc = services()
+    now = datetime.fromisoformat(at) if at else utcnow()
+    run = run_reminders(svc.uow, now, [svc.org_id()])
+    click.echo(cli_texts.CLI_REMINDERS_RUN.format(pushes=run.pushes, measures=run.measures, dropped=run.dropped,
+                                              unreachable=run.unreachable, escalations=run.escalations))
+
+
+@summary.command("send")
+def summary_send() -> None:
+    """Send this week's summary now if it is due and not yet sent."""
+    svc = services()
+    sent = send_weekly_summaries(svc.uow, svc.complaints.policy, utcnow(), svc.report_link, [svc.org_id()])
+    click.echo(str(sent))
+
+
+def register_schedule_commands(cli: click.Group) -> None:
+    for group in (rounds, reminders, summary):
+        cli.add_command(group)

@@ -1,0 +1,122 @@
+"""Public read-only pages the municipality links from its website (the OIT counts only what is reachable
+from there): an index of what is published, the progress report of a fiscal year's rounds and the complaint
+statistics of a fiscal year. Thai, mobile-friendly, no personal data (complaints: counts only), cacheable
+(Cache-Control and ETag; Last-Modified for the progress report). Unknown organisations, years and rounds
+get a Thai 404 page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from sqlalchemy import select
+
+from bot.services import Services
+from domain.fiscal import fiscal_year_of, thai_date
+from domain.reports.round_key import parse_round_key
+from domain.thai_text import to_thai_digits
+from storage.clock import utcnow
+from storage.models import Organisation
+from storage.plan_models import Plan
+from storage.report_data import ReportNotFound, round_last_change
+from storage.uow import UnitOfWork
+from usecases.report_files import complaint_stats, progress_round_report
+
+blueprint = Blueprint("public", __name__, template_folder="templates", url_prefix="/public")
+MAX_AGE_SECONDS = 300
+
+
+def _services() -> Services:
+    services: Services = current_app.extensions["itabot"]
+    services.org_id()  # the deployment's organisation exists from the first request on
+    return services
+
+
+def _organisation(uow: UnitOfWork, slug: str) -> tuple[Organisation, date]:
+    org = uow.people.organisation(slug)
+    if org is None:
+        abort(404)
+    return org, utcnow().astimezone(ZoneInfo(org.timezone)).date()
+
+
+def _first_year(org: Organisation) -> int:
+    return fiscal_year_of(org.created_at.astimezone(ZoneInfo(org.timezone)).date())
+
+
+def _digits(thai: bool) -> Callable[[object], str]:
+    return (lambda value: to_thai_digits(str(value))) if thai else str
+
+
+def _cacheable(html: str, last_modified: datetime | None = None) -> Response:
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = f"public, max-age={MAX_AGE_SECONDS}"
+    response.headers["Content-Language"] = "th"
+    if last_modified is not None:
+        response.last_modified = last_modified.replace(microsecond=0)
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@blueprint.get("/<slug>/")
+def index(slug: str) -> Response:
+    with _services().uow() as uow:
+        org, today = _organisation(uow, slug)
+        plan_years = sorted(uow.session.scalars(select(Plan.fiscal_year_be).where(Plan.org_id == org.id)),
+                            reverse=True)
+        complaint_years = list(range(fiscal_year_of(today), _first_year(org) - 1, -1))
+        html = render_template("public/index.html", org=org, plan_years=plan_years,
+                               complaint_years=complaint_years, d=_digits(True))
+    return _cacheable(html)
+
+
+@blueprint.get("/<slug>/progress/<int:fiscal_year>")
+def progress(slug: str, fiscal_year: int) -> Response:
+    with _services().uow() as uow:
+        org, today = _organisation(uow, slug)
+        rounds = uow.plans.rounds(org.id, fiscal_year)
+        if uow.plans.plan_for_year(org.id, fiscal_year) is None or not rounds:
+            abort(404)
+        asked = request.args.get("round")
+        if asked is None:
+            selected = ([r for r in rounds if r.start_date <= today] or rounds[:1])[-1]
+        else:
+            months = parse_round_key(asked)
+            selected = next((r for r in rounds if r.months == months), None)
+            if selected is None:
+                abort(404)
+        try:
+            report = progress_round_report(uow, org.id, fiscal_year, selected.months, today=today)
+            changed = round_last_change(uow, org.id, fiscal_year, selected.months)
+        except ReportNotFound:
+            abort(404)
+        thai = report.options.thai_digits
+        html = render_template("public/progress.html", org=org, report=report, rounds=rounds, selected=selected,
+                               d=_digits(thai), zip=zip, long_date=lambda day: thai_date(day, thai, short=False))
+    return _cacheable(html, changed)
+
+
+@blueprint.get("/<slug>/complaints/<int:fiscal_year>")
+def complaints(slug: str, fiscal_year: int) -> Response:
+    services = _services()
+    with services.uow() as uow:
+        org, today = _organisation(uow, slug)
+        if not _first_year(org) <= fiscal_year <= fiscal_year_of(today):
+            abort(404)
+        report = complaint_stats(uow, org.id, fiscal_year, services.complaints.policy, today=today)
+        thai = report.options.thai_digits
+        html = render_template("public/complaints.html", org=org, report=report, d=_digits(thai), zip=zip,
+                               long_date=lambda day: thai_date(day, thai, short=False))
+    # No Last-Modified: when a complaint was last received or changed is not something to publish.
+    return _cacheable(html)
+
+
+@blueprint.get("/<path:anything>")
+def unknown(anything: str) -> Response:
+    abort(404)
+
+
+@blueprint.errorhandler(404)
+def not_found(error: Exception) -> tuple[str, int]:
+    return render_template("public/message.html", kind="not-found"), 404

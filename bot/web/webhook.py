@@ -1,0 +1,82 @@
+"""`POST /callback`: verify, store, answer 200. Workers process the events.
+
+The signature is checked on the raw bytes before anything else. Events are stored in the inbox (unique on
+webhookEventId, so duplicates and redeliveries are stored once) and committed before the 200. Nothing else
+happens in the request: a slow LINE API or handler never makes LINE wait past its 2 seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from bot.services import Services
+from storage.event_store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("webhook", __name__)
+
+
+def signature_is_valid(channel_secret: str, body: bytes, signature: str) -> bool:
+    expected = base64.b64encode(hmac.new(channel_secret.encode(), body, hashlib.sha256).digest())
+    return hmac.compare_digest(expected, signature.strip().encode())
+
+
+class BadWebhook(ValueError):
+    pass
+
+
+def parse_body(body: bytes) -> list[dict[str, Any]]:
+    """The events of a LINE webhook body; BadWebhook when it is not JSON of the LINE shape."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadWebhook("body is not JSON") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise BadWebhook("body has no events list")
+    events = payload["events"]
+    for event in events:
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise BadWebhook("an event has no type")
+        event_id = event.get("webhookEventId")
+        if not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
+            raise BadWebhook("an event has no webhookEventId")
+    return events
+
+
+def _error(status: int, message: str) -> tuple[Response, int]:
+    return jsonify({"message": message}), status
+
+
+@blueprint.post("/callback")
+def callback() -> Any:
+    services: Services = current_app.extensions["itabot"]
+    settings = services.settings
+    signature = request.headers.get("x-line-signature")
+    if not signature:
+        return _error(400, "missing x-line-signature")
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        return _error(413, "body too large")
+    body = request.get_data(cache=False)  # a chunked body past the limit: Flask's MAX_CONTENT_LENGTH → 413
+    if not signature_is_valid(settings.line_channel_secret, body, signature):
+        log.warning("webhook with a wrong signature refused")
+        return _error(400, "invalid signature")
+    try:
+        events = parse_body(body)
+    except BadWebhook as exc:
+        return _error(400, str(exc))
+    if not events:
+        return jsonify({}), 200
+
+    try:
+        new_ids = services.event_store.store(services.org_id(), events)
+    except StoreUnavailable:
+        return _error(503, "events could not be stored, try again later")
+    log.debug("webhook: %s events, %s new", len(events), len(new_ids))
+    return jsonify({}), 200

@@ -1,0 +1,221 @@
+"""`itabot worker`: processes webhook events, delivers the outbox, reads the quota, applies retention.
+
+Several workers may run at once: events and outbox rows are claimed with leases (on PostgreSQL outbox rows
+with FOR UPDATE SKIP LOCKED, inbox claims under an advisory lock), so nothing is processed or sent twice
+and one chat's events never run in two places at once. Stop with SIGTERM or Ctrl-C; a worker killed
+mid-work leaves leases that run out, and a resend carries the same retry key.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.report_links import report_links
+from bot.services import Services
+from handlers import build_application, build_flows
+from handlers.conversation import Conversations
+from handlers.expiry import expire_abandoned
+from handlers.processor import EventProcessor, ProcessingPolicy
+from scheduler import jobs
+from scheduler.job_scheduler import JobScheduler
+from scheduler.leader import leader_lock_for
+from usecases.complaint_deadlines import check_deadlines
+from usecases.complaint_retention import apply_complaint_retention
+from usecases.retention import scrub_expired
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventProcessing:
+    """The LINE handlers on an Application, and the processor that runs them on stored events."""
+
+    conversations: Conversations
+    processor: EventProcessor
+
+    @classmethod
+    def build(cls, services: Services) -> EventProcessing:
+        settings, reports = services.settings, report_links(services.settings)
+        conversations = Conversations(build_flows(services.complaints, reports=reports))
+        processor = EventProcessor(
+            services.uow, build_application(services.complaints, conversations, reports=reports),
+            settings.secret_key,
+            ProcessingPolicy(lease_seconds=settings.inbox_lease_seconds, max_attempts=settings.inbox_max_attempts,
+                             retry_base_seconds=settings.inbox_retry_base_seconds),
+            services.answers_committed,
+        )
+        return cls(conversations, processor)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    event_threads: int = 2
+    delivery_threads: int = 4
+    batch_size: int = 20
+    event_batch_size: int = 5
+    idle_sleep: float = 0.1
+    quota_every: float = 600.0
+    quota_every_while_parked: float = 60.0
+    scrub_every: float = 3600.0
+    expire_every: float = 30.0
+    evidence_threads: int = 1
+    evidence_idle_sleep: float = 1.0
+    complaint_deadlines_every: float = 600.0
+    scheduler: bool = True  # take part in the leader election and, when leading, run APScheduler's jobs
+    leader_every: float = 5.0  # how often a follower tries to take the lead (and the leader checks it)
+    sync_jobs_every: float = 600.0
+    reminder_minutes: str = "*/10"  # cron minutes of the reminders job in office hours
+
+
+class Worker:
+    def __init__(self, services: Services, options: WorkerOptions | None = None,
+                 processing: EventProcessing | None = None) -> None:
+        self.services = services
+        self.options = options or WorkerOptions()
+        self.processing = processing or EventProcessing.build(services)
+        self.processor = self.processing.processor
+        self.stop_event = threading.Event()
+        # Committed answers wake the delivery threads, so event processing never waits for LINE.
+        self.outbox_ready = services.answers_committed
+        self.complaints = services.complaints  # keys and settings (COMPLAINT_KEY, deadlines, limits)
+        self.job_scheduler: JobScheduler | None = None  # set while this worker leads
+
+    def run_once(self) -> dict[str, int]:
+        """Everything due, until nothing is (used by tests and `itabot worker --once`)."""
+        processed = sent = 0
+        while batch := self.processor.process_due(self.options.event_batch_size):
+            processed += batch
+        while self.services.evidence.fetch_due():
+            pass
+        self._expire_conversations()
+        self._complaint_deadlines()
+        apply_complaint_retention(self.services.uow, self.complaints.retention_days)
+        self.services.quota.refresh(self.services.org_id())
+        while batch := sum(self.services.sender.deliver_due(self.options.batch_size).values()):
+            sent += batch
+        return {"processed": processed, "sent": sent}
+
+    def run_forever(self) -> None:
+        opts = self.options
+        log.info("worker started: %s event threads, %s delivery threads", opts.event_threads,
+                 opts.delivery_threads)
+        loops: list[tuple[str, Callable[[], int], threading.Event, float]] = (
+            [(f"events-{i}", lambda: self.processor.process_due(opts.event_batch_size),
+              self.stop_event, opts.idle_sleep) for i in range(opts.event_threads)]
+            + [(f"outbox-{i}", lambda: sum(self.services.sender.deliver_due(opts.batch_size).values()),
+                self.outbox_ready, opts.idle_sleep) for i in range(opts.delivery_threads)]
+            # Evidence arrives with a committed answer ("received"), which wakes these at once; the idle
+            # poll only picks up retries (content still being prepared).
+            + [(f"evidence-{i}", self.services.evidence.fetch_due, self.outbox_ready, opts.evidence_idle_sleep)
+               for i in range(opts.evidence_threads)]
+        )
+        threads = [threading.Thread(target=self._loop, args=loop, name=loop[0], daemon=True) for loop in loops]
+        if opts.scheduler:
+            threads.append(threading.Thread(target=self._lead, name="scheduler-leader", daemon=True))
+        for thread in threads:
+            thread.start()
+        next_quota = next_scrub = next_expiry = next_deadlines = 0.0
+        while not self.stop_event.is_set():
+            now = time.monotonic()
+            try:
+                if now >= next_quota:
+                    next_quota = now + self._refresh_quota()
+                if now >= next_scrub:
+                    scrub_expired(self.services.uow, self.services.settings.retention_days)
+                    apply_complaint_retention(self.services.uow, self.complaints.retention_days)
+                    next_scrub = now + opts.scrub_every
+                if now >= next_expiry:
+                    self._expire_conversations()
+                    next_expiry = now + opts.expire_every
+                if now >= next_deadlines:
+                    self._complaint_deadlines()
+                    next_deadlines = now + opts.complaint_deadlines_every
+            except Exception:
+                log.exception("worker housekeeping failed; trying again")
+                next_quota = next_scrub = next_expiry = next_deadlines = now + 60
+            self.stop_event.wait(1.0)
+        self.outbox_ready.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        log.info("worker stopped")
+
+    def job_context(self) -> jobs.JobContext:
+        return jobs.JobContext(self.services.uow, self.complaints.policy, self.outbox_ready,
+                               self.services.report_link)
+
+    def _lead(self) -> None:
+        """Take the lead when nobody has it; while leading, run the job scheduler."""
+        services, opts = self.services, self.options
+        lock = leader_lock_for(services.engine, services.settings.instance_dir)
+        next_sync = 0.0
+        while not self.stop_event.is_set():
+            try:
+                if self.job_scheduler is None:
+                    if lock.try_acquire():
+                        jobs.bind(self.job_context())
+                        scheduler = JobScheduler(services.engine, services.uow, services.settings.timezone,
+                                                 opts.reminder_minutes)
+                        scheduler.start()
+                        self.job_scheduler = scheduler
+                        next_sync = time.monotonic() + opts.sync_jobs_every
+                elif not lock.still_held():
+                    log.warning("scheduler: lost the lead; stopping the job scheduler")
+                    self._stop_jobs()
+                elif time.monotonic() >= next_sync:
+                    self.job_scheduler.sync_jobs()
+                    next_sync = time.monotonic() + opts.sync_jobs_every
+            except Exception:
+                log.exception("scheduler leader election failed; trying again")
+                self._stop_jobs()
+                lock.release()
+            self.stop_event.wait(opts.leader_every)
+        self._stop_jobs()
+        lock.release()
+
+    def _stop_jobs(self) -> None:
+        if self.job_scheduler is not None:
+            scheduler, self.job_scheduler = self.job_scheduler, None
+            try:
+                scheduler.shutdown()
+            except Exception:
+                log.exception("scheduler: shutdown failed")
+
+    def _expire_conversations(self) -> None:
+        if expire_abandoned(self.services.uow, self.processing.conversations, self.services.settings.secret_key):
+            self.outbox_ready.set()
+
+    def _complaint_deadlines(self) -> None:
+        run = check_deadlines(self.services.uow, self.complaints)
+        if run.reminded or run.missed:
+            self.outbox_ready.set()
+
+    def _refresh_quota(self) -> float:
+        self.services.quota.refresh(self.services.org_id())
+        with self.services.uow() as uow:
+            parked = uow.outbox.counts_by_status().get("parked", 0)
+        return self.options.quota_every_while_parked if parked else self.options.quota_every
+
+    def _loop(self, name: str, work: Callable[[], int], wake: threading.Event, idle: float) -> None:
+        while not self.stop_event.is_set():
+            try:
+                done = work()
+            except Exception:
+                log.exception("%s pass failed; trying again", name)
+                done = 0
+            if not done:
+                wake.wait(idle)
+                if wake is not self.stop_event:
+                    wake.clear()
+
+    def install_signal_handlers(self) -> None:
+        def stop(signum: int, _frame: object) -> None:
+            log.info("worker: signal %s, stopping after the current work", signum)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)

@@ -1,0 +1,124 @@
+"""`itabot dev`: the whole bot on one machine with no LINE account — the README's first command.
+
+Migrates the database (SQLite under instance/ unless DATABASE_URL says otherwise), loads the demo
+personas, and runs three processes: the fake LINE platform with its chat page, the web app under gunicorn,
+and the worker. Ctrl-C stops all three.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.config import Settings
+from bot.services import Services
+from linesim.demo import load_demo, personas_for_chat_page
+from storage import migrate
+from texts import cli
+
+
+def _bin(name: str) -> str:
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else name
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+
+
+def _deploy_rich_menu(settings: Settings) -> None:
+    """Install the bot's rich menu on the fake platform, as `itabot richmenu deploy` does on LINE: the chat
+    page shows it. A failure is reported and the local run goes on without a menu."""
+    from bot.line.richmenu_api import RichMenuApi
+    from bot.richmenu.image import ThaiFontError
+    from bot.richmenu.menu import DeployError, build_menu, deploy
+
+    try:
+        built = build_menu()
+        with RichMenuApi(settings.line_channel_access_token, settings.line_api_base_url,
+                         settings.line_request_timeout) as api:
+            deploy(api, built, progress=lambda line: print(f"  richmenu: {line}", flush=True))
+    except (ThaiFontError, DeployError) as exc:
+        print(cli.DEV_RICHMENU_FAILED.format(error=exc), file=sys.stderr, flush=True)
+
+
+def run_local(web_port: int, line_port: int) -> int:
+    env = dict(os.environ)
+    env.setdefault("ITABOT_ENV", "development")
+    env["LINE_API_BASE_URL"] = f"http://127.0.0.1:{line_port}"
+    settings = Settings.from_env(env)
+    env.setdefault("DATABASE_URL", settings.database_url)
+
+    migrate.upgrade(settings.database_url)
+    services = Services.build(settings)
+    try:
+        for line in load_demo(services):
+            print(f"  demo: {line}")
+    finally:
+        services.close()
+
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    personas_file = settings.instance_dir / "personas.json"
+    personas_file.write_text(json.dumps(personas_for_chat_page(), ensure_ascii=False, indent=1), encoding="utf-8")
+
+    commands = {
+        "fake LINE": [sys.executable, "-m", "linesim", "--port", str(line_port),
+                      "--webhook-url", f"http://127.0.0.1:{web_port}/callback",
+                      "--channel-secret", settings.line_channel_secret,
+                      "--access-token", settings.line_channel_access_token,
+                      "--personas", str(personas_file)],
+        "web": [_bin("gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads", "8",
+                "--bind", f"127.0.0.1:{web_port}", "bot:create_app()"],
+        "worker": [_bin("itabot"), "worker", "--threads", "2"],
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        for name, command in commands.items():
+            processes[name] = subprocess.Popen(command, env=env)
+            if name == "fake LINE":  # the worker reads the quota from it at once
+                _wait_for_port(line_port)
+                _deploy_rich_menu(settings)
+        time.sleep(1.5)
+        print(
+            "\n  itabot ทำงานแล้ว\n"
+            f"  แชทกับบอท (LINE จำลอง):  http://127.0.0.1:{line_port}/\n"
+            f"  เว็บผู้ดูแล:               http://127.0.0.1:{web_port}/console/\n"
+            f"  webhook ของบอท:          http://127.0.0.1:{web_port}/callback\n"
+            f"  สถานะระบบ:               http://127.0.0.1:{web_port}/healthz\n"
+            "  กด Ctrl-C เพื่อหยุด\n",
+            flush=True,
+        )
+        while True:
+            for name, process in processes.items():
+                code = process.poll()
+                if code is not None:
+                    print(f"  {name} stopped (exit {code}); stopping the rest", file=sys.stderr)
+                    return code or 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,93 @@
+"""What `itabot` prints: the command line, the dev server and the demo."""
+
+from __future__ import annotations
+
+CLI_IMPORT_DONE = (
+    "นำเข้าแผนปีงบประมาณ {year} จาก {source}: {count} มาตรการ "
+    "(ใหม่ {created}, ปรับปรุง {updated}, ไม่อยู่ในแผนแล้ว {deactivated})"
+)
+CLI_IMPORT_DRY_RUN = "ตรวจสอบแผนปีงบประมาณ {year} จาก {source}: พบ {count} มาตรการ (ยังไม่ได้บันทึก)"
+CLI_IMPORT_MEASURE = "ม.{seq} [ประเด็น {issue}] {title} · {units} · {start} – {end}"
+CLI_ALL_UNITS = "ทุกหน่วยงาน"
+DEMO_PLAN_LOADED = "แผนตัวอย่างปีงบประมาณ {year}: {count} มาตรการ"
+DEMO_CONSOLE_USERS = "เว็บผู้ดูแล (/console): ผู้ใช้ {users} รหัสผ่าน {password}"
+CLI_WARNINGS = "คำเตือน {count} รายการ:"
+CLI_UNIT_ADDED = "เพิ่มหน่วยงาน \"{name}\" แล้ว{aliases}"
+CLI_UNIT_UPDATED = "ปรับปรุงชื่อเรียกอื่นของ \"{name}\" แล้ว{aliases}"
+CLI_UNIT_ALIASES = " (ชื่อเรียกอื่น: {aliases})"
+CLI_UNIT_RENAMED = "เปลี่ยนชื่อหน่วยงาน \"{old}\" เป็น \"{new}\" แล้ว (ชื่อเดิมเก็บเป็นชื่อเรียกอื่น)"
+CLI_UNIT_MERGED = "รวมหน่วยงาน \"{source}\" เข้ากับ \"{target}\" แล้ว (ย้ายมาตรการ รายงาน และผู้รายงาน)"
+# CLI
+CLI_COMPLAINT_BLOCKED = "เพิ่มบัญชีนี้ในรายชื่อระงับการร้องเรียนแล้ว (เก็บเฉพาะค่าแฮช ไม่เก็บรหัสผู้ใช้ LINE)"
+CLI_COMPLAINT_ALREADY_BLOCKED = "บัญชีนี้อยู่ในรายชื่อระงับการร้องเรียนอยู่แล้ว"
+CLI_COMPLAINT_UNBLOCKED = "นำบัญชีนี้ออกจากรายชื่อระงับการร้องเรียนแล้ว"
+CLI_COMPLAINT_NOT_BLOCKED = "บัญชีนี้ไม่ได้อยู่ในรายชื่อระงับการร้องเรียน"
+CLI_COMPLAINT_BAD_USER_ID = "รหัสผู้ใช้ LINE ต้องขึ้นต้นด้วย U และยาว 33 ตัวอักษร"
+CLI_STATS_TITLE = "สถิติเรื่องร้องเรียน ปีงบประมาณ {year}: ทั้งหมด {total} เรื่อง"
+CLI_STATS_LINE = "  {name}: {count}"
+CLI_STATS_MEDIAN = "มัธยฐานจำนวนวันถึงการตอบครั้งแรก: {first} · ถึงการปิดเรื่อง: {close}"
+CLI_STATS_SECTIONS = {"by_type": "ตามประเภท", "by_category": "ตามหมวด", "by_status": "ตามสถานะ",
+                      "by_mode": "ตามรูปแบบผู้ร้อง", "by_month": "ตามเดือน"}
+CLI_COMPLAINTS_MISSED = "เลยกำหนด (นับตั้งแต่เริ่มระบบ): รับเรื่อง {first_answer} · แจ้งความคืบหน้า {feedback} · ปิดเรื่อง {close}"
+
+# -- CLI --------------------------------------------------------------------------------------------
+CLI_INVITE_CREATED = (
+    "รหัสเชิญ: {code}\n"
+    "บทบาท: {role}{unit_line}\n"
+    "ใช้ได้ครั้งเดียว ภายใน {expires} ให้ผู้รับเพิ่มเพื่อน LINE ของบอทแล้วพิมพ์รหัสนี้ส่งในแชท"
+)
+CLI_UNIT_REQUIRED = "บทบาท head ต้องระบุหน่วยงานด้วย --unit"
+CLI_UNIT_NOT_FOUND = "ไม่พบหน่วยงาน \"{unit}\" หน่วยงานที่มี: {units}"
+CLI_NO_MEMBERS = "ยังไม่มีเจ้าหน้าที่ที่ผูกบัญชี"
+CLI_MEMBER_NOT_FOUND = "ไม่พบสมาชิกหมายเลข {id}"
+CLI_REVOKED = "ยกเลิกการผูกบัญชีสมาชิกหมายเลข {id} ({role}) แล้ว บัญชีนี้กลับเป็นผู้ใช้ทั่วไป"
+CLI_DB_UPGRADED = "ปรับปรุงฐานข้อมูลเป็นรุ่นล่าสุดแล้ว ({url})"
+CLI_CONFIG_ERROR = "ตั้งค่าไม่ครบ: {error}"
+CLI_ROUNDS_BAD = "ค่าไม่ถูกต้อง: {name} = {value}"
+CLI_REMINDERS_SETTINGS = (
+    "เตือนก่อนกำหนด: {days_before} วัน · วันครบกำหนด: {on_due_day} · ค้างส่ง: ทุก {overdue_every_days} วัน "
+    "สูงสุด {overdue_max} ครั้ง\nเวลาส่ง: {work_start}–{work_end} วันทำการ · แจ้งผู้บริหารเมื่อค้างเกิน "
+    "{escalate_after_days} วัน: {escalate_to_admins}\nสรุปประจำสัปดาห์: {summary_day} {summary_time} · "
+    "รอบรายงาน: {round_scheme} ส่งภายใน {round_due_days} วัน"
+)
+CLI_REMINDERS_RUN = ("เตือนแล้ว {pushes} คน {measures} มาตรการ · ข้าม (โควตา) {dropped} · ส่งไม่ได้ {unreachable} · "
+                     "แจ้งผู้บริหาร {escalations}")
+CLI_RICHMENU_FONT_MISSING = (
+    "ไม่พบฟอนต์ภาษาไทยสำหรับวาดภาพเมนู: ติดตั้งแพ็กเกจ fontpkg-sarabun (.venv/bin/pip install -e .) "
+    "หรือแพ็กเกจ Debian fonts-thai-tlwg หรือระบุไฟล์ฟอนต์ด้วย --font"
+)
+CLI_RICHMENU_FONT_NO_THAI = "ฟอนต์ {path} ไม่มีตัวอักษรภาษาไทย กรุณาเลือกฟอนต์อื่น"
+CLI_RICHMENU_TARGET = "ติดตั้งเมนูหลักที่ {target}"
+CLI_RICHMENU_REAL_LINE = "LINE (api.line.me)"
+CLI_RICHMENU_IMAGE = "1/4 วาดภาพเมนู {width}×{height} ด้วยฟอนต์ {font} ({kb:,} KB)"
+CLI_RICHMENU_SAVED = "    บันทึกภาพไว้ที่ {path}"
+CLI_RICHMENU_DRY_RUN = "ทดลอง (--dry-run): ไม่ได้ส่งเมนูไปที่ LINE"
+CLI_RICHMENU_CREATED = "2/4 ลงทะเบียนเมนูแล้ว: {id}"
+CLI_RICHMENU_UPLOADED = "3/4 อัปโหลดภาพเมนูแล้ว"
+CLI_RICHMENU_DEFAULT = "4/4 ตั้งเป็นเมนูเริ่มต้นของผู้ใช้ทุกคนแล้ว"
+CLI_RICHMENU_DELETED_OLD = "ลบเมนูเก่าของ itabot แล้ว {count} รายการ"
+CLI_RICHMENU_DONE = "ติดตั้งเมนูหลักเรียบร้อย: รายงานผล · ร้องเรียน · ติดตามเรื่อง · ช่วยเหลือ"
+CLI_RICHMENU_FAILED = "ติดตั้งเมนูไม่สำเร็จ ขั้นตอน{step}: {error}"
+CLI_RICHMENU_STEPS = {"list": "อ่านรายการเมนู", "create": "ลงทะเบียนเมนู", "upload": "อัปโหลดภาพ",
+                      "default": "ตั้งเป็นเมนูเริ่มต้น", "delete": "ลบเมนูเก่า"}
+DEV_RICHMENU_FAILED = "  ติดตั้งเมนูหลักในแพลตฟอร์มจำลองไม่สำเร็จ: {error}"
+# CLI
+CLI_REPORT_SAVED = "บันทึก{report}แล้ว: {path} ({kb:,} KB)"
+CLI_REPORT_NO_PLAN = "ไม่มีแผนมาตรการของปีงบประมาณ {year} (นำเข้าด้วย itabot import-plan FILE --fiscal-year {year})"
+CLI_REPORT_NO_ROUND = "ไม่พบรอบ \"{round}\" ของปีงบประมาณ {year} รอบที่มี: {rounds}"
+CLI_REPORT_NO_ROUNDS = "ปีงบประมาณ {year} ยังไม่มีรอบรายงาน"
+CLI_REPORT_BAD_FORMAT = "สถิติเรื่องร้องเรียนออกได้เป็น docx หรือ xlsx"
+CLI_REPORT_LINK = "{url}\nใช้ได้ถึง {expires}"
+CLI_REPORT_SETTINGS = "ผู้ลงนาม: {signatories}\nเลขไทย: {thai_digits}"
+CLI_REPORT_SIGNATORY = "{position}{name}"
+CLI_REPORT_SIGNATORY_NAME = " ({name})"
+CLI_REPORT_NO_SIGNATORIES = "(ไม่มีช่องลงนาม)"
+CLI_REPORT_BAD_SIGNER = "ระบุผู้ลงนามเป็น \"ตำแหน่ง\" หรือ \"ตำแหน่ง=ชื่อ\" ได้ไม่เกิน {count} คน ยาวไม่เกิน {length} ตัวอักษร"
+# CLI
+CLI_ADMIN_PASSWORD_PROMPT = "รหัสผ่าน (อย่างน้อย 10 ตัวอักษร)"
+CLI_ADMIN_PASSWORD_AGAIN = "ยืนยันรหัสผ่าน"
+CLI_ADMIN_EXISTS = "มีผู้ใช้ \"{username}\" อยู่แล้ว (ตั้งรหัสผ่านใหม่ด้วย --reset)"
+CLI_ADMIN_MISSING = "ไม่พบผู้ใช้ \"{username}\" (สร้างใหม่โดยไม่ใส่ --reset)"
+CLI_ADMIN_NOT_ADMIN = "ผู้ใช้ \"{username}\" ไม่ใช่ผู้ดูแลระบบ ตั้งรหัสผ่านใหม่ได้จากหน้า “สมาชิก” ของเว็บผู้ดูแล"
+CLI_ADMIN_CREATED = "สร้างผู้ดูแลระบบ \"{username}\" แล้ว เข้าสู่ระบบได้ที่ {url}"
+CLI_ADMIN_RESET = "ตั้งรหัสผ่านใหม่ให้ \"{username}\" แล้ว (ปลดล็อกและการเข้าสู่ระบบเดิมสิ้นสุดทั้งหมด) เข้าสู่ระบบได้ที่ {url}"
