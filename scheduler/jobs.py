@@ -10,8 +10,9 @@ import threading
 from dataclasses import dataclass
 
 from domain.complaints.workflow import DeadlinePolicy
+from handlers.weekly_summary import ReportLink
 from scheduler.reminders import run_reminders
-from scheduler.weekly_summary import ReportLink, send_weekly_summaries
+from scheduler.weekly_summary import send_weekly_summaries
 from storage.clock import utcnow
 from storage.uow import UnitOfWorkFactory
 
