@@ -30,7 +30,8 @@ class ProcessingPolicy:
     retry_max_seconds: float = 3600.0
 
     def backoff(self, attempts: int) -> float:
-        return min(self.retry_max_seconds, self.retry_base_seconds * 2 ** max(0, attempts - 1))
+        doubling: int = 2 ** max(0, attempts - 1)
+        return min(self.retry_max_seconds, self.retry_base_seconds * doubling)
 
 
 class EventProcessor:

@@ -13,11 +13,9 @@ class BadJson(ValueError):
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    response = Response(
+    return Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json", headers=headers
     )
-    response.charset = "utf-8"
-    return response
 
 
 def read_json(request: Request, default: Any = None) -> Any:

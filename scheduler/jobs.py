@@ -13,7 +13,8 @@ from domain.complaints.workflow import DeadlinePolicy
 from storage.clock import utcnow
 from storage.uow import UnitOfWorkFactory
 from usecases.reminder_run import run_reminders
-from usecases.weekly_summary_run import ReportLink, send_weekly_summaries
+from usecases.weekly_summary_run import send_weekly_summaries
+from views.weekly_summary import ReportLink
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Table, and_, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -18,7 +18,7 @@ SCRUB_KEEPS = ("type", "webhookEventId", "timestamp", "mode")
 # workers never take events of the same chat at once (SQLite's BEGIN IMMEDIATE does the same).
 CLAIM_LOCK_KEY = 0x17AB0001
 
-_table = InboxEvent.__table__
+_table = cast(Table, InboxEvent.__table__)  # typed FromClause by SQLAlchemy; a Table here
 # Built once: SQLAlchemy caches the compiled form, which matters on the webhook's hot path.
 _INSERTS = {
     "postgresql": postgresql.insert(_table)
@@ -39,7 +39,9 @@ def _event_time(event: dict[str, Any]) -> datetime | None:
 
 def chat_key(event: dict[str, Any]) -> str:
     """Who the event belongs to: a group or room, else the user; events of one chat are handled in order."""
-    source = event.get("source") if isinstance(event.get("source"), dict) else {}
+    source = event.get("source")
+    if not isinstance(source, dict):
+        source = {}
     key = source.get("groupId") or source.get("roomId") or source.get("userId")
     return str(key)[:80] if key else f"event:{event['webhookEventId']}"
 

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
@@ -82,7 +82,7 @@ class OutboxRepository:
                  "next_attempt_at": now, "created_at": now, "private": False}
                 for user_id, messages, priority in pushes]
         if rows:
-            self.session.execute(insert(OutboxMessage.__table__), rows)
+            self.session.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
         return len(rows)
 
     def add_multicast(self, org_id: int, user_ids: Sequence[str], messages: list[dict[str, Any]],

@@ -12,9 +12,10 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 
 from domain.fiscal import fiscal_year_of
 from domain.quota import QuotaLevel, quota_level
@@ -170,7 +171,8 @@ def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> Reminder
         messages.append((member, reminder_message(unit.name if unit else "", items[:MAX_MEASURES_PER_PUSH],
                                                   len(items) - MAX_MEASURES_PER_PUSH, today)))
     push_days = [{"org_id": org_id, "member_id": m.id, "day": today, "measures": len(due)} for m, due in pushes]
-    outbox = [(m.line_user_id, [msg], Priority.REMINDER) for m, msg in messages]
+    outbox: list[tuple[str, list[dict[str, Any]], int]] = [(m.line_user_id, [msg], Priority.REMINDER)
+                                                          for m, msg in messages]
     run.pushes = len(pushes)
     if escalations:  # overdue past the threshold: the administrators are told once (not when the quota is short:
         # the weekly summary lists them as ค้างส่ง anyway)
@@ -186,11 +188,11 @@ def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> Reminder
     if level.tight:
         _tell_admins_of_quota(uow, org_id, now, level, outbox)
     if records:
-        uow.session.execute(insert(ReminderRecord.__table__), [
+        uow.session.execute(insert(cast(Table, ReminderRecord.__table__)), [
             {"org_id": org_id, "unit_id": unit_id, "round_id": round_id, "outcome": outcome, "stages": stages,
              "day": today, "created_at": now} for (unit_id, round_id, outcome), stages in records.items()])
     if push_days:
-        uow.session.execute(insert(ReminderPushDay.__table__), push_days)
+        uow.session.execute(insert(cast(Table, ReminderPushDay.__table__)), push_days)
     uow.outbox.add_pushes(org_id, outbox, now)
     return run
 
@@ -239,10 +241,10 @@ def _due(uow: UnitOfWork, org_id: int, today: date, policy: ReminderPolicy, cale
                 .where(ReportingRound.org_id == org_id, ReportingRound.fiscal_year_be == plan.fiscal_year_be)
                 .group_by(ProgressReport.measure_id, ProgressReport.unit_id))}
         done: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for u, r, stages in uow.session.execute(
+        for u, r, recorded in uow.session.execute(
                 select(ReminderRecord.unit_id, ReminderRecord.round_id, ReminderRecord.stages)
                 .where(ReminderRecord.org_id == org_id, ReminderRecord.round_id.in_([r.id for r in rounds]))):
-            for m, handled in stages.items():
+            for m, handled in recorded.items():
                 done[(int(m), u, r)] += handled
         for rnd in rounds:
             for measure in measures:
@@ -278,7 +280,7 @@ def _quota_level(uow: UnitOfWork, org_id: int, now: datetime, calendar: WorkCale
 
 
 def _tell_admins_of_quota(uow: UnitOfWork, org_id: int, now: datetime, level: QuotaLevel,
-                          outbox: list[tuple[str, list[dict[str, object]], int]]) -> None:
+                          outbox: list[tuple[str, list[dict[str, Any]], int]]) -> None:
     """Once a month per level: the quota is short, and which reminders are held back."""
     month = now.strftime("%Y-%m")
     if uow.session.scalar(select(QuotaNotice.id).where(QuotaNotice.org_id == org_id, QuotaNotice.month == month,

@@ -77,7 +77,7 @@ def _progress(uow: UnitOfWork, org_id: int, digest: WeeklyDigest, overview: Roun
     reported_units = set(uow.session.scalars(select(ProgressReport.unit_id).where(
         ProgressReport.round_id == rnd.id).distinct()))
     digest.silent = sorted(name for uid, name in units_expected.items() if uid not in reported_units | answered)
-    heads: dict[int, list[bool]] = defaultdict(list)
+    heads: dict[int | None, list[bool]] = defaultdict(list)  # no None key: the query leaves those out
     for unit_id, blocked in uow.session.execute(select(Member.unit_id, Member.blocked).where(
             Member.org_id == org_id, Member.role == Role.HEAD.value, Member.unit_id.is_not(None))):
         heads[unit_id].append(blocked)

@@ -23,5 +23,5 @@ def message_push(text: str) -> MessageBuilder:
 
 
 def told_text(outcome: str) -> str:
-    return {RelayOutcome.PUSHED: chat.COMPLAINT_TOLD_PUSHED, RelayOutcome.WAITING: chat.COMPLAINT_TOLD_WAITING}.get(
-        outcome, chat.COMPLAINT_TOLD_UNREACHABLE)
+    told = {RelayOutcome.PUSHED.value: chat.COMPLAINT_TOLD_PUSHED, RelayOutcome.WAITING.value: chat.COMPLAINT_TOLD_WAITING}
+    return told.get(outcome, chat.COMPLAINT_TOLD_UNREACHABLE)

@@ -8,4 +8,5 @@ from bot.services import Services
 
 
 def services() -> Services:
-    return current_app.extensions["itabot"]
+    found: Services = current_app.extensions["itabot"]
+    return found

@@ -16,8 +16,9 @@ from domain.progress import ProgressStatus
 from storage.models import Organisation, Role
 from storage.progress_overview import MeasureProgress, RoundOverview
 from texts import chat, common
-from usecases.weekly_digest import WeeklyDigest, gather
+from usecases.weekly_digest import gather
 from views.rounds import round_name
+from views.weekly_summary import WeeklyDigest
 
 
 @dataclass

@@ -40,7 +40,8 @@ class DeliveryPolicy:
     rate_limit_pause_seconds: float = 30.0
 
     def backoff(self, attempts: int) -> float:
-        delay = min(self.retry_max_seconds, self.retry_base_seconds * 2 ** max(0, attempts - 1))
+        doubling: int = 2 ** max(0, attempts - 1)
+        delay = min(self.retry_max_seconds, self.retry_base_seconds * doubling)
         return delay * random.uniform(0.8, 1.2)
 
 

@@ -19,7 +19,7 @@ from domain.reports.round_key import parse_round_key
 from domain.thai_text import to_thai_digits
 from storage.clock import utcnow
 from storage.models import Organisation
-from storage.plan_models import Plan
+from storage.plan_models import Plan, ReportingRound
 from storage.report_data import ReportNotFound, round_last_change
 from storage.uow import UnitOfWork
 from usecases.report_files import complaint_stats, progress_round_report
@@ -56,7 +56,8 @@ def _cacheable(html: str, last_modified: datetime | None = None) -> Response:
     if last_modified is not None:
         response.last_modified = last_modified.replace(microsecond=0)
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # returns the response itself, typed as werkzeug's Response
+    return response
 
 
 @blueprint.get("/<slug>/")
@@ -79,6 +80,7 @@ def progress(slug: str, fiscal_year: int) -> Response:
         if uow.plans.plan_for_year(org.id, fiscal_year) is None or not rounds:
             abort(404)
         asked = request.args.get("round")
+        selected: ReportingRound | None
         if asked is None:
             selected = ([r for r in rounds if r.start_date <= today] or rounds[:1])[-1]
         else:

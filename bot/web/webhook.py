@@ -40,7 +40,7 @@ def parse_body(body: bytes) -> list[dict[str, Any]]:
         raise BadWebhook("body is not JSON") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BadWebhook("body has no events list")
-    events = payload["events"]
+    events: list[dict[str, Any]] = payload["events"]  # checked below
     for event in events:
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise BadWebhook("an event has no type")

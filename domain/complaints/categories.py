@@ -9,8 +9,12 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from domain.thai_text import to_arabic_digits
+
+if TYPE_CHECKING:
+    from pythainlp.util import Trie
 
 
 class ComplaintType(StrEnum):
@@ -139,7 +143,7 @@ def _word_index() -> tuple[dict[str, tuple[Category, int]], dict[str, tuple[str,
 
 
 @functools.cache
-def _tokenizer_dict():  # -> pythainlp.util.Trie
+def _tokenizer_dict() -> Trie:
     """pythainlp's word list with the lexicon words (so "เงินใต้โต๊ะ" is one token) and without the
     compounds that would hide a lexicon word inside a token ("การประมูล" becomes "การ" + "ประมูล")."""
     from pythainlp.corpus.common import thai_words

@@ -38,17 +38,17 @@ class TransitionError(ValueError):
         self.new = new
 
 
-def allowed_transitions(status: ComplaintStatus) -> set[ComplaintStatus]:
+def allowed_transitions(status: ComplaintStatus | str) -> set[ComplaintStatus]:
     return set(_TRANSITIONS[ComplaintStatus(status)])
 
 
-def check_transition(old: ComplaintStatus, new: ComplaintStatus) -> None:
+def check_transition(old: ComplaintStatus | str, new: ComplaintStatus | str) -> None:
     old, new = ComplaintStatus(old), ComplaintStatus(new)
     if new not in _TRANSITIONS[old]:
         raise TransitionError(old, new)
 
 
-def is_closed(status: ComplaintStatus) -> bool:
+def is_closed(status: ComplaintStatus | str) -> bool:
     return ComplaintStatus(status) in CLOSED_STATUSES
 
 

@@ -16,8 +16,8 @@ from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import Workbook as Workbook  # re-exported: callers name excel.Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -41,14 +41,15 @@ def new_workbook() -> Workbook:
 
 
 def sheet(workbook: Workbook, title: str, widths: Sequence[float]) -> WriteOnlyWorksheet:
-    ws = workbook.create_sheet(title)
+    ws: WriteOnlyWorksheet = workbook.create_sheet(title)  # new_workbook is write-only
     for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
+        # Set by Worksheet._setup, which WriteOnlyWorksheet borrows; types-openpyxl leaves it out.
+        ws.column_dimensions[get_column_letter(i)].width = width  # type: ignore[attr-defined]
     return ws
 
 
 def styled(ws: WriteOnlyWorksheet, values: Iterable[Any], font: Font = TEXT, *, fill: PatternFill | None = None,
-           wrap: bool = False) -> list[WriteOnlyCell]:
+           wrap: bool = False) -> list[Cell]:
     cells = []
     for value in values:
         cell = WriteOnlyCell(ws, value=clean_text(value) if isinstance(value, str) else value)

@@ -18,11 +18,13 @@ from xml.sax.saxutils import escape
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.image.image import Image as DocxImage
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.oxml import parse_xml
 from docx.oxml.shape import CT_Inline
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.parts.image import ImagePart
 from docx.shared import Cm, Emu
 from docx.table import Table
@@ -136,7 +138,7 @@ def add_paragraphs(document: DocumentObject, paragraphs: Iterable[str]) -> None:
 def add_table(document: DocumentObject, widths: Sequence[int], rows: Iterable[str], *,
               borders: bool = True) -> Table:
     """A fixed-layout table with these column widths (twips), its rows given as WordprocessingML."""
-    table = document.add_table(rows=0, cols=len(widths))
+    table: Table = document.add_table(rows=0, cols=len(widths))
     if borders:
         table.style = document.styles["Table Grid"]
     tbl = table._tbl
@@ -152,15 +154,15 @@ def add_table(document: DocumentObject, widths: Sequence[int], rows: Iterable[st
     return table
 
 
-def _append(parent: object, xml: str, before: object | None = None) -> None:
+def _append(parent: BaseOxmlElement, xml: str, before: BaseOxmlElement | None = None) -> None:
     if not xml:
         return
     holder = parse_xml(f'<w:body xmlns:w="{W_NS}">{xml}</w:body>')
     for child in list(holder):
         if before is not None:
-            before.addprevious(child)  # type: ignore[attr-defined]
+            before.addprevious(child)
         else:
-            parent.append(child)  # type: ignore[attr-defined]
+            parent.append(child)
 
 
 def page_break_xml() -> str:
@@ -175,7 +177,7 @@ def add_page_numbers(document: DocumentObject) -> None:
     paragraph = section.header.paragraphs[0]
     paragraph._p.append(parse_xml(
         f'<w:fldSimple xmlns:w="{W_NS}" w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
-    paragraph.alignment = 1  # centre
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def signature_rows(signatories: Sequence[tuple[str, str]], digits: Digits, sign_line: str, name_line: str,
@@ -219,6 +221,6 @@ class Pictures:
         inline = CT_Inline.new_pic_inline(self.FIRST_ID + self.count, rid, f"evidence{self.count}.{image.ext}",
                                           Emu(width), Emu(height))
         paragraph = self.document.add_paragraph()
-        paragraph.alignment = 1
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = True
         paragraph.add_run()._r.add_drawing(inline)
