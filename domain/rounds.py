@@ -49,6 +49,13 @@ def current_round(periods: list[RoundPeriod], today: date) -> RoundPeriod | None
     return periods[-1]
 
 
+def covering_round(periods: list[RoundPeriod], day: date) -> RoundPeriod:
+    """The round whose span holds `day`. Rounds run on from the fiscal year's first day, but they may stop
+    before its last (a plan monitored only at six months): a later day belongs to the last round, as a
+    report sent then does in current_round."""
+    return next((period for period in periods if day <= period.end), periods[-1])
+
+
 ROUND_SCHEMES: dict[str, tuple[int, ...]] = {
     "quarterly": (3, 6, 9, 12),       # 31 Dec, 31 Mar, 30 Jun, 30 Sep
     "six-monthly": (6, 12),

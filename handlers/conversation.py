@@ -95,7 +95,7 @@ class Conversations:
         if row is not None and flow is not None:
             if is_cancel(event):
                 self._end(ctx, row, flow, "cancelled")
-                ctx.reply(messages.text(chat.FLOW_CANCELLED[flow.name]))
+                ctx.reply(messages.text(chat.FLOW_CANCELLED.get(flow.name, chat.FLOW_CANCELLED_GENERIC)))
                 return f"{flow.name}:cancelled"
             # A command word typed mid-flow (or its rich-menu button) starts that flow afresh; anything else
             # is the step's to answer.
@@ -103,7 +103,7 @@ class Conversations:
             if started is None:
                 return self._step(event, ctx, flow, row, flow.steps[row.state])
             self._end(ctx, row, flow, "switched")
-            ctx.reply(messages.text(chat.FLOW_SWITCHED[flow.name]))
+            ctx.reply(messages.text(chat.FLOW_SWITCHED.get(flow.name, chat.FLOW_SWITCHED_GENERIC)))
             new_flow, step = started
             return self._start(event, ctx, new_flow, step)
         started = self._entry(event, ctx)

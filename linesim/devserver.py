@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.config import Settings
@@ -57,10 +58,20 @@ def _deploy_rich_menu(settings: Settings) -> None:
         print(cli.DEV_RICHMENU_FAILED.format(error=exc), file=sys.stderr, flush=True)
 
 
-def run_local(web_port: int, line_port: int) -> int:
-    env = dict(os.environ)
+def local_env(environ: Mapping[str, str], web_port: int, line_port: int) -> dict[str, str]:
+    """The environment of the local run's processes: development mode, LINE calls to the fake platform,
+    and links (report downloads, the weekly summary's full report) to this run's web port unless
+    PUBLIC_BASE_URL says otherwise."""
+    env = dict(environ)
     env.setdefault("ITABOT_ENV", "development")
     env["LINE_API_BASE_URL"] = f"http://127.0.0.1:{line_port}"
+    if not env.get("PUBLIC_BASE_URL", "").strip():
+        env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{web_port}"
+    return env
+
+
+def run_local(web_port: int, line_port: int) -> int:
+    env = local_env(os.environ, web_port, line_port)
     settings = Settings.from_env(env)
     env.setdefault("DATABASE_URL", settings.database_url)
 

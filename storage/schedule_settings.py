@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.reminders import ReminderPolicy
-from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, round_periods, scheme_months
+from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, covering_round, round_periods, scheme_months
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import PlanRepository
 from storage.schedule_models import ReminderRecord, SchedulePolicy
@@ -166,8 +166,8 @@ def plan_round_months(session: Session, plan_id: int) -> list[int]:
 
 def set_rounds(session: Session, org_id: int, fiscal_year_be: int, scheme: str, due_days: int) -> RoundChange:
     """Make a fiscal year's rounds follow a scheme. Rounds that stay keep their id (their due date may
-    move); a round that goes hands its reports to the new round covering its last day, as later versions,
-    so nothing reported is lost."""
+    move); a round that goes hands its reports to the new round covering its last day (the last new round
+    when the new ones end before it), as later versions, so nothing reported is lost."""
     plan = session.scalar(select(Plan).where(Plan.org_id == org_id, Plan.fiscal_year_be == fiscal_year_be))
     months = scheme_months(scheme, plan_round_months(session, plan.id) if plan else ())
     periods = round_periods(fiscal_year_be, months, due_days)
@@ -191,7 +191,7 @@ def set_rounds(session: Session, org_id: int, fiscal_year_be: int, scheme: str, 
     for old_months, old in existing.items():
         if old_months in wanted:
             continue
-        target = next(rounds[p.months] for p in periods if p.start <= old.end_date <= p.end)
+        target = rounds[covering_round(periods, old.end_date).months]
         moved += _move_reports(session, old.id, target.id)
         session.delete(old)
     session.flush()

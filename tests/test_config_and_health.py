@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import requests
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from click.testing import CliRunner
 
+from bot.cli.main import cli
 from bot.config import ConfigError, Settings
 from storage.db import make_engine
 from storage.schema import Base, include_object
 from tests.conftest import RunningBot
+from texts import cli as cli_texts
+
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def test_production_refuses_to_start_without_secrets_and_names_the_variable() -> None:
@@ -25,12 +32,57 @@ def test_production_refuses_to_start_without_secrets_and_names_the_variable() ->
         Settings.from_env({"ITABOT_ENV": "development", "ORG_TIMEZONE": "Mars/Olympus"})
 
 
-def test_cli_refusal_is_a_clear_message_not_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", "members"],
-                            env={"PATH": "/usr/bin:/bin", "ITABOT_ENV": "production", "HOME": str(tmp_path)},
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+def itabot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`itabot` as a fresh checkout runs it: this checkout's code, nothing set but `env` (production)."""
+    return subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", *args],
+                          env={"PATH": "/usr/bin:/bin", "ITABOT_ENV": "production", "HOME": str(tmp_path),
+                               "PYTHONPATH": str(CHECKOUT), **env},
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def test_cli_refusal_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
+    result = itabot(tmp_path, "members")
     assert result.returncode == 2
-    assert "LINE_CHANNEL_SECRET" in result.stderr and "Traceback" not in result.stderr
+    assert "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_help_needs_no_configuration(tmp_path: Path) -> None:
+    result = itabot(tmp_path, "--help")
+    assert result.returncode == 0 and "Usage: itabot" in result.stdout and "rounds" in result.stdout
+    assert result.stderr == ""
+
+
+def test_cli_without_line_secrets_and_on_a_database_never_migrated(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only commands that talk to LINE need its secrets; an empty database is one line: migrate it."""
+    (tmp_path / "empty.db").touch()
+    env = {"SECRET_KEY": "s" * 32, "COMPLAINT_KEY": base64.b64encode(bytes(range(32))).decode(),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "ITABOT_INSTANCE_DIR": str(tmp_path / "instance")}
+    refused = itabot(tmp_path, "members", **env)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    [line] = refused.stderr.splitlines()
+    assert "itabot db upgrade" in line and "ฐานข้อมูล" in line
+    # the rest in this process (each `itabot` above takes seconds to start): the same environment, no .env
+    monkeypatch.chdir(tmp_path)
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "PUBLIC_BASE_URL", "LINE_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {**env, "ITABOT_ENV": "production"}.items():
+        monkeypatch.setenv(name, value)
+    assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
+    listed = CliRunner().invoke(cli, ["members"])
+    assert listed.exit_code == 0 and cli_texts.CLI_NO_MEMBERS in listed.output
+    worker = CliRunner().invoke(cli, ["worker", "--once"])
+    assert isinstance(worker.exception, ConfigError) and "LINE_CHANNEL_SECRET" in str(worker.exception)
+
+
+def test_line_secrets_are_required_only_where_asked() -> None:
+    key = base64.b64encode(bytes(32)).decode()
+    with pytest.raises(ConfigError, match="LINE_CHANNEL_SECRET"):
+        Settings.from_env({"SECRET_KEY": "s", "COMPLAINT_KEY": key})
+    settings = Settings.from_env({"SECRET_KEY": "s", "COMPLAINT_KEY": key}, require_line=False)
+    assert (settings.line_channel_secret, settings.line_channel_access_token) == ("", "")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        Settings.from_env({"COMPLAINT_KEY": key}, require_line=False)
 
 
 def test_development_defaults_and_line_base_url() -> None:

@@ -18,7 +18,7 @@ from domain.reminders import (
     send_day,
     stage_rank,
 )
-from domain.rounds import ROUND_SCHEMES, round_periods, scheme_months
+from domain.rounds import ROUND_SCHEMES, covering_round, round_periods, scheme_months
 from domain.work_calendar import WorkCalendar, holiday_name
 
 BKK = ZoneInfo("Asia/Bangkok")
@@ -122,3 +122,13 @@ def test_quota_projection_levels() -> None:
     critical = quota_level(1000, 990, 5, 10, mid)
     assert critical.name == "critical" and critical.drops(stage_rank(-1, POLICY))
     assert not critical.drops(stage_rank(0, POLICY)) and not critical.drops(stage_rank(3, POLICY))
+
+
+def test_the_round_covering_a_day_is_the_last_after_the_rounds_end() -> None:
+    six_only = round_periods(2567, scheme_months("plan", [6]))
+    assert [p.end for p in six_only] == [date(2024, 3, 31)]
+    assert covering_round(six_only, date(2023, 12, 31)).months == 6
+    assert covering_round(six_only, date(2024, 9, 30)).months == 6  # after the plan's last round
+    quarterly = round_periods(2567, ROUND_SCHEMES["quarterly"])
+    assert [covering_round(quarterly, d).months for d in (date(2023, 10, 1), date(2024, 3, 31), date(2024, 4, 1))] \
+        == [3, 6, 9]

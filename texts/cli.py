@@ -43,6 +43,7 @@ CLI_MEMBER_NOT_FOUND = "ไม่พบสมาชิกหมายเลข {
 CLI_REVOKED = "ยกเลิกการผูกบัญชีสมาชิกหมายเลข {id} ({role}) แล้ว บัญชีนี้กลับเป็นผู้ใช้ทั่วไป"
 CLI_DB_UPGRADED = "ปรับปรุงฐานข้อมูลเป็นรุ่นล่าสุดแล้ว ({url})"
 CLI_CONFIG_ERROR = "ตั้งค่าไม่ครบ: {error}"
+CLI_DB_NOT_MIGRATED = "ฐานข้อมูล {url} ยังไม่ได้สร้างตาราง กรุณารัน itabot db upgrade ก่อน"
 CLI_ROUNDS_BAD = "ค่าไม่ถูกต้อง: {name} = {value}"
 CLI_REMINDERS_SETTINGS = (
     "เตือนก่อนกำหนด: {days_before} วัน · วันครบกำหนด: {on_due_day} · ค้างส่ง: ทุก {overdue_every_days} วัน "

@@ -15,7 +15,7 @@ from bot.cli.plan import import_plan_command, register_unit_commands
 from bot.cli.report import report
 from bot.cli.richmenu import richmenu
 from bot.cli.schedule import register_schedule_commands
-from bot.config import ConfigError
+from bot.config import ConfigError, Settings
 from storage import migrate
 from storage.clock import utcnow
 from storage.models import OutboxStatus, Role
@@ -23,15 +23,43 @@ from storage.people import INVITE_VALID_FOR
 from texts import chat, common
 from texts import cli as cli_texts
 
+# The commands that talk to LINE (or serve its webhook): only they need the channel's secret and token.
+LINE_COMMANDS = frozenset({"worker", "richmenu", "run", "shell"})
+
+
+def _command_name() -> str | None:
+    """The itabot command being run: "rounds" for `itabot rounds set`."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None and ctx.parent.parent is not None:
+        ctx = ctx.parent
+    return ctx.info_name if ctx is not None and ctx.parent is not None else None
+
 
 def _create_app() -> Any:
+    """The app for a command: without LINE's secrets unless it talks to LINE, and refused (one Thai line)
+    on a database that was never migrated, except by `itabot db`."""
     from bot.app import create_app
 
-    return create_app()
+    name = _command_name()
+    app = create_app(Settings.from_env(require_line=name is None or name in LINE_COMMANDS))
+    if name != "db" and migrate.current_revision(app.extensions["itabot"].engine) is None:
+        raise click.ClickException(cli_texts.CLI_DB_NOT_MIGRATED.format(
+            url=_safe_url(app.extensions["itabot"].settings.database_url)))
+    return app
 
 
+class _Commands(FlaskGroup):
+    """itabot's commands are all its own (the app adds none to `app.cli`), so listing or finding one never
+    builds the app: `itabot --help` or a mistyped command needs no configuration and no database."""
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=True)
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(click.Group.list_commands(self, ctx))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return click.Group.get_command(self, ctx, cmd_name)
+
+
+@click.group(cls=_Commands, create_app=_create_app, add_version_option=False, load_dotenv=True)
 def cli() -> None:
     """itabot — LINE bot for ITA measures and corruption complaints."""
 
@@ -243,7 +271,8 @@ def scrub() -> None:
 
 
 # -- local run --------------------------------------------------------------------------------------
-@cli.command("fake-line", context_settings={"ignore_unknown_options": True}, add_help_option=False)
+@cli.command("fake-line", context_settings={"ignore_unknown_options": True}, add_help_option=False,
+             with_appcontext=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def fake_line(args: tuple[str, ...]) -> None:
     """Run the fake LINE platform (see --help)."""
@@ -275,3 +304,6 @@ def dev(web_port: int, line_port: int) -> None:
 
     sys.exit(run_local(web_port=web_port, line_port=line_port))
 
+
+if __name__ == "__main__":
+    main()
