@@ -92,7 +92,8 @@ class InboxRepository:
 
     def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[ClaimedEvent]:
         """Take due events of chats nobody is handling right now: new events, retries whose backoff is
-        over, and events whose processor died (lease expired). Oldest first."""
+        over, and events whose processor died (lease expired). Oldest first: by the event's time, or when
+        it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
         busy = aliased(InboxEvent)
@@ -107,7 +108,7 @@ class InboxRepository:
         )
         candidates = self.session.scalars(
             select(InboxEvent).where(due, ~chat_is_busy)
-            .order_by(InboxEvent.event_time, InboxEvent.id).limit(limit)
+            .order_by(func.coalesce(InboxEvent.event_time, InboxEvent.received_at), InboxEvent.id).limit(limit)
         ).all()
         lease_until = now + timedelta(seconds=lease_seconds)
         claimed = []

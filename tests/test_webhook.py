@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -12,11 +13,13 @@ from sqlalchemy import func, select
 from bot.webhook import signature_is_valid
 from handlers.base import Context
 from handlers.events import IncomingEvent
+from storage.clock import utcnow
 from storage.models import InboxEvent, InboxStatus, OutboxMessage
 from tests.conftest import CHANNEL_SECRET, RunningBot, wait_for
 
 USER = "U" + "1" * 32
 OTHER = "U" + "2" * 32
+THIRD = "U" + "3" * 32
 
 
 def inbox_rows(bot: RunningBot) -> list[InboxEvent]:
@@ -125,6 +128,53 @@ def test_one_failing_event_does_not_stop_its_batch_and_is_kept_with_its_error(st
     assert all("never sent" not in t for t in bot.texts_to(OTHER))
     with bot.services.uow() as uow:  # its answer was rolled back with it
         assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+
+
+def _insert_inbox_rows(bot: RunningBot, events: list[dict[str, Any]]) -> None:
+    """Rows as an older version stored them: the payload as sent, event_time NULL when unusable."""
+    now = utcnow()
+    with bot.services.uow() as uow:
+        for event in events:
+            timestamp = event.get("timestamp")
+            usable = isinstance(timestamp, int) and 0 < timestamp < 10**13
+            uow.session.add(InboxEvent(
+                org_id=bot.org_id, webhook_event_id=event["webhookEventId"], chat_key=event["source"]["userId"],
+                event_type=event["type"], payload=event, is_redelivery=False, received_at=now, next_attempt_at=now,
+                event_time=datetime.fromtimestamp(timestamp / 1000, UTC) if usable else None,
+                status=InboxStatus.PENDING.value, attempts=0))
+        uow.commit()
+
+
+def test_an_event_that_cannot_even_be_parsed_fails_alone(start_bot: Any) -> None:
+    # Stored before the webhook cleaned timestamps: parse_event raises on them. Each such event is kept as
+    # failed with its error once its retries run out; the rest of its batch, its chat's later events
+    # included, is handled.
+    bot: RunningBot = start_bot(with_worker=False, INBOX_MAX_ATTEMPTS=3, INBOX_RETRY_BASE_SECONDS=0.01)
+    poison_low = {**bot.fake.text_event(OTHER, "ช่วยเหลือ"), "timestamp": -99999999999999999}
+    poison_high = {**bot.fake.text_event(THIRD, "ช่วยเหลือ"), "timestamp": 1e308}
+    good = [bot.fake.text_event(USER, "ช่วยเหลือ"), bot.fake.text_event(OTHER, "ช่วยเหลือ")]
+    _insert_inbox_rows(bot, [poison_low, poison_high, *good])
+    bot.wait_idle()
+    rows = {row.webhook_event_id: row for row in inbox_rows(bot)}
+    for poison in (poison_low, poison_high):
+        failed = rows[poison["webhookEventId"]]
+        assert failed.status == InboxStatus.FAILED.value and failed.attempts == 3
+        assert "Error" in (failed.last_error or "")
+    assert [rows[e["webhookEventId"]].status for e in good] == [InboxStatus.DONE.value] * 2
+    assert len(bot.fake.deliveries(to=USER)) == 1 and len(bot.fake.deliveries(to=OTHER)) == 1
+
+
+def test_an_event_without_a_usable_time_is_claimed_by_when_it_arrived(bot_without_worker: RunningBot) -> None:
+    # NULL event_time sorted first on SQLite (last on PostgreSQL): a bad row went ahead of everything.
+    bot = bot_without_worker
+    earlier = bot.fake.text_event(USER, "ช่วยเหลือ")
+    earlier["timestamp"] -= 60_000
+    undated = {**bot.fake.text_event(OTHER, "ช่วยเหลือ"), "timestamp": None}
+    _insert_inbox_rows(bot, [earlier, undated])
+    with bot.services.uow() as uow:
+        [first] = uow.inbox.claim_due(utcnow(), 1, 60)
+        uow.rollback()
+    assert first.payload["webhookEventId"] == earlier["webhookEventId"]
 
 
 def test_event_stored_but_not_processed_is_processed_by_the_worker(bot_without_worker: RunningBot) -> None:
