@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 
 from handlers.base import UNHANDLED, Application, Context
-from handlers.events import IncomingEvent, parse_event
+from handlers.events import parse_event
 from storage.clock import utcnow
 from storage.inbox import ClaimedEvent
 from storage.models import InboxStatus, Organisation
@@ -60,11 +60,15 @@ class EventProcessor:
         return len(claimed)
 
     def _process(self, claimed: ClaimedEvent) -> None:
-        if self._handle(claimed, parse_event(claimed.payload)):
+        if self._handle(claimed):
             self.answers_committed.set()
 
-    def _handle(self, claimed: ClaimedEvent, event: IncomingEvent) -> list[int]:
+    def _handle(self, claimed: ClaimedEvent) -> list[int]:
+        """Every step of one event, parsing included, fails on its own: the rest of the batch goes on."""
+        payload = claimed.payload if isinstance(claimed.payload, dict) else {}
+        event_type = str(payload.get("type"))[:32]
         try:
+            event = parse_event(claimed.payload)
             with self.uow_factory() as uow:
                 org = uow.session.get(Organisation, claimed.org_id)
                 assert org is not None, f"organisation {claimed.org_id} missing"
@@ -77,15 +81,15 @@ class EventProcessor:
                 if ctx.scrub_event:
                     uow.inbox.scrub_now(claimed.id, now)
                 uow.commit()
-                log.info("event %s (%s) %s: %s", claimed.id, event.type, status.value, outcome)
+                log.info("event %s (%s) %s: %s", claimed.id, event_type, status.value, outcome)
                 return ctx.outbox_ids
         except Exception as exc:
-            self._record_failure(claimed, event, exc)
+            self._record_failure(claimed, event_type, exc)
             return []
 
-    def _record_failure(self, claimed: ClaimedEvent, event: IncomingEvent, exc: Exception) -> None:
+    def _record_failure(self, claimed: ClaimedEvent, event_type: str, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"
-        log.exception("event %s (%s) failed on attempt %s", claimed.id, event.type, claimed.attempts)
+        log.exception("event %s (%s) failed on attempt %s", claimed.id, event_type, claimed.attempts)
         try:
             with self.uow_factory() as uow:
                 status = uow.inbox.record_failure(claimed.id, error, utcnow(), self.policy.max_attempts,

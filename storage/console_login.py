@@ -1,7 +1,9 @@
 """Logging in to the admin console, and what a console user may do.
 
 - A wrong password counts against the user: at 5 in a row the account locks for 15 minutes (a correct
-  password is not even checked then). A success clears the count.
+  password is not even checked then). A right password clears the count. Each attempt is counted before
+  its password is checked, in the same conditional UPDATE that checks the lock, so however many guesses
+  arrive at once, no more than 5 passwords are checked before the lock.
 - Failures are also counted per client (a keyed hash of its address): past 5 in 15 minutes each further try
   from there must wait twice as long as the one before (2 s, 4 s, … at most a minute), whoever it is for
   (checked before any password is).
@@ -109,7 +111,10 @@ def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int, username: str, pa
                   name_key: str, now: datetime, policy: LoginPolicy | None = None) -> LoginResult:
     """Check a login and record its outcome (counters, lock, audit log), committed. `client_key` and
     `name_key` are keyed hashes of the client's address and of the username. The password is checked
-    between two short transactions: argon2 takes a while, and SQLite's write lock is not held meanwhile."""
+    between two short transactions: argon2 takes a while, and SQLite's write lock is not held meanwhile.
+    So that parallel guesses cannot all pass the lock check before any is counted, the first transaction
+    counts the attempt as a failure before the password is checked (atomically with that check), and
+    refuses it when the attempts allowed before the lock are used up or under way."""
     policy = policy or LoginPolicy()
     name = username.strip().lower()
     with uow_factory() as uow:
@@ -120,19 +125,23 @@ def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int, username: str, pa
         if user is not None:
             locked_until = user.locked_until
         else:
+            uow.console_users.serialise_attempts(name_key)
             locked_until = _name_lock(uow.console_users.failures_from(org_id, name_key, now - FAILURES_KEPT), policy)
         if locked_until is not None and locked_until > now:
-            uow.console_users.add_failure(org_id, client_key, now)
-            uow.audit.record(org_id, console_actor(user) if user else Actor(CONSOLE, "-"), "login.refused-locked",
-                             now, f"console_user:{user.id}" if user else None)
-            uow.commit()
-            return LoginResult(Outcome.LOCKED, user, locked_until)
+            return _refuse_locked(uow, org_id, user, client_key, now, locked_until)
         retry_at = _client_wait(uow.console_users.failures_from(org_id, client_key, now - policy.client_window),
                                 policy)
         if retry_at is not None and retry_at > now:
             uow.audit.record(org_id, Actor(CONSOLE, "-"), "login.slowed", now)
             uow.commit()
             return LoginResult(Outcome.SLOW_DOWN, retry_at=retry_at)
+        if user is None:
+            uow.console_users.add_failure(org_id, name_key, now)  # counted now, as an account's attempt is
+        elif not uow.console_users.reserve_attempt(user, now, policy.max_failures):
+            # locked meanwhile, or every check allowed before the lock is under way: it locks now
+            if uow.console_users.lock_if_spent(user, now, policy.max_failures, policy.lock_for):
+                uow.audit.record(org_id, console_actor(user), "login.locked", now, f"console_user:{user.id}")
+            return _refuse_locked(uow, org_id, user, client_key, now, user.locked_until or now + policy.lock_for)
         uow.commit()
     if user is None:
         waste_a_verification(password)
@@ -148,11 +157,21 @@ def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int, username: str, pa
     return result
 
 
+def _refuse_locked(uow: UnitOfWork, org_id: int, user: ConsoleUser | None, client_key: str, now: datetime,
+                   locked_until: datetime) -> LoginResult:
+    """A try while the account (or name) is locked: no password is checked, the client's failure counts."""
+    uow.console_users.add_failure(org_id, client_key, now)
+    uow.audit.record(org_id, console_actor(user) if user else Actor(CONSOLE, "-"), "login.refused-locked",
+                     now, f"console_user:{user.id}" if user else None)
+    uow.commit()
+    return LoginResult(Outcome.LOCKED, user, locked_until)
+
+
 def _record_no_account(uow: UnitOfWork, org_id: int, client_key: str, name_key: str, now: datetime,
                        policy: LoginPolicy) -> LoginResult:
-    """A failed login with a username that is no (open) account: counted for the client and for the name."""
+    """A failed login with a username that is no (open) account: counted for the client (and for the name
+    before the dummy check)."""
     uow.console_users.add_failure(org_id, client_key, now)
-    uow.console_users.add_failure(org_id, name_key, now)
     until = _name_lock(uow.console_users.failures_from(org_id, name_key, now - FAILURES_KEPT), policy)
     locked = until is not None and until > now
     uow.audit.record(org_id, Actor(CONSOLE, "-"), "login.locked" if locked else "login.failed", now)
@@ -167,15 +186,18 @@ def _record(uow: UnitOfWork, org_id: int, user_id: int, right: bool, password: s
         uow.audit.record(org_id, Actor(CONSOLE, "-"), "login.failed", now, f"console_user:{user_id}")
         return LoginResult(Outcome.BAD)
     actor = console_actor(user)
-    if not right:
+    if not right:  # counted when the attempt was reserved
         uow.console_users.add_failure(org_id, client_key, now)
-        locked = uow.console_users.count_failure(user, now, policy.max_failures, policy.lock_for)
+        locked = uow.console_users.lock_if_spent(user, now, policy.max_failures, policy.lock_for)
         uow.audit.record(org_id, actor, "login.locked" if locked else "login.failed", now, f"console_user:{user.id}")
-        return LoginResult(Outcome.LOCKED, user, user.locked_until) if locked else LoginResult(Outcome.BAD, user)
+        if user.locked_until is not None and user.locked_until > now:  # by this guess or one made meanwhile
+            return LoginResult(Outcome.LOCKED, user, user.locked_until)
+        return LoginResult(Outcome.BAD, user)
     if user.locked_until is not None and user.locked_until > now:  # locked by a guess made meanwhile
         uow.audit.record(org_id, actor, "login.refused-locked", now, f"console_user:{user.id}")
         return LoginResult(Outcome.LOCKED, user, user.locked_until)
     if access_of(uow, user) is None:
+        uow.console_users.unlock(user)  # a right password clears the count, its own reservation included
         uow.audit.record(org_id, actor, "login.no-role", now, f"console_user:{user.id}")
         return LoginResult(Outcome.NO_ROLE, user)
     if needs_rehash(user.password_hash):

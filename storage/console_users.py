@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.console_models import ConsoleLoginFailure, ConsoleUser
+
+LOGIN_LOCK_SPACE = 0x17AB  # the first key of the advisory locks serialising logins under one name
+
+
+def _not_locked(now: datetime) -> ColumnElement[bool]:
+    return or_(ConsoleUser.locked_until.is_(None), ConsoleUser.locked_until <= now)
 
 
 class ConsoleUserRepository:
@@ -66,19 +73,38 @@ class ConsoleUserRepository:
         self.session.flush()
 
     # -- lockout ---------------------------------------------------------------------------------------------
-    def count_failure(self, user: ConsoleUser, now: datetime, limit: int, lock_for: timedelta) -> bool:
-        """One more wrong password; at `limit` in a row the account locks for `lock_for` (True) and the
-        count starts again. The increment is one UPDATE, so parallel guesses are all counted."""
-        self.session.execute(update(ConsoleUser).where(ConsoleUser.id == user.id)
-                             .values(failed_attempts=ConsoleUser.failed_attempts + 1)
-                             .execution_options(synchronize_session=False))
+    def reserve_attempt(self, user: ConsoleUser, now: datetime, limit: int) -> bool:
+        """Count a password check as a failure before it is made (a right password clears the count), so
+        that parallel guesses check no more than `limit` passwords before the lock. One conditional UPDATE:
+        False when the account is locked or every check allowed before the lock is under way (or was left
+        by a crash)."""
+        reserved = self.session.execute(
+            update(ConsoleUser)
+            .where(ConsoleUser.id == user.id, ConsoleUser.failed_attempts < limit, _not_locked(now))
+            .values(failed_attempts=ConsoleUser.failed_attempts + 1)
+            .execution_options(synchronize_session=False))
         self.session.refresh(user)
-        if user.failed_attempts < limit:
-            return False
-        user.failed_attempts = 0
-        user.locked_until = now + lock_for
-        self.session.flush()
-        return True
+        return bool(reserved.rowcount == 1)  # type: ignore[attr-defined]
+
+    def lock_if_spent(self, user: ConsoleUser, now: datetime, limit: int, lock_for: timedelta) -> bool:
+        """At `limit` failures in a row (each counted when its check was reserved) the account locks for
+        `lock_for` (True) and the count starts again. Conditional, so parallel guesses lock it once."""
+        locked = self.session.execute(
+            update(ConsoleUser)
+            .where(ConsoleUser.id == user.id, ConsoleUser.failed_attempts >= limit, _not_locked(now))
+            .values(failed_attempts=0, locked_until=now + lock_for)
+            .execution_options(synchronize_session=False))
+        self.session.refresh(user)
+        return bool(locked.rowcount == 1)  # type: ignore[attr-defined]
+
+    def serialise_attempts(self, key_hash: str) -> None:
+        """Until the transaction ends, other logins with this key wait (PostgreSQL; SQLite's BEGIN IMMEDIATE
+        serialises every write transaction already): checking a name's failures and adding one is atomic."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                                 {"space": LOGIN_LOCK_SPACE,
+                                  "key": int.from_bytes(hashlib.sha256(key_hash.encode()).digest()[:4], "big",
+                                                        signed=True)})
 
     def logged_in(self, user: ConsoleUser, now: datetime) -> None:
         user.failed_attempts = 0

@@ -17,15 +17,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
 from storage.clock import utcnow
-from storage.inbox import store_new_events
+from storage.inbox import UnstorableEvent, storable_event, store_new_events
 
 log = logging.getLogger(__name__)
 
 
 class StoreUnavailable(RuntimeError):
     """The events could not be stored (database down or too slow): the request must not answer 200."""
+
+
+def _refused(exc: BaseException) -> bool:
+    """The database (or its driver) refused what it was given, which trying again cannot change; anything
+    else is the database being unavailable."""
+    if isinstance(exc, DataError):
+        return True
+    if isinstance(exc, StatementError) and not isinstance(exc, DBAPIError):  # failed binding a value
+        return True
+    return isinstance(exc, ValueError | TypeError | RecursionError)
 
 
 @dataclass
@@ -47,12 +58,16 @@ class EventStore:
         self._start_lock = threading.Lock()
 
     def store(self, org_id: int, events: list[dict[str, Any]]) -> dict[str, int]:
-        """Store the events not seen before; return {webhookEventId: inbox id} of the new ones."""
+        """Store the events not seen before; return {webhookEventId: inbox id} of the new ones.
+        UnstorableEvent when they can never be stored (whatever is stored with them is not held up),
+        StoreUnavailable when the database cannot take them now."""
         self._ensure_writer()
-        request = _Request(org_id, events)
+        request = _Request(org_id, [storable_event(event) for event in events])
         self._queue.put(request)
         if not request.done.wait(self.wait_seconds):
             raise StoreUnavailable(f"events not stored within {self.wait_seconds:g}s")
+        if request.error is not None and _refused(request.error):
+            raise UnstorableEvent(type(request.error).__name__) from request.error
         if request.error is not None:
             raise StoreUnavailable(type(request.error).__name__) from request.error
         return request.inserted
@@ -90,7 +105,12 @@ class EventStore:
             for request in batch:
                 request.inserted = {e["webhookEventId"]: inserted[e["webhookEventId"]]
                                     for e in request.events if e["webhookEventId"] in inserted}
-        except Exception as exc:  # every request of the batch answers 503; LINE redelivers
+        except Exception as exc:
+            if len(batch) > 1 and _refused(exc):  # one request spoilt the batch: the others must not fail
+                for request in batch:
+                    self._write([request])
+                return
+            # every request of the batch answers 503 (LINE redelivers), or 400 when its events were refused
             log.error("storing %s webhook requests failed: %s", len(batch), type(exc).__name__)
             for request in batch:
                 request.error = exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,11 +31,51 @@ _INSERTS = {
 }
 
 
+MAX_DEPTH = 32  # LINE's events nest a few levels; far deeper is no event, and would strain json.dumps
+# Neither database takes these in a text column, nor PostgreSQL a lone surrogate's \u escape in JSON.
+_UNSTORABLE_CHARS = re.compile(r"[\x00\ud800-\udfff]")
+
+
+class UnstorableEvent(ValueError):
+    """An event no database can keep, even with its unusable fields dropped."""
+
+
+def _time_of(timestamp: Any) -> datetime | None:
+    """A LINE timestamp (ms since the epoch) as a datetime; None when it is none or no datetime can hold it."""
+    if not isinstance(timestamp, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp / 1000, UTC)
+    except (ValueError, OverflowError, OSError):  # out of range, NaN
+        return None
+
+
 def _event_time(event: dict[str, Any]) -> datetime | None:
     timestamp = event.get("timestamp")
-    if isinstance(timestamp, int | float) and timestamp > 0:
-        return datetime.fromtimestamp(timestamp / 1000, UTC)
-    return None
+    return _time_of(timestamp) if isinstance(timestamp, int | float) and timestamp > 0 else None
+
+
+def _clean(value: Any, depth: int) -> Any:
+    if isinstance(value, str):
+        return _UNSTORABLE_CHARS.sub("\ufffd", value)
+    if isinstance(value, dict | list):
+        if depth >= MAX_DEPTH:
+            raise UnstorableEvent(f"an event is nested more than {MAX_DEPTH} deep")
+        if isinstance(value, list):
+            return [_clean(item, depth + 1) for item in value]
+        return {_UNSTORABLE_CHARS.sub("\ufffd", key): _clean(item, depth + 1) for key, item in value.items()}
+    return value
+
+
+def storable_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as the inbox can keep it: NULs and lone surrogates in its texts become U+FFFD, and a
+    timestamp no datetime can hold becomes None (so it cannot make the event fail when it is parsed).
+    UnstorableEvent when nothing can be kept (nested deeper than MAX_DEPTH)."""
+    cleaned: dict[str, Any] = _clean(event, 0)
+    timestamp = cleaned.get("timestamp")
+    if isinstance(timestamp, int | float) and _time_of(timestamp) is None:
+        cleaned["timestamp"] = None
+    return cleaned
 
 
 def chat_key(event: dict[str, Any]) -> str:
@@ -50,16 +91,17 @@ def store_new_events(connection: Connection, org_id: int, events: Iterable[dict[
                      now: datetime) -> dict[str, int]:
     """Insert events not seen before (keyed by webhookEventId); return {webhookEventId: row id} of the
     rows this call inserted (duplicates and redeliveries are left out). A Core connection, not a Session:
-    this runs on every webhook request."""
+    this runs on every webhook request. The events are as `storable_event` returns them."""
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
+        delivery = event.get("deliveryContext")
         rows.setdefault(event["webhookEventId"], {
             "org_id": org_id,
             "webhook_event_id": event["webhookEventId"],
             "chat_key": chat_key(event),
             "event_type": str(event.get("type"))[:32],
             "payload": event,
-            "is_redelivery": bool((event.get("deliveryContext") or {}).get("isRedelivery")),
+            "is_redelivery": bool(delivery.get("isRedelivery")) if isinstance(delivery, dict) else False,
             "event_time": _event_time(event),
             "received_at": now,
             "status": InboxStatus.PENDING.value,
@@ -94,7 +136,8 @@ class InboxRepository:
 
     def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[ClaimedEvent]:
         """Take due events of chats nobody is handling right now: new events, retries whose backoff is
-        over, and events whose processor died (lease expired). Oldest first."""
+        over, and events whose processor died (lease expired). Oldest first: by the event's time, or when
+        it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
         busy = aliased(InboxEvent)
@@ -109,7 +152,7 @@ class InboxRepository:
         )
         candidates = self.session.scalars(
             select(InboxEvent).where(due, ~chat_is_busy)
-            .order_by(InboxEvent.event_time, InboxEvent.id).limit(limit)
+            .order_by(func.coalesce(InboxEvent.event_time, InboxEvent.received_at), InboxEvent.id).limit(limit)
         ).all()
         lease_until = now + timedelta(seconds=lease_seconds)
         claimed = []

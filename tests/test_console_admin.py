@@ -264,7 +264,7 @@ def test_reports_download_as_the_report_service_makes_them(bot: RunningBot) -> N
     page = admin.get("/reports")
     assert f'<option value="{year}-6">' in page.text and f'<option value="{year}">{year}</option>' in page.text
     csv_file = admin.get(f"/reports/progress?round={year}-6&format=csv")
-    assert csv_file.status_code == 200 and csv_file.headers["Content-Type"].startswith("text/csv")
+    assert csv_file.status_code == 200 and csv_file.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert f'filename="ita-progress-{year}-r6.csv"' in csv_file.headers["Content-Disposition"]
     with bot.services.uow() as uow:
         assert csv_file.content == render_progress_report(uow, bot.org_id, year, 6, "csv")

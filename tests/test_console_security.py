@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,6 +31,7 @@ from domain.passwords import (
     password_problem,
     verify_password,
 )
+from storage import console_login
 from storage.clock import utcnow
 from storage.console_models import AuditEntry, ConsoleUser
 from tests.conftest import RunningBot, make_env
@@ -162,6 +165,76 @@ def test_a_username_that_is_no_account_answers_as_one_would_lock_included(bot: R
     # the lock of a name ends as an account's does
     with time_machine.travel(utcnow() + timedelta(minutes=60 + 16), tick=True):
         assert Console(bot).login("ghost", "ผิด-รหัสผ่าน-นะ").status_code == 401
+
+
+def _guess_at_once(bot: RunningBot, monkeypatch: pytest.MonkeyPatch, username: str, guesses: int) -> tuple[int, Counter]:
+    """`guesses` wrong passwords for one username at the same moment, each from a client of its own, against
+    the real database; returns how many passwords were checked (argon2, or its dummy for a name that is no
+    account) and the answers. A check is held until every other attempt is being checked too or has been
+    answered, so all of them meet in the widest race there is."""
+    cond = threading.Condition()
+    checking: set[int] = set()
+    answered_unchecked = 0
+
+    def held(check: Callable[..., Any]) -> Callable[..., Any]:
+        def checked(*args: Any) -> Any:
+            with cond:
+                checking.add(threading.get_ident())
+                cond.notify_all()
+                assert cond.wait_for(lambda: len(checking) + answered_unchecked == guesses, timeout=60)
+            return check(*args)
+        return checked
+
+    start = threading.Barrier(guesses)
+    outcomes: Counter[str] = Counter()
+
+    def guess(n: int) -> None:
+        nonlocal answered_unchecked
+        start.wait()
+        try:
+            result = console_login.attempt_login(bot.services.uow, bot.org_id, username, "ผิด-รหัสผ่าน-นะ",
+                                                 f"client-{n}", f"name-{username}", utcnow())
+            outcome = result.outcome.value
+        except Exception as exc:
+            outcome = type(exc).__name__
+        with cond:
+            outcomes[outcome] += 1
+            if threading.get_ident() not in checking:
+                answered_unchecked += 1
+                cond.notify_all()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(console_login, "verify_password", held(console_login.verify_password))
+        patch.setattr(console_login, "waste_a_verification", held(console_login.waste_a_verification))
+        threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    return len(checking), outcomes
+
+
+def test_simultaneous_wrong_passwords_check_no_more_than_the_lock_allows(bot: RunningBot,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    add_console_user(bot, "admin")
+    checked, outcomes = _guess_at_once(bot, monkeypatch, "admin", 40)
+    assert checked == 5 and outcomes == {"locked": 40}, (checked, outcomes)  # was 40 (17 by real timing)
+    with bot.services.uow() as uow:
+        user = uow.console_users.by_username(bot.org_id, "admin")
+        assert user is not None and user.locked_until is not None and user.locked_until > utcnow()
+    assert audit_actions(bot).count("login.locked") == 1
+    # a name that is no account answers the same, after as many (dummy) checks
+    assert _guess_at_once(bot, monkeypatch, "ghost", 40) == (5, {"locked": 40})
+    # after the lock, the right password logs in and clears the count
+    later = utcnow() + timedelta(minutes=16)
+    for _ in range(4):
+        wrong = console_login.attempt_login(bot.services.uow, bot.org_id, "admin", "ผิด-รหัสผ่าน-นะ", "c", "n", later)
+        assert wrong.outcome is console_login.Outcome.BAD
+    right = console_login.attempt_login(bot.services.uow, bot.org_id, "admin", PASSWORD, "c2", "n", later)
+    assert right.outcome is console_login.Outcome.OK
+    with bot.services.uow() as uow:
+        user = uow.console_users.by_username(bot.org_id, "admin")
+        assert user is not None and user.failed_attempts == 0 and user.locked_until is None
 
 
 def test_an_admin_unlocks_a_locked_account(bot: RunningBot) -> None:

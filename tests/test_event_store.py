@@ -12,6 +12,8 @@ from storage.event_store import EventStore
 from storage.models import InboxEvent
 from tests.conftest import RunningBot
 
+USER = "U" + "1" * 32
+
 
 def test_concurrent_requests_are_all_stored_once_and_visible_when_store_returns(bot: RunningBot) -> None:
     store = EventStore(bot.services.engine)
@@ -37,3 +39,31 @@ def test_concurrent_requests_are_all_stored_once_and_visible_when_store_returns(
     with bot.services.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(InboxEvent)) == 120
     bot.wait_idle(timeout=30)
+
+
+def test_events_the_database_refuses_fail_only_their_own_request(bot: RunningBot, monkeypatch: Any) -> None:
+    # Should an event the database refuses get past storable_event, it must not make the requests that share
+    # its transaction answer 503 (LINE would send them all again, the refused one for ever).
+    monkeypatch.setattr("storage.event_store.storable_event", lambda event: event)
+    store = EventStore(bot.services.engine)
+    bad = {**bot.fake.text_event(USER, "x"), "source": {"type": "user", "userId": "U\ud800"}}
+    good = [[bot.fake.text_event(f"U{i:032d}", "ช่วยเหลือ")] for i in range(30)]
+    start = threading.Barrier(len(good) + 1)
+    outcomes: dict[int, str] = {}
+
+    def send(n: int, events: list[dict[str, Any]]) -> None:
+        start.wait()
+        try:
+            store.store(bot.org_id, events)
+            outcomes[n] = "stored"
+        except Exception as exc:
+            outcomes[n] = type(exc).__name__
+
+    threads = [threading.Thread(target=send, args=(n, events)) for n, events in enumerate([[bad], *good])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == {0: "UnstorableEvent", **{n: "stored" for n in range(1, len(good) + 1)}}
+    with bot.services.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(InboxEvent)) == len(good)

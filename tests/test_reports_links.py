@@ -153,6 +153,16 @@ def test_expired_forged_and_orphaned_links_get_thai_pages(reporting: RunningBot)
     assert response.status_code == 404 and "ไม่พบรายงาน" in response.text
 
 
+def test_a_csv_link_says_its_charset_once(reporting: RunningBot) -> None:
+    bot = reporting
+    year, months = current(bot)
+    links = report_links(bot.services.settings)
+    ticket = ReportTicket(bot.org_id, ReportKind.PROGRESS, year, months, ReportFormat.CSV)
+    response = fetch(bot, links.link(ticket, utcnow()).url)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(b"\xef\xbb\xbf")
+
+
 def test_only_unit_evidence_goes_into_the_annex(reporting: RunningBot) -> None:
     """A complaint's evidence that happens to share an owner id with a progress report never shows."""
     bot = reporting

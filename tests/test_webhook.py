@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -12,11 +13,13 @@ from sqlalchemy import func, select
 from bot.web.webhook import signature_is_valid
 from handlers.base import Context
 from handlers.events import IncomingEvent
+from storage.clock import utcnow
 from storage.models import InboxEvent, InboxStatus, OutboxMessage
 from tests.conftest import CHANNEL_SECRET, RunningBot, wait_for
 
 USER = "U" + "1" * 32
 OTHER = "U" + "2" * 32
+THIRD = "U" + "3" * 32
 
 
 def inbox_rows(bot: RunningBot) -> list[InboxEvent]:
@@ -64,6 +67,61 @@ def test_bad_bodies_get_http_errors_never_500(bot: RunningBot) -> None:
     big = b'{"events": [], "pad": "' + b"x" * (1024 * 1024) + b'"}'
     assert post_raw(bot, big, bot.fake.sign(big)).status_code == 413
     assert inbox_rows(bot) == []
+
+
+def _signed_post(bot: RunningBot, body: bytes) -> requests.Response:
+    return post_raw(bot, body, bot.fake.sign(body))
+
+
+def test_signed_bodies_that_cannot_be_stored_as_sent_are_400_never_500_or_503(bot: RunningBot) -> None:
+    # 503 makes LINE redeliver the body for ever; only a database that is really unavailable may cause it.
+    event = bot.fake.text_event(USER, "ช่วยเหลือ")
+    deep = "[" * 980 + "]" * 980
+    bodies = [
+        b'{"events": [], "x": ' + deep.encode() + b"}",
+        json.dumps({"events": [{**event, "message": {"type": "text", "text": "x", "x": json.loads("[" * 500 + "]" * 500)}}]}).encode(),
+        json.dumps({"events": [{**event, "timestamp": float("nan")}]}).encode(),  # NaN, Infinity: not JSON
+        json.dumps({"events": [{**event, "timestamp": float("inf")}]}).encode(),
+        json.dumps({"events": [{**event, "timestamp": 1}]}).replace('"timestamp": 1', '"timestamp": 1e999').encode(),
+    ]
+    for body in bodies:
+        response = _signed_post(bot, body)
+        assert response.status_code == 400, (body[:80], response.status_code)
+    assert inbox_rows(bot) == []
+    # the webhook still works
+    assert bot.fake.send_events([event]).status_code == 200
+
+
+def test_signed_events_with_unusable_fields_are_stored_without_them_and_answered(bot: RunningBot) -> None:
+    users = [f"U{n:032d}" for n in range(8)]
+    events = [
+        {**bot.fake.text_event(users[0], "ช่วยเหลือ"), "timestamp": 1e308},
+        {**bot.fake.text_event(users[1], "ช่วยเหลือ"), "timestamp": 99999999999999999},
+        {**bot.fake.text_event(users[2], "ช่วยเหลือ"), "timestamp": -99999999999999999},
+        {**bot.fake.text_event(users[3], "ช่วยเหลือ"), "deliveryContext": "x"},
+        {**bot.fake.text_event(users[4], "ช่วยเหลือ"), "source": "x", "message": "x"},
+        bot.fake.text_event(users[5], "ช่วย\ud800เหลือ"),
+        {**bot.fake.text_event(users[6], "ช่วยเหลือ"), "source": {"type": "user", "userId": users[6] + "\udc00\x00"}},
+        {**bot.fake.text_event(users[7], "ช่วยเหลือ"), "webhookEventId": "01J\ud800-lone"},
+    ]
+    for event in events:  # each in a body of its own, and all together in one body
+        body = json.dumps({"destination": "U" + "d" * 32, "events": [event]}).encode()  # \ud800 escaped
+        response = _signed_post(bot, body)
+        assert response.status_code == 200, (event, response.status_code, response.text)
+    assert _signed_post(bot, json.dumps({"events": events}).encode()).status_code == 200
+    bot.wait_idle()
+    rows = inbox_rows(bot)
+    assert len(rows) == len(events)
+    assert {row.status for row in rows} <= {InboxStatus.DONE.value, InboxStatus.IGNORED.value}, \
+        [(row.webhook_event_id, row.status, row.last_error) for row in rows]
+    by_id = {row.webhook_event_id: row for row in rows}
+    for event in events[:3]:
+        row = by_id[event["webhookEventId"]]
+        assert row.event_time is None and row.payload["timestamp"] is None
+    assert by_id[events[5]["webhookEventId"]].payload["message"]["text"] == "ช่วย\ufffdเหลือ"
+    assert "01J\ufffd-lone" in by_id
+    for user in users[:4]:
+        assert len(bot.fake.deliveries(to=user)) == 1, user
 
 
 def test_text_message_is_stored_acknowledged_and_answered(bot: RunningBot) -> None:
@@ -125,6 +183,53 @@ def test_one_failing_event_does_not_stop_its_batch_and_is_kept_with_its_error(st
     assert all("never sent" not in t for t in bot.texts_to(OTHER))
     with bot.services.uow() as uow:  # its answer was rolled back with it
         assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+
+
+def _insert_inbox_rows(bot: RunningBot, events: list[dict[str, Any]]) -> None:
+    """Rows as an older version stored them: the payload as sent, event_time NULL when unusable."""
+    now = utcnow()
+    with bot.services.uow() as uow:
+        for event in events:
+            timestamp = event.get("timestamp")
+            usable = isinstance(timestamp, int) and 0 < timestamp < 10**13
+            uow.session.add(InboxEvent(
+                org_id=bot.org_id, webhook_event_id=event["webhookEventId"], chat_key=event["source"]["userId"],
+                event_type=event["type"], payload=event, is_redelivery=False, received_at=now, next_attempt_at=now,
+                event_time=datetime.fromtimestamp(timestamp / 1000, UTC) if usable else None,
+                status=InboxStatus.PENDING.value, attempts=0))
+        uow.commit()
+
+
+def test_an_event_that_cannot_even_be_parsed_fails_alone(start_bot: Any) -> None:
+    # Stored before the webhook cleaned timestamps: parse_event raises on them. Each such event is kept as
+    # failed with its error once its retries run out; the rest of its batch, its chat's later events
+    # included, is handled.
+    bot: RunningBot = start_bot(with_worker=False, INBOX_MAX_ATTEMPTS=3, INBOX_RETRY_BASE_SECONDS=0.01)
+    poison_low = {**bot.fake.text_event(OTHER, "ช่วยเหลือ"), "timestamp": -99999999999999999}
+    poison_high = {**bot.fake.text_event(THIRD, "ช่วยเหลือ"), "timestamp": 1e308}
+    good = [bot.fake.text_event(USER, "ช่วยเหลือ"), bot.fake.text_event(OTHER, "ช่วยเหลือ")]
+    _insert_inbox_rows(bot, [poison_low, poison_high, *good])
+    bot.wait_idle()
+    rows = {row.webhook_event_id: row for row in inbox_rows(bot)}
+    for poison in (poison_low, poison_high):
+        failed = rows[poison["webhookEventId"]]
+        assert failed.status == InboxStatus.FAILED.value and failed.attempts == 3
+        assert "Error" in (failed.last_error or "")
+    assert [rows[e["webhookEventId"]].status for e in good] == [InboxStatus.DONE.value] * 2
+    assert len(bot.fake.deliveries(to=USER)) == 1 and len(bot.fake.deliveries(to=OTHER)) == 1
+
+
+def test_an_event_without_a_usable_time_is_claimed_by_when_it_arrived(bot_without_worker: RunningBot) -> None:
+    # NULL event_time sorted first on SQLite (last on PostgreSQL): a bad row went ahead of everything.
+    bot = bot_without_worker
+    earlier = bot.fake.text_event(USER, "ช่วยเหลือ")
+    earlier["timestamp"] -= 60_000
+    undated = {**bot.fake.text_event(OTHER, "ช่วยเหลือ"), "timestamp": None}
+    _insert_inbox_rows(bot, [earlier, undated])
+    with bot.services.uow() as uow:
+        [first] = uow.inbox.claim_due(utcnow(), 1, 60)
+        uow.rollback()
+    assert first.payload["webhookEventId"] == earlier["webhookEventId"]
 
 
 def test_event_stored_but_not_processed_is_processed_by_the_worker(bot_without_worker: RunningBot) -> None:

@@ -57,7 +57,7 @@ def _format(kind: ReportKind) -> ReportFormat | None:
 
 
 def _file(ticket: ReportTicket, data: bytes) -> Response:
-    response = Response(data, mimetype=ticket.format.content_type)
+    response = Response(data, content_type=ticket.format.content_type)  # as is: mimetype= adds a charset
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ticket.file_name()}\"; filename*=UTF-8''{quote(thai_file_name(ticket))}")
     return response

@@ -41,7 +41,7 @@ def download(token: str) -> Response | tuple[str, int, dict[str, str]]:
     except ReportNotFound as missing:
         log.info("report link for missing %s", missing.reason)
         return _page("gone", 404)
-    response = Response(data, mimetype=ticket.format.content_type)
+    response = Response(data, content_type=ticket.format.content_type)  # as is: mimetype= adds a charset
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{ticket.file_name()}\"; filename*=UTF-8''{quote(thai_file_name(ticket))}")
     response.headers["Cache-Control"] = "private, no-store"

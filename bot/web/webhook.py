@@ -12,12 +12,14 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from bot.services import Services
 from storage.event_store import StoreUnavailable
+from storage.inbox import UnstorableEvent
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
@@ -32,11 +34,23 @@ class BadWebhook(ValueError):
     pass
 
 
+def _finite(number: str) -> float:
+    value = float(number)
+    if not math.isfinite(value):  # 1e999: no database keeps it (PostgreSQL's JSON has no Infinity)
+        raise ValueError(f"number out of range: {number[:20]}")
+    return value
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def parse_body(body: bytes) -> list[dict[str, Any]]:
-    """The events of a LINE webhook body; BadWebhook when it is not JSON of the LINE shape."""
+    """The events of a LINE webhook body; BadWebhook when it is not JSON of the LINE shape (Python's
+    NaN and Infinity are not JSON, and nesting deep enough to exhaust the parser's recursion is no body)."""
     try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        payload = json.loads(body.decode("utf-8"), parse_float=_finite, parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise BadWebhook("body is not JSON") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BadWebhook("body has no events list")
@@ -76,6 +90,9 @@ def callback() -> Any:
 
     try:
         new_ids = services.event_store.store(services.org_id(), events)
+    except UnstorableEvent as exc:  # never storable: 503 would have LINE send it again and again
+        log.warning("webhook events that cannot be stored refused: %s", exc)
+        return _error(400, "events cannot be stored")
     except StoreUnavailable:
         return _error(503, "events could not be stored, try again later")
     log.debug("webhook: %s events, %s new", len(events), len(new_ids))

@@ -53,6 +53,8 @@ def styled(ws: WriteOnlyWorksheet, values: Iterable[Any], font: Font = TEXT, *, 
     cells = []
     for value in values:
         cell = WriteOnlyCell(ws, value=clean_text(value) if isinstance(value, str) else value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # openpyxl makes a text starting with = a formula: a chat's text never is one
         cell.font = font
         if fill is not None:
             cell.fill = fill

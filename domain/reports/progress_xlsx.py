@@ -1,5 +1,7 @@
 """The progress report as an Excel workbook (a summary sheet, then one row per measure × unit) and as CSV
-(the same rows, UTF-8 with a BOM so that Excel opens Thai correctly)."""
+(the same rows, UTF-8 with a BOM so that Excel opens Thai correctly). Texts come from chats and plan files:
+in the CSV one that a spreadsheet would take for a formula starts with ' (OWASP's advice against CSV
+injection); the workbook's cells are typed as strings, which no spreadsheet evaluates."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ import io
 from domain.fiscal import thai_date
 from domain.reports import excel
 from domain.reports.progress import RoundReport
-from domain.reports.progress_table import detail_rows, issue_summaries
+from domain.reports.progress_table import Cell, detail_rows, issue_summaries
 from texts import documents
 
 DETAIL_WIDTHS = (7, 9, 28, 40, 45, 22, 18, 8, 50, 35, 14, 8, 10)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _summary(workbook: excel.Workbook, report: RoundReport) -> None:
@@ -46,9 +49,14 @@ def render_progress_xlsx(report: RoundReport) -> bytes:
                                                  DETAIL_WIDTHS)])
 
 
+def csv_cell(value: Cell) -> Cell:
+    """A text a spreadsheet would read as a formula (or as one after a tab or CR) gets a leading '."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def render_progress_csv(report: RoundReport) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(documents.DETAIL_COLUMNS)
-    writer.writerows(detail_rows(report))
+    writer.writerow([csv_cell(label) for label in documents.DETAIL_COLUMNS])
+    writer.writerows([csv_cell(value) for value in row] for row in detail_rows(report))
     return out.getvalue().encode("utf-8-sig")
