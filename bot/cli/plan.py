@@ -16,7 +16,7 @@ from storage.models import Unit
 from storage.uow import UnitOfWork
 from texts import chat, cli
 from usecases.plan_import import import_plan
-from usecases.plan_warnings import import_json, render_warning
+from usecases.plan_warnings import import_json, render_decision, render_warning
 from usecases.unit_directory import UnitNameTaken, add_unit, merge_unit, rename_unit
 
 
@@ -52,6 +52,10 @@ def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bo
         units = cli.CLI_ALL_UNITS if m["all_units"] else ", ".join(m["units"]) or "-"
         click.echo(cli.CLI_IMPORT_MEASURE.format(seq=seq, issue=m["issue_no"] or "-", title=m["title"][:70],
                                                    units=units, start=m["start"], end=m["end"]))
+    if dry_run:
+        click.echo(cli.CLI_IMPORT_ROWS)
+        for decision in result.decisions:
+            click.echo(f"  {render_decision(decision)}")
     if result.warnings:
         click.echo(cli.CLI_WARNINGS.format(count=len(result.warnings)))
         for warning in result.warnings:
