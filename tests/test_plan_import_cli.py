@@ -174,3 +174,23 @@ def test_dry_run_shows_how_each_row_was_read_and_offers_a_sub_section_to_its_uni
     again = import_json(bot, table, 2567, "--dry-run")
     assert again["measures"][0]["units"] == ["กองคลัง"] and not any("งานทะเบียน" in w for w in again["warnings"])
 
+
+def test_a_workbook_with_several_sheets_reads_the_measure_sheet_and_says_so(
+        bot_without_worker: RunningBot, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    scores = book.active
+    scores.title = "คะแนน ITA"
+    scores.append(["ตัวชี้วัด", "คะแนน"])
+    scores.append(["ตัวชี้วัดที่ 1 การปฏิบัติหน้าที่", 88.9])
+    measures = book.create_sheet("มาตรการ")
+    for line in WIANG.read_text(encoding="utf-8").splitlines():
+        measures.append(line.split("\t"))
+    notes = book.create_sheet("หมายเหตุ")
+    notes.append(["ผู้จัดทำ", "งานนิติการ"])
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+    output = run_cli(bot_without_worker, "import-plan", str(path), "--fiscal-year", "2567", "--dry-run")
+    rows = len(WIANG.read_text(encoding="utf-8").splitlines())
+    assert f'อ่านแผ่นงาน "มาตรการ" (แถว 1–{rows}) (จาก 3 แผ่น)' in output
+    assert import_json(bot_without_worker, path, 2567, "--dry-run")["measures"] == \
+        import_json(bot_without_worker, WIANG, 2567, "--dry-run")["measures"]

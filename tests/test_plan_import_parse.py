@@ -25,6 +25,7 @@ from domain.plan_import import (
 from domain.plan_table import PlanFileError, read_table
 from domain.thai_text import fix_broken_spaces, squeeze, tidy, to_arabic_digits
 from domain.units import KnownUnit, default_directory, is_all_units, resolve_units
+from tests.support.plan_variants import write_docx, write_xlsx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PLANS = sorted((FIXTURES / "plans").glob("*.tsv"))
@@ -38,32 +39,6 @@ def expected_for(table: Path) -> dict:
 
 def parse_fixture(table: Path) -> ParsedPlan:
     return parse_plan(read_table(table), expected_for(table)["fiscal_year_be"])
-
-
-def write_xlsx(rows: list[list[str]], path: Path) -> Path:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
-
-
-def write_docx(rows: list[list[str]], path: Path) -> Path:
-    from docx import Document
-
-    document = Document()
-    document.add_paragraph("มาตรการส่งเสริมคุณธรรมและความโปร่งใส")
-    width = max(len(row) for row in rows)
-    table = document.add_table(rows=len(rows), cols=width)
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            if text:
-                table.cell(r, c).text = text
-    document.save(str(path))
-    return path
 
 
 # -- the real tables ----------------------------------------------------------------------------------

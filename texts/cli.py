@@ -9,6 +9,8 @@ CLI_IMPORT_DONE = (
 CLI_IMPORT_DRY_RUN = "ตรวจสอบแผนปีงบประมาณ {year} จาก {source}: พบ {count} มาตรการ (ยังไม่ได้บันทึก)"
 CLI_IMPORT_MEASURE = "ม.{seq} [ประเด็น {issue}] {title} · {units} · {start} – {end}"
 CLI_ALL_UNITS = "ทุกหน่วยงาน"
+CLI_IMPORT_PARTS = {"sheet": "อ่านแผ่นงาน {names} (จาก {total} แผ่น)", "table": "อ่านตารางที่ {names} (จาก {total} ตาราง)"}
+CLI_IMPORT_PART_NAME = {"sheet": "\"{name}\" (แถว {first}–{last})", "table": "{number} (แถว {first}–{last})"}
 CLI_IMPORT_ROWS = "การอ่านตารางทีละแถว:"
 # One line per source row: what `itabot import-plan --dry-run` decided and why (domain.plan_import.RowDecision).
 PLAN_ROW_LINE = "แถว {row}: {kind} · {reason}{period}"
