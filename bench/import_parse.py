@@ -8,6 +8,9 @@
    migrated database, then a re-import of the same file (the update path). Goal: import < 2 s.
 2. Times `parse_shortcut` on varied progress messages (Thai and Arabic digits, with and without spaces)
    after a warm-up and prints the median and p95. Goal: median < 2 ms.
+3. (--formats) For each fixture table and each shape it may arrive in (pasted text from Word or Excel, tabs
+   turned into spaces, empty cells lost, one cell per line, .docx and .xlsx built from its rows), how many
+   measures come out exactly as from the TSV, and the time to read and parse each shape.
 It prints figures; it is not a timed test.
 """
 
@@ -26,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.databases import CHOICES, chosen, database  # noqa: E402
 from domain.plan_import import parse_plan  # noqa: E402
+from domain.plan_paste import read_pasted  # noqa: E402
 from domain.plan_table import read_table  # noqa: E402
 from domain.progress import parse_shortcut, warm_up  # noqa: E402
 from domain.thai_text import to_thai_digits  # noqa: E402
@@ -34,6 +38,7 @@ from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.people import PeopleRepository  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
+from tests.support.plan_variants import PASTED, exactly_right, write_docx, write_xlsx  # noqa: E402
 from usecases.plan_import import import_plan  # noqa: E402
 
 PLANS = ROOT / "tests" / "fixtures" / "plans"
@@ -122,12 +127,45 @@ def time_parsing(n: int) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95)]
 
 
+FORMAT_TABLES = [(PLANS / "mueang-phon-2564.tsv", 2564), (PLANS / "sirirat-2567.tsv", 2567),
+                 (PLANS / "wiang-chiang-saen-2567.tsv", 2567), (ROOT / "tests" / "fixtures" / "reports" / "ban-wiang-2565.tsv", 2565)]
+
+
+def print_formats(tmp: Path) -> None:
+    """Measures exactly right (as from the TSV, the source row aside) per table and shape, and parse time."""
+    shapes = ["tsv", *PASTED, "docx", "xlsx"]
+    print(f"{'table':<24}" + "".join(f"{shape:>14}" for shape in shapes))
+    for path, year in FORMAT_TABLES:
+        rows = read_table(path)
+        reference = parse_plan(rows, year).measures
+        cells = []
+        for shape in shapes:
+            if shape in ("docx", "xlsx"):
+                file = (write_docx if shape == "docx" else write_xlsx)(rows, tmp / f"plan.{shape}")
+            text = PASTED[shape](rows) if shape in PASTED else ""
+            started = time.perf_counter()  # reading and parsing only
+            if shape == "tsv":
+                parsed = parse_plan(read_table(path), year)
+            elif shape in PASTED:
+                parsed = parse_plan(read_pasted(text), year)
+            else:
+                parsed = parse_plan(read_table(file), year)
+            elapsed = (time.perf_counter() - started) * 1000
+            cells.append(f"{exactly_right(reference, parsed.measures)}/{len(reference)} {elapsed:4.0f}ms")
+        print(f"{path.stem:<24}" + "".join(f"{cell:>14}" for cell in cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--measures", type=int, default=500)
     parser.add_argument("--db", choices=CHOICES, default="both")
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--formats", action="store_true", help="only the table shapes (no database)")
     args = parser.parse_args()
+    if args.formats:
+        with tempfile.TemporaryDirectory() as tmp:
+            print_formats(Path(tmp))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         table = Path(tmp) / "plan-500.tsv"
         expected = build_table(args.measures, table)

@@ -46,7 +46,10 @@ _YEARS = re.compile(
     r"(?P<kw>ปีงบประมาณ|ปีงบ\.?|ปี|พ\.?\s?ศ\.?)?\s*(?:พ\.?\s?ศ\.?)?\s*(?<!\d)(?P<first>\d{4}|\d{2})(?!\d)"
     r"(?:\s*(?:-|–|—|ถึง)\s*(?:ปีงบประมาณ|ปี)?\s*(?:พ\.?\s?ศ\.?)?\s*(?P<last>\d{4}|\d{2})(?!\d))?"
 )
-_WHOLE_YEAR_WORDS = ("ปีงบประมาณ", "ตลอดปี", "ทั้งปี", "ตลอดทั้งปี", "ต่อเนื่อง", "ตลอดระยะเวลา")
+_WHOLE_YEAR_WORDS = ("ปีงบประมาณ", "ตลอดปี", "ทั้งปี", "ตลอดทั้งปี", "ต่อเนื่อง", "ตลอดระยะเวลา", "ทุกเดือน",
+                     "รายเดือน", "ทุกไตรมาส", "รายไตรมาส")
+_BY = re.compile(r"ภายใน|ก่อน|ไม่เกิน|ไม่เกินกว่า")  # "ภายใน ๓๐ ก.ย. ๖๗": from the year's start until then
+_FROM = re.compile(r"ตั้งแต่|เริ่ม")  # "ตั้งแต่ ๑ ม.ค. ๖๗ (เป็นต้นไป)": from then to the year's end
 
 
 def fiscal_year_bounds(fiscal_year_be: int) -> tuple[date, date]:
@@ -174,13 +177,21 @@ def _year_span(text: str) -> tuple[date, date] | None:
 
 def parse_period(text: str, fiscal_year_be: int) -> tuple[date, date] | None:
     """The first and last day of a period as tables write it; the fiscal year's bounds for an empty
-    cell; None for text that is not a period this reads."""
+    cell; None for text that is not a period this reads. "ภายใน <date>" runs from the year's start to that
+    date, "ตั้งแต่ <date>" from that date to the year's end."""
     clean = normalise(text)
     if not clean.strip(" -–—"):
         return fiscal_year_bounds(fiscal_year_be)
     tokens = _date_tokens(clean)
     if tokens:
-        return _span_of_tokens(tokens, fiscal_year_be)
+        span = _span_of_tokens(tokens, fiscal_year_be)
+        if span is not None and len(tokens) == 1:
+            year_start, year_end = fiscal_year_bounds(fiscal_year_be)
+            if _BY.search(clean):
+                return min(year_start, span[0]), span[1]
+            if _FROM.search(clean):
+                return span[0], max(year_end, span[1])
+        return span
     for span in (_numeric_span(clean), _quarter_span(clean, fiscal_year_be), _year_span(clean)):
         if span is not None:
             return span

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from domain.thai_text import normalise, squeeze, tidy
-from domain.units import TOP_LEVEL_PREFIXES, is_all_units
+from domain.units import TOP_LEVEL_PREFIXES, is_all_units, unit_level
 
 __all__ = [
     "Item",
     "cell_line",
+    "cell_lines",
     "chunk_items",
     "ita_codes",
     "last_number",
@@ -34,11 +35,12 @@ __all__ = [
 _LI_TAG = re.compile(r"<\s*li\b[^>]*>", re.IGNORECASE)
 _BREAK_TAG = re.compile(r"<\s*/?\s*(?:br|p|div|ul|ol|li|tr|td|th|table|h[1-6])\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
-_LI_MARK = "\x1f"
+_LI_MARK = "\ue000"  # private use, not whitespace: normalise() strips "\x1f"
 _LEAD_NUMBER = re.compile(r"^(?:\(\s*(\d{1,2})\s*\)|(\d{1,2})\s*[.)])(?!\d)\s*")
 _INLINE_NUMBER = re.compile(r"(?<!\S)(?:\(\s*(\d{1,2})\s*\)|(\d{1,2})\s*[.)])(?!\d)")
-_LEAD_BULLET = re.compile(r"^[-–—•▪●○◦➢►❖✓*]+\s*")
-_HARD_BULLET = re.compile(r"\s*[•▪●○◦➢►❖]+\s*")
+# Word's symbol-font bullets pasted as text land in the private use area (U+F0A7 , U+F0D8 ...).
+_LEAD_BULLET = re.compile(r"^[-–—•▪●○◦➢►❖✓*\uf000-\uf0ff]+\s*")
+_HARD_BULLET = re.compile(r"\s*[•▪●○◦➢►❖\uf000-\uf0ff]+\s*")
 _DASH_BULLET = re.compile(r"\s[-–—]\s*(?=\S)")
 
 
@@ -79,6 +81,11 @@ def _markup_lines(raw: str) -> list[str]:
     text = _LI_TAG.sub("\n" + _LI_MARK, raw.replace("\r", "\n"))
     text = plain_text(_BREAK_TAG.sub("\n", text))
     return [line for line in (normalise(part) for part in text.split("\n")) if line.strip(_LI_MARK + " ")]
+
+
+def cell_lines(raw: str) -> list[str]:
+    """A cell's lines (paragraphs, list items, line breaks) with markup gone."""
+    return [line.strip(_LI_MARK + " ") for line in _markup_lines(raw)]
 
 
 def cell_line(raw: str) -> str:
@@ -191,17 +198,38 @@ _UNIT_JOINER = re.compile(r"(\s*(?:/|,|และ)\s*)")
 _TOP_LEVEL = tuple(TOP_LEVEL_PREFIXES)
 
 
+_BARE_UNIT_WORDS = frozenset({"สำนัก", "กอง", "ฝ่าย", "งาน", "หน่วย", "หน่วยงาน", "ส่วน", "ส่วนราชการ", "ศูนย์"})
+
+
+def _siblings(left: str, right: str) -> bool:
+    """Whether `right` is a unit of its own beside `left` rather than a part of it: two กอง/สำนัก, or two
+    sub-sections of the same level ("งานทะเบียน/งานประชาสัมพันธ์"); "กองคลัง/งานพัสดุ" and "งานพัสดุ/กองคลัง"
+    are one hierarchy."""
+    if is_all_units(right):  # "สำนักปลัด/ทุกกอง": a unit and every unit
+        return True
+    if is_all_units(left):  # "ทุกกอง/สำนักปลัด" two; "ทุกกอง/สำนัก" (every กอง and สำนัก) one
+        return unit_level(right) is not None and squeeze(right) not in _BARE_UNIT_WORDS
+    left_level, right_level = unit_level(left), unit_level(right)
+    if left_level is None or right_level is None:
+        return False
+    return left_level == right_level
+
+
 def _split_unit_list(text: str) -> list[str]:
-    """"สำนักปลัด/กองคลัง" or "กองคลัง และกองช่าง" are two units; "งานพัสดุ/กองคลัง" (a hierarchy) and
-    "กองสาธารณสุขและสิ่งแวดล้อม" are one."""
+    """"สำนักปลัด/กองคลัง", "กองคลัง และกองช่าง" or "งานทะเบียน, งานประชาสัมพันธ์" are two units; "งานพัสดุ/กองคลัง"
+    (a hierarchy) and "กองสาธารณสุขและสิ่งแวดล้อม" are one."""
     parts = _UNIT_JOINER.split(text)
     units = [parts[0]]
     for joiner, part in zip(parts[1::2], parts[2::2], strict=True):
-        if squeeze(units[-1]).startswith(_TOP_LEVEL) and squeeze(part).startswith(_TOP_LEVEL):
+        if _siblings(units[-1], part):
             units.append(part)
         else:
             units[-1] += joiner + part
     return units
+
+
+# A dash inside a line before a unit word is a bullet pasted onto the line: "งานการเจ้าหน้าที่ - สำนักปลัด -กองคลัง".
+_UNIT_DASH = re.compile(r"\s[-–—]\s*(?=(?:" + "|".join((*TOP_LEVEL_PREFIXES, "ฝ่าย", "งาน", "ทุก")) + "))")
 
 
 def _unit_pieces(chunks: Sequence[str]) -> list[tuple[str, bool]]:
@@ -215,7 +243,7 @@ def _unit_pieces(chunks: Sequence[str]) -> list[tuple[str, bool]]:
             if lead:
                 explicit = True
                 line = line[lead.end() :]
-            parts = _HARD_BULLET.split(line)
+            parts = [piece for part in _HARD_BULLET.split(line) for piece in _UNIT_DASH.split(part)]
             for index, part in enumerate(parts):
                 for clause_index, clause in enumerate(_CLAUSE.split(part)):
                     for unit_index, unit in enumerate(_split_unit_list(clause)):
@@ -240,7 +268,8 @@ def split_units(chunks: Sequence[str]) -> tuple[list[str], bool]:
             continue
         top = squeeze(text).startswith(_TOP_LEVEL)
         has_top = bool(groups) and any(squeeze(w).startswith(_TOP_LEVEL) for w in groups[-1].split())
-        if opens or not can_continue or (top and has_top):
+        sibling = bool(groups) and not top and _siblings(groups[-1], text)
+        if opens or not can_continue or (top and has_top) or sibling:
             groups.append(text)
         else:
             groups[-1] = tidy(f"{groups[-1]} {text}")

@@ -27,6 +27,7 @@ class Role(Enum):
     PERIOD = "period"
     MONITORING = "monitoring"
     ITA = "ita"
+    ORDER = "order"  # "ที่", "ลำดับ": a measure's (or its issue's) number
     OTHER = "other"  # a known column this importer does not use (score, findings, results...)
 
 
@@ -56,6 +57,8 @@ def _classify_label(key: str) -> Role | None:
         return Role.ITA
     if "ผลการดำเนิน" in key or "ความสำเร็จ" in key:
         return Role.OTHER
+    if key in ("ที่", "ข้อ", "ลำดับ", "ลำดับที่", "no.", "no"):
+        return Role.ORDER
     if any(w in key for w in ("นำผล", "มาตรการ", "แนวทาง")) or key in ("โครงการ", "โครงการ/กิจกรรม"):
         return Role.MEASURE
     if any(w in key for w in ("วิเคราะห์", "ข้อค้นพบ", "คะแนน", "ปัญหา", "ข้อเสนอแนะ", "หมายเหตุ", "งบประมาณ",
@@ -96,6 +99,15 @@ class Layout:
 
     def column(self, role: Role) -> int | None:
         return min((i for i, r in self.roles.items() if r == role), default=None)
+
+    def group_column(self) -> int | None:
+        """Where issue headings sit on measure rows: the ประเด็น/ตัวชี้วัด column, else a first column without a
+        label before the measure column."""
+        group = self.column(Role.GROUP)
+        if group is not None:
+            return group
+        measure = self.column(Role.MEASURE)
+        return 0 if measure is not None and measure > 0 and 0 not in self.roles else None
 
     def merge_sub_header(self, roles: dict[int, Role]) -> None:
         for index, role in roles.items():

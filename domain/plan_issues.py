@@ -49,6 +49,8 @@ class Heading:
 def parse_heading(raw: str) -> Heading:
     """A cell as an issue heading: its number (written, or a standard issue's), text, and how it reads."""
     text = cell_line(raw)
+    if _BARE_NUMBER.fullmatch(text):  # "๒" alone: the number of a heading written elsewhere (or nowhere)
+        return Heading(int(text), "", False, False)
     match = _HEADING.match(text)
     number = None
     keyword = bool(_HEADING_WORD.match(text))

@@ -172,3 +172,22 @@ def fix_broken_spaces(text: str) -> str:
 def tidy(text: str) -> str:
     """normalise() and then fix_broken_spaces(): the text of a pasted table cell, ready to show."""
     return fix_broken_spaces(normalise(text))
+
+
+_LEAD_THAI = re.compile(rf"^[{_THAI_LETTERS}]+")
+
+
+@lru_cache(maxsize=8192)
+def first_word(text: str) -> str:
+    """The first dictionary word of text that opens with Thai letters ("และความโปร่งใส" -> "และ"); "" when it
+    opens with anything else."""
+    run = _LEAD_THAI.match(text.strip())
+    return _segment(run.group()[:_WINDOW])[0] if run else ""
+
+
+@lru_cache(maxsize=8192)
+def last_word(text: str) -> str:
+    """The last dictionary word of text that ends with Thai letters ("ฝ่ายแผนงานและ" -> "และ"); "" when it ends
+    with anything else."""
+    run = _THAI_RUN_END.search(text.strip())
+    return _segment(run.group()[-_WINDOW:])[-1] if run else ""

@@ -147,3 +147,50 @@ def test_unreadable_files_get_a_clear_thai_error(bot_without_worker: RunningBot,
     empty.write_text("ข้อความ\tที่ไม่ใช่ตาราง\n", encoding="utf-8")
     output = run_cli(bot_without_worker, "import-plan", str(empty), "--fiscal-year", "2567", expect_exit=None)
     assert "มาตรการ" in output
+
+
+def test_dry_run_shows_how_each_row_was_read_and_offers_a_sub_section_to_its_unit(
+        bot_without_worker: RunningBot, tmp_path: Path) -> None:
+    bot = bot_without_worker
+    table = tmp_path / "plan.tsv"
+    table.write_text(
+        "ประเด็น\tมาตรการ/แนวทาง\tขั้นตอน/วิธีการ\tผู้รับผิดชอบ\tระยะเวลาดำเนินการ\n"
+        "๑. กระบวนการปฏิบัติงานที่โปร่งใสและมีประสิทธิภาพ\tมาตรการ ก\t๑. ประชุม\tงานทะเบียน\tไตรมาส ๒\n"
+        "\tมาตรการ ข\t\tกองคลัง\t\n"
+        "\tและต่อท้าย ข\t๑. รายงาน\t\t\n", encoding="utf-8")
+    output = run_cli(bot, "import-plan", str(table), "--fiscal-year", "2567", "--dry-run")
+    assert "แถว 1: หัวตาราง · แถวชื่อคอลัมน์" in output
+    assert ('แถว 3: มาตรการใหม่ ม.2 · มีข้อความมาตรการและผู้รับผิดชอบของตัวเอง ("กองคลัง") · '
+            "ใช้ระยะเวลาของประเด็นจากแถว 2") in output
+    assert 'แถว 4: ต่อจาก ม.2 · ข้อความมาตรการขึ้นต้นกลางประโยค ("และ…")' in output
+    assert 'แถว 2: "งานทะเบียน" เป็นงาน/ฝ่ายย่อย' in output and 'ให้ "สำนักปลัดเทศบาล" รับผิดชอบแทน' in output
+    result = import_json(bot, table, 2567)
+    assert [m["units"] for m in result["measures"]] == [["สำนักปลัดเทศบาล"], ["กองคลัง"]]
+    assert [m["start"] for m in result["measures"]] == ["2024-01-01", "2024-01-01"]
+    assert len(result["rows"]) == 4 and result["rows"][3].startswith("แถว 4: ต่อจาก ม.2")
+    assert "งานทะเบียน" not in run_cli(bot, "units", "list")  # offered to its กอง, not created
+    # an alias on the right unit overrides the suggestion
+    run_cli(bot, "units", "add", "กองคลัง", "--alias", "งานทะเบียน")
+    again = import_json(bot, table, 2567, "--dry-run")
+    assert again["measures"][0]["units"] == ["กองคลัง"] and not any("งานทะเบียน" in w for w in again["warnings"])
+
+
+def test_a_workbook_with_several_sheets_reads_the_measure_sheet_and_says_so(
+        bot_without_worker: RunningBot, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    scores = book.active
+    scores.title = "คะแนน ITA"
+    scores.append(["ตัวชี้วัด", "คะแนน"])
+    scores.append(["ตัวชี้วัดที่ 1 การปฏิบัติหน้าที่", 88.9])
+    measures = book.create_sheet("มาตรการ")
+    for line in WIANG.read_text(encoding="utf-8").splitlines():
+        measures.append(line.split("\t"))
+    notes = book.create_sheet("หมายเหตุ")
+    notes.append(["ผู้จัดทำ", "งานนิติการ"])
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+    output = run_cli(bot_without_worker, "import-plan", str(path), "--fiscal-year", "2567", "--dry-run")
+    rows = len(WIANG.read_text(encoding="utf-8").splitlines())
+    assert f'อ่านแผ่นงาน "มาตรการ" (แถว 1–{rows}) (จาก 3 แผ่น)' in output
+    assert import_json(bot_without_worker, path, 2567, "--dry-run")["measures"] == \
+        import_json(bot_without_worker, WIANG, 2567, "--dry-run")["measures"]

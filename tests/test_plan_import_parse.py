@@ -25,6 +25,7 @@ from domain.plan_import import (
 from domain.plan_table import PlanFileError, read_table
 from domain.thai_text import fix_broken_spaces, squeeze, tidy, to_arabic_digits
 from domain.units import KnownUnit, default_directory, is_all_units, resolve_units
+from tests.support.plan_variants import write_docx, write_xlsx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PLANS = sorted((FIXTURES / "plans").glob("*.tsv"))
@@ -38,32 +39,6 @@ def expected_for(table: Path) -> dict:
 
 def parse_fixture(table: Path) -> ParsedPlan:
     return parse_plan(read_table(table), expected_for(table)["fiscal_year_be"])
-
-
-def write_xlsx(rows: list[list[str]], path: Path) -> Path:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    workbook.save(path)
-    return path
-
-
-def write_docx(rows: list[list[str]], path: Path) -> Path:
-    from docx import Document
-
-    document = Document()
-    document.add_paragraph("มาตรการส่งเสริมคุณธรรมและความโปร่งใส")
-    width = max(len(row) for row in rows)
-    table = document.add_table(rows=len(rows), cols=width)
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            if text:
-                table.cell(r, c).text = text
-    document.save(str(path))
-    return path
 
 
 # -- the real tables ----------------------------------------------------------------------------------
@@ -370,16 +345,18 @@ def test_title_alone_on_its_row_with_steps_below_is_a_measure_not_a_heading() ->
     assert [(m.title, m.steps, m.row) for m in plan.measures] == [("มาตรการ ก", ["ขั้นตอน ก1", "ขั้นตอน ก2"], 2)]
 
 
-def test_group_column_empty_on_a_new_page_continues_the_measure_unless_it_has_its_own_period() -> None:
+def test_group_column_empty_on_a_new_page_continues_the_measure_only_when_its_text_says_so() -> None:
     rows = [
         ["ตัวชี้วัด", *HEADER],
         ["ตัวชี้วัดที่ 1", "มาตรการ ก", "ขั้นตอน", "กองคลัง", "ต.ค. 66"],
-        ["", "ต่อจากบรรทัดบน", "", "", ""],
+        ["", "และต่อจากบรรทัดบน", "", "", ""],  # begins mid-sentence: the rest of ก
         ["", "มาตรการ ข", "ขั้นตอน", "กองช่าง", "พ.ย. 66"],
+        ["", "มาตรการ ค", "", "", ""],  # its own text, nothing else: a measure, with a warning to check
     ]
     plan = parse_plan(rows, 2567)
-    assert [m.title for m in plan.measures] == ["มาตรการ ก ต่อจากบรรทัดบน", "มาตรการ ข"]
-    assert [m.issue_no for m in plan.measures] == [1, 1]
+    assert [m.title for m in plan.measures] == ["มาตรการ ก และต่อจากบรรทัดบน", "มาตรการ ข", "มาตรการ ค"]
+    assert [m.issue_no for m in plan.measures] == [1, 1, 1]
+    assert [(w.code, w.row, w.suggestion) for w in plan.warnings if w.code == "title-only"] == [("title-only", 5, "2")]
 
 
 def test_warnings_for_unreadable_period_and_missing_steps() -> None:
@@ -471,7 +448,11 @@ def test_units_are_split_and_resolved_to_the_unit_that_answers() -> None:
         assert resolve_units([text], directory).names == names, text
     unknown = resolve_units(["งานพัสดุ", "สำนักปลัด", "งาน พัสดุ", "ทุกส่วนราชการ"], directory)
     assert unknown.names == ["สำนักปลัดเทศบาล"]
-    assert unknown.new_names == ["งานพัสดุ"]  # kept, once, for the caller to add
+    # a sub-section alone is offered to its กอง, once, for the caller to map (and warn), not added
+    assert (unknown.new_names, unknown.suggestions) == ([], [("งานพัสดุ", "กองคลัง")])
+    # without that กอง in the directory it is kept, once, for the caller to add
+    unknown = resolve_units(["งานพัสดุ", "งาน พัสดุ"], [KnownUnit("สำนักปลัด")])
+    assert (unknown.new_names, unknown.suggestions) == (["งานพัสดุ"], [])
 
 
 def test_a_custom_directory_and_abbreviations() -> None:

@@ -9,6 +9,48 @@ CLI_IMPORT_DONE = (
 CLI_IMPORT_DRY_RUN = "ตรวจสอบแผนปีงบประมาณ {year} จาก {source}: พบ {count} มาตรการ (ยังไม่ได้บันทึก)"
 CLI_IMPORT_MEASURE = "ม.{seq} [ประเด็น {issue}] {title} · {units} · {start} – {end}"
 CLI_ALL_UNITS = "ทุกหน่วยงาน"
+CLI_IMPORT_PARTS = {"sheet": "อ่านแผ่นงาน {names} (จาก {total} แผ่น)", "table": "อ่านตารางที่ {names} (จาก {total} ตาราง)"}
+CLI_IMPORT_PART_NAME = {"sheet": "\"{name}\" (แถว {first}–{last})", "table": "{number} (แถว {first}–{last})"}
+CLI_IMPORT_ROWS = "การอ่านตารางทีละแถว:"
+# One line per source row: what `itabot import-plan --dry-run` decided and why (domain.plan_import.RowDecision).
+PLAN_ROW_LINE = "แถว {row}: {kind} · {reason}{period}"
+PLAN_ROW_KINDS = {
+    "header": "หัวตาราง",
+    "heading": "หัวข้อประเด็น",
+    "measure": "มาตรการใหม่ ม.{measure}",
+    "continuation": "ต่อจาก ม.{measure}",
+    "ignored": "ข้าม",
+}
+PLAN_ROW_REASONS = {
+    "header": "แถวชื่อคอลัมน์",
+    "repeated-header": "หัวตารางซ้ำ (ขึ้นหน้าใหม่)",
+    "sub-header": "หัวตารางแถวที่สอง",
+    "blank": "แถวว่าง",
+    "before-header": "อยู่ก่อนหัวตาราง \"{detail}\"",
+    "orphan": "ไม่มีมาตรการอยู่ด้านบน \"{detail}\"",
+    "heading": "\"{detail}\"",
+    "heading-number": "มีแต่เลขประเด็น \"{detail}\"",
+    "heading-repeated": "ซ้ำกับหัวข้อด้านบน (เซลล์ผสานหรือขึ้นหน้าใหม่)",
+    "heading-continued": "ข้อความหัวข้อต่อจากแถวบน \"{detail}\"",
+    "new-issue": "ประเด็นใหม่ในคอลัมน์ประเด็น \"{detail}\"",
+    "first-title": "มาตรการแรกใต้หัวตาราง/หัวข้อ",
+    "own-title-and-unit": "มีข้อความมาตรการและผู้รับผิดชอบของตัวเอง (\"{detail}\")",
+    "own-title": "มีข้อความมาตรการของตัวเอง ไม่ได้ขึ้นต้นกลางประโยค",
+    "own-period": "มีระยะเวลาของตัวเอง (\"{detail}\")",
+    "own-ita": "มีข้อคำถาม ITA ของตัวเอง ({detail})",
+    "new-number": "มีเลขลำดับใหม่ ({detail})",
+    "steps-restart": "ขั้นตอนเริ่มข้อ 1 ใหม่",
+    "title-row": "ชื่อมาตรการอยู่แถวเดียว ขั้นตอน/ผู้รับผิดชอบอยู่แถวถัดไป",
+    "after-title-row": "ไม่มีข้อความมาตรการ: เป็นขั้นตอน/ผู้รับผิดชอบของชื่อมาตรการแถวบน",
+    "no-title": "ไม่มีข้อความมาตรการของตัวเอง",
+    "same-title": "ข้อความมาตรการซ้ำกับแถวบน (เซลล์ผสานหรือขึ้นหน้าใหม่)",
+    "mid-sentence": "ข้อความมาตรการขึ้นต้นกลางประโยค (\"{detail}…\")",
+    "open-end": "ข้อความมาตรการแถวบนยังไม่จบ (\"…{detail}\")",
+    "mid-list": "ข้อความมาตรการเป็นข้อ {detail} ต่อจากรายการด้านบน",
+    "unit-continues": "ผู้รับผิดชอบต่อจากแถวบน (\"{detail}\")",
+    "steps-continue": "ขั้นตอนต่อจากแถวบน ({detail})",
+}
+PLAN_ROW_PERIOD = " · ใช้ระยะเวลาของประเด็นจากแถว {row}"
 DEMO_PLAN_LOADED = "แผนตัวอย่างปีงบประมาณ {year}: {count} มาตรการ"
 DEMO_CONSOLE_USERS = "เว็บผู้ดูแล (/console): ผู้ใช้ {users} รหัสผ่าน {password}"
 CLI_WARNINGS = "คำเตือน {count} รายการ:"

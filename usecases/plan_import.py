@@ -1,7 +1,9 @@
 """Importing a parsed measure table into an organisation's plan.
 
-Units are resolved against the organisation's directory; a unit string that matches none becomes a new
-unit (listed in the warnings for an admin to merge or rename). Re-importing a plan updates it: measures are
+Units are resolved against the organisation's directory; a sub-section (งาน/ฝ่าย) that matches none is given
+to the กอง/สำนัก its name suggests, with a warning naming that suggestion (an alias added to the right unit
+and a re-import change it); any other unit string that matches none becomes a new unit (listed in the
+warnings for an admin to merge or rename). Re-importing a plan updates it: measures are
 matched by their text and ITA codes, so progress already reported stays with the measures that remain;
 measures no longer in the table are kept inactive with their reports.
 """
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.plan_import import ParsedMeasure, ParsedPlan, PlanWarning
+from domain.plan_import import ParsedMeasure, ParsedPlan, PlanWarning, RowDecision
 from domain.rounds import round_periods, scheme_months
 from domain.thai_text import squeeze
 from domain.units import KnownUnit, resolve_units
@@ -32,6 +34,7 @@ class ImportResult:
     updated: int = 0
     deactivated: int = 0
     new_units: list[str] = field(default_factory=list)
+    decisions: list[RowDecision] = field(default_factory=list)  # how each source row was read
 
 
 def match_keys(measures: list[ParsedMeasure] | list[Measure]) -> list[str]:
@@ -56,7 +59,7 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
     units = uow.people.units(org_id)
     directory = [KnownUnit(u.name, tuple(u.aliases or ())) for u in units]
     by_name: dict[str, Unit | None] = {u.name: u for u in units}
-    result = ImportResult(parsed.fiscal_year_be, [], list(parsed.warnings))
+    result = ImportResult(parsed.fiscal_year_be, [], list(parsed.warnings), decisions=list(parsed.decisions))
     unit_names_per_measure: list[list[str]] = []
     for m in parsed.measures:
         resolution = resolve_units(list(m.unit_texts), directory)
@@ -72,7 +75,10 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
                 uow.session.add(unit)
                 uow.session.flush()
                 by_name[new_name] = unit
-        names = list(dict.fromkeys([*resolution.names, *resolution.new_names]))
+        for text, suggested in resolution.suggestions:
+            result.warnings.append(PlanWarning("sub-unit", m.row, text, suggested))
+        suggested_names = [name for _, name in resolution.suggestions]
+        names = list(dict.fromkeys([*resolution.names, *suggested_names, *resolution.new_names]))
         if not names and not m.all_units:
             result.warnings.append(PlanWarning("no-units", m.row, m.title[:60]))
         unit_names_per_measure.append(names)

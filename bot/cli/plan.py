@@ -10,13 +10,13 @@ from flask.cli import with_appcontext
 
 from bot.cli.common import services
 from domain.plan_import import parse_plan
-from domain.plan_table import PlanFileError, read_table
+from domain.plan_table import PlanFileError, TableSource, read_source
 from storage.clock import utcnow
 from storage.models import Unit
 from storage.uow import UnitOfWork
 from texts import chat, cli
 from usecases.plan_import import import_plan
-from usecases.plan_warnings import import_json, render_warning
+from usecases.plan_warnings import import_json, render_decision, render_warning
 from usecases.unit_directory import UnitNameTaken, add_unit, merge_unit, rename_unit
 
 
@@ -28,9 +28,10 @@ from usecases.unit_directory import UnitNameTaken, add_unit, merge_unit, rename_
 @click.option("--dry-run", is_flag=True, help="อ่านและตรวจสอบเท่านั้น ไม่บันทึก")
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์ผลเป็น JSON")
 def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bool) -> None:
-    """Import a measure table (.tsv .csv .xlsx .docx) as the plan of a fiscal year."""
+    """Import a measure table (.tsv .csv .xlsx .docx, or .txt pasted) as the plan of a fiscal year."""
     try:
-        parsed = parse_plan(read_table(file), fiscal_year)
+        source = read_source(file)
+        parsed = parse_plan(source.rows, fiscal_year)
     except PlanFileError as exc:
         raise click.ClickException(str(exc)) from exc
     svc = services()
@@ -44,6 +45,8 @@ def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bo
         return
     if dry_run:
         click.echo(cli.CLI_IMPORT_DRY_RUN.format(year=fiscal_year, source=file.name, count=len(result.measures)))
+        if source.kind:
+            click.echo(_parts_line(source))
     else:
         click.echo(cli.CLI_IMPORT_DONE.format(year=fiscal_year, source=file.name, count=len(result.measures),
                                                 created=result.created, updated=result.updated,
@@ -52,10 +55,22 @@ def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bo
         units = cli.CLI_ALL_UNITS if m["all_units"] else ", ".join(m["units"]) or "-"
         click.echo(cli.CLI_IMPORT_MEASURE.format(seq=seq, issue=m["issue_no"] or "-", title=m["title"][:70],
                                                    units=units, start=m["start"], end=m["end"]))
+    if dry_run:
+        click.echo(cli.CLI_IMPORT_ROWS)
+        for decision in result.decisions:
+            click.echo(f"  {render_decision(decision)}")
     if result.warnings:
         click.echo(cli.CLI_WARNINGS.format(count=len(result.warnings)))
         for warning in result.warnings:
             click.echo(f"  - {render_warning(warning)}")
+
+
+def _parts_line(source: TableSource) -> str:
+    """Which sheets of a workbook, or tables of a document, the rows were read from."""
+    names = ", ".join(cli.CLI_IMPORT_PART_NAME[source.kind].format(
+        name=part.name, number=part.number, first=part.first_row, last=part.first_row + part.row_count - 1)
+        for part in source.used)
+    return cli.CLI_IMPORT_PARTS[source.kind].format(names=names, total=source.total)
 
 
 def _unit_or_fail(uow: UnitOfWork, org_id: int, name: str) -> Unit:
