@@ -200,14 +200,14 @@ def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(
     bot.fake.set_delay("/v2/bot/message/push", 8.0, times=1, after_accept=True)
     first = _worker_process(env)
     try:
-        assert wait_for(lambda: len(bot.fake.deliveries()) == 1, timeout=20)
+        assert wait_for(lambda: len(bot.fake.deliveries()) == 1, timeout=60)  # a worker's start-up included
         assert row(bot, message.id).status == OutboxStatus.SENDING.value
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     second = _worker_process(env)
     try:
-        assert wait_for(lambda: row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=20)
+        assert wait_for(lambda: row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=60)
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=20)
