@@ -3,7 +3,8 @@
 Several workers may run at once: events and outbox rows are claimed with leases (on PostgreSQL outbox rows
 with FOR UPDATE SKIP LOCKED, inbox claims under an advisory lock), so nothing is processed or sent twice
 and one chat's events never run in two places at once. Stop with SIGTERM or Ctrl-C; a worker killed
-mid-work leaves leases that run out, and a resend carries the same retry key.
+mid-work leaves leases that run out: a push is resent with the same retry key, a reply that may have gone
+out is never pushed (bot/line/outbox_sender.py).
 """
 
 from __future__ import annotations

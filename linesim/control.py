@@ -30,6 +30,7 @@ RULES = Map(
         Rule("/_fake/reset", methods=["POST"], endpoint="reset"),
         Rule("/_fake/fault", methods=["POST"], endpoint="fault"),
         Rule("/_fake/delay", methods=["POST"], endpoint="delay"),
+        Rule("/_fake/drop-connection", methods=["POST"], endpoint="drop_connection"),
         Rule("/_fake/quota", methods=["GET", "POST"], endpoint="quota"),
         Rule("/_fake/new-month", methods=["POST"], endpoint="new_month"),
         Rule("/_fake/retry-keys", methods=["GET"], endpoint="retry_keys"),
@@ -115,6 +116,15 @@ def _delay(platform: FakeLinePlatform, request: Request) -> Response:
     platform.set_delay(
         path, float(seconds), _int(body.get("times"), "times", 1), bool(body.get("after_accept", True))
     )
+    return json_response(200, OK)
+
+
+def _drop_connection(platform: FakeLinePlatform, request: Request) -> Response:
+    body = _object(request)
+    path = body.get("path_contains")
+    if not isinstance(path, str):
+        raise ControlError(400, "path_contains must be a string")
+    platform.drop_connection(path, _int(body.get("times"), "times", 1), bool(body.get("after_accept", True)))
     return json_response(200, OK)
 
 
@@ -265,6 +275,7 @@ HANDLERS: dict[str, Handler] = {
     "reset": _reset,
     "fault": _fault,
     "delay": _delay,
+    "drop_connection": _drop_connection,
     "quota": _quota,
     "new_month": _new_month,
     "retry_keys": _retry_keys,

@@ -190,6 +190,9 @@ class FakeLinePlatform:
     def count_by_retry_key(self) -> dict[str, int]:
         return self.state.count_by_retry_key()
 
+    def count_by_reply_token(self) -> dict[str, int]:
+        return self.state.count_by_reply_token()
+
     def requests_log(self) -> list[dict[str, Any]]:
         return self.state.requests_log()
 
@@ -218,7 +221,13 @@ class FakeLinePlatform:
     def set_delay(
         self, path_contains: str, seconds: float, times: int = 1, after_accept: bool = True
     ) -> None:
+        """Answer `seconds` late; `after_accept`: the request is carried out first (a client that gives up
+        waiting cannot tell it was), else it waits before being carried out."""
         self.state.add_delay(path_contains, seconds, times, after_accept)
+
+    def drop_connection(self, path_contains: str, times: int = 1, after_accept: bool = True) -> None:
+        """Close the connection without answering; `after_accept`: the request was carried out first."""
+        self.state.add_drop(path_contains, times, after_accept)
 
     def set_monthly_quota(self, limit: int | None) -> None:
         self.state.set_monthly_quota(limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import socket
 import sys
 import threading
 import time
@@ -40,6 +41,12 @@ class FakeLineApp:
             response, delay_after = self._api(request)
         else:
             response, delay_after = control.handle(self.platform, request), 0.0
+        if response is None:
+            if self.log_requests:
+                print(f"fake-line {request.method} {request.path} -> connection dropped", file=sys.stderr,
+                      flush=True)
+            _drop(environ)
+            return []
         if self.log_requests and not (request.path in POLL_PATHS and response.status_code == 200):
             self._log(request, response, started)
         if delay_after:
@@ -51,14 +58,21 @@ class FakeLineApp:
         expected = f"Bearer {self.platform.state.access_token}"
         return hmac.compare_digest(header.encode("utf-8"), expected.encode("utf-8"))
 
-    def _api(self, request: Request) -> tuple[Response, float]:
+    def _api(self, request: Request) -> tuple[Response | None, float]:
+        """The response (None: drop the connection without one) and how long to wait before answering."""
         state = self.platform.state
         request_id = ids.new_request_id()
         delay_after = 0.0
+        dropped: dict[str, str] = {}
+        response: Response | None
         if not self._authorized(request):
             response = json_response(401, {"message": errors.AUTH_FAILED})
         elif (fault := state.take_fault(request.path)) is not None:
             response = json_response(fault.status, fault.body)
+        elif (drop := state.take_drop(request.path)) is not None:
+            if drop.after_accept:
+                api.handle(state, request, request_id)  # carried out; its answer never leaves
+            response, dropped = None, {"dropped": "after_accept" if drop.after_accept else "before_accept"}
         else:
             delay = state.take_delay(request.path)
             if delay is not None and not delay.after_accept:
@@ -66,12 +80,14 @@ class FakeLineApp:
             elif delay is not None:
                 delay_after = delay.seconds
             response = api.handle(state, request, request_id)
-        response.headers["x-line-request-id"] = request_id
+        if response is not None:
+            response.headers["x-line-request-id"] = request_id
         state.log_request(
             {
                 "method": request.method,
                 "path": request.path,
-                "status": response.status_code,
+                "status": None if response is None else response.status_code,  # None: dropped, no answer
+                **dropped,
                 "retry_key": request.headers.get("X-Line-Retry-Key"),
                 "request_id": request_id,
                 "at": time.time(),
@@ -90,6 +106,13 @@ class FakeLineApp:
             file=sys.stderr,
             flush=True,
         )
+
+
+def _drop(environ: WSGIEnvironment) -> None:
+    """Close the client's connection with no HTTP answer, and tell werkzeug it is gone."""
+    connection: socket.socket = environ["werkzeug.socket"]
+    connection.shutdown(socket.SHUT_RDWR)
+    raise ConnectionResetError("the fake LINE platform dropped the connection")
 
 
 class _QuietHandler(WSGIRequestHandler):

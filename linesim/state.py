@@ -31,6 +31,7 @@ class Delivery:
     retry_key: str | None
     request_id: str
     at: float
+    reply_token: str | None = None  # the token a reply used (a token is accepted at most once)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -50,6 +51,16 @@ class Fault:
 class Delay:
     path_contains: str
     seconds: float
+    remaining: int
+    after_accept: bool
+
+
+@dataclass
+class Drop:
+    """Close the connection without an answer: after the request was carried out (the sender cannot tell
+    that it was) or before."""
+
+    path_contains: str
     remaining: int
     after_accept: bool
 
@@ -105,6 +116,7 @@ class PlatformState:
         self._retry_keys: dict[str, _AcceptedKey] = {}
         self._faults: list[Fault] = []
         self._delays: list[Delay] = []
+        self._drops: list[Drop] = []
         self._content: dict[str, Content] = {}
         self._requests: list[dict[str, Any]] = []
         self._timeline: list[dict[str, Any]] = []
@@ -163,7 +175,9 @@ class PlatformState:
             if token is None or token.used or token.expires_at <= self._clock():
                 raise ApiError(400, {"message": errors.INVALID_REPLY_TOKEN})
             token.used = True
-            self._record(Delivery("reply", (token.user_id,), messages, None, request_id, time.time()))
+            self._record(
+                Delivery("reply", (token.user_id,), messages, None, request_id, time.time(), body["replyToken"])
+            )
         return {"sentMessages": self._sent_messages(messages)}
 
     def _check_retry_key(self, retry_key: str | None) -> None:
@@ -287,6 +301,18 @@ class PlatformState:
                     return copy.deepcopy(delay)
         return None
 
+    def add_drop(self, path_contains: str, times: int = 1, after_accept: bool = True) -> None:
+        with self._lock:
+            self._drops.append(Drop(path_contains, times, after_accept))
+
+    def take_drop(self, path: str) -> Drop | None:
+        with self._lock:
+            for drop in self._drops:
+                if drop.remaining > 0 and drop.path_contains in path:
+                    drop.remaining -= 1
+                    return copy.deepcopy(drop)
+        return None
+
     # ----- content ------------------------------------------------------------------------------
     def register_content(
         self, message_id: str, content: bytes, content_type: str = "image/jpeg", status: int = 200
@@ -329,6 +355,15 @@ class PlatformState:
             for delivery in self._deliveries:
                 if delivery.retry_key is not None:
                     counts[delivery.retry_key] = counts.get(delivery.retry_key, 0) + 1
+        return counts
+
+    def count_by_reply_token(self) -> dict[str, int]:
+        """How many replies LINE accepted with each token (never more than one: tokens are single use)."""
+        counts: dict[str, int] = {}
+        with self._lock:
+            for delivery in self._deliveries:
+                if delivery.reply_token is not None:
+                    counts[delivery.reply_token] = counts.get(delivery.reply_token, 0) + 1
         return counts
 
     def log_request(self, entry: dict[str, Any]) -> None:

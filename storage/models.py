@@ -88,6 +88,9 @@ class OutboxStatus(enum.StrEnum):
     PARKED = "parked"  # monthly quota used up: kept, sent when the quota allows
     FAILED = "failed"  # LINE refused it (4xx) or retries ran out; reason kept
     CANCELLED = "cancelled"  # nobody left to send to (blocked the bot)
+    # A reply LINE may have accepted (sent, no definite answer: timeout, connection dropped, 5xx) and that
+    # cannot be confirmed (a resend got "Invalid reply token"): finished, never sent again by push.
+    UNCERTAIN = "uncertain"
 
 
 class Priority(enum.IntEnum):
@@ -203,6 +206,12 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Who holds the lease (one value per claimed batch): only the holder records an outcome other than
+    # "delivered", and a sender checks it still holds a row before a reply or a fallback push.
+    lease_owner: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # Set (committed) before a reply with this row's token goes out, and kept while any attempt may have
+    # been accepted: then the answer is never sent by push (it could arrive twice), only replied again.
+    reply_attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     delivered_via: Mapped[str | None] = mapped_column(String(16), nullable=True)
     line_request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)

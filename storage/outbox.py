@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
 
 MULTICAST_MAX_RECIPIENTS = 500
 MAX_MESSAGES_PER_REQUEST = 5
+FINISHED = [OutboxStatus.DELIVERED.value, OutboxStatus.FAILED.value, OutboxStatus.CANCELLED.value,
+            OutboxStatus.UNCERTAIN.value]
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
@@ -60,8 +62,9 @@ class OutboxRepository:
 
     def add_reply(self, org_id: int, reply_token: str, user_id: str | None,
                   messages: list[dict[str, Any]], now: datetime) -> list[OutboxMessage]:
-        """A reply; if the token turns out expired, the same messages go by push to `user_id`.
-        Only the first five messages can ride on the reply token; the rest are pushes."""
+        """A reply; if LINE refuses its token on the first attempt (expired unused), the same messages go
+        by push to `user_id` with the row's retry key. Only the first five messages can ride on the reply
+        token; the rest are pushes."""
         first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
         rows = self._add(org_id, OutboxKind.REPLY, [user_id] if user_id else [], first,
                          Priority.NORMAL, reply_token, now)
@@ -101,20 +104,22 @@ class OutboxRepository:
                                  .values(private=True).execution_options(synchronize_session=False))
 
     def scrub_if_private(self, message_ids: Sequence[int], now: datetime) -> None:
-        """Called when rows are finished (delivered, failed, cancelled): a private row keeps nothing."""
+        """Called when rows are finished (delivered, failed, cancelled, uncertain): a private row keeps
+        nothing."""
         if not message_ids:
             return
         self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.private.is_(True),
-                   OutboxMessage.status.in_([OutboxStatus.DELIVERED.value, OutboxStatus.FAILED.value,
-                                             OutboxStatus.CANCELLED.value]))
+                   OutboxMessage.status.in_(FINISHED))
             .values(recipients=[], messages=[], reply_token=None, last_error=None, scrubbed_at=now)
             .execution_options(synchronize_session=False))
 
-    def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[OutboxMessage]:
-        """Take due rows for sending. PostgreSQL: FOR UPDATE SKIP LOCKED, so several workers drain the
-        outbox at once without taking the same row; SQLite: the write lock taken at BEGIN does the same."""
+    def claim_due(self, now: datetime, limit: int, lease_seconds: float, owner: str) -> list[OutboxMessage]:
+        """Take due rows for sending, leased to `owner` (one value per claim). PostgreSQL: FOR UPDATE SKIP
+        LOCKED, so several workers drain the outbox at once without taking the same row; SQLite: the write
+        lock taken at BEGIN does the same. A row whose lease ran out is taken from its old owner, whose
+        later writes then change nothing (except a delivery LINE confirmed)."""
         condition = or_(
             and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.lease_until < now),
@@ -129,42 +134,92 @@ class OutboxRepository:
         for row in rows:
             row.status = OutboxStatus.SENDING.value
             row.lease_until = lease_until
+            row.lease_owner = owner
             row.attempts += 1
         self.session.flush()
         return rows
 
-    def _set(self, message_id: int, **values: Any) -> None:
-        self.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+    def _held(self, message_ids: Sequence[int], owner: str) -> Any:
+        return and_(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.lease_owner == owner,
+                    OutboxMessage.status == OutboxStatus.SENDING.value)
+
+    def _set_held(self, message_id: int, owner: str, **values: Any) -> bool:
+        """Change a row only while `owner` still holds its lease; whether it did."""
+        result = self.session.execute(
+            update(OutboxMessage).where(self._held([message_id], owner)).values(**values)
             .execution_options(synchronize_session=False)
         )
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+    def renew_leases(self, message_ids: Sequence[int], owner: str, lease_until: datetime) -> set[int]:
+        """Extend the lease of those rows `owner` still holds; which they are."""
+        if not message_ids:
+            return set()
+        result = self.session.execute(
+            update(OutboxMessage).where(self._held(message_ids, owner)).values(lease_until=lease_until)
+            .returning(OutboxMessage.id).execution_options(synchronize_session=False)
+        )
+        return set(result.scalars())
+
+    def start_reply(self, message_id: int, owner: str, now: datetime) -> bool:
+        """Before a reply with the row's token goes out (commit this first): from now on LINE may have
+        accepted it, so the answer must never go by push. False when `owner` no longer holds the row."""
+        return self._set_held(message_id, owner,
+                              reply_attempted_at=func.coalesce(OutboxMessage.reply_attempted_at, now))
+
+    def fall_back_to_push(self, message_id: int, owner: str) -> bool:
+        """The reply was refused before any attempt could have been accepted ("Invalid reply token" on the
+        first): the answer goes by push with the row's retry key. Stored before the push is sent (commit
+        this first), so a resend is the same push, never a reply. False when `owner` no longer holds it."""
+        return self._set_held(message_id, owner, reply_token=None, reply_attempted_at=None)
 
     def mark_delivered(self, deliveries: Sequence[Delivery], now: datetime) -> None:
-        """A batch's delivered rows in one statement (executemany by primary key)."""
+        """A batch's delivered rows in one statement (executemany). LINE confirmed them, so this holds
+        whoever holds the lease now (a sender whose lease ran out may learn it last)."""
         if not deliveries:
             return
-        self.session.execute(update(OutboxMessage), [
-            {"id": d.message_id, "status": OutboxStatus.DELIVERED.value, "delivered_at": now,
-             "delivered_via": d.via, "line_request_id": d.request_id, "lease_until": None, "last_error": None}
-            for d in deliveries])
+        table = cast(Table, OutboxMessage.__table__)
+        self.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.status != OutboxStatus.DELIVERED.value)
+            .values(status=OutboxStatus.DELIVERED.value, delivered_at=now, delivered_via=bindparam("b_via"),
+                    line_request_id=bindparam("b_request_id"), lease_until=None, last_error=None),
+            [{"b_id": d.message_id, "b_via": d.via, "b_request_id": d.request_id} for d in deliveries])
 
-    def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
-        self._set(message_id, status=OutboxStatus.PENDING.value, next_attempt_at=next_attempt_at,
-                  lease_until=None, last_error=error[:2000])
+    # The outcomes below are written only by the sender holding the row (`owner`); False: it no longer did.
+    def mark_retry(self, message_id: int, owner: str, next_attempt_at: datetime, error: str,
+                   not_accepted: bool = False) -> bool:
+        """Send again later. `not_accepted`: this attempt was the row's first reply and LINE cannot have
+        accepted it, so nothing stops a push later."""
+        extra = {"reply_attempted_at": None} if not_accepted else {}
+        return self._set_held(message_id, owner, status=OutboxStatus.PENDING.value, next_attempt_at=next_attempt_at,
+                              lease_until=None, last_error=error[:2000], **extra)
 
-    def release(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
-        """Give a claimed row back without counting the attempt (we backed off before sending it)."""
-        self._set(message_id, status=OutboxStatus.PENDING.value, next_attempt_at=next_attempt_at,
-                  lease_until=None, last_error=error[:2000], attempts=OutboxMessage.attempts - 1)
+    def release(self, message_id: int, owner: str, next_attempt_at: datetime, error: str,
+                not_accepted: bool = False) -> bool:
+        """Give a claimed row back without counting the attempt (LINE's rate limit: it was not sent, or
+        refused). `not_accepted` as for mark_retry."""
+        extra = {"reply_attempted_at": None} if not_accepted else {}
+        return self._set_held(message_id, owner, status=OutboxStatus.PENDING.value, next_attempt_at=next_attempt_at,
+                              lease_until=None, last_error=error[:2000], attempts=OutboxMessage.attempts - 1,
+                              **extra)
 
-    def mark_parked(self, message_id: int, error: str) -> None:
-        self._set(message_id, status=OutboxStatus.PARKED.value, lease_until=None, last_error=error[:2000])
+    def mark_parked(self, message_id: int, owner: str, error: str) -> bool:
+        return self._set_held(message_id, owner, status=OutboxStatus.PARKED.value, lease_until=None,
+                              last_error=error[:2000])
 
-    def mark_failed(self, message_id: int, error: str) -> None:
-        self._set(message_id, status=OutboxStatus.FAILED.value, lease_until=None, last_error=error[:2000])
+    def mark_failed(self, message_id: int, owner: str, error: str) -> bool:
+        return self._set_held(message_id, owner, status=OutboxStatus.FAILED.value, lease_until=None,
+                              last_error=error[:2000])
 
-    def mark_cancelled(self, message_id: int, reason: str) -> None:
-        self._set(message_id, status=OutboxStatus.CANCELLED.value, lease_until=None, last_error=reason[:2000])
+    def mark_cancelled(self, message_id: int, owner: str, reason: str) -> bool:
+        return self._set_held(message_id, owner, status=OutboxStatus.CANCELLED.value, lease_until=None,
+                              last_error=reason[:2000])
+
+    def mark_uncertain(self, message_id: int, owner: str, reason: str) -> bool:
+        """A reply LINE may have accepted that cannot be confirmed: finished, not sent again."""
+        return self._set_held(message_id, owner, status=OutboxStatus.UNCERTAIN.value, lease_until=None,
+                              last_error=reason[:2000])
 
     def unpark(self, org_id: int, now: datetime) -> int:
         result = self.session.execute(
@@ -180,8 +235,7 @@ class OutboxRepository:
         result = self.session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.status.in_([OutboxStatus.DELIVERED.value, OutboxStatus.FAILED.value,
-                                          OutboxStatus.CANCELLED.value]),
+                OutboxMessage.status.in_(FINISHED),
                 OutboxMessage.created_at < created_before,
                 OutboxMessage.scrubbed_at.is_(None),
             )

@@ -348,6 +348,38 @@ def test_delay_after_accept_records_delivery_although_client_times_out(
     assert len(fake.deliveries()) == 1  # LINE accepted it: a retry must reuse the key
 
 
+def test_dropped_connection_after_accept_delivers_without_an_answer(
+    fake: FakeLinePlatform, api: MessagingApi
+) -> None:
+    fake.drop_connection("/message/reply", after_accept=True)
+    event = fake.text_event(USER, "ช่วยด้วย")
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        reply(api, event["replyToken"])
+    assert fake.count_by_reply_token() == {event["replyToken"]: 1}  # LINE used the token
+    with pytest.raises(ApiException) as caught:  # so a second try cannot tell it from an expired one
+        reply(api, event["replyToken"])
+    assert json.loads(caught.value.body)["message"] == "Invalid reply token"
+    assert [r["status"] for r in fake.requests_log()] == [None, 400]
+    assert fake.requests_log()[0]["dropped"] == "after_accept"
+    push(api)  # only the matching path, and only once
+    assert len(fake.deliveries()) == 2
+
+
+def test_dropped_connection_before_accept_delivers_nothing(fake: FakeLinePlatform, api: MessagingApi) -> None:
+    assert requests.post(
+        fake.base_url + "/_fake/drop-connection",
+        json={"path_contains": "/message/push", "after_accept": False},
+        timeout=TIMEOUT,
+    ).ok
+    key = str(uuid.uuid4())
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        push(api, retry_key=key)
+    assert fake.deliveries() == []
+    push(api, retry_key=key)
+    assert fake.count_by_retry_key() == {key: 1}
+    assert fake.requests_log()[0]["dropped"] == "before_accept"
+
+
 def test_delay_before_accept_delays_execution(fake: FakeLinePlatform, api: MessagingApi) -> None:
     fake.set_delay("/message/push", 0.3, after_accept=False)
     started = time.monotonic()

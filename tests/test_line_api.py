@@ -62,3 +62,25 @@ def test_line_down_is_retried(fake_line: FakeLinePlatform) -> None:
     api = LineApi(ACCESS_TOKEN, "http://127.0.0.1:9", timeout=1.0)  # nothing listens there
     assert api.push(USER, [{"type": "text", "text": "x"}], "5f0c8a5e-4444-4b1b-9c1c-2a2b2c2d2e2f").outcome is Outcome.RETRY
     api.close()
+
+
+def test_whether_a_failed_send_may_have_been_accepted(line: LineApi, fake_line: FakeLinePlatform) -> None:
+    """A reply has no retry key: the sender must know whether LINE may have carried out an attempt that got
+    no definite answer (then the answer is never pushed as well)."""
+    messages = [{"type": "text", "text": "x"}]
+    line.timeout = 0.3
+    fake_line.set_delay("/v2/bot/message/reply", 1.0, after_accept=True)  # accepted, answered too late
+    late = line.reply(fake_line.text_event(USER, "a")["replyToken"], messages)
+    fake_line.drop_connection("/v2/bot/message/reply", after_accept=True)
+    dropped = line.reply(fake_line.text_event(USER, "b")["replyToken"], messages)
+    fake_line.inject_fault("/v2/bot/message/reply", 500)
+    failed = line.reply(fake_line.text_event(USER, "c")["replyToken"], messages)
+    for result in (late, dropped, failed):
+        assert (result.outcome, result.maybe_accepted) == (Outcome.RETRY, True), result
+    assert len(fake_line.deliveries(kind="reply")) == 2  # the late one and the dropped one were delivered
+    refused = line.reply(fake_line.text_event(USER, "d")["replyToken"] + "-unknown", messages)
+    assert (refused.outcome, refused.maybe_accepted) == (Outcome.REPLY_TOKEN_INVALID, False)
+    nowhere = LineApi(ACCESS_TOKEN, "http://127.0.0.1:9", timeout=1.0)  # never sent: nothing listens there
+    unsent = nowhere.reply(fake_line.text_event(USER, "e")["replyToken"], messages)
+    nowhere.close()
+    assert (unsent.outcome, unsent.maybe_accepted) == (Outcome.RETRY, False)

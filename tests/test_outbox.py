@@ -41,6 +41,11 @@ def row(bot: RunningBot, message_id: int) -> OutboxMessage:
         return found
 
 
+def outbox_statuses(bot: RunningBot) -> Counter[str]:
+    with bot.services.uow() as uow:
+        return Counter(uow.session.scalars(select(OutboxMessage.status)))
+
+
 def test_line_500_then_success_is_one_delivery_with_the_same_retry_key(bot_without_worker: RunningBot) -> None:
     bot = bot_without_worker
     [message] = enqueue_push(bot)
@@ -216,3 +221,32 @@ def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(
     statuses = [r["status"] for r in bot.fake.requests_log() if r["path"].endswith("/push")]
     assert statuses[-1] == 409
 
+
+
+def test_worker_killed_while_a_reply_is_in_flight_never_pushes_it(
+        bot_without_worker: RunningBot, database_url: str, tmp_path: Path) -> None:
+    """kill -9 with a reply LINE accepted but had not yet answered: the restarted worker's resend gets
+    "Invalid reply token", and that answer is not pushed (it would arrive twice) but kept as 'uncertain'."""
+    bot = bot_without_worker
+    people = [f"U{i:032x}" for i in range(1, 6)]
+    assert bot.fake.send_events([bot.fake.text_event(u, "ช่วยเหลือ") for u in people]).status_code == 200
+    while bot.processing.processor.process_due(20):  # the answers are in the outbox, none sent
+        pass
+    env = make_env(database_url, bot.fake.base_url, tmp_path, OUTBOX_LEASE_SECONDS=2, LINE_REQUEST_TIMEOUT=10)
+    bot.fake.set_delay("/v2/bot/message/reply", 8.0, times=1, after_accept=True)
+    first = _worker_process(env)
+    try:
+        assert wait_for(lambda: len(bot.fake.deliveries()) == 1, timeout=60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    second = _worker_process(env)
+    try:
+        assert wait_for(lambda: set(outbox_statuses(bot)) <= {"delivered", "uncertain"}, timeout=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=20)
+    assert [len(bot.fake.deliveries(to=u)) for u in people] == [1] * 5
+    assert bot.fake.deliveries(kind="push") == []
+    assert set(bot.fake.count_by_reply_token().values()) == {1}
+    assert outbox_statuses(bot) == Counter({"delivered": 4, "uncertain": 1})

@@ -222,7 +222,12 @@ def outbox_status() -> None:
         oldest = uow.outbox.oldest_undelivered_created_at()
         quota = uow.outbox.quota(org_id)
         problems = uow.outbox.list_by_status(OutboxStatus.FAILED, 20) + uow.outbox.list_by_status(OutboxStatus.PARKED, 20)
+        uncertain = uow.outbox.list_by_status(OutboxStatus.UNCERTAIN, 20)
     _echo_counts(counts)
+    if counts.get(OutboxStatus.UNCERTAIN.value):
+        click.echo(f"uncertain: {counts[OutboxStatus.UNCERTAIN.value]} replies may have been delivered but LINE "
+                   "could not confirm it; they are not sent again (a push could double them)")
+    problems += uncertain
     if oldest:
         click.echo(f"oldest undelivered: {(utcnow() - oldest).total_seconds():.0f} s")
     if quota:

@@ -43,6 +43,10 @@ class SendResult:
     request_id: str | None = None
     detail: str = ""
     status: int | None = None
+    # RETRY only: the request reached LINE and no definite answer came back (a timeout while waiting, the
+    # connection dropped after sending, a 5xx), so LINE may have carried it out. False when it never left
+    # (no connection could be made).
+    maybe_accepted: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,18 @@ def classify_api_exception(exc: ApiException, *, is_reply: bool) -> SendResult:
             return SendResult(Outcome.QUOTA_EXHAUSTED, request_id, message, status)
         return SendResult(Outcome.RATE_LIMITED, request_id, message, status)
     if status >= 500 or status == 0:
-        return SendResult(Outcome.RETRY, request_id, f"HTTP {status}: {message}", status)
+        return SendResult(Outcome.RETRY, request_id, f"HTTP {status}: {message}", status, maybe_accepted=True)
     if is_reply and status == 400 and INVALID_REPLY_TOKEN_MESSAGE.lower() in message.lower():
         return SendResult(Outcome.REPLY_TOKEN_INVALID, request_id, message, status)
     return SendResult(Outcome.REJECTED, request_id, f"HTTP {status}: {message}", status)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """No connection could be made, so the request never reached LINE. Anything else (a read timeout, the
+    connection dropped after the request was written) leaves it unknown whether LINE carried it out."""
+    if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
+        exc = exc.reason
+    return isinstance(exc, urllib3.exceptions.ConnectTimeoutError | ConnectionRefusedError)
 
 
 class LineApi:
@@ -126,7 +138,8 @@ class LineApi:
         except ApiException as exc:
             return classify_api_exception(exc, is_reply=is_reply)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            return SendResult(Outcome.RETRY, None, f"network: {type(exc).__name__}")
+            return SendResult(Outcome.RETRY, None, f"network: {type(exc).__name__}",
+                              maybe_accepted=not _never_sent(exc))
         return SendResult(Outcome.DELIVERED, _header(response.headers, "x-line-request-id"), "", 200)
 
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendResult:
