@@ -12,20 +12,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from domain.complaints.categories import CATEGORY_NAMES_TH, Category, ComplaintType, category_scores
 from domain.complaints.codes import new_pin, new_tracking_code
 from domain.complaints.identity import find_identifiers, mask
 from domain.complaints.workflow import ComplaintMode
 from domain.progress import is_none_answer
-from domain.thai_text import squeeze, to_arabic_digits
+from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.complaint_relay import notify_handlers, seal
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
+from handlers.flow_helpers import (
+    EvidenceTexts,
+    choice_of,
+    is_evidence,
+    is_word,
+    local_today,
+    record_evidence,
+    text_of,
+    word_key,
+)
 from storage.complaint_models import Complaint
 from storage.complaints import NewComplaint
 from texts import chat, common
@@ -44,35 +53,9 @@ MAX_FIELD = 1000
 MAX_NAME = 200
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_MB = 20
-EVIDENCE_TYPES = frozenset({"image", "file", "video"})
+EVIDENCE_TEXTS = EvidenceTexts(chat.COMPLAINT_EVIDENCE_RECEIVED, chat.COMPLAINT_EVIDENCE_DUPLICATE,
+                               chat.COMPLAINT_EVIDENCE_LIMIT)
 CORRUPTION_CATEGORIES = [c for c in Category if c is not Category.GRIEVANCE]
-
-
-def _words(text: str) -> str:
-    return squeeze(to_arabic_digits(text)).lower()
-
-
-def _text(event: IncomingEvent) -> str:
-    return (event.text or "").strip() if event.is_text else ""
-
-
-def _is_word(event: IncomingEvent, words: tuple[str, ...] | list[str]) -> bool:
-    return event.is_text and _words(event.text or "") in {_words(w) for w in words}
-
-
-def _choice(event: IncomingEvent, labels: Mapping[str, str], words: Mapping[str, tuple[str, ...]]) -> str | None:
-    """The value of a quick-reply label, or of one of its typed synonyms."""
-    if not event.is_text:
-        return None
-    said = _words(event.text or "")
-    for label, value in labels.items():
-        if said == _words(label) or said in {_words(w) for w in words.get(value, ())}:
-            return value
-    return None
-
-
-def local_day(ctx: Context) -> date:
-    return ctx.now.astimezone(ZoneInfo(ctx.org.timezone)).date()
 
 
 def identifiers_in(data: Mapping[str, Any]) -> list[str]:
@@ -108,7 +91,7 @@ class ComplaintFlow:
 
     # -- entry and end ----------------------------------------------------------------------------------------
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        if _is_word(event, chat.COMPLAINT_WORDS) or event.postback_data == "complaint:start":
+        if is_word(event, chat.COMPLAINT_WORDS) or event.postback_data == "complaint:start":
             return self.begin
         return None
 
@@ -122,7 +105,7 @@ class ComplaintFlow:
         config = self.config
         if ctx.uow.complaints.is_blocked(ctx.org.id, config.keys.block_hash(user_id)):
             return chat.COMPLAINT_BLOCKED.format(org=ctx.org.name)
-        if ctx.uow.complaints.intake_count(config.keys.intake_hash(user_id, local_day(ctx))) >= config.daily_limit:
+        if ctx.uow.complaints.intake_count(config.keys.intake_hash(user_id, local_today(ctx))) >= config.daily_limit:
             return chat.COMPLAINT_DAILY_LIMIT.format(limit=config.daily_limit)
         return None
 
@@ -199,7 +182,7 @@ class ComplaintFlow:
 
     # -- steps ------------------------------------------------------------------------------------------------------
     def mode(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        mode = _choice(event, chat.COMPLAINT_MODE_CHOICES, chat.COMPLAINT_MODE_WORDS)
+        mode = choice_of(event, chat.COMPLAINT_MODE_CHOICES, chat.COMPLAINT_MODE_WORDS)
         if mode is None:
             ctx.reply(messages.text(chat.COMPLAINT_MODE_AGAIN, list(chat.COMPLAINT_MODE_CHOICES)))
             return "mode"
@@ -207,15 +190,15 @@ class ComplaintFlow:
         return self._next(ctx, convo, "mode")
 
     def ask_name(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        name = _text(event)
-        if not name or len(name) > MAX_NAME or _words(name) in {_words(w) for w in chat.COMPLAINT_DONE_CHOICES}:
+        name = text_of(event)
+        if not name or len(name) > MAX_NAME or is_word(event, chat.COMPLAINT_DONE_CHOICES):
             ctx.reply(messages.text(chat.COMPLAINT_NAME_AGAIN.format(limit=MAX_NAME)))
             return "name"
         convo.data["name"] = " ".join(name.split())
         return self._next(ctx, convo, "name")
 
     def phone(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        text = _text(event)
+        text = text_of(event)
         found = [i for i in find_identifiers(text) if i.kind == "phone"]
         if not found:
             ctx.reply(messages.text(chat.COMPLAINT_PHONE_AGAIN))
@@ -224,7 +207,7 @@ class ComplaintFlow:
         return self._next(ctx, convo, "phone")
 
     def type(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        kind = _choice(event, chat.COMPLAINT_TYPE_CHOICES, chat.COMPLAINT_TYPE_WORDS)
+        kind = choice_of(event, chat.COMPLAINT_TYPE_CHOICES, chat.COMPLAINT_TYPE_WORDS)
         if kind is None:
             ctx.reply(messages.text(chat.COMPLAINT_TYPE_AGAIN, list(chat.COMPLAINT_TYPE_CHOICES)))
             return "type"
@@ -235,15 +218,15 @@ class ComplaintFlow:
 
     def details(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         data = convo.data
-        if self._is_evidence(event):
+        if is_evidence(event):
             self._record_evidence(event, ctx, convo, chat.COMPLAINT_DONE_CHOICES)
             return "details"
         if not event.is_text:
             kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.COMPLAINT_MEDIA_OTHER)
             ctx.reply(messages.text(chat.COMPLAINT_DETAILS_MEDIA.format(kind=kind), chat.COMPLAINT_DONE_CHOICES))
             return "details"
-        text = _text(event)
-        if _is_word(event, chat.DONE_WORDS):
+        text = text_of(event)
+        if is_word(event, chat.DONE_WORDS):
             if not data.get("details"):
                 ctx.reply(messages.text(chat.COMPLAINT_DETAILS_EMPTY))
                 return "details"
@@ -267,10 +250,10 @@ class ComplaintFlow:
     def category(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         data = convo.data
         chosen: str | None = None
-        if data.get("suggested") and _is_word(event, chat.COMPLAINT_YES_WORDS):
+        if data.get("suggested") and is_word(event, chat.COMPLAINT_YES_WORDS):
             chosen = data["suggested"]
         elif event.is_text:
-            chosen = self._category_named(_words(event.text or ""))
+            chosen = self._category_named(word_key(event.text or ""))
         if chosen is None:
             labels = [chat.COMPLAINT_CATEGORY_LABELS[c.value] for c in CORRUPTION_CATEGORIES]
             if data.get("suggested"):
@@ -285,8 +268,8 @@ class ComplaintFlow:
     def _category_named(said: str) -> str | None:
         """A corruption category by its number, label or name, or by a word only one of them holds
         ("สินบน")."""
-        names = {category: {_words(chat.COMPLAINT_CATEGORY_LABELS[category.value]),
-                            _words(CATEGORY_NAMES_TH[category])}
+        names = {category: {word_key(chat.COMPLAINT_CATEGORY_LABELS[category.value]),
+                            word_key(CATEGORY_NAMES_TH[category])}
                  for category in CORRUPTION_CATEGORIES}
         for number, category in enumerate(CORRUPTION_CATEGORIES, start=1):
             if said == str(number) or said in names[category]:
@@ -305,8 +288,8 @@ class ComplaintFlow:
             label = f" \"{place.title}\"" if place.title else ""
             ctx.reply(messages.text(chat.COMPLAINT_WHERE_LOCATION.format(place=label), chat.COMPLAINT_NEXT_CHOICES))
             return "where"
-        if _is_word(event, chat.SKIP_WORDS) or _is_word(event, chat.COMPLAINT_NEXT_WORDS) or (
-                _is_word(event, chat.DONE_WORDS)):
+        if is_word(event, chat.SKIP_WORDS) or is_word(event, chat.COMPLAINT_NEXT_WORDS) or (
+                is_word(event, chat.DONE_WORDS)):
             return self._next(ctx, convo, "where")
         answer = self._field(event, ctx, chat.COMPLAINT_WHERE_AGAIN)
         if answer is None:
@@ -316,7 +299,7 @@ class ComplaintFlow:
         return self._next(ctx, convo, "where")
 
     def involved(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, chat.SKIP_WORDS) or (event.is_text and is_none_answer(event.text or "")):
+        if is_word(event, chat.SKIP_WORDS) or (event.is_text and is_none_answer(event.text or "")):
             convo.data.pop("involved", None)
             return self._next(ctx, convo, "involved")
         answer = self._field(event, ctx, chat.COMPLAINT_TEXT_AGAIN)
@@ -327,7 +310,7 @@ class ComplaintFlow:
         return self._next(ctx, convo, "involved")
 
     def _field(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
-        text = _text(event)
+        text = text_of(event)
         if not text:
             ctx.reply(messages.text(again, chat.COMPLAINT_SKIP_CHOICES))
             return None
@@ -338,44 +321,33 @@ class ComplaintFlow:
         return text
 
     def evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if self._is_evidence(event):
+        if is_evidence(event):
             self._record_evidence(event, ctx, convo, chat.COMPLAINT_EVIDENCE_CHOICES)
             return "evidence"
-        if _is_word(event, chat.DONE_WORDS) or _is_word(event, chat.SKIP_WORDS) or (
+        if is_word(event, chat.DONE_WORDS) or is_word(event, chat.SKIP_WORDS) or (
                 event.is_text and is_none_answer(event.text or "")):
             return self._to_confirm(ctx, convo)
         ctx.reply(messages.text(chat.COMPLAINT_EVIDENCE_AGAIN, chat.COMPLAINT_EVIDENCE_CHOICES))
         return "evidence"
 
     @staticmethod
-    def _is_evidence(event: IncomingEvent) -> bool:
-        return event.type == "message" and event.message_type in EVIDENCE_TYPES and bool(event.message_id)
-
-    @staticmethod
     def _evidence_count(ctx: Context, convo: Convo) -> int:
         return ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id) if convo.id is not None else 0
 
     def _record_evidence(self, event: IncomingEvent, ctx: Context, convo: Convo, choices: list[str]) -> None:
-        assert convo.id is not None and event.message_id is not None
-        kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.MEDIA_KIND_NAMES["file"])
-        count = self._evidence_count(ctx, convo)
-        if count >= MAX_EVIDENCE:
-            ctx.reply(messages.text(chat.COMPLAINT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE), choices))
-            return
-        row = ctx.uow.evidence.add(ctx.org.id, DRAFT_OWNER, convo.id, event.message_id,
-                                   event.message_type or "file", event.file_name, ctx.now)
-        template = chat.COMPLAINT_EVIDENCE_RECEIVED if row else chat.COMPLAINT_EVIDENCE_DUPLICATE
-        ctx.reply(messages.text(template.format(kind=kind, count=count + (1 if row else 0)), choices))
+        assert convo.id is not None
+        record_evidence(event, ctx, DRAFT_OWNER, convo.id, limit=MAX_EVIDENCE, texts=EVIDENCE_TEXTS,
+                        choices=choices)
 
     def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         data = convo.data
-        if _is_word(event, chat.COMPLAINT_SEND_WORDS):
+        if is_word(event, chat.COMPLAINT_SEND_WORDS):
             kinds = identifiers_in(data)
             if kinds and data.get("mode") != ComplaintMode.IDENTIFIED.value and not data.get("warned"):
                 self._warn(ctx, convo, kinds)
                 return "warn"
             return self._submit(event, ctx, convo)
-        if _is_word(event, chat.EDIT_WORDS):
+        if is_word(event, chat.EDIT_WORDS):
             return self._ask(ctx, convo, "edit")
         ctx.reply(messages.text(chat.COMPLAINT_CONFIRM_AGAIN, chat.COMPLAINT_CONFIRM_CHOICES))
         return "confirm"
@@ -386,7 +358,7 @@ class ComplaintFlow:
             kinds=names, mode=common.COMPLAINT_MODE_NAMES[convo.data["mode"]]), list(chat.COMPLAINT_WARN_CHOICES)))
 
     def warn(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = _choice(event, chat.COMPLAINT_WARN_CHOICES, {})
+        choice = choice_of(event, chat.COMPLAINT_WARN_CHOICES)
         if choice == "mask":
             for key in ("details", "when", "involved"):
                 if convo.data.get(key):
@@ -401,7 +373,7 @@ class ComplaintFlow:
         return "warn"
 
     def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = _choice(event, chat.COMPLAINT_EDIT_CHOICES, {})
+        choice = choice_of(event, chat.COMPLAINT_EDIT_CHOICES)
         if choice is None:
             return self._ask(ctx, convo, "edit")
         convo.data["editing"] = True
@@ -467,7 +439,7 @@ class ComplaintFlow:
             seal(ctx, config, complaint, identity)
         if convo.id is not None:
             ctx.uow.evidence.reassign(DRAFT_OWNER, convo.id, COMPLAINT_OWNER, complaint.id)
-        day = local_day(ctx)
+        day = local_today(ctx)
         ctx.uow.complaints.count_intake(config.keys.intake_hash(event.user_id, day), day.isoformat())
         self._receipt(ctx, config, complaint, code, pin)
         notify_handlers(ctx, complaint, chat.COMPLAINT_NEW_FOR_OFFICER.format(

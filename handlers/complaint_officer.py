@@ -17,10 +17,11 @@ from domain.complaints.workflow import (
     allowed_transitions,
     check_transition,
 )
-from domain.thai_text import squeeze, to_arabic_digits
+from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
+from handlers.flow_helpers import choice_of, is_word, postback_arg, text_of
 from storage.audit_log import Actor
 from storage.complaint_models import Complaint
 from storage.models import Role
@@ -51,14 +52,10 @@ LIST_ROWS = 20
 _OPEN = re.compile(r"^(?:เปิดเรื่อง|เปิด|เรื่องที่|เรื่อง)\s*(?:ที่)?\s*#?\s*(\d{1,9})$")
 
 
-def _words(text: str) -> str:
-    return squeeze(to_arabic_digits(text)).lower()
-
-
 def _case_ref(event: IncomingEvent) -> int | None:
-    data = event.postback_data or ""
-    if event.type == "postback" and data.startswith("complaint:open:") and data[15:].isdigit():
-        return int(data[15:])
+    opened = postback_arg(event, "complaint:open:")
+    if opened is not None:
+        return opened
     if event.is_text:
         match = _OPEN.match(to_arabic_digits((event.text or "").strip()))
         if match:
@@ -67,20 +64,13 @@ def _case_ref(event: IncomingEvent) -> int | None:
 
 
 def _is_case_word(event: IncomingEvent) -> bool:
-    return event.is_text and _words(event.text or "") in {_words(w) for w in chat.COMPLAINT_CASES_WORDS}
+    return is_word(event, chat.COMPLAINT_CASES_WORDS)
 
 
 def _is_officer_account(event: IncomingEvent, ctx: Context) -> bool:
     """Looked up, never created: entry points run on every message, an anonymous complainant's included."""
     member = ctx.uow.people.member(ctx.org.id, event.user_id) if event.user_id else None
     return member is not None and member.role == Role.OFFICER.value
-
-
-def _choice(event: IncomingEvent, options: Mapping[str, str]) -> str | None:
-    if not event.is_text:
-        return None
-    said = _words(event.text or "")
-    return next((value for label, value in options.items() if _words(label) == said), None)
 
 
 class CaseFlow:
@@ -186,7 +176,7 @@ class CaseFlow:
         if complaint is None:
             ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
             return END
-        action = _choice(event, chat.COMPLAINT_CASE_ACTIONS)
+        action = choice_of(event, chat.COMPLAINT_CASE_ACTIONS)
         if action == "status":
             return self._ask_status(ctx, complaint)
         if action == "message":
@@ -222,7 +212,7 @@ class CaseFlow:
         current_status = ComplaintStatus(complaint.status)
         allowed = allowed_transitions(current_status)
         options = {status_label(s.value): s.value for s in allowed}
-        chosen = _choice(event, options)
+        chosen = choice_of(event, options)
         if chosen is None:
             labels = allowed_labels(current_status, allowed)
             ctx.reply(messages.text(chat.COMPLAINT_STATUS_AGAIN.format(
@@ -233,8 +223,8 @@ class CaseFlow:
         return "note"
 
     def _free_text(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
-        text = (event.text or "").strip() if event.is_text else ""
-        if not text or len(text) > MAX_NOTE or _words(text) in {_words(w) for w in chat.SKIP_WORDS}:
+        text = text_of(event)
+        if not text or len(text) > MAX_NOTE or is_word(event, chat.SKIP_WORDS):
             ctx.reply(messages.text(again.format(limit=MAX_NOTE)))
             return None
         return text
@@ -249,7 +239,7 @@ class CaseFlow:
 
     def public(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         public: str | None = None
-        if not (event.is_text and _words(event.text or "") in {_words(w) for w in chat.SKIP_WORDS}):
+        if not is_word(event, chat.SKIP_WORDS):
             public = self._free_text(event, ctx, chat.COMPLAINT_MESSAGE_AGAIN)
             if public is None:
                 return "public"

@@ -6,16 +6,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.progress import ProgressStatus, is_none_answer, parse_percent, parse_shortcut, parse_status
-from domain.thai_text import squeeze, to_arabic_digits
+from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
+from handlers.flow_helpers import (
+    EvidenceTexts,
+    is_evidence,
+    is_word,
+    local_today,
+    postback_arg,
+    record_evidence,
+    word_key,
+)
 from storage.models import Role, Unit
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import NewReport
@@ -29,7 +37,8 @@ DRAFT_OWNER = "conversation"
 REPORT_OWNER = "progress_report"
 MAX_TEXT = 3000
 MAX_EVIDENCE = 10
-EVIDENCE_TYPES = frozenset({"image", "file", "video"})
+EVIDENCE_TEXTS = EvidenceTexts(chat.REPORT_EVIDENCE_RECEIVED, chat.REPORT_EVIDENCE_DUPLICATE,
+                               chat.REPORT_EVIDENCE_LIMIT)
 MEASURE_REF = re.compile(r"^(?:ม\s*\.?|มาตรการ\s*(?:ที่)?|#|no\.?)?\s*(\d{1,4})\s*$", re.IGNORECASE)
 
 
@@ -40,29 +49,9 @@ class Scope:
     round: ReportingRound
 
 
-def local_today(ctx: Context) -> date:
-    return ctx.now.astimezone(ZoneInfo(ctx.org.timezone)).date()
-
-
 def status_text(status: str, percent: int | None) -> tuple[str, str]:
     label = common.STATUS_LABELS.get(status, status)
     return label, f" ({percent}%)" if percent is not None else ""
-
-
-def _words(text: str) -> str:
-    return squeeze(text).lower()
-
-
-def _is_word(event: IncomingEvent, words: tuple[str, ...]) -> bool:
-    return event.is_text and _words(event.text or "") in {_words(w) for w in words}
-
-
-def _postback_arg(event: IncomingEvent, prefix: str) -> int | None:
-    data = event.postback_data or ""
-    if event.type != "postback" or not data.startswith(prefix):
-        return None
-    tail = data[len(prefix):]
-    return int(tail) if tail.isdigit() else None
 
 
 def parse_measure_ref(text: str) -> int | None:
@@ -88,11 +77,11 @@ class ReportFlow:
 
     # -- entry ---------------------------------------------------------------------------------------------
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        if _is_word(event, chat.REPORT_WORDS) or event.postback_data == "report:start":
+        if is_word(event, chat.REPORT_WORDS) or event.postback_data == "report:start":
             return self.begin
-        if _postback_arg(event, "report:page:") is not None:
+        if postback_arg(event, "report:page:") is not None:
             return self.begin
-        if _postback_arg(event, "report:pick:") is not None:
+        if postback_arg(event, "report:pick:") is not None:
             return self.pick_from_button
         if event.is_text and parse_shortcut(event.text or "") is not None:
             return self.shortcut
@@ -170,7 +159,7 @@ class ReportFlow:
         scope = self._enter(ctx, convo)
         if scope is None:
             return END
-        self._show_page(ctx, scope, _postback_arg(event, "report:page:") or 0)
+        self._show_page(ctx, scope, postback_arg(event, "report:page:") or 0)
         return "choose"
 
     def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
@@ -178,11 +167,11 @@ class ReportFlow:
         if scope is None:
             ctx.reply(messages.text(chat.REPORT_MEASURE_GONE))
             return END
-        page = _postback_arg(event, "report:page:")
+        page = postback_arg(event, "report:page:")
         if page is not None:
             self._show_page(ctx, scope, page)
             return "choose"
-        measure_id = _postback_arg(event, "report:pick:")
+        measure_id = postback_arg(event, "report:pick:")
         if measure_id is not None:
             return self._pick(ctx, convo, scope, ctx.uow.plans.measure(measure_id), "choose")
         seq = parse_measure_ref(event.text or "") if event.is_text else None
@@ -199,7 +188,7 @@ class ReportFlow:
         scope = self._enter(ctx, convo)
         if scope is None:
             return END
-        measure = ctx.uow.plans.measure(_postback_arg(event, "report:pick:") or 0)
+        measure = ctx.uow.plans.measure(postback_arg(event, "report:pick:") or 0)
         return self._pick(ctx, convo, scope, measure, END)
 
     def _check(self, ctx: Context, scope: Scope, measure: Measure | None) -> str | None:
@@ -292,7 +281,7 @@ class ReportFlow:
         return self._next(ctx, convo, "status")
 
     def percent(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, chat.SKIP_WORDS):
+        if is_word(event, chat.SKIP_WORDS):
             return self._next(ctx, convo, "percent")
         value = parse_percent(event.text or "") if event.is_text else None
         if value is None and event.is_text:
@@ -319,10 +308,12 @@ class ReportFlow:
         return self._next(ctx, convo, state)
 
     def evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if event.type == "message" and event.message_type in EVIDENCE_TYPES and event.message_id:
-            self._record_evidence(event, ctx, convo)
+        if is_evidence(event):
+            assert convo.id is not None
+            record_evidence(event, ctx, DRAFT_OWNER, convo.id, limit=MAX_EVIDENCE, texts=EVIDENCE_TEXTS,
+                            choices=chat.REPORT_EVIDENCE_CHOICES)
             return "evidence"
-        if _is_word(event, chat.DONE_WORDS) or _is_word(event, chat.SKIP_WORDS) or (
+        if is_word(event, chat.DONE_WORDS) or is_word(event, chat.SKIP_WORDS) or (
                 event.is_text and is_none_answer(event.text or "")):
             convo.data.pop("editing", None)
             self._ask(ctx, convo, "confirm")
@@ -330,22 +321,8 @@ class ReportFlow:
         ctx.reply(messages.text(chat.REPORT_EVIDENCE_AGAIN, chat.REPORT_EVIDENCE_CHOICES))
         return "evidence"
 
-    def _record_evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> None:
-        assert convo.id is not None and event.message_id is not None
-        kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.MEDIA_KIND_FALLBACK)
-        count = ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id)
-        if count >= MAX_EVIDENCE:
-            ctx.reply(messages.text(chat.REPORT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE),
-                                    chat.REPORT_EVIDENCE_CHOICES))
-            return
-        row = ctx.uow.evidence.add(ctx.org.id, DRAFT_OWNER, convo.id, event.message_id,
-                                   event.message_type or "file", event.file_name, ctx.now)
-        template = chat.REPORT_EVIDENCE_RECEIVED if row else chat.REPORT_EVIDENCE_DUPLICATE
-        ctx.reply(messages.text(template.format(kind=kind, count=count + (1 if row else 0)),
-                                chat.REPORT_EVIDENCE_CHOICES))
-
     def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, chat.CONFIRM_WORDS):
+        if is_word(event, chat.CONFIRM_WORDS):
             scope = self._scope_of(ctx, convo)
             measure = ctx.uow.plans.measure(convo.data.get("measure_id", 0))
             problem = self._check(ctx, scope, measure) if scope else chat.REPORT_MEASURE_GONE
@@ -354,15 +331,15 @@ class ReportFlow:
                 return END
             self._save(ctx, convo, scope, measure)
             return END
-        if _is_word(event, chat.EDIT_WORDS):
+        if is_word(event, chat.EDIT_WORDS):
             ctx.reply(messages.text(chat.REPORT_ASK_EDIT, list(chat.REPORT_EDIT_CHOICES)))
             return "edit"
         ctx.reply(messages.text(chat.REPORT_CONFIRM_AGAIN, chat.REPORT_CONFIRM_CHOICES))
         return "confirm"
 
     def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = {_words(k): v for k, v in chat.REPORT_EDIT_CHOICES.items()}.get(
-            _words(event.text or "") if event.is_text else "")
+        choice = {word_key(k): v for k, v in chat.REPORT_EDIT_CHOICES.items()}.get(
+            word_key(event.text or "") if event.is_text else "")
         if choice is None:
             ctx.reply(messages.text(chat.REPORT_ASK_EDIT, list(chat.REPORT_EDIT_CHOICES)))
             return "edit"

@@ -10,22 +10,19 @@ from zoneinfo import ZoneInfo
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportLinks, ReportTicket
 from domain.reports.round_key import parse_round_key
-from domain.thai_text import squeeze, to_thai_digits
+from domain.thai_text import to_thai_digits
 from handlers.base import Context
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
-from handlers.progress_report import local_today
+from handlers.flow_helpers import is_word, local_today, word_key
 from storage.models import Role
 from texts import chat, common
 from views import messages
 
 FLOW = "report_file"
 MENU_START = "report_file:start"
+COMPLAINTS_WORDS = (chat.REPORT_REQUEST_COMPLAINTS, "ร้องเรียน", "เรื่องร้องเรียน")
 FORMAT_WORDS = {word: ReportFormat(fmt) for fmt, words in chat.REPORT_FORMAT_WORDS.items() for word in words}
-
-
-def _key(text: str) -> str:
-    return squeeze(text).lower()
 
 
 def _formats(kind: ReportKind) -> list[str]:
@@ -47,8 +44,7 @@ class ReportRequestFlow:
         self.steps: Mapping[str, Step] = {"choose": self.choose, "format": self.format}
 
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        words = {_key(w) for w in chat.REPORT_REQUEST_WORDS}
-        if (event.is_text and _key(event.text or "") in words) or event.postback_data == MENU_START:
+        if is_word(event, chat.REPORT_REQUEST_WORDS) or event.postback_data == MENU_START:
             return self.begin
         return None
 
@@ -87,10 +83,8 @@ class ReportRequestFlow:
         ctx.reply(messages.text(body, self._choices(convo)))
 
     def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        answer = _key(event.text or "") if event.is_text else ""
-        complaints_words = {_key(chat.REPORT_REQUEST_COMPLAINTS), _key("ร้องเรียน"), _key("เรื่องร้องเรียน")}
         months = parse_round_key(event.text or "") if event.is_text else None
-        if answer in complaints_words:
+        if is_word(event, COMPLAINTS_WORDS):
             convo.data.update(kind=ReportKind.COMPLAINTS.value, year=convo.data["complaints_year"], months=0)
         elif months is not None and months in convo.data["rounds"]:
             convo.data.update(kind=ReportKind.PROGRESS.value, months=months)
@@ -105,7 +99,7 @@ class ReportRequestFlow:
 
     def format(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
         kind = ReportKind(convo.data["kind"])
-        fmt = FORMAT_WORDS.get(_key(event.text or "")) if event.is_text else None
+        fmt = FORMAT_WORDS.get(word_key(event.text or "")) if event.is_text else None
         if fmt is None or fmt not in FORMATS_BY_KIND[kind]:
             ctx.reply(messages.text(chat.REPORT_REQUEST_FORMAT_AGAIN.format(formats=", ".join(_formats(kind))),
                                     _formats(kind)))

@@ -11,7 +11,7 @@ from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.conversation import END, Convo, Step
 from handlers.events import IncomingEvent
-from handlers.progress_report import local_today
+from handlers.flow_helpers import is_word, local_today
 from storage.models import Role
 from storage.schedule_settings import SCHEMES, set_rounds
 from texts import chat, common
@@ -37,7 +37,7 @@ class RoundsFlow:
         self.steps: Mapping[str, Step] = {"scheme": self._scheme, "due": self._due}
 
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        if event.is_text and "".join((event.text or "").split()) in chat.ROUNDS_WORDS:
+        if is_word(event, chat.ROUNDS_WORDS):
             return self._start
         return None
 
