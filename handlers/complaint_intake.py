@@ -23,7 +23,7 @@ from domain.progress import is_none_answer
 from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.complaint_relay import notify_handlers, seal
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import END, Convo, Step, untabled
 from handlers.events import IncomingEvent
 from handlers.flow_helpers import (
     EvidenceTexts,
@@ -88,6 +88,7 @@ class ComplaintFlow:
             "edit": self.edit,
         }
         self.steps: Mapping[str, Step] = raw
+        self.states = untabled(self.steps)
 
     # -- entry and end ----------------------------------------------------------------------------------------
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:

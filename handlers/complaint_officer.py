@@ -19,7 +19,7 @@ from domain.complaints.workflow import (
 )
 from domain.thai_text import to_arabic_digits
 from handlers.base import Context
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import END, Convo, Step, untabled
 from handlers.events import IncomingEvent
 from handlers.flow_helpers import choice_of, is_word, postback_arg, text_of
 from storage.audit_log import Actor
@@ -82,6 +82,7 @@ class CaseFlow:
         raw: dict[str, Step] = {"case": self.case, "status": self.status, "note": self.note,
                                 "public": self.public, "message": self.message}
         self.steps: Mapping[str, Step] = raw
+        self.states = untabled(self.steps)
 
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
         """Officers only: for anyone else these words are what they are typing (a complaint's text)."""

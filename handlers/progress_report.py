@@ -13,7 +13,7 @@ from domain.fiscal import fiscal_year_of, thai_date
 from domain.progress import ProgressStatus, is_none_answer, parse_percent, parse_shortcut, parse_status
 from domain.thai_text import to_arabic_digits
 from handlers.base import Context
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import END, Convo, Step, untabled
 from handlers.events import IncomingEvent
 from handlers.flow_helpers import (
     EvidenceTexts,
@@ -74,6 +74,7 @@ class ReportFlow:
             "confirm": self.confirm,
             "edit": self.edit,
         }
+        self.states = untabled(self.steps)
 
     # -- entry ---------------------------------------------------------------------------------------------
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:

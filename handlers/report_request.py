@@ -12,7 +12,7 @@ from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, Repo
 from domain.reports.round_key import parse_round_key
 from domain.thai_text import to_thai_digits
 from handlers.base import Context
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import END, Convo, Step, untabled
 from handlers.events import IncomingEvent
 from handlers.flow_helpers import is_word, local_today, word_key
 from storage.models import Role
@@ -42,6 +42,7 @@ class ReportRequestFlow:
     def __init__(self, links: ReportLinks) -> None:
         self.links = links
         self.steps: Mapping[str, Step] = {"choose": self.choose, "format": self.format}
+        self.states = untabled(self.steps)
 
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
         if is_word(event, chat.REPORT_REQUEST_WORDS) or event.postback_data == MENU_START:
