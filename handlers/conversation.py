@@ -113,14 +113,6 @@ class Flow(Protocol):
         ...
 
 
-def untabled(steps: Mapping[str, Step]) -> dict[str, Question]:
-    """A flow not declared as a table yet: every input goes to its step, which asks its own questions."""
-    def silent(ctx: Context, convo: Convo) -> None:
-        return None
-    every = Input.TEXT | Input.POSTBACK | Input.EVIDENCE | Input.LOCATION | Input.OTHER
-    return {state: Question(every, step, ask=silent, again=silent) for state, step in steps.items()}
-
-
 def is_menu_start(event: IncomingEvent) -> bool:
     """A rich-menu button that starts a flow ("report:start", "complaint:start"): a command word, tapped."""
     return event.type == "postback" and (event.postback_data or "").endswith(MENU_START_SUFFIX)

@@ -14,7 +14,10 @@ import pytest
 from domain.complaints.crypto import KEY_BYTES, MasterKey
 from domain.reports.links import LinkSigner, ReportLinks
 from handlers import build_flows
+from handlers.complaint_intake import ComplaintState
 from handlers.conversation import START, Control, Flow, Input, Question
+from handlers.progress_report import ReportState
+from texts import chat
 from usecases.complaint_config import ComplaintConfig, ComplaintKeys
 
 # The `state` values conversations rows hold today: renaming one would strand the chats that are in it.
@@ -26,8 +29,6 @@ STORED_STATES = {
     "rounds": {"scheme", "due"},
     "report_file": {"choose", "format"},
 }
-# Flows still run through `untabled` (their steps ask their own questions); emptied one flow at a time.
-NOT_YET_TABLED = {"report"}
 
 
 def flows() -> list[Flow]:
@@ -60,7 +61,7 @@ def test_every_state_has_accepted_kinds_a_step_a_question_and_a_reprompt(flow: F
         assert state not in {*Control, START}, f"{flow.name}.{state} is a name the runner keeps for itself"
 
 
-@pytest.mark.parametrize("flow", [f for f in flows() if f.name not in NOT_YET_TABLED], ids=lambda flow: flow.name)
+@pytest.mark.parametrize("flow", flows(), ids=lambda flow: flow.name)
 def test_every_state_a_step_can_return_is_in_the_table(flow: Flow) -> None:
     """Steps are typed to return their flow's state enum or Control (mypy holds them to it), so the enum's
     members are every state a step can return: each must be in the table, and the table holds no other."""
@@ -71,3 +72,9 @@ def test_every_state_a_step_can_return_is_in_the_table(flow: Flow) -> None:
     assert set(flow.states) == set(states)
     for state, question in flow.states.items():
         assert state_enums(question.step) == enums, f"{flow.name}.{state}: its step is not typed to return states"
+
+
+def test_every_edit_choice_is_a_state() -> None:
+    """The summaries' "แก้ไข" choices name the state to go back to (the complaint's "หมวด" goes to its type)."""
+    assert set(chat.REPORT_EDIT_CHOICES.values()) <= set(ReportState)
+    assert set(chat.COMPLAINT_EDIT_CHOICES.values()) - {"category"} <= set(ComplaintState)
