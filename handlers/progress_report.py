@@ -143,7 +143,7 @@ class ReportFlow:
     def _scope_of(self, ctx: Context, convo: Convo) -> Scope | None:
         data = convo.data
         unit = ctx.uow.people.unit(data.get("unit_id"))
-        plan = ctx.uow.session.get(Plan, data.get("plan_id"))
+        plan = ctx.uow.plans.plan(data.get("plan_id"))
         rnd = ctx.uow.plans.round(data.get("round_id", 0))
         return Scope(unit, plan, rnd) if unit and plan and rnd else None
 

@@ -14,7 +14,7 @@ from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, S
 from handlers.events import IncomingEvent
 from handlers.flow_helpers import is_word, local_today
 from storage.models import Role
-from storage.schedule_settings import SCHEMES, set_rounds
+from storage.schedule_settings import SCHEMES
 from texts import chat, common
 from views import messages
 from views.rounds import round_name
@@ -91,7 +91,7 @@ class RoundsFlow:
             return AGAIN
         scheme, days, year = convo.data["scheme"], int(raw), convo.data["fiscal_year"]
         ctx.uow.schedule.update(ctx.org.id, ctx.now, round_scheme=scheme, round_due_days=days)
-        change = set_rounds(ctx.uow.session, ctx.org.id, year, scheme, days)
+        change = ctx.uow.schedule.set_rounds(ctx.org.id, year, scheme, days)
         lines = "\n".join(chat.ROUNDS_LINE.format(name=round_name(r), start=thai_date(r.start_date),
                                                    end=thai_date(r.end_date), due=thai_date(r.due_date))
                           for r in ctx.uow.plans.rounds(ctx.org.id, year))
