@@ -98,17 +98,17 @@ class ComplaintFlow:
     def __init__(self, config: ComplaintConfig) -> None:
         self.config = config
         skip = chat.COMPLAINT_SKIP_CHOICES
+        modes, types = list(chat.COMPLAINT_MODE_CHOICES), list(chat.COMPLAINT_TYPE_CHOICES)
         edit = say(chat.COMPLAINT_ASK_EDIT, list(chat.COMPLAINT_EDIT_CHOICES))
         self.states: Mapping[str, Question] = {
             ComplaintState.MODE: Question(Input.TEXT, self.mode, ask=self._ask_mode,
-                                          again=say(chat.COMPLAINT_MODE_AGAIN, list(chat.COMPLAINT_MODE_CHOICES))),
+                                          again=say(chat.COMPLAINT_MODE_AGAIN, modes)),
             ComplaintState.NAME: Question(Input.TEXT, self.ask_name, ask=say(chat.COMPLAINT_ASK_NAME),
                                           again=say(chat.COMPLAINT_NAME_AGAIN.format(limit=MAX_NAME))),
             ComplaintState.PHONE: Question(Input.TEXT, self.phone, ask=say(chat.COMPLAINT_ASK_PHONE),
                                            again=say(chat.COMPLAINT_PHONE_AGAIN)),
-            ComplaintState.TYPE: Question(Input.TEXT, self.type,
-                                          ask=say(chat.COMPLAINT_ASK_TYPE, list(chat.COMPLAINT_TYPE_CHOICES)),
-                                          again=say(chat.COMPLAINT_TYPE_AGAIN, list(chat.COMPLAINT_TYPE_CHOICES))),
+            ComplaintState.TYPE: Question(Input.TEXT, self.type, ask=say(chat.COMPLAINT_ASK_TYPE, types),
+                                          again=say(chat.COMPLAINT_TYPE_AGAIN, types)),
             ComplaintState.DETAILS: Question(Input.TEXT | Input.EVIDENCE, self.details, ask=self._ask_details,
                                              again=self._details_again),
             ComplaintState.CATEGORY: Question(Input.TEXT, self.category, ask=self._ask_category,
@@ -116,13 +116,16 @@ class ComplaintFlow:
             ComplaintState.WHERE: Question(Input.TEXT | Input.LOCATION, self.where,
                                            ask=say(chat.COMPLAINT_ASK_WHERE, skip),
                                            again=say(chat.COMPLAINT_WHERE_AGAIN, skip)),
-            ComplaintState.INVOLVED: Question(Input.TEXT, self.involved, ask=say(chat.COMPLAINT_ASK_INVOLVED, skip),
+            ComplaintState.INVOLVED: Question(Input.TEXT, self.involved,
+                                              ask=say(chat.COMPLAINT_ASK_INVOLVED, skip),
                                               again=say(chat.COMPLAINT_TEXT_AGAIN, skip)),
-            ComplaintState.EVIDENCE: Question(Input.TEXT | Input.EVIDENCE, self.evidence, ask=self._ask_evidence,
+            ComplaintState.EVIDENCE: Question(Input.TEXT | Input.EVIDENCE, self.evidence,
+                                              ask=self._ask_evidence,
                                               again=say(chat.COMPLAINT_EVIDENCE_AGAIN,
                                                         chat.COMPLAINT_EVIDENCE_CHOICES)),
             ComplaintState.CONFIRM: Question(Input.TEXT, self.confirm, ask=self._ask_confirm,
-                                             again=say(chat.COMPLAINT_CONFIRM_AGAIN, chat.COMPLAINT_CONFIRM_CHOICES)),
+                                             again=say(chat.COMPLAINT_CONFIRM_AGAIN,
+                                                       chat.COMPLAINT_CONFIRM_CHOICES)),
             ComplaintState.WARN: Question(Input.TEXT, self.warn, ask=self._ask_warn,
                                           again=say(chat.COMPLAINT_WARN_AGAIN, list(chat.COMPLAINT_WARN_CHOICES))),
             ComplaintState.EDIT: Question(Input.TEXT, self.edit, ask=edit, again=edit),
@@ -158,7 +161,8 @@ class ComplaintFlow:
 
     # -- questions -----------------------------------------------------------------------------------------------
     def _ask_mode(self, ctx: Context, convo: Convo) -> None:
-        ctx.reply(messages.text(chat.COMPLAINT_MODES.format(org=ctx.org.name), list(chat.COMPLAINT_MODE_CHOICES)))
+        ctx.reply(messages.text(chat.COMPLAINT_MODES.format(org=ctx.org.name),
+                                list(chat.COMPLAINT_MODE_CHOICES)))
 
     def _ask_details(self, ctx: Context, convo: Convo) -> None:
         template = chat.COMPLAINT_ASK_DETAILS_AGAIN if convo.data.get("editing") else chat.COMPLAINT_ASK_DETAILS
@@ -181,8 +185,8 @@ class ComplaintFlow:
         if suggestion is None:
             ctx.reply(messages.text(chat.COMPLAINT_ASK_CATEGORY, self._category_labels(convo)))
         else:
-            ctx.reply(messages.text(chat.COMPLAINT_SUGGEST_CATEGORY.format(category=CATEGORY_NAMES_TH[suggestion]),
-                                    self._category_labels(convo)))
+            ctx.reply(messages.text(chat.COMPLAINT_SUGGEST_CATEGORY.format(
+                category=CATEGORY_NAMES_TH[suggestion]), self._category_labels(convo)))
 
     def _category_again(self, ctx: Context, convo: Convo) -> None:
         ctx.reply(messages.text(chat.COMPLAINT_CATEGORY_AGAIN, self._category_labels(convo)))
