@@ -17,6 +17,11 @@ from handlers import build_flows
 from handlers.complaint_intake import ComplaintState
 from handlers.conversation import START, Control, Flow, Input, Question
 from handlers.progress_report import ReportState
+from handlers.rounds_settings import SCHEME_CHOICES
+from tests.conftest import RunningBot
+from tests.support.botcli import bind
+from tests.support.chat import quick_replies, say, send, tap
+from tests.support.plans import load_plan, small_plan
 from texts import chat
 from usecases.complaint_config import ComplaintConfig, ComplaintKeys
 
@@ -78,3 +83,24 @@ def test_every_edit_choice_is_a_state() -> None:
     """The summaries' "แก้ไข" choices name the state to go back to (the complaint's "หมวด" goes to its type)."""
     assert set(chat.REPORT_EDIT_CHOICES.values()) <= set(ReportState)
     assert set(chat.COMPLAINT_EDIT_CHOICES.values()) - {"category"} <= set(ComplaintState)
+
+
+def test_the_runner_reprompts_input_a_state_does_not_take_and_asks_on_entering(bot: RunningBot) -> None:
+    """The rounds flow's scheme question takes texts: a sticker, a photo, a location and a button get its
+    re-prompt and the flow stays; a good answer enters the next state, whose question is asked."""
+    admin = "U" + "a" * 32
+    load_plan(bot.services.uow, bot.org_id, small_plan())
+    bind(bot, admin, "admin")
+    assert quick_replies(say(bot, admin, "ตั้งรอบ")) == SCHEME_CHOICES
+    fake = bot.fake
+    for answer in (send(bot, fake.sticker_event(admin)), send(bot, fake.image_event(admin)),
+                   send(bot, fake.location_event(admin, "ตลาดสด", "ถนนหลัก", 13.75, 100.5)), tap(bot, admin, "rounds:whatever"),
+                   say(bot, admin, "ทุกสองวัน")):
+        assert answer["text"] == chat.ROUNDS_BAD_SCHEME
+        assert quick_replies(answer) == SCHEME_CHOICES
+    with bot.services.uow() as uow:
+        row = uow.conversations.get(bot.org_id, admin)
+        assert row is not None and (row.flow, row.state) == ("rounds", "scheme")
+    asked = say(bot, admin, "รายไตรมาส")
+    assert asked["text"].startswith(chat.ROUNDS_ASK_DUE.split("{")[0])
+    say(bot, admin, "ยกเลิก")
