@@ -6,7 +6,7 @@ from domain.fiscal import fiscal_year_of, thai_date
 from domain.progress import ProgressStatus
 from handlers.base import Context
 from handlers.events import IncomingEvent
-from handlers.progress_report import local_today
+from handlers.flow_helpers import local_today
 from storage.models import Role
 from storage.progress_overview import round_overview
 from texts import chat, common

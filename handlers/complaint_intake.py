@@ -12,20 +12,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
+from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from domain.complaints.categories import CATEGORY_NAMES_TH, Category, ComplaintType, category_scores
 from domain.complaints.codes import new_pin, new_tracking_code
 from domain.complaints.identity import find_identifiers, mask
 from domain.complaints.workflow import ComplaintMode
 from domain.progress import is_none_answer
-from domain.thai_text import squeeze, to_arabic_digits
+from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.complaint_relay import notify_handlers, seal
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step, say
 from handlers.events import IncomingEvent
+from handlers.flow_helpers import (
+    EvidenceTexts,
+    choice_of,
+    is_evidence,
+    is_word,
+    local_today,
+    record_evidence,
+    text_of,
+    word_key,
+)
 from storage.complaint_models import Complaint
 from storage.complaints import NewComplaint
 from texts import chat, common
@@ -44,35 +54,9 @@ MAX_FIELD = 1000
 MAX_NAME = 200
 MAX_EVIDENCE = 10
 MAX_EVIDENCE_MB = 20
-EVIDENCE_TYPES = frozenset({"image", "file", "video"})
+EVIDENCE_TEXTS = EvidenceTexts(chat.COMPLAINT_EVIDENCE_RECEIVED, chat.COMPLAINT_EVIDENCE_DUPLICATE,
+                               chat.COMPLAINT_EVIDENCE_LIMIT)
 CORRUPTION_CATEGORIES = [c for c in Category if c is not Category.GRIEVANCE]
-
-
-def _words(text: str) -> str:
-    return squeeze(to_arabic_digits(text)).lower()
-
-
-def _text(event: IncomingEvent) -> str:
-    return (event.text or "").strip() if event.is_text else ""
-
-
-def _is_word(event: IncomingEvent, words: tuple[str, ...] | list[str]) -> bool:
-    return event.is_text and _words(event.text or "") in {_words(w) for w in words}
-
-
-def _choice(event: IncomingEvent, labels: Mapping[str, str], words: Mapping[str, tuple[str, ...]]) -> str | None:
-    """The value of a quick-reply label, or of one of its typed synonyms."""
-    if not event.is_text:
-        return None
-    said = _words(event.text or "")
-    for label, value in labels.items():
-        if said == _words(label) or said in {_words(w) for w in words.get(value, ())}:
-            return value
-    return None
-
-
-def local_day(ctx: Context) -> date:
-    return ctx.now.astimezone(ZoneInfo(ctx.org.timezone)).date()
 
 
 def identifiers_in(data: Mapping[str, Any]) -> list[str]:
@@ -92,23 +76,64 @@ def suggested_category(details: str) -> Category | None:
     return best if scores[best] > 0 else None
 
 
+class ComplaintState(StrEnum):
+    MODE = "mode"
+    NAME = "name"
+    PHONE = "phone"
+    TYPE = "type"
+    DETAILS = "details"
+    CATEGORY = "category"
+    WHERE = "where"
+    INVOLVED = "involved"
+    EVIDENCE = "evidence"
+    CONFIRM = "confirm"
+    WARN = "warn"
+    EDIT = "edit"
+
+
 class ComplaintFlow:
     name = FLOW
     private = True  # answers keep nothing once sent; events are scrubbed
 
     def __init__(self, config: ComplaintConfig) -> None:
         self.config = config
-        raw: dict[str, Step] = {
-            "mode": self.mode, "name": self.ask_name, "phone": self.phone, "type": self.type,
-            "details": self.details, "category": self.category, "where": self.where,
-            "involved": self.involved, "evidence": self.evidence, "confirm": self.confirm, "warn": self.warn,
-            "edit": self.edit,
+        skip = chat.COMPLAINT_SKIP_CHOICES
+        modes, types = list(chat.COMPLAINT_MODE_CHOICES), list(chat.COMPLAINT_TYPE_CHOICES)
+        edit = say(chat.COMPLAINT_ASK_EDIT, list(chat.COMPLAINT_EDIT_CHOICES))
+        self.states: Mapping[str, Question] = {
+            ComplaintState.MODE: Question(Input.TEXT, self.mode, ask=self._ask_mode,
+                                          again=say(chat.COMPLAINT_MODE_AGAIN, modes)),
+            ComplaintState.NAME: Question(Input.TEXT, self.ask_name, ask=say(chat.COMPLAINT_ASK_NAME),
+                                          again=say(chat.COMPLAINT_NAME_AGAIN.format(limit=MAX_NAME))),
+            ComplaintState.PHONE: Question(Input.TEXT, self.phone, ask=say(chat.COMPLAINT_ASK_PHONE),
+                                           again=say(chat.COMPLAINT_PHONE_AGAIN)),
+            ComplaintState.TYPE: Question(Input.TEXT, self.type, ask=say(chat.COMPLAINT_ASK_TYPE, types),
+                                          again=say(chat.COMPLAINT_TYPE_AGAIN, types)),
+            ComplaintState.DETAILS: Question(Input.TEXT | Input.EVIDENCE, self.details, ask=self._ask_details,
+                                             again=self._details_again),
+            ComplaintState.CATEGORY: Question(Input.TEXT, self.category, ask=self._ask_category,
+                                              again=self._category_again),
+            ComplaintState.WHERE: Question(Input.TEXT | Input.LOCATION, self.where,
+                                           ask=say(chat.COMPLAINT_ASK_WHERE, skip),
+                                           again=say(chat.COMPLAINT_WHERE_AGAIN, skip)),
+            ComplaintState.INVOLVED: Question(Input.TEXT, self.involved,
+                                              ask=say(chat.COMPLAINT_ASK_INVOLVED, skip),
+                                              again=say(chat.COMPLAINT_TEXT_AGAIN, skip)),
+            ComplaintState.EVIDENCE: Question(Input.TEXT | Input.EVIDENCE, self.evidence,
+                                              ask=self._ask_evidence,
+                                              again=say(chat.COMPLAINT_EVIDENCE_AGAIN,
+                                                        chat.COMPLAINT_EVIDENCE_CHOICES)),
+            ComplaintState.CONFIRM: Question(Input.TEXT, self.confirm, ask=self._ask_confirm,
+                                             again=say(chat.COMPLAINT_CONFIRM_AGAIN,
+                                                       chat.COMPLAINT_CONFIRM_CHOICES)),
+            ComplaintState.WARN: Question(Input.TEXT, self.warn, ask=self._ask_warn,
+                                          again=say(chat.COMPLAINT_WARN_AGAIN, list(chat.COMPLAINT_WARN_CHOICES))),
+            ComplaintState.EDIT: Question(Input.TEXT, self.edit, ask=edit, again=edit),
         }
-        self.steps: Mapping[str, Step] = raw
 
     # -- entry and end ----------------------------------------------------------------------------------------
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        if _is_word(event, chat.COMPLAINT_WORDS) or event.postback_data == "complaint:start":
+        if is_word(event, chat.COMPLAINT_WORDS) or event.postback_data == "complaint:start":
             return self.begin
         return None
 
@@ -122,171 +147,167 @@ class ComplaintFlow:
         config = self.config
         if ctx.uow.complaints.is_blocked(ctx.org.id, config.keys.block_hash(user_id)):
             return chat.COMPLAINT_BLOCKED.format(org=ctx.org.name)
-        if ctx.uow.complaints.intake_count(config.keys.intake_hash(user_id, local_day(ctx))) >= config.daily_limit:
+        if ctx.uow.complaints.intake_count(config.keys.intake_hash(user_id, local_today(ctx))) >= config.daily_limit:
             return chat.COMPLAINT_DAILY_LIMIT.format(limit=config.daily_limit)
         return None
 
-    def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
         assert event.user_id is not None
         refusal = self._refusal(ctx, event.user_id)
         if refusal is not None:
             ctx.reply(messages.text(refusal))
             return END
-        ctx.reply(messages.text(chat.COMPLAINT_MODES.format(org=ctx.org.name),
-                                list(chat.COMPLAINT_MODE_CHOICES)))
-        return "mode"
+        return ComplaintState.MODE
 
     # -- questions -----------------------------------------------------------------------------------------------
-    def _ask(self, ctx: Context, convo: Convo, state: str) -> str:
-        data = convo.data
-        if state == "name":
-            ctx.reply(messages.text(chat.COMPLAINT_ASK_NAME))
-        elif state == "phone":
-            ctx.reply(messages.text(chat.COMPLAINT_ASK_PHONE))
-        elif state == "type":
-            ctx.reply(messages.text(chat.COMPLAINT_ASK_TYPE, list(chat.COMPLAINT_TYPE_CHOICES)))
-        elif state == "details":
-            template = chat.COMPLAINT_ASK_DETAILS_AGAIN if data.get("editing") else chat.COMPLAINT_ASK_DETAILS
-            ctx.reply(messages.text(template.format(limit=MAX_DETAILS), chat.COMPLAINT_DONE_CHOICES))
-        elif state == "category":
-            suggestion = suggested_category(data.get("details", ""))
-            data["suggested"] = suggestion.value if suggestion else None
-            labels = [chat.COMPLAINT_CATEGORY_LABELS[c.value] for c in CORRUPTION_CATEGORIES]
-            if suggestion is None:
-                ctx.reply(messages.text(chat.COMPLAINT_ASK_CATEGORY, labels))
-            else:
-                ctx.reply(messages.text(chat.COMPLAINT_SUGGEST_CATEGORY.format(
-                    category=CATEGORY_NAMES_TH[suggestion]), [chat.COMPLAINT_CATEGORY_YES, *labels]))
-        elif state == "where":
-            ctx.reply(messages.text(chat.COMPLAINT_ASK_WHERE, chat.COMPLAINT_SKIP_CHOICES))
-        elif state == "involved":
-            ctx.reply(messages.text(chat.COMPLAINT_ASK_INVOLVED, chat.COMPLAINT_SKIP_CHOICES))
-        elif state == "evidence":
-            count = self._evidence_count(ctx, convo)
-            already = chat.COMPLAINT_EVIDENCE_ALREADY.format(count=count) if count else ""
-            ctx.reply(messages.text(chat.COMPLAINT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE, mb=MAX_EVIDENCE_MB,
-                                                                        already=already),
-                                    chat.COMPLAINT_EVIDENCE_CHOICES))
-        elif state == "confirm":
-            ctx.reply(messages.text(self._summary(ctx, convo), chat.COMPLAINT_CONFIRM_CHOICES))
-        elif state == "edit":
-            ctx.reply(messages.text(chat.COMPLAINT_ASK_EDIT, list(chat.COMPLAINT_EDIT_CHOICES)))
-        return state
+    def _ask_mode(self, ctx: Context, convo: Convo) -> None:
+        ctx.reply(messages.text(chat.COMPLAINT_MODES.format(org=ctx.org.name),
+                                list(chat.COMPLAINT_MODE_CHOICES)))
 
-    def _next(self, ctx: Context, convo: Convo, after: str) -> str:
+    def _ask_details(self, ctx: Context, convo: Convo) -> None:
+        template = chat.COMPLAINT_ASK_DETAILS_AGAIN if convo.data.get("editing") else chat.COMPLAINT_ASK_DETAILS
+        ctx.reply(messages.text(template.format(limit=MAX_DETAILS), chat.COMPLAINT_DONE_CHOICES))
+
+    def _details_again(self, ctx: Context, convo: Convo) -> None:
+        """Said to a sticker, a voice message, a button…: the story is told in texts, photos and files."""
+        kind = chat.MEDIA_KIND_NAMES.get(ctx.event.message_type or "", chat.COMPLAINT_MEDIA_OTHER)
+        ctx.reply(messages.text(chat.COMPLAINT_DETAILS_MEDIA.format(kind=kind), chat.COMPLAINT_DONE_CHOICES))
+
+    @staticmethod
+    def _category_labels(convo: Convo) -> list[str]:
+        labels = [chat.COMPLAINT_CATEGORY_LABELS[c.value] for c in CORRUPTION_CATEGORIES]
+        return [chat.COMPLAINT_CATEGORY_YES, *labels] if convo.data.get("suggested") else labels
+
+    def _ask_category(self, ctx: Context, convo: Convo) -> None:
+        """The category the text points to, to confirm, or all of them to choose from."""
+        suggestion = suggested_category(convo.data.get("details", ""))
+        convo.data["suggested"] = suggestion.value if suggestion else None
+        if suggestion is None:
+            ctx.reply(messages.text(chat.COMPLAINT_ASK_CATEGORY, self._category_labels(convo)))
+        else:
+            ctx.reply(messages.text(chat.COMPLAINT_SUGGEST_CATEGORY.format(
+                category=CATEGORY_NAMES_TH[suggestion]), self._category_labels(convo)))
+
+    def _category_again(self, ctx: Context, convo: Convo) -> None:
+        ctx.reply(messages.text(chat.COMPLAINT_CATEGORY_AGAIN, self._category_labels(convo)))
+
+    def _ask_evidence(self, ctx: Context, convo: Convo) -> None:
+        count = self._evidence_count(ctx, convo)
+        already = chat.COMPLAINT_EVIDENCE_ALREADY.format(count=count) if count else ""
+        ctx.reply(messages.text(chat.COMPLAINT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE, mb=MAX_EVIDENCE_MB,
+                                                                    already=already),
+                                chat.COMPLAINT_EVIDENCE_CHOICES))
+
+    def _ask_confirm(self, ctx: Context, convo: Convo) -> None:
+        """The summary to confirm: an answer being edited is done once it shows."""
+        convo.data.pop("editing", None)
+        ctx.reply(messages.text(self._summary(ctx, convo), chat.COMPLAINT_CONFIRM_CHOICES))
+
+    def _ask_warn(self, ctx: Context, convo: Convo) -> None:
+        """The kinds of identifying data found in an anonymous or confidential complaint's texts."""
+        names = " ".join(chat.COMPLAINT_IDENTIFIER_NAMES[k] for k in identifiers_in(convo.data))
+        ctx.reply(messages.text(chat.COMPLAINT_WARN_IDENTIFIERS.format(
+            kinds=names, mode=common.COMPLAINT_MODE_NAMES[convo.data["mode"]]), list(chat.COMPLAINT_WARN_CHOICES)))
+
+    def _next(self, convo: Convo, after: ComplaintState) -> ComplaintState:
         """The next question, or back to the summary when one answer was being edited."""
         data = convo.data
         editing = bool(data.get("editing"))
         grievance = data.get("type") == ComplaintType.GRIEVANCE.value
-        if after == "type" and grievance:
+        if after is ComplaintState.TYPE and grievance:
             data["category"] = Category.GRIEVANCE.value
-        if after == "mode":
-            state = "name" if data["mode"] == ComplaintMode.IDENTIFIED.value else "type"
-        elif after == "type":
-            state = ("confirm" if grievance else "category") if editing else "details"
-        elif editing:
-            state = "confirm"
-        else:
-            state = {"name": "phone", "phone": "type", "details": "where" if grievance else "category",
-                     "category": "where", "where": "involved", "involved": "evidence"}[after]
-        if state == "confirm":
-            return self._to_confirm(ctx, convo)
-        return self._ask(ctx, convo, state)
-
-    def _to_confirm(self, ctx: Context, convo: Convo) -> str:
-        convo.data.pop("editing", None)
-        return self._ask(ctx, convo, "confirm")
+        if after is ComplaintState.MODE:
+            identified = data["mode"] == ComplaintMode.IDENTIFIED.value
+            return ComplaintState.NAME if identified else ComplaintState.TYPE
+        if after is ComplaintState.TYPE:
+            if editing:
+                return ComplaintState.CONFIRM if grievance else ComplaintState.CATEGORY
+            return ComplaintState.DETAILS
+        if editing:
+            return ComplaintState.CONFIRM
+        return {ComplaintState.NAME: ComplaintState.PHONE, ComplaintState.PHONE: ComplaintState.TYPE,
+                ComplaintState.DETAILS: ComplaintState.WHERE if grievance else ComplaintState.CATEGORY,
+                ComplaintState.CATEGORY: ComplaintState.WHERE, ComplaintState.WHERE: ComplaintState.INVOLVED,
+                ComplaintState.INVOLVED: ComplaintState.EVIDENCE}[after]
 
     # -- steps ------------------------------------------------------------------------------------------------------
-    def mode(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        mode = _choice(event, chat.COMPLAINT_MODE_CHOICES, chat.COMPLAINT_MODE_WORDS)
+    def mode(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        mode = choice_of(event, chat.COMPLAINT_MODE_CHOICES, chat.COMPLAINT_MODE_WORDS)
         if mode is None:
-            ctx.reply(messages.text(chat.COMPLAINT_MODE_AGAIN, list(chat.COMPLAINT_MODE_CHOICES)))
-            return "mode"
+            return AGAIN
         convo.data["mode"] = mode
-        return self._next(ctx, convo, "mode")
+        return self._next(convo, ComplaintState.MODE)
 
-    def ask_name(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        name = _text(event)
-        if not name or len(name) > MAX_NAME or _words(name) in {_words(w) for w in chat.COMPLAINT_DONE_CHOICES}:
-            ctx.reply(messages.text(chat.COMPLAINT_NAME_AGAIN.format(limit=MAX_NAME)))
-            return "name"
+    def ask_name(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        name = text_of(event)
+        if not name or len(name) > MAX_NAME or is_word(event, chat.COMPLAINT_DONE_CHOICES):
+            return AGAIN
         convo.data["name"] = " ".join(name.split())
-        return self._next(ctx, convo, "name")
+        return self._next(convo, ComplaintState.NAME)
 
-    def phone(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        text = _text(event)
+    def phone(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        text = text_of(event)
         found = [i for i in find_identifiers(text) if i.kind == "phone"]
         if not found:
-            ctx.reply(messages.text(chat.COMPLAINT_PHONE_AGAIN))
-            return "phone"
+            return AGAIN
         convo.data["phone"] = to_arabic_digits(text[found[0].start:found[0].end]).strip()
-        return self._next(ctx, convo, "phone")
+        return self._next(convo, ComplaintState.PHONE)
 
-    def type(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        kind = _choice(event, chat.COMPLAINT_TYPE_CHOICES, chat.COMPLAINT_TYPE_WORDS)
+    def type(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        kind = choice_of(event, chat.COMPLAINT_TYPE_CHOICES, chat.COMPLAINT_TYPE_WORDS)
         if kind is None:
-            ctx.reply(messages.text(chat.COMPLAINT_TYPE_AGAIN, list(chat.COMPLAINT_TYPE_CHOICES)))
-            return "type"
+            return AGAIN
         if kind != convo.data.get("type"):
             convo.data.pop("category", None)
         convo.data["type"] = kind
-        return self._next(ctx, convo, "type")
+        return self._next(convo, ComplaintState.TYPE)
 
-    def details(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def details(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        """Texts (several, until "เสร็จ"), photos and files."""
         data = convo.data
-        if self._is_evidence(event):
+        if is_evidence(event):
             self._record_evidence(event, ctx, convo, chat.COMPLAINT_DONE_CHOICES)
-            return "details"
-        if not event.is_text:
-            kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.COMPLAINT_MEDIA_OTHER)
-            ctx.reply(messages.text(chat.COMPLAINT_DETAILS_MEDIA.format(kind=kind), chat.COMPLAINT_DONE_CHOICES))
-            return "details"
-        text = _text(event)
-        if _is_word(event, chat.DONE_WORDS):
+            return ComplaintState.DETAILS
+        text = text_of(event)
+        if is_word(event, chat.DONE_WORDS):
             if not data.get("details"):
                 ctx.reply(messages.text(chat.COMPLAINT_DETAILS_EMPTY))
-                return "details"
+                return ComplaintState.DETAILS
             data.pop("warned", None)
-            return self._next(ctx, convo, "details")
+            return self._next(convo, ComplaintState.DETAILS)
         if not text:
             ctx.reply(messages.text(chat.COMPLAINT_DETAILS_EMPTY))
-            return "details"
+            return ComplaintState.DETAILS
         current_text = data.get("details", "")
         joined = f"{current_text}\n{text}" if current_text else text
         if len(joined) > MAX_DETAILS:
             left = max(0, MAX_DETAILS - len(current_text) - (1 if current_text else 0))
             ctx.reply(messages.text(chat.COMPLAINT_DETAILS_TOO_LONG.format(limit=MAX_DETAILS, left=left),
                                     chat.COMPLAINT_DONE_CHOICES))
-            return "details"
+            return ComplaintState.DETAILS
         data["details"] = joined
         ctx.reply(messages.text(chat.COMPLAINT_DETAILS_RECEIVED.format(count=len(joined)),
                                 chat.COMPLAINT_DONE_CHOICES))
-        return "details"
+        return ComplaintState.DETAILS
 
-    def category(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def category(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
         data = convo.data
-        chosen: str | None = None
-        if data.get("suggested") and _is_word(event, chat.COMPLAINT_YES_WORDS):
-            chosen = data["suggested"]
-        elif event.is_text:
-            chosen = self._category_named(_words(event.text or ""))
+        if data.get("suggested") and is_word(event, chat.COMPLAINT_YES_WORDS):
+            chosen: str | None = data["suggested"]
+        else:
+            chosen = self._category_named(word_key(event.text or ""))
         if chosen is None:
-            labels = [chat.COMPLAINT_CATEGORY_LABELS[c.value] for c in CORRUPTION_CATEGORIES]
-            if data.get("suggested"):
-                labels.insert(0, chat.COMPLAINT_CATEGORY_YES)
-            ctx.reply(messages.text(chat.COMPLAINT_CATEGORY_AGAIN, labels))
-            return "category"
+            return AGAIN
         data["category"] = chosen
         data.pop("suggested", None)
-        return self._next(ctx, convo, "category")
+        return self._next(convo, ComplaintState.CATEGORY)
 
     @staticmethod
     def _category_named(said: str) -> str | None:
         """A corruption category by its number, label or name, or by a word only one of them holds
         ("สินบน")."""
-        names = {category: {_words(chat.COMPLAINT_CATEGORY_LABELS[category.value]),
-                            _words(CATEGORY_NAMES_TH[category])}
+        names = {category: {word_key(chat.COMPLAINT_CATEGORY_LABELS[category.value]),
+                            word_key(CATEGORY_NAMES_TH[category])}
                  for category in CORRUPTION_CATEGORIES}
         for number, category in enumerate(CORRUPTION_CATEGORIES, start=1):
             if said == str(number) or said in names[category]:
@@ -296,124 +317,102 @@ class ComplaintFlow:
         partial = [c for c, ns in names.items() if any(said in n for n in ns)]
         return partial[0].value if len(partial) == 1 else None
 
-    def where(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def where(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        """When and where: a text, a location (then "ถัดไป"), or skipped."""
         data = convo.data
-        if event.type == "message" and event.message_type == "location" and event.location is not None:
+        if event.location is not None:
             place = event.location
             data["place"] = {"title": (place.title or "")[:MAX_FIELD], "address": (place.address or "")[:MAX_FIELD],
                              "latitude": place.latitude, "longitude": place.longitude}
             label = f" \"{place.title}\"" if place.title else ""
             ctx.reply(messages.text(chat.COMPLAINT_WHERE_LOCATION.format(place=label), chat.COMPLAINT_NEXT_CHOICES))
-            return "where"
-        if _is_word(event, chat.SKIP_WORDS) or _is_word(event, chat.COMPLAINT_NEXT_WORDS) or (
-                _is_word(event, chat.DONE_WORDS)):
-            return self._next(ctx, convo, "where")
-        answer = self._field(event, ctx, chat.COMPLAINT_WHERE_AGAIN)
-        if answer is None:
-            return "where"
+            return ComplaintState.WHERE
+        if is_word(event, chat.SKIP_WORDS) or is_word(event, chat.COMPLAINT_NEXT_WORDS) or (
+                is_word(event, chat.DONE_WORDS)):
+            return self._next(convo, ComplaintState.WHERE)
+        answer = text_of(event)
+        if not answer:
+            return AGAIN
+        if self._too_long(ctx, answer):
+            return ComplaintState.WHERE
         data["when"] = answer
         data.pop("warned", None)
-        return self._next(ctx, convo, "where")
+        return self._next(convo, ComplaintState.WHERE)
 
-    def involved(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, chat.SKIP_WORDS) or (event.is_text and is_none_answer(event.text or "")):
+    def involved(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        if is_word(event, chat.SKIP_WORDS) or is_none_answer(event.text or ""):
             convo.data.pop("involved", None)
-            return self._next(ctx, convo, "involved")
-        answer = self._field(event, ctx, chat.COMPLAINT_TEXT_AGAIN)
-        if answer is None:
-            return "involved"
+            return self._next(convo, ComplaintState.INVOLVED)
+        answer = text_of(event)
+        if not answer:
+            return AGAIN
+        if self._too_long(ctx, answer):
+            return ComplaintState.INVOLVED
         convo.data["involved"] = answer
         convo.data.pop("warned", None)
-        return self._next(ctx, convo, "involved")
-
-    def _field(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
-        text = _text(event)
-        if not text:
-            ctx.reply(messages.text(again, chat.COMPLAINT_SKIP_CHOICES))
-            return None
-        if len(text) > MAX_FIELD:
-            ctx.reply(messages.text(chat.COMPLAINT_FIELD_TOO_LONG.format(limit=MAX_FIELD),
-                                    chat.COMPLAINT_SKIP_CHOICES))
-            return None
-        return text
-
-    def evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if self._is_evidence(event):
-            self._record_evidence(event, ctx, convo, chat.COMPLAINT_EVIDENCE_CHOICES)
-            return "evidence"
-        if _is_word(event, chat.DONE_WORDS) or _is_word(event, chat.SKIP_WORDS) or (
-                event.is_text and is_none_answer(event.text or "")):
-            return self._to_confirm(ctx, convo)
-        ctx.reply(messages.text(chat.COMPLAINT_EVIDENCE_AGAIN, chat.COMPLAINT_EVIDENCE_CHOICES))
-        return "evidence"
+        return self._next(convo, ComplaintState.INVOLVED)
 
     @staticmethod
-    def _is_evidence(event: IncomingEvent) -> bool:
-        return event.type == "message" and event.message_type in EVIDENCE_TYPES and bool(event.message_id)
+    def _too_long(ctx: Context, answer: str) -> bool:
+        if len(answer) <= MAX_FIELD:
+            return False
+        ctx.reply(messages.text(chat.COMPLAINT_FIELD_TOO_LONG.format(limit=MAX_FIELD), chat.COMPLAINT_SKIP_CHOICES))
+        return True
+
+    def evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        if is_evidence(event):
+            self._record_evidence(event, ctx, convo, chat.COMPLAINT_EVIDENCE_CHOICES)
+            return ComplaintState.EVIDENCE
+        if is_word(event, chat.DONE_WORDS) or is_word(event, chat.SKIP_WORDS) or is_none_answer(event.text or ""):
+            return ComplaintState.CONFIRM
+        return AGAIN
 
     @staticmethod
     def _evidence_count(ctx: Context, convo: Convo) -> int:
         return ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id) if convo.id is not None else 0
 
     def _record_evidence(self, event: IncomingEvent, ctx: Context, convo: Convo, choices: list[str]) -> None:
-        assert convo.id is not None and event.message_id is not None
-        kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.MEDIA_KIND_NAMES["file"])
-        count = self._evidence_count(ctx, convo)
-        if count >= MAX_EVIDENCE:
-            ctx.reply(messages.text(chat.COMPLAINT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE), choices))
-            return
-        row = ctx.uow.evidence.add(ctx.org.id, DRAFT_OWNER, convo.id, event.message_id,
-                                   event.message_type or "file", event.file_name, ctx.now)
-        template = chat.COMPLAINT_EVIDENCE_RECEIVED if row else chat.COMPLAINT_EVIDENCE_DUPLICATE
-        ctx.reply(messages.text(template.format(kind=kind, count=count + (1 if row else 0)), choices))
+        assert convo.id is not None
+        record_evidence(event, ctx, DRAFT_OWNER, convo.id, limit=MAX_EVIDENCE, texts=EVIDENCE_TEXTS,
+                        choices=choices)
 
-    def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
         data = convo.data
-        if _is_word(event, chat.COMPLAINT_SEND_WORDS):
-            kinds = identifiers_in(data)
-            if kinds and data.get("mode") != ComplaintMode.IDENTIFIED.value and not data.get("warned"):
-                self._warn(ctx, convo, kinds)
-                return "warn"
+        if is_word(event, chat.COMPLAINT_SEND_WORDS):
+            if identifiers_in(data) and data.get("mode") != ComplaintMode.IDENTIFIED.value and not data.get("warned"):
+                return ComplaintState.WARN
             return self._submit(event, ctx, convo)
-        if _is_word(event, chat.EDIT_WORDS):
-            return self._ask(ctx, convo, "edit")
-        ctx.reply(messages.text(chat.COMPLAINT_CONFIRM_AGAIN, chat.COMPLAINT_CONFIRM_CHOICES))
-        return "confirm"
+        if is_word(event, chat.EDIT_WORDS):
+            return ComplaintState.EDIT
+        return AGAIN
 
-    def _warn(self, ctx: Context, convo: Convo, kinds: list[str]) -> None:
-        names = " ".join(chat.COMPLAINT_IDENTIFIER_NAMES[k] for k in kinds)
-        ctx.reply(messages.text(chat.COMPLAINT_WARN_IDENTIFIERS.format(
-            kinds=names, mode=common.COMPLAINT_MODE_NAMES[convo.data["mode"]]), list(chat.COMPLAINT_WARN_CHOICES)))
-
-    def warn(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = _choice(event, chat.COMPLAINT_WARN_CHOICES, {})
+    def warn(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        choice = choice_of(event, chat.COMPLAINT_WARN_CHOICES)
         if choice == "mask":
             for key in ("details", "when", "involved"):
                 if convo.data.get(key):
                     convo.data[key] = mask(convo.data[key], find_identifiers(convo.data[key]))
             convo.data["warned"] = True
-            return self._to_confirm(ctx, convo)
+            return ComplaintState.CONFIRM
         if choice == "send":
             return self._submit(event, ctx, convo)
         if choice == "edit":
-            return self._ask(ctx, convo, "edit")
-        ctx.reply(messages.text(chat.COMPLAINT_WARN_AGAIN, list(chat.COMPLAINT_WARN_CHOICES)))
-        return "warn"
+            return ComplaintState.EDIT
+        return AGAIN
 
-    def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = _choice(event, chat.COMPLAINT_EDIT_CHOICES, {})
+    def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ComplaintState | Control:
+        choice = choice_of(event, chat.COMPLAINT_EDIT_CHOICES)
         if choice is None:
-            return self._ask(ctx, convo, "edit")
+            return AGAIN
         convo.data["editing"] = True
         if choice == "details":
             convo.data["details"] = ""
-            return self._ask(ctx, convo, "details")
-        if choice == "category":
-            return self._ask(ctx, convo, "type")
-        if choice == "where":
+        elif choice == "category":
+            return ComplaintState.TYPE  # the type first: a grievance has no corruption category
+        elif choice == "where":
             convo.data.pop("when", None)
             convo.data.pop("place", None)
-        return self._ask(ctx, convo, choice)
+        return ComplaintState(choice)
 
     # -- the summary and the receipt -------------------------------------------------------------------------------------
     def _summary(self, ctx: Context, convo: Convo) -> str:
@@ -432,7 +431,7 @@ class ComplaintFlow:
             involved=messages.clip_text(data.get("involved") or chat.COMPLAINT_NOT_GIVEN, 600),
             evidence=chat.COMPLAINT_EVIDENCE_COUNT.format(count=count) if count else chat.COMPLAINT_NOT_GIVEN)
 
-    def _submit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def _submit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> Control:
         config = self.config
         assert event.user_id is not None
         refusal = self._refusal(ctx, event.user_id)
@@ -467,7 +466,7 @@ class ComplaintFlow:
             seal(ctx, config, complaint, identity)
         if convo.id is not None:
             ctx.uow.evidence.reassign(DRAFT_OWNER, convo.id, COMPLAINT_OWNER, complaint.id)
-        day = local_day(ctx)
+        day = local_today(ctx)
         ctx.uow.complaints.count_intake(config.keys.intake_hash(event.user_id, day), day.isoformat())
         self._receipt(ctx, config, complaint, code, pin)
         notify_handlers(ctx, complaint, chat.COMPLAINT_NEW_FOR_OFFICER.format(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from enum import StrEnum
 
 from domain.complaints.workflow import (
     ComplaintMode,
@@ -17,10 +18,11 @@ from domain.complaints.workflow import (
     allowed_transitions,
     check_transition,
 )
-from domain.thai_text import squeeze, to_arabic_digits
+from domain.thai_text import to_arabic_digits
 from handlers.base import Context
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step, say
 from handlers.events import IncomingEvent
+from handlers.flow_helpers import choice_of, is_word, postback_arg, text_of
 from storage.audit_log import Actor
 from storage.complaint_models import Complaint
 from storage.models import Role
@@ -51,14 +53,10 @@ LIST_ROWS = 20
 _OPEN = re.compile(r"^(?:เปิดเรื่อง|เปิด|เรื่องที่|เรื่อง)\s*(?:ที่)?\s*#?\s*(\d{1,9})$")
 
 
-def _words(text: str) -> str:
-    return squeeze(to_arabic_digits(text)).lower()
-
-
 def _case_ref(event: IncomingEvent) -> int | None:
-    data = event.postback_data or ""
-    if event.type == "postback" and data.startswith("complaint:open:") and data[15:].isdigit():
-        return int(data[15:])
+    opened = postback_arg(event, "complaint:open:")
+    if opened is not None:
+        return opened
     if event.is_text:
         match = _OPEN.match(to_arabic_digits((event.text or "").strip()))
         if match:
@@ -67,7 +65,7 @@ def _case_ref(event: IncomingEvent) -> int | None:
 
 
 def _is_case_word(event: IncomingEvent) -> bool:
-    return event.is_text and _words(event.text or "") in {_words(w) for w in chat.COMPLAINT_CASES_WORDS}
+    return is_word(event, chat.COMPLAINT_CASES_WORDS)
 
 
 def _is_officer_account(event: IncomingEvent, ctx: Context) -> bool:
@@ -76,11 +74,12 @@ def _is_officer_account(event: IncomingEvent, ctx: Context) -> bool:
     return member is not None and member.role == Role.OFFICER.value
 
 
-def _choice(event: IncomingEvent, options: Mapping[str, str]) -> str | None:
-    if not event.is_text:
-        return None
-    said = _words(event.text or "")
-    return next((value for label, value in options.items() if _words(label) == said), None)
+class CaseState(StrEnum):
+    CASE = "case"
+    STATUS = "status"
+    NOTE = "note"
+    PUBLIC = "public"
+    MESSAGE = "message"
 
 
 class CaseFlow:
@@ -89,9 +88,17 @@ class CaseFlow:
 
     def __init__(self, config: ComplaintConfig) -> None:
         self.config = config
-        raw: dict[str, Step] = {"case": self.case, "status": self.status, "note": self.note,
-                                "public": self.public, "message": self.message}
-        self.steps: Mapping[str, Step] = raw
+        self.states: Mapping[str, Question] = {
+            CaseState.CASE: Question(Input.TEXT, self.case, ask=self._ask_case, again=self._case_again),
+            CaseState.STATUS: Question(Input.TEXT, self.status, ask=self._ask_status, again=self._status_again),
+            CaseState.NOTE: Question(Input.TEXT, self.note, ask=self._ask_note,
+                                     again=say(chat.COMPLAINT_NOTE_AGAIN.format(limit=MAX_NOTE))),
+            CaseState.PUBLIC: Question(Input.TEXT, self.public,
+                                       ask=say(chat.COMPLAINT_ASK_PUBLIC, chat.COMPLAINT_SKIP_CHOICES),
+                                       again=say(chat.COMPLAINT_MESSAGE_AGAIN.format(limit=MAX_NOTE))),
+            CaseState.MESSAGE: Question(Input.TEXT, self.message, ask=self._ask_message,
+                                        again=say(chat.COMPLAINT_MESSAGE_AGAIN.format(limit=MAX_NOTE))),
+        }
 
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
         """Officers only: for anyone else these words are what they are typing (a complaint's text)."""
@@ -115,8 +122,14 @@ class CaseFlow:
             return None
         return complaint
 
+    def _opened(self, ctx: Context, convo: Convo) -> Complaint:
+        """The case a question is about: the step that entered the state has just found it."""
+        complaint = self._case(ctx, convo.data.get("case_id"))
+        assert complaint is not None
+        return complaint
+
     # -- list and open -------------------------------------------------------------------------------------------
-    def list_cases(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def list_cases(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
         if not self._is_officer(ctx):
             return END
         member = ctx.member
@@ -140,7 +153,7 @@ class CaseFlow:
         ctx.reply(messages.text("\n".join(lines), [chat.COMPLAINT_OPEN_CHOICE.format(id=c.id) for c in cases[:messages.QUICK_REPLY_LIMIT]]))
         return END
 
-    def open_case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def open_case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
         if not self._is_officer(ctx):
             return END
         ref = _case_ref(event)
@@ -153,10 +166,7 @@ class CaseFlow:
         open_case(ctx.uow, complaint, member, Actor.member(member.id), ctx.now)
         convo.data["case_id"] = complaint.id
         ctx.reply(messages.text(self._view(ctx, complaint)))
-        ctx.reply(self._actions(complaint, chat.COMPLAINT_CASE_TIMELINE.format(
-            id=complaint.id, timeline=officer_timeline(ctx.uow.complaints.entries(complaint.id), member.id,
-                                                       ctx.org.timezone))))
-        return "case"
+        return CaseState.CASE
 
     def _view(self, ctx: Context, complaint: Complaint) -> str:
         member = ctx.member
@@ -177,85 +187,106 @@ class CaseFlow:
             executive=chat.COMPLAINT_CASE_EXECUTIVE if complaint.about_executive else "")
 
     @staticmethod
-    def _actions(complaint: Complaint, body: str) -> dict[str, object]:
+    def _actions(body: str) -> dict[str, object]:
         return messages.text(body, list(chat.COMPLAINT_CASE_ACTIONS))
 
+    # -- questions -----------------------------------------------------------------------------------------------
+    def _ask_case(self, ctx: Context, convo: Convo) -> None:
+        """The case's timeline, with its actions."""
+        complaint = self._opened(ctx, convo)
+        member = ctx.member
+        assert member is not None
+        ctx.reply(self._actions(chat.COMPLAINT_CASE_TIMELINE.format(
+            id=complaint.id, timeline=officer_timeline(ctx.uow.complaints.entries(complaint.id), member.id,
+                                                       ctx.org.timezone))))
+
+    def _case_again(self, ctx: Context, convo: Convo) -> None:
+        ctx.reply(self._actions(chat.COMPLAINT_CASE_AGAIN.format(id=convo.data["case_id"])))
+
+    @staticmethod
+    def _status_labels(complaint: Complaint) -> list[str]:
+        current_status = ComplaintStatus(complaint.status)
+        return allowed_labels(current_status, allowed_transitions(current_status))
+
+    def _ask_status(self, ctx: Context, convo: Convo) -> None:
+        complaint = self._opened(ctx, convo)
+        ctx.reply(messages.text(chat.COMPLAINT_ASK_STATUS.format(id=complaint.id,
+                                                                 status=status_label(complaint.status)),
+                                self._status_labels(complaint)))
+
+    def _status_again(self, ctx: Context, convo: Convo) -> None:
+        complaint = self._case(ctx, convo.data.get("case_id"))
+        if complaint is None:  # gone since it was opened: the next answer ends the flow
+            ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
+            return
+        labels = self._status_labels(complaint)
+        ctx.reply(messages.text(chat.COMPLAINT_STATUS_AGAIN.format(
+            status=status_label(complaint.status), allowed=", ".join(labels)), labels))
+
+    def _ask_note(self, ctx: Context, convo: Convo) -> None:
+        ctx.reply(messages.text(chat.COMPLAINT_ASK_NOTE.format(status=status_label(convo.data["new_status"]))))
+
+    def _ask_message(self, ctx: Context, convo: Convo) -> None:
+        complaint = self._opened(ctx, convo)
+        how = (chat.COMPLAINT_MESSAGE_HOW_WAIT if complaint.mode == ComplaintMode.ANONYMOUS.value
+               else chat.COMPLAINT_MESSAGE_HOW_PUSH)
+        ctx.reply(messages.text(chat.COMPLAINT_ASK_MESSAGE.format(id=complaint.id, how=how)))
+
     # -- the case's actions ------------------------------------------------------------------------------------------
-    def case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
         complaint = self._case(ctx, convo.data.get("case_id"))
         if complaint is None:
             ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
             return END
-        action = _choice(event, chat.COMPLAINT_CASE_ACTIONS)
+        action = choice_of(event, chat.COMPLAINT_CASE_ACTIONS)
         if action == "status":
-            return self._ask_status(ctx, complaint)
+            return CaseState.STATUS
         if action == "message":
-            how = (chat.COMPLAINT_MESSAGE_HOW_WAIT if complaint.mode == ComplaintMode.ANONYMOUS.value
-                   else chat.COMPLAINT_MESSAGE_HOW_PUSH)
-            ctx.reply(messages.text(chat.COMPLAINT_ASK_MESSAGE.format(id=complaint.id, how=how)))
-            return "message"
+            return CaseState.MESSAGE
         if action == "timeline":
-            member = ctx.member
-            assert member is not None
-            ctx.reply(self._actions(complaint, chat.COMPLAINT_CASE_TIMELINE.format(
-                id=complaint.id, timeline=officer_timeline(ctx.uow.complaints.entries(complaint.id), member.id,
-                                                           ctx.org.timezone))))
-            return "case"
+            self._ask_case(ctx, convo)
+            return CaseState.CASE
         if action == "leave":
             ctx.reply(messages.text(chat.COMPLAINT_CASE_LEFT.format(id=complaint.id)))
             return END
-        ctx.reply(self._actions(complaint, chat.COMPLAINT_CASE_AGAIN.format(id=complaint.id)))
-        return "case"
+        return AGAIN
 
-    def _ask_status(self, ctx: Context, complaint: Complaint) -> str:
-        current_status = ComplaintStatus(complaint.status)
-        labels = allowed_labels(current_status, allowed_transitions(current_status))
-        ctx.reply(messages.text(chat.COMPLAINT_ASK_STATUS.format(id=complaint.id,
-                                                                 status=status_label(complaint.status)), labels))
-        return "status"
-
-    def status(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def status(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
         complaint = self._case(ctx, convo.data.get("case_id"))
         if complaint is None:
             ctx.reply(messages.text(chat.COMPLAINT_CASE_GONE))
             return END
-        current_status = ComplaintStatus(complaint.status)
-        allowed = allowed_transitions(current_status)
-        options = {status_label(s.value): s.value for s in allowed}
-        chosen = _choice(event, options)
+        options = {status_label(s.value): s.value for s in allowed_transitions(ComplaintStatus(complaint.status))}
+        chosen = choice_of(event, options)
         if chosen is None:
-            labels = allowed_labels(current_status, allowed)
-            ctx.reply(messages.text(chat.COMPLAINT_STATUS_AGAIN.format(
-                status=status_label(complaint.status), allowed=", ".join(labels)), labels))
-            return "status"
+            return AGAIN
         convo.data.update(new_status=chosen, from_status=complaint.status)
-        ctx.reply(messages.text(chat.COMPLAINT_ASK_NOTE.format(status=status_label(chosen))))
-        return "note"
+        return CaseState.NOTE
 
-    def _free_text(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
-        text = (event.text or "").strip() if event.is_text else ""
-        if not text or len(text) > MAX_NOTE or _words(text) in {_words(w) for w in chat.SKIP_WORDS}:
-            ctx.reply(messages.text(again.format(limit=MAX_NOTE)))
+    @staticmethod
+    def _free_text(event: IncomingEvent) -> str | None:
+        """A note or message: some text, not too long, not a skip word."""
+        text = text_of(event)
+        if not text or len(text) > MAX_NOTE or is_word(event, chat.SKIP_WORDS):
             return None
         return text
 
-    def note(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        note = self._free_text(event, ctx, chat.COMPLAINT_NOTE_AGAIN)
+    def note(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
+        note = self._free_text(event)
         if note is None:
-            return "note"
+            return AGAIN
         convo.data["note"] = note
-        ctx.reply(messages.text(chat.COMPLAINT_ASK_PUBLIC, chat.COMPLAINT_SKIP_CHOICES))
-        return "public"
+        return CaseState.PUBLIC
 
-    def public(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def public(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
         public: str | None = None
-        if not (event.is_text and _words(event.text or "") in {_words(w) for w in chat.SKIP_WORDS}):
-            public = self._free_text(event, ctx, chat.COMPLAINT_MESSAGE_AGAIN)
+        if not is_word(event, chat.SKIP_WORDS):
+            public = self._free_text(event)
             if public is None:
-                return "public"
+                return AGAIN
         return self._change_status(ctx, convo, public)
 
-    def _change_status(self, ctx: Context, convo: Convo, public: str | None) -> str:
+    def _change_status(self, ctx: Context, convo: Convo, public: str | None) -> CaseState | Control:
         complaint = self._case(ctx, convo.data.get("case_id"))
         member = ctx.member
         if complaint is None or member is None or complaint.status != convo.data.get("from_status"):
@@ -275,10 +306,10 @@ class CaseFlow:
             told=told_text(change.relay.outcome))))
         return END
 
-    def message(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        text = self._free_text(event, ctx, chat.COMPLAINT_MESSAGE_AGAIN)
+    def message(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
+        text = self._free_text(event)
         if text is None:
-            return "message"
+            return AGAIN
         complaint = self._case(ctx, convo.data.get("case_id"))
         member = ctx.member
         if complaint is None or member is None:

@@ -6,7 +6,6 @@ from handlers.base import Context
 from handlers.conversation import Conversations
 from handlers.events import IncomingEvent
 from storage.clock import utcnow
-from storage.models import Organisation
 from storage.uow import UnitOfWorkFactory
 
 SWEEP_EVENT = IncomingEvent(event_id="", type="conversation-expiry")
@@ -18,7 +17,7 @@ def expire_abandoned(uow_factory: UnitOfWorkFactory, conversations: Conversation
     with uow_factory() as uow:
         rows = uow.conversations.expired(now)
         for row in rows:
-            org = uow.session.get(Organisation, row.org_id)
+            org = uow.people.organisation_by_id(row.org_id)
             assert org is not None
             ctx = Context(uow=uow, org=org, event=SWEEP_EVENT, now=now, secret_key=secret_key)
             conversations.expire(ctx, row, reply=False)

@@ -17,7 +17,7 @@ from handlers.base import UNHANDLED, Application, Context
 from handlers.events import parse_event
 from storage.clock import utcnow
 from storage.inbox import ClaimedEvent
-from storage.models import InboxStatus, Organisation
+from storage.models import InboxStatus
 from storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class EventProcessor:
         try:
             event = parse_event(claimed.payload)
             with self.uow_factory() as uow:
-                org = uow.session.get(Organisation, claimed.org_id)
+                org = uow.people.organisation_by_id(claimed.org_id)
                 assert org is not None, f"organisation {claimed.org_id} missing"
                 now = utcnow()
                 ctx = Context(uow=uow, org=org, event=event, now=now, secret_key=self.secret_key)

@@ -6,16 +6,26 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.progress import ProgressStatus, is_none_answer, parse_percent, parse_shortcut, parse_status
-from domain.thai_text import squeeze, to_arabic_digits
+from domain.thai_text import to_arabic_digits
 from handlers.base import Context
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step, say
 from handlers.events import IncomingEvent
+from handlers.flow_helpers import (
+    EvidenceTexts,
+    choice_of,
+    is_evidence,
+    is_word,
+    local_today,
+    postback_arg,
+    record_evidence,
+    text_of,
+)
 from storage.models import Role, Unit
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import NewReport
@@ -29,8 +39,26 @@ DRAFT_OWNER = "conversation"
 REPORT_OWNER = "progress_report"
 MAX_TEXT = 3000
 MAX_EVIDENCE = 10
-EVIDENCE_TYPES = frozenset({"image", "file", "video"})
+EVIDENCE_TEXTS = EvidenceTexts(chat.REPORT_EVIDENCE_RECEIVED, chat.REPORT_EVIDENCE_DUPLICATE,
+                               chat.REPORT_EVIDENCE_LIMIT)
 MEASURE_REF = re.compile(r"^(?:ม\s*\.?|มาตรการ\s*(?:ที่)?|#|no\.?)?\s*(\d{1,4})\s*$", re.IGNORECASE)
+
+
+class ReportState(StrEnum):
+    CHOOSE = "choose"
+    STATUS = "status"
+    PERCENT = "percent"
+    DETAILS = "details"
+    PROBLEMS = "problems"
+    EVIDENCE = "evidence"
+    CONFIRM = "confirm"
+    EDIT = "edit"
+
+
+# The questions in the order they are asked (those already answered are skipped).
+QUESTION_ORDER = [ReportState.STATUS, ReportState.PERCENT, ReportState.DETAILS, ReportState.PROBLEMS,
+                  ReportState.EVIDENCE, ReportState.CONFIRM]
+STATUS_CHOICES = list(common.STATUS_LABELS.values())
 
 
 @dataclass(frozen=True)
@@ -40,29 +68,9 @@ class Scope:
     round: ReportingRound
 
 
-def local_today(ctx: Context) -> date:
-    return ctx.now.astimezone(ZoneInfo(ctx.org.timezone)).date()
-
-
 def status_text(status: str, percent: int | None) -> tuple[str, str]:
     label = common.STATUS_LABELS.get(status, status)
     return label, f" ({percent}%)" if percent is not None else ""
-
-
-def _words(text: str) -> str:
-    return squeeze(text).lower()
-
-
-def _is_word(event: IncomingEvent, words: tuple[str, ...]) -> bool:
-    return event.is_text and _words(event.text or "") in {_words(w) for w in words}
-
-
-def _postback_arg(event: IncomingEvent, prefix: str) -> int | None:
-    data = event.postback_data or ""
-    if event.type != "postback" or not data.startswith(prefix):
-        return None
-    tail = data[len(prefix):]
-    return int(tail) if tail.isdigit() else None
 
 
 def parse_measure_ref(text: str) -> int | None:
@@ -75,24 +83,36 @@ class ReportFlow:
     private = False
 
     def __init__(self) -> None:
-        self.steps: Mapping[str, Step] = {
-            "choose": self.choose,
-            "status": self.status,
-            "percent": self.percent,
-            "details": self.details,
-            "problems": self.problems,
-            "evidence": self.evidence,
-            "confirm": self.confirm,
-            "edit": self.edit,
+        edit = say(chat.REPORT_ASK_EDIT, list(chat.REPORT_EDIT_CHOICES))
+        self.states: Mapping[str, Question] = {
+            ReportState.CHOOSE: Question(Input.TEXT | Input.POSTBACK, self.choose, ask=self._ask_choose,
+                                         again=say(chat.REPORT_CHOOSE_AGAIN)),
+            ReportState.STATUS: Question(Input.TEXT, self.status, ask=self._ask_status,
+                                         again=say(chat.REPORT_STATUS_AGAIN, STATUS_CHOICES)),
+            ReportState.PERCENT: Question(Input.TEXT, self.percent,
+                                          ask=say(chat.REPORT_ASK_PERCENT, chat.REPORT_PERCENT_CHOICES),
+                                          again=say(chat.REPORT_PERCENT_AGAIN, chat.REPORT_PERCENT_CHOICES)),
+            ReportState.DETAILS: Question(Input.TEXT, self.details, ask=say(chat.REPORT_ASK_DETAILS),
+                                          again=say(chat.REPORT_DETAILS_AGAIN)),
+            ReportState.PROBLEMS: Question(Input.TEXT, self.problems,
+                                           ask=say(chat.REPORT_ASK_PROBLEMS, [chat.NONE_CHOICE]),
+                                           again=say(chat.REPORT_PROBLEMS_AGAIN)),
+            ReportState.EVIDENCE: Question(Input.TEXT | Input.EVIDENCE, self.evidence,
+                                           ask=say(chat.REPORT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE),
+                                                   chat.REPORT_EVIDENCE_CHOICES),
+                                           again=say(chat.REPORT_EVIDENCE_AGAIN, chat.REPORT_EVIDENCE_CHOICES)),
+            ReportState.CONFIRM: Question(Input.TEXT, self.confirm, ask=self._ask_confirm,
+                                          again=say(chat.REPORT_CONFIRM_AGAIN, chat.REPORT_CONFIRM_CHOICES)),
+            ReportState.EDIT: Question(Input.TEXT, self.edit, ask=edit, again=edit),
         }
 
     # -- entry ---------------------------------------------------------------------------------------------
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        if _is_word(event, chat.REPORT_WORDS) or event.postback_data == "report:start":
+        if is_word(event, chat.REPORT_WORDS) or event.postback_data == "report:start":
             return self.begin
-        if _postback_arg(event, "report:page:") is not None:
+        if postback_arg(event, "report:page:") is not None:
             return self.begin
-        if _postback_arg(event, "report:pick:") is not None:
+        if postback_arg(event, "report:pick:") is not None:
             return self.pick_from_button
         if event.is_text and parse_shortcut(event.text or "") is not None:
             return self.shortcut
@@ -123,7 +143,7 @@ class ReportFlow:
     def _scope_of(self, ctx: Context, convo: Convo) -> Scope | None:
         data = convo.data
         unit = ctx.uow.people.unit(data.get("unit_id"))
-        plan = ctx.uow.session.get(Plan, data.get("plan_id"))
+        plan = ctx.uow.plans.plan(data.get("plan_id"))
         rnd = ctx.uow.plans.round(data.get("round_id", 0))
         return Scope(unit, plan, rnd) if unit and plan and rnd else None
 
@@ -166,40 +186,46 @@ class ReportFlow:
                                                                example=cards[0].seq)))
         ctx.reply(measure_carousel(cards, page, scope.unit.name))
 
-    def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def _ask_choose(self, ctx: Context, convo: Convo) -> None:
+        """The page `convo.data["page"]` of the unit's open measures (the first with how to choose)."""
+        scope = self._scope_of(ctx, convo)
+        assert scope is not None
+        self._show_page(ctx, scope, convo.data.get("page", 0))
+
+    def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
         scope = self._enter(ctx, convo)
         if scope is None:
             return END
-        self._show_page(ctx, scope, _postback_arg(event, "report:page:") or 0)
-        return "choose"
+        convo.data["page"] = postback_arg(event, "report:page:") or 0  # a "more" button of an older list
+        return ReportState.CHOOSE
 
-    def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
         scope = self._scope_of(ctx, convo)
         if scope is None:
             ctx.reply(messages.text(chat.REPORT_MEASURE_GONE))
             return END
-        page = _postback_arg(event, "report:page:")
+        page = postback_arg(event, "report:page:")
         if page is not None:
-            self._show_page(ctx, scope, page)
-            return "choose"
-        measure_id = _postback_arg(event, "report:pick:")
+            convo.data["page"] = page
+            self._ask_choose(ctx, convo)
+            return ReportState.CHOOSE
+        measure_id = postback_arg(event, "report:pick:")
         if measure_id is not None:
-            return self._pick(ctx, convo, scope, ctx.uow.plans.measure(measure_id), "choose")
-        seq = parse_measure_ref(event.text or "") if event.is_text else None
+            return self._pick(ctx, convo, scope, ctx.uow.plans.measure(measure_id), ReportState.CHOOSE)
+        seq = parse_measure_ref(event.text or "")
         if seq is not None:
             measure = ctx.uow.plans.measure_by_seq(scope.plan.id, seq)
             if measure is None:
                 ctx.reply(messages.text(chat.REPORT_NO_SUCH_MEASURE.format(seq=seq, year=scope.plan.fiscal_year_be)))
-                return "choose"
-            return self._pick(ctx, convo, scope, measure, "choose")
-        ctx.reply(messages.text(chat.REPORT_CHOOSE_AGAIN))
-        return "choose"
+                return ReportState.CHOOSE
+            return self._pick(ctx, convo, scope, measure, ReportState.CHOOSE)
+        return AGAIN
 
-    def pick_from_button(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def pick_from_button(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
         scope = self._enter(ctx, convo)
         if scope is None:
             return END
-        measure = ctx.uow.plans.measure(_postback_arg(event, "report:pick:") or 0)
+        measure = ctx.uow.plans.measure(postback_arg(event, "report:pick:") or 0)
         return self._pick(ctx, convo, scope, measure, END)
 
     def _check(self, ctx: Context, scope: Scope, measure: Measure | None) -> str | None:
@@ -212,15 +238,15 @@ class ReportFlow:
             return chat.REPORT_NOT_YOUR_MEASURE.format(seq=measure.seq, unit=scope.unit.name)
         return None
 
-    def _pick(self, ctx: Context, convo: Convo, scope: Scope, measure: Measure | None, stay: str) -> str:
+    def _pick(self, ctx: Context, convo: Convo, scope: Scope, measure: Measure | None,
+              stay: ReportState | Control) -> ReportState | Control:
         problem = self._check(ctx, scope, measure)
         if problem is not None:
             ctx.reply(messages.text(problem))
             return stay
         assert measure is not None
         convo.data["measure_id"] = measure.id
-        self._ask(ctx, convo, "status")
-        return "status"
+        return ReportState.STATUS
 
     # -- questions ---------------------------------------------------------------------------------------------
     def _measure(self, ctx: Context, convo: Convo) -> Measure:
@@ -228,124 +254,89 @@ class ReportFlow:
         assert measure is not None
         return measure
 
-    def _ask(self, ctx: Context, convo: Convo, state: str) -> None:
-        if state == "status":
-            measure = self._measure(ctx, convo)
-            body = chat.REPORT_ASK_STATUS.format(seq=measure.seq, title=messages.clip_text(measure.title, 600))
-            previous = ctx.uow.plans.latest_report(measure.id, convo.data["unit_id"])
-            if previous is not None:
-                unit = ctx.uow.people.unit(convo.data["unit_id"])
-                label, pct = status_text(previous.status, previous.percent)
-                when = thai_date(previous.created_at.astimezone(ZoneInfo(ctx.org.timezone)).date())
-                body += chat.REPORT_PREVIOUS.format(unit=unit.name if unit else "", status=label, percent=pct,
-                                                     when=when)
-            ctx.reply(messages.text(body, list(common.STATUS_LABELS.values())))
-        elif state == "percent":
-            ctx.reply(messages.text(chat.REPORT_ASK_PERCENT, chat.REPORT_PERCENT_CHOICES))
-        elif state == "details":
-            ctx.reply(messages.text(chat.REPORT_ASK_DETAILS))
-        elif state == "problems":
-            ctx.reply(messages.text(chat.REPORT_ASK_PROBLEMS, [chat.NONE_CHOICE]))
-        elif state == "evidence":
-            ctx.reply(messages.text(chat.REPORT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE),
-                                    chat.REPORT_EVIDENCE_CHOICES))
-        elif state == "confirm":
-            ctx.reply(messages.text(self._summary(ctx, convo), chat.REPORT_CONFIRM_CHOICES))
+    def _ask_status(self, ctx: Context, convo: Convo) -> None:
+        """The measure, with the unit's latest report on it."""
+        measure = self._measure(ctx, convo)
+        body = chat.REPORT_ASK_STATUS.format(seq=measure.seq, title=messages.clip_text(measure.title, 600))
+        previous = ctx.uow.plans.latest_report(measure.id, convo.data["unit_id"])
+        if previous is not None:
+            unit = ctx.uow.people.unit(convo.data["unit_id"])
+            label, pct = status_text(previous.status, previous.percent)
+            when = thai_date(previous.created_at.astimezone(ZoneInfo(ctx.org.timezone)).date())
+            body += chat.REPORT_PREVIOUS.format(unit=unit.name if unit else "", status=label, percent=pct,
+                                                 when=when)
+        ctx.reply(messages.text(body, STATUS_CHOICES))
 
-    def _next(self, ctx: Context, convo: Convo, after: str) -> str:
-        """Go on to the next question, or back to the summary when editing one answer."""
-        order = ["status", "percent", "details", "problems", "evidence", "confirm"]
+    def _ask_confirm(self, ctx: Context, convo: Convo) -> None:
+        ctx.reply(messages.text(self._summary(ctx, convo), chat.REPORT_CONFIRM_CHOICES))
+
+    def _next(self, convo: Convo, after: ReportState) -> ReportState:
+        """The next question, or back to the summary when editing one answer."""
         if convo.data.get("editing"):
-            state = "confirm"
-        else:
-            # Skip what is already answered: a percent given with the status, texts given in a shortcut.
-            answered = set(convo.data.get("prefilled", []))
-            if convo.data.get("percent") is not None:
-                answered.add("percent")
-            state = next(s for s in order[order.index(after) + 1:] if s not in answered)
-        self._ask(ctx, convo, state)
-        return state
-
-    def _text_answer(self, event: IncomingEvent, ctx: Context, again: str) -> str | None:
-        if not event.is_text or not (event.text or "").strip():
-            ctx.reply(messages.text(again))
-            return None
-        answer = (event.text or "").strip()
-        if len(answer) > MAX_TEXT:
-            ctx.reply(messages.text(chat.REPORT_TOO_LONG.format(limit=MAX_TEXT)))
-            return None
-        return answer
+            return ReportState.CONFIRM
+        # Skip what is already answered: a percent given with the status, texts given in a shortcut.
+        answered = set(convo.data.get("prefilled", []))
+        if convo.data.get("percent") is not None:
+            answered.add(ReportState.PERCENT)
+        return next(s for s in QUESTION_ORDER[QUESTION_ORDER.index(after) + 1:] if s not in answered)
 
     # -- steps ---------------------------------------------------------------------------------------------------
-    def status(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        text = (event.text or "") if event.is_text else ""
+    def status(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
+        text = event.text or ""
         status = parse_status(text) if text else None
         if status is None:
-            ctx.reply(messages.text(chat.REPORT_STATUS_AGAIN, list(common.STATUS_LABELS.values())))
-            return "status"
+            return AGAIN
         percent = parse_percent(text)
         if percent is None and status is ProgressStatus.DONE:
             percent = 100
         if percent is None and status is ProgressStatus.NOT_STARTED:
             percent = 0
         convo.data.update(status=status.value, percent=percent)
-        return self._next(ctx, convo, "status")
+        return self._next(convo, ReportState.STATUS)
 
-    def percent(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, chat.SKIP_WORDS):
-            return self._next(ctx, convo, "percent")
-        value = parse_percent(event.text or "") if event.is_text else None
-        if value is None and event.is_text:
+    def percent(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
+        if is_word(event, chat.SKIP_WORDS):
+            return self._next(convo, ReportState.PERCENT)
+        value = parse_percent(event.text or "")
+        if value is None:
             digits = to_arabic_digits((event.text or "").strip())
             value = int(digits) if digits.isdigit() and int(digits) <= 100 else None
         if value is None:
-            ctx.reply(messages.text(chat.REPORT_PERCENT_AGAIN, chat.REPORT_PERCENT_CHOICES))
-            return "percent"
+            return AGAIN
         convo.data["percent"] = value
-        return self._next(ctx, convo, "percent")
+        return self._next(convo, ReportState.PERCENT)
 
-    def details(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        return self._text_step(event, ctx, convo, "details", chat.REPORT_DETAILS_AGAIN)
+    def details(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
+        return self._text_step(event, ctx, convo, ReportState.DETAILS)
 
-    def problems(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        return self._text_step(event, ctx, convo, "problems", chat.REPORT_PROBLEMS_AGAIN)
+    def problems(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
+        return self._text_step(event, ctx, convo, ReportState.PROBLEMS)
 
-    def _text_step(self, event: IncomingEvent, ctx: Context, convo: Convo, state: str, again: str) -> str:
+    def _text_step(self, event: IncomingEvent, ctx: Context, convo: Convo,
+                   state: ReportState) -> ReportState | Control:
         """A question answered by free text, kept in `convo.data[state]`."""
-        answer = self._text_answer(event, ctx, again)
-        if answer is None:
+        answer = text_of(event)
+        if not answer:
+            return AGAIN
+        if len(answer) > MAX_TEXT:
+            ctx.reply(messages.text(chat.REPORT_TOO_LONG.format(limit=MAX_TEXT)))
             return state
-        convo.data[state] = answer
-        return self._next(ctx, convo, state)
+        convo.data[state.value] = answer
+        return self._next(convo, state)
 
-    def evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if event.type == "message" and event.message_type in EVIDENCE_TYPES and event.message_id:
-            self._record_evidence(event, ctx, convo)
-            return "evidence"
-        if _is_word(event, chat.DONE_WORDS) or _is_word(event, chat.SKIP_WORDS) or (
-                event.is_text and is_none_answer(event.text or "")):
+    def evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
+        if is_evidence(event):
+            assert convo.id is not None
+            record_evidence(event, ctx, DRAFT_OWNER, convo.id, limit=MAX_EVIDENCE, texts=EVIDENCE_TEXTS,
+                            choices=chat.REPORT_EVIDENCE_CHOICES)
+            return ReportState.EVIDENCE
+        if is_word(event, chat.DONE_WORDS) or is_word(event, chat.SKIP_WORDS) or is_none_answer(event.text or ""):
             convo.data.pop("editing", None)
-            self._ask(ctx, convo, "confirm")
-            return "confirm"
-        ctx.reply(messages.text(chat.REPORT_EVIDENCE_AGAIN, chat.REPORT_EVIDENCE_CHOICES))
-        return "evidence"
+            return ReportState.CONFIRM
+        return AGAIN
 
-    def _record_evidence(self, event: IncomingEvent, ctx: Context, convo: Convo) -> None:
-        assert convo.id is not None and event.message_id is not None
-        kind = chat.MEDIA_KIND_NAMES.get(event.message_type or "", chat.MEDIA_KIND_FALLBACK)
-        count = ctx.uow.evidence.count_for_owner(DRAFT_OWNER, convo.id)
-        if count >= MAX_EVIDENCE:
-            ctx.reply(messages.text(chat.REPORT_EVIDENCE_LIMIT.format(limit=MAX_EVIDENCE),
-                                    chat.REPORT_EVIDENCE_CHOICES))
-            return
-        row = ctx.uow.evidence.add(ctx.org.id, DRAFT_OWNER, convo.id, event.message_id,
-                                   event.message_type or "file", event.file_name, ctx.now)
-        template = chat.REPORT_EVIDENCE_RECEIVED if row else chat.REPORT_EVIDENCE_DUPLICATE
-        ctx.reply(messages.text(template.format(kind=kind, count=count + (1 if row else 0)),
-                                chat.REPORT_EVIDENCE_CHOICES))
-
-    def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        if _is_word(event, chat.CONFIRM_WORDS):
+    def confirm(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
+        if is_word(event, chat.CONFIRM_WORDS):
             scope = self._scope_of(ctx, convo)
             measure = ctx.uow.plans.measure(convo.data.get("measure_id", 0))
             problem = self._check(ctx, scope, measure) if scope else chat.REPORT_MEASURE_GONE
@@ -354,23 +345,18 @@ class ReportFlow:
                 return END
             self._save(ctx, convo, scope, measure)
             return END
-        if _is_word(event, chat.EDIT_WORDS):
-            ctx.reply(messages.text(chat.REPORT_ASK_EDIT, list(chat.REPORT_EDIT_CHOICES)))
-            return "edit"
-        ctx.reply(messages.text(chat.REPORT_CONFIRM_AGAIN, chat.REPORT_CONFIRM_CHOICES))
-        return "confirm"
+        if is_word(event, chat.EDIT_WORDS):
+            return ReportState.EDIT
+        return AGAIN
 
-    def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        choice = {_words(k): v for k, v in chat.REPORT_EDIT_CHOICES.items()}.get(
-            _words(event.text or "") if event.is_text else "")
+    def edit(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
+        choice = choice_of(event, chat.REPORT_EDIT_CHOICES)
         if choice is None:
-            ctx.reply(messages.text(chat.REPORT_ASK_EDIT, list(chat.REPORT_EDIT_CHOICES)))
-            return "edit"
+            return AGAIN
         convo.data["editing"] = True
         if choice == "status":
             convo.data["percent"] = None
-        self._ask(ctx, convo, choice)
-        return choice
+        return ReportState(choice)
 
     # -- saving ----------------------------------------------------------------------------------------------------
     def _summary(self, ctx: Context, convo: Convo) -> str:
@@ -403,7 +389,7 @@ class ReportFlow:
         return report
 
     # -- the one-message shortcut -----------------------------------------------------------------------------------
-    def shortcut(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def shortcut(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
         parsed = parse_shortcut(event.text or "")
         scope = self._enter(ctx, convo)
         if scope is None or parsed is None:
@@ -436,8 +422,6 @@ class ReportFlow:
         ctx.reply(messages.text(chat.REPORT_SHORTCUT_NEEDS_STATUS.format(seq=measure.seq)))
         if status is None:
             convo.data["percent"] = percent
-            self._ask(ctx, convo, "status")
-            return "status"
+            return ReportState.STATUS
         convo.data.update(status=status.value, percent=percent)
-        self._ask(ctx, convo, "details")
-        return "details"
+        return ReportState.DETAILS

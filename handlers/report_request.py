@@ -5,27 +5,25 @@ that it is for administrators."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportLinks, ReportTicket
 from domain.reports.round_key import parse_round_key
-from domain.thai_text import squeeze, to_thai_digits
+from domain.thai_text import to_thai_digits
 from handlers.base import Context
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step
 from handlers.events import IncomingEvent
-from handlers.progress_report import local_today
+from handlers.flow_helpers import is_word, local_today, word_key
 from storage.models import Role
 from texts import chat, common
 from views import messages
 
 FLOW = "report_file"
 MENU_START = "report_file:start"
+COMPLAINTS_WORDS = (chat.REPORT_REQUEST_COMPLAINTS, "ร้องเรียน", "เรื่องร้องเรียน")
 FORMAT_WORDS = {word: ReportFormat(fmt) for fmt, words in chat.REPORT_FORMAT_WORDS.items() for word in words}
-
-
-def _key(text: str) -> str:
-    return squeeze(text).lower()
 
 
 def _formats(kind: ReportKind) -> list[str]:
@@ -38,25 +36,60 @@ def _report_name(data: Mapping[str, object]) -> str:
     return chat.REPORT_NAME_COMPLAINTS.format(year=data["year"])
 
 
+class ReportFileState(StrEnum):
+    CHOOSE = "choose"
+    FORMAT = "format"
+
+
 class ReportRequestFlow:
     name = FLOW
     private = False
 
     def __init__(self, links: ReportLinks) -> None:
         self.links = links
-        self.steps: Mapping[str, Step] = {"choose": self.choose, "format": self.format}
+        self.states: Mapping[str, Question] = {
+            ReportFileState.CHOOSE: Question(Input.TEXT, self.choose, ask=self._ask_report,
+                                             again=self._report_again),
+            ReportFileState.FORMAT: Question(Input.TEXT, self.format, ask=self._ask_format,
+                                             again=self._format_again),
+        }
 
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        words = {_key(w) for w in chat.REPORT_REQUEST_WORDS}
-        if (event.is_text and _key(event.text or "") in words) or event.postback_data == MENU_START:
+        if is_word(event, chat.REPORT_REQUEST_WORDS) or event.postback_data == MENU_START:
             return self.begin
         return None
 
     def on_end(self, ctx: Context, convo: Convo, reason: str) -> None:
         """Nothing to clean up: the flow keeps only its choices."""
 
+    # -- questions -----------------------------------------------------------------------------------------
+    def _choices(self, convo: Convo) -> list[str]:
+        return [common.ROUND_NAME.format(months=m) for m in convo.data["rounds"]] + [chat.REPORT_REQUEST_COMPLAINTS]
+
+    def _ask_report(self, ctx: Context, convo: Convo) -> None:
+        if convo.data["rounds"]:
+            body = chat.REPORT_REQUEST_CHOOSE.format(year=convo.data["year"],
+                                                      complaints_year=convo.data["complaints_year"])
+        else:
+            body = chat.REPORT_REQUEST_CHOOSE_NO_PLAN.format(complaints_year=convo.data["complaints_year"])
+        ctx.reply(messages.text(body, self._choices(convo)))
+
+    def _report_again(self, ctx: Context, convo: Convo) -> None:
+        ctx.reply(messages.text(chat.REPORT_REQUEST_CHOOSE_AGAIN, self._choices(convo)))
+
+    def _ask_format(self, ctx: Context, convo: Convo) -> None:
+        kind = ReportKind(convo.data["kind"])
+        hints = ", ".join(chat.REPORT_FORMAT_HINTS[f] for f in FORMATS_BY_KIND[kind])
+        ctx.reply(messages.text(chat.REPORT_REQUEST_FORMAT.format(report=_report_name(convo.data), formats=hints),
+                                _formats(kind)))
+
+    def _format_again(self, ctx: Context, convo: Convo) -> None:
+        kind = ReportKind(convo.data["kind"])
+        ctx.reply(messages.text(chat.REPORT_REQUEST_FORMAT_AGAIN.format(formats=", ".join(_formats(kind))),
+                                _formats(kind)))
+
     # -- steps ---------------------------------------------------------------------------------------------
-    def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def begin(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportFileState | Control:
         if ctx.role is not Role.ADMIN:
             ctx.reply(messages.text(chat.REPORT_REQUEST_ADMIN_ONLY))
             return END
@@ -70,46 +103,23 @@ class ReportRequestFlow:
                 rounds = ctx.uow.schedule.ensure_rounds(ctx.org.id, plan.fiscal_year_be)
             started = [r for r in rounds if r.start_date <= today] or rounds[:1]
             convo.data.update(year=plan.fiscal_year_be, rounds=[r.months for r in started])
-        self._ask_report(ctx, convo, first=True)
-        return "choose"
+        return ReportFileState.CHOOSE
 
-    def _choices(self, convo: Convo) -> list[str]:
-        return [common.ROUND_NAME.format(months=m) for m in convo.data["rounds"]] + [chat.REPORT_REQUEST_COMPLAINTS]
-
-    def _ask_report(self, ctx: Context, convo: Convo, first: bool) -> None:
-        if not first:
-            body = chat.REPORT_REQUEST_CHOOSE_AGAIN
-        elif convo.data["rounds"]:
-            body = chat.REPORT_REQUEST_CHOOSE.format(year=convo.data["year"],
-                                                      complaints_year=convo.data["complaints_year"])
-        else:
-            body = chat.REPORT_REQUEST_CHOOSE_NO_PLAN.format(complaints_year=convo.data["complaints_year"])
-        ctx.reply(messages.text(body, self._choices(convo)))
-
-    def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        answer = _key(event.text or "") if event.is_text else ""
-        complaints_words = {_key(chat.REPORT_REQUEST_COMPLAINTS), _key("ร้องเรียน"), _key("เรื่องร้องเรียน")}
-        months = parse_round_key(event.text or "") if event.is_text else None
-        if answer in complaints_words:
+    def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportFileState | Control:
+        months = parse_round_key(event.text or "")
+        if is_word(event, COMPLAINTS_WORDS):
             convo.data.update(kind=ReportKind.COMPLAINTS.value, year=convo.data["complaints_year"], months=0)
         elif months is not None and months in convo.data["rounds"]:
             convo.data.update(kind=ReportKind.PROGRESS.value, months=months)
         else:
-            self._ask_report(ctx, convo, first=False)
-            return "choose"
-        kind = ReportKind(convo.data["kind"])
-        hints = ", ".join(chat.REPORT_FORMAT_HINTS[f] for f in FORMATS_BY_KIND[kind])
-        ctx.reply(messages.text(chat.REPORT_REQUEST_FORMAT.format(report=_report_name(convo.data), formats=hints),
-                                _formats(kind)))
-        return "format"
+            return AGAIN
+        return ReportFileState.FORMAT
 
-    def format(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    def format(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportFileState | Control:
         kind = ReportKind(convo.data["kind"])
-        fmt = FORMAT_WORDS.get(_key(event.text or "")) if event.is_text else None
+        fmt = FORMAT_WORDS.get(word_key(event.text or ""))
         if fmt is None or fmt not in FORMATS_BY_KIND[kind]:
-            ctx.reply(messages.text(chat.REPORT_REQUEST_FORMAT_AGAIN.format(formats=", ".join(_formats(kind))),
-                                    _formats(kind)))
-            return "format"
+            return AGAIN
         ticket = ReportTicket(ctx.org.id, kind, convo.data["year"], convo.data["months"], fmt)
         link = self.links.link(ticket, ctx.now)
         expires = link.expires_at.astimezone(ZoneInfo(ctx.org.timezone))
@@ -117,4 +127,3 @@ class ReportRequestFlow:
         ctx.reply(messages.text(chat.REPORT_REQUEST_LINK.format(
             report=_report_name(convo.data), format=chat.REPORT_FORMAT_NAMES[fmt], url=link.url, expires=when)))
         return END
-

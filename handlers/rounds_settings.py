@@ -5,20 +5,27 @@ closes). `itabot rounds set` does the same from the command line."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.thai_text import to_arabic_digits
 from handlers.base import Context
-from handlers.conversation import END, Convo, Step
+from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step, say
 from handlers.events import IncomingEvent
-from handlers.progress_report import local_today
+from handlers.flow_helpers import is_word, local_today
 from storage.models import Role
-from storage.schedule_settings import SCHEMES, set_rounds
+from storage.schedule_settings import SCHEMES
 from texts import chat, common
 from views import messages
 from views.rounds import round_name
 
-DUE_CHOICES = ("7", "10", "15", "30")
+DUE_CHOICES = ["7", "10", "15", "30"]
+SCHEME_CHOICES = [common.ROUNDS_SCHEME_LABELS[s] for s in SCHEMES]
+
+
+class RoundsState(StrEnum):
+    SCHEME = "scheme"
+    DUE = "due"
 
 
 def scheme_by_label(text: str) -> str | None:
@@ -34,17 +41,33 @@ class RoundsFlow:
     private = False
 
     def __init__(self) -> None:
-        self.steps: Mapping[str, Step] = {"scheme": self._scheme, "due": self._due}
+        self.states: Mapping[str, Question] = {
+            RoundsState.SCHEME: Question(Input.TEXT, self._scheme, ask=self._ask_scheme,
+                                         again=say(chat.ROUNDS_BAD_SCHEME, SCHEME_CHOICES)),
+            RoundsState.DUE: Question(Input.TEXT, self._due, ask=self._ask_due,
+                                      again=say(chat.ROUNDS_BAD_DUE, DUE_CHOICES)),
+        }
 
     def entry(self, event: IncomingEvent, ctx: Context) -> Step | None:
-        if event.is_text and "".join((event.text or "").split()) in chat.ROUNDS_WORDS:
+        if is_word(event, chat.ROUNDS_WORDS):
             return self._start
         return None
 
     def on_end(self, ctx: Context, convo: Convo, reason: str) -> None:
         return None
 
-    def _start(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
+    # -- questions -------------------------------------------------------------------------------------------
+    def _ask_scheme(self, ctx: Context, convo: Convo) -> None:
+        current = ctx.uow.schedule.settings(ctx.org.id)
+        ctx.reply(messages.text(chat.ROUNDS_ASK_SCHEME.format(current=common.ROUNDS_SCHEME_LABELS[current.round_scheme]),
+                                SCHEME_CHOICES))
+
+    def _ask_due(self, ctx: Context, convo: Convo) -> None:
+        days = ctx.uow.schedule.settings(ctx.org.id).round_due_days
+        ctx.reply(messages.text(chat.ROUNDS_ASK_DUE.format(days=days), DUE_CHOICES))
+
+    # -- steps -------------------------------------------------------------------------------------------------
+    def _start(self, event: IncomingEvent, ctx: Context, convo: Convo) -> RoundsState | Control:
         if ctx.role is not Role.ADMIN:
             ctx.reply(messages.text(chat.ROUNDS_ADMIN_ONLY))
             return END
@@ -53,29 +76,22 @@ class RoundsFlow:
             ctx.reply(messages.text(chat.ROUNDS_NO_PLAN))
             return END
         convo.data["fiscal_year"] = plan.fiscal_year_be
-        current = ctx.uow.schedule.settings(ctx.org.id)
-        ctx.reply(messages.text(chat.ROUNDS_ASK_SCHEME.format(current=common.ROUNDS_SCHEME_LABELS[current.round_scheme]),
-                                [common.ROUNDS_SCHEME_LABELS[s] for s in SCHEMES]))
-        return "scheme"
+        return RoundsState.SCHEME
 
-    def _scheme(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        scheme = scheme_by_label(event.text or "") if event.is_text else None
+    def _scheme(self, event: IncomingEvent, ctx: Context, convo: Convo) -> RoundsState | Control:
+        scheme = scheme_by_label(event.text or "")
         if scheme is None:
-            ctx.reply(messages.text(chat.ROUNDS_BAD_SCHEME, [common.ROUNDS_SCHEME_LABELS[s] for s in SCHEMES]))
-            return "scheme"
+            return AGAIN
         convo.data["scheme"] = scheme
-        days = ctx.uow.schedule.settings(ctx.org.id).round_due_days
-        ctx.reply(messages.text(chat.ROUNDS_ASK_DUE.format(days=days), list(DUE_CHOICES)))
-        return "due"
+        return RoundsState.DUE
 
-    def _due(self, event: IncomingEvent, ctx: Context, convo: Convo) -> str:
-        raw = to_arabic_digits("".join((event.text or "").split())).removesuffix("วัน") if event.is_text else ""
+    def _due(self, event: IncomingEvent, ctx: Context, convo: Convo) -> RoundsState | Control:
+        raw = to_arabic_digits("".join((event.text or "").split())).removesuffix("วัน")
         if not raw.isdigit() or not 0 <= int(raw) <= 90:
-            ctx.reply(messages.text(chat.ROUNDS_BAD_DUE, list(DUE_CHOICES)))
-            return "due"
+            return AGAIN
         scheme, days, year = convo.data["scheme"], int(raw), convo.data["fiscal_year"]
         ctx.uow.schedule.update(ctx.org.id, ctx.now, round_scheme=scheme, round_due_days=days)
-        change = set_rounds(ctx.uow.session, ctx.org.id, year, scheme, days)
+        change = ctx.uow.schedule.set_rounds(ctx.org.id, year, scheme, days)
         lines = "\n".join(chat.ROUNDS_LINE.format(name=round_name(r), start=thai_date(r.start_date),
                                                    end=thai_date(r.end_date), due=thai_date(r.due_date))
                           for r in ctx.uow.plans.rounds(ctx.org.id, year))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from domain.complaints.workflow import DeadlinePolicy
 from handlers.base import Context
 from handlers.events import IncomingEvent
-from handlers.progress_report import local_today
+from handlers.flow_helpers import local_today
 from storage.models import Role
 from texts import chat
 from usecases.weekly_digest import gather

@@ -63,6 +63,9 @@ class PeopleRepository:
     def organisation(self, slug: str) -> Organisation | None:
         return self.session.scalar(select(Organisation).where(Organisation.slug == slug))
 
+    def organisation_by_id(self, org_id: int) -> Organisation | None:
+        return self.session.get(Organisation, org_id)
+
     def ensure_organisation(self, slug: str, name: str, timezone: str) -> Organisation:
         org = self.organisation(slug)
         if org is None:

@@ -31,6 +31,9 @@ class PlanRepository:
         self.session = session
 
     # -- plans and measures --------------------------------------------------------------------------
+    def plan(self, plan_id: int | None) -> Plan | None:
+        return self.session.get(Plan, plan_id) if plan_id is not None else None
+
     def plan_for_year(self, org_id: int, fiscal_year_be: int) -> Plan | None:
         return self.session.scalar(select(Plan).where(Plan.org_id == org_id,
                                                       Plan.fiscal_year_be == fiscal_year_be))

@@ -144,6 +144,11 @@ class ScheduleRepository:
         return PlanRepository(self.session).ensure_rounds(
             org_id, fiscal_year_be, round_periods(fiscal_year_be, months, settings.round_due_days))
 
+    def set_rounds(self, org_id: int, fiscal_year_be: int, scheme: str, due_days: int) -> RoundChange:
+        """Make a fiscal year's rounds follow a scheme (see `set_rounds`): what was kept, added, removed
+        and how many reports moved to another round."""
+        return set_rounds(self.session, org_id, fiscal_year_be, scheme, due_days)
+
     def all_org_ids_with_plans(self) -> list[int]:
         return list(self.session.scalars(select(Plan.org_id).distinct()))
 

@@ -132,3 +132,12 @@ def test_the_wheel_ships_the_bot_without_the_simulator(tmp_path: Path) -> None:
     assert "bot/templates/console/base.html" in names
     assert "storage/migrations/env.py" in names and "storage/migrations/script.py.mako" in names
     assert any(n.startswith("storage/migrations/versions/0001_") for n in names)
+
+
+def test_handlers_query_through_repositories() -> None:
+    """Handlers reach the database through `uow.<repository>` methods, never the session itself."""
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}"
+             for path in sorted((ROOT / "handlers").rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Attribute) and node.attr == "session"]
+    assert found == []
