@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from domain.complaints.categories import Category, ComplaintType
 from domain.complaints.stats import ComplaintFacts
-from domain.complaints.workflow import ComplaintMode, ComplaintStatus
+from domain.complaints.workflow import ComplaintMode, ComplaintStatus, complainant_time
 from storage.complaint_models import (
     Complaint,
     ComplaintAttempt,
@@ -29,6 +29,10 @@ class EntryKind:
     TO_COMPLAINANT = "to_complainant"
     FROM_COMPLAINANT = "from_complainant"
     ASSIGNED = "assigned"
+
+
+# What the complainant does is kept to the hour (`complainant_time`); what officers do, exactly.
+_COMPLAINANT_KINDS = frozenset({EntryKind.RECEIVED, EntryKind.FROM_COMPLAINANT})
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,10 @@ class ComplaintRepository:
 
     # -- cases -------------------------------------------------------------------------------------------
     def create(self, org_id: int, new: NewComplaint, now: datetime) -> Complaint:
+        """The complaint, received at the start of the hour of `now` (`complainant_time`)."""
         if new.mode is ComplaintMode.ANONYMOUS and new.owner_hash is not None:
             raise ValueError("an anonymous complaint keeps no link to an account")
+        now = complainant_time(now)
         complaint = Complaint(
             org_id=org_id, code_hash=new.code_hash, pin_hash=new.pin_hash, mode=new.mode.value,
             type=new.type.value, category=new.category.value, status=ComplaintStatus.RECEIVED.value,
@@ -131,12 +137,15 @@ class ComplaintRepository:
                   status_to: str | None = None, public_text: str | None = None,
                   internal_note: str | None = None, member_id: int | None = None,
                   delivered: bool = False) -> ComplaintEntry:
+        """A line of the timeline; the complainant's own (receipt, messages) kept to the hour."""
+        if kind in _COMPLAINANT_KINDS:
+            now = complainant_time(now)
         entry = ComplaintEntry(org_id=complaint.org_id, complaint_id=complaint.id, kind=kind,
                                status_from=status_from, status_to=status_to, public_text=public_text,
                                internal_note=internal_note, member_id=member_id,
                                delivered_at=now if delivered else None, created_at=now)
         self.session.add(entry)
-        complaint.updated_at = now
+        complaint.updated_at = max(complaint.updated_at, now)
         self.session.flush()
         return entry
 
@@ -145,6 +154,9 @@ class ComplaintRepository:
             select(ComplaintEntry).where(ComplaintEntry.complaint_id == complaint_id).order_by(ComplaintEntry.id)))
 
     def mark_delivered(self, entries: Iterable[ComplaintEntry], now: datetime) -> None:
+        """Delivered to the complainant, to the hour: for an anonymous complainant this is when they came
+        to read it (a follow-up), and only whether it was delivered is ever shown."""
+        now = complainant_time(now)
         for entry in entries:
             if entry.delivered_at is None:
                 entry.delivered_at = now

@@ -18,6 +18,7 @@ from datetime import date
 from domain.complaints.codes import hash_secret, secrets_match
 from domain.complaints.crypto import MasterKey
 from domain.complaints.workflow import DeadlinePolicy
+from storage.keys import StorageKeys
 
 
 def _derive(master: MasterKey, purpose: str) -> bytes:
@@ -60,6 +61,11 @@ class ComplaintKeys:
     def attempt_code_hash(self, code: str) -> str:
         return hmac.new(_derive(self.master, "attempt/code"), self.code_hash(code).encode(),
                         hashlib.sha256).hexdigest()
+
+    # -- the storage layer's own keys -------------------------------------------------------------------
+    def storage_keys(self) -> StorageKeys:
+        """For the unit of work and the webhook's event store: the tombstones of deleted complaint events."""
+        return StorageKeys(events=_derive(self.master, "storage/events"))
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ class OutboxSender:
 
     def _record_all(self, changes: Sequence[tuple[Outcomes, int | None]]) -> None:
         """Apply outcomes in one transaction (the delivered rows in one statement); a finished private row
-        (an answer to a complainant) is scrubbed with its outcome."""
+        (an answer to a complainant) is deleted with its outcome."""
         if not changes:
             return
         with self.uow_factory() as uow:
