@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from domain.fiscal import fiscal_year_of
 from storage.clock import utcnow
@@ -288,3 +288,45 @@ def test_a_complaint_event_redelivered_after_it_was_handled_is_not_handled_again
         assert uow.session.scalar(select(func.count()).select_from(InboxEvent)) == 0
         [tombstone] = uow.session.scalars(select(InboxTombstone.event_hash))
     assert event["webhookEventId"] not in tombstone
+
+
+# -- the daily intake counter: unlinkable once its day is over ---------------------------------------------
+def test_yesterdays_intake_counters_can_be_tied_to_nobody(bot: RunningBot) -> None:
+    from storage.complaint_models import ComplaintIntakeCount
+
+    bot.fake.send_events([bot.fake.follow_event(ANONYMOUS)])  # a member, like every follower
+    bot.wait_idle()
+    file_complaint(bot, ANONYMOUS, mode="anonymous")
+    keys = bot.services.complaints.keys
+    today = utcnow().astimezone(ZoneInfo("Asia/Bangkok")).date()
+    with bot.services.uow() as uow:
+        counters = list(uow.session.scalars(select(ComplaintIntakeCount)))
+        members = list(uow.session.scalars(select(Member.line_user_id)))
+        assert [c.count for c in counters] == [1] and ANONYMOUS in members
+        # What anyone holding the database and COMPLAINT_KEY computes for every member matches no counter.
+        tested = {keys._account("intake", member, day.isoformat()) for member in members
+                  for day in (today, today - timedelta(days=1))}
+        assert tested.isdisjoint(c.key_hash for c in counters)
+        assert uow.complaints.intake_count(keys.intake_hash(ANONYMOUS, today)) == 1  # the limit still works
+        secrets = uow.session.execute(text("SELECT day, secret FROM complaint_day_secrets")).all()
+        assert [day for day, _ in secrets] == [today.isoformat()]
+        # The day is over (as if the complaint and its secret were yesterday's)...
+        yesterday = (today - timedelta(days=1)).isoformat()
+        uow.session.execute(text("UPDATE complaint_day_secrets SET day = :d"), {"d": yesterday})
+        uow.session.execute(text("UPDATE complaint_intake_counts SET day = :d"), {"d": yesterday})
+        uow.commit()
+    # ...and the next day's first use, anyone's, destroys its secret and its counters.
+    say(bot, CONFIDENTIAL, "ร้องเรียน")
+    with bot.services.uow() as uow:
+        assert uow.session.execute(text("SELECT day FROM complaint_day_secrets")).all() == []
+        assert list(uow.session.scalars(select(ComplaintIntakeCount))) == []
+
+
+def test_the_worker_ends_a_day_of_intake_counters_even_when_nobody_files_after_it(bot: RunningBot) -> None:
+    from usecases.complaint_retention import end_intake_days
+
+    file_complaint(bot, ANONYMOUS, mode="anonymous")
+    assert end_intake_days(bot.services.uow) == 0  # today's counters are still needed
+    assert end_intake_days(bot.services.uow, utcnow() + timedelta(days=1)) == 1
+    with bot.services.uow() as uow:
+        assert uow.session.execute(text("SELECT day FROM complaint_day_secrets")).all() == []
