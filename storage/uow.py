@@ -33,7 +33,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.session)
         self.people = PeopleRepository(self.session)
         self.plans = PlanRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
+        self.conversations = ConversationRepository(self.session, self._keys.drafts)
         self.evidence = EvidenceRepository(self.session)
         self.complaints = ComplaintRepository(self.session)
         self.schedule = ScheduleRepository(self.session)

@@ -330,3 +330,25 @@ def test_the_worker_ends_a_day_of_intake_counters_even_when_nobody_files_after_i
     assert end_intake_days(bot.services.uow, utcnow() + timedelta(days=1)) == 1
     with bot.services.uow() as uow:
         assert uow.session.execute(text("SELECT day FROM complaint_day_secrets")).all() == []
+
+
+# -- drafts: a complaint being written is sealed at rest ---------------------------------------------------
+def test_an_open_complaint_draft_keeps_neither_the_account_nor_the_text_in_clear(bot: RunningBot) -> None:
+    from storage.conversation_models import Conversation
+
+    draft = "ผอ.กองช่างรับเงินผู้รับเหมาซอยลับเก้า"
+    for answer in ("ร้องเรียน", "ไม่ระบุตัวตน", "ทุจริต/ประพฤติมิชอบ", draft):  # still writing the details
+        say(bot, ANONYMOUS, answer)
+    with bot.services.engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(Conversation.__table__.select()).mappings()]
+    assert len(rows) == 1
+    for value in rows[0].values():
+        raw = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+        for needle in (ANONYMOUS, draft, "ผอ.กองช่าง"):
+            assert needle.encode() not in raw, (needle, value)
+    with bot.services.uow() as uow:  # the flow reads its draft back
+        row = uow.conversations.get(bot.org_id, ANONYMOUS)
+        assert row is not None and row.chat_key == ANONYMOUS and row.flow == "complaint"
+        assert draft in json.dumps(row.data, ensure_ascii=False)
+    say(bot, ANONYMOUS, "เสร็จ")
+    assert "ยกเลิกการร้องเรียนแล้ว" in say(bot, ANONYMOUS, "ยกเลิก")["text"]

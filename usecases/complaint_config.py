@@ -68,8 +68,10 @@ class ComplaintKeys:
 
     # -- the storage layer's own keys -------------------------------------------------------------------
     def storage_keys(self) -> StorageKeys:
-        """For the unit of work and the webhook's event store: the tombstones of deleted complaint events."""
-        return StorageKeys(events=_derive(self.master, "storage/events"))
+        """For the unit of work and the webhook's event store: the tombstones of deleted complaint events and
+        the sealed drafts of conversations in progress."""
+        return StorageKeys(events=_derive(self.master, "storage/events"),
+                           drafts=_derive(self.master, "storage/drafts"))
 
 
 @dataclass(frozen=True)
