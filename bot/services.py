@@ -46,7 +46,9 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         configure_pseudonyms(settings.secret_key)
         engine = make_engine(settings.database_url)
-        uow = UnitOfWorkFactory(make_session_factory(engine))
+        complaints = complaint_config(settings)
+        keys = complaints.keys.storage_keys()
+        uow = UnitOfWorkFactory(make_session_factory(engine), keys)
         line = LineApi(settings.line_channel_access_token, settings.line_api_base_url, settings.line_request_timeout)
         sender = OutboxSender(uow, line, DeliveryPolicy(
             lease_seconds=settings.outbox_lease_seconds,
@@ -55,8 +57,8 @@ class Services:
         ))
         answers_committed = threading.Event()
         evidence = EvidenceFetcher(uow, line, answers_committed)
-        return cls(settings, engine, uow, line, sender, QuotaMonitor(uow, line), EventStore(engine),
-                   evidence, complaint_config(settings), answers_committed)
+        return cls(settings, engine, uow, line, sender, QuotaMonitor(uow, line),
+                   EventStore(engine, events_key=keys.events), evidence, complaints, answers_committed)
 
     def report_link(self, uow: UnitOfWork, org_id: int) -> str | None:
         """A signed link to the current round's full progress report, for the weekly summary."""

@@ -26,7 +26,7 @@ from scheduler import jobs
 from scheduler.job_scheduler import JobScheduler
 from scheduler.leader import leader_lock_for
 from usecases.complaint_deadlines import check_deadlines
-from usecases.complaint_retention import apply_complaint_retention
+from usecases.complaint_retention import apply_complaint_retention, end_intake_days
 from usecases.retention import scrub_expired
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,7 @@ class Worker:
                     next_scrub = now + opts.scrub_every
                 if now >= next_expiry:
                     self._expire_conversations()
+                    end_intake_days(self.services.uow)  # a day's intake secret goes as soon as the day is over
                     next_expiry = now + opts.expire_every
                 if now >= next_deadlines:
                     self._complaint_deadlines()

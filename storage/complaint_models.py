@@ -4,7 +4,7 @@ No column here holds a LINE user id in clear. Identified and confidential compla
 identity (LINE user id, name, phone) sealed with a per-complaint data key (`identity_sealed`), the data key
 wrapped by the master key (`identity_key`; NULL once destroyed). Anonymous complaints keep nothing at all:
 the tracking code and PIN are stored as keyed hashes, and the counters are keyed by hashes that cannot be
-joined to a complaint.
+joined to a complaint (the daily intake counters by a secret of their day, destroyed when the day is over).
 """
 
 from __future__ import annotations
@@ -94,14 +94,26 @@ class ComplaintAttempt(Base):
 
 
 class ComplaintIntakeCount(Base):
-    """New complaints per account per day, keyed by HMAC(account, day): the limit works, and nothing ties
-    the count to the complaints it counted."""
+    """New complaints per account per day, so the daily limit works. Keyed by HMAC(the day's secret,
+    HMAC(COMPLAINT_KEY, account, day)): while the day lasts a reader of the database who also holds
+    COMPLAINT_KEY could test accounts against it; once the day's secret is gone, nobody can. Nothing ties a
+    count to the complaints it counted."""
 
     __tablename__ = "complaint_intake_counts"
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[str] = mapped_column(String(10), index=True)  # local date, for clearing old counters
     count: Mapped[int] = mapped_column(default=0)
+
+
+class ComplaintDaySecret(Base):
+    """The random secret that keys one day's intake counters. The next day's first use (or the worker's
+    housekeeping, when the day is over in every organisation's time zone) deletes it with its counters."""
+
+    __tablename__ = "complaint_day_secrets"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # local date
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ComplaintBlock(Base):

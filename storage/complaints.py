@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.complaints.categories import Category, ComplaintType
 from domain.complaints.stats import ComplaintFacts
-from domain.complaints.workflow import ComplaintMode, ComplaintStatus
+from domain.complaints.workflow import ComplaintMode, ComplaintStatus, complainant_time
 from storage.complaint_models import (
     Complaint,
     ComplaintAttempt,
     ComplaintBlock,
+    ComplaintDaySecret,
     ComplaintEntry,
     ComplaintIntakeCount,
 )
+from storage.models import Organisation
 
 SUMMARY_CHARS = 200
 
@@ -29,6 +36,10 @@ class EntryKind:
     TO_COMPLAINANT = "to_complainant"
     FROM_COMPLAINANT = "from_complainant"
     ASSIGNED = "assigned"
+
+
+# What the complainant does is kept to the hour (`complainant_time`); what officers do, exactly.
+_COMPLAINANT_KINDS = frozenset({EntryKind.RECEIVED, EntryKind.FROM_COMPLAINANT})
 
 
 @dataclass(frozen=True)
@@ -52,10 +63,23 @@ class NewComplaint:
 
 
 @dataclass(frozen=True)
+class IntakeKey:
+    """An account's key to one day's intake counter (`usecases.complaint_config.ComplaintKeys.intake_hash`):
+    the local day and HMAC(COMPLAINT_KEY, account, day). Stored only keyed again with the day's secret."""
+
+    day: str  # local date, ISO
+    digest: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class MissedDeadline:
     complaint_id: int
     name: str
     due: datetime
+
+
+def _day_keyed(secret: bytes, key: IntakeKey) -> str:
+    return hmac.new(secret, key.digest.encode(), hashlib.sha256).hexdigest()
 
 
 def summary_of(details: str, limit: int = SUMMARY_CHARS) -> str:
@@ -69,8 +93,10 @@ class ComplaintRepository:
 
     # -- cases -------------------------------------------------------------------------------------------
     def create(self, org_id: int, new: NewComplaint, now: datetime) -> Complaint:
+        """The complaint, received at the start of the hour of `now` (`complainant_time`)."""
         if new.mode is ComplaintMode.ANONYMOUS and new.owner_hash is not None:
             raise ValueError("an anonymous complaint keeps no link to an account")
+        now = complainant_time(now)
         complaint = Complaint(
             org_id=org_id, code_hash=new.code_hash, pin_hash=new.pin_hash, mode=new.mode.value,
             type=new.type.value, category=new.category.value, status=ComplaintStatus.RECEIVED.value,
@@ -131,12 +157,15 @@ class ComplaintRepository:
                   status_to: str | None = None, public_text: str | None = None,
                   internal_note: str | None = None, member_id: int | None = None,
                   delivered: bool = False) -> ComplaintEntry:
+        """A line of the timeline; the complainant's own (receipt, messages) kept to the hour."""
+        if kind in _COMPLAINANT_KINDS:
+            now = complainant_time(now)
         entry = ComplaintEntry(org_id=complaint.org_id, complaint_id=complaint.id, kind=kind,
                                status_from=status_from, status_to=status_to, public_text=public_text,
                                internal_note=internal_note, member_id=member_id,
                                delivered_at=now if delivered else None, created_at=now)
         self.session.add(entry)
-        complaint.updated_at = now
+        complaint.updated_at = max(complaint.updated_at, now)
         self.session.flush()
         return entry
 
@@ -145,6 +174,9 @@ class ComplaintRepository:
             select(ComplaintEntry).where(ComplaintEntry.complaint_id == complaint_id).order_by(ComplaintEntry.id)))
 
     def mark_delivered(self, entries: Iterable[ComplaintEntry], now: datetime) -> None:
+        """Delivered to the complainant, to the hour: for an anonymous complainant this is when they came
+        to read it (a follow-up), and only whether it was delivered is ever shown."""
+        now = complainant_time(now)
         for entry in entries:
             if entry.delivered_at is None:
                 entry.delivered_at = now
@@ -164,11 +196,16 @@ class ComplaintRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     # -- intake counter and blocklist ---------------------------------------------------------------------------
-    def intake_count(self, key_hash: str) -> int:
-        row = self.session.get(ComplaintIntakeCount, key_hash)
+    def intake_count(self, key: IntakeKey) -> int:
+        """Complaints counted today for the account `key` names. The day's first use ends the days before."""
+        secret = self._day_secret(key.day, create=False)
+        row = self.session.get(ComplaintIntakeCount, _day_keyed(secret, key)) if secret else None
         return row.count if row else 0
 
-    def count_intake(self, key_hash: str, day: str) -> None:
+    def count_intake(self, key: IntakeKey, day: str) -> None:
+        if day != key.day:
+            raise ValueError("an intake key counts for its own day")
+        key_hash = _day_keyed(self._day_secret(day, create=True), key)
         row = self.session.get(ComplaintIntakeCount, key_hash)
         if row is None:
             self.session.add(ComplaintIntakeCount(key_hash=key_hash, day=day, count=1))
@@ -176,9 +213,31 @@ class ComplaintRepository:
             row.count += 1
         self.session.flush()
 
+    def _day_secret(self, day: str, *, create: bool) -> bytes:
+        """The secret of `day` (empty when there is none and `create` is false). Whatever is kept of earlier
+        days is destroyed first: from then on their counters can be tied to no account."""
+        self.purge_intake(day)
+        secret = self.session.scalar(select(ComplaintDaySecret.secret).where(ComplaintDaySecret.day == day))
+        if secret is None and create:
+            row = {"day": day, "secret": secrets.token_bytes(32)}
+            if self.session.get_bind().dialect.name == "postgresql":  # two workers on the day's first complaints
+                self.session.execute(postgresql.insert(ComplaintDaySecret).on_conflict_do_nothing(), row)
+            else:
+                self.session.execute(sqlite.insert(ComplaintDaySecret).on_conflict_do_nothing(), row)
+            secret = self.session.scalar(select(ComplaintDaySecret.secret).where(ComplaintDaySecret.day == day))
+        return secret or b""
+
     def purge_intake(self, before_day: str) -> int:
+        """Destroy the secrets of the days before `before_day` and their counters; how many counters."""
+        self.session.execute(delete(ComplaintDaySecret).where(ComplaintDaySecret.day < before_day))
         result = self.session.execute(delete(ComplaintIntakeCount).where(ComplaintIntakeCount.day < before_day))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def end_past_days(self, now: datetime) -> int:
+        """Destroy the intake secrets and counters of every day that is over in each organisation's time
+        zone (the worker's housekeeping, for days nobody files a complaint after)."""
+        zones = set(self.session.scalars(select(Organisation.timezone))) or {"UTC"}
+        return self.purge_intake(min(now.astimezone(ZoneInfo(zone)).date() for zone in zones).isoformat())
 
     def is_blocked(self, org_id: int, account_hash: str) -> bool:
         return self.session.scalar(select(ComplaintBlock.id).where(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from storage.clock import utcnow
@@ -13,20 +13,48 @@ from storage.models import Base, UtcDateTime
 
 
 class Conversation(Base):
-    """Where a chat is in a multi-step flow (one at a time per chat). Deleted when the flow ends."""
+    """Where a chat is in a multi-step flow (one at a time per chat). Deleted when the flow ends.
+
+    Neither the chat nor the flow's answers so far are kept in clear: the row is found by a keyed hash of
+    the chat (`chat_hash`) and holds both sealed with AES-GCM (`sealed`), under a key derived from
+    COMPLAINT_KEY. `ConversationRepository` opens a row when it loads or saves it: then `chat_key` and
+    `data` are there to read."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("org_id", "chat_key"),)
+    __table_args__ = (UniqueConstraint("org_id", "chat_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    chat_key: Mapped[str] = mapped_column(String(80))
+    chat_hash: Mapped[str] = mapped_column(String(64))
     flow: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(32))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"chat": chat key, "data": the flow's data}
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+    if TYPE_CHECKING:
+        _opened: tuple[str, dict[str, Any]] | None
+
+    def opened_as(self, chat_key: str, data: dict[str, Any]) -> None:
+        """What the repository found sealed in the row (or just sealed into it)."""
+        self._opened = (chat_key, data)
+
+    def _clear(self) -> tuple[str, dict[str, Any]]:
+        opened: tuple[str, dict[str, Any]] | None = getattr(self, "_opened", None)
+        if opened is None:
+            raise LookupError("a conversation is read through ConversationRepository, which opens it")
+        return opened
+
+    @property
+    def chat_key(self) -> str:
+        """The chat (a LINE user id) this conversation is with."""
+        return self._clear()[0]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The flow's data so far."""
+        return self._clear()[1]
 
 
 class Evidence(Base):

@@ -1,31 +1,74 @@
-"""Conversations in progress: one row per chat while a multi-step flow runs."""
+"""Conversations in progress: one row per chat while a multi-step flow runs.
+
+A draft (a complaint being written, a progress report being filled in) is sealed at rest: the row holds a
+keyed hash of the chat to be found by, and the chat and the flow's data encrypted (AES-256-GCM, bound to
+the row's chat hash), so a reader of the database learns neither who is in a flow nor what they wrote."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from domain.complaints.crypto import IdentityCryptoError, open_json, seal_json
 from storage.conversation_models import Conversation
+from storage.keys import MissingKey, keyed_hash
+
+log = logging.getLogger(__name__)
+
+_AAD = b"itabot/conversation/v1|"
 
 
 class ConversationRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, key: bytes | None = None) -> None:
         self.session = session
+        self._key = key
+
+    # -- sealing ------------------------------------------------------------------------------------------
+    def _key_for(self, purpose: str) -> bytes:
+        if self._key is None:
+            raise MissingKey("conversations need StorageKeys.drafts (from COMPLAINT_KEY)")
+        return hmac.new(self._key, b"itabot/storage/conversation/" + purpose.encode(), hashlib.sha256).digest()
+
+    def _chat_hash(self, org_id: int, chat_key: str) -> str:
+        return keyed_hash(self._key_for("chat"), "conversation/chat", f"{org_id}|{chat_key}")
+
+    def _seal(self, row: Conversation, chat_key: str, data: dict[str, Any]) -> None:
+        row.sealed = seal_json(self._key_for("seal"), {"chat": chat_key, "data": data},
+                               _AAD + row.chat_hash.encode())
+        row.opened_as(chat_key, data)
+
+    def _open(self, row: Conversation) -> Conversation | None:
+        """The row, opened; None when it cannot be (sealed under another COMPLAINT_KEY)."""
+        try:
+            value = open_json(self._key_for("seal"), row.sealed, _AAD + row.chat_hash.encode())
+        except IdentityCryptoError:
+            return None
+        row.opened_as(str(value["chat"]), dict(value["data"]))
+        return row
+
+    # -- rows -----------------------------------------------------------------------------------------------
+    def _find(self, org_id: int, chat_key: str) -> Conversation | None:
+        return self.session.scalar(select(Conversation).where(
+            Conversation.org_id == org_id, Conversation.chat_hash == self._chat_hash(org_id, chat_key)))
 
     def get(self, org_id: int, chat_key: str) -> Conversation | None:
-        return self.session.scalar(
-            select(Conversation).where(Conversation.org_id == org_id, Conversation.chat_key == chat_key))
+        row = self._find(org_id, chat_key)
+        return self._open(row) if row is not None else None
 
     def save(self, org_id: int, chat_key: str, flow: str, state: str, data: dict[str, Any],
              now: datetime, ttl: timedelta) -> Conversation:
-        row = self.get(org_id, chat_key)
+        row = self._find(org_id, chat_key)
         if row is None:
-            row = Conversation(org_id=org_id, chat_key=chat_key, started_at=now)
+            row = Conversation(org_id=org_id, chat_hash=self._chat_hash(org_id, chat_key), started_at=now)
             self.session.add(row)
-        row.flow, row.state, row.data = flow, state, dict(data)
+        row.flow, row.state = flow, state
+        self._seal(row, chat_key, dict(data))
         row.updated_at, row.expires_at = now, now + ttl
         self.session.flush()
         return row
@@ -35,10 +78,26 @@ class ConversationRepository:
         self.session.flush()
 
     def expired(self, now: datetime, limit: int = 100) -> list[Conversation]:
-        return list(self.session.scalars(
+        """Conversations past their timeout, opened. One sealed under another key (COMPLAINT_KEY changed)
+        cannot be told of; it is deleted."""
+        rows = list(self.session.scalars(
             select(Conversation).where(Conversation.expires_at < now).order_by(Conversation.expires_at)
             .limit(limit).with_for_update(skip_locked=True)))
+        opened = []
+        for row in rows:
+            if self._open(row) is not None:
+                opened.append(row)
+            else:
+                log.warning("conversation %s cannot be opened with this COMPLAINT_KEY: deleted", row.id)
+                self.end(row)
+        return opened
+
+    def chat_of(self, conversation_id: int) -> str | None:
+        """The chat of a conversation in progress (to tell them about their evidence), or None."""
+        row = self.session.get(Conversation, conversation_id)
+        opened = self._open(row) if row is not None else None
+        return opened.chat_key if opened is not None else None
 
     def delete_for_chat(self, org_id: int, chat_key: str) -> None:
-        self.session.execute(
-            delete(Conversation).where(Conversation.org_id == org_id, Conversation.chat_key == chat_key))
+        self.session.execute(delete(Conversation).where(
+            Conversation.org_id == org_id, Conversation.chat_hash == self._chat_hash(org_id, chat_key)))

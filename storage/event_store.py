@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
 from storage.clock import utcnow
 from storage.inbox import UnstorableEvent, storable_event, store_new_events
+from storage.keys import UNKEYED
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,10 @@ class _Request:
 
 
 class EventStore:
-    def __init__(self, engine: Engine, max_batch: int = 256, wait_seconds: float = 10.0) -> None:
+    def __init__(self, engine: Engine, max_batch: int = 256, wait_seconds: float = 10.0,
+                 events_key: bytes = UNKEYED) -> None:
         self.engine = engine
+        self.events_key = events_key  # the key of the tombstones the worker leaves (StorageKeys.events)
         self.max_batch = max_batch
         self.wait_seconds = wait_seconds
         self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
@@ -101,7 +104,7 @@ class EventStore:
                     by_org.setdefault(request.org_id, []).extend(request.events)
                 inserted: dict[str, int] = {}
                 for org_id, events in by_org.items():
-                    inserted.update(store_new_events(connection, org_id, events, now))
+                    inserted.update(store_new_events(connection, org_id, events, now, self.events_key))
             for request in batch:
                 request.inserted = {e["webhookEventId"]: inserted[e["webhookEventId"]]
                                     for e in request.events if e["webhookEventId"] in inserted}

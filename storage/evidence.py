@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from domain.complaints.workflow import complainant_time
 from storage.conversation_models import Evidence
+
+# Evidence of a complaint keeps no exact time and, once downloaded, no LINE message id (LINE numbers
+# messages in the order they are sent): neither may place it between other people's messages.
+COMPLAINT_OWNER = "complaint"
+
+
+_SETTLED = "settled:"
 
 
 class EvidenceStatus(enum.StrEnum):
@@ -67,6 +76,22 @@ class EvidenceRepository:
     def reassign(self, from_kind: str, from_id: int, to_kind: str, to_id: int) -> None:
         self.session.execute(update(Evidence).where(Evidence.owner_kind == from_kind, Evidence.owner_id == from_id)
                              .values(owner_kind=to_kind, owner_id=to_id))
+        if to_kind == COMPLAINT_OWNER:
+            for row in self.for_owner(to_kind, to_id):
+                self._settle(row)
+
+    def _settle(self, row: Evidence) -> None:
+        """A complaint's evidence: its times to the hour, and once it is no longer to be downloaded, its
+        LINE message id replaced by a random one (still unique; nothing asks LINE for it again)."""
+        if row.owner_kind != COMPLAINT_OWNER:
+            return
+        row.created_at = complainant_time(row.created_at)
+        if row.status != EvidenceStatus.PENDING.value:
+            row.next_attempt_at = row.created_at
+            row.fetched_at = complainant_time(row.fetched_at) if row.fetched_at else None
+            if not row.line_message_id.startswith(_SETTLED):
+                row.line_message_id = _SETTLED + secrets.token_hex(16)
+        self.session.flush()
 
     def delete_for_owner(self, owner_kind: str, owner_id: int) -> None:
         self.session.execute(delete(Evidence).where(Evidence.owner_kind == owner_kind,
@@ -91,6 +116,7 @@ class EvidenceRepository:
         self.session.execute(update(Evidence).where(Evidence.id == evidence_id).values(
             status=EvidenceStatus.READY.value, content=content, content_type=content_type, size=len(content),
             fetched_at=now, last_error=None))
+        self._settle_id(evidence_id)
 
     def mark(self, evidence_id: int, status: EvidenceStatus, error: str | None = None,
              retry_at: datetime | None = None) -> None:
@@ -98,3 +124,9 @@ class EvidenceRepository:
         if retry_at is not None:
             values["next_attempt_at"] = retry_at
         self.session.execute(update(Evidence).where(Evidence.id == evidence_id).values(**values))
+        self._settle_id(evidence_id)
+
+    def _settle_id(self, evidence_id: int) -> None:
+        row = self.session.get(Evidence, evidence_id, populate_existing=True)
+        if row is not None:
+            self._settle(row)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Table, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import InboxEvent, InboxStatus
+from storage.keys import UNKEYED, keyed_hash
+from storage.models import InboxEvent, InboxStatus, InboxTombstone
 
 SCRUB_KEEPS = ("type", "webhookEventId", "timestamp", "mode")
 # Claims of inbox events are serialised across PostgreSQL sessions with this advisory lock, so two
@@ -20,6 +21,7 @@ SCRUB_KEEPS = ("type", "webhookEventId", "timestamp", "mode")
 CLAIM_LOCK_KEY = 0x17AB0001
 
 _table = cast(Table, InboxEvent.__table__)  # typed FromClause by SQLAlchemy; a Table here
+_tombstones = cast(Table, InboxTombstone.__table__)
 # Built once: SQLAlchemy caches the compiled form, which matters on the webhook's hot path.
 _INSERTS = {
     "postgresql": postgresql.insert(_table)
@@ -87,11 +89,20 @@ def chat_key(event: dict[str, Any]) -> str:
     return str(key)[:80] if key else f"event:{event['webhookEventId']}"
 
 
+def tombstone_of(events_key: bytes, webhook_event_id: str) -> str:
+    """The keyed hash a deleted event leaves behind (`InboxTombstone`)."""
+    return keyed_hash(events_key, "inbox/tombstone", webhook_event_id)
+
+
 def store_new_events(connection: Connection, org_id: int, events: Iterable[dict[str, Any]],
-                     now: datetime) -> dict[str, int]:
+                     now: datetime, events_key: bytes = UNKEYED) -> dict[str, int]:
     """Insert events not seen before (keyed by webhookEventId); return {webhookEventId: row id} of the
     rows this call inserted (duplicates and redeliveries are left out). A Core connection, not a Session:
-    this runs on every webhook request. The events are as `storable_event` returns them."""
+    this runs on every webhook request. The events are as `storable_event` returns them.
+
+    An event handled and deleted since (a complaint's: `InboxRepository.scrub_now`) left only its
+    tombstone; a redelivery of it is taken out again here. The tombstones are read after the insert, so
+    on PostgreSQL an insert that waited for the handler's delete to commit sees the tombstone it left."""
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
         delivery = event.get("deliveryContext")
@@ -112,7 +123,15 @@ def store_new_events(connection: Connection, org_id: int, events: Iterable[dict[
         return {}
     # Many rows, one statement (SQLAlchemy's "insertmanyvalues"); RETURNING names the rows really inserted.
     result = connection.execute(_INSERTS[connection.dialect.name], list(rows.values()))
-    return {event_id: row_id for event_id, row_id in result}
+    inserted = {event_id: row_id for event_id, row_id in result}
+    if inserted:
+        hashes = {tombstone_of(events_key, event_id): event_id for event_id in inserted}
+        handled = connection.execute(select(_tombstones.c.event_hash)
+                                     .where(_tombstones.c.event_hash.in_(list(hashes)))).scalars().all()
+        if handled:
+            gone = [inserted.pop(hashes[event_hash]) for event_hash in handled]
+            connection.execute(delete(_table).where(_table.c.id.in_(gone)))
+    return inserted
 
 
 @dataclass(frozen=True)
@@ -131,8 +150,9 @@ def _scrub(event: InboxEvent, now: datetime) -> None:
 
 
 class InboxRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, events_key: bytes = UNKEYED) -> None:
         self.session = session
+        self.events_key = events_key
 
     def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[ClaimedEvent]:
         """Take due events of chats nobody is handling right now: new events, retries whose backoff is
@@ -213,11 +233,21 @@ class InboxRepository:
         return len(events)
 
     def scrub_now(self, event_id: int, now: datetime) -> None:
-        """Scrub one event at once (anonymous complaints: nothing may tie it to the LINE account)."""
-        event = self.session.get(InboxEvent, event_id)
-        if event is not None:
-            _scrub(event, now)
-            self.session.flush()
+        """Scrub one event at once (complaints: nothing may tie it to the LINE account). The row is
+        deleted, not cleaned: its id, times and outcome would place it between the sender's other events
+        and beside the complaint it made. What is left is a tombstone (a keyed hash of its webhookEventId,
+        no time), so a redelivery of it is not handled again."""
+        webhook_event_id = self.session.scalar(select(InboxEvent.webhook_event_id).where(InboxEvent.id == event_id))
+        if webhook_event_id is None:
+            return
+        row = {"event_hash": tombstone_of(self.events_key, webhook_event_id)}
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(postgresql.insert(_tombstones).on_conflict_do_nothing(), row)
+        else:
+            self.session.execute(sqlite.insert(_tombstones).on_conflict_do_nothing(), row)
+        self.session.execute(delete(InboxEvent).where(InboxEvent.id == event_id)
+                             .execution_options(synchronize_session="fetch"))
+        self.session.flush()
 
     def counts_by_status(self) -> dict[str, int]:
         rows = self.session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))

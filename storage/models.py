@@ -188,6 +188,17 @@ class InboxEvent(Base):
     scrubbed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class InboxTombstone(Base):
+    """What is left of a complaint event once handled: a keyed hash of its webhookEventId, so that LINE
+    redelivering it is not handled twice. No time, no user, no sequential id (WITHOUT ROWID on SQLite): it
+    cannot be ordered or timed against any other row."""
+
+    __tablename__ = "inbox_tombstones"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    event_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class OutboxMessage(Base):
     """A message to send to LINE. Created in the same transaction as the change that caused it."""
 
@@ -218,8 +229,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     scrubbed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    # Set on answers to complainants: recipients and text are scrubbed as soon as the row is finished, so
-    # the outbox never keeps who was told what about a complaint.
+    # Set on answers about a complaint: the row is deleted as soon as it is finished, so the outbox never
+    # keeps who was told what about a complaint, nor when.
     private: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
@@ -98,21 +98,21 @@ class OutboxRepository:
         return rows
 
     def mark_private(self, outbox_ids: Sequence[int]) -> None:
-        """Rows about a complaint: scrubbed (recipients, text) as soon as they are finished."""
+        """Rows about a complaint: deleted as soon as they are finished."""
         if outbox_ids:
             self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(list(outbox_ids)))
                                  .values(private=True).execution_options(synchronize_session=False))
 
     def scrub_if_private(self, message_ids: Sequence[int], now: datetime) -> None:
-        """Called when rows are finished (delivered, failed, cancelled, uncertain): a private row keeps
-        nothing."""
+        """Called when rows are finished (delivered, failed, cancelled, uncertain): a private row is deleted. Cleaned
+        of its text and recipient, it would still say by its id and times that the person it answered
+        right before (a greeting, say) went on to a complaint."""
         if not message_ids:
             return
         self.session.execute(
-            update(OutboxMessage)
+            delete(OutboxMessage)
             .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.private.is_(True),
                    OutboxMessage.status.in_(FINISHED))
-            .values(recipients=[], messages=[], reply_token=None, last_error=None, scrubbed_at=now)
             .execution_options(synchronize_session=False))
 
     def claim_due(self, now: datetime, limit: int, lease_seconds: float, owner: str) -> list[OutboxMessage]:

@@ -12,6 +12,7 @@ from storage.console_users import ConsoleUserRepository
 from storage.conversations import ConversationRepository
 from storage.evidence import EvidenceRepository
 from storage.inbox import InboxRepository
+from storage.keys import StorageKeys
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.plan_uploads import PlanUploadRepository
@@ -22,16 +23,17 @@ from storage.schedule_settings import ScheduleRepository
 class UnitOfWork:
     """`with uow_factory() as uow: ...; uow.commit()` — leaving the block without commit rolls back."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], keys: StorageKeys | None = None) -> None:
         self._session_factory = session_factory
+        self._keys = keys or StorageKeys()
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
-        self.inbox = InboxRepository(self.session)
+        self.inbox = InboxRepository(self.session, self._keys.events)
         self.outbox = OutboxRepository(self.session)
         self.people = PeopleRepository(self.session)
         self.plans = PlanRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
+        self.conversations = ConversationRepository(self.session, self._keys.drafts)
         self.evidence = EvidenceRepository(self.session)
         self.complaints = ComplaintRepository(self.session)
         self.schedule = ScheduleRepository(self.session)
@@ -53,8 +55,9 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], keys: StorageKeys | None = None) -> None:
         self.session_factory = session_factory
+        self.keys = keys or StorageKeys()
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory)
+        return UnitOfWork(self.session_factory, self.keys)

@@ -11,19 +11,22 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from domain.fiscal import fiscal_year_of
 from storage.clock import utcnow
+from storage.conversation_models import Evidence
 from storage.models import InboxEvent, Member, OutboxMessage
 from storage.schema import metadata
 from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
-from tests.support.chat import say
+from tests.support.chat import say, send
 from tests.support.complaints import Receipt, file_complaint
 from texts import chat
 
@@ -33,6 +36,7 @@ IDENTIFIED = "U" + "e3" * 16
 OFFICER = "U" + "0f" * 16
 OFFICER_2 = "U" + "1f" * 16
 ADMIN = "U" + "ad" * 16
+OTHERS = ("U" + "b4" * 16, "U" + "d5" * 16)  # people writing to the bot around a complaint
 
 # What each complainant might be found by. The anonymous and confidential ones type their phone and
 # national ID into the complaint, are warned, and have them masked.
@@ -198,3 +202,153 @@ def test_a_complaint_given_up_leaves_no_trace_either(bot: RunningBot, end: str) 
                                              for m in bot.fake.messages_to(ANONYMOUS)), timeout=10)
     bot.wait_idle()
     assert [(t, c) for t, c, _, v in database_dump(bot) if ANONYMOUS in v] == []
+
+
+# -- timing: nothing orders or times a complaint against the events around it ------------------------------
+NEAR = timedelta(seconds=5)
+COMPLAINT_TABLES = frozenset({"complaints", "complaint_entries"})
+
+
+def away_from_the_hour() -> None:
+    """A complainant's doings are kept to the hour: start where no row this test writes can fall within
+    NEAR of an hour's start by chance (at worst a two-minute wait, one run in thirty)."""
+    into = utcnow().minute * 60 + utcnow().second
+    if into < 10:
+        time.sleep(10 - into)
+    elif into > 3600 - 120:
+        time.sleep(3600 - into + 10)
+
+
+def row_times(bot: RunningBot) -> list[tuple[str, str, Any, datetime, bool]]:
+    """(table, column, primary key, time, whether the row is the complaint's) for every time in the
+    database; the complaint's rows are its case, its timeline and its evidence."""
+    times = []
+    with bot.services.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            for row in connection.execute(table.select()).mappings():
+                mine = table.name in COMPLAINT_TABLES or (table.name == "evidence"
+                                                          and row["owner_kind"] == "complaint")
+                times += [(table.name, column, row.get("id"), value, mine)
+                          for column, value in row.items() if isinstance(value, datetime)]
+    return times
+
+
+def test_nothing_times_or_orders_an_anonymous_complaint_against_the_events_around_it(bot: RunningBot) -> None:
+    away_from_the_hour()
+    for user in (*OTHERS, ANONYMOUS):
+        bot.fake.send_events([bot.fake.follow_event(user)])
+    bot.wait_idle()
+    say(bot, ANONYMOUS, "สวัสดี")  # the complainant's own events, kept as anyone's, right before
+    say(bot, OTHERS[0], "สวัสดี")
+    receipt = file_complaint(bot, ANONYMOUS, mode="anonymous", evidence=1)
+    say(bot, OTHERS[1], "สวัสดี")
+    say(bot, ANONYMOUS, receipt.follow_up)
+    say(bot, ANONYMOUS, f"ตอบ {receipt.code} {receipt.pin} ขอบคุณครับ")
+    say(bot, OTHERS[0], "ช่วยเหลือ")
+    bot.wait_idle()
+
+    def settled() -> bool:
+        with bot.services.uow() as uow:
+            return uow.session.scalar(select(func.count()).where(Evidence.status == "pending")) == 0
+    assert bot.fake.wait_for(settled, timeout=10)
+
+    with bot.services.uow() as uow:
+        events = list(uow.session.scalars(select(InboxEvent).order_by(InboxEvent.id)))
+        private = list(uow.session.scalars(select(OutboxMessage.id).where(OutboxMessage.private.is_(True))))
+        [evidence] = uow.session.scalars(select(Evidence))
+    # The inbox keeps everyone's other events as they were, and no row at all of the complaint's: no
+    # id, time or outcome ("complaint:start->mode") right after the complainant's "สวัสดี".
+    assert [e.event_type for e in events if e.chat_key == ANONYMOUS] == ["follow", "message"]
+    assert [(e.id, e.chat_key, e.outcome) for e in events if e.scrubbed_at is not None
+            or e.chat_key not in (ANONYMOUS, *OTHERS) or (e.outcome or "").startswith("complaint")] == []
+    assert private == []  # the answers about it went once sent
+    # Its evidence keeps no LINE message id (LINE numbers messages in the order they are sent).
+    assert evidence.owner_kind == "complaint" and not evidence.line_message_id.isdigit()
+    # No time kept for the complaint (receipt, timeline, evidence) is within seconds of another row's.
+    times = row_times(bot)
+    mine = [(table, column, key, value) for table, column, key, value, is_mine in times if is_mine]
+    others = [(table, column, key, value) for table, column, key, value, is_mine in times if not is_mine]
+    assert {table for table, *_ in mine} == {"complaints", "complaint_entries", "evidence"}
+    assert len(others) > 20
+    assert [(a[:3], b[:3]) for a in mine for b in others if abs(a[3] - b[3]) <= NEAR] == []
+
+
+def test_a_complaint_event_redelivered_after_it_was_handled_is_not_handled_again(bot: RunningBot) -> None:
+    from storage.models import InboxTombstone
+
+    event = bot.fake.text_event(ANONYMOUS, "ร้องเรียน")
+    send(bot, event)
+    bot.wait_idle()
+    answered = len(bot.fake.messages_to(ANONYMOUS))
+    assert bot.fake.redeliver(event).status_code == 200
+    bot.wait_idle()
+    time.sleep(0.3)
+    assert len(bot.fake.messages_to(ANONYMOUS)) == answered
+    with bot.services.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(InboxEvent)) == 0
+        [tombstone] = uow.session.scalars(select(InboxTombstone.event_hash))
+    assert event["webhookEventId"] not in tombstone
+
+
+# -- the daily intake counter: unlinkable once its day is over ---------------------------------------------
+def test_yesterdays_intake_counters_can_be_tied_to_nobody(bot: RunningBot) -> None:
+    from storage.complaint_models import ComplaintIntakeCount
+
+    bot.fake.send_events([bot.fake.follow_event(ANONYMOUS)])  # a member, like every follower
+    bot.wait_idle()
+    file_complaint(bot, ANONYMOUS, mode="anonymous")
+    keys = bot.services.complaints.keys
+    today = utcnow().astimezone(ZoneInfo("Asia/Bangkok")).date()
+    with bot.services.uow() as uow:
+        counters = list(uow.session.scalars(select(ComplaintIntakeCount)))
+        members = list(uow.session.scalars(select(Member.line_user_id)))
+        assert [c.count for c in counters] == [1] and ANONYMOUS in members
+        # What anyone holding the database and COMPLAINT_KEY computes for every member matches no counter.
+        tested = {keys._account("intake", member, day.isoformat()) for member in members
+                  for day in (today, today - timedelta(days=1))}
+        assert tested.isdisjoint(c.key_hash for c in counters)
+        assert uow.complaints.intake_count(keys.intake_hash(ANONYMOUS, today)) == 1  # the limit still works
+        secrets = uow.session.execute(text("SELECT day, secret FROM complaint_day_secrets")).all()
+        assert [day for day, _ in secrets] == [today.isoformat()]
+        # The day is over (as if the complaint and its secret were yesterday's)...
+        yesterday = (today - timedelta(days=1)).isoformat()
+        uow.session.execute(text("UPDATE complaint_day_secrets SET day = :d"), {"d": yesterday})
+        uow.session.execute(text("UPDATE complaint_intake_counts SET day = :d"), {"d": yesterday})
+        uow.commit()
+    # ...and the next day's first use, anyone's, destroys its secret and its counters.
+    say(bot, CONFIDENTIAL, "ร้องเรียน")
+    with bot.services.uow() as uow:
+        assert uow.session.execute(text("SELECT day FROM complaint_day_secrets")).all() == []
+        assert list(uow.session.scalars(select(ComplaintIntakeCount))) == []
+
+
+def test_the_worker_ends_a_day_of_intake_counters_even_when_nobody_files_after_it(bot: RunningBot) -> None:
+    from usecases.complaint_retention import end_intake_days
+
+    file_complaint(bot, ANONYMOUS, mode="anonymous")
+    assert end_intake_days(bot.services.uow) == 0  # today's counters are still needed
+    assert end_intake_days(bot.services.uow, utcnow() + timedelta(days=1)) == 1
+    with bot.services.uow() as uow:
+        assert uow.session.execute(text("SELECT day FROM complaint_day_secrets")).all() == []
+
+
+# -- drafts: a complaint being written is sealed at rest ---------------------------------------------------
+def test_an_open_complaint_draft_keeps_neither_the_account_nor_the_text_in_clear(bot: RunningBot) -> None:
+    from storage.conversation_models import Conversation
+
+    draft = "ผอ.กองช่างรับเงินผู้รับเหมาซอยลับเก้า"
+    for answer in ("ร้องเรียน", "ไม่ระบุตัวตน", "ทุจริต/ประพฤติมิชอบ", draft):  # still writing the details
+        say(bot, ANONYMOUS, answer)
+    with bot.services.engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(Conversation.__table__.select()).mappings()]
+    assert len(rows) == 1
+    for value in rows[0].values():
+        raw = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+        for needle in (ANONYMOUS, draft, "ผอ.กองช่าง"):
+            assert needle.encode() not in raw, (needle, value)
+    with bot.services.uow() as uow:  # the flow reads its draft back
+        row = uow.conversations.get(bot.org_id, ANONYMOUS)
+        assert row is not None and row.chat_key == ANONYMOUS and row.flow == "complaint"
+        assert draft in json.dumps(row.data, ensure_ascii=False)
+    say(bot, ANONYMOUS, "เสร็จ")
+    assert "ยกเลิกการร้องเรียนแล้ว" in say(bot, ANONYMOUS, "ยกเลิก")["text"]

@@ -58,7 +58,7 @@ def test_account_hashes_are_keyed_apart_by_purpose() -> None:
     keys = complaint_config(Settings.from_env({"ITABOT_ENV": "test"})).keys
     other = complaint_config(Settings.from_env({"ITABOT_ENV": "test", "COMPLAINT_KEY": generate_master_key_b64()}))
     hashes = {keys.owner_hash(USER), keys.block_hash(USER), keys.attempt_account_hash(USER),
-              keys.intake_hash(USER, date(2024, 3, 15)), keys.intake_hash(USER, date(2024, 3, 16))}
+              keys.intake_hash(USER, date(2024, 3, 15)).digest, keys.intake_hash(USER, date(2024, 3, 16)).digest}
     assert len(hashes) == 5 and not any(USER in h for h in hashes)
     assert keys.owner_hash(USER) != other.keys.owner_hash(USER)
     assert keys.code_hash("ร-7K3M-Q9") == keys.code_hash("r7k3mq9")

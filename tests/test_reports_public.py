@@ -98,3 +98,19 @@ def test_complaint_statistics_page_shows_counts_only(bot: RunningBot) -> None:
     assert_thai_404(get(bot, f"/public/default/complaints/{year + 1}"))
     assert_thai_404(get(bot, f"/public/default/complaints/{year - 1}"))  # before the organisation started
     assert_thai_404(get(bot, f"/public/elsewhere/complaints/{year}"))
+
+
+def test_public_pages_and_download_pages_carry_a_content_security_policy(reporting: RunningBot) -> None:
+    bot = reporting
+    year = this_fiscal_year()
+    pages = {f"/public/default/progress/{year}": 200, f"/public/default/complaints/{year}": 200,
+             "/public/default/": 200, "/public/nowhere/": 404, "/public/default/progress/not-a-year": 404,
+             "/reports/not-a-token": 404}
+    for path, status in pages.items():
+        response = get(bot, path)
+        assert response.status_code == status, path
+        policy = response.headers.get("Content-Security-Policy", "")
+        directives = dict(d.strip().partition(" ")[::2] for d in policy.split(";"))
+        assert directives.get("default-src") == "'none'", (path, policy)  # no script, frame, font, connect
+        assert directives.get("style-src") == "'unsafe-inline'" and directives.get("form-action") == "'none'"
+        assert "script-src" not in directives and response.headers["X-Content-Type-Options"] == "nosniff"

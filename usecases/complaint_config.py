@@ -3,7 +3,8 @@
 Every secret that touches a complaint comes from COMPLAINT_KEY: the identity encryption (through
 `domain.complaints.crypto`) and the keyed hashes of tracking codes, PINs and LINE accounts. Each hash has
 its own purpose label, so a hash made for one table cannot be matched against another (the daily intake
-counter cannot be joined to the blocklist or to a complaint's owner).
+counter cannot be joined to the blocklist or to a complaint's owner). The daily intake counter is keyed
+once more by a random secret of its day, which the storage destroys when the day is over.
 
 The composition root builds it from the settings (`bot.config.complaint_config`) and gives it to the handlers.
 """
@@ -18,6 +19,8 @@ from datetime import date
 from domain.complaints.codes import hash_secret, secrets_match
 from domain.complaints.crypto import MasterKey
 from domain.complaints.workflow import DeadlinePolicy
+from storage.complaints import IntakeKey
+from storage.keys import StorageKeys
 
 
 def _derive(master: MasterKey, purpose: str) -> bytes:
@@ -51,8 +54,10 @@ class ComplaintKeys:
     def block_hash(self, line_user_id: str) -> str:
         return self._account("block", line_user_id)
 
-    def intake_hash(self, line_user_id: str, day: date) -> str:
-        return self._account("intake", line_user_id, day.isoformat())
+    def intake_hash(self, line_user_id: str, day: date) -> IntakeKey:
+        """The account's key to `day`'s intake counter; the storage keys it again with the day's own random
+        secret, destroyed when the day is over, so COMPLAINT_KEY alone never links a counter to an account."""
+        return IntakeKey(day.isoformat(), self._account("intake", line_user_id, day.isoformat()))
 
     def attempt_account_hash(self, line_user_id: str) -> str:
         return self._account("attempt/account", line_user_id)
@@ -60,6 +65,13 @@ class ComplaintKeys:
     def attempt_code_hash(self, code: str) -> str:
         return hmac.new(_derive(self.master, "attempt/code"), self.code_hash(code).encode(),
                         hashlib.sha256).hexdigest()
+
+    # -- the storage layer's own keys -------------------------------------------------------------------
+    def storage_keys(self) -> StorageKeys:
+        """For the unit of work and the webhook's event store: the tombstones of deleted complaint events and
+        the sealed drafts of conversations in progress."""
+        return StorageKeys(events=_derive(self.master, "storage/events"),
+                           drafts=_derive(self.master, "storage/drafts"))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 look at it (every look is in the audit log), take it (the officer becomes its assignee: in LINE the first to
 open it, in the console by an explicit button), change its status with a required internal note and an
 optional word to the complainant, message the complainant. The complainant is told through the outbox, privately: by push to identified and
-confidential complainants (rows scrubbed once sent), kept in the case for anonymous ones until they
+confidential complainants (rows deleted once sent), kept in the case for anonymous ones until they
 follow up.
 
 Who may handle which complaint is decided by usecases/complaint_routing.may_handle before these are

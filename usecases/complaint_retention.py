@@ -1,6 +1,7 @@
 """Complaint retention: some time after a complaint is closed (COMPLAINT_RETENTION_DAYS, default 365) its
 evidence files are deleted and its identity key destroyed, so the sealed identity can never be read again.
-The guards of intake and follow-up (daily counters, failed attempts) are cleared once they no longer count."""
+The guards of intake and follow-up (daily counters, failed attempts) are cleared once they no longer count;
+`end_intake_days` destroys the daily counters' secrets as soon as their day is over."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from storage.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 ATTEMPTS_KEPT = timedelta(days=1)
-INTAKE_DAYS_KEPT = 2
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,18 @@ def apply_complaint_retention(uow_factory: UnitOfWorkFactory, retention_days: fl
             break
     with uow_factory() as uow:
         uow.complaints.purge_attempts(now - ATTEMPTS_KEPT)
-        uow.complaints.purge_intake((now - timedelta(days=INTAKE_DAYS_KEPT)).date().isoformat())
+        uow.complaints.end_past_days(now)
         uow.commit()
     if complaints:
         log.info("complaint retention: %s closed complaints lost their evidence (%s files) and identity keys",
                  complaints, evidence)
     return RetentionRun(complaints, evidence)
+
+
+def end_intake_days(uow_factory: UnitOfWorkFactory, now: datetime | None = None) -> int:
+    """Destroy the intake counters, and the secrets that keyed them, of days that are over (the next day's
+    first complaint does it too); how many counters went."""
+    with uow_factory() as uow:
+        ended = uow.complaints.end_past_days(now or utcnow())
+        uow.commit()
+    return ended

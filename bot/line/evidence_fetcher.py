@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from bot.line.api import ContentState, LineApi
 from storage.clock import utcnow
-from storage.conversation_models import Conversation
 from storage.evidence import EvidenceStatus, EvidenceToFetch
 from storage.models import Member, Priority
 from storage.plan_models import ProgressReport
@@ -32,8 +31,7 @@ def owner_chat(uow: UnitOfWork, owner_kind: str, owner_id: int) -> str | None:
     """Whom to tell about a problem with a piece of evidence: the person whose flow or report it is.
     Anything else (complaints included) is not told by push."""
     if owner_kind == "conversation":
-        conversation = uow.session.get(Conversation, owner_id)
-        return conversation.chat_key if conversation else None
+        return uow.conversations.chat_of(owner_id)
     if owner_kind == "progress_report":
         report = uow.session.get(ProgressReport, owner_id)
         member = uow.session.get(Member, report.reporter_member_id) if report and report.reporter_member_id else None

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, render_template
 
 from bot.report_links import report_links
 from bot.services import Services
+from bot.web.security_headers import add_security_headers
 from domain.fiscal import thai_date
 from domain.reports.links import BadLink, ExpiredLink
 from storage.clock import utcnow
@@ -18,6 +19,7 @@ from usecases.report_files import ReportNotFound, render_ticket, thai_file_name
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("downloads", __name__, template_folder="templates")
+blueprint.after_request(add_security_headers)
 
 
 def _page(kind: str, status: int, **context: object) -> tuple[str, int, dict[str, str]]:

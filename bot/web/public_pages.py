@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import select
 
 from bot.services import Services
+from bot.web.security_headers import add_security_headers
 from domain.fiscal import fiscal_year_of, thai_date
 from domain.reports.round_key import parse_round_key
 from domain.thai_text import to_thai_digits
@@ -25,6 +26,7 @@ from storage.uow import UnitOfWork
 from usecases.report_files import complaint_stats, progress_round_report
 
 blueprint = Blueprint("public", __name__, template_folder="templates", url_prefix="/public")
+blueprint.after_request(add_security_headers)
 MAX_AGE_SECONDS = 300
 
 

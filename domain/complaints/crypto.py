@@ -4,7 +4,10 @@ Each complaint's identity (name, contact, LINE user id...) is encrypted with its
 (AES-256-GCM, bound to the complaint by associated data). The data key is stored wrapped (encrypted) by
 the master key, which lives only in the environment. Deleting a complaint's wrapped key destroys the
 identity for good ("crypto-shredding"): the ciphertext left in the database and in backups is useless.
-Rotating the master key re-wraps the data keys; the ciphertexts do not change."""
+Rotating the master key re-wraps the data keys; the ciphertexts do not change.
+
+`seal_json`/`open_json` are the same AES-256-GCM for short-lived values sealed under a derived key (the
+drafts of conversations in progress)."""
 
 from __future__ import annotations
 
@@ -99,6 +102,19 @@ def _decrypt(key: bytes, blob: bytes, aad: bytes, what: str) -> bytes:
         return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
     except InvalidTag:
         raise IdentityCryptoError(f"the {what} cannot be opened with this key and associated data") from None
+
+
+def seal_json(key: bytes, value: Any, aad: bytes) -> bytes:
+    """version | nonce | AES-256-GCM(`key`, `value` as JSON), bound to `aad`."""
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _VERSION + _encrypt(key, body, aad)
+
+
+def open_json(key: bytes, blob: bytes, aad: bytes) -> Any:
+    """The value `seal_json` sealed; IdentityCryptoError when this key and `aad` cannot open it."""
+    if blob[:1] != _VERSION:
+        raise IdentityCryptoError("the sealed value has an unknown format")
+    return json.loads(_decrypt(key, blob[1:], aad, "sealed value").decode("utf-8"))
 
 
 def wrap_key(master: MasterKey, data_key: bytes) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 
@@ -64,6 +64,21 @@ DEADLINE_NAMES = ("first_answer", "feedback", "close")
 def _require_aware(name: str, value: datetime | None) -> None:
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise ValueError(f"{name} must be a timezone-aware datetime")
+
+
+# How precisely a complainant's own doings are kept (receipt, messages, reading officers' answers): to the
+# hour. The deadlines count days, and an exact time would pair the complaint with the other rows of that
+# moment (the sender's own earlier events, other people's events around it).
+COMPLAINANT_TIME_STEP = timedelta(hours=1)
+
+
+def complainant_time(moment: datetime) -> datetime:
+    """`moment` as kept for a complainant's doing: the start of its hour (UTC; every zone Thailand uses is
+    a whole number of hours away, so the local day does not change)."""
+    _require_aware("moment", moment)
+    utc = moment.astimezone(UTC)
+    step = int(COMPLAINANT_TIME_STEP.total_seconds())
+    return datetime.fromtimestamp(int(utc.timestamp()) // step * step, UTC)
 
 
 @dataclass(frozen=True)

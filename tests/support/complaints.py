@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from storage.complaint_models import Complaint
-from tests.support.chat import say, say_all
+from tests.support.chat import say, say_all, send
 
 if TYPE_CHECKING:
     from tests.conftest import RunningBot
@@ -35,8 +35,9 @@ def file_complaint(bot: RunningBot, user: str, *, mode: str = "anonymous", kind:
                    details: tuple[str, ...] = ("เจ้าหน้าที่เรียกเงินใต้โต๊ะ 3,000 บาท เพื่อเร่งออกใบอนุญาต",),
                    category: str = "ใช่", where: str = "ข้าม", involved: str = "ข้าม",
                    name: str = "สมหญิง ทดสอบ", phone: str = "081-234-5678",
-                   on_warning: str | None = None) -> Receipt:
-    """Go through the intake flow with the given answers and return the receipt's code and PIN."""
+                   on_warning: str | None = None, evidence: int = 0) -> Receipt:
+    """Go through the intake flow with the given answers (and `evidence` photos) and return the receipt's
+    code and PIN."""
     say(bot, user, "ร้องเรียน")
     say(bot, user, MODE_LABELS[mode])
     if mode == "identified":
@@ -50,7 +51,9 @@ def file_complaint(bot: RunningBot, user: str, *, mode: str = "anonymous", kind:
         say(bot, user, category)
     say(bot, user, where)
     say(bot, user, involved)
-    say(bot, user, "ข้าม")
+    for _ in range(evidence):
+        send(bot, bot.fake.image_event(user))
+    say(bot, user, "เสร็จ" if evidence else "ข้าม")
     answers = say_all(bot, user, "ยืนยันส่ง")
     if on_warning is not None:
         assert "ก่อนส่ง" in answers[-1]["text"], answers[-1]["text"]

@@ -1,7 +1,7 @@
 """outbox exactly once: who holds a row's lease, and whether a reply with its token may have been accepted
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 10:00:00
 
 The new status 'uncertain' (a reply LINE may have accepted but cannot confirm) is a plain string in the
@@ -14,8 +14,8 @@ from alembic import op
 
 import storage.models
 
-revision = '0007'
-down_revision = '0006'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
