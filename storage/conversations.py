@@ -19,6 +19,9 @@ class ConversationRepository:
         return self.session.scalar(
             select(Conversation).where(Conversation.org_id == org_id, Conversation.chat_key == chat_key))
 
+    def by_id(self, conversation_id: int) -> Conversation | None:
+        return self.session.get(Conversation, conversation_id)
+
     def save(self, org_id: int, chat_key: str, flow: str, state: str, data: dict[str, Any],
              now: datetime, ttl: timedelta) -> Conversation:
         row = self.get(org_id, chat_key)

@@ -3,18 +3,26 @@ service that changes a fiscal year's rounds without losing a report."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, time
-from typing import Any
+from datetime import date, datetime, time
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.reminders import ReminderPolicy
 from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, covering_round, round_periods, scheme_months
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import PlanRepository
-from storage.schedule_models import ReminderRecord, SchedulePolicy
+from storage.schedule_models import (
+    QuotaNotice,
+    ReminderPushDay,
+    ReminderRecord,
+    SchedulePolicy,
+    WeeklySummaryRecord,
+)
 
 EDITABLE = ("days_before", "on_due_day", "overdue_every_days", "overdue_max", "escalate_after_days",
             "escalate_to_admins", "work_start", "work_end", "summary_weekday", "summary_time",
@@ -144,8 +152,57 @@ class ScheduleRepository:
         return PlanRepository(self.session).ensure_rounds(
             org_id, fiscal_year_be, round_periods(fiscal_year_be, months, settings.round_due_days))
 
+    def set_rounds(self, org_id: int, fiscal_year_be: int, scheme: str, due_days: int) -> RoundChange:
+        """Make a fiscal year's rounds follow a scheme, moving the reports of rounds that go (`set_rounds`)."""
+        return set_rounds(self.session, org_id, fiscal_year_be, scheme, due_days)
+
     def all_org_ids_with_plans(self) -> list[int]:
         return list(self.session.scalars(select(Plan.org_id).distinct()))
+
+    # -- what the reminder runs decided ----------------------------------------------------------------
+    def stages_handled(self, org_id: int, round_ids: Iterable[int]) -> dict[tuple[int, int, int], list[int]]:
+        """(measure id, unit id, round id) → the reminder stages already handled (sent, superseded, dropped
+        or with nobody to push) in these rounds."""
+        done: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+        for unit_id, round_id, recorded in self.session.execute(
+                select(ReminderRecord.unit_id, ReminderRecord.round_id, ReminderRecord.stages)
+                .where(ReminderRecord.org_id == org_id, ReminderRecord.round_id.in_(list(round_ids)))):
+            for measure_id, handled in recorded.items():
+                done[(int(measure_id), unit_id, round_id)] += handled
+        return dict(done)
+
+    def record_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Reminder records (org_id, unit_id, round_id, outcome, stages, day, created_at), in one executemany."""
+        if rows:
+            self.session.execute(insert(cast(Table, ReminderRecord.__table__)), list(rows))
+
+    def members_pushed_on(self, org_id: int, day: date) -> set[int]:
+        """The members who already got their reminder push on this local day."""
+        return set(self.session.scalars(select(ReminderPushDay.member_id).where(
+            ReminderPushDay.org_id == org_id, ReminderPushDay.day == day)))
+
+    def record_push_days(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Reminder pushes of a day (org_id, member_id, day, measures), in one executemany."""
+        if rows:
+            self.session.execute(insert(cast(Table, ReminderPushDay.__table__)), list(rows))
+
+    def record_quota_notice(self, org_id: int, month: str, level: str, now: datetime) -> bool:
+        """Note that the administrators are told of a short quota at this level this month; False when they
+        already were (nothing is written then)."""
+        if self.session.scalar(select(QuotaNotice.id).where(QuotaNotice.org_id == org_id, QuotaNotice.month == month,
+                                                            QuotaNotice.level == level)):
+            return False
+        self.session.add(QuotaNotice(org_id=org_id, month=month, level=level, created_at=now))
+        return True
+
+    # -- weekly summaries ----------------------------------------------------------------------------------
+    def weekly_summary_sent(self, org_id: int, week_start: date) -> bool:
+        return self.session.scalar(select(WeeklySummaryRecord.id).where(
+            WeeklySummaryRecord.org_id == org_id, WeeklySummaryRecord.week_start == week_start)) is not None
+
+    def record_weekly_summary(self, org_id: int, week_start: date, now: datetime, recipients: int) -> None:
+        self.session.add(WeeklySummaryRecord(org_id=org_id, week_start=week_start, sent_at=now,
+                                             recipients=recipients))
 
 
 @dataclass(frozen=True)

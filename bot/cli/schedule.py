@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from bot.cli.common import services
 from domain.fiscal import fiscal_year_of, thai_date
 from storage.clock import utcnow
-from storage.schedule_settings import SCHEMES, SettingError, set_rounds
+from storage.schedule_settings import SCHEMES, SettingError
 from texts import chat, common
 from texts import cli as cli_texts
 from usecases.reminder_run import run_reminders
@@ -58,7 +58,7 @@ def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> No
     with svc.uow() as uow:
         days = due_days if due_days is not None else uow.schedule.settings(org_id).round_due_days
         uow.schedule.update(org_id, utcnow(), round_scheme=scheme, round_due_days=days)
-        change = set_rounds(uow.session, org_id, year, scheme, days)
+        change = uow.schedule.set_rounds(org_id, year, scheme, days)
         uow.commit()
     click.echo(chat.ROUNDS_DONE.format(year=year, scheme=common.ROUNDS_SCHEME_LABELS[scheme], days=days, rounds="",
                                         moved=chat.ROUNDS_MOVED.format(count=change.reports_moved)

@@ -13,10 +13,8 @@ from datetime import datetime, timedelta
 
 from bot.line.api import ContentState, LineApi
 from storage.clock import utcnow
-from storage.conversation_models import Conversation
 from storage.evidence import EvidenceStatus, EvidenceToFetch
-from storage.models import Member, Priority
-from storage.plan_models import ProgressReport
+from storage.models import Priority
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from texts import chat
 from views import messages
@@ -32,11 +30,11 @@ def owner_chat(uow: UnitOfWork, owner_kind: str, owner_id: int) -> str | None:
     """Whom to tell about a problem with a piece of evidence: the person whose flow or report it is.
     Anything else (complaints included) is not told by push."""
     if owner_kind == "conversation":
-        conversation = uow.session.get(Conversation, owner_id)
+        conversation = uow.conversations.by_id(owner_id)
         return conversation.chat_key if conversation else None
     if owner_kind == "progress_report":
-        report = uow.session.get(ProgressReport, owner_id)
-        member = uow.session.get(Member, report.reporter_member_id) if report and report.reporter_member_id else None
+        report = uow.plans.report(owner_id)
+        member = uow.people.member_by_id(report.reporter_member_id) if report and report.reporter_member_id else None
         return member.line_user_id if member else None
     return None
 
