@@ -12,6 +12,7 @@ import threading
 from datetime import datetime, timedelta
 
 from bot.line.api import ContentState, LineApi
+from domain.retry import RetryPolicy
 from storage.clock import utcnow
 from storage.evidence import EvidenceStatus, EvidenceToFetch
 from storage.models import Priority
@@ -22,7 +23,8 @@ from views import messages
 log = logging.getLogger(__name__)
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
-MAX_ATTEMPTS = 10
+# content still being prepared, or the network failing: again after 2 s, 4 s … at most a minute; 10 attempts
+EVIDENCE_RETRY = RetryPolicy(max_attempts=10, base_seconds=2.0, max_seconds=60.0)
 LEASE = timedelta(seconds=90)
 
 
@@ -72,11 +74,11 @@ class EvidenceFetcher:
             elif content.state is ContentState.GONE:
                 uow.evidence.mark(item.id, EvidenceStatus.GONE, content.detail)
                 notice = chat.EVIDENCE_GONE
-            elif item.attempts >= MAX_ATTEMPTS:
+            elif not EVIDENCE_RETRY.may_retry(item.attempts):
                 uow.evidence.mark(item.id, EvidenceStatus.FAILED, content.detail or content.state.value)
                 notice = chat.EVIDENCE_FAILED
             else:
-                delay = timedelta(seconds=min(60, 2 ** item.attempts))
+                delay = timedelta(seconds=EVIDENCE_RETRY.delay(item.attempts))
                 uow.evidence.mark(item.id, EvidenceStatus.PENDING, content.detail or content.state.value,
                                   retry_at=now + delay)
             if notice is not None:

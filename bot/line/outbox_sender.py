@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.line.api import LineApi, Outcome, SendResult
+from domain.retry import RetryPolicy
 from storage.clock import utcnow
 from storage.models import OutboxKind
 from storage.outbox import Delivery
@@ -31,18 +31,15 @@ Change = Callable[[UnitOfWork, datetime], None]
 Outcomes = Change | Delivery  # a delivered row is recorded with the batch's others in one statement
 
 
+# 2 s, 4 s, 8 s … up to 10 minutes, ± 20 % so that rows failing together spread out; failed after 8 attempts
+DELIVERY_RETRY = RetryPolicy(max_attempts=8, base_seconds=2.0, max_seconds=600.0, jitter=0.2)
+
+
 @dataclass(frozen=True)
 class DeliveryPolicy:
     lease_seconds: float = 30.0
-    max_attempts: int = 8
-    retry_base_seconds: float = 2.0
-    retry_max_seconds: float = 600.0
+    retry: RetryPolicy = DELIVERY_RETRY  # 5xx, timeouts and network errors
     rate_limit_pause_seconds: float = 30.0
-
-    def backoff(self, attempts: int) -> float:
-        doubling: int = 2 ** max(0, attempts - 1)
-        delay = min(self.retry_max_seconds, self.retry_base_seconds * doubling)
-        return delay * random.uniform(0.8, 1.2)
 
 
 @dataclass(frozen=True)
@@ -127,9 +124,9 @@ class OutboxSender:
                  result.request_id or "")
         if outcome is Outcome.DELIVERED:
             return outcome.value, Delivery(row.id, via, result.request_id), row.id
-        if outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
+        if outcome is Outcome.RETRY and self.policy.retry.may_retry(row.attempts):
             return outcome.value, lambda uow, now: uow.outbox.mark_retry(
-                row.id, now + timedelta(seconds=self.policy.backoff(row.attempts)), result.detail), None
+                row.id, now + timedelta(seconds=self.policy.retry.delay(row.attempts)), result.detail), None
         if outcome is Outcome.RATE_LIMITED:
             return outcome.value, lambda uow, now: uow.outbox.release(
                 row.id, now + timedelta(seconds=self.policy.rate_limit_pause_seconds), result.detail), None
