@@ -1,11 +1,11 @@
-"""Each organisation's scheduler settings (reminder policy, weekly summary time, round scheme) and the
-service that changes a fiscal year's rounds without losing a report."""
+"""Each organisation's scheduler settings (reminder policy, working hours, weekly summary time, round scheme)
+and the service that changes a fiscal year's rounds without losing a report."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time
 from typing import Any, cast
 
@@ -24,9 +24,6 @@ from storage.schedule_models import (
     WeeklySummaryRecord,
 )
 
-EDITABLE = ("days_before", "on_due_day", "overdue_every_days", "overdue_max", "escalate_after_days",
-            "escalate_to_admins", "work_start", "work_end", "summary_weekday", "summary_time",
-            "round_scheme", "round_due_days")
 SCHEMES = (PLAN_SCHEME, *ROUND_SCHEMES)
 
 
@@ -41,12 +38,10 @@ class SettingError(ValueError):
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    days_before: tuple[int, ...] = (7, 3, 1)
-    on_due_day: bool = True
-    overdue_every_days: int = 3
-    overdue_max: int = 5
-    escalate_after_days: int = 7
-    escalate_to_admins: bool = False
+    """The reminder policy (domain.reminders), the working hours reminders go out in, the weekly summary's
+    day and time, and how a fiscal year is cut into rounds. Stored, shown and audited flat: `values()`."""
+
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     work_start: str = "08:00"
     work_end: str = "20:00"
     summary_weekday: int = 0
@@ -54,12 +49,17 @@ class ScheduleSettings:
     round_scheme: str = PLAN_SCHEME
     round_due_days: int = 7
 
-    @property
-    def reminder_policy(self) -> ReminderPolicy:
-        return ReminderPolicy(days_before=self.days_before, on_due_day=self.on_due_day,
-                              overdue_every_days=self.overdue_every_days, overdue_max=self.overdue_max,
-                              escalate_after_days=self.escalate_after_days,
-                              escalate_to_admins=self.escalate_to_admins)
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> ScheduleSettings:
+        """From every setting by its flat name (the reminder policy's fields and the others)."""
+        own = [f.name for f in fields(cls) if f.name != "reminders"]
+        return cls(ReminderPolicy(**{f.name: values[f.name] for f in fields(ReminderPolicy)}),
+                   **{name: values[name] for name in own})
+
+    def values(self) -> dict[str, Any]:
+        """Every setting by its flat name: the reminder policy's first, then the others."""
+        return {**asdict(self.reminders), **{f.name: getattr(self, f.name) for f in fields(self)
+                                              if f.name != "reminders"}}
 
     @property
     def work_start_time(self) -> time:
@@ -72,6 +72,9 @@ class ScheduleSettings:
     @property
     def summary_clock(self) -> time:
         return parse_clock(self.summary_time)
+
+
+EDITABLE = tuple(ScheduleSettings().values())  # days_before, on_due_day, … round_scheme, round_due_days
 
 
 def parse_clock(value: str) -> time:
@@ -120,9 +123,9 @@ class ScheduleRepository:
         row = self.session.get(SchedulePolicy, org_id)
         if row is None:
             return ScheduleSettings()
-        values = {f.name: getattr(row, f.name) for f in fields(ScheduleSettings)}
+        values = {name: getattr(row, name) for name in EDITABLE}
         values["days_before"] = tuple(values["days_before"] or ())
-        return ScheduleSettings(**values)
+        return ScheduleSettings.from_values(values)
 
     def update(self, org_id: int, now: datetime, **changes: Any) -> ScheduleSettings:
         """Change some settings (names in EDITABLE); raises SettingError naming a bad one."""
@@ -131,7 +134,7 @@ class ScheduleRepository:
             if name not in EDITABLE:
                 raise SettingError(name, value)
             checked[name] = _check(name, value)
-        merged = {**self.settings(org_id).__dict__, **checked}
+        merged = {**self.settings(org_id).values(), **checked}
         if parse_clock(merged["work_start"]) >= parse_clock(merged["work_end"]):
             raise SettingError("work_end", merged["work_end"])
         row = self.session.get(SchedulePolicy, org_id)

@@ -100,7 +100,7 @@ def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> Reminder
     if not calendar.is_working_moment(now):
         return run  # never at night, on a weekend or a holiday: the next working morning's run sends it
     today = now.astimezone(calendar.tz).date()
-    policy = settings.reminder_policy
+    policy = settings.reminders
     units = {u.id: u for u in uow.people.units(org_id)}
     candidates, escalations = _due(uow, org_id, list(units), today, policy, calendar)
     if not candidates and not escalations:

@@ -23,15 +23,15 @@ def gather(uow: UnitOfWork, org_id: int, org_name: str, now: datetime, today: da
            deadlines: DeadlinePolicy, months: int | None = None) -> WeeklyDigest:
     """The digest of the current round, or of the current plan's round of `months` when there is one."""
     settings = uow.schedule.settings(org_id)
-    digest = WeeklyDigest(org_name, today, None, overdue_threshold_days=settings.escalate_after_days)
+    threshold = settings.reminders.escalate_after_days
+    digest = WeeklyDigest(org_name, today, None, overdue_threshold_days=threshold)
     plan = uow.plans.current_plan(org_id, fiscal_year_of(today))
     if plan is not None:
         uow.schedule.ensure_rounds(org_id, plan.fiscal_year_be)
         chosen = [r for r in uow.plans.rounds(org_id, plan.fiscal_year_be) if r.months == months] if months else []
         rnd = chosen[0] if chosen else uow.plans.round_for(org_id, plan.fiscal_year_be, today)
         if rnd is not None:
-            _progress(uow, org_id, digest, round_overview(uow, org_id, plan, rnd, today), today,
-                      settings.escalate_after_days)
+            _progress(uow, org_id, digest, round_overview(uow, org_id, plan, rnd, today), today, threshold)
     digest.complaints = _complaints(uow, org_id, now, deadlines)
     snapshot = uow.outbox.quota(org_id)
     if snapshot is not None:

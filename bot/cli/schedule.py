@@ -70,13 +70,14 @@ def _show_settings(as_json: bool) -> None:
     svc = services()
     with svc.uow() as uow:
         settings = uow.schedule.settings(svc.org_id())
-    values = dict(settings.__dict__, days_before=list(settings.days_before))
+    policy = settings.reminders
+    values = dict(settings.values(), days_before=list(policy.days_before))
     if as_json:
         click.echo(json.dumps(values, ensure_ascii=False, indent=2))
         return
     click.echo(cli_texts.CLI_REMINDERS_SETTINGS.format(
-        **{**values, "days_before": ", ".join(str(d) for d in settings.days_before) or "-",
-           "on_due_day": common.YES_NO[settings.on_due_day], "escalate_to_admins": common.YES_NO[settings.escalate_to_admins],
+        **{**values, "days_before": ", ".join(str(d) for d in policy.days_before) or "-",
+           "on_due_day": common.YES_NO[policy.on_due_day], "escalate_to_admins": common.YES_NO[policy.escalate_to_admins],
            "summary_day": common.WEEKDAYS[settings.summary_weekday]}))
 
 

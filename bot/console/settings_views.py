@@ -61,7 +61,7 @@ def settings_reminders() -> Any:
     try:
         with svc.uow() as uow:
             saved = uow.schedule.update(org_id(), g.console_now, **changes)
-            values = dict(saved.__dict__, days_before=list(saved.days_before))
+            values = dict(saved.values(), days_before=list(saved.reminders.days_before))
             uow.audit.record(org_id(), access().actor, "settings.reminders", g.console_now, None, **values)
             uow.commit()
     except SettingError as exc:
