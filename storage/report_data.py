@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from domain.complaints.stats import complaint_statistics
+from domain.fiscal import local_date
 from domain.reports.complaints import ComplaintStatsReport, assemble_complaint_stats
 from domain.reports.progress import (
     EvidenceFacts,
@@ -68,7 +69,7 @@ def _latest_reports(uow: UnitOfWork, round_id: int, tz: ZoneInfo) -> list[Report
               & (ProgressReport.unit_id == newest.c.unit_id) & (ProgressReport.version == newest.c.version))
         .where(ProgressReport.round_id == round_id))
     return [ReportFacts(m, u, status, percent, details or "", problems or "", version,
-                        created.astimezone(tz).date())
+                        local_date(created, tz))
             for m, u, status, percent, details, problems, version, created in rows]
 
 

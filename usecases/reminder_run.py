@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.fiscal import fiscal_year_of
+from domain.fiscal import fiscal_year_of, local_date
 from domain.quota import QuotaLevel, quota_level
 from domain.reminders import (
     ESCALATION_STAGE,
@@ -99,7 +99,7 @@ def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> Reminder
     calendar = calendar_for(org, settings)
     if not calendar.is_working_moment(now):
         return run  # never at night, on a weekend or a holiday: the next working morning's run sends it
-    today = now.astimezone(calendar.tz).date()
+    today = local_date(now, calendar.tz)
     policy = settings.reminders
     units = {u.id: u for u in uow.people.units(org_id)}
     candidates, escalations = _due(uow, org_id, list(units), today, policy, calendar)
@@ -230,10 +230,10 @@ def _quota_level(uow: UnitOfWork, org_id: int, now: datetime, calendar: WorkCale
                  expected_now: int) -> QuotaLevel:
     snapshot = uow.outbox.quota(org_id)
     if snapshot is None or snapshot.quota_limit is None:
-        return quota_level(None, 0, 0, expected_now, now.astimezone(calendar.tz).date())
+        return quota_level(None, 0, 0, expected_now, local_date(now, calendar.tz))
     waiting = uow.outbox.count_waiting_pushes(org_id)
     return quota_level(snapshot.quota_limit, snapshot.total_usage, waiting, expected_now,
-                       now.astimezone(calendar.tz).date())
+                       local_date(now, calendar.tz))
 
 
 def _tell_admins_of_quota(uow: UnitOfWork, org_id: int, now: datetime, level: QuotaLevel,

@@ -8,6 +8,7 @@ import logging
 from datetime import datetime, timedelta
 
 from domain.complaints.workflow import DeadlinePolicy
+from domain.fiscal import local_date
 from storage.clock import utcnow
 from storage.models import Organisation, Priority, Role
 from storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -21,7 +22,7 @@ def summary_moment(uow: UnitOfWork, org: Organisation, now: datetime) -> tuple[d
     """(the start of this week, the moment this week's summary is due), in the organisation's time."""
     settings = uow.schedule.settings(org.id)
     calendar = calendar_for(org, settings)
-    today = now.astimezone(calendar.tz).date()
+    today = local_date(now, calendar.tz)
     monday = today - timedelta(days=today.weekday())
     nominal = datetime.combine(monday + timedelta(days=settings.summary_weekday), settings.summary_clock,
                                tzinfo=calendar.tz)
@@ -61,7 +62,7 @@ def send_summary_if_due(uow: UnitOfWork, org_id: int, now: datetime, deadlines: 
     uow.schedule.record_weekly_summary(org_id, week_start.date(), now, len(admins))
     if not admins:
         return False
-    digest = gather(uow, org_id, org.name, now, now.astimezone(calendar.tz).date(), deadlines)
+    digest = gather(uow, org_id, org.name, now, local_date(now, calendar.tz), deadlines)
     if report_link is not None:
         digest.report_url = report_link(uow, org_id)
     message = weekly_summary_message(digest)

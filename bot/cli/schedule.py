@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from bot.cli.common import services
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.fiscal import fiscal_year_of, local_date, thai_date
 from storage.clock import utcnow
 from storage.schedule_settings import SCHEMES, SettingError
 from texts import chat, common
@@ -26,7 +26,7 @@ summary = AppGroup("summary", help="The administrators' weekly summary.")
 
 def _fiscal_year(value: int | None) -> int:
     svc = services()
-    return value or fiscal_year_of(utcnow().astimezone(svc.settings.tz).date())
+    return value or fiscal_year_of(local_date(utcnow(), svc.settings.tz))
 
 
 def _print_rounds(fiscal_year: int) -> None:

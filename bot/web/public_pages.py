@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from bot.services import Services
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.fiscal import fiscal_year_of, local_date, thai_date
 from domain.reports.round_key import parse_round_key
 from domain.thai_text import to_thai_digits
 from storage.clock import utcnow
@@ -37,11 +36,11 @@ def _organisation(uow: UnitOfWork, slug: str) -> tuple[Organisation, date]:
     org = uow.people.organisation(slug)
     if org is None:
         abort(404)
-    return org, utcnow().astimezone(ZoneInfo(org.timezone)).date()
+    return org, local_date(utcnow(), org.timezone)
 
 
 def _first_year(org: Organisation) -> int:
-    return fiscal_year_of(org.created_at.astimezone(ZoneInfo(org.timezone)).date())
+    return fiscal_year_of(local_date(org.created_at, org.timezone))
 
 
 def _digits(thai: bool) -> Callable[[object], str]:
