@@ -7,7 +7,7 @@ The web app, the console and the CLI reach it as `current_app.extensions["itabot
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.config import Settings, complaint_config
 from bot.line.api import LineApi
 from bot.line.evidence_fetcher import EvidenceFetcher
-from bot.line.outbox_sender import DeliveryPolicy, OutboxSender
+from bot.line.outbox_sender import DELIVERY_RETRY, DeliveryPolicy, OutboxSender
 from bot.line.quota import QuotaMonitor
 from bot.report_links import report_links
 from domain.pseudonyms import configure_pseudonyms
@@ -52,8 +52,8 @@ class Services:
         line = LineApi(settings.line_channel_access_token, settings.line_api_base_url, settings.line_request_timeout)
         sender = OutboxSender(uow, line, DeliveryPolicy(
             lease_seconds=settings.outbox_lease_seconds,
-            max_attempts=settings.outbox_max_attempts,
-            retry_base_seconds=settings.outbox_retry_base_seconds,
+            retry=replace(DELIVERY_RETRY, max_attempts=settings.outbox_max_attempts,
+                          base_seconds=settings.outbox_retry_base_seconds),
         ))
         answers_committed = threading.Event()
         evidence = EvidenceFetcher(uow, line, answers_committed)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.report_links import report_links
 from bot.services import Services
+from domain.retry import RetryPolicy
 from handlers import build_application, build_flows
 from handlers.conversation import Conversations
 from handlers.expiry import expire_abandoned
@@ -53,6 +54,9 @@ class EventProcessing:
         return cls(conversations, processor)
 
 
+HOUSEKEEPING_RETRY = RetryPolicy(base_seconds=60.0, max_seconds=60.0)
+
+
 @dataclass(frozen=True)
 class WorkerOptions:
     event_threads: int = 2
@@ -71,6 +75,8 @@ class WorkerOptions:
     leader_every: float = 5.0  # how often a follower tries to take the lead (and the leader checks it)
     sync_jobs_every: float = 600.0
     reminder_minutes: str = "*/10"  # cron minutes of the reminders job in office hours
+    # after housekeeping (quota, retention, expiry, complaint deadlines) failed: again in a minute, always
+    housekeeping_retry: RetryPolicy = HOUSEKEEPING_RETRY
 
 
 class Worker:
@@ -121,6 +127,7 @@ class Worker:
         for thread in threads:
             thread.start()
         next_quota = next_scrub = next_expiry = next_deadlines = 0.0
+        failures = 0
         while not self.stop_event.is_set():
             now = time.monotonic()
             try:
@@ -137,9 +144,11 @@ class Worker:
                 if now >= next_deadlines:
                     self._complaint_deadlines()
                     next_deadlines = now + opts.complaint_deadlines_every
+                failures = 0
             except Exception:
+                failures += 1
                 log.exception("worker housekeeping failed; trying again")
-                next_quota = next_scrub = next_expiry = next_deadlines = now + 60
+                next_quota = next_scrub = next_expiry = next_deadlines = now + opts.housekeeping_retry.delay(failures)
             self.stop_event.wait(1.0)
         self.outbox_ready.set()
         for thread in threads:

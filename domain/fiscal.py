@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from domain.thai_text import normalise, to_thai_digits
 
@@ -55,6 +56,12 @@ _FROM = re.compile(r"ตั้งแต่|เริ่ม")  # "ตั้งแ
 def fiscal_year_bounds(fiscal_year_be: int) -> tuple[date, date]:
     end_year = fiscal_year_be - BE_OFFSET
     return date(end_year - 1, 10, 1), date(end_year, 9, 30)
+
+
+def local_date(moment: datetime, timezone: str | tzinfo) -> date:
+    """The day a moment falls on in a time zone (an IANA name such as "Asia/Bangkok", or a tzinfo): what
+    "today" is for an organisation, whatever zone the server runs in."""
+    return moment.astimezone(ZoneInfo(timezone) if isinstance(timezone, str) else timezone).date()
 
 
 def fiscal_year_of(d: date) -> int:

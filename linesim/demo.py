@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.services import Services
-from domain.fiscal import fiscal_year_of
+from domain.fiscal import fiscal_year_of, local_date
 from domain.passwords import hash_password
 from domain.plan_import import ParsedPlan, parse_plan
 from domain.plan_table import read_table
@@ -105,7 +105,7 @@ def load_sample_plan(services: Services) -> str:
     """Import the sample plan as this fiscal year's (again: an update, no duplicates)."""
     org_id = services.org_id()
     now = utcnow()
-    year = fiscal_year_of(now.astimezone(services.settings.tz).date())
+    year = fiscal_year_of(local_date(now, services.settings.tz))
     with services.uow() as uow:
         result = import_plan(uow, org_id, sample_plan(year), SAMPLE_PLAN.name, now)
         uow.commit()

@@ -11,10 +11,8 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from storage.models import Organisation
 from storage.schedule_settings import ScheduleSettings
 from storage.uow import UnitOfWorkFactory
 
@@ -58,7 +56,7 @@ class JobScheduler:
                                day_of_week="mon-fri", hour="8-19", minute=self.reminder_minutes)
         wanted: dict[str, ScheduleSettings] = {}
         with self.uow() as uow:
-            for org_id in uow.session.scalars(select(Organisation.id)):
+            for org_id in uow.people.organisation_ids():
                 settings = uow.schedule.settings(org_id)
                 wanted[summary_job_id(settings)] = settings
         for job in self.scheduler.get_jobs():

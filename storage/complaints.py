@@ -139,6 +139,17 @@ class ComplaintRepository:
             select(Complaint).where(Complaint.org_id == org_id, Complaint.closed_at.is_not(None))
             .order_by(Complaint.closed_at.desc(), Complaint.id.desc()).limit(limit)))
 
+    def count_received_since(self, org_id: int, since: datetime) -> int:
+        return self.session.scalar(select(func.count()).select_from(Complaint).where(
+            Complaint.org_id == org_id, Complaint.received_at >= since)) or 0
+
+    def open_deadline_times(self, org_id: int) -> list[tuple[datetime, datetime | None, datetime | None,
+                                                             datetime | None]]:
+        """Per open case, what its deadlines are reckoned from: (received, first answer, last feedback, closed)."""
+        return [(received, first, feedback, closed) for received, first, feedback, closed in self.session.execute(
+            select(Complaint.received_at, Complaint.first_answer_at, Complaint.last_feedback_at, Complaint.closed_at)
+            .where(Complaint.org_id == org_id, Complaint.closed_at.is_(None)))]
+
     def open_after(self, after_id: int, limit: int = 200) -> list[Complaint]:
         """Open complaints of every organisation, by id, a page at a time."""
         return list(self.session.scalars(

@@ -61,6 +61,9 @@ class ConversationRepository:
         row = self._find(org_id, chat_key)
         return self._open(row) if row is not None else None
 
+    def by_id(self, conversation_id: int) -> Conversation | None:
+        return self.session.get(Conversation, conversation_id)
+
     def save(self, org_id: int, chat_key: str, flow: str, state: str, data: dict[str, Any],
              now: datetime, ttl: timedelta) -> Conversation:
         row = self._find(org_id, chat_key)

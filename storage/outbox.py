@@ -250,6 +250,14 @@ class OutboxRepository:
             statement = statement.where(OutboxMessage.org_id == org_id)
         return {status: count for status, count in self.session.execute(statement)}
 
+    def count_waiting_pushes(self, org_id: int) -> int:
+        """The organisation's pushes and multicasts not delivered yet (pending, being sent or parked): what
+        will still count against the month's message quota."""
+        return self.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.org_id == org_id, OutboxMessage.kind != OutboxKind.REPLY.value,
+            OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value,
+                                      OutboxStatus.PARKED.value]))) or 0
+
     def oldest_undelivered_created_at(self) -> datetime | None:
         return self.session.scalar(
             select(func.min(OutboxMessage.created_at)).where(

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,6 +66,15 @@ class PeopleRepository:
 
     def organisation_by_id(self, org_id: int) -> Organisation | None:
         return self.session.get(Organisation, org_id)
+
+    def lock_organisation(self, org_id: int) -> Organisation | None:
+        """The organisation, locked until the transaction ends, so work on it runs one at a time (FOR NO KEY
+        UPDATE: rows that merely reference it are not held up). SQLite: the transaction's write lock does it."""
+        return self.session.scalar(select(Organisation).where(Organisation.id == org_id)
+                                   .with_for_update(key_share=True))
+
+    def organisation_ids(self) -> list[int]:
+        return list(self.session.scalars(select(Organisation.id)))
 
     def ensure_organisation(self, slug: str, name: str, timezone: str) -> Organisation:
         org = self.organisation(slug)
@@ -130,6 +140,30 @@ class PeopleRepository:
 
     def member_by_id(self, member_id: int) -> Member | None:
         return self.session.get(Member, member_id)
+
+    def heads_by_unit(self, org_id: int) -> dict[int, list[Member]]:
+        """The heads bound to each unit (units without one are left out), blocked ones included."""
+        heads: dict[int, list[Member]] = defaultdict(list)
+        for member in self.session.scalars(select(Member).where(Member.org_id == org_id,
+                                                                Member.role == Role.HEAD.value,
+                                                                Member.unit_id.is_not(None))):
+            heads[member.unit_id or 0].append(member)
+        return dict(heads)
+
+    def head_blocked_flags_by_unit(self, org_id: int) -> dict[int, list[bool]]:
+        """For each unit with a head, whether each of its heads blocked the bot."""
+        flags: dict[int, list[bool]] = defaultdict(list)
+        for unit_id, blocked in self.session.execute(select(Member.unit_id, Member.blocked).where(
+                Member.org_id == org_id, Member.role == Role.HEAD.value, Member.unit_id.is_not(None))):
+            flags[unit_id or 0].append(blocked)
+        return dict(flags)
+
+    def reachable_officers_and_admins(self, org_id: int) -> list[Member]:
+        """The officers and administrators who have not blocked the bot, by id."""
+        return list(self.session.scalars(
+            select(Member).where(Member.org_id == org_id, Member.blocked.is_(False),
+                                 Member.role.in_([Role.OFFICER.value, Role.ADMIN.value]))
+            .order_by(Member.id)))
 
     def blocked_user_ids(self, org_id: int, line_user_ids: list[str]) -> set[str]:
         if not line_user_ids:

@@ -46,6 +46,10 @@ class PlanRepository:
             .where(Plan.org_id == org_id).group_by(Plan.id).order_by(Plan.fiscal_year_be.desc()))
         return [(plan, count) for plan, count in rows]
 
+    def plans_for_years(self, org_id: int, fiscal_years: Iterable[int]) -> list[Plan]:
+        return list(self.session.scalars(select(Plan).where(Plan.org_id == org_id,
+                                                            Plan.fiscal_year_be.in_(list(fiscal_years)))))
+
     def fiscal_years(self, org_id: int) -> list[int]:
         """The fiscal years the organisation has a plan for, newest first."""
         return list(self.session.scalars(select(Plan.fiscal_year_be).where(Plan.org_id == org_id)
@@ -74,6 +78,12 @@ class PlanRepository:
         self.session.flush()
         return plan
 
+    def add_measure(self, org_id: int, plan_id: int, match_key: str) -> Measure:
+        """A new measure of a plan, to be filled in by the caller (written at the next flush)."""
+        measure = Measure(org_id=org_id, plan_id=plan_id, match_key=match_key)
+        self.session.add(measure)
+        return measure
+
     def measures(self, plan_id: int, include_inactive: bool = False) -> list[Measure]:
         query = select(Measure).where(Measure.plan_id == plan_id)
         if not include_inactive:
@@ -95,6 +105,15 @@ class PlanRepository:
                     select(MeasureUnit.measure_id, MeasureUnit.unit_id).where(MeasureUnit.measure_id.in_(ids))):
                 result[measure_id].add(unit_id)
         return result
+
+    def unit_ids_by_measure_of_plan(self, plan_id: int) -> dict[int, list[int]]:
+        """The units named for each measure of a plan (measures for every unit name none)."""
+        links: dict[int, list[int]] = defaultdict(list)
+        for measure_id, unit_id in self.session.execute(
+                select(MeasureUnit.measure_id, MeasureUnit.unit_id).join(Measure, Measure.id == MeasureUnit.measure_id)
+                .where(Measure.plan_id == plan_id)):
+            links[measure_id].append(unit_id)
+        return dict(links)
 
     def replace_measure_units(self, unit_ids_by_measure: dict[int, list[int]]) -> None:
         """Set the units answering for each of these measures (one delete and one insert in all)."""
@@ -147,6 +166,23 @@ class PlanRepository:
         return self.session.get(ReportingRound, round_id)
 
     # -- progress reports ----------------------------------------------------------------------------------
+    def report(self, report_id: int) -> ProgressReport | None:
+        return self.session.get(ProgressReport, report_id)
+
+    def last_round_reported(self, org_id: int, fiscal_year_be: int) -> dict[tuple[int, int], int]:
+        """(measure id, unit id) → the months of the latest round of the year the unit reported the measure
+        in (a late report goes to the round it was sent in, so it settles the earlier rounds too)."""
+        return {(m, u): months for m, u, months in self.session.execute(
+            select(ProgressReport.measure_id, ProgressReport.unit_id, func.max(ReportingRound.months))
+            .join(ReportingRound, ReportingRound.id == ProgressReport.round_id)
+            .where(ReportingRound.org_id == org_id, ReportingRound.fiscal_year_be == fiscal_year_be)
+            .group_by(ProgressReport.measure_id, ProgressReport.unit_id))}
+
+    def units_reported_in_round(self, round_id: int) -> set[int]:
+        """The units that sent any report in a round."""
+        return set(self.session.scalars(select(ProgressReport.unit_id).where(
+            ProgressReport.round_id == round_id).distinct()))
+
     def add_report(self, org_id: int, report: NewReport, now: datetime) -> ProgressReport:
         version = (self.session.scalar(select(func.max(ProgressReport.version)).where(
             ProgressReport.measure_id == report.measure_id, ProgressReport.unit_id == report.unit_id,

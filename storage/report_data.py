@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from domain.complaints.stats import complaint_statistics
+from domain.fiscal import local_date
 from domain.reports.complaints import ComplaintStatsReport, assemble_complaint_stats
 from domain.reports.progress import (
     EvidenceFacts,
@@ -25,7 +26,6 @@ from storage.conversation_models import Evidence
 from storage.evidence import EvidenceStatus
 from storage.models import Organisation
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
-from storage.report_settings import ReportSettingsRepository
 from storage.uow import UnitOfWork
 
 REPORT_OWNER = "progress_report"  # evidence saved with a progress report (handlers.progress_report)
@@ -40,7 +40,7 @@ class ReportNotFound(LookupError):
 
 
 def organisation(uow: UnitOfWork, org_id: int) -> Organisation:
-    org = uow.session.get(Organisation, org_id)
+    org = uow.people.organisation_by_id(org_id)
     if org is None:
         raise ReportNotFound("organisation")
     return org
@@ -69,7 +69,7 @@ def _latest_reports(uow: UnitOfWork, round_id: int, tz: ZoneInfo) -> list[Report
               & (ProgressReport.unit_id == newest.c.unit_id) & (ProgressReport.version == newest.c.version))
         .where(ProgressReport.round_id == round_id))
     return [ReportFacts(m, u, status, percent, details or "", problems or "", version,
-                        created.astimezone(tz).date())
+                        local_date(created, tz))
             for m, u, status, percent, details, problems, version, created in rows]
 
 
@@ -101,7 +101,7 @@ def round_report(uow: UnitOfWork, org_id: int, fiscal_year_be: int, round_months
     plan, rnd = plan_and_round(uow, org_id, fiscal_year_be, round_months)
     measures = uow.plans.measures(plan.id)
     units_by_measure = uow.plans.unit_ids_by_measure(m.id for m in measures)
-    options = ReportSettingsRepository(uow.session).options(org_id)
+    options = uow.report_settings.options(org_id)
     if thai_digits is not None:
         options = replace(options, thai_digits=thai_digits)
     return assemble_round_report(
@@ -135,7 +135,7 @@ def complaint_stats_report(uow: UnitOfWork, org_id: int, fiscal_year_be: int, to
                            thai_digits: bool | None = None) -> ComplaintStatsReport:
     org = organisation(uow, org_id)
     stats = complaint_statistics(uow.complaints.facts(org_id), fiscal_year_be, org.timezone)
-    options = ReportSettingsRepository(uow.session).options(org_id)
+    options = uow.report_settings.options(org_id)
     if thai_digits is not None:
         options = replace(options, thai_digits=thai_digits)
     return assemble_complaint_stats(stats, org_name=org.name, as_of=today, category_names=category_names,

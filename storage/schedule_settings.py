@@ -1,24 +1,29 @@
-"""Each organisation's scheduler settings (reminder policy, weekly summary time, round scheme) and the
-service that changes a fiscal year's rounds without losing a report."""
+"""Each organisation's scheduler settings (reminder policy, working hours, weekly summary time, round scheme)
+and the service that changes a fiscal year's rounds without losing a report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from datetime import datetime, time
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime, time
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.reminders import ReminderPolicy
 from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, covering_round, round_periods, scheme_months
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import PlanRepository
-from storage.schedule_models import ReminderRecord, SchedulePolicy
+from storage.schedule_models import (
+    QuotaNotice,
+    ReminderPushDay,
+    ReminderRecord,
+    SchedulePolicy,
+    WeeklySummaryRecord,
+)
 
-EDITABLE = ("days_before", "on_due_day", "overdue_every_days", "overdue_max", "escalate_after_days",
-            "escalate_to_admins", "work_start", "work_end", "summary_weekday", "summary_time",
-            "round_scheme", "round_due_days")
 SCHEMES = (PLAN_SCHEME, *ROUND_SCHEMES)
 
 
@@ -33,12 +38,10 @@ class SettingError(ValueError):
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    days_before: tuple[int, ...] = (7, 3, 1)
-    on_due_day: bool = True
-    overdue_every_days: int = 3
-    overdue_max: int = 5
-    escalate_after_days: int = 7
-    escalate_to_admins: bool = False
+    """The reminder policy (domain.reminders), the working hours reminders go out in, the weekly summary's
+    day and time, and how a fiscal year is cut into rounds. Stored, shown and audited flat: `values()`."""
+
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
     work_start: str = "08:00"
     work_end: str = "20:00"
     summary_weekday: int = 0
@@ -46,12 +49,17 @@ class ScheduleSettings:
     round_scheme: str = PLAN_SCHEME
     round_due_days: int = 7
 
-    @property
-    def reminder_policy(self) -> ReminderPolicy:
-        return ReminderPolicy(days_before=self.days_before, on_due_day=self.on_due_day,
-                              overdue_every_days=self.overdue_every_days, overdue_max=self.overdue_max,
-                              escalate_after_days=self.escalate_after_days,
-                              escalate_to_admins=self.escalate_to_admins)
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> ScheduleSettings:
+        """From every setting by its flat name (the reminder policy's fields and the others)."""
+        own = [f.name for f in fields(cls) if f.name != "reminders"]
+        return cls(ReminderPolicy(**{f.name: values[f.name] for f in fields(ReminderPolicy)}),
+                   **{name: values[name] for name in own})
+
+    def values(self) -> dict[str, Any]:
+        """Every setting by its flat name: the reminder policy's first, then the others."""
+        return {**asdict(self.reminders), **{f.name: getattr(self, f.name) for f in fields(self)
+                                              if f.name != "reminders"}}
 
     @property
     def work_start_time(self) -> time:
@@ -64,6 +72,9 @@ class ScheduleSettings:
     @property
     def summary_clock(self) -> time:
         return parse_clock(self.summary_time)
+
+
+EDITABLE = tuple(ScheduleSettings().values())  # days_before, on_due_day, … round_scheme, round_due_days
 
 
 def parse_clock(value: str) -> time:
@@ -112,9 +123,9 @@ class ScheduleRepository:
         row = self.session.get(SchedulePolicy, org_id)
         if row is None:
             return ScheduleSettings()
-        values = {f.name: getattr(row, f.name) for f in fields(ScheduleSettings)}
+        values = {name: getattr(row, name) for name in EDITABLE}
         values["days_before"] = tuple(values["days_before"] or ())
-        return ScheduleSettings(**values)
+        return ScheduleSettings.from_values(values)
 
     def update(self, org_id: int, now: datetime, **changes: Any) -> ScheduleSettings:
         """Change some settings (names in EDITABLE); raises SettingError naming a bad one."""
@@ -123,7 +134,7 @@ class ScheduleRepository:
             if name not in EDITABLE:
                 raise SettingError(name, value)
             checked[name] = _check(name, value)
-        merged = {**self.settings(org_id).__dict__, **checked}
+        merged = {**self.settings(org_id).values(), **checked}
         if parse_clock(merged["work_start"]) >= parse_clock(merged["work_end"]):
             raise SettingError("work_end", merged["work_end"])
         row = self.session.get(SchedulePolicy, org_id)
@@ -151,6 +162,51 @@ class ScheduleRepository:
 
     def all_org_ids_with_plans(self) -> list[int]:
         return list(self.session.scalars(select(Plan.org_id).distinct()))
+
+    # -- what the reminder runs decided ----------------------------------------------------------------
+    def stages_handled(self, org_id: int, round_ids: Iterable[int]) -> dict[tuple[int, int, int], list[int]]:
+        """(measure id, unit id, round id) → the reminder stages already handled (sent, superseded, dropped
+        or with nobody to push) in these rounds."""
+        done: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+        for unit_id, round_id, recorded in self.session.execute(
+                select(ReminderRecord.unit_id, ReminderRecord.round_id, ReminderRecord.stages)
+                .where(ReminderRecord.org_id == org_id, ReminderRecord.round_id.in_(list(round_ids)))):
+            for measure_id, handled in recorded.items():
+                done[(int(measure_id), unit_id, round_id)] += handled
+        return dict(done)
+
+    def record_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Reminder records (org_id, unit_id, round_id, outcome, stages, day, created_at), in one executemany."""
+        if rows:
+            self.session.execute(insert(cast(Table, ReminderRecord.__table__)), list(rows))
+
+    def members_pushed_on(self, org_id: int, day: date) -> set[int]:
+        """The members who already got their reminder push on this local day."""
+        return set(self.session.scalars(select(ReminderPushDay.member_id).where(
+            ReminderPushDay.org_id == org_id, ReminderPushDay.day == day)))
+
+    def record_push_days(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Reminder pushes of a day (org_id, member_id, day, measures), in one executemany."""
+        if rows:
+            self.session.execute(insert(cast(Table, ReminderPushDay.__table__)), list(rows))
+
+    def record_quota_notice(self, org_id: int, month: str, level: str, now: datetime) -> bool:
+        """Note that the administrators are told of a short quota at this level this month; False when they
+        already were (nothing is written then)."""
+        if self.session.scalar(select(QuotaNotice.id).where(QuotaNotice.org_id == org_id, QuotaNotice.month == month,
+                                                            QuotaNotice.level == level)):
+            return False
+        self.session.add(QuotaNotice(org_id=org_id, month=month, level=level, created_at=now))
+        return True
+
+    # -- weekly summaries ----------------------------------------------------------------------------------
+    def weekly_summary_sent(self, org_id: int, week_start: date) -> bool:
+        return self.session.scalar(select(WeeklySummaryRecord.id).where(
+            WeeklySummaryRecord.org_id == org_id, WeeklySummaryRecord.week_start == week_start)) is not None
+
+    def record_weekly_summary(self, org_id: int, week_start: date, now: datetime, recipients: int) -> None:
+        self.session.add(WeeklySummaryRecord(org_id=org_id, week_start=week_start, sent_at=now,
+                                             recipients=recipients))
 
 
 @dataclass(frozen=True)

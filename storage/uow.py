@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.audit_log import AuditLogRepository
@@ -17,11 +18,15 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.plan_uploads import PlanUploadRepository
 from storage.plans import PlanRepository
+from storage.report_settings import ReportSettingsRepository
 from storage.schedule_settings import ScheduleRepository
 
 
 class UnitOfWork:
-    """`with uow_factory() as uow: ...; uow.commit()` — leaving the block without commit rolls back."""
+    """`with uow_factory() as uow: ...; uow.commit()` — leaving the block without commit rolls back.
+
+    Every query is a method of a repository (`uow.plans`, `uow.people`, …); `session` is for storage/ only
+    (tests/test_architecture.py checks that nothing else reaches for it)."""
 
     def __init__(self, session_factory: sessionmaker[Session], keys: StorageKeys | None = None) -> None:
         self._session_factory = session_factory
@@ -40,6 +45,7 @@ class UnitOfWork:
         self.console_users = ConsoleUserRepository(self.session)
         self.audit = AuditLogRepository(self.session)
         self.plan_uploads = PlanUploadRepository(self.session)
+        self.report_settings = ReportSettingsRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -49,6 +55,14 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def flush(self) -> None:
+        """Write the changes made so far (new rows get their ids, constraints are checked), not committing."""
+        self.session.flush()
+
+    def ping(self) -> None:
+        """A round trip to the database (`SELECT 1`): raises when it cannot be reached."""
+        self.session.execute(text("SELECT 1"))
 
     def rollback(self) -> None:
         self.session.rollback()

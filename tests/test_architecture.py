@@ -7,7 +7,10 @@
 A module may import its own package and anything in a lower layer, never a higher one, and an adapter never
 imports another adapter (they share code through the layers below). `linesim` (the fake LINE platform, the
 chat simulator, the dev server and the demo) is a development tool on top of everything: nothing imports it
-but the tests and the `itabot dev` command, lazily. The rule is read from the source, so it stays true."""
+but the tests and the `itabot dev` command, lazily. The rule is read from the source, so it stays true.
+
+Queries belong to storage/: outside it nothing reaches for a unit of work's SQLAlchemy session (`uow.session`,
+`ctx.uow.session.get(...)`); a query is a method of a repository (`uow.plans`, `uow.people`, …)."""
 
 from __future__ import annotations
 
@@ -102,6 +105,28 @@ def violations() -> list[str]:
     return wrong
 
 
+# Modules allowed to query through the session outside storage/: none. Add none.
+SESSION_ALLOWED: set[str] = set()
+
+
+def session_uses(path: Path) -> list[int]:
+    """The lines that reach for a `.session` attribute (`uow.session`, `ctx.uow.session.get(...)`, `self.session`).
+    Flask's cookie session is imported by name, never reached as an attribute, so it does not count."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return sorted({node.lineno for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "session"})
+
+
+def session_violations() -> list[str]:
+    wrong = []
+    for name, path in modules():
+        where = path.relative_to(ROOT).as_posix()
+        if component(name) == "storage" or where in SESSION_ALLOWED:
+            continue
+        wrong += [f"{where}:{line} uses .session: make the query a repository method in storage/"
+                  for line in session_uses(path)]
+    return wrong
+
+
 def test_imports_point_down_the_layers() -> None:
     assert violations() == []
 
@@ -112,6 +137,26 @@ def test_the_rule_catches_an_upward_import(tmp_path: Path) -> None:
     assert [(m, component(m)) for m, _ in imports_of(probe)] == [
         ("handlers.base", "handlers"), ("bot", "bot"), ("bot.web", "bot.web")]
     assert LAYERS["handlers"] > LAYERS["storage"]
+
+
+def test_only_storage_touches_the_session() -> None:
+    assert session_violations() == []
+
+
+def test_the_session_allow_list_is_only_what_is_left() -> None:
+    """A module that no longer needs its exemption loses it, so the rule cannot quietly lapse there."""
+    assert [where for where in sorted(SESSION_ALLOWED) if not session_uses(ROOT / where)] == []
+
+
+def test_the_session_rule_catches_a_query(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("from flask import session\n"
+                     "def f(uow, ctx):\n"
+                     "    session.clear()\n"  # Flask's cookie session: not a unit of work's
+                     "    uow.session.get(Plan, 1)\n"
+                     "    s = ctx.uow.session\n"
+                     "    return uow.plans.plan(1)\n")
+    assert session_uses(probe) == [4, 5]
 
 
 @pytest.mark.slow

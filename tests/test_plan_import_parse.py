@@ -7,14 +7,15 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.fiscal import fiscal_year_bounds, fiscal_year_of, parse_period, thai_date
+from domain.fiscal import fiscal_year_bounds, fiscal_year_of, local_date, parse_period, thai_date
 from domain.plan_import import (
     ParsedPlan,
     ita_codes,
@@ -500,6 +501,13 @@ def test_parse_period(text: str, span: tuple[date, date]) -> None:
 @pytest.mark.parametrize("text", ["เมื่อมีเรื่องร้องเรียน", "12 เดือน", "31 ก.ย. 67", "ภายใน 30 วัน"])
 def test_parse_period_refuses_what_it_cannot_read(text: str) -> None:
     assert parse_period(text, 2567) is None
+
+
+def test_local_date_is_the_day_in_the_organisations_zone() -> None:
+    moment = datetime(2023, 9, 30, 17, 30, tzinfo=UTC)  # 00:30 on 1 October in Bangkok: a new fiscal year
+    assert local_date(moment, "Asia/Bangkok") == local_date(moment, ZoneInfo("Asia/Bangkok")) == date(2023, 10, 1)
+    assert local_date(moment, "UTC") == date(2023, 9, 30)
+    assert fiscal_year_of(local_date(moment, "Asia/Bangkok")) == 2567
 
 
 def test_fiscal_year() -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from storage.clock import utcnow
 from storage.complaint_models import Complaint
-from storage.models import Organisation, Priority
+from storage.models import Priority
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from texts import chat
 from usecases.complaint_config import ComplaintConfig
@@ -58,7 +58,7 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
 
 def _check(uow: UnitOfWork, config: ComplaintConfig, complaint: Complaint, now: datetime) -> tuple[int, int]:
     """Record newly missed deadlines and remind of those coming up, each once; (reminders, newly missed)."""
-    org = uow.session.get(Organisation, complaint.org_id)
+    org = uow.people.organisation_by_id(complaint.org_id)
     assert org is not None
     deadlines = config.policy.deadlines(complaint.received_at, first_answer_at=complaint.first_answer_at,
                                         last_feedback_at=complaint.last_feedback_at, closed_at=complaint.closed_at)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from domain.complaints.routing import mentions_executive, named_units
 from domain.units import KnownUnit
 from storage.complaint_models import Complaint
@@ -22,10 +20,7 @@ def handlers_of(uow: UnitOfWork, complaint: Complaint) -> list[Member]:
     """The officers told about a complaint. When no officer may handle it (none bound, or all in a named
     unit), the administrators not in a named unit are told instead, so no complaint goes unseen."""
     named = set(complaint.named_unit_ids or [])
-    candidates = list(uow.session.scalars(
-        select(Member).where(Member.org_id == complaint.org_id, Member.blocked.is_(False),
-                             Member.role.in_([Role.OFFICER.value, Role.ADMIN.value]))
-        .order_by(Member.id)))
+    candidates = uow.people.reachable_officers_and_admins(complaint.org_id)
     fit = [m for m in candidates if m.unit_id is None or m.unit_id not in named]
     officers = [m for m in fit if m.role == Role.OFFICER.value]
     return officers or [m for m in fit if m.role == Role.ADMIN.value]

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from domain.fiscal import fiscal_year_of
+from domain.fiscal import fiscal_year_of, local_date
 from domain.reports.links import ReportFormat, ReportKind, ReportLinks, ReportTicket
 from storage.clock import utcnow
 from storage.report_data import organisation
@@ -14,7 +13,8 @@ from storage.uow import UnitOfWork
 
 
 def local_today(uow: UnitOfWork, org_id: int, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(ZoneInfo(organisation(uow, org_id).timezone)).date()
+    """Today (or `now`'s day) in the organisation's time zone, as stored for it."""
+    return local_date(now or utcnow(), organisation(uow, org_id).timezone)
 
 
 def current_round(uow: UnitOfWork, org_id: int, today: date) -> tuple[int, int] | None:

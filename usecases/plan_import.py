@@ -71,10 +71,7 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
             directory.append(KnownUnit(new_name))
             by_name[new_name] = None
             if not dry_run:
-                unit = Unit(org_id=org_id, name=new_name, aliases=[], created_at=now)
-                uow.session.add(unit)
-                uow.session.flush()
-                by_name[new_name] = unit
+                by_name[new_name] = uow.people.add_unit(org_id, new_name, [], now)
         for text, suggested in resolution.suggestions:
             result.warnings.append(PlanWarning("sub-unit", m.row, text, suggested))
         suggested_names = [name for _, name in resolution.suggestions]
@@ -96,8 +93,7 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
                                               unit_names_per_measure, strict=True), start=1):
         row = existing.pop(key, None)
         if row is None:
-            row = Measure(org_id=org_id, plan_id=plan.id, match_key=key)
-            uow.session.add(row)
+            row = uow.plans.add_measure(org_id, plan.id, key)
             result.created += 1
         else:
             result.updated += 1
@@ -111,12 +107,12 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
         if row.active:
             row.active, row.updated_at = False, now
             result.deactivated += 1
-    uow.session.flush()
+    uow.flush()
     uow.plans.replace_measure_units({
         row.id: [u.id for n in names if (u := by_name.get(n)) is not None] for row, names in rows})
     months = sorted({mo for m in parsed.measures for mo in m.monitoring_rounds_months})
     settings = uow.schedule.settings(org_id)
     uow.plans.ensure_rounds(org_id, parsed.fiscal_year_be, round_periods(
         parsed.fiscal_year_be, scheme_months(settings.round_scheme, months), settings.round_due_days))
-    uow.session.flush()
+    uow.flush()
     return result

@@ -12,12 +12,10 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, func, insert, select
-
-from domain.fiscal import fiscal_year_of
+from domain.fiscal import fiscal_year_of, local_date
 from domain.quota import QuotaLevel, quota_level
 from domain.reminders import (
     ESCALATION_STAGE,
@@ -29,18 +27,8 @@ from domain.reminders import (
 )
 from domain.work_calendar import WorkCalendar
 from storage.clock import utcnow
-from storage.models import (
-    Member,
-    Organisation,
-    OutboxMessage,
-    OutboxStatus,
-    Priority,
-    QuotaSnapshot,
-    Role,
-    Unit,
-)
-from storage.plan_models import Measure, MeasureUnit, Plan, ProgressReport, ReportingRound
-from storage.schedule_models import QuotaNotice, ReminderPushDay, ReminderRecord
+from storage.models import Member, Organisation, Priority, Role
+from storage.plan_models import Measure, ReportingRound
 from storage.schedule_settings import ScheduleSettings
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from views.reminder_flex import DueMeasure, escalation_message, quota_notice_message, reminder_message
@@ -102,9 +90,8 @@ class _Candidate:
 
 def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> ReminderRun:
     # Runs of one organisation are serialised (a manual `itabot reminders run` beside the scheduler's), so
-    # a stage is never decided twice (FOR NO KEY UPDATE: rows that merely reference the organisation are
-    # not held up). SQLite: the transaction's write lock does the same.
-    org = uow.session.scalar(select(Organisation).where(Organisation.id == org_id).with_for_update(key_share=True))
+    # a stage is never decided twice.
+    org = uow.people.lock_organisation(org_id)
     run = ReminderRun(organisations=1)
     if org is None:
         return run
@@ -112,9 +99,10 @@ def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> Reminder
     calendar = calendar_for(org, settings)
     if not calendar.is_working_moment(now):
         return run  # never at night, on a weekend or a holiday: the next working morning's run sends it
-    today = now.astimezone(calendar.tz).date()
-    policy = settings.reminder_policy
-    candidates, escalations = _due(uow, org_id, today, policy, calendar)
+    today = local_date(now, calendar.tz)
+    policy = settings.reminders
+    units = {u.id: u for u in uow.people.units(org_id)}
+    candidates, escalations = _due(uow, org_id, list(units), today, policy, calendar)
     if not candidates and not escalations:
         return run
     level = _quota_level(uow, org_id, now, calendar, expected_now=len({c.unit_id for c in candidates}))
@@ -133,9 +121,8 @@ def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> Reminder
             run.dropped += 1
         else:
             kept.append(c)
-    heads = _heads_by_unit(uow, org_id)
-    pushed_today = set(uow.session.scalars(select(ReminderPushDay.member_id).where(
-        ReminderPushDay.org_id == org_id, ReminderPushDay.day == today)))
+    heads = uow.people.heads_by_unit(org_id)
+    pushed_today = uow.schedule.members_pushed_on(org_id, today)
     by_unit: dict[int, list[_Candidate]] = defaultdict(list)
     for c in kept:
         by_unit[c.unit_id].append(c)
@@ -162,7 +149,6 @@ def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> Reminder
         run.measures += len(due)
         for member in fresh:
             pushes.append((member, due))
-    units = {u.id: u for u in uow.people.units(org_id)}
     messages = []
     for member, due in pushes:
         unit = units.get(member.unit_id or 0)
@@ -187,34 +173,23 @@ def remind_organisation(uow: UnitOfWork, org_id: int, now: datetime) -> Reminder
         run.escalations = len(escalations) if admins else 0
     if level.tight:
         _tell_admins_of_quota(uow, org_id, now, level, outbox)
-    if records:
-        uow.session.execute(insert(cast(Table, ReminderRecord.__table__)), [
-            {"org_id": org_id, "unit_id": unit_id, "round_id": round_id, "outcome": outcome, "stages": stages,
-             "day": today, "created_at": now} for (unit_id, round_id, outcome), stages in records.items()])
-    if push_days:
-        uow.session.execute(insert(cast(Table, ReminderPushDay.__table__)), push_days)
+    uow.schedule.record_reminders([
+        {"org_id": org_id, "unit_id": unit_id, "round_id": round_id, "outcome": outcome, "stages": stages,
+         "day": today, "created_at": now} for (unit_id, round_id, outcome), stages in records.items()])
+    uow.schedule.record_push_days(push_days)
     uow.outbox.add_pushes(org_id, outbox, now)
     return run
 
 
-def _heads_by_unit(uow: UnitOfWork, org_id: int) -> dict[int, list[Member]]:
-    heads: dict[int, list[Member]] = defaultdict(list)
-    for member in uow.session.scalars(select(Member).where(Member.org_id == org_id, Member.role == Role.HEAD.value,
-                                                           Member.unit_id.is_not(None))):
-        heads[member.unit_id or 0].append(member)
-    return heads
-
-
-def _due(uow: UnitOfWork, org_id: int, today: date, policy: ReminderPolicy, calendar: WorkCalendar
-         ) -> tuple[list[_Candidate], list[_Candidate]]:
+def _due(uow: UnitOfWork, org_id: int, all_units: list[int], today: date, policy: ReminderPolicy,
+         calendar: WorkCalendar) -> tuple[list[_Candidate], list[_Candidate]]:
     """The obligations with a stage to send today, and those to escalate to administrators."""
     years = {fiscal_year_of(today), fiscal_year_of(today) - 1}  # the last round of a year is due in the next
-    plans = list(uow.session.scalars(select(Plan).where(Plan.org_id == org_id, Plan.fiscal_year_be.in_(years))))
+    plans = uow.plans.plans_for_years(org_id, years)
     horizon_before = max(policy.days_before, default=0) + 14  # holidays can move a stage a few days
     horizon_after = max([*policy.stage_offsets(), policy.escalate_after_days, 0]) + 14
     candidates: list[_Candidate] = []
     escalations: list[_Candidate] = []
-    all_units = [u.id for u in uow.session.scalars(select(Unit).where(Unit.org_id == org_id))]
     for plan in plans:
         if plan.fiscal_year_be not in years:
             continue
@@ -225,27 +200,12 @@ def _due(uow: UnitOfWork, org_id: int, today: date, policy: ReminderPolicy, cale
                   and today <= r.due_date + timedelta(days=horizon_after)]
         if not rounds:
             continue
-        measures = list(uow.session.scalars(select(Measure).where(Measure.plan_id == plan.id,
-                                                                  Measure.active.is_(True))))
-        links: dict[int, list[int]] = defaultdict(list)
-        for measure_id, unit_id in uow.session.execute(
-                select(MeasureUnit.measure_id, MeasureUnit.unit_id).join(Measure, Measure.id == MeasureUnit.measure_id)
-                .where(Measure.plan_id == plan.id)):
-            links[measure_id].append(unit_id)
+        measures = uow.plans.measures(plan.id)
+        links = uow.plans.unit_ids_by_measure_of_plan(plan.id)
         # A report in a round, or in a later round of the year (a late report goes to the round it was sent
         # in), settles the obligation.
-        reported: dict[tuple[int, int], int] = {
-            (m, u): months for m, u, months in uow.session.execute(
-                select(ProgressReport.measure_id, ProgressReport.unit_id, func.max(ReportingRound.months))
-                .join(ReportingRound, ReportingRound.id == ProgressReport.round_id)
-                .where(ReportingRound.org_id == org_id, ReportingRound.fiscal_year_be == plan.fiscal_year_be)
-                .group_by(ProgressReport.measure_id, ProgressReport.unit_id))}
-        done: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for u, r, recorded in uow.session.execute(
-                select(ReminderRecord.unit_id, ReminderRecord.round_id, ReminderRecord.stages)
-                .where(ReminderRecord.org_id == org_id, ReminderRecord.round_id.in_([r.id for r in rounds]))):
-            for m, handled in recorded.items():
-                done[(int(m), u, r)] += handled
+        reported = uow.plans.last_round_reported(org_id, plan.fiscal_year_be)
+        done = uow.schedule.stages_handled(org_id, [r.id for r in rounds])
         for rnd in rounds:
             for measure in measures:
                 deadline = obligation_deadline(rnd.start_date, rnd.end_date, rnd.due_date,
@@ -268,25 +228,20 @@ def _due(uow: UnitOfWork, org_id: int, today: date, policy: ReminderPolicy, cale
 
 def _quota_level(uow: UnitOfWork, org_id: int, now: datetime, calendar: WorkCalendar,
                  expected_now: int) -> QuotaLevel:
-    snapshot = uow.session.get(QuotaSnapshot, org_id)
+    snapshot = uow.outbox.quota(org_id)
     if snapshot is None or snapshot.quota_limit is None:
-        return quota_level(None, 0, 0, expected_now, now.astimezone(calendar.tz).date())
-    waiting = uow.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.org_id == org_id, OutboxMessage.kind != "reply",
-        OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value,
-                                  OutboxStatus.PARKED.value]))) or 0
+        return quota_level(None, 0, 0, expected_now, local_date(now, calendar.tz))
+    waiting = uow.outbox.count_waiting_pushes(org_id)
     return quota_level(snapshot.quota_limit, snapshot.total_usage, waiting, expected_now,
-                       now.astimezone(calendar.tz).date())
+                       local_date(now, calendar.tz))
 
 
 def _tell_admins_of_quota(uow: UnitOfWork, org_id: int, now: datetime, level: QuotaLevel,
                           outbox: list[tuple[str, list[dict[str, Any]], int]]) -> None:
     """Once a month per level: the quota is short, and which reminders are held back."""
     month = now.strftime("%Y-%m")
-    if uow.session.scalar(select(QuotaNotice.id).where(QuotaNotice.org_id == org_id, QuotaNotice.month == month,
-                                                       QuotaNotice.level == level.name)):
+    if not uow.schedule.record_quota_notice(org_id, month, level.name, now):
         return
-    uow.session.add(QuotaNotice(org_id=org_id, month=month, level=level.name, created_at=now))
     message = quota_notice_message(level.name, level.limit or 0, level.used, level.projected)
     for admin in uow.people.members(org_id):
         if admin.role == Role.ADMIN.value and not admin.blocked:

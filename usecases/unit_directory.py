@@ -52,7 +52,7 @@ def rename_unit(uow: UnitOfWork, org_id: int, unit: Unit, new_name: str) -> str:
         uow.people.add_aliases(unit, [old_name])
         unit.name = new_name
         unit.aliases = [a for a in unit.aliases or [] if a != new_name]
-        uow.session.flush()
+        uow.flush()
     return old_name
 
 

@@ -7,14 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
-
 from domain.complaints.workflow import DeadlinePolicy
 from domain.fiscal import fiscal_year_of
 from domain.reminders import obligation_deadline
-from storage.complaint_models import Complaint
-from storage.models import Member, QuotaSnapshot, Role
-from storage.plan_models import ProgressReport, ReportingRound
 from storage.progress_overview import RoundOverview, round_overview
 from storage.uow import UnitOfWork
 from views.weekly_summary import ComplaintCounts, IssueProgress, WeeklyDigest
@@ -28,17 +23,17 @@ def gather(uow: UnitOfWork, org_id: int, org_name: str, now: datetime, today: da
            deadlines: DeadlinePolicy, months: int | None = None) -> WeeklyDigest:
     """The digest of the current round, or of the current plan's round of `months` when there is one."""
     settings = uow.schedule.settings(org_id)
-    digest = WeeklyDigest(org_name, today, None, overdue_threshold_days=settings.escalate_after_days)
+    threshold = settings.reminders.escalate_after_days
+    digest = WeeklyDigest(org_name, today, None, overdue_threshold_days=threshold)
     plan = uow.plans.current_plan(org_id, fiscal_year_of(today))
     if plan is not None:
         uow.schedule.ensure_rounds(org_id, plan.fiscal_year_be)
         chosen = [r for r in uow.plans.rounds(org_id, plan.fiscal_year_be) if r.months == months] if months else []
         rnd = chosen[0] if chosen else uow.plans.round_for(org_id, plan.fiscal_year_be, today)
         if rnd is not None:
-            _progress(uow, org_id, digest, round_overview(uow, org_id, plan, rnd, today), today,
-                      settings.escalate_after_days)
+            _progress(uow, org_id, digest, round_overview(uow, org_id, plan, rnd, today), today, threshold)
     digest.complaints = _complaints(uow, org_id, now, deadlines)
-    snapshot = uow.session.get(QuotaSnapshot, org_id)
+    snapshot = uow.outbox.quota(org_id)
     if snapshot is not None:
         digest.quota_limit, digest.quota_used = snapshot.quota_limit, snapshot.total_usage
     return digest
@@ -74,13 +69,9 @@ def _progress(uow: UnitOfWork, org_id: int, digest: WeeklyDigest, overview: Roun
     digest.issues = [IssueProgress(no, r, e) for no, (r, e) in sorted(by_issue.items(), key=lambda kv: (kv[0] is None,
                                                                                                           kv[0] or 0))]
     digest.late, digest.long_overdue = dict(late), dict(long_late)
-    reported_units = set(uow.session.scalars(select(ProgressReport.unit_id).where(
-        ProgressReport.round_id == rnd.id).distinct()))
+    reported_units = uow.plans.units_reported_in_round(rnd.id)
     digest.silent = sorted(name for uid, name in units_expected.items() if uid not in reported_units | answered)
-    heads: dict[int | None, list[bool]] = defaultdict(list)  # no None key: the query leaves those out
-    for unit_id, blocked in uow.session.execute(select(Member.unit_id, Member.blocked).where(
-            Member.org_id == org_id, Member.role == Role.HEAD.value, Member.unit_id.is_not(None))):
-        heads[unit_id].append(blocked)
+    heads = uow.people.head_blocked_flags_by_unit(org_id)
     digest.blocked = sorted(n for uid, n in units_expected.items() if heads.get(uid) and all(heads[uid]))
     digest.no_head = sorted(n for uid, n in units_expected.items() if not heads.get(uid))
 
@@ -93,11 +84,7 @@ def _earlier_rounds_unreported(uow: UnitOfWork, org_id: int, overview: RoundOver
     earlier = [r for r in uow.plans.rounds(org_id, plan.fiscal_year_be) if r.months < current.months]
     if not earlier:
         return []
-    reported = {(m, u): months for m, u, months in uow.session.execute(
-        select(ProgressReport.measure_id, ProgressReport.unit_id, func.max(ReportingRound.months))
-        .join(ReportingRound, ReportingRound.id == ProgressReport.round_id)
-        .where(ReportingRound.org_id == org_id, ReportingRound.fiscal_year_be == plan.fiscal_year_be)
-        .group_by(ProgressReport.measure_id, ProgressReport.unit_id))}
+    reported = uow.plans.last_round_reported(org_id, plan.fiscal_year_be)
     found = []
     for rnd in earlier:
         for row in overview.measures:
@@ -113,12 +100,9 @@ def _earlier_rounds_unreported(uow: UnitOfWork, org_id: int, overview: RoundOver
 
 def _complaints(uow: UnitOfWork, org_id: int, now: datetime, policy: DeadlinePolicy) -> ComplaintCounts:
     week_ago = now - timedelta(days=7)
-    new = uow.session.scalar(select(func.count()).select_from(Complaint).where(
-        Complaint.org_id == org_id, Complaint.received_at >= week_ago)) or 0
+    new = uow.complaints.count_received_since(org_id, week_ago)
     open_count = soon = late = 0
-    for received, first, feedback, closed in uow.session.execute(select(
-            Complaint.received_at, Complaint.first_answer_at, Complaint.last_feedback_at, Complaint.closed_at)
-            .where(Complaint.org_id == org_id, Complaint.closed_at.is_(None))):
+    for received, first, feedback, closed in uow.complaints.open_deadline_times(org_id):
         open_count += 1
         deadlines = policy.deadlines(received, first_answer_at=first, last_feedback_at=feedback, closed_at=closed)
         if deadlines.overdue(now):

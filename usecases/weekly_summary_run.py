@@ -7,12 +7,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from domain.complaints.workflow import DeadlinePolicy
+from domain.fiscal import local_date
 from storage.clock import utcnow
 from storage.models import Organisation, Priority, Role
-from storage.schedule_models import WeeklySummaryRecord
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from usecases.reminder_run import calendar_for
 from usecases.weekly_digest import gather
@@ -24,7 +22,7 @@ def summary_moment(uow: UnitOfWork, org: Organisation, now: datetime) -> tuple[d
     """(the start of this week, the moment this week's summary is due), in the organisation's time."""
     settings = uow.schedule.settings(org.id)
     calendar = calendar_for(org, settings)
-    today = now.astimezone(calendar.tz).date()
+    today = local_date(now, calendar.tz)
     monday = today - timedelta(days=today.weekday())
     nominal = datetime.combine(monday + timedelta(days=settings.summary_weekday), settings.summary_clock,
                                tzinfo=calendar.tz)
@@ -40,7 +38,7 @@ def send_weekly_summaries(uow_factory: UnitOfWorkFactory, deadlines: DeadlinePol
     sent = 0
     if org_ids is None:
         with uow_factory() as uow:
-            org_ids = list(uow.session.scalars(select(Organisation.id)))
+            org_ids = uow.people.organisation_ids()
     for org_id in org_ids:
         with uow_factory() as uow:
             if send_summary_if_due(uow, org_id, now, deadlines, report_link):
@@ -51,22 +49,20 @@ def send_weekly_summaries(uow_factory: UnitOfWorkFactory, deadlines: DeadlinePol
 
 def send_summary_if_due(uow: UnitOfWork, org_id: int, now: datetime, deadlines: DeadlinePolicy,
                         report_link: ReportLink | None) -> bool:
-    org = uow.session.get(Organisation, org_id)
+    org = uow.people.organisation_by_id(org_id)
     if org is None:
         return False
     week_start, due = summary_moment(uow, org, now)
     calendar = calendar_for(org, uow.schedule.settings(org_id))
     if now < due or not calendar.is_working_moment(now):
         return False
-    if uow.session.scalar(select(WeeklySummaryRecord.id).where(
-            WeeklySummaryRecord.org_id == org_id, WeeklySummaryRecord.week_start == week_start.date())):
+    if uow.schedule.weekly_summary_sent(org_id, week_start.date()):
         return False
     admins = [m for m in uow.people.members(org_id) if m.role == Role.ADMIN.value and not m.blocked]
-    uow.session.add(WeeklySummaryRecord(org_id=org_id, week_start=week_start.date(), sent_at=now,
-                                        recipients=len(admins)))
+    uow.schedule.record_weekly_summary(org_id, week_start.date(), now, len(admins))
     if not admins:
         return False
-    digest = gather(uow, org_id, org.name, now, now.astimezone(calendar.tz).date(), deadlines)
+    digest = gather(uow, org_id, org.name, now, local_date(now, calendar.tz), deadlines)
     if report_link is not None:
         digest.report_url = report_link(uow, org_id)
     message = weekly_summary_message(digest)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from domain import fiscal
 from domain.complaints.categories import CATEGORY_NAMES_TH, Category
 from domain.complaints.crypto import MasterKey
 from domain.complaints.workflow import CLOSED_STATUSES, ComplaintMode, ComplaintStatus, DeadlinePolicy
@@ -19,7 +20,7 @@ TIMELINE_LINES = 12
 
 
 def local_date(moment: datetime, tz: str) -> str:
-    return thai_date(moment.astimezone(ZoneInfo(tz)).date())
+    return thai_date(fiscal.local_date(moment, tz))
 
 
 def local_time(moment: datetime, tz: str) -> str:

@@ -21,7 +21,7 @@ from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, Repo
 from domain.reports.progress import Signatory
 from domain.reports.round_key import parse_round_key
 from storage.clock import utcnow
-from storage.report_settings import MAX_SIGNATORIES, MAX_TEXT, ReportSettingsRepository
+from storage.report_settings import MAX_SIGNATORIES, MAX_TEXT
 from storage.uow import UnitOfWork
 from texts import cli, common
 from usecases.report_files import local_today, render_complaint_stats, render_progress_report, thai_file_name
@@ -136,10 +136,9 @@ def settings(signers: tuple[str, ...], no_signers: bool, thai_digits: bool | Non
     if chosen is not None and len(chosen) > MAX_SIGNATORIES:
         raise click.ClickException(cli.CLI_REPORT_BAD_SIGNER.format(count=MAX_SIGNATORIES, length=MAX_TEXT))
     with svc.uow() as uow:
-        repository = ReportSettingsRepository(uow.session)
-        options = repository.options(org_id)
+        options = uow.report_settings.options(org_id)
         if chosen is not None or thai_digits is not None:
-            options = repository.save(org_id, utcnow(), signatories=chosen, thai_digits=thai_digits)
+            options = uow.report_settings.save(org_id, utcnow(), signatories=chosen, thai_digits=thai_digits)
             uow.commit()
     names = [cli.CLI_REPORT_SIGNATORY.format(
         position=s.position, name=cli.CLI_REPORT_SIGNATORY_NAME.format(name=s.name) if s.name else "")

@@ -10,9 +10,9 @@ import click
 from flask.cli import AppGroup
 
 from bot.cli.common import services
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.fiscal import fiscal_year_of, local_date, thai_date
 from storage.clock import utcnow
-from storage.schedule_settings import SCHEMES, SettingError, set_rounds
+from storage.schedule_settings import SCHEMES, SettingError
 from texts import chat, common
 from texts import cli as cli_texts
 from usecases.reminder_run import run_reminders
@@ -26,7 +26,7 @@ summary = AppGroup("summary", help="The administrators' weekly summary.")
 
 def _fiscal_year(value: int | None) -> int:
     svc = services()
-    return value or fiscal_year_of(utcnow().astimezone(svc.settings.tz).date())
+    return value or fiscal_year_of(local_date(utcnow(), svc.settings.tz))
 
 
 def _print_rounds(fiscal_year: int) -> None:
@@ -58,7 +58,7 @@ def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> No
     with svc.uow() as uow:
         days = due_days if due_days is not None else uow.schedule.settings(org_id).round_due_days
         uow.schedule.update(org_id, utcnow(), round_scheme=scheme, round_due_days=days)
-        change = set_rounds(uow.session, org_id, year, scheme, days)
+        change = uow.schedule.set_rounds(org_id, year, scheme, days)
         uow.commit()
     click.echo(chat.ROUNDS_DONE.format(year=year, scheme=common.ROUNDS_SCHEME_LABELS[scheme], days=days, rounds="",
                                         moved=chat.ROUNDS_MOVED.format(count=change.reports_moved)
@@ -70,13 +70,14 @@ def _show_settings(as_json: bool) -> None:
     svc = services()
     with svc.uow() as uow:
         settings = uow.schedule.settings(svc.org_id())
-    values = dict(settings.__dict__, days_before=list(settings.days_before))
+    policy = settings.reminders
+    values = dict(settings.values(), days_before=list(policy.days_before))
     if as_json:
         click.echo(json.dumps(values, ensure_ascii=False, indent=2))
         return
     click.echo(cli_texts.CLI_REMINDERS_SETTINGS.format(
-        **{**values, "days_before": ", ".join(str(d) for d in settings.days_before) or "-",
-           "on_due_day": common.YES_NO[settings.on_due_day], "escalate_to_admins": common.YES_NO[settings.escalate_to_admins],
+        **{**values, "days_before": ", ".join(str(d) for d in policy.days_before) or "-",
+           "on_due_day": common.YES_NO[policy.on_due_day], "escalate_to_admins": common.YES_NO[policy.escalate_to_admins],
            "summary_day": common.WEEKDAYS[settings.summary_weekday]}))
 
 

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from bot.console import session as console_session
 from bot.fonts import CACHE_CONTROL, CONTENT_TYPE, web_font
 from bot.services import Services
-from domain.fiscal import fiscal_year_of
+from domain.fiscal import fiscal_year_of, local_date
 from storage.clock import utcnow
 from storage.console_login import Access, access_of
 from storage.models import Role
@@ -45,8 +45,7 @@ def org_id() -> int:
 
 def local_today() -> date:
     """The request's day in the organisation's time zone."""
-    today: date = g.console_now.astimezone(services().settings.tz).date()
-    return today
+    return local_date(g.console_now, services().settings.tz)
 
 
 def this_fiscal_year() -> int:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import g, render_template, request
 
 from bot.console.blueprint import access, blueprint, org_id, roles, services
-from domain.fiscal import thai_date
+from domain.fiscal import local_date, thai_date
 from domain.progress import ProgressStatus
-from storage.models import Organisation, Role
+from storage.models import Role
 from storage.progress_overview import MeasureProgress, RoundOverview
 from texts import chat, common
 from usecases.weekly_digest import gather
@@ -97,9 +96,9 @@ def dashboard() -> Any:
     svc = services()
     now = g.console_now
     with svc.uow() as uow:
-        org = uow.session.get(Organisation, org_id())
+        org = uow.people.organisation_by_id(org_id())
         assert org is not None
-        today = now.astimezone(ZoneInfo(org.timezone)).date()
+        today = local_date(now, org.timezone)
         digest = gather(uow, org.id, org.name, now, today, svc.complaints.policy,
                         months=request.args.get("round", type=int))
         uow.commit()  # gather makes the year's missing rounds

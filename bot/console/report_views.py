@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import Response, g, render_template, request
 
 from bot.console.blueprint import access, blueprint, error_page, org_id, roles, services, this_fiscal_year
-from domain.fiscal import fiscal_year_of
+from domain.fiscal import fiscal_year_of, local_date
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
-from storage.models import Organisation, Role
+from storage.models import Role
 from texts import chat, console
 from usecases.report_files import (
     ReportNotFound,
@@ -26,9 +25,9 @@ from views.rounds import round_name
 
 def _first_year() -> int:
     with services().uow() as uow:
-        org = uow.session.get(Organisation, org_id())
+        org = uow.people.organisation_by_id(org_id())
         assert org is not None
-        return fiscal_year_of(org.created_at.astimezone(ZoneInfo(org.timezone)).date())
+        return fiscal_year_of(local_date(org.created_at, org.timezone))
 
 
 @blueprint.get("/reports")

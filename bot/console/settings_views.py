@@ -10,7 +10,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from bot.console.blueprint import access, blueprint, org_id, roles, services, this_fiscal_year
 from domain.fiscal import thai_date
 from storage.models import Role
-from storage.schedule_settings import SCHEMES, SettingError, set_rounds
+from storage.schedule_settings import SCHEMES, SettingError
 from texts import chat, common, console
 from views.rounds import round_name
 
@@ -61,7 +61,7 @@ def settings_reminders() -> Any:
     try:
         with svc.uow() as uow:
             saved = uow.schedule.update(org_id(), g.console_now, **changes)
-            values = dict(saved.__dict__, days_before=list(saved.days_before))
+            values = dict(saved.values(), days_before=list(saved.reminders.days_before))
             uow.audit.record(org_id(), access().actor, "settings.reminders", g.console_now, None, **values)
             uow.commit()
     except SettingError as exc:
@@ -80,7 +80,7 @@ def settings_rounds() -> Any:
         with svc.uow() as uow:
             saved = uow.schedule.update(org_id(), g.console_now, round_scheme=scheme,
                                         round_due_days=request.form.get("due_days", "").strip())
-            change = set_rounds(uow.session, org_id(), year, saved.round_scheme, saved.round_due_days)
+            change = uow.schedule.set_rounds(org_id(), year, saved.round_scheme, saved.round_due_days)
             uow.audit.record(org_id(), access().actor, "settings.rounds", g.console_now, f"plan:{year}",
                              scheme=saved.round_scheme, due_days=saved.round_due_days, moved=change.reports_moved)
             uow.commit()

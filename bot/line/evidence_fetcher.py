@@ -12,10 +12,10 @@ import threading
 from datetime import datetime, timedelta
 
 from bot.line.api import ContentState, LineApi
+from domain.retry import RetryPolicy
 from storage.clock import utcnow
 from storage.evidence import EvidenceStatus, EvidenceToFetch
-from storage.models import Member, Priority
-from storage.plan_models import ProgressReport
+from storage.models import Priority
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from texts import chat
 from views import messages
@@ -23,7 +23,8 @@ from views import messages
 log = logging.getLogger(__name__)
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
-MAX_ATTEMPTS = 10
+# content still being prepared, or the network failing: again after 2 s, 4 s … at most a minute; 10 attempts
+EVIDENCE_RETRY = RetryPolicy(max_attempts=10, base_seconds=2.0, max_seconds=60.0)
 LEASE = timedelta(seconds=90)
 
 
@@ -33,8 +34,8 @@ def owner_chat(uow: UnitOfWork, owner_kind: str, owner_id: int) -> str | None:
     if owner_kind == "conversation":
         return uow.conversations.chat_of(owner_id)
     if owner_kind == "progress_report":
-        report = uow.session.get(ProgressReport, owner_id)
-        member = uow.session.get(Member, report.reporter_member_id) if report and report.reporter_member_id else None
+        report = uow.plans.report(owner_id)
+        member = uow.people.member_by_id(report.reporter_member_id) if report and report.reporter_member_id else None
         return member.line_user_id if member else None
     return None
 
@@ -72,11 +73,11 @@ class EvidenceFetcher:
             elif content.state is ContentState.GONE:
                 uow.evidence.mark(item.id, EvidenceStatus.GONE, content.detail)
                 notice = chat.EVIDENCE_GONE
-            elif item.attempts >= MAX_ATTEMPTS:
+            elif not EVIDENCE_RETRY.may_retry(item.attempts):
                 uow.evidence.mark(item.id, EvidenceStatus.FAILED, content.detail or content.state.value)
                 notice = chat.EVIDENCE_FAILED
             else:
-                delay = timedelta(seconds=min(60, 2 ** item.attempts))
+                delay = timedelta(seconds=EVIDENCE_RETRY.delay(item.attempts))
                 uow.evidence.mark(item.id, EvidenceStatus.PENDING, content.detail or content.state.value,
                                   retry_at=now + delay)
             if notice is not None:

@@ -24,7 +24,6 @@ with the batch's next commit (a push resent after a crash carries its key: 409, 
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
 from collections import Counter
@@ -34,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.line.api import LineApi, Outcome, SendResult
+from domain.retry import RetryPolicy
 from storage.clock import utcnow
 from storage.models import OutboxKind
 from storage.outbox import Delivery
@@ -46,18 +46,15 @@ UNCERTAIN_REASON = ("a reply LINE may have accepted (an attempt got no definite 
                     "(last answer: {detail}); not sent again by push")
 
 
+# 2 s, 4 s, 8 s … up to 10 minutes, ± 20 % so that rows failing together spread out; failed after 8 attempts
+DELIVERY_RETRY = RetryPolicy(max_attempts=8, base_seconds=2.0, max_seconds=600.0, jitter=0.2)
+
+
 @dataclass(frozen=True)
 class DeliveryPolicy:
     lease_seconds: float = 30.0
-    max_attempts: int = 8
-    retry_base_seconds: float = 2.0
-    retry_max_seconds: float = 600.0
+    retry: RetryPolicy = DELIVERY_RETRY  # 5xx, timeouts and network errors
     rate_limit_pause_seconds: float = 30.0
-
-    def backoff(self, attempts: int) -> float:
-        doubling: int = 2 ** max(0, attempts - 1)
-        delay = min(self.retry_max_seconds, self.retry_base_seconds * doubling)
-        return delay * random.uniform(0.8, 1.2)
 
 
 @dataclass(frozen=True)
@@ -228,9 +225,9 @@ class OutboxSender:
         forget_attempt = via == "reply" and not may_be_delivered
         if outcome is Outcome.DELIVERED:
             return _Outcome(outcome.value, Delivery(row.id, via, result.request_id), True)
-        if outcome is Outcome.RETRY and row.attempts < self.policy.max_attempts:
+        if outcome is Outcome.RETRY and self.policy.retry.may_retry(row.attempts):
             return _Outcome(outcome.value, lambda uow, now: uow.outbox.mark_retry(
-                row.id, row.owner, now + timedelta(seconds=self.policy.backoff(row.attempts)), result.detail,
+                row.id, row.owner, now + timedelta(seconds=self.policy.retry.delay(row.attempts)), result.detail,
                 forget_attempt), False)
         if outcome is Outcome.RATE_LIMITED:
             return _Outcome(outcome.value, lambda uow, now: uow.outbox.release(

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
@@ -22,7 +21,7 @@ def healthz() -> Any:
     try:
         org_id = services.org_id()
         with services.uow() as uow:
-            uow.session.execute(text("SELECT 1"))
+            uow.ping()
             oldest = uow.outbox.oldest_undelivered_created_at()
             outbox = uow.outbox.counts_by_status()
             inbox = uow.inbox.counts_by_status()

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from sqlalchemy import select
 
 from bot.services import Services
 from bot.web.security_headers import add_security_headers
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.fiscal import fiscal_year_of, local_date, thai_date
 from domain.reports.round_key import parse_round_key
 from domain.thai_text import to_thai_digits
 from storage.clock import utcnow
 from storage.models import Organisation
-from storage.plan_models import Plan, ReportingRound
+from storage.plan_models import ReportingRound
 from storage.report_data import ReportNotFound, round_last_change
 from storage.uow import UnitOfWork
 from usecases.report_files import complaint_stats, progress_round_report
@@ -40,11 +38,11 @@ def _organisation(uow: UnitOfWork, slug: str) -> tuple[Organisation, date]:
     org = uow.people.organisation(slug)
     if org is None:
         abort(404)
-    return org, utcnow().astimezone(ZoneInfo(org.timezone)).date()
+    return org, local_date(utcnow(), org.timezone)
 
 
 def _first_year(org: Organisation) -> int:
-    return fiscal_year_of(org.created_at.astimezone(ZoneInfo(org.timezone)).date())
+    return fiscal_year_of(local_date(org.created_at, org.timezone))
 
 
 def _digits(thai: bool) -> Callable[[object], str]:
@@ -66,8 +64,7 @@ def _cacheable(html: str, last_modified: datetime | None = None) -> Response:
 def index(slug: str) -> Response:
     with _services().uow() as uow:
         org, today = _organisation(uow, slug)
-        plan_years = sorted(uow.session.scalars(select(Plan.fiscal_year_be).where(Plan.org_id == org.id)),
-                            reverse=True)
+        plan_years = uow.plans.fiscal_years(org.id)
         complaint_years = list(range(fiscal_year_of(today), _first_year(org) - 1, -1))
         html = render_template("public/index.html", org=org, plan_years=plan_years,
                                complaint_years=complaint_years, d=_digits(True))
