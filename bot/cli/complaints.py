@@ -1,5 +1,6 @@
-"""`itabot stats complaints --fiscal-year 2567 [--json]` (the OIT's published complaint statistics) and
-`itabot complaints block|unblock <LINE user id>` (the blocklist keeps only a keyed hash of the id)."""
+"""`itabot complaints block|unblock <LINE user id>` (the blocklist keeps only a keyed hash of the id),
+`itabot complaints missed` and `itabot stats complaints --fiscal-year 2567 [--json]` (the OIT's published
+complaint statistics)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import re
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
 from bot.cli.common import services
 from bot.config import complaint_config
@@ -23,40 +24,6 @@ LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 
 def _config() -> ComplaintConfig:
     return complaint_config(services().settings)
-
-
-@click.command("complaints")
-@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), required=True,
-              help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
-@click.option("--json", "as_json", is_flag=True, help="พิมพ์ผลเป็น JSON")
-@with_appcontext
-def stats_complaints(fiscal_year: int, as_json: bool) -> None:
-    """Complaint statistics of a fiscal year: counts by month, type, category, status and mode, medians."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
-        facts = uow.complaints.facts(org_id)
-    result = complaint_statistics(facts, fiscal_year, svc.settings.timezone)
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    click.echo(cli_texts.CLI_STATS_TITLE.format(year=fiscal_year, total=result["total"]))
-    names: dict[str, dict[str, str]] = {
-        "by_type": common.COMPLAINT_TYPE_NAMES,
-        "by_category": {c.value: CATEGORY_NAMES_TH[c] for c in Category},
-        "by_status": common.COMPLAINT_STATUS_LABELS,
-        "by_mode": common.COMPLAINT_MODE_NAMES,
-    }
-    for section, labels in names.items():
-        click.echo(cli_texts.CLI_STATS_SECTIONS[section])
-        for key, count in result[section].items():
-            click.echo(cli_texts.CLI_STATS_LINE.format(name=labels.get(key, key), count=count))
-    click.echo(cli_texts.CLI_STATS_SECTIONS["by_month"])
-    for row in result["by_month"]:
-        click.echo(cli_texts.CLI_STATS_LINE.format(name=row["month"], count=row["count"]))
-    first, close = result["median_days_to_first_answer"], result["median_days_to_close"]
-    click.echo(cli_texts.CLI_STATS_MEDIAN.format(first="-" if first is None else first,
-                                             close="-" if close is None else close))
 
 
 @click.group("complaints", cls=AppGroup)
@@ -103,11 +70,39 @@ def missed() -> None:
     click.echo(cli_texts.CLI_COMPLAINTS_MISSED.format(**counts))
 
 
-def register_complaint_commands(cli: click.Group) -> None:
-    """`complaints …` and `stats complaints` (the `stats` group is shared: created here when missing)."""
-    cli.add_command(complaints)
-    stats = cli.commands.get("stats")
-    if not isinstance(stats, click.Group):
-        stats = AppGroup("stats", help="Statistics the municipality publishes.")
-        cli.add_command(stats)
-    stats.add_command(stats_complaints)
+@click.group("stats", cls=AppGroup)
+def stats() -> None:
+    """Statistics the municipality publishes."""
+
+
+@stats.command("complaints")
+@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), required=True,
+              help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
+@click.option("--json", "as_json", is_flag=True, help="พิมพ์ผลเป็น JSON")
+def stats_complaints(fiscal_year: int, as_json: bool) -> None:
+    """Complaint statistics of a fiscal year: counts by month, type, category, status and mode, medians."""
+    svc = services()
+    org_id = svc.org_id()
+    with svc.uow() as uow:
+        facts = uow.complaints.facts(org_id)
+    result = complaint_statistics(facts, fiscal_year, svc.settings.timezone)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(cli_texts.CLI_STATS_TITLE.format(year=fiscal_year, total=result["total"]))
+    names: dict[str, dict[str, str]] = {
+        "by_type": common.COMPLAINT_TYPE_NAMES,
+        "by_category": {c.value: CATEGORY_NAMES_TH[c] for c in Category},
+        "by_status": common.COMPLAINT_STATUS_LABELS,
+        "by_mode": common.COMPLAINT_MODE_NAMES,
+    }
+    for section, labels in names.items():
+        click.echo(cli_texts.CLI_STATS_SECTIONS[section])
+        for key, count in result[section].items():
+            click.echo(cli_texts.CLI_STATS_LINE.format(name=labels.get(key, key), count=count))
+    click.echo(cli_texts.CLI_STATS_SECTIONS["by_month"])
+    for row in result["by_month"]:
+        click.echo(cli_texts.CLI_STATS_LINE.format(name=row["month"], count=row["count"]))
+    first, close = result["median_days_to_first_answer"], result["median_days_to_close"]
+    click.echo(cli_texts.CLI_STATS_MEDIAN.format(first="-" if first is None else first,
+                                             close="-" if close is None else close))

@@ -14,7 +14,10 @@ from bot.richmenu.image import ThaiFontError
 from bot.richmenu.menu import DeployError, build_menu, deploy
 from texts import cli
 
-richmenu = AppGroup("richmenu", help="The rich menu (the buttons under the chat).")
+
+@click.group("richmenu", cls=AppGroup)
+def richmenu() -> None:
+    """The rich menu (the buttons under the chat)."""
 
 
 @richmenu.command("deploy")

@@ -19,9 +19,20 @@ from usecases.reminder_run import run_reminders
 from usecases.weekly_summary_run import send_weekly_summaries
 from views.rounds import round_name
 
-rounds = AppGroup("rounds", help="Reporting rounds of a fiscal year.")
-reminders = AppGroup("reminders", help="The reminder policy, office hours and the weekly summary time.")
-summary = AppGroup("summary", help="The administrators' weekly summary.")
+
+@click.group("rounds", cls=AppGroup)
+def rounds() -> None:
+    """Reporting rounds of a fiscal year."""
+
+
+@click.group("reminders", cls=AppGroup)
+def reminders() -> None:
+    """The reminder policy, office hours and the weekly summary time."""
+
+
+@click.group("summary", cls=AppGroup)
+def summary() -> None:
+    """The administrators' weekly summary."""
 
 
 def _fiscal_year(value: int | None) -> int:
@@ -130,8 +141,3 @@ def summary_send() -> None:
     svc = services()
     sent = send_weekly_summaries(svc.uow, svc.complaints.policy, utcnow(), svc.report_link, [svc.org_id()])
     click.echo(str(sent))
-
-
-def register_schedule_commands(cli: click.Group) -> None:
-    for group in (rounds, reminders, summary):
-        cli.add_command(group)

@@ -1,0 +1,35 @@
+"""The `itabot` group: every command module adds its commands, and the commands no other test runs (the
+queues, retention, the weekly summary, the read-only listings) run."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from bot.cli.main import cli
+from tests.conftest import RunningBot
+from tests.support.botcli import run_cli
+
+TOP_LEVEL = {
+    "complaints", "create-admin", "db", "demo", "dev", "fake-line", "import-plan", "inbox", "invite", "members",
+    "outbox", "reminders", "report", "revoke", "richmenu", "rounds", "routes", "run", "scrub", "shell", "stats",
+    "summary", "units", "worker",
+}
+
+
+def test_help_lists_every_command_group() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0, result.output
+    listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed == TOP_LEVEL
+
+
+def test_queue_and_listing_commands_run(bot_without_worker: RunningBot) -> None:
+    bot = bot_without_worker
+    assert "by status:" in run_cli(bot, "inbox", "status")
+    assert "0 events queued again" in run_cli(bot, "inbox", "retry-failed")
+    assert "by status:" in run_cli(bot, "outbox", "status")
+    assert "scrubbed 0 events and 0 messages" in run_cli(bot, "scrub")
+    assert "กองคลัง" in run_cli(bot, "units", "list")
+    run_cli(bot, "summary", "send")
+    run_cli(bot, "complaints", "missed")
+    assert "summary_weekday" in run_cli(bot, "reminders", "show", "--json")
