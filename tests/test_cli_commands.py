@@ -1,11 +1,17 @@
-"""The `itabot` group: every command module adds its commands, and the commands no other test runs (the
-queues, retention, the weekly summary, the read-only listings) run."""
+"""The `itabot` group: every command module adds its commands, the commands no other test runs (the queues,
+retention, the weekly summary, the read-only listings) run, and a command's unit of work commits only when
+the command succeeds."""
 
 from __future__ import annotations
 
+import click
+import pytest
 from click.testing import CliRunner
+from flask import Flask
 
+from bot.cli.common import unit_of_work
 from bot.cli.main import cli
+from storage.clock import utcnow
 from tests.conftest import RunningBot
 from tests.support.botcli import run_cli
 
@@ -33,3 +39,17 @@ def test_queue_and_listing_commands_run(bot_without_worker: RunningBot) -> None:
     run_cli(bot, "summary", "send")
     run_cli(bot, "complaints", "missed")
     assert "summary_weekday" in run_cli(bot, "reminders", "show", "--json")
+
+
+def test_a_command_unit_of_work_commits_on_success_only(bot_without_worker: RunningBot) -> None:
+    app: Flask = bot_without_worker.server.app  # type: ignore[attr-defined]
+    with app.app_context():
+        with pytest.raises(click.ClickException), unit_of_work() as (uow, org_id):
+            uow.people.add_unit(org_id, "กองที่ถูกปฏิเสธ", [], utcnow())
+            raise click.ClickException("refused")
+        with unit_of_work(commit=False) as (uow, org_id):
+            uow.people.add_unit(org_id, "กองทดลอง", [], utcnow())
+        with unit_of_work() as (uow, org_id):
+            uow.people.add_unit(org_id, "กองที่บันทึก", [], utcnow())
+    listing = run_cli(bot_without_worker, "units", "list")
+    assert "กองที่บันทึก" in listing and "กองที่ถูกปฏิเสธ" not in listing and "กองทดลอง" not in listing

@@ -10,7 +10,7 @@ import re
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services
+from bot.cli.common import services, unit_of_work
 from bot.config import complaint_config
 from domain.complaints.categories import CATEGORY_NAMES_TH, Category
 from domain.complaints.stats import complaint_statistics
@@ -43,10 +43,8 @@ def _account(line_user_id: str) -> str:
 def block(line_user_id: str) -> None:
     """Stop a LINE account from filing complaints (only a keyed hash of the id is stored)."""
     account = _account(line_user_id)
-    svc = services()
-    with svc.uow() as uow:
-        added = uow.complaints.block(svc.org_id(), account, utcnow())
-        uow.commit()
+    with unit_of_work() as (uow, org_id):
+        added = uow.complaints.block(org_id, account, utcnow())
     click.echo(cli_texts.CLI_COMPLAINT_BLOCKED if added else cli_texts.CLI_COMPLAINT_ALREADY_BLOCKED)
 
 
@@ -54,19 +52,16 @@ def block(line_user_id: str) -> None:
 @click.argument("line_user_id")
 def unblock(line_user_id: str) -> None:
     account = _account(line_user_id)
-    svc = services()
-    with svc.uow() as uow:
-        removed = uow.complaints.unblock(svc.org_id(), account)
-        uow.commit()
+    with unit_of_work() as (uow, org_id):
+        removed = uow.complaints.unblock(org_id, account)
     click.echo(cli_texts.CLI_COMPLAINT_UNBLOCKED if removed else cli_texts.CLI_COMPLAINT_NOT_BLOCKED)
 
 
 @complaints.command("missed")
 def missed() -> None:
     """How many complaint deadlines were missed (for the administrator's summary)."""
-    svc = services()
-    with svc.uow() as uow:
-        counts = uow.complaints.count_missed_deadlines(svc.org_id())
+    with unit_of_work() as (uow, org_id):
+        counts = uow.complaints.count_missed_deadlines(org_id)
     click.echo(cli_texts.CLI_COMPLAINTS_MISSED.format(**counts))
 
 
@@ -81,11 +76,9 @@ def stats() -> None:
 @click.option("--json", "as_json", is_flag=True, help="พิมพ์ผลเป็น JSON")
 def stats_complaints(fiscal_year: int, as_json: bool) -> None:
     """Complaint statistics of a fiscal year: counts by month, type, category, status and mode, medians."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         facts = uow.complaints.facts(org_id)
-    result = complaint_statistics(facts, fiscal_year, svc.settings.timezone)
+    result = complaint_statistics(facts, fiscal_year, services().settings.timezone)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from bot.cli.common import services
+from bot.cli.common import services, unit_of_work
 from domain.pseudonyms import pseudonym
 from storage.clock import utcnow
 from storage.models import Role
@@ -21,9 +21,8 @@ from texts import cli as cli_texts
 @click.option("--note", help="บันทึกว่าออกรหัสให้ใคร (ไม่บังคับ)")
 def invite(role: str, unit_name: str | None, note: str | None) -> None:
     """Print a one-time invite code (valid 7 days) that binds a LINE account to a role."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    settings = services().settings
+    with unit_of_work() as (uow, org_id):
         unit = None
         if unit_name:
             unit = uow.people.find_unit(org_id, unit_name)
@@ -33,10 +32,9 @@ def invite(role: str, unit_name: str | None, note: str | None) -> None:
         elif role == Role.HEAD.value:
             raise click.ClickException(cli_texts.CLI_UNIT_REQUIRED)
         now = utcnow()
-        code = uow.people.create_invite(org_id, Role(role), unit.id if unit else None, svc.settings.secret_key,
+        code = uow.people.create_invite(org_id, Role(role), unit.id if unit else None, settings.secret_key,
                                         now, note)
-        uow.commit()
-    expires = (now.astimezone(svc.settings.tz) + INVITE_VALID_FOR).strftime("%Y-%m-%d %H:%M")
+    expires = (now.astimezone(settings.tz) + INVITE_VALID_FOR).strftime("%Y-%m-%d %H:%M")
     unit_line = chat.INVITE_UNIT_LINE.format(unit=unit.name) if unit else ""
     click.echo(cli_texts.CLI_INVITE_CREATED.format(code=code, role=common.ROLE_NAMES[role], unit_line=unit_line,
                                                    expires=expires))
@@ -47,9 +45,8 @@ def invite(role: str, unit_name: str | None, note: str | None) -> None:
 @click.option("--all", "include_citizens", is_flag=True, help="รวมผู้ใช้ทั่วไปด้วย")
 def members(include_citizens: bool) -> None:
     """List bound staff (id, role, unit, blocked)."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    settings = services().settings
+    with unit_of_work() as (uow, org_id):
         rows = uow.people.members(org_id, include_citizens)
         if not rows:
             click.echo(cli_texts.CLI_NO_MEMBERS)
@@ -58,7 +55,7 @@ def members(include_citizens: bool) -> None:
         for m in rows:
             unit = uow.people.unit(m.unit_id)
             status = "blocked" if m.blocked else "active"
-            bound = m.bound_at.astimezone(svc.settings.tz).strftime("%Y-%m-%d") if m.bound_at else "-"
+            bound = m.bound_at.astimezone(settings.tz).strftime("%Y-%m-%d") if m.bound_at else "-"
             click.echo(f"{m.id:>5}  {m.role:<8} {(unit.name if unit else '-'):<28} "
                        f"{pseudonym(m.line_user_id):<16} {status:<8} {bound}")
 
@@ -68,13 +65,10 @@ def members(include_citizens: bool) -> None:
 @click.argument("member_id", type=int)
 def revoke(member_id: int) -> None:
     """Unbind a member (staff moved): the account goes back to being a citizen."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         member = uow.people.member_by_id(member_id)
         if member is None or member.org_id != org_id:
             raise click.ClickException(cli_texts.CLI_MEMBER_NOT_FOUND.format(id=member_id))
         role = member.role
         uow.people.revoke(member)
-        uow.commit()
     click.echo(cli_texts.CLI_REVOKED.format(id=member_id, role=role))

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from bot.cli.common import services
+from bot.cli.common import unit_of_work
 from domain.plan_import import parse_plan
 from domain.plan_table import PlanFileError, read_table
 from storage.clock import utcnow
@@ -30,12 +30,8 @@ def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bo
         parsed = parse_plan(read_table(file), fiscal_year)
     except PlanFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work(commit=not dry_run) as (uow, org_id):
         result = import_plan(uow, org_id, parsed, file.name, utcnow(), dry_run=dry_run)
-        if not dry_run:
-            uow.commit()
     if as_json:
         click.echo(json.dumps(import_json(result), ensure_ascii=False, indent=1))
         return

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from bot.cli.common import services
+from bot.cli.common import services, unit_of_work
 from storage.clock import utcnow
 from storage.models import OutboxStatus
 from usecases.retention import scrub_expired
@@ -23,9 +23,7 @@ def outbox() -> None:
 
 @outbox.command("status")
 def outbox_status() -> None:
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         counts = uow.outbox.counts_by_status()
         oldest = uow.outbox.oldest_undelivered_created_at()
         quota = uow.outbox.quota(org_id)
@@ -47,7 +45,7 @@ def inbox() -> None:
 
 @inbox.command("status")
 def inbox_status() -> None:
-    with services().uow() as uow:
+    with unit_of_work() as (uow, _):
         counts = uow.inbox.counts_by_status()
         failed = uow.inbox.failed(20)
     _echo_counts(counts)
@@ -57,9 +55,8 @@ def inbox_status() -> None:
 
 @inbox.command("retry-failed")
 def inbox_retry_failed() -> None:
-    with services().uow() as uow:
+    with unit_of_work() as (uow, _):
         count = uow.inbox.retry_failed(utcnow())
-        uow.commit()
     click.echo(f"{count} events queued again")
 
 

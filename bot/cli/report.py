@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services
+from bot.cli.common import services, unit_of_work
 from bot.report_links import report_links
 from domain.fiscal import thai_date
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
@@ -69,9 +69,7 @@ def _save(ticket: ReportTicket, data: bytes, output: Path | None) -> None:
 @click.option("--thai-digits/--arabic-digits", default=None, help="เลขไทยหรือเลขอารบิก (ไม่ระบุ = ตามที่ตั้งไว้)")
 def progress(year: int, round_key: str | None, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
     """The progress report of a round as Word, Excel or CSV."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         months = _round_months(uow, org_id, year, round_key)
         data = render_progress_report(uow, org_id, year, months, fmt, thai_digits=thai_digits)
     _save(ReportTicket(org_id, ReportKind.PROGRESS, year, months, ReportFormat(fmt)), data, output)
@@ -85,10 +83,8 @@ def progress(year: int, round_key: str | None, fmt: str, output: Path | None, th
 @click.option("--thai-digits/--arabic-digits", default=None, help="เลขไทยหรือเลขอารบิก (ไม่ระบุ = ตามที่ตั้งไว้)")
 def complaints(year: int, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
     """The complaint statistics of a fiscal year (counts only) as Word or Excel."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
-        data = render_complaint_stats(uow, org_id, year, fmt, svc.complaints.policy, thai_digits=thai_digits)
+    with unit_of_work() as (uow, org_id):
+        data = render_complaint_stats(uow, org_id, year, fmt, services().complaints.policy, thai_digits=thai_digits)
     _save(ReportTicket(org_id, ReportKind.COMPLAINTS, year, 0, ReportFormat(fmt)), data, output)
 
 
@@ -107,7 +103,7 @@ def link(kind: str, year: int, round_key: str | None, fmt: str) -> None:
         raise click.ClickException(cli.CLI_REPORT_BAD_FORMAT)
     months = 0
     if report_kind is ReportKind.PROGRESS:
-        with svc.uow() as uow:
+        with unit_of_work() as (uow, _):
             months = _round_months(uow, org_id, year, round_key)
     signed = report_links(svc.settings).link(ReportTicket(org_id, report_kind, year, months, ReportFormat(fmt)),
                                              utcnow())
@@ -130,17 +126,14 @@ def _signatory(text: str) -> Signatory:
 @click.option("--thai-digits/--arabic-digits", default=None, help="ใช้เลขไทยในไฟล์ Word และหน้าเว็บ")
 def settings(signers: tuple[str, ...], no_signers: bool, thai_digits: bool | None) -> None:
     """Show or change the signature block (by position, names optional) and Thai digits of the reports."""
-    svc = services()
-    org_id = svc.org_id()
     chosen = None if not signers and not no_signers else [_signatory(s) for s in signers]
     if chosen is not None and len(chosen) > MAX_SIGNATORIES:
         raise click.ClickException(cli.CLI_REPORT_BAD_SIGNER.format(count=MAX_SIGNATORIES, length=MAX_TEXT))
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         repository = ReportSettingsRepository(uow.session)
         options = repository.options(org_id)
         if chosen is not None or thai_digits is not None:
             options = repository.save(org_id, utcnow(), signatories=chosen, thai_digits=thai_digits)
-            uow.commit()
     names = [cli.CLI_REPORT_SIGNATORY.format(
         position=s.position, name=cli.CLI_REPORT_SIGNATORY_NAME.format(name=s.name) if s.name else "")
         for s in options.signatories]

@@ -9,7 +9,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services
+from bot.cli.common import services, unit_of_work
 from domain.fiscal import fiscal_year_of, thai_date
 from storage.clock import utcnow
 from storage.schedule_settings import SCHEMES, SettingError, set_rounds
@@ -41,12 +41,10 @@ def _fiscal_year(value: int | None) -> int:
 
 
 def _print_rounds(fiscal_year: int) -> None:
-    svc = services()
-    with svc.uow() as uow:
-        for r in uow.schedule.ensure_rounds(svc.org_id(), fiscal_year):
+    with unit_of_work() as (uow, org_id):
+        for r in uow.schedule.ensure_rounds(org_id, fiscal_year):
             click.echo(chat.ROUNDS_LINE.format(name=round_name(r), start=thai_date(r.start_date),
                                                 end=thai_date(r.end_date), due=thai_date(r.due_date)))
-        uow.commit()
 
 
 @rounds.command("show")
@@ -63,14 +61,11 @@ def rounds_show(fiscal_year: int | None) -> None:
 @click.option("--due-days", type=click.IntRange(0, 90), default=None, help="ส่งภายในกี่วันหลังปิดรอบ")
 def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> None:
     """Change the rounds; reports of a round that goes move to the new round covering it."""
-    svc = services()
     year = _fiscal_year(fiscal_year)
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         days = due_days if due_days is not None else uow.schedule.settings(org_id).round_due_days
         uow.schedule.update(org_id, utcnow(), round_scheme=scheme, round_due_days=days)
         change = set_rounds(uow.session, org_id, year, scheme, days)
-        uow.commit()
     click.echo(chat.ROUNDS_DONE.format(year=year, scheme=common.ROUNDS_SCHEME_LABELS[scheme], days=days, rounds="",
                                         moved=chat.ROUNDS_MOVED.format(count=change.reports_moved)
                                         if change.reports_moved else "").rstrip())
@@ -78,9 +73,8 @@ def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> No
 
 
 def _show_settings(as_json: bool) -> None:
-    svc = services()
-    with svc.uow() as uow:
-        settings = uow.schedule.settings(svc.org_id())
+    with unit_of_work() as (uow, org_id):
+        settings = uow.schedule.settings(org_id)
     values = dict(settings.__dict__, days_before=list(settings.days_before))
     if as_json:
         click.echo(json.dumps(values, ensure_ascii=False, indent=2))
@@ -111,16 +105,14 @@ def reminders_show(as_json: bool) -> None:
 @click.option("--summary-time", help="เช่น 08:30")
 def reminders_set(days_before: str | None, **options: object) -> None:
     """Change the reminder policy (only the options given)."""
-    svc = services()
     changes = {k: v for k, v in options.items() if v is not None}
     if days_before is not None:
         changes["days_before"] = [p for p in days_before.replace(" ", "").split(",") if p]
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         try:
-            uow.schedule.update(svc.org_id(), utcnow(), **changes)
+            uow.schedule.update(org_id, utcnow(), **changes)
         except SettingError as exc:
             raise click.ClickException(cli_texts.CLI_ROUNDS_BAD.format(name=exc.name, value=exc.value)) from None
-        uow.commit()
     _show_settings(False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services
+from bot.cli.common import unit_of_work
 from storage.clock import utcnow
 from storage.models import Unit
 from storage.uow import UnitOfWork
@@ -28,9 +28,7 @@ def _unit_or_fail(uow: UnitOfWork, org_id: int, name: str) -> Unit:
 
 @units.command("list")
 def units_list() -> None:
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         for unit in uow.people.units(org_id):
             aliases = f"  (= {', '.join(unit.aliases)})" if unit.aliases else ""
             click.echo(f"{unit.id:>4}  {unit.name}{aliases}")
@@ -41,17 +39,14 @@ def units_list() -> None:
 @click.option("--alias", "aliases", multiple=True, help="ชื่อเรียกอื่น (ใส่ได้หลายครั้ง)")
 def units_add(name: str, aliases: tuple[str, ...]) -> None:
     """Add a unit, or add aliases to an existing one."""
-    svc = services()
-    org_id = svc.org_id()
     alias_text = cli.CLI_UNIT_ALIASES.format(aliases=", ".join(aliases)) if aliases else ""
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         try:
             added = add_unit(uow, org_id, name, list(aliases), utcnow())
         except UnitNameTaken as exc:
             raise click.ClickException(chat.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner)) from None
         template = cli.CLI_UNIT_ADDED if added.created else cli.CLI_UNIT_UPDATED
         message = template.format(name=added.unit.name, aliases=alias_text)
-        uow.commit()
     click.echo(message)
 
 
@@ -60,15 +55,12 @@ def units_add(name: str, aliases: tuple[str, ...]) -> None:
 @click.argument("new")
 def units_rename(old: str, new: str) -> None:
     """Rename a unit; the old name stays as an alias."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         unit = _unit_or_fail(uow, org_id, old)
         try:
             old_name = rename_unit(uow, org_id, unit, new)
         except UnitNameTaken as exc:
             raise click.ClickException(chat.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner)) from None
-        uow.commit()
     click.echo(cli.CLI_UNIT_RENAMED.format(old=old_name, new=new.strip()))
 
 
@@ -77,12 +69,9 @@ def units_rename(old: str, new: str) -> None:
 @click.argument("target")
 def units_merge(source: str, target: str) -> None:
     """Merge SOURCE into TARGET: its measures, reports and reporters move; its names become aliases."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         src = _unit_or_fail(uow, org_id, source)
         dst = _unit_or_fail(uow, org_id, target)
         names = (src.name, dst.name)
         merge_unit(uow, src, dst)
-        uow.commit()
     click.echo(cli.CLI_UNIT_MERGED.format(source=names[0], target=names[1]))
