@@ -25,9 +25,9 @@ def _read_password(from_stdin: bool) -> str:
 
 @click.command("create-admin")
 @with_appcontext
-@click.option("--username", default="admin", show_default=True, help="ชื่อผู้ใช้ (a-z 0-9 . _ - ยาว 3–32 ตัว)")
-@click.option("--password-stdin", is_flag=True, help="อ่านรหัสผ่านจากบรรทัดแรกของ stdin แทนการถาม")
-@click.option("--reset", is_flag=True, help="ตั้งรหัสผ่านใหม่ให้ผู้ดูแลที่มีอยู่แล้ว (และปลดล็อก)")
+@click.option("--username", default="admin", show_default=True, help=cli.HELP_ADMIN_USERNAME)
+@click.option("--password-stdin", is_flag=True, help=cli.HELP_ADMIN_PASSWORD_STDIN)
+@click.option("--reset", is_flag=True, help=cli.HELP_ADMIN_RESET)
 def create_admin(username: str, password_stdin: bool, reset: bool) -> None:
     """Create an administrator of the admin console (/console); the password is asked for, or read from stdin."""
     name = normalise_username(username)

@@ -72,8 +72,8 @@ def stats() -> None:
 
 @stats.command("complaints")
 @click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), required=True,
-              help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
-@click.option("--json", "as_json", is_flag=True, help="พิมพ์ผลเป็น JSON")
+              help=cli_texts.HELP_FISCAL_YEAR)
+@click.option("--json", "as_json", is_flag=True, help=cli_texts.HELP_JSON)
 def stats_complaints(fiscal_year: int, as_json: bool) -> None:
     """Complaint statistics of a fiscal year: counts by month, type, category, status and mode, medians."""
     with unit_of_work() as (uow, org_id):

@@ -17,8 +17,8 @@ from texts import cli as cli_texts
 @click.command("invite")
 @with_appcontext
 @click.option("--role", type=click.Choice(["head", "officer", "admin"]), required=True)
-@click.option("--unit", "unit_name", help="ชื่อหน่วยงาน (จำเป็นสำหรับ head)")
-@click.option("--note", help="บันทึกว่าออกรหัสให้ใคร (ไม่บังคับ)")
+@click.option("--unit", "unit_name", help=cli_texts.HELP_INVITE_UNIT)
+@click.option("--note", help=cli_texts.HELP_INVITE_NOTE)
 def invite(role: str, unit_name: str | None, note: str | None) -> None:
     """Print a one-time invite code (valid 7 days) that binds a LINE account to a role."""
     settings = services().settings
@@ -42,7 +42,7 @@ def invite(role: str, unit_name: str | None, note: str | None) -> None:
 
 @click.command("members")
 @with_appcontext
-@click.option("--all", "include_citizens", is_flag=True, help="รวมผู้ใช้ทั่วไปด้วย")
+@click.option("--all", "include_citizens", is_flag=True, help=cli_texts.HELP_MEMBERS_ALL)
 def members(include_citizens: bool) -> None:
     """List bound staff (id, role, unit, blocked)."""
     settings = services().settings

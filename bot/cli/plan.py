@@ -21,9 +21,9 @@ from usecases.plan_warnings import import_json, render_warning
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), required=True,
-              help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
-@click.option("--dry-run", is_flag=True, help="อ่านและตรวจสอบเท่านั้น ไม่บันทึก")
-@click.option("--json", "as_json", is_flag=True, help="พิมพ์ผลเป็น JSON")
+              help=cli.HELP_FISCAL_YEAR)
+@click.option("--dry-run", is_flag=True, help=cli.HELP_IMPORT_DRY_RUN)
+@click.option("--json", "as_json", is_flag=True, help=cli.HELP_JSON)
 def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bool) -> None:
     """Import a measure table (.tsv .csv .xlsx .docx) as the plan of a fiscal year."""
     try:

@@ -61,12 +61,12 @@ def _save(ticket: ReportTicket, data: bytes, output: Path | None) -> None:
 
 
 @report.command("progress")
-@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
-@click.option("--round", "round_key", help="รอบรายงาน เช่น 6 หรือ \"รอบ 6 เดือน\" (ไม่ระบุ = รอบปัจจุบัน)")
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help=cli.HELP_FISCAL_YEAR)
+@click.option("--round", "round_key", help=cli.HELP_REPORT_ROUND)
 @click.option("--format", "fmt", type=click.Choice([f.value for f in FORMATS_BY_KIND[ReportKind.PROGRESS]]),
               default="docx", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="ไฟล์ที่จะบันทึก")
-@click.option("--thai-digits/--arabic-digits", default=None, help="เลขไทยหรือเลขอารบิก (ไม่ระบุ = ตามที่ตั้งไว้)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=cli.HELP_REPORT_OUTPUT)
+@click.option("--thai-digits/--arabic-digits", default=None, help=cli.HELP_REPORT_DIGITS)
 def progress(year: int, round_key: str | None, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
     """The progress report of a round as Word, Excel or CSV."""
     with unit_of_work() as (uow, org_id):
@@ -76,11 +76,11 @@ def progress(year: int, round_key: str | None, fmt: str, output: Path | None, th
 
 
 @report.command("complaints")
-@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help=cli.HELP_FISCAL_YEAR)
 @click.option("--format", "fmt", type=click.Choice([f.value for f in FORMATS_BY_KIND[ReportKind.COMPLAINTS]]),
               default="docx", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="ไฟล์ที่จะบันทึก")
-@click.option("--thai-digits/--arabic-digits", default=None, help="เลขไทยหรือเลขอารบิก (ไม่ระบุ = ตามที่ตั้งไว้)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=cli.HELP_REPORT_OUTPUT)
+@click.option("--thai-digits/--arabic-digits", default=None, help=cli.HELP_REPORT_DIGITS)
 def complaints(year: int, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
     """The complaint statistics of a fiscal year (counts only) as Word or Excel."""
     with unit_of_work() as (uow, org_id):
@@ -90,8 +90,8 @@ def complaints(year: int, fmt: str, output: Path | None, thai_digits: bool | Non
 
 @report.command("link")
 @click.argument("kind", type=click.Choice([k.value for k in ReportKind]))
-@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
-@click.option("--round", "round_key", help="รอบรายงาน (progress เท่านั้น; ไม่ระบุ = รอบปัจจุบัน)")
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help=cli.HELP_FISCAL_YEAR)
+@click.option("--round", "round_key", help=cli.HELP_REPORT_LINK_ROUND)
 @click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]), default="docx",
               show_default=True)
 def link(kind: str, year: int, round_key: str | None, fmt: str) -> None:
@@ -120,10 +120,10 @@ def _signatory(text: str) -> Signatory:
 
 
 @report.command("settings")
-@click.option("--signer", "signers", multiple=True, metavar="ตำแหน่ง[=ชื่อ]",
-              help="ผู้ลงนามตามลำดับ เช่น --signer ผู้รายงาน --signer \"ปลัดเทศบาล=นายสมชาย ใจดี\" (ใส่ซ้ำได้)")
-@click.option("--no-signers", is_flag=True, help="ไม่พิมพ์ช่องลงนาม")
-@click.option("--thai-digits/--arabic-digits", default=None, help="ใช้เลขไทยในไฟล์ Word และหน้าเว็บ")
+@click.option("--signer", "signers", multiple=True, metavar=cli.HELP_REPORT_SIGNER_METAVAR,
+              help=cli.HELP_REPORT_SIGNER)
+@click.option("--no-signers", is_flag=True, help=cli.HELP_REPORT_NO_SIGNERS)
+@click.option("--thai-digits/--arabic-digits", default=None, help=cli.HELP_REPORT_SETTINGS_DIGITS)
 def settings(signers: tuple[str, ...], no_signers: bool, thai_digits: bool | None) -> None:
     """Show or change the signature block (by position, names optional) and Thai digits of the reports."""
     chosen = None if not signers and not no_signers else [_signatory(s) for s in signers]

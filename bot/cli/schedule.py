@@ -48,17 +48,17 @@ def _print_rounds(fiscal_year: int) -> None:
 
 
 @rounds.command("show")
-@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help="ปีงบประมาณ (พ.ศ.)")
+@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help=cli_texts.HELP_FISCAL_YEAR_OR_CURRENT)
 def rounds_show(fiscal_year: int | None) -> None:
     """The rounds of a fiscal year (default: the current one)."""
     _print_rounds(_fiscal_year(fiscal_year))
 
 
 @rounds.command("set")
-@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help="ปีงบประมาณ (พ.ศ.)")
+@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help=cli_texts.HELP_FISCAL_YEAR_OR_CURRENT)
 @click.option("--scheme", type=click.Choice(SCHEMES), required=True,
-              help="quarterly (31 ธ.ค., 31 มี.ค., 30 มิ.ย., 30 ก.ย.), six-monthly, yearly, monthly, or plan")
-@click.option("--due-days", type=click.IntRange(0, 90), default=None, help="ส่งภายในกี่วันหลังปิดรอบ")
+              help=cli_texts.HELP_ROUNDS_SCHEME)
+@click.option("--due-days", type=click.IntRange(0, 90), default=None, help=cli_texts.HELP_ROUNDS_DUE_DAYS)
 def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> None:
     """Change the rounds; reports of a round that goes move to the new round covering it."""
     year = _fiscal_year(fiscal_year)
@@ -93,7 +93,7 @@ def reminders_show(as_json: bool) -> None:
 
 
 @reminders.command("set")
-@click.option("--days-before", help="เช่น 7,3,1")
+@click.option("--days-before", help=cli_texts.HELP_REMINDERS_DAYS_BEFORE)
 @click.option("--on-due-day/--not-on-due-day", default=None)
 @click.option("--overdue-every", "overdue_every_days", type=int)
 @click.option("--overdue-max", type=int)
@@ -101,8 +101,8 @@ def reminders_show(as_json: bool) -> None:
 @click.option("--escalate-to-admins/--no-escalate-to-admins", default=None)
 @click.option("--work-start")
 @click.option("--work-end")
-@click.option("--summary-day", "summary_weekday", type=click.IntRange(0, 6), help="0 = จันทร์ … 6 = อาทิตย์")
-@click.option("--summary-time", help="เช่น 08:30")
+@click.option("--summary-day", "summary_weekday", type=click.IntRange(0, 6), help=cli_texts.HELP_REMINDERS_SUMMARY_DAY)
+@click.option("--summary-time", help=cli_texts.HELP_REMINDERS_SUMMARY_TIME)
 def reminders_set(days_before: str | None, **options: object) -> None:
     """Change the reminder policy (only the options given)."""
     changes = {k: v for k, v in options.items() if v is not None}

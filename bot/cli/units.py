@@ -36,7 +36,7 @@ def units_list() -> None:
 
 @units.command("add")
 @click.argument("name")
-@click.option("--alias", "aliases", multiple=True, help="ชื่อเรียกอื่น (ใส่ได้หลายครั้ง)")
+@click.option("--alias", "aliases", multiple=True, help=cli.HELP_UNIT_ALIAS)
 def units_add(name: str, aliases: tuple[str, ...]) -> None:
     """Add a unit, or add aliases to an existing one."""
     alias_text = cli.CLI_UNIT_ALIASES.format(aliases=", ".join(aliases)) if aliases else ""
