@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy.engine import make_url
 
 from bot.services import Services
 from storage.uow import UnitOfWork
+from views.complaint_views import local_time
 
 
 def services() -> Services:
@@ -28,6 +30,11 @@ def unit_of_work(*, commit: bool = True) -> Iterator[tuple[UnitOfWork, int]]:
         yield uow, org_id
         if commit:
             uow.commit()
+
+
+def when(moment: datetime) -> str:
+    """A moment as the rest of the product writes it, in the organisation's time zone: "๑๔ ธ.ค. ๒๕๖๙ 04:21"."""
+    return local_time(moment, services().settings.timezone)
 
 
 def safe_url(url: str) -> str:

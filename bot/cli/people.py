@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from bot.cli.common import services, unit_of_work
+from bot.cli.common import services, unit_of_work, when
+from domain.fiscal import thai_date
 from domain.pseudonyms import pseudonym
 from storage.clock import utcnow
 from storage.models import Role
@@ -34,7 +35,7 @@ def invite(role: str, unit_name: str | None, note: str | None) -> None:
         now = utcnow()
         code = uow.people.create_invite(org_id, Role(role), unit.id if unit else None, settings.secret_key,
                                         now, note)
-    expires = (now.astimezone(settings.tz) + INVITE_VALID_FOR).strftime("%Y-%m-%d %H:%M")
+    expires = when(now + INVITE_VALID_FOR)
     unit_line = chat.INVITE_UNIT_LINE.format(unit=unit.name) if unit else ""
     click.echo(cli_texts.CLI_INVITE_CREATED.format(code=code, role=common.ROLE_NAMES[role], unit_line=unit_line,
                                                    expires=expires))
@@ -55,7 +56,7 @@ def members(include_citizens: bool) -> None:
         for m in rows:
             unit = uow.people.unit(m.unit_id)
             status = "blocked" if m.blocked else "active"
-            bound = m.bound_at.astimezone(settings.tz).strftime("%Y-%m-%d") if m.bound_at else "-"
+            bound = thai_date(m.bound_at.astimezone(settings.tz).date()) if m.bound_at else "-"
             click.echo(f"{m.id:>5}  {m.role:<8} {(unit.name if unit else '-'):<28} "
                        f"{pseudonym(m.line_user_id):<16} {status:<8} {bound}")
 

@@ -14,9 +14,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services, unit_of_work
+from bot.cli.common import services, unit_of_work, when
 from bot.report_links import report_links
-from domain.fiscal import thai_date
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
 from domain.reports.progress import Signatory
 from domain.reports.round_key import parse_round_key
@@ -107,9 +106,7 @@ def link(kind: str, year: int, round_key: str | None, fmt: str) -> None:
             months = _round_months(uow, org_id, year, round_key)
     signed = report_links(svc.settings).link(ReportTicket(org_id, report_kind, year, months, ReportFormat(fmt)),
                                              utcnow())
-    expires = signed.expires_at.astimezone(svc.settings.tz)
-    click.echo(cli.CLI_REPORT_LINK.format(url=signed.url,
-                                            expires=f"{thai_date(expires.date(), False)} {expires:%H:%M}"))
+    click.echo(cli.CLI_REPORT_LINK.format(url=signed.url, expires=when(signed.expires_at)))
 
 
 def _signatory(text: str) -> Signatory:
