@@ -34,12 +34,12 @@ class DemoPersona:
 
 
 DEMO_PERSONAS: tuple[DemoPersona, ...] = (
-    DemoPersona("U" + "0" * 31 + "1", "สมชาย ใจดี (ประชาชน)", Role.CITIZEN),
-    DemoPersona("U" + "0" * 31 + "2", "หัวหน้าสำนักปลัด", Role.HEAD, "สำนักปลัดเทศบาล"),
-    DemoPersona("U" + "0" * 31 + "3", "ผอ.กองคลัง", Role.HEAD, "กองคลัง"),
-    DemoPersona("U" + "0" * 31 + "4", "ผอ.กองช่าง", Role.HEAD, "กองช่าง"),
-    DemoPersona("U" + "0" * 31 + "5", "นิติกร (รับเรื่องร้องเรียน)", Role.OFFICER),
-    DemoPersona("U" + "0" * 31 + "6", "ปลัดเทศบาล (ผู้ดูแล)", Role.ADMIN),
+    DemoPersona("U" + "0" * 31 + "1", cli.DEMO_CITIZEN, Role.CITIZEN),
+    DemoPersona("U" + "0" * 31 + "2", cli.DEMO_HEAD_OFFICE, Role.HEAD, cli.DEMO_UNIT_OFFICE),
+    DemoPersona("U" + "0" * 31 + "3", cli.DEMO_HEAD_FINANCE, Role.HEAD, cli.DEMO_UNIT_FINANCE),
+    DemoPersona("U" + "0" * 31 + "4", cli.DEMO_HEAD_WORKS, Role.HEAD, cli.DEMO_UNIT_WORKS),
+    DemoPersona("U" + "0" * 31 + "5", cli.DEMO_OFFICER, Role.OFFICER),
+    DemoPersona("U" + "0" * 31 + "6", cli.DEMO_ADMIN, Role.ADMIN),
 )
 
 # Logins of the admin console for the local run only (development): a username per persona who uses it.

@@ -106,15 +106,7 @@ def run_local(web_port: int, line_port: int) -> int:
                 _wait_for_port(line_port)
                 _deploy_rich_menu(settings)
         time.sleep(1.5)
-        print(
-            "\n  itabot ทำงานแล้ว\n"
-            f"  แชทกับบอท (LINE จำลอง):  http://127.0.0.1:{line_port}/\n"
-            f"  เว็บผู้ดูแล:               http://127.0.0.1:{web_port}/console/\n"
-            f"  webhook ของบอท:          http://127.0.0.1:{web_port}/callback\n"
-            f"  สถานะระบบ:               http://127.0.0.1:{web_port}/healthz\n"
-            "  กด Ctrl-C เพื่อหยุด\n",
-            flush=True,
-        )
+        print(cli.DEV_BANNER.format(line_port=line_port, web_port=web_port), flush=True)
         while True:
             for name, process in processes.items():
                 code = process.poll()

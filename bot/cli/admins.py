@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from bot.cli.common import services
+from bot.cli.common import services, unit_of_work
 from domain.passwords import hash_password, normalise_username, password_problem
 from storage.audit_log import Actor
 from storage.clock import utcnow
@@ -25,17 +25,15 @@ def _read_password(from_stdin: bool) -> str:
 
 @click.command("create-admin")
 @with_appcontext
-@click.option("--username", default="admin", show_default=True, help="ชื่อผู้ใช้ (a-z 0-9 . _ - ยาว 3–32 ตัว)")
-@click.option("--password-stdin", is_flag=True, help="อ่านรหัสผ่านจากบรรทัดแรกของ stdin แทนการถาม")
-@click.option("--reset", is_flag=True, help="ตั้งรหัสผ่านใหม่ให้ผู้ดูแลที่มีอยู่แล้ว (และปลดล็อก)")
+@click.option("--username", default="admin", show_default=True, help=cli.HELP_ADMIN_USERNAME)
+@click.option("--password-stdin", is_flag=True, help=cli.HELP_ADMIN_PASSWORD_STDIN)
+@click.option("--reset", is_flag=True, help=cli.HELP_ADMIN_RESET)
 def create_admin(username: str, password_stdin: bool, reset: bool) -> None:
     """Create an administrator of the admin console (/console); the password is asked for, or read from stdin."""
     name = normalise_username(username)
     if name is None:
         raise click.ClickException(console.CONSOLE_USERNAME_BAD)
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         existing = uow.console_users.by_username(org_id, name)
         if existing is not None and not reset:
             raise click.ClickException(cli.CLI_ADMIN_EXISTS.format(username=name))
@@ -48,7 +46,7 @@ def create_admin(username: str, password_stdin: bool, reset: bool) -> None:
     if problem is not None:
         raise click.ClickException(console.CONSOLE_PASSWORD_PROBLEMS[problem])
     now = utcnow()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         user = uow.console_users.by_username(org_id, name)
         if user is None:
             user = uow.console_users.create(org_id, name, hash_password(password), Role.ADMIN.value, now)
@@ -60,5 +58,4 @@ def create_admin(username: str, password_stdin: bool, reset: bool) -> None:
             uow.console_users.set_active(user, True)
             uow.audit.record(org_id, Actor.cli(), "console_user.password", now, f"console_user:{user.id}")
             message = cli.CLI_ADMIN_RESET
-        uow.commit()
-    click.echo(message.format(username=name, url=f"{svc.settings.public_base_url}/console/login"))
+    click.echo(message.format(username=name, url=f"{services().settings.public_base_url}/console/login"))

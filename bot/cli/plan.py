@@ -1,4 +1,4 @@
-"""`itabot import-plan` and `itabot units add/rename/merge`: the plan and the unit directory."""
+"""`itabot import-plan`: a measure table imported as the plan of a fiscal year."""
 
 from __future__ import annotations
 
@@ -8,25 +8,22 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from bot.cli.common import services
+from bot.cli.common import unit_of_work
 from domain.plan_import import parse_plan
 from domain.plan_table import PlanFileError, TableSource, read_source
 from storage.clock import utcnow
-from storage.models import Unit
-from storage.uow import UnitOfWork
-from texts import chat, cli
+from texts import cli
 from usecases.plan_import import import_plan
 from usecases.plan_warnings import import_json, render_decision, render_warning
-from usecases.unit_directory import UnitNameTaken, add_unit, merge_unit, rename_unit
 
 
 @click.command("import-plan")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), required=True,
-              help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
-@click.option("--dry-run", is_flag=True, help="อ่านและตรวจสอบเท่านั้น ไม่บันทึก")
-@click.option("--json", "as_json", is_flag=True, help="พิมพ์ผลเป็น JSON")
+              help=cli.HELP_FISCAL_YEAR)
+@click.option("--dry-run", is_flag=True, help=cli.HELP_IMPORT_DRY_RUN)
+@click.option("--json", "as_json", is_flag=True, help=cli.HELP_JSON)
 def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bool) -> None:
     """Import a measure table (.tsv .csv .xlsx .docx, or .txt pasted) as the plan of a fiscal year."""
     try:
@@ -34,12 +31,8 @@ def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bo
         parsed = parse_plan(source.rows, fiscal_year)
     except PlanFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work(commit=not dry_run) as (uow, org_id):
         result = import_plan(uow, org_id, parsed, file.name, utcnow(), dry_run=dry_run)
-        if not dry_run:
-            uow.commit()
     if as_json:
         click.echo(json.dumps(import_json(result), ensure_ascii=False, indent=1))
         return
@@ -71,62 +64,3 @@ def _parts_line(source: TableSource) -> str:
         name=part.name, number=part.number, first=part.first_row, last=part.first_row + part.row_count - 1)
         for part in source.used)
     return cli.CLI_IMPORT_PARTS[source.kind].format(names=names, total=source.total)
-
-
-def _unit_or_fail(uow: UnitOfWork, org_id: int, name: str) -> Unit:
-    unit = uow.people.find_unit(org_id, name)
-    if unit is None:
-        names = ", ".join(u.name for u in uow.people.units(org_id))
-        raise click.ClickException(cli.CLI_UNIT_NOT_FOUND.format(unit=name, units=names))
-    return unit
-
-
-def register_unit_commands(units: click.Group) -> None:
-    @units.command("add")
-    @click.argument("name")
-    @click.option("--alias", "aliases", multiple=True, help="ชื่อเรียกอื่น (ใส่ได้หลายครั้ง)")
-    def units_add(name: str, aliases: tuple[str, ...]) -> None:
-        """Add a unit, or add aliases to an existing one."""
-        svc = services()
-        org_id = svc.org_id()
-        alias_text = cli.CLI_UNIT_ALIASES.format(aliases=", ".join(aliases)) if aliases else ""
-        with svc.uow() as uow:
-            try:
-                added = add_unit(uow, org_id, name, list(aliases), utcnow())
-            except UnitNameTaken as exc:
-                raise click.ClickException(chat.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner)) from None
-            template = cli.CLI_UNIT_ADDED if added.created else cli.CLI_UNIT_UPDATED
-            message = template.format(name=added.unit.name, aliases=alias_text)
-            uow.commit()
-        click.echo(message)
-
-    @units.command("rename")
-    @click.argument("old")
-    @click.argument("new")
-    def units_rename(old: str, new: str) -> None:
-        """Rename a unit; the old name stays as an alias."""
-        svc = services()
-        org_id = svc.org_id()
-        with svc.uow() as uow:
-            unit = _unit_or_fail(uow, org_id, old)
-            try:
-                old_name = rename_unit(uow, org_id, unit, new)
-            except UnitNameTaken as exc:
-                raise click.ClickException(chat.UNIT_NAME_TAKEN.format(name=exc.name, owner=exc.owner)) from None
-            uow.commit()
-        click.echo(cli.CLI_UNIT_RENAMED.format(old=old_name, new=new.strip()))
-
-    @units.command("merge")
-    @click.argument("source")
-    @click.argument("target")
-    def units_merge(source: str, target: str) -> None:
-        """Merge SOURCE into TARGET: its measures, reports and reporters move; its names become aliases."""
-        svc = services()
-        org_id = svc.org_id()
-        with svc.uow() as uow:
-            src = _unit_or_fail(uow, org_id, source)
-            dst = _unit_or_fail(uow, org_id, target)
-            names = (src.name, dst.name)
-            merge_unit(uow, src, dst)
-            uow.commit()
-        click.echo(cli.CLI_UNIT_MERGED.format(source=names[0], target=names[1]))

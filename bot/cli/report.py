@@ -14,9 +14,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services
+from bot.cli.common import services, unit_of_work, when
 from bot.report_links import report_links
-from domain.fiscal import thai_date
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
 from domain.reports.progress import Signatory
 from domain.reports.round_key import parse_round_key
@@ -61,41 +60,37 @@ def _save(ticket: ReportTicket, data: bytes, output: Path | None) -> None:
 
 
 @report.command("progress")
-@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
-@click.option("--round", "round_key", help="รอบรายงาน เช่น 6 หรือ \"รอบ 6 เดือน\" (ไม่ระบุ = รอบปัจจุบัน)")
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help=cli.HELP_FISCAL_YEAR)
+@click.option("--round", "round_key", help=cli.HELP_REPORT_ROUND)
 @click.option("--format", "fmt", type=click.Choice([f.value for f in FORMATS_BY_KIND[ReportKind.PROGRESS]]),
               default="docx", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="ไฟล์ที่จะบันทึก")
-@click.option("--thai-digits/--arabic-digits", default=None, help="เลขไทยหรือเลขอารบิก (ไม่ระบุ = ตามที่ตั้งไว้)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=cli.HELP_REPORT_OUTPUT)
+@click.option("--thai-digits/--arabic-digits", default=None, help=cli.HELP_REPORT_DIGITS)
 def progress(year: int, round_key: str | None, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
     """The progress report of a round as Word, Excel or CSV."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         months = _round_months(uow, org_id, year, round_key)
         data = render_progress_report(uow, org_id, year, months, fmt, thai_digits=thai_digits)
     _save(ReportTicket(org_id, ReportKind.PROGRESS, year, months, ReportFormat(fmt)), data, output)
 
 
 @report.command("complaints")
-@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help=cli.HELP_FISCAL_YEAR)
 @click.option("--format", "fmt", type=click.Choice([f.value for f in FORMATS_BY_KIND[ReportKind.COMPLAINTS]]),
               default="docx", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="ไฟล์ที่จะบันทึก")
-@click.option("--thai-digits/--arabic-digits", default=None, help="เลขไทยหรือเลขอารบิก (ไม่ระบุ = ตามที่ตั้งไว้)")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=cli.HELP_REPORT_OUTPUT)
+@click.option("--thai-digits/--arabic-digits", default=None, help=cli.HELP_REPORT_DIGITS)
 def complaints(year: int, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
     """The complaint statistics of a fiscal year (counts only) as Word or Excel."""
-    svc = services()
-    org_id = svc.org_id()
-    with svc.uow() as uow:
-        data = render_complaint_stats(uow, org_id, year, fmt, svc.complaints.policy, thai_digits=thai_digits)
+    with unit_of_work() as (uow, org_id):
+        data = render_complaint_stats(uow, org_id, year, fmt, services().complaints.policy, thai_digits=thai_digits)
     _save(ReportTicket(org_id, ReportKind.COMPLAINTS, year, 0, ReportFormat(fmt)), data, output)
 
 
 @report.command("link")
 @click.argument("kind", type=click.Choice([k.value for k in ReportKind]))
-@click.option("--fiscal-year", "year", type=YEAR, required=True, help="ปีงบประมาณ (พ.ศ.) เช่น 2567")
-@click.option("--round", "round_key", help="รอบรายงาน (progress เท่านั้น; ไม่ระบุ = รอบปัจจุบัน)")
+@click.option("--fiscal-year", "year", type=YEAR, required=True, help=cli.HELP_FISCAL_YEAR)
+@click.option("--round", "round_key", help=cli.HELP_REPORT_LINK_ROUND)
 @click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]), default="docx",
               show_default=True)
 def link(kind: str, year: int, round_key: str | None, fmt: str) -> None:
@@ -107,13 +102,11 @@ def link(kind: str, year: int, round_key: str | None, fmt: str) -> None:
         raise click.ClickException(cli.CLI_REPORT_BAD_FORMAT)
     months = 0
     if report_kind is ReportKind.PROGRESS:
-        with svc.uow() as uow:
+        with unit_of_work() as (uow, _):
             months = _round_months(uow, org_id, year, round_key)
     signed = report_links(svc.settings).link(ReportTicket(org_id, report_kind, year, months, ReportFormat(fmt)),
                                              utcnow())
-    expires = signed.expires_at.astimezone(svc.settings.tz)
-    click.echo(cli.CLI_REPORT_LINK.format(url=signed.url,
-                                            expires=f"{thai_date(expires.date(), False)} {expires:%H:%M}"))
+    click.echo(cli.CLI_REPORT_LINK.format(url=signed.url, expires=when(signed.expires_at)))
 
 
 def _signatory(text: str) -> Signatory:
@@ -124,22 +117,19 @@ def _signatory(text: str) -> Signatory:
 
 
 @report.command("settings")
-@click.option("--signer", "signers", multiple=True, metavar="ตำแหน่ง[=ชื่อ]",
-              help="ผู้ลงนามตามลำดับ เช่น --signer ผู้รายงาน --signer \"ปลัดเทศบาล=นายสมชาย ใจดี\" (ใส่ซ้ำได้)")
-@click.option("--no-signers", is_flag=True, help="ไม่พิมพ์ช่องลงนาม")
-@click.option("--thai-digits/--arabic-digits", default=None, help="ใช้เลขไทยในไฟล์ Word และหน้าเว็บ")
+@click.option("--signer", "signers", multiple=True, metavar=cli.HELP_REPORT_SIGNER_METAVAR,
+              help=cli.HELP_REPORT_SIGNER)
+@click.option("--no-signers", is_flag=True, help=cli.HELP_REPORT_NO_SIGNERS)
+@click.option("--thai-digits/--arabic-digits", default=None, help=cli.HELP_REPORT_SETTINGS_DIGITS)
 def settings(signers: tuple[str, ...], no_signers: bool, thai_digits: bool | None) -> None:
     """Show or change the signature block (by position, names optional) and Thai digits of the reports."""
-    svc = services()
-    org_id = svc.org_id()
     chosen = None if not signers and not no_signers else [_signatory(s) for s in signers]
     if chosen is not None and len(chosen) > MAX_SIGNATORIES:
         raise click.ClickException(cli.CLI_REPORT_BAD_SIGNER.format(count=MAX_SIGNATORIES, length=MAX_TEXT))
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         options = uow.report_settings.options(org_id)
         if chosen is not None or thai_digits is not None:
             options = uow.report_settings.save(org_id, utcnow(), signatories=chosen, thai_digits=thai_digits)
-            uow.commit()
     names = [cli.CLI_REPORT_SIGNATORY.format(
         position=s.position, name=cli.CLI_REPORT_SIGNATORY_NAME.format(name=s.name) if s.name else "")
         for s in options.signatories]

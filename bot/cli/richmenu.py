@@ -14,15 +14,18 @@ from bot.richmenu.image import ThaiFontError
 from bot.richmenu.menu import DeployError, build_menu, deploy
 from texts import cli
 
-richmenu = AppGroup("richmenu", help="The rich menu (the buttons under the chat).")
+
+@click.group("richmenu", cls=AppGroup)
+def richmenu() -> None:
+    """The rich menu (the buttons under the chat)."""
 
 
 @richmenu.command("deploy")
 @click.option("--font", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="ฟอนต์ภาษาไทย (.ttf/.otf) ที่ใช้วาดภาพเมนู (ค่าเริ่มต้น: Sarabun จากแพ็กเกจ fontpkg-sarabun)")
+              help=cli.HELP_RICHMENU_FONT)
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="บันทึกภาพเมนูไว้ที่ไฟล์นี้ด้วย")
-@click.option("--dry-run", is_flag=True, help="วาดภาพอย่างเดียว ไม่ส่งไปที่ LINE")
+              help=cli.HELP_RICHMENU_OUTPUT)
+@click.option("--dry-run", is_flag=True, help=cli.HELP_RICHMENU_DRY_RUN)
 def deploy_command(font: Path | None, output: Path | None, dry_run: bool) -> None:
     """Draw the menu image (Thai labels) and install it: create, upload, set as default, delete older ones."""
     settings = services().settings

@@ -9,7 +9,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services
+from bot.cli.common import services, unit_of_work
 from domain.fiscal import fiscal_year_of, local_date, thai_date
 from storage.clock import utcnow
 from storage.schedule_settings import SCHEMES, SettingError
@@ -19,9 +19,20 @@ from usecases.reminder_run import run_reminders
 from usecases.weekly_summary_run import send_weekly_summaries
 from views.rounds import round_name
 
-rounds = AppGroup("rounds", help="Reporting rounds of a fiscal year.")
-reminders = AppGroup("reminders", help="The reminder policy, office hours and the weekly summary time.")
-summary = AppGroup("summary", help="The administrators' weekly summary.")
+
+@click.group("rounds", cls=AppGroup)
+def rounds() -> None:
+    """Reporting rounds of a fiscal year."""
+
+
+@click.group("reminders", cls=AppGroup)
+def reminders() -> None:
+    """The reminder policy, office hours and the weekly summary time."""
+
+
+@click.group("summary", cls=AppGroup)
+def summary() -> None:
+    """The administrators' weekly summary."""
 
 
 def _fiscal_year(value: int | None) -> int:
@@ -30,36 +41,31 @@ def _fiscal_year(value: int | None) -> int:
 
 
 def _print_rounds(fiscal_year: int) -> None:
-    svc = services()
-    with svc.uow() as uow:
-        for r in uow.schedule.ensure_rounds(svc.org_id(), fiscal_year):
+    with unit_of_work() as (uow, org_id):
+        for r in uow.schedule.ensure_rounds(org_id, fiscal_year):
             click.echo(chat.ROUNDS_LINE.format(name=round_name(r), start=thai_date(r.start_date),
                                                 end=thai_date(r.end_date), due=thai_date(r.due_date)))
-        uow.commit()
 
 
 @rounds.command("show")
-@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help="ปีงบประมาณ (พ.ศ.)")
+@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help=cli_texts.HELP_FISCAL_YEAR_OR_CURRENT)
 def rounds_show(fiscal_year: int | None) -> None:
     """The rounds of a fiscal year (default: the current one)."""
     _print_rounds(_fiscal_year(fiscal_year))
 
 
 @rounds.command("set")
-@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help="ปีงบประมาณ (พ.ศ.)")
+@click.option("--fiscal-year", "fiscal_year", type=click.IntRange(2500, 2700), help=cli_texts.HELP_FISCAL_YEAR_OR_CURRENT)
 @click.option("--scheme", type=click.Choice(SCHEMES), required=True,
-              help="quarterly (31 ธ.ค., 31 มี.ค., 30 มิ.ย., 30 ก.ย.), six-monthly, yearly, monthly, or plan")
-@click.option("--due-days", type=click.IntRange(0, 90), default=None, help="ส่งภายในกี่วันหลังปิดรอบ")
+              help=cli_texts.HELP_ROUNDS_SCHEME)
+@click.option("--due-days", type=click.IntRange(0, 90), default=None, help=cli_texts.HELP_ROUNDS_DUE_DAYS)
 def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> None:
     """Change the rounds; reports of a round that goes move to the new round covering it."""
-    svc = services()
     year = _fiscal_year(fiscal_year)
-    org_id = svc.org_id()
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         days = due_days if due_days is not None else uow.schedule.settings(org_id).round_due_days
         uow.schedule.update(org_id, utcnow(), round_scheme=scheme, round_due_days=days)
         change = uow.schedule.set_rounds(org_id, year, scheme, days)
-        uow.commit()
     click.echo(chat.ROUNDS_DONE.format(year=year, scheme=common.ROUNDS_SCHEME_LABELS[scheme], days=days, rounds="",
                                         moved=chat.ROUNDS_MOVED.format(count=change.reports_moved)
                                         if change.reports_moved else "").rstrip())
@@ -67,9 +73,8 @@ def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> No
 
 
 def _show_settings(as_json: bool) -> None:
-    svc = services()
-    with svc.uow() as uow:
-        settings = uow.schedule.settings(svc.org_id())
+    with unit_of_work() as (uow, org_id):
+        settings = uow.schedule.settings(org_id)
     policy = settings.reminders
     values = dict(settings.values(), days_before=list(policy.days_before))
     if as_json:
@@ -89,7 +94,7 @@ def reminders_show(as_json: bool) -> None:
 
 
 @reminders.command("set")
-@click.option("--days-before", help="เช่น 7,3,1")
+@click.option("--days-before", help=cli_texts.HELP_REMINDERS_DAYS_BEFORE)
 @click.option("--on-due-day/--not-on-due-day", default=None)
 @click.option("--overdue-every", "overdue_every_days", type=int)
 @click.option("--overdue-max", type=int)
@@ -97,20 +102,18 @@ def reminders_show(as_json: bool) -> None:
 @click.option("--escalate-to-admins/--no-escalate-to-admins", default=None)
 @click.option("--work-start")
 @click.option("--work-end")
-@click.option("--summary-day", "summary_weekday", type=click.IntRange(0, 6), help="0 = จันทร์ … 6 = อาทิตย์")
-@click.option("--summary-time", help="เช่น 08:30")
+@click.option("--summary-day", "summary_weekday", type=click.IntRange(0, 6), help=cli_texts.HELP_REMINDERS_SUMMARY_DAY)
+@click.option("--summary-time", help=cli_texts.HELP_REMINDERS_SUMMARY_TIME)
 def reminders_set(days_before: str | None, **options: object) -> None:
     """Change the reminder policy (only the options given)."""
-    svc = services()
     changes = {k: v for k, v in options.items() if v is not None}
     if days_before is not None:
         changes["days_before"] = [p for p in days_before.replace(" ", "").split(",") if p]
-    with svc.uow() as uow:
+    with unit_of_work() as (uow, org_id):
         try:
-            uow.schedule.update(svc.org_id(), utcnow(), **changes)
+            uow.schedule.update(org_id, utcnow(), **changes)
         except SettingError as exc:
             raise click.ClickException(cli_texts.CLI_ROUNDS_BAD.format(name=exc.name, value=exc.value)) from None
-        uow.commit()
     _show_settings(False)
 
 
@@ -131,8 +134,3 @@ def summary_send() -> None:
     svc = services()
     sent = send_weekly_summaries(svc.uow, svc.complaints.policy, utcnow(), svc.report_link, [svc.org_id()])
     click.echo(str(sent))
-
-
-def register_schedule_commands(cli: click.Group) -> None:
-    for group in (rounds, reminders, summary):
-        cli.add_command(group)
