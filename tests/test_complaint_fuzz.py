@@ -1,5 +1,5 @@
 """Random input into the complaint intake (and the follow-up and case commands next to it): every event is
-answered, none fails, and "ยกเลิก" always gets the person out."""
+answered, none fails, and "ยกเลิก" always gets the person out. In process (tests/support/inprocess.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from storage.conversation_models import Conversation
 from storage.models import InboxEvent
-from tests.conftest import RunningBot
 from tests.support.chat import say
+from tests.support.inprocess import ChatBot
 
 USER = "U" + "f0" * 16
 WORDS = ["ร้องเรียน", "1", "2", "3", "ทุจริต", "ร้องทุกข์ทั่วไป", "เสร็จ", "ใช่", "ข้าม", "ถัดไป", "ไม่มี",
@@ -37,7 +37,7 @@ MESSAGE = st.one_of(
 )
 
 
-def _event(bot: RunningBot, item: str) -> dict[str, Any]:
+def _event(bot: ChatBot, item: str) -> dict[str, Any]:
     if item == "sticker":
         return bot.fake.sticker_event(USER)
     if item == "audio":
@@ -49,20 +49,20 @@ def _event(bot: RunningBot, item: str) -> dict[str, Any]:
     return bot.fake.text_event(USER, item)
 
 
-def _failed(bot: RunningBot) -> int:
+def _failed(bot: ChatBot) -> int:
     with bot.services.uow() as uow:
         return uow.inbox.counts_by_status().get("failed", 0)
 
 
-def _states(bot: RunningBot) -> set[str]:
+def _states(bot: ChatBot) -> set[str]:
     """The intake states the input reached (from the outcomes the inbox keeps, e.g. "complaint:mode->type")."""
     with bot.services.uow() as uow:
         outcomes = uow.session.scalars(select(InboxEvent.outcome).where(InboxEvent.outcome.like("complaint:%")))
         return {o.split("->")[-1] for o in outcomes if o and "->" in o}
 
 
-def test_random_input_is_always_answered_and_never_fails(start_bot) -> None:  # type: ignore[no-untyped-def]
-    bot: RunningBot = start_bot(COMPLAINT_DAILY_LIMIT=1000)
+def test_random_input_is_always_answered_and_never_fails(start_chat_bot) -> None:  # type: ignore[no-untyped-def]
+    bot: ChatBot = start_chat_bot(COMPLAINT_DAILY_LIMIT=1000)
 
     @settings(max_examples=30, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

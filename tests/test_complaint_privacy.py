@@ -4,14 +4,16 @@ complainant's LINE account, phone or national ID to anything — not in any log 
 officers or administrators, not in the statistics, not in any table of the database (the sealed identity
 is ciphertext). A complainant who never wrote to the bot before leaves no trace at all; one who follows the
 bot has what every follower has (the `members` row, the follow event and its greeting, until retention
-scrubs those two), all from before the complaint and referencing nothing of it."""
+scrubs those two), all from before the complaint and referencing nothing of it. In process on the real
+rows (tests/support/inprocess.py: the real outbox sender scrubs what it delivers), and once end to end."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +27,11 @@ from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say
 from tests.support.complaints import Receipt, file_complaint
+from tests.support.inprocess import ChatBot
 from texts import chat
+
+if TYPE_CHECKING:
+    from tests.support.chat import Bot
 
 ANONYMOUS = "U" + "a1" * 16
 CONFIDENTIAL = "U" + "c2" * 16
@@ -43,6 +49,12 @@ SECRETS = {
 }
 
 
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
 def needles(user_id: str) -> list[str]:
     secrets = SECRETS[user_id]
     digits = [re.sub(r"\D", "", secrets["phone"]), re.sub(r"\D", "", secrets["national_id"])]
@@ -54,7 +66,7 @@ def found_in(text: str, user_id: str) -> list[str]:
     return [n for n in needles(user_id) if n in text or (n.isdigit() and n in digits_only)]
 
 
-def database_dump(bot: RunningBot) -> list[tuple[str, str, Any, str]]:
+def database_dump(bot: Bot) -> list[tuple[str, str, Any, str]]:
     """(table, column, primary key, value as text) for every value of every table."""
     rows = []
     with bot.services.engine.connect() as connection:
@@ -74,7 +86,7 @@ def database_dump(bot: RunningBot) -> list[tuple[str, str, Any, str]]:
     return rows
 
 
-def run_the_complaints(bot: RunningBot, follow: bool = True) -> dict[str, Receipt]:
+def run_the_complaints(bot: Bot, follow: bool = True) -> dict[str, Receipt]:
     if follow:  # friends of the bot, as in real life
         for user in (ANONYMOUS, CONFIDENTIAL, IDENTIFIED):
             bot.fake.send_events([bot.fake.follow_event(user)])
@@ -112,7 +124,7 @@ def run_the_complaints(bot: RunningBot, follow: bool = True) -> dict[str, Receip
     return receipts
 
 
-def follower_rows(bot: RunningBot, hits: list[tuple[str, str, Any]]) -> set[tuple[str, str]]:
+def follower_rows(bot: Bot, hits: list[tuple[str, str, Any]]) -> set[tuple[str, str]]:
     """The hits that are the follower's own rows from before any complaint: the member, the follow event
     and the greeting answering it. Anything else comes back as ("unexpected", table.column)."""
     kinds = set()
@@ -132,8 +144,18 @@ def follower_rows(bot: RunningBot, hits: list[tuple[str, str, Any]]) -> set[tupl
 
 @pytest.mark.parametrize("follow", [True, False], ids=["followed-first", "never-wrote-before"])
 @pytest.mark.parametrize("user", [ANONYMOUS, CONFIDENTIAL])
-def test_no_trace_of_anonymous_or_confidential_complainants(bot: RunningBot, caplog: pytest.LogCaptureFixture,
+def test_no_trace_of_anonymous_or_confidential_complainants(bot: ChatBot, caplog: pytest.LogCaptureFixture,
                                                            user: str, follow: bool) -> None:
+    check_no_trace(bot, caplog, user, follow)
+
+
+def test_no_trace_over_the_wire(start_bot: Callable[..., RunningBot], caplog: pytest.LogCaptureFixture) -> None:
+    """The same, once end to end (signed webhooks, the real SDK, the fake platform over HTTP, the worker's
+    threads), so that what the web app, the SDK and the delivery threads log is searched too."""
+    check_no_trace(start_bot(), caplog, ANONYMOUS, follow=True)
+
+
+def check_no_trace(bot: Bot, caplog: pytest.LogCaptureFixture, user: str, follow: bool) -> None:
     caplog.set_level(logging.DEBUG)
     receipts = run_the_complaints(bot, follow)
     # the flows really ran: the officers saw the (masked) complaints and the complainants' answers
@@ -165,7 +187,7 @@ def test_no_trace_of_anonymous_or_confidential_complainants(bot: RunningBot, cap
 
 
 def test_identified_details_are_sealed_and_shown_to_the_assigned_officer_only(
-        bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+        bot: ChatBot, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     run_the_complaints(bot, follow=False)
     name, phone = SECRETS[IDENTIFIED]["name"], SECRETS[IDENTIFIED]["phone"]
@@ -179,7 +201,7 @@ def test_identified_details_are_sealed_and_shown_to_the_assigned_officer_only(
 
 
 @pytest.mark.parametrize("end", ["cancel", "expire"])
-def test_a_complaint_given_up_leaves_no_trace_either(bot: RunningBot, end: str) -> None:
+def test_a_complaint_given_up_leaves_no_trace_either(bot: ChatBot, end: str) -> None:
     from datetime import timedelta
 
     from sqlalchemy import update
@@ -194,7 +216,7 @@ def test_a_complaint_given_up_leaves_no_trace_either(bot: RunningBot, end: str) 
         with bot.services.uow() as uow:
             uow.session.execute(update(Conversation).values(expires_at=utcnow() - timedelta(seconds=1)))
             uow.commit()
-        assert bot.fake.wait_for(lambda: any("หมดเวลา" in m.get("text", "")
-                                             for m in bot.fake.messages_to(ANONYMOUS)), timeout=10)
+        assert bot.expire_conversations() == 1  # the worker's periodic sweep
+        assert any("หมดเวลา" in m.get("text", "") for m in bot.fake.messages_to(ANONYMOUS))
     bot.wait_idle()
     assert [(t, c) for t, c, _, v in database_dump(bot) if ANONYMOUS in v] == []
