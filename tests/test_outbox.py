@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -161,18 +160,20 @@ def test_two_workers_drain_the_outbox_without_double_sends(bot_without_worker: R
     messages = enqueue_push(bot, count=120)
     env = make_env(database_url, bot.fake.base_url, tmp_path)
     workers = [Services.build(Settings.from_env(env)) for _ in range(2)]
-    stops = []
+    running: list[tuple[Worker, threading.Thread]] = []
     try:
         for services in workers:
             worker = Worker(services, WorkerOptions(delivery_threads=3, batch_size=5, idle_sleep=0.02))
-            stops.append(worker.stop_event)
-            threading.Thread(target=worker.run_forever, daemon=True).start()
-        assert wait_for(lambda: len(bot.fake.deliveries()) >= 120, timeout=30)
-        time.sleep(0.3)
+            thread = threading.Thread(target=worker.run_forever, daemon=True)
+            thread.start()
+            running.append((worker, thread))
+        assert wait_for(lambda: len(bot.fake.deliveries()) >= 120, timeout=60)
     finally:
-        for stop in stops:
-            stop.set()
-        time.sleep(0.3)
+        for worker, _ in running:
+            worker.stop_event.set()
+        for _, thread in running:  # every send in flight has finished: a double send would be seen below
+            thread.join(timeout=60)
+            assert not thread.is_alive()
         for services in workers:
             services.close()
     counts = bot.fake.count_by_retry_key()
@@ -200,14 +201,14 @@ def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(
     bot.fake.set_delay("/v2/bot/message/push", 8.0, times=1, after_accept=True)
     first = _worker_process(env)
     try:
-        assert wait_for(lambda: len(bot.fake.deliveries()) == 1, timeout=20)
+        assert wait_for(lambda: len(bot.fake.deliveries()) == 1, timeout=60)  # the process starts: imports
         assert row(bot, message.id).status == OutboxStatus.SENDING.value
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     second = _worker_process(env)
     try:
-        assert wait_for(lambda: row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=20)
+        assert wait_for(lambda: row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=60)
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=20)

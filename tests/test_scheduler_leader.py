@@ -45,7 +45,7 @@ def test_two_workers_one_scheduler_each_reminder_once(start_bot: Callable[..., R
         for _, thread in workers:
             thread.start()
         try:
-            assert wait_for(lambda: sum(w.job_scheduler is not None for w, _ in workers) == 1, 5)
+            assert wait_for(lambda: sum(w.job_scheduler is not None for w, _ in workers) == 1, 30)
             leader = next(w for w, _ in workers if w.job_scheduler is not None)
             follower = next(w for w, _ in workers if w is not leader)
             assert follower.job_scheduler is None
@@ -54,14 +54,14 @@ def test_two_workers_one_scheduler_each_reminder_once(start_bot: Callable[..., R
             assert {"reminders", "weekly-summary-0-0830"} <= jobs
             # the reminders job fires at 10:00 in the leader only
             assert wait_for(lambda: all(bot.fake.messages_to(u) for u in HEADS.values()), 40)
-            assert wait_for(lambda: len(bot.fake.deliveries("push")) >= len(HEADS), 5)
+            assert wait_for(lambda: len(bot.fake.deliveries("push")) >= len(HEADS), 30)
             threading.Event().wait(1.5)
             pushes = [d for d in bot.fake.deliveries("push") if d.to[0] in HEADS.values()]
             assert sorted(d.to[0] for d in pushes) == sorted(HEADS.values())
             assert set(bot.fake.count_by_retry_key().values()) == {1}
             # the leader stops: the other worker takes over
             leader.stop_event.set()
-            assert wait_for(lambda: follower.job_scheduler is not None, 10)
+            assert wait_for(lambda: follower.job_scheduler is not None, 30)
         finally:
             for worker, thread in workers:
                 worker.stop_event.set()
