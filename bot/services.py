@@ -50,11 +50,7 @@ class Services:
         keys = complaints.keys.storage_keys()
         uow = UnitOfWorkFactory(make_session_factory(engine), keys)
         line = LineApi(settings.line_channel_access_token, settings.line_api_base_url, settings.line_request_timeout)
-        sender = OutboxSender(uow, line, DeliveryPolicy(
-            lease_seconds=settings.outbox_lease_seconds,
-            retry=replace(DELIVERY_RETRY, max_attempts=settings.outbox_max_attempts,
-                          base_seconds=settings.outbox_retry_base_seconds),
-        ))
+        sender = OutboxSender(uow, line, delivery_policy(settings))
         answers_committed = threading.Event()
         evidence = EvidenceFetcher(uow, line, answers_committed)
         return cls(settings, engine, uow, line, sender, QuotaMonitor(uow, line),
@@ -87,3 +83,12 @@ class Services:
     def close(self) -> None:
         self.line.close()
         self.engine.dispose()
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    """How the outbox is delivered: OUTBOX_LEASE_SECONDS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_BASE_SECONDS."""
+    return DeliveryPolicy(
+        lease_seconds=settings.outbox_lease_seconds,
+        retry=replace(DELIVERY_RETRY, max_attempts=settings.outbox_max_attempts,
+                      base_seconds=settings.outbox_retry_base_seconds),
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import text
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -32,7 +33,10 @@ ACCESS_TOKEN = "test-access-token"
 SECRET_KEY = "test-secret-key"
 PG_URL_ENV = "ITABOT_TEST_DATABASE_URL"
 
-pytest_plugins = ["tests.support.browser"]  # browser, page, new_page, steps (Playwright + Debian's Chromium)
+pytest_plugins = [
+    "tests.support.browser",  # browser, page, new_page, steps (Playwright + Debian's Chromium)
+    "tests.support.inprocess",  # chat_bot, start_chat_bot: the in-process tier (no HTTP, no worker thread)
+]
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -120,6 +124,10 @@ class RunningBot:
     @property
     def org_id(self) -> int:
         return self.services.org_id()
+
+    @property
+    def app(self) -> Flask:
+        return self.server.app  # type: ignore[attr-defined,no-any-return]
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until every stored event is finished and no answer is still being sent."""

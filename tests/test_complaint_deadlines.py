@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
 from storage.complaint_models import ComplaintAttempt, ComplaintIntakeCount
 from storage.conversation_models import Evidence
-from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import pushes_to, say, send
 from tests.support.complaints import complaints, file_complaint
+from tests.support.inprocess import ChatBot
 
 CITIZEN = "U" + "a" * 32
 OTHER = "U" + "b" * 32
@@ -22,11 +23,17 @@ OFFICER = "U" + "c" * 32
 T0 = datetime(2024, 3, 15, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok, fiscal year 2567
 
 
-def reminders(bot: RunningBot, words: str) -> list[str]:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+def reminders(bot: ChatBot, words: str) -> list[str]:
     return [p for p in pushes_to(bot, OFFICER) if words in p]
 
 
-def change_status(bot: RunningBot, status: str, note: str) -> None:
+def change_status(bot: ChatBot, status: str, note: str) -> None:
     say(bot, OFFICER, "เปิด 1")
     say(bot, OFFICER, "เปลี่ยนสถานะ")
     say(bot, OFFICER, status)
@@ -34,8 +41,7 @@ def change_status(bot: RunningBot, status: str, note: str) -> None:
     say(bot, OFFICER, "ข้าม")
 
 
-def test_reminders_before_each_deadline_once_and_missed_deadlines_recorded(bot_without_worker: RunningBot) -> None:
-    bot = bot_without_worker
+def test_reminders_before_each_deadline_once_and_missed_deadlines_recorded(bot: ChatBot) -> None:
     with time_machine.travel(T0, tick=True):
         bind(bot, OFFICER, "officer")
         file_complaint(bot, CITIZEN, mode="anonymous")
@@ -76,8 +82,8 @@ def test_reminders_before_each_deadline_once_and_missed_deadlines_recorded(bot_w
         assert counts == {"first_answer": 1, "feedback": 1, "close": 0}  # no feedback since day 8
 
 
-def test_deadlines_are_configurable(start_bot) -> None:  # type: ignore[no-untyped-def]
-    bot = start_bot(with_worker=False, COMPLAINT_FIRST_ANSWER_DAYS=3, COMPLAINT_REMIND_BEFORE_DAYS=1)
+def test_deadlines_are_configurable(start_chat_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = start_chat_bot(COMPLAINT_FIRST_ANSWER_DAYS=3, COMPLAINT_REMIND_BEFORE_DAYS=1)
     with time_machine.travel(T0, tick=True):
         bind(bot, OFFICER, "officer")
         receipt = file_complaint(bot, CITIZEN, mode="confidential")
@@ -87,8 +93,8 @@ def test_deadlines_are_configurable(start_bot) -> None:  # type: ignore[no-untyp
         assert len(reminders(bot, "ใกล้ครบกำหนด")) == 1
 
 
-def test_retention_deletes_evidence_and_destroys_the_identity_key(start_bot) -> None:  # type: ignore[no-untyped-def]
-    bot = start_bot(with_worker=False, COMPLAINT_RETENTION_DAYS=30)
+def test_retention_deletes_evidence_and_destroys_the_identity_key(start_chat_bot) -> None:  # type: ignore[no-untyped-def]
+    bot = start_chat_bot(COMPLAINT_RETENTION_DAYS=30)
     with time_machine.travel(T0, tick=True):
         bind(bot, OFFICER, "officer")
         say(bot, CITIZEN, "ร้องเรียน")
@@ -122,8 +128,7 @@ def test_retention_deletes_evidence_and_destroys_the_identity_key(start_bot) -> 
         assert "ไม่พบเรื่อง" in say(bot, CITIZEN, f"ติดตาม {code}")["text"]  # no link to the account is left
 
 
-def test_statistics_for_a_fiscal_year(bot_without_worker: RunningBot) -> None:
-    bot = bot_without_worker
+def test_statistics_for_a_fiscal_year(bot: ChatBot) -> None:
     with time_machine.travel(T0, tick=True):
         bind(bot, OFFICER, "officer")
         file_complaint(bot, CITIZEN, mode="anonymous")

@@ -1,10 +1,12 @@
 """Following a complaint: "ติดตาม <code> <PIN>" from any account for anonymous complaints, the code alone
-from the filing account for the others; wrong and guessed-too-often attempts; "ตอบ" adds to the case."""
+from the filing account for the others; wrong and guessed-too-often attempts; "ตอบ" adds to the case.
+In process (tests/support/inprocess.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -12,10 +14,10 @@ from domain.thai_text import to_thai_digits
 from storage.clock import utcnow
 from storage.complaint_models import ComplaintAttempt, ComplaintEntry
 from storage.models import InboxEvent, OutboxMessage
-from tests.conftest import RunningBot
 from tests.support.botcli import bind
 from tests.support.chat import pushes_to, say
 from tests.support.complaints import file_complaint
+from tests.support.inprocess import ChatBot
 
 CITIZEN = "U" + "a" * 32
 OTHER = "U" + "b" * 32
@@ -23,7 +25,13 @@ OFFICER = "U" + "c" * 32
 GUESSERS = ["U" + f"{i:x}" * 32 for i in range(1, 7)]
 
 
-def test_anonymous_complaint_is_followed_from_any_account_with_code_and_pin(bot: RunningBot) -> None:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+def test_anonymous_complaint_is_followed_from_any_account_with_code_and_pin(bot: ChatBot) -> None:
     receipt = file_complaint(bot, CITIZEN, mode="anonymous")
     view = say(bot, OTHER, receipt.follow_up)["text"]
     assert receipt.code in view and "รับเรื่องแล้ว" in view and "เรียกรับสินบน" in view
@@ -41,14 +49,14 @@ def pin_loosely(receipt) -> str:  # type: ignore[no-untyped-def]
     return "ติดตาม " + receipt.code.replace("-", "").lower() + " " + to_thai_digits(receipt.pin)
 
 
-def test_confidential_complaint_is_followed_with_the_code_from_its_own_account_only(bot: RunningBot) -> None:
+def test_confidential_complaint_is_followed_with_the_code_from_its_own_account_only(bot: ChatBot) -> None:
     receipt = file_complaint(bot, CITIZEN, mode="confidential")
     assert "สถานะ: รับเรื่องแล้ว" in say(bot, CITIZEN, f"ติดตาม {receipt.code}")["text"]
     assert "ไม่พบเรื่อง" in say(bot, OTHER, f"ติดตาม {receipt.code}")["text"]
     assert "ไม่พบเรื่อง" in say(bot, OTHER, f"ติดตาม {receipt.code} 123456")["text"]
 
 
-def test_guessing_is_stopped_per_account_and_per_code_for_an_hour(bot: RunningBot) -> None:
+def test_guessing_is_stopped_per_account_and_per_code_for_an_hour(bot: ChatBot) -> None:
     receipt = file_complaint(bot, CITIZEN, mode="anonymous")
     wrong = [f"{n:06d}" for n in range(100000, 100010) if f"{n:06d}" != receipt.pin]
     # one account guessing codes: after 5 failures it is stopped, even with the right code and PIN
@@ -67,7 +75,7 @@ def test_guessing_is_stopped_per_account_and_per_code_for_an_hour(bot: RunningBo
         assert "สถานะ" in say(bot, OTHER, receipt.follow_up)["text"]
 
 
-def test_the_complainant_adds_a_message_and_the_officer_is_told(bot: RunningBot) -> None:
+def test_the_complainant_adds_a_message_and_the_officer_is_told(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     anonymous = file_complaint(bot, CITIZEN, mode="anonymous")
     confidential = file_complaint(bot, OTHER, mode="confidential")
@@ -88,7 +96,7 @@ def test_the_complainant_adds_a_message_and_the_officer_is_told(bot: RunningBot)
     assert "ข้อความจากคุณ: มีภาพถ่ายเพิ่มเติม" in view
 
 
-def test_follow_up_events_and_answers_keep_nothing(bot: RunningBot) -> None:
+def test_follow_up_events_and_answers_keep_nothing(bot: ChatBot) -> None:
     receipt = file_complaint(bot, CITIZEN, mode="anonymous")
     say(bot, OTHER, receipt.follow_up)
     say(bot, OTHER, f"ตอบ {receipt.code} {receipt.pin} ข้อมูลเพิ่ม")

@@ -1,16 +1,18 @@
 """Officers handle complaints in LINE: list, open (and be assigned), change status with a required internal
 note, message the complainant; the bot relays both ways. Routing keeps a complaint away from the units
-it names: their heads never see complaints, their officers neither see nor hear of it."""
+it names: their heads never see complaints, their officers neither see nor hear of it. In process
+(tests/support/inprocess.py)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from storage.complaint_models import ComplaintEntry
-from tests.conftest import RunningBot
 from tests.support.botcli import bind
 from tests.support.chat import pushes_to, quick_replies, say
 from tests.support.complaints import complaints, file_complaint
+from tests.support.inprocess import ChatBot
 
 CITIZEN = "U" + "a" * 32
 OTHER = "U" + "b" * 32
@@ -21,7 +23,13 @@ WORKS_HEAD = "U" + "f" * 32
 ADMIN = "U" + "9" * 32
 
 
-def change_status(bot: RunningBot, officer: str, case: int, status: str, note: str, public: str = "ข้าม") -> str:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+def change_status(bot: ChatBot, officer: str, case: int, status: str, note: str, public: str = "ข้าม") -> str:
     say(bot, officer, f"เปิด {case}")
     say(bot, officer, "เปลี่ยนสถานะ")
     say(bot, officer, status)
@@ -29,7 +37,7 @@ def change_status(bot: RunningBot, officer: str, case: int, status: str, note: s
     return str(say(bot, officer, public)["text"])
 
 
-def test_officer_lists_opens_and_changes_status_and_the_complainant_is_told(bot: RunningBot) -> None:
+def test_officer_lists_opens_and_changes_status_and_the_complainant_is_told(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     receipt = file_complaint(bot, CITIZEN, mode="confidential")
     listing = say(bot, OFFICER, "เรื่องร้องเรียน")
@@ -60,7 +68,7 @@ def test_officer_lists_opens_and_changes_status_and_the_complainant_is_told(bot:
         assert uow.people.member(bot.org_id, OFFICER).id == complaint.assigned_member_id
 
 
-def test_messages_are_relayed_both_ways(bot: RunningBot) -> None:
+def test_messages_are_relayed_both_ways(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     confidential = file_complaint(bot, CITIZEN, mode="confidential")
     anonymous = file_complaint(bot, OTHER, mode="anonymous")
@@ -84,7 +92,7 @@ def test_messages_are_relayed_both_ways(bot: RunningBot) -> None:
     assert "ผู้ร้อง: มีสำเนาใบเสร็จ" in bot.texts_to(OFFICER)[-1]
 
 
-def test_close_and_reopen(bot: RunningBot) -> None:
+def test_close_and_reopen(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     receipt = file_complaint(bot, CITIZEN, mode="confidential")
     change_status(bot, OFFICER, 1, "คัดกรอง", "เริ่มคัดกรอง")
@@ -109,7 +117,7 @@ def test_close_and_reopen(bot: RunningBot) -> None:
     assert notes == ["เริ่มคัดกรอง", "ตั้งกรรมการสอบ", "ลงโทษทางวินัยแล้ว", "ผู้ร้องแจ้งว่ายังมีการเรียกเงินอยู่"]
 
 
-def test_identified_details_only_to_the_assigned_officer(bot: RunningBot) -> None:
+def test_identified_details_only_to_the_assigned_officer(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     bind(bot, OFFICER_2, "officer")
     file_complaint(bot, CITIZEN, mode="identified", name="สมหญิง ใจกล้า", phone="081-234-5678")
@@ -121,7 +129,7 @@ def test_identified_details_only_to_the_assigned_officer(bot: RunningBot) -> Non
     assert "ผู้รับผิดชอบ: เจ้าหน้าที่ #" in second
 
 
-def test_a_complaint_naming_a_unit_never_reaches_that_units_head_or_officers(bot: RunningBot) -> None:
+def test_a_complaint_naming_a_unit_never_reaches_that_units_head_or_officers(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     bind(bot, WORKS_OFFICER, "officer", "กองช่าง")
     bind(bot, WORKS_HEAD, "head", "กองช่าง")
@@ -142,7 +150,7 @@ def test_a_complaint_naming_a_unit_never_reaches_that_units_head_or_officers(bot
     assert not any("มีคลิปเสียง" in p for p in pushes_to(bot, WORKS_OFFICER) + pushes_to(bot, WORKS_HEAD))
 
 
-def test_when_every_officer_is_in_the_named_unit_the_admin_is_told(bot: RunningBot) -> None:
+def test_when_every_officer_is_in_the_named_unit_the_admin_is_told(bot: ChatBot) -> None:
     bind(bot, WORKS_OFFICER, "officer", "กองช่าง")
     bind(bot, ADMIN, "admin")
     file_complaint(bot, CITIZEN, details=("ผู้อำนวยการกองช่างฮั้วประมูลกับผู้รับเหมา",))
@@ -150,7 +158,7 @@ def test_when_every_officer_is_in_the_named_unit_the_admin_is_told(bot: RunningB
     assert any("เรื่องร้องเรียนใหม่ #1" in p for p in pushes_to(bot, ADMIN))
 
 
-def test_a_complaint_about_the_mayor_is_flagged_and_the_person_told_where_else_to_go(bot: RunningBot) -> None:
+def test_a_complaint_about_the_mayor_is_flagged_and_the_person_told_where_else_to_go(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     receipt = file_complaint(bot, CITIZEN, details=("นายกเทศมนตรีสั่งให้จัดซื้อจากร้านของภรรยา",))
     assert any("ป.ป.ท. สายด่วน 1206" in t for t in receipt.texts)
@@ -160,7 +168,7 @@ def test_a_complaint_about_the_mayor_is_flagged_and_the_person_told_where_else_t
     assert complaint.about_executive is True
 
 
-def test_citizens_and_heads_cannot_open_cases(bot: RunningBot) -> None:
+def test_citizens_and_heads_cannot_open_cases(bot: ChatBot) -> None:
     file_complaint(bot, CITIZEN)
     assert "เฉพาะเจ้าหน้าที่" in say(bot, OTHER, "เรื่องร้องเรียน")["text"]
     assert "เฉพาะเจ้าหน้าที่" in say(bot, CITIZEN, "เปิด 1")["text"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import RunningBot
 from tests.support.botcli import bind
 from tests.support.chat import say, say_all
 from tests.support.complaints import file_complaint
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, small_plan
 from texts import chat
 
@@ -25,7 +25,13 @@ STARTERS = {
 
 
 @pytest.fixture
-def org(bot: RunningBot) -> RunningBot:
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+@pytest.fixture
+def org(bot: ChatBot) -> ChatBot:
     load_plan(bot.services.uow, bot.org_id, small_plan())
     bind(bot, HEAD, "head", "สำนักปลัดเทศบาล")
     bind(bot, OFFICER, "officer")
@@ -34,34 +40,34 @@ def org(bot: RunningBot) -> RunningBot:
     return bot
 
 
-def flow_of(bot: RunningBot, user: str) -> str | None:
+def flow_of(bot: ChatBot, user: str) -> str | None:
     with bot.services.uow() as uow:
         row = uow.conversations.get(bot.org_id, user)
         return row.flow if row else None
 
 
-def start(bot: RunningBot, flow: str) -> str:
+def start(bot: ChatBot, flow: str) -> str:
     user, words = STARTERS[flow]
     say(bot, user, words)
     assert flow_of(bot, user) == flow, f"{words!r} did not leave {user} in the {flow} flow"
     return user
 
 
-def test_every_flow_has_its_texts_and_a_starter(org: RunningBot) -> None:
+def test_every_flow_has_its_texts_and_a_starter(org: ChatBot) -> None:
     flows = set(org.processing.conversations.flows)
     assert flows == set(STARTERS)
     for table in (chat.FLOW_NAMES, chat.FLOW_CANCELLED, chat.FLOW_SWITCHED, chat.FLOW_EXPIRED):
         assert flows <= set(table)
 
 
-def test_cancel_ends_every_flow_with_an_answer(org: RunningBot) -> None:
+def test_cancel_ends_every_flow_with_an_answer(org: ChatBot) -> None:
     for flow in org.processing.conversations.flows:
         user = start(org, flow)
         assert say(org, user, "ยกเลิก")["text"] == chat.FLOW_CANCELLED[flow]
         assert flow_of(org, user) is None
 
 
-def test_another_flows_word_mid_flow_switches_with_an_answer(org: RunningBot) -> None:
+def test_another_flows_word_mid_flow_switches_with_an_answer(org: ChatBot) -> None:
     flows = list(org.processing.conversations.flows)
     for flow in flows:
         for other in flows:
@@ -75,7 +81,7 @@ def test_another_flows_word_mid_flow_switches_with_an_answer(org: RunningBot) ->
             say(org, user, "ยกเลิก")
 
 
-def test_a_flow_without_texts_of_its_own_gets_the_generic_ones(org: RunningBot,
+def test_a_flow_without_texts_of_its_own_gets_the_generic_ones(org: ChatBot,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     for table in (chat.FLOW_CANCELLED, chat.FLOW_SWITCHED):
         monkeypatch.delitem(table, "rounds")

@@ -275,10 +275,13 @@ def test_unknown_reply_token_is_rejected(fake: FakeLinePlatform, api: MessagingA
     assert json.loads(caught.value.body)["message"] == "Invalid reply token"
 
 
-def test_expired_reply_token_is_rejected(fake: FakeLinePlatform, api: MessagingApi) -> None:
+def test_expired_reply_token_is_rejected(fake: FakeLinePlatform, api: MessagingApi,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(fake.state, "_clock", lambda: now[0])  # the platform's clock, moved by hand
     fake.reply_token_ttl = 0.2
     event = fake.text_event(USER, "ช่วยด้วย")
-    time.sleep(0.3)
+    now[0] += 0.3
     with pytest.raises(ApiException) as caught:
         reply(api, event["replyToken"])
     assert caught.value.status == 400
@@ -735,13 +738,18 @@ def test_standalone_process_serves_and_logs_without_message_text(tmp_path: Path)
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+
+    def listening() -> bool:
+        assert proc.poll() is None, f"linesim exited with {proc.returncode}"
+        try:
+            requests.get(base + "/_fake/personas", timeout=1)
+        except requests.ConnectionError:
+            return False
+        return True
+
     try:
-        for _ in range(100):
-            try:
-                requests.get(base + "/_fake/personas", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.05)
+        # A fresh interpreter importing the SDK: seconds on a loaded machine, hence the generous timeout.
+        assert FakeLinePlatform.wait_for(listening, timeout=60, interval=0.05), "linesim did not start listening"
         assert requests.get(base + "/_fake/personas", timeout=TIMEOUT).json()["personas"][0]["name"] == "สมศรี"
         with ApiClient(Configuration(host=base, access_token="T")) as standalone:
             push(MessagingApi(standalone), text="ข้อความลับ")
@@ -750,6 +758,6 @@ def test_standalone_process_serves_and_logs_without_message_text(tmp_path: Path)
         assert delivered[0]["messages"] == [{"type": "text", "text": "ข้อความลับ"}]
     finally:
         proc.terminate()
-        _, stderr = proc.communicate(timeout=5)
+        _, stderr = proc.communicate(timeout=30)
     assert "POST /v2/bot/message/push -> 200" in stderr
     assert "ข้อความลับ" not in stderr

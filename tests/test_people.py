@@ -9,21 +9,28 @@ import pytest
 from storage.clock import utcnow
 from storage.models import Role
 from storage.people import hash_invite_code, normalise_invite_code
-from tests.conftest import SECRET_KEY, RunningBot
+from tests.conftest import SECRET_KEY
 from tests.support.botcli import invite, run_cli
+from tests.support.inprocess import ChatBot
 
 HEAD = "U" + "b" * 32
 INTRUDER = "U" + "c" * 32
 
 
-def test_follow_greets_in_thai_with_what_the_bot_does(bot: RunningBot) -> None:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+def test_follow_greets_in_thai_with_what_the_bot_does(bot: ChatBot) -> None:
     assert bot.fake.send_events([bot.fake.follow_event(HEAD)]).status_code == 200
     bot.wait_idle()
     [greeting] = bot.texts_to(HEAD)
     assert "เทศบาลทดสอบ" in greeting and "ร้องเรียน" in greeting and "รายงานผล" in greeting
 
 
-def test_valid_invite_code_binds_the_sender_to_role_and_unit(bot: RunningBot) -> None:
+def test_valid_invite_code_binds_the_sender_to_role_and_unit(bot: ChatBot) -> None:
     code = invite(bot, "--role", "head", "--unit", "กองคลัง")
     with bot.services.uow() as uow:  # only the hash is stored
         from storage.models import InviteCode
@@ -41,7 +48,7 @@ def test_valid_invite_code_binds_the_sender_to_role_and_unit(bot: RunningBot) ->
     assert "head" in listing and "กองคลัง" in listing and HEAD not in listing
 
 
-def test_wrong_expired_and_reused_codes_get_clear_thai_answers(bot: RunningBot) -> None:
+def test_wrong_expired_and_reused_codes_get_clear_thai_answers(bot: ChatBot) -> None:
     bot.fake.send_text(HEAD, "ITA-AAAA-BBBB")
     bot.wait_idle()
     assert "ไม่พบรหัสเชิญ" in bot.texts_to(HEAD)[-1]
@@ -64,7 +71,7 @@ def test_wrong_expired_and_reused_codes_get_clear_thai_answers(bot: RunningBot) 
         assert uow.people.member(bot.org_id, INTRUDER).role == Role.CITIZEN.value  # type: ignore[union-attr]
 
 
-def test_invite_for_head_needs_a_known_unit(bot: RunningBot) -> None:
+def test_invite_for_head_needs_a_known_unit(bot: ChatBot) -> None:
     missing = run_cli(bot, "invite", "--role", "head", expect_exit=None)
     assert "--unit" in missing
     unknown = run_cli(bot, "invite", "--role", "head", "--unit", "กองที่ไม่มี", expect_exit=None)
@@ -73,7 +80,7 @@ def test_invite_for_head_needs_a_known_unit(bot: RunningBot) -> None:
     assert "สำนักปลัดเทศบาล" in run_cli(bot, "invite", "--role", "head", "--unit", "สำนัก ปลัด")
 
 
-def test_revoke_unbinds_a_member(bot: RunningBot) -> None:
+def test_revoke_unbinds_a_member(bot: ChatBot) -> None:
     code = invite(bot, "--role", "head", "--unit", "กองช่าง")
     bot.fake.send_text(HEAD, code)
     bot.wait_idle()

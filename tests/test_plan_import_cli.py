@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 
 from storage.clock import utcnow
 from storage.plan_models import Measure, MeasureUnit, Plan, ProgressReport, ReportingRound
 from storage.plans import NewReport
-from tests.conftest import RunningBot
 from tests.support.botcli import run_cli
+from tests.support.inprocess import ChatBot
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SIRIRAT = FIXTURES / "plans" / "sirirat-2567.tsv"
@@ -21,17 +22,22 @@ WIANG = FIXTURES / "plans" / "wiang-chiang-saen-2567.tsv"
 BAN_WIANG = FIXTURES / "reports" / "ban-wiang-2565.tsv"
 
 
-def import_json(bot: RunningBot, path: Path, year: int, *extra: str) -> dict:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+def import_json(bot: ChatBot, path: Path, year: int, *extra: str) -> dict:
     return json.loads(run_cli(bot, "import-plan", str(path), "--fiscal-year", str(year), "--json", *extra))
 
 
-def active_measures(bot: RunningBot) -> list[Measure]:
+def active_measures(bot: ChatBot) -> list[Measure]:
     with bot.services.uow() as uow:
         return list(uow.session.scalars(select(Measure).where(Measure.active.is_(True)).order_by(Measure.seq)))
 
 
-def test_import_prints_the_documented_json_and_stores_the_plan(bot_without_worker: RunningBot) -> None:
-    bot = bot_without_worker
+def test_import_prints_the_documented_json_and_stores_the_plan(bot: ChatBot) -> None:
     result = import_json(bot, SIRIRAT, 2567)
     expected = json.loads(SIRIRAT.with_suffix(".expected.json").read_text(encoding="utf-8"))
     assert result["fiscal_year_be"] == 2567 and len(result["measures"]) == expected["measure_count"]
@@ -54,16 +60,15 @@ def test_import_prints_the_documented_json_and_stores_the_plan(bot_without_worke
         assert own_units == sum(1 for m in result["measures"] if not m["all_units"] and m["units"])
 
 
-def test_dry_run_stores_nothing(bot_without_worker: RunningBot) -> None:
-    output = run_cli(bot_without_worker, "import-plan", str(WIANG), "--fiscal-year", "2567", "--dry-run")
+def test_dry_run_stores_nothing(bot: ChatBot) -> None:
+    output = run_cli(bot, "import-plan", str(WIANG), "--fiscal-year", "2567", "--dry-run")
     assert "ยังไม่ได้บันทึก" in output and "ม.1" in output
-    with bot_without_worker.services.uow() as uow:
+    with bot.services.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Plan)) == 0
 
 
-def test_reimport_updates_without_duplicates_and_keeps_progress(bot_without_worker: RunningBot,
+def test_reimport_updates_without_duplicates_and_keeps_progress(bot: ChatBot,
                                                                   tmp_path: Path) -> None:
-    bot = bot_without_worker
     import_json(bot, WIANG, 2567)
     first = active_measures(bot)
     kept, dropped = first[2], first[0]
@@ -94,26 +99,25 @@ def test_reimport_updates_without_duplicates_and_keeps_progress(bot_without_work
         assert uow.session.get(Measure, dropped.id).active is False
 
 
-def test_xlsx_upload_gives_the_same_import_as_tsv(bot_without_worker: RunningBot, tmp_path: Path) -> None:
+def test_xlsx_upload_gives_the_same_import_as_tsv(bot: ChatBot, tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     for line in SIRIRAT.read_text(encoding="utf-8").splitlines():
         sheet.append(line.split("\t"))
     xlsx = tmp_path / "sirirat.xlsx"
     book.save(xlsx)
-    from_xlsx = import_json(bot_without_worker, xlsx, 2567, "--dry-run")
-    from_tsv = import_json(bot_without_worker, SIRIRAT, 2567, "--dry-run")
+    from_xlsx = import_json(bot, xlsx, 2567, "--dry-run")
+    from_tsv = import_json(bot, SIRIRAT, 2567, "--dry-run")
     assert from_xlsx == from_tsv
 
 
-def test_four_column_report_table_imports_its_ten_measures(bot_without_worker: RunningBot) -> None:
-    result = import_json(bot_without_worker, BAN_WIANG, 2565)
+def test_four_column_report_table_imports_its_ten_measures(bot: ChatBot) -> None:
+    result = import_json(bot, BAN_WIANG, 2565)
     assert len(result["measures"]) == 10
     assert all(m["steps"] and not any("<" in step for step in m["steps"]) for m in result["measures"])
 
 
-def test_unknown_units_are_added_listed_and_can_be_merged(bot_without_worker: RunningBot, tmp_path: Path) -> None:
-    bot = bot_without_worker
+def test_unknown_units_are_added_listed_and_can_be_merged(bot: ChatBot, tmp_path: Path) -> None:
     table = tmp_path / "plan.tsv"
     table.write_text(
         "มาตรการ\tขั้นตอน/วิธีการ\tผู้รับผิดชอบ\tระยะเวลาดำเนินการ\n"
@@ -138,20 +142,19 @@ def test_unknown_units_are_added_listed_and_can_be_merged(bot_without_worker: Ru
     assert "กองสวัสดิการสังคมและพัฒนาชุมชน  (= " in run_cli(bot, "units", "list")
 
 
-def test_unreadable_files_get_a_clear_thai_error(bot_without_worker: RunningBot, tmp_path: Path) -> None:
+def test_unreadable_files_get_a_clear_thai_error(bot: ChatBot, tmp_path: Path) -> None:
     bad = tmp_path / "plan.pdf"
     bad.write_bytes(b"%PDF-1.4")
-    assert "รองรับ" in run_cli(bot_without_worker, "import-plan", str(bad), "--fiscal-year", "2567",
+    assert "รองรับ" in run_cli(bot, "import-plan", str(bad), "--fiscal-year", "2567",
                                expect_exit=None)
     empty = tmp_path / "plan.tsv"
     empty.write_text("ข้อความ\tที่ไม่ใช่ตาราง\n", encoding="utf-8")
-    output = run_cli(bot_without_worker, "import-plan", str(empty), "--fiscal-year", "2567", expect_exit=None)
+    output = run_cli(bot, "import-plan", str(empty), "--fiscal-year", "2567", expect_exit=None)
     assert "มาตรการ" in output
 
 
 def test_dry_run_shows_how_each_row_was_read_and_offers_a_sub_section_to_its_unit(
-        bot_without_worker: RunningBot, tmp_path: Path) -> None:
-    bot = bot_without_worker
+        bot: ChatBot, tmp_path: Path) -> None:
     table = tmp_path / "plan.tsv"
     table.write_text(
         "ประเด็น\tมาตรการ/แนวทาง\tขั้นตอน/วิธีการ\tผู้รับผิดชอบ\tระยะเวลาดำเนินการ\n"
@@ -176,7 +179,7 @@ def test_dry_run_shows_how_each_row_was_read_and_offers_a_sub_section_to_its_uni
 
 
 def test_a_workbook_with_several_sheets_reads_the_measure_sheet_and_says_so(
-        bot_without_worker: RunningBot, tmp_path: Path) -> None:
+        bot: ChatBot, tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     scores = book.active
     scores.title = "คะแนน ITA"
@@ -189,8 +192,8 @@ def test_a_workbook_with_several_sheets_reads_the_measure_sheet_and_says_so(
     notes.append(["ผู้จัดทำ", "งานนิติการ"])
     path = tmp_path / "plan.xlsx"
     book.save(path)
-    output = run_cli(bot_without_worker, "import-plan", str(path), "--fiscal-year", "2567", "--dry-run")
+    output = run_cli(bot, "import-plan", str(path), "--fiscal-year", "2567", "--dry-run")
     rows = len(WIANG.read_text(encoding="utf-8").splitlines())
     assert f'อ่านแผ่นงาน "มาตรการ" (แถว 1–{rows}) (จาก 3 แผ่น)' in output
-    assert import_json(bot_without_worker, path, 2567, "--dry-run")["measures"] == \
-        import_json(bot_without_worker, WIANG, 2567, "--dry-run")["measures"]
+    assert import_json(bot, path, 2567, "--dry-run")["measures"] == \
+        import_json(bot, WIANG, 2567, "--dry-run")["measures"]

@@ -1,5 +1,6 @@
 """Unit heads report progress in LINE: the guided flow, the shortcut, evidence, edit, cancel, timeout and
-a head trying another unit's measure — through signed webhooks, the real SDK and the fake platform."""
+a head trying another unit's measure — in process (tests/support/inprocess.py): the real processing path,
+evidence fetcher and outbox sender on a real database, no HTTP."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import select, update
 
 from storage.clock import utcnow
 from storage.conversation_models import Conversation, Evidence
 from storage.plan_models import Measure, ProgressReport
-from tests.conftest import RunningBot
 from tests.support.botcli import bind
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, measure, small_plan
 
 HEAD = "U" + "1" * 32  # head of สำนักปลัดเทศบาล
@@ -23,13 +25,19 @@ CITIZEN = "U" + "4" * 32
 
 
 @pytest.fixture
-def reporting(bot: RunningBot) -> RunningBot:
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+@pytest.fixture
+def reporting(bot: ChatBot) -> ChatBot:
     load_plan(bot.services.uow, bot.org_id, small_plan())
     bind(bot, HEAD, "head", "สำนักปลัด")
     return bot
 
 
-def say(bot: RunningBot, user: str, text: str) -> dict[str, Any]:
+def say(bot: ChatBot, user: str, text: str) -> dict[str, Any]:
     before = len(bot.fake.messages_to(user))
     bot.fake.send_text(user, text)
     bot.wait_idle()
@@ -38,7 +46,7 @@ def say(bot: RunningBot, user: str, text: str) -> dict[str, Any]:
     return new[-1]
 
 
-def tap(bot: RunningBot, user: str, data: str) -> dict[str, Any]:
+def tap(bot: ChatBot, user: str, data: str) -> dict[str, Any]:
     before = len(bot.fake.messages_to(user))
     bot.fake.send_events([bot.fake.postback_event(user, data)])
     bot.wait_idle()
@@ -47,7 +55,7 @@ def tap(bot: RunningBot, user: str, data: str) -> dict[str, Any]:
     return new[-1]
 
 
-def send(bot: RunningBot, event: dict[str, Any]) -> dict[str, Any]:
+def send(bot: ChatBot, event: dict[str, Any]) -> dict[str, Any]:
     user = event["source"]["userId"]
     before = len(bot.fake.messages_to(user))
     bot.fake.send_events([event])
@@ -57,12 +65,12 @@ def send(bot: RunningBot, event: dict[str, Any]) -> dict[str, Any]:
     return new[-1]
 
 
-def measure_id(bot: RunningBot, seq: int) -> int:
+def measure_id(bot: ChatBot, seq: int) -> int:
     with bot.services.uow() as uow:
         return uow.session.scalar(select(Measure.id).where(Measure.seq == seq, Measure.active.is_(True)))
 
 
-def reports(bot: RunningBot) -> list[ProgressReport]:
+def reports(bot: ChatBot) -> list[ProgressReport]:
     with bot.services.uow() as uow:
         return list(uow.session.scalars(select(ProgressReport).order_by(ProgressReport.id)))
 
@@ -76,7 +84,7 @@ def bubbles(message: dict[str, Any]) -> list[dict[str, Any]]:
     return message["contents"]["contents"]
 
 
-def test_guided_flow_with_evidence_is_saved_as_a_report(reporting: RunningBot) -> None:
+def test_guided_flow_with_evidence_is_saved_as_a_report(reporting: ChatBot) -> None:
     bot = reporting
     carousel = say(bot, HEAD, "รายงาน")
     cards = bubbles(carousel)
@@ -108,7 +116,7 @@ def test_guided_flow_with_evidence_is_saved_as_a_report(reporting: RunningBot) -
         assert uow.session.scalar(select(Conversation)) is None
 
 
-def test_edit_before_confirming_and_reporting_again_makes_a_new_version(reporting: RunningBot) -> None:
+def test_edit_before_confirming_and_reporting_again_makes_a_new_version(reporting: ChatBot) -> None:
     bot = reporting
     bot.fake.send_text(HEAD, "รายงาน ม.1 กำลังดำเนินการ 30% ร่างประกาศแล้ว")
     bot.wait_idle()
@@ -132,7 +140,7 @@ def test_edit_before_confirming_and_reporting_again_makes_a_new_version(reportin
     "รายงาน ม.๒ เสร็จแล้ว ๑๐๐% จัดประชุมชี้แจงแล้ว",
     "รายงาน ม.2 เสร็จแล้ว 100% จัดประชุมชี้แจงแล้ว",
 ])
-def test_one_message_shortcut_saves_at_once(reporting: RunningBot, text: str) -> None:
+def test_one_message_shortcut_saves_at_once(reporting: ChatBot, text: str) -> None:
     saved = say(reporting, HEAD, text)
     assert "บันทึกรายงานเรียบร้อย" in saved["text"]
     [report] = reports(reporting)
@@ -140,7 +148,7 @@ def test_one_message_shortcut_saves_at_once(reporting: RunningBot, text: str) ->
     assert report.details == "จัดประชุมชี้แจงแล้ว"
 
 
-def test_shortcut_without_a_status_asks_for_it(reporting: RunningBot) -> None:
+def test_shortcut_without_a_status_asks_for_it(reporting: ChatBot) -> None:
     question = say(reporting, HEAD, "รายงาน ม.1 จัดประชุมแล้ว")
     assert len(quick_replies(question)) == 4
     say(reporting, HEAD, "ดำเนินการแล้วเสร็จ")
@@ -151,7 +159,7 @@ def test_shortcut_without_a_status_asks_for_it(reporting: RunningBot) -> None:
     assert (report.status, report.details) == ("done", "จัดประชุมแล้ว")
 
 
-def test_cancel_drops_the_draft_and_its_evidence(reporting: RunningBot) -> None:
+def test_cancel_drops_the_draft_and_its_evidence(reporting: ChatBot) -> None:
     bot = reporting
     tap(bot, HEAD, f"report:pick:{measure_id(bot, 1)}")
     say(bot, HEAD, "เสร็จแล้ว")
@@ -166,14 +174,13 @@ def test_cancel_drops_the_draft_and_its_evidence(reporting: RunningBot) -> None:
     assert "ไม่มีรายการที่ค้างอยู่" in say(bot, HEAD, "ยกเลิก")["text"]
 
 
-def _age_conversation(bot: RunningBot) -> None:
+def _age_conversation(bot: ChatBot) -> None:
     with bot.services.uow() as uow:
         uow.session.execute(update(Conversation).values(expires_at=utcnow() - timedelta(seconds=1)))
         uow.commit()
 
 
-def test_abandoned_flow_expires_with_a_note_when_the_person_comes_back(bot_without_worker: RunningBot) -> None:
-    bot = bot_without_worker
+def test_abandoned_flow_expires_with_a_note_when_the_person_comes_back(bot: ChatBot) -> None:
     load_plan(bot.services.uow, bot.org_id, small_plan())
     bind(bot, HEAD, "head", "สำนักปลัดเทศบาล")
     say(bot, HEAD, "รายงาน")
@@ -186,18 +193,17 @@ def test_abandoned_flow_expires_with_a_note_when_the_person_comes_back(bot_witho
         assert uow.session.scalar(select(Conversation)) is None
 
 
-def test_abandoned_flow_is_swept_and_the_person_told_by_push(reporting: RunningBot) -> None:
+def test_abandoned_flow_is_swept_and_the_person_told_by_push(reporting: ChatBot) -> None:
     bot = reporting
     tap(bot, HEAD, f"report:pick:{measure_id(bot, 1)}")
     _age_conversation(bot)
-    assert bot.fake.wait_for(lambda: any(
-        "หมดเวลาแล้ว" in m.get("text", "") for d in bot.fake.deliveries("push", HEAD) for m in d.messages),
-        timeout=10)
+    assert bot.expire_conversations() == 1  # the worker's periodic sweep
+    assert any("หมดเวลาแล้ว" in m.get("text", "") for d in bot.fake.deliveries("push", HEAD) for m in d.messages)
     with bot.services.uow() as uow:
         assert uow.session.scalar(select(Conversation)) is None
 
 
-def test_a_head_cannot_report_on_another_units_measure(reporting: RunningBot) -> None:
+def test_a_head_cannot_report_on_another_units_measure(reporting: ChatBot) -> None:
     bot = reporting
     refused = tap(bot, HEAD, f"report:pick:{measure_id(bot, 3)}")
     assert "ไม่ได้อยู่ในความรับผิดชอบของสำนักปลัดเทศบาล" in refused["text"]
@@ -208,7 +214,7 @@ def test_a_head_cannot_report_on_another_units_measure(reporting: RunningBot) ->
     assert reports(bot) == []
 
 
-def test_a_measure_for_every_unit_is_reported_per_unit(reporting: RunningBot) -> None:
+def test_a_measure_for_every_unit_is_reported_per_unit(reporting: ChatBot) -> None:
     bot = reporting
     bind(bot, FINANCE, "head", "กองคลัง")
     say(bot, HEAD, "รายงาน ม.2 เสร็จแล้ว ชี้แจงบุคลากรสำนักปลัดแล้ว")
@@ -219,7 +225,7 @@ def test_a_measure_for_every_unit_is_reported_per_unit(reporting: RunningBot) ->
         ("กองคลัง", "in_progress", 1), ("สำนักปลัดเทศบาล", "done", 1)]
 
 
-def test_unexpected_messages_mid_flow_get_a_helpful_answer(reporting: RunningBot) -> None:
+def test_unexpected_messages_mid_flow_get_a_helpful_answer(reporting: ChatBot) -> None:
     bot = reporting
     tap(bot, HEAD, f"report:pick:{measure_id(bot, 1)}")
     assert "สถานะ" in send(bot, bot.fake.sticker_event(HEAD))["text"]
@@ -235,30 +241,32 @@ def test_unexpected_messages_mid_flow_get_a_helpful_answer(reporting: RunningBot
     assert "บันทึกรายงาน" in say(bot, HEAD, "ยืนยัน")["text"]
 
 
-def test_people_who_are_not_heads_are_told_who_reports(reporting: RunningBot) -> None:
+def test_people_who_are_not_heads_are_told_who_reports(reporting: ChatBot) -> None:
     assert "หัวหน้าส่วนราชการ" in say(reporting, CITIZEN, "รายงาน")["text"]
     assert "หัวหน้าส่วนราชการ" in say(reporting, CITIZEN, "รายงาน ม.1 เสร็จแล้ว ทำแล้ว")["text"]
     assert reports(reporting) == []
 
 
-def test_evidence_unsent_before_download_and_content_still_preparing(reporting: RunningBot) -> None:
+def test_evidence_unsent_before_download_and_content_still_preparing(reporting: ChatBot) -> None:
     bot = reporting
     tap(bot, HEAD, f"report:pick:{measure_id(bot, 1)}")
     for answer in ("เสร็จแล้ว", "ทำแล้ว", "ไม่มี"):
         say(bot, HEAD, answer)
-    send(bot, bot.fake.image_event(HEAD, content=b"gone", content_status=410))
-    assert bot.fake.wait_for(lambda: any("ยกเลิกการส่ง" in m.get("text", "")
-                                         for m in bot.fake.messages_to(HEAD)), timeout=10)
+    send(bot, bot.fake.image_event(HEAD, content=b"gone", content_status=410))  # fetched (410) as it settles
+    assert any("ยกเลิกการส่ง" in m.get("text", "") for m in bot.fake.messages_to(HEAD))
     preparing = bot.fake.image_event(HEAD, content=b"later", content_status=202)
     send(bot, preparing)
     bot.fake.register_content(preparing["message"]["id"], b"ready now", "image/jpeg", 200)
 
-    def ready() -> bool:
+    def status() -> str | None:
         with bot.services.uow() as uow:
             return uow.session.scalar(select(Evidence.status).where(
-                Evidence.line_message_id == preparing["message"]["id"])) == "ready"
+                Evidence.line_message_id == preparing["message"]["id"]))
 
-    assert bot.fake.wait_for(ready, timeout=20)
+    assert status() == "pending"  # 202: tried again after a backoff of seconds
+    with time_machine.travel(utcnow() + timedelta(minutes=1), tick=True):
+        bot.wait_idle()
+    assert status() == "ready"
     say(bot, HEAD, "เสร็จ")
     say(bot, HEAD, "ยืนยัน")
     with bot.services.uow() as uow:
@@ -267,7 +275,7 @@ def test_evidence_unsent_before_download_and_content_still_preparing(reporting: 
     assert files == {("gone", None), ("ready", b"ready now")}
 
 
-def test_measures_past_twelve_are_paged(bot: RunningBot) -> None:
+def test_measures_past_twelve_are_paged(bot: ChatBot) -> None:
     load_plan(bot.services.uow, bot.org_id, [measure(f"มาตรการทดสอบที่ {i}", [], all_units=True)
                                              for i in range(1, 15)])
     bind(bot, HEAD, "head", "สำนักปลัด")
@@ -278,7 +286,7 @@ def test_measures_past_twelve_are_paged(bot: RunningBot) -> None:
     assert "มาตรการทดสอบที่ 14" in str(second[-1])
 
 
-def test_admin_summary_shows_the_round(reporting: RunningBot) -> None:
+def test_admin_summary_shows_the_round(reporting: ChatBot) -> None:
     bot = reporting
     say(bot, HEAD, "รายงาน ม.1 มีปัญหา 20% ติดขั้นตอนจัดซื้อ")
     bind(bot, ADMIN, "admin")

@@ -1,7 +1,8 @@
 """A whole fiscal year of reminders with the clock frozen at every working slot of every day: each due
 reminder is sent once, never at night, on a weekend or a holiday, at most one push per person per day,
 nothing about a measure after the unit reported it; a worker restart (even between planning and
-delivery) changes nothing. Runs on SQLite and PostgreSQL, through the real SDK and the fake platform."""
+delivery) changes nothing. Runs on SQLite and PostgreSQL, in process (tests/support/inprocess.py: the real
+outbox sender, the fake platform's rules for retry keys without HTTP)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from domain.work_calendar import WorkCalendar
 from storage.models import Member, OutboxMessage, Priority
 from storage.plan_models import Measure, ReportingRound
 from storage.schedule_models import ReminderRecord
-from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, measure
 from usecases.reminder_run import run_reminders
 from usecases.weekly_summary_run import send_weekly_summaries
@@ -46,8 +47,8 @@ def plan_measures() -> list:
 
 
 @pytest.fixture
-def year_bot(start_bot: Callable[..., RunningBot]) -> Iterator[RunningBot]:
-    bot = start_bot(with_worker=False)
+def year_bot(start_chat_bot: Callable[..., ChatBot]) -> Iterator[ChatBot]:
+    bot = start_chat_bot()
     load_plan(bot.services.uow, bot.org_id, plan_measures(), YEAR)
     for unit, user in HEADS.items():
         bind(bot, user, "head", unit)
@@ -56,7 +57,7 @@ def year_bot(start_bot: Callable[..., RunningBot]) -> Iterator[RunningBot]:
     yield bot
 
 
-def run_days(bot: RunningBot, first: date, last: date, stop_after_planning: date | None = None) -> None:
+def run_days(bot: ChatBot, first: date, last: date, stop_after_planning: date | None = None) -> None:
     """Every slot of every day: plan, then deliver (as the worker would)."""
     day = first
     while day <= last:
@@ -67,18 +68,18 @@ def run_days(bot: RunningBot, first: date, last: date, stop_after_planning: date
                 send_weekly_summaries(bot.services.uow, bot.services.complaints.policy, moment)
                 if run.pushes and day == stop_after_planning:
                     return  # the worker dies before delivering what it planned
-                bot.worker_pass()
+                bot.deliver()
         day += timedelta(days=1)
 
 
-def report(bot: RunningBot, user: str, text: str, at: datetime) -> None:
+def report(bot: ChatBot, user: str, text: str, at: datetime) -> None:
     with time_machine.travel(at, tick=False):
         bot.fake.send_text(user, text)
         bot.worker_pass()
         bot.worker_pass()
 
 
-def reminder_rows(bot: RunningBot) -> list[OutboxMessage]:
+def reminder_rows(bot: ChatBot) -> list[OutboxMessage]:
     with bot.services.uow() as uow:
         return list(uow.session.scalars(select(OutboxMessage).where(
             OutboxMessage.priority == int(Priority.REMINDER)).order_by(OutboxMessage.id)))
@@ -108,7 +109,7 @@ def expected_days(deadline: date, policy: ReminderPolicy, until: date | None = N
     return [d for d in days if until is None or d <= until]
 
 
-def check_year(bot: RunningBot) -> None:
+def check_year(bot: ChatBot) -> None:
     with bot.services.uow() as uow:
         members = {m.line_user_id: m for m in uow.session.scalars(select(Member))}
         measure_ids = {m.title: m.id for m in uow.session.scalars(select(Measure))}
@@ -163,7 +164,7 @@ def check_year(bot: RunningBot) -> None:
     assert any(r.outcome == "no-recipient" for r in records)
 
 
-def test_a_whole_year_of_reminders(year_bot: RunningBot) -> None:
+def test_a_whole_year_of_reminders(year_bot: ChatBot) -> None:
     bot = year_bot
     run_days(bot, date(2023, 9, 20), REPORT_AT.date() - timedelta(days=1))
     report(bot, HEADS["สำนักปลัดเทศบาล"], "รายงาน ม.1 เสร็จแล้ว 100% เผยแพร่ข้อมูลครบถ้วนแล้ว", REPORT_AT)
@@ -176,7 +177,7 @@ def test_a_whole_year_of_reminders(year_bot: RunningBot) -> None:
     assert len(weeks) == len(summaries) >= 50
 
 
-def test_a_worker_restart_mid_year_changes_nothing(year_bot: RunningBot, start_bot: Callable[..., RunningBot]
+def test_a_worker_restart_mid_year_changes_nothing(year_bot: ChatBot, start_chat_bot: Callable[..., ChatBot]
                                                    ) -> None:
     bot = year_bot
     run_days(bot, date(2023, 9, 20), REPORT_AT.date() - timedelta(days=1))
@@ -185,13 +186,13 @@ def test_a_worker_restart_mid_year_changes_nothing(year_bot: RunningBot, start_b
     run_days(bot, REPORT_AT.date(), date(2024, 4, 9), stop_after_planning=date(2024, 4, 9))
     bot.stop()
     fake = bot.fake
-    bot = start_bot(with_worker=False)
+    bot = start_chat_bot(platform=fake)
     assert bot.fake is fake
     run_days(bot, date(2024, 4, 9), date(2024, 10, 31))
     check_year(bot)
 
 
-def test_reminders_cli_and_rounds_cli(year_bot: RunningBot) -> None:
+def test_reminders_cli_and_rounds_cli(year_bot: ChatBot) -> None:
     bot = year_bot
     output = run_cli(bot, "reminders", "run", "--at", "2024-04-01T09:00+07:00")
     assert "เตือนแล้ว 3 คน" in output

@@ -1,6 +1,6 @@
 """The issue's acceptance test: the ten measures and steps of the published ban-wiang report are imported as
-a plan; unit heads send each row's ผลการดำเนินงาน and ปัญหา/ข้อเสนอแนะ in LINE (signed webhooks, the real SDK,
-the fake platform); the Word report is generated with `itabot report progress` and read back with
+a plan; unit heads send each row's ผลการดำเนินงาน and ปัญหา/ข้อเสนอแนะ in LINE (in process on a real database,
+tests/support/inprocess.py); the Word report is generated with `itabot report progress` and read back with
 python-docx: every row's four cells carry the seed's texts. Then, where LibreOffice is installed, the
 report is converted to PDF and `pdftotext` must still find the Thai text."""
 
@@ -24,9 +24,9 @@ from sqlalchemy import select
 
 from domain.thai_text import to_thai_digits
 from storage.plan_models import Measure
-from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say, send, tap
+from tests.support.inprocess import ChatBot
 from tests.support.plans import this_fiscal_year
 from usecases.current_round import local_today
 
@@ -34,6 +34,12 @@ SEED = Path(__file__).parent / "fixtures" / "reports" / "ban-wiang-2565.tsv"
 COLUMNS = ["มาตรการ", "ขั้นตอนหรือวิธีการปฏิบัติ", "ผลการดำเนินงาน", "ปัญหา / ข้อเสนอแนะ"]
 HEADS = {"สำนักปลัดเทศบาล": "U" + "a1" * 16, "กองคลัง": "U" + "b2" * 16}
 W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
 
 
 def seed_rows() -> list[list[str]]:
@@ -69,7 +75,7 @@ class GeneratedReport:
     months: int
 
 
-def report_every_row(bot: RunningBot, tmp_path: Path) -> GeneratedReport:
+def report_every_row(bot: ChatBot, tmp_path: Path) -> GeneratedReport:
     # The plan: the seed's measures and steps, with the unit answering for each (the seed has no such
     # column; the import reads only the plan's columns).
     plan_file = tmp_path / "ban-wiang-plan.tsv"
@@ -109,7 +115,7 @@ def report_every_row(bot: RunningBot, tmp_path: Path) -> GeneratedReport:
     return GeneratedReport(output, year, months)
 
 
-def test_word_report_carries_every_row_of_the_seed(bot: RunningBot, tmp_path: Path) -> None:
+def test_word_report_carries_every_row_of_the_seed(bot: ChatBot, tmp_path: Path) -> None:
     generated = report_every_row(bot, tmp_path)
     document = docx.Document(str(generated.path))
 

@@ -12,13 +12,12 @@ from urllib.parse import urlsplit
 import docx
 import openpyxl
 import pytest
-import requests
 
 from storage.clock import utcnow
 from storage.plans import NewReport
-from tests.conftest import RunningBot
 from tests.support.botcli import run_cli
 from tests.support.complaints import file_complaint
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, small_plan
 from usecases.current_round import current_round, local_today
 
@@ -26,8 +25,13 @@ CITIZEN = "U" + "4" * 32
 
 
 @pytest.fixture
-def planned(bot_without_worker: RunningBot) -> RunningBot:
-    bot = bot_without_worker
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+@pytest.fixture
+def planned(bot: ChatBot) -> ChatBot:
     load_plan(bot.services.uow, bot.org_id, small_plan())
     with bot.services.uow() as uow:
         year, months = current_round(uow, bot.org_id, local_today(uow, bot.org_id))
@@ -40,14 +44,14 @@ def planned(bot_without_worker: RunningBot) -> RunningBot:
     return bot
 
 
-def year_and_round(bot: RunningBot) -> tuple[int, int]:
+def year_and_round(bot: ChatBot) -> tuple[int, int]:
     with bot.services.uow() as uow:
         found = current_round(uow, bot.org_id, local_today(uow, bot.org_id))
     assert found is not None
     return found
 
 
-def test_progress_report_in_three_formats(planned: RunningBot, tmp_path: Path) -> None:
+def test_progress_report_in_three_formats(planned: ChatBot, tmp_path: Path) -> None:
     bot = planned
     year, months = year_and_round(bot)
     out = tmp_path / "report.docx"
@@ -73,7 +77,7 @@ def test_progress_report_in_three_formats(planned: RunningBot, tmp_path: Path) -
     assert rows[1][8] == "ร่างประกาศ 2 ฉบับแล้ว" and len(rows) == len(detail)
 
 
-def test_signature_block_and_digits_settings_are_used(planned: RunningBot, tmp_path: Path) -> None:
+def test_signature_block_and_digits_settings_are_used(planned: ChatBot, tmp_path: Path) -> None:
     bot = planned
     year, _ = year_and_round(bot)
     assert "ผู้รายงาน, ปลัดเทศบาล, นายกเทศมนตรี" in run_cli(bot, "report", "settings")  # the defaults
@@ -95,7 +99,7 @@ def test_signature_block_and_digits_settings_are_used(planned: RunningBot, tmp_p
     assert "ตำแหน่ง" in run_cli(bot, "report", "settings", "--signer", "=นายสมชาย", expect_exit=None)
 
 
-def test_clear_errors_for_missing_plans_rounds_and_formats(planned: RunningBot, tmp_path: Path) -> None:
+def test_clear_errors_for_missing_plans_rounds_and_formats(planned: ChatBot, tmp_path: Path) -> None:
     bot = planned
     year, _ = year_and_round(bot)
     missing_round = run_cli(bot, "report", "progress", "--fiscal-year", str(year), "--round", "9",
@@ -108,7 +112,7 @@ def test_clear_errors_for_missing_plans_rounds_and_formats(planned: RunningBot, 
     assert not (tmp_path / "x.docx").exists()
 
 
-def test_complaint_statistics_and_links_from_the_command_line(bot: RunningBot, tmp_path: Path) -> None:
+def test_complaint_statistics_and_links_from_the_command_line(bot: ChatBot, tmp_path: Path) -> None:
     secret = "ปลัดสั่งให้แก้เอกสารประกวดราคาโครงการถนน"
     file_complaint(bot, CITIZEN, details=(secret,), category="จัดซื้อจัดจ้าง")
     load_plan(bot.services.uow, bot.org_id, small_plan())
@@ -124,6 +128,6 @@ def test_complaint_statistics_and_links_from_the_command_line(bot: RunningBot, t
     printed = run_cli(bot, "report", "link", "progress", "--fiscal-year", str(year), "--format", "xlsx")
     url = printed.split()[0]
     assert url.startswith("http://127.0.0.1:5000/reports/") and "ใช้ได้ถึง" in printed
-    response = requests.get(bot.url + urlsplit(url).path, timeout=30)
+    response = bot.http.get(urlsplit(url).path)
     assert response.status_code == 200 and f"ita-progress-{year}-r{months}.xlsx" in response.headers[
         "Content-Disposition"]

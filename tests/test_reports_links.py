@@ -1,7 +1,8 @@
 """Getting reports in LINE: an admin sends "ขอรายงาน", picks a round (or the complaint statistics) and a
 format with quick replies and gets a signed link that expires; the web app serves the file made from the
 data as it is when the link is opened. Bad and expired links get Thai pages; non-admins are refused; the
-weekly summary links the current round's report. Signed webhooks, the real SDK and the fake platform."""
+weekly summary links the current round's report. In process (tests/support/inprocess.py): the links are
+opened on the bot's web app without a server."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from urllib.parse import unquote, urlsplit
 import docx
 import openpyxl
 import pytest
-import requests
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from bot.report_links import report_links
 from domain.fiscal import thai_date
@@ -21,9 +22,9 @@ from domain.reports.links import ReportFormat, ReportKind, ReportTicket
 from storage.clock import utcnow
 from storage.conversation_models import Conversation, Evidence
 from storage.plan_models import ProgressReport
-from tests.conftest import RunningBot
 from tests.support.botcli import bind
 from tests.support.chat import quick_replies, say
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, small_plan
 from usecases.current_round import current_round, local_today
 
@@ -35,24 +36,30 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @pytest.fixture
-def reporting(bot: RunningBot) -> RunningBot:
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+@pytest.fixture
+def reporting(bot: ChatBot) -> ChatBot:
     load_plan(bot.services.uow, bot.org_id, small_plan())
     bind(bot, HEAD, "head", "สำนักปลัด")
     bind(bot, ADMIN, "admin")
     return bot
 
 
-def current(bot: RunningBot) -> tuple[int, int]:
+def current(bot: ChatBot) -> tuple[int, int]:
     with bot.services.uow() as uow:
         found = current_round(uow, bot.org_id, local_today(uow, bot.org_id))
     assert found is not None
     return found
 
 
-def fetch(bot: RunningBot, url: str) -> requests.Response:
-    """Open a link the bot gave (made for PUBLIC_BASE_URL) on the test server."""
+def fetch(bot: ChatBot, url: str) -> TestResponse:
+    """Open a link the bot gave (made for PUBLIC_BASE_URL) on the bot's web app."""
     assert url.startswith("http://127.0.0.1:5000/reports/")  # the default PUBLIC_BASE_URL
-    return requests.get(bot.url + urlsplit(url).path, timeout=30)
+    return bot.http.get(urlsplit(url).path)
 
 
 def link_in(text: str) -> str:
@@ -63,7 +70,7 @@ def table_rows(data: bytes) -> list[list[str]]:
     return [[c.text for c in row.cells] for row in docx.Document(io.BytesIO(data)).tables[0].rows]
 
 
-def test_admin_picks_round_and_format_and_the_link_serves_the_report_as_it_is_now(reporting: RunningBot) -> None:
+def test_admin_picks_round_and_format_and_the_link_serves_the_report_as_it_is_now(reporting: ChatBot) -> None:
     bot = reporting
     year, months = current(bot)
     say(bot, HEAD, "รายงาน ม.1 เสร็จแล้ว 100% จัดทำประกาศและเผยแพร่แล้ว ปัญหา: งบประมาณจำกัด")
@@ -88,7 +95,7 @@ def test_admin_picks_round_and_format_and_the_link_serves_the_report_as_it_is_no
     disposition = response.headers["Content-Disposition"]
     assert f'filename="ita-progress-{year}-r{months}.docx"' in disposition
     assert unquote(disposition.split("UTF-8''")[1]) == f"รายงานผลการดำเนินงาน-{year}-รอบ{months}เดือน.docx"
-    rows = table_rows(response.content)
+    rows = table_rows(response.data)
     by_measure = {row[0]: row for row in rows[1:] if row[0] != row[1]}  # heading rows span the columns
     assert by_measure["๑. มาตรการเผยแพร่ข้อมูลต่อสาธารณะ"][2:] == ["จัดทำประกาศและเผยแพร่แล้ว", "งบประมาณจำกัด"]
     every_unit = by_measure["๒. มาตรการจัดการเรื่องร้องเรียนการทุจริต"][2]
@@ -96,7 +103,7 @@ def test_admin_picks_round_and_format_and_the_link_serves_the_report_as_it_is_no
     assert by_measure["๓. มาตรการเปิดเผยการจัดซื้อจัดจ้าง"][2] == "ยังไม่ได้รายงาน"
 
 
-def test_complaint_statistics_as_excel_and_wrong_answers_asked_again(reporting: RunningBot) -> None:
+def test_complaint_statistics_as_excel_and_wrong_answers_asked_again(reporting: ChatBot) -> None:
     bot = reporting
     again = say(bot, ADMIN, "ขอรายงาน")
     again = say(bot, ADMIN, "รอบ 9 เดือน")  # not a round of this plan
@@ -107,11 +114,11 @@ def test_complaint_statistics_as_excel_and_wrong_answers_asked_again(reporting: 
     answer = say(bot, ADMIN, "excel")["text"]
     response = fetch(bot, link_in(answer))
     assert response.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["สรุป", "รายเดือน", "เดือน-หมวด-สถานะ", "ขั้นตอน"]
 
 
-def test_non_admins_are_refused_and_cancel_works(reporting: RunningBot) -> None:
+def test_non_admins_are_refused_and_cancel_works(reporting: ChatBot) -> None:
     bot = reporting
     for user in (HEAD, CITIZEN):
         assert "ใช้ได้เฉพาะผู้ดูแลระบบ" in say(bot, user, "ขอรายงาน")["text"]
@@ -123,7 +130,7 @@ def test_non_admins_are_refused_and_cancel_works(reporting: RunningBot) -> None:
     assert "\"ขอรายงาน\"" in help_text
 
 
-def test_without_a_plan_only_the_complaint_statistics_are_offered(bot: RunningBot) -> None:
+def test_without_a_plan_only_the_complaint_statistics_are_offered(bot: ChatBot) -> None:
     bind(bot, ADMIN, "admin")
     choose = say(bot, ADMIN, "ขอรายงาน")
     assert "ยังไม่มีแผนมาตรการ" in choose["text"] and quick_replies(choose) == ["สถิติเรื่องร้องเรียน"]
@@ -133,7 +140,7 @@ def test_without_a_plan_only_the_complaint_statistics_are_offered(bot: RunningBo
     assert response.status_code == 200 and response.headers["Content-Type"] == DOCX
 
 
-def test_expired_forged_and_orphaned_links_get_thai_pages(reporting: RunningBot) -> None:
+def test_expired_forged_and_orphaned_links_get_thai_pages(reporting: ChatBot) -> None:
     bot = reporting
     year, months = current(bot)
     links = report_links(bot.services.settings)
@@ -147,23 +154,23 @@ def test_expired_forged_and_orphaned_links_get_thai_pages(reporting: RunningBot)
     forged = valid[:-4] + ("AAAA" if not valid.endswith("AAAA") else "BBBB")
     response = fetch(bot, forged)
     assert response.status_code == 404 and "ลิงก์ไม่ถูกต้อง" in response.text
-    assert requests.get(f"{bot.url}/reports/not-a-token", timeout=10).status_code == 404
+    assert bot.http.get("/reports/not-a-token").status_code == 404
     no_plan = links.link(ReportTicket(bot.org_id, ReportKind.PROGRESS, year - 5, 6, ReportFormat.DOCX), utcnow()).url
     response = fetch(bot, no_plan)
     assert response.status_code == 404 and "ไม่พบรายงาน" in response.text
 
 
-def test_a_csv_link_says_its_charset_once(reporting: RunningBot) -> None:
+def test_a_csv_link_says_its_charset_once(reporting: ChatBot) -> None:
     bot = reporting
     year, months = current(bot)
     links = report_links(bot.services.settings)
     ticket = ReportTicket(bot.org_id, ReportKind.PROGRESS, year, months, ReportFormat.CSV)
     response = fetch(bot, links.link(ticket, utcnow()).url)
     assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.content.startswith(b"\xef\xbb\xbf")
+    assert response.data.startswith(b"\xef\xbb\xbf")
 
 
-def test_only_unit_evidence_goes_into_the_annex(reporting: RunningBot) -> None:
+def test_only_unit_evidence_goes_into_the_annex(reporting: ChatBot) -> None:
     """A complaint's evidence that happens to share an owner id with a progress report never shows."""
     bot = reporting
     year, months = current(bot)
@@ -182,11 +189,11 @@ def test_only_unit_evidence_goes_into_the_annex(reporting: RunningBot) -> None:
         uow.commit()
     links = report_links(bot.services.settings)
     data = fetch(bot, links.link(ReportTicket(bot.org_id, ReportKind.PROGRESS, year, months, ReportFormat.DOCX),
-                                 utcnow()).url).content
+                                 utcnow()).url).data
     assert len(docx.Document(io.BytesIO(data)).inline_shapes) == 1
 
 
-def test_weekly_summary_links_the_current_rounds_report(reporting: RunningBot) -> None:
+def test_weekly_summary_links_the_current_rounds_report(reporting: ChatBot) -> None:
     bot = reporting
     summary = say(bot, ADMIN, "สรุปประจำสัปดาห์")
     button = summary["contents"]["footer"]["contents"][0]["action"]

@@ -1,20 +1,21 @@
 """The public pages the municipality links from its website: the progress report of a fiscal year's
 rounds and the complaint statistics — Thai, mobile-friendly, cacheable, counts only for complaints, 404 in
-Thai for what does not exist. Served over real HTTP; reports and complaints come in through LINE."""
+Thai for what does not exist. Reports and complaints come in through LINE, in process
+(tests/support/inprocess.py), and the pages are read from the web app without a server."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-import requests
+from werkzeug.test import TestResponse
 
 from domain.thai_text import to_thai_digits
-from tests.conftest import RunningBot
 from tests.support.botcli import bind
 from tests.support.chat import say
 from tests.support.complaints import complaints as stored_complaints
 from tests.support.complaints import file_complaint
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, small_plan, this_fiscal_year
 from usecases.current_round import current_round, local_today
 
@@ -25,22 +26,28 @@ WITNESS = "U" + "5" * 32
 
 
 @pytest.fixture
-def reporting(bot: RunningBot) -> RunningBot:
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+@pytest.fixture
+def reporting(bot: ChatBot) -> ChatBot:
     load_plan(bot.services.uow, bot.org_id, small_plan())
     bind(bot, HEAD, "head", "สำนักปลัด")
     return bot
 
 
-def get(bot: RunningBot, path: str, **headers: str) -> requests.Response:
-    return requests.get(f"{bot.url}{path}", headers=headers, timeout=30)
+def get(bot: ChatBot, path: str, **headers: str) -> TestResponse:
+    return bot.http.get(path, headers=headers)
 
 
-def assert_thai_404(response: requests.Response) -> None:
+def assert_thai_404(response: TestResponse) -> None:
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("text/html") and "ไม่พบหน้านี้" in response.text
 
 
-def test_progress_page_shows_the_round_and_caches(reporting: RunningBot) -> None:
+def test_progress_page_shows_the_round_and_caches(reporting: ChatBot) -> None:
     bot = reporting
     with bot.services.uow() as uow:
         year, months = current_round(uow, bot.org_id, local_today(uow, bot.org_id))
@@ -76,7 +83,7 @@ def test_progress_page_shows_the_round_and_caches(reporting: RunningBot) -> None
     assert f"/public/default/complaints/{year}" in index.text
 
 
-def test_complaint_statistics_page_shows_counts_only(bot: RunningBot) -> None:
+def test_complaint_statistics_page_shows_counts_only(bot: ChatBot) -> None:
     secret = "นายก้องภพ รับเงินสามพันบาทที่หน้าห้องกองช่าง"
     file_complaint(bot, CITIZEN, details=(secret,), category="เรียกรับสินบน")
     file_complaint(bot, WITNESS, mode="identified", name="สมหญิง ทดสอบ", phone="081-234-5678",
@@ -100,7 +107,7 @@ def test_complaint_statistics_page_shows_counts_only(bot: RunningBot) -> None:
     assert_thai_404(get(bot, f"/public/elsewhere/complaints/{year}"))
 
 
-def test_public_pages_and_download_pages_carry_a_content_security_policy(reporting: RunningBot) -> None:
+def test_public_pages_and_download_pages_carry_a_content_security_policy(reporting: ChatBot) -> None:
     bot = reporting
     year = this_fiscal_year()
     pages = {f"/public/default/progress/{year}": 200, f"/public/default/complaints/{year}": 200,

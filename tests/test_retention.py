@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from storage.clock import utcnow
 from storage.models import InboxEvent, OutboxMessage, Priority
-from tests.conftest import RunningBot
+from tests.support.inprocess import ChatBot
 from usecases.retention import scrub_expired
 
 USER = "U" + "7" * 32
 TEXT = "ข้อความที่ไม่ควรเก็บไว้นาน"
 
 
-def test_old_finished_events_and_messages_are_scrubbed_pending_work_is_not(bot_without_worker: RunningBot) -> None:
-    bot = bot_without_worker
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """This module runs in process (tests/support/inprocess.py): no HTTP, no worker thread."""
+    return chat_bot
+
+
+def test_old_finished_events_and_messages_are_scrubbed_pending_work_is_not(bot: ChatBot) -> None:
     bot.fake.send_text(USER, TEXT)
     bot.wait_idle()
     with bot.services.uow() as uow:  # an answer still waiting (e.g. parked) must survive
@@ -37,7 +43,7 @@ def test_old_finished_events_and_messages_are_scrubbed_pending_work_is_not(bot_w
     assert scrub_expired(bot.services.uow, retention_days=30) == type(result)(0, 0)
 
 
-def test_recent_work_is_kept(bot: RunningBot) -> None:
+def test_recent_work_is_kept(bot: ChatBot) -> None:
     bot.fake.send_text(USER, TEXT)
     bot.wait_idle()
     assert scrub_expired(bot.services.uow, retention_days=30).events == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import select
@@ -17,30 +18,46 @@ from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say
 from tests.support.console import add_console_user, flashes, logged_in
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, measure
+
+if TYPE_CHECKING:
+    from tests.support.chat import Bot
 
 YEAR = 2567
 UNIT = "สำนักปลัดเทศบาล"
 ADMIN = "U" + "d4" * 16
 
 
-@pytest.fixture
-def six_month_plan(start_bot: Callable[..., RunningBot]) -> RunningBot:
+def plan_six_months(bot: Bot) -> None:
     """A plan whose monitoring column says only "รอบ 6 เดือน": its rounds end on 31 March."""
-    bot = start_bot(with_worker=False)
     only_six = replace(measure("มาตรการเผยแพร่ข้อมูลต่อสาธารณะ", [UNIT], fiscal_year_be=YEAR),
                        monitoring_rounds_months=[6])
     load_plan(bot.services.uow, bot.org_id, [only_six], YEAR)
     bind(bot, ADMIN, "admin")
+
+
+@pytest.fixture
+def six_month_plan(chat_bot: ChatBot) -> ChatBot:
+    """In process (tests/support/inprocess.py): LINE and the CLI."""
+    plan_six_months(chat_bot)
+    return chat_bot
+
+
+@pytest.fixture
+def served_six_month_plan(start_bot: Callable[..., RunningBot]) -> RunningBot:
+    """Served over HTTP, for the console."""
+    bot = start_bot(with_worker=False)
+    plan_six_months(bot)
     return bot
 
 
-def rounds_of(bot: RunningBot) -> list[int]:
+def rounds_of(bot: Bot) -> list[int]:
     with bot.services.uow() as uow:
         return [r.months for r in uow.plans.rounds(bot.org_id, YEAR)]
 
 
-def test_reports_of_rounds_after_the_plans_last_move_to_it(six_month_plan: RunningBot) -> None:
+def test_reports_of_rounds_after_the_plans_last_move_to_it(six_month_plan: ChatBot) -> None:
     bot = six_month_plan
     with bot.services.uow() as uow:
         set_rounds(uow.session, bot.org_id, YEAR, "quarterly", 7)
@@ -66,7 +83,7 @@ def test_reports_of_rounds_after_the_plans_last_move_to_it(six_month_plan: Runni
 
 
 @pytest.mark.parametrize("before", ["รายไตรมาส", "ราย 6 เดือน"])
-def test_rounds_back_to_the_plan_in_line(six_month_plan: RunningBot, before: str) -> None:
+def test_rounds_back_to_the_plan_in_line(six_month_plan: ChatBot, before: str) -> None:
     bot = six_month_plan
     for label in (before, "ตามแผน"):
         say(bot, ADMIN, "ตั้งรอบ")
@@ -77,7 +94,7 @@ def test_rounds_back_to_the_plan_in_line(six_month_plan: RunningBot, before: str
     assert rounds_of(bot) == [6]
 
 
-def test_rounds_back_to_the_plan_by_the_cli(six_month_plan: RunningBot) -> None:
+def test_rounds_back_to_the_plan_by_the_cli(six_month_plan: ChatBot) -> None:
     bot = six_month_plan
     run_cli(bot, "rounds", "set", "--fiscal-year", str(YEAR), "--scheme", "quarterly")
     output = run_cli(bot, "rounds", "set", "--fiscal-year", str(YEAR), "--scheme", "plan", "--due-days", "7")
@@ -85,8 +102,8 @@ def test_rounds_back_to_the_plan_by_the_cli(six_month_plan: RunningBot) -> None:
     assert rounds_of(bot) == [6]
 
 
-def test_rounds_back_to_the_plan_in_the_console(six_month_plan: RunningBot) -> None:
-    bot = six_month_plan
+def test_rounds_back_to_the_plan_in_the_console(served_six_month_plan: RunningBot) -> None:
+    bot = served_six_month_plan
     add_console_user(bot, "admin")
     admin = logged_in(bot, "admin")
     admin.post("/settings/rounds", {"scheme": "six-monthly", "due_days": "7"}, form_page="/settings")

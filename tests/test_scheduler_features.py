@@ -1,6 +1,7 @@
-"""The scheduler's features one at a time, end to end on the real stack: the weekly summary (on time and
-on request, counts only), a blocked head, escalation to administrators, the quota projection holding back
-the least important reminders (never a complaint message), and setting the rounds in LINE."""
+"""The scheduler's features one at a time, in process on a real database (tests/support/inprocess.py): the
+weekly summary (on time and on request, counts only), a blocked head, escalation to administrators, the
+quota projection holding back the least important reminders (never a complaint message), and setting the
+rounds in LINE."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import pytest
 import time_machine
 
 from storage.clock import utcnow
-from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import quick_replies, say
 from tests.support.complaints import file_complaint
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, measure
 from usecases.reminder_run import run_reminders
 from usecases.weekly_summary_run import send_weekly_summaries
@@ -37,8 +38,8 @@ def flex_texts(node: Any) -> list[str]:
 
 
 @pytest.fixture
-def org(start_bot: Callable[..., RunningBot]) -> RunningBot:
-    bot = start_bot(with_worker=False)
+def org(start_chat_bot: Callable[..., ChatBot]) -> ChatBot:
+    bot = start_chat_bot()
     load_plan(bot.services.uow, bot.org_id, [
         measure("มาตรการเผยแพร่ข้อมูลต่อสาธารณะ", ["สำนักปลัดเทศบาล"], fiscal_year_be=YEAR),
         measure("มาตรการจัดการเรื่องร้องเรียนการทุจริต", [], all_units=True, fiscal_year_be=YEAR, issue_no=2),
@@ -52,14 +53,14 @@ def org(start_bot: Callable[..., RunningBot]) -> RunningBot:
     return bot
 
 
-def at(bot: RunningBot, moment: datetime) -> None:
+def at(bot: ChatBot, moment: datetime) -> None:
     with time_machine.travel(moment, tick=False):
         run_reminders(bot.services.uow, moment)
         send_weekly_summaries(bot.services.uow, bot.services.complaints.policy, moment)
         bot.worker_pass()
 
 
-def test_weekly_summary_on_monday_and_on_request(org: RunningBot) -> None:
+def test_weekly_summary_on_monday_and_on_request(org: ChatBot) -> None:
     bot = org
     # Monday 22 Apr 2024, 08:10: too early; 08:40: the summary goes, once
     at(bot, datetime(2024, 4, 22, 8, 10, tzinfo=BKK))
@@ -82,7 +83,7 @@ def test_weekly_summary_on_monday_and_on_request(org: RunningBot) -> None:
         assert "ผู้ดูแลระบบ" in say(bot, FINANCE, "สรุปประจำสัปดาห์")["text"]
 
 
-def test_summary_counts_complaints_and_never_says_who_or_what(org: RunningBot) -> None:
+def test_summary_counts_complaints_and_never_says_who_or_what(org: ChatBot) -> None:
     bot = org
     file_complaint(bot, CITIZEN, mode="anonymous", details=("เจ้าหน้าที่เรียกรับเงินใต้โต๊ะ 5,000 บาท ที่กองช่าง",))
     answer = say(bot, ADMIN, "สรุปประจำสัปดาห์")
@@ -92,7 +93,7 @@ def test_summary_counts_complaints_and_never_says_who_or_what(org: RunningBot) -
     assert "ใต้โต๊ะ" not in dumped and CITIZEN not in dumped
 
 
-def test_a_blocked_head_is_not_pushed_and_the_summary_says_so(org: RunningBot) -> None:
+def test_a_blocked_head_is_not_pushed_and_the_summary_says_so(org: ChatBot) -> None:
     bot = org
     bot.fake.send_events([bot.fake.unfollow_event(FINANCE)])
     bot.wait_idle()
@@ -104,7 +105,7 @@ def test_a_blocked_head_is_not_pushed_and_the_summary_says_so(org: RunningBot) -
     assert "กองคลัง: หัวหน้าบล็อกบอท" in lines
 
 
-def test_escalation_to_administrators_when_asked(org: RunningBot) -> None:
+def test_escalation_to_administrators_when_asked(org: ChatBot) -> None:
     bot = org
     run_cli(bot, "reminders", "set", "--escalate-to-admins", "--escalate-after", "7")
     at(bot, datetime(2024, 4, 12 + 5, 9, 0, tzinfo=BKK))  # 17 Apr: 10 days past 7 Apr
@@ -115,7 +116,7 @@ def test_escalation_to_administrators_when_asked(org: RunningBot) -> None:
     assert "กองคลัง: ม.3 เลยกำหนด 10 วัน" in escalations[0]
 
 
-def test_a_short_quota_holds_back_advance_notices_and_tells_admins(org: RunningBot) -> None:
+def test_a_short_quota_holds_back_advance_notices_and_tells_admins(org: ChatBot) -> None:
     bot = org
     bot.fake.set_monthly_quota(100)
     with bot.services.uow() as uow:  # 60 of 100 used on the 1st: the month would need far more
@@ -136,7 +137,7 @@ def test_a_short_quota_holds_back_advance_notices_and_tells_admins(org: RunningB
                                                 for m in d.messages])
 
 
-def test_rounds_in_line(org: RunningBot) -> None:
+def test_rounds_in_line(org: ChatBot) -> None:
     bot = org
     with time_machine.travel(datetime(2024, 2, 5, 10, 0, tzinfo=BKK), tick=True):
         first = say(bot, ADMIN, "ตั้งรอบ")

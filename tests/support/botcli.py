@@ -1,4 +1,4 @@
-"""Driving the `itabot` CLI and binding staff in end-to-end tests."""
+"""Driving the `itabot` CLI and binding staff, on either tier (the app is built in both)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ import re
 from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
-from flask import Flask
 from flask.cli import ScriptInfo
 
 from bot.cli.main import cli
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot
+    from tests.support.chat import Bot
 
 
-def run_cli(bot: RunningBot, *args: str, expect_exit: int | None = 0) -> str:
-    """Run a command against the running bot's app; `expect_exit=None` expects any failure."""
-    app: Flask = bot.server.app  # type: ignore[attr-defined]
+def run_cli(bot: Bot, *args: str, expect_exit: int | None = 0) -> str:
+    """Run a command against the bot's app; `expect_exit=None` expects any failure."""
+    app = bot.app
     result = CliRunner().invoke(cli, list(args), obj=ScriptInfo(create_app=lambda: app), catch_exceptions=False)
     if expect_exit is None:
         assert result.exit_code != 0, result.output
@@ -26,14 +25,14 @@ def run_cli(bot: RunningBot, *args: str, expect_exit: int | None = 0) -> str:
     return result.output
 
 
-def invite(bot: RunningBot, *args: str) -> str:
+def invite(bot: Bot, *args: str) -> str:
     output = run_cli(bot, "invite", *args)
     match = re.search(r"ITA-[A-Z0-9]{4}-[A-Z0-9]{4}", output)
     assert match, output
     return match.group(0)
 
 
-def bind(bot: RunningBot, user_id: str, role: str, unit: str | None = None) -> None:
+def bind(bot: Bot, user_id: str, role: str, unit: str | None = None) -> None:
     """Invite and bind a LINE account through the chat, as a real member would."""
     args = ["--role", role] + (["--unit", unit] if unit else [])
     code = invite(bot, *args)

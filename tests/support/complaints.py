@@ -1,4 +1,4 @@
-"""Filing and reading complaints through the chat in end-to-end tests."""
+"""Filing and reading complaints through the chat, on either tier."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from storage.complaint_models import Complaint
 from tests.support.chat import say, say_all, send
 
 if TYPE_CHECKING:
-    from tests.conftest import RunningBot
+    from tests.support.chat import Bot
 
 MODE_LABELS = {"identified": "เปิดเผยตัวตน", "confidential": "ปกปิดตัวตน", "anonymous": "ไม่ระบุตัวตน"}
 TYPE_LABELS = {"corruption": "ทุจริต/ประพฤติมิชอบ", "grievance": "ร้องทุกข์ทั่วไป"}
@@ -31,7 +31,7 @@ class Receipt:
         return f"ติดตาม {self.code} {self.pin}" if self.pin else f"ติดตาม {self.code}"
 
 
-def file_complaint(bot: RunningBot, user: str, *, mode: str = "anonymous", kind: str = "corruption",
+def file_complaint(bot: Bot, user: str, *, mode: str = "anonymous", kind: str = "corruption",
                    details: tuple[str, ...] = ("เจ้าหน้าที่เรียกเงินใต้โต๊ะ 3,000 บาท เพื่อเร่งออกใบอนุญาต",),
                    category: str = "ใช่", where: str = "ข้าม", involved: str = "ข้าม",
                    name: str = "สมหญิง ทดสอบ", phone: str = "081-234-5678",
@@ -69,6 +69,6 @@ def file_complaint(bot: RunningBot, user: str, *, mode: str = "anonymous", kind:
     return Receipt(code.group(1), pin.group(1) if pin else None, texts)
 
 
-def complaints(bot: RunningBot) -> list[Complaint]:
+def complaints(bot: Bot) -> list[Complaint]:
     with bot.services.uow() as uow:
         return list(uow.session.scalars(select(Complaint).order_by(Complaint.id)))
