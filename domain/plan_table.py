@@ -9,6 +9,11 @@ A workbook's sheets and a document's tables are read apart and the measure table
 measure header and the most rows (a sheet after it without a header of its own and as wide is its next page),
 or every table of the document with that header (a table cut at page breaks) and the header-less ones after
 them. read_source() says which were read.
+
+An .xlsx or .docx is checked before it is parsed and counted while it is read (domain.office_files): a zip
+bomb, a hostile member, too many rows or cells are refused with a Thai message, never read into memory.
+Workbooks are read in openpyxl's read-only (streaming) mode; merged cells, which that mode does not give,
+are read from the sheet's XML in one streaming pass.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from domain.fiscal import thai_date
+from domain.office_files import DEFAULT_LIMITS, HostileFileError, OfficeLimits, RowBudget, check_archive
 from domain.plan_header import is_header, labels
 from domain.plan_paste import read_pasted
+from texts import common
 
 SUPPORTED = (".tsv", ".csv", ".xlsx", ".docx", ".txt")
 UNSUPPORTED_MESSAGE = "อ่านไฟล์ไม่ได้: รองรับเฉพาะ .tsv .csv .xlsx .docx (และ .txt ที่วางตารางไว้)"
@@ -95,34 +103,79 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _sheet_rows(sheet: Any) -> list[list[str]]:
-    rows = [[_cell_text(v) for v in row]
-            for row in sheet.iter_rows(min_row=1, max_row=sheet.max_row, values_only=True)]
-    for merged in sheet.merged_cells.ranges:  # a cell merged down rows: its text on each row it covers
-        top = merged.min_row - 1
-        text = rows[top][merged.min_col - 1] if top < len(rows) else ""
-        for r in range(merged.min_row, merged.max_row):
-            if r < len(rows):
-                rows[r][merged.min_col - 1] = text
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _merged_ranges(archive: zipfile.ZipFile, member: str, limits: OfficeLimits) -> list[tuple[int, int, int, int]]:
+    """(min_col, min_row, max_col, max_row) of each merged range of a sheet, read from its XML as a stream
+    (the rows are dropped as they pass, so memory stays flat whatever the sheet's size)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    ranges: list[tuple[int, int, int, int]] = []
+    sheet_data: Any = None
+    with archive.open(member) as source:
+        for event, element in ElementTree.iterparse(source, events=("start", "end")):
+            if event == "start":
+                if element.tag == f"{SHEET_NS}sheetData":
+                    sheet_data = element
+                continue
+            if element.tag == f"{SHEET_NS}row" and sheet_data is not None:
+                sheet_data.clear()
+            elif element.tag == f"{SHEET_NS}mergeCell" and element.get("ref"):
+                bounds = range_boundaries(element.get("ref"))
+                if None not in bounds:
+                    ranges.append(bounds)  # type: ignore[arg-type]
+                if len(ranges) > limits.max_cells:
+                    raise HostileFileError(common.OFFICE_FILE_TOO_MANY_CELLS.format(
+                        name=Path(member).name, limit=limits.max_cells))
+    return ranges
+
+
+def _sheet_rows(sheet: Any, merged: list[tuple[int, int, int, int]], budget: RowBudget) -> list[list[str]]:
+    limits = budget.limits
+    declared = sheet.max_column if isinstance(sheet.max_column, int) else None
+    width = declared if declared is not None and declared <= limits.max_columns else limits.max_columns
+    rows: list[list[str]] = []
+    for values in sheet.iter_rows(min_row=1, max_col=width, values_only=True):
+        row = [_cell_text(v) for v in values]
+        budget.take(row)
+        rows.append(row)
+    if declared is None or declared > limits.max_columns:  # no usable dimension: as wide as the data
+        used = max((i + 1 for row in rows for i, cell in enumerate(row) if cell), default=0)
+        rows = [row[:used] + [""] * (used - len(row[:used])) for row in rows]
+    for min_col, min_row, _max_col, max_row in merged:  # merged down rows: its text on each row it covers
+        top, column = min_row - 1, min_col - 1
+        if top >= len(rows) or column >= len(rows[top]):
+            continue
+        text = rows[top][column]
+        for r in range(min_row, min(max_row, len(rows))):
+            if column < len(rows[r]):
+                rows[r][column] = text
     return rows
 
 
-def _read_xlsx(path: Path) -> list[Part]:
+def _read_xlsx(path: Path, limits: OfficeLimits) -> list[Part]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(path, data_only=True)  # not read-only: merged cells must be known
+        workbook = load_workbook(path, read_only=True, data_only=True)
     except InvalidFileException as exc:
         raise PlanFileError(f"อ่านไฟล์ {path.name} ไม่ได้: ไม่ใช่ไฟล์ Excel (.xlsx)") from exc
+    budget = RowBudget(path.name, limits)
     try:
-        return [Part(sheet.title, number, _sheet_rows(sheet))
-                for number, sheet in enumerate(workbook.worksheets, start=1)]
+        parts: list[Part] = []
+        with zipfile.ZipFile(path) as archive:
+            for number, sheet in enumerate(workbook.worksheets, start=1):
+                member = getattr(sheet, "_worksheet_path", None)  # openpyxl keeps the sheet's part name there
+                merged = _merged_ranges(archive, member, limits) if isinstance(member, str) else []
+                parts.append(Part(sheet.title, number, _sheet_rows(sheet, merged, budget)))
+        return parts
     finally:
         workbook.close()
 
 
-def _table_rows(table: Any) -> list[list[str]]:
+def _table_rows(table: Any, budget: RowBudget) -> list[list[str]]:
     grid: list[list[Any]] = []  # the cell elements, kept alive so that `is` tells merged cells
     rows: list[list[str]] = []
     for r, row in enumerate(table.rows):
@@ -135,12 +188,13 @@ def _table_rows(table: Any) -> list[list[str]]:
                 texts.append(rows[r - 1][c])
             else:
                 texts.append("\n".join(paragraph.text for paragraph in cell.paragraphs))
+        budget.take(texts)
         grid.append(elements)
         rows.append(texts)
     return rows
 
 
-def _read_docx(path: Path) -> list[Part]:
+def _read_docx(path: Path, limits: OfficeLimits) -> list[Part]:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -148,7 +202,9 @@ def _read_docx(path: Path) -> list[Part]:
         document = Document(str(path))
     except PackageNotFoundError as exc:
         raise PlanFileError(f"อ่านไฟล์ {path.name} ไม่ได้: ไม่ใช่ไฟล์ Word (.docx)") from exc
-    return [Part("", number, _table_rows(table)) for number, table in enumerate(document.tables, start=1)]
+    budget = RowBudget(path.name, limits)
+    return [Part("", number, _table_rows(table, budget))
+            for number, table in enumerate(document.tables, start=1)]
 
 
 def _header_signature(rows: list[list[str]]) -> tuple[str, ...] | None:
@@ -185,8 +241,9 @@ def choose_parts(parts: list[Part], kind: str) -> list[Part]:
     return [parts[i] for i in sorted(chosen)]
 
 
-def read_source(path: Path) -> TableSource:
-    """The rows of the measure table in a file, and which sheets/tables they come from."""
+def read_source(path: Path, limits: OfficeLimits = DEFAULT_LIMITS) -> TableSource:
+    """The rows of the measure table in a file, and which sheets/tables they come from. An .xlsx or .docx
+    past one of `limits` is refused (PlanFileError with the Thai reason) before or while it is read."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise PlanFileError(UNSUPPORTED_MESSAGE)
@@ -198,7 +255,8 @@ def read_source(path: Path) -> TableSource:
         if suffix == ".txt":
             return TableSource(read_pasted(_read_text(path)))
         kind = "sheet" if suffix == ".xlsx" else "table"
-        parts = _read_xlsx(path) if suffix == ".xlsx" else _read_docx(path)
+        check_archive(path, limits)
+        parts = _read_xlsx(path, limits) if suffix == ".xlsx" else _read_docx(path, limits)
         rows: list[list[str]] = []
         used: list[PartUsed] = []
         for part in choose_parts(parts, kind):
@@ -207,9 +265,11 @@ def read_source(path: Path) -> TableSource:
         return TableSource(rows, kind, tuple(used), len(parts))
     except PlanFileError:
         raise
+    except HostileFileError as exc:
+        raise PlanFileError(str(exc)) from exc
     except FileNotFoundError as exc:
         raise PlanFileError(f"ไม่พบไฟล์ {path.name}") from exc
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, csv.Error) as exc:
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, csv.Error, ElementTree.ParseError) as exc:
         raise PlanFileError(f"อ่านไฟล์ {path.name} ไม่ได้: ไฟล์เสียหรือไม่ใช่ไฟล์ {suffix} จริง") from exc
 
 

@@ -32,3 +32,18 @@ ROUNDS_SCHEME_LABELS = {"quarterly": "รายไตรมาส", "six-monthly
                         "monthly": "รายเดือน", "plan": "ตามแผน"}
 WEEKDAYS = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")
 YES_NO = {True: "ใช่", False: "ไม่"}
+
+# -- office files (plan upload in the console, `itabot import-plan`): domain.office_files -------------
+_OFFICE_FILE_HINT = " ตารางมาตรการจริงเล็กกว่านี้มาก: บันทึกเฉพาะตารางมาตรการเป็นไฟล์ใหม่ (หรือ .csv) แล้วลองอีกครั้ง"
+OFFICE_FILE_TOO_BIG = "ไฟล์ {name} ใหญ่เกินไป ({size} MB): รับได้ไม่เกิน {limit} MB." + _OFFICE_FILE_HINT
+OFFICE_FILE_TOO_MANY_MEMBERS = (
+    "ไม่รับไฟล์ {name}: ภายในมีไฟล์ย่อย {count:,} ไฟล์ (รับได้ไม่เกิน {limit:,})." + _OFFICE_FILE_HINT)
+OFFICE_FILE_MEMBER_TOO_BIG = (
+    "ไม่รับไฟล์ {name}: เมื่อแตกไฟล์แล้วส่วนหนึ่งใหญ่ถึง {size} MB (รับได้ไม่เกิน {limit} MB)." + _OFFICE_FILE_HINT)
+OFFICE_FILE_TOTAL_TOO_BIG = "ไม่รับไฟล์ {name}: เมื่อแตกไฟล์แล้วใหญ่เกิน {limit} MB." + _OFFICE_FILE_HINT
+OFFICE_FILE_RATIO = (
+    "ไม่รับไฟล์ {name}: ข้อมูลถูกบีบอัดไว้ผิดปกติ (ขยายได้ {ratio:,} เท่า รับได้ไม่เกิน {limit:,} เท่า)."
+    + _OFFICE_FILE_HINT)
+OFFICE_FILE_NESTED = "ไม่รับไฟล์ {name}: มีไฟล์บีบอัดซ้อนอยู่ภายใน." + _OFFICE_FILE_HINT
+OFFICE_FILE_TOO_MANY_ROWS = "ไม่รับไฟล์ {name}: มีมากกว่า {limit:,} แถว." + _OFFICE_FILE_HINT
+OFFICE_FILE_TOO_MANY_CELLS = "ไม่รับไฟล์ {name}: มีข้อมูลมากกว่า {limit:,} ช่อง." + _OFFICE_FILE_HINT
