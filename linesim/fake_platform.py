@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from . import events, webhook_sender
+from .chaos import Chaos
 from .personas import Persona, parse_personas
 from .server import FakeLineApp, ServerThread
 from .state import Delivery, PlatformState
@@ -30,6 +31,7 @@ class FakeLinePlatform:
         self.default_image = events.DEFAULT_IMAGE
         self.state = PlatformState(access_token, monthly_quota, reply_token_ttl)
         self._server: ServerThread | None = None
+        self.chaos: Chaos | None = None  # random faults on the message endpoints: set_chaos()
 
     # ----- lifecycle ----------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0, log_requests: bool = False) -> str:
@@ -228,6 +230,10 @@ class FakeLinePlatform:
     def drop_connection(self, path_contains: str, times: int = 1, after_accept: bool = True) -> None:
         """Close the connection without answering; `after_accept`: the request was carried out first."""
         self.state.add_drop(path_contains, times, after_accept)
+
+    def set_chaos(self, chaos: Chaos | None) -> None:
+        """Random faults on the message endpoints (linesim.chaos); None stops them."""
+        self.chaos = chaos
 
     def set_monthly_quota(self, limit: int | None) -> None:
         self.state.set_monthly_quota(limit)

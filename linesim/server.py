@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from .chaos import ChaosFault
     from .fake_platform import FakeLinePlatform
 
 API_PREFIX = "/v2/"
@@ -65,6 +66,7 @@ class FakeLineApp:
         delay_after = 0.0
         dropped: dict[str, str] = {}
         response: Response | None
+        chaos: ChaosFault | None = None
         if not self._authorized(request):
             response = json_response(401, {"message": errors.AUTH_FAILED})
         elif (fault := state.take_fault(request.path)) is not None:
@@ -73,6 +75,15 @@ class FakeLineApp:
             if drop.after_accept:
                 api.handle(state, request, request_id)  # carried out; its answer never leaves
             response, dropped = None, {"dropped": "after_accept" if drop.after_accept else "before_accept"}
+        elif (chaos := self._chaos(request.path)) is not None and not chaos.carried_out and not chaos.drops:
+            response = json_response(chaos.status, chaos.body, chaos.headers)  # 500 / 429: not carried out
+        elif chaos is not None and chaos.drops:
+            if chaos.carried_out:
+                api.handle(state, request, request_id)
+            response, dropped = None, {"dropped": "after_accept" if chaos.carried_out else "before_accept"}
+        elif chaos is not None:  # late: carried out, answered after a while
+            delay_after = chaos.delay_seconds
+            response = api.handle(state, request, request_id)
         else:
             delay = state.take_delay(request.path)
             if delay is not None and not delay.after_accept:
@@ -88,12 +99,18 @@ class FakeLineApp:
                 "path": request.path,
                 "status": None if response is None else response.status_code,  # None: dropped, no answer
                 **dropped,
+                **({"chaos": chaos.kind} if chaos is not None else {}),
                 "retry_key": request.headers.get("X-Line-Retry-Key"),
                 "request_id": request_id,
                 "at": time.time(),
             }
         )
         return response, delay_after
+
+    def _chaos(self, path: str) -> ChaosFault | None:
+        """A random fault for this request, when the platform has a Chaos policy (linesim.chaos)."""
+        chaos = self.platform.chaos
+        return None if chaos is None else chaos.pick(path)
 
     @staticmethod
     def _log(request: Request, response: Response, started: float) -> None:

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import requests
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.services import Services
 from bot.worker import Worker, WorkerOptions
+from linesim.chaos import Chaos
 from storage.clock import utcnow
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from tests.conftest import RunningBot, make_env, wait_for
@@ -98,6 +100,22 @@ def test_rate_limit_backs_off_the_whole_batch(bot_without_worker: RunningBot) ->
         assert waiting.next_attempt_at > utcnow()
         assert waiting.attempts == 0 or message.id == messages[0].id
     assert bot.fake.deliveries() == []
+
+
+def test_rate_limit_waits_as_long_as_retry_after_says(bot_without_worker: RunningBot) -> None:
+    """A 429 with `Retry-After: 1`: the batch waits about a second (not the 30 s default), then goes."""
+    bot = bot_without_worker
+    messages = enqueue_push(bot, count=3)
+    bot.fake.set_chaos(Chaos(seed=1, rates={"429": 1.0}, retry_after=1))
+    before = utcnow()
+    assert bot.services.sender.deliver_due() == Counter({"rate_limited": 1})
+    bot.fake.set_chaos(None)
+    for message in messages:
+        waiting = row(bot, message.id)
+        assert waiting.status == OutboxStatus.PENDING.value
+        assert before + timedelta(seconds=0.9) <= waiting.next_attempt_at <= utcnow() + timedelta(seconds=1.1)
+    assert wait_for(lambda: bot.services.sender.deliver_due().get("delivered") == 3, timeout=10)
+    assert len(bot.fake.deliveries()) == 3
 
 
 def test_monthly_quota_exhausted_parks_messages_until_the_quota_returns(bot_without_worker: RunningBot) -> None:

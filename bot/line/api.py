@@ -47,6 +47,8 @@ class SendResult:
     # connection dropped after sending, a 5xx), so LINE may have carried it out. False when it never left
     # (no connection could be made).
     maybe_accepted: bool = False
+    # RATE_LIMITED only: the seconds LINE's `Retry-After` header asks us to wait, when it sent one
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,20 @@ def _error_message(exc: ApiException) -> str:
     return message or str(exc.reason or "")
 
 
+MAX_RETRY_AFTER_SECONDS = 600.0
+
+
+def _retry_after(value: str | None) -> float | None:
+    """`Retry-After` in seconds (delta-seconds form), within 0…10 minutes; None when absent or unreadable."""
+    try:
+        seconds = float((value or "").strip())
+    except ValueError:
+        return None
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        return None
+    return min(seconds, MAX_RETRY_AFTER_SECONDS)
+
+
 def classify_api_exception(exc: ApiException, *, is_reply: bool) -> SendResult:
     status = int(exc.status or 0)
     message = _error_message(exc)
@@ -105,7 +121,8 @@ def classify_api_exception(exc: ApiException, *, is_reply: bool) -> SendResult:
     if status == 429:
         if MONTHLY_LIMIT_MESSAGE.lower().rstrip(".") in message.lower():
             return SendResult(Outcome.QUOTA_EXHAUSTED, request_id, message, status)
-        return SendResult(Outcome.RATE_LIMITED, request_id, message, status)
+        return SendResult(Outcome.RATE_LIMITED, request_id, message, status,
+                          retry_after=_retry_after(_header(exc.headers, "retry-after")))
     if status >= 500 or status == 0:
         return SendResult(Outcome.RETRY, request_id, f"HTTP {status}: {message}", status, maybe_accepted=True)
     if is_reply and status == 400 and INVALID_REPLY_TOKEN_MESSAGE.lower() in message.lower():

@@ -2,7 +2,8 @@
 
 - 200, and 409 "retry key already accepted": delivered (the key makes a resend of a push harmless).
 - 5xx, timeouts, network errors: retried with exponential backoff, same retry key; failed after the limit.
-- 429 rate limit: the row and the rest of the batch wait.
+- 429 rate limit: the row and the rest of the batch wait (as long as LINE's `Retry-After` says, else
+  `rate_limit_pause_seconds`).
 - 429 monthly limit: parked, not lost; the quota monitor puts it back when the quota allows.
 - other 4xx: failed, with LINE's reason kept.
 - replies: a reply has no retry key, and an attempt without a definite answer (timeout, connection dropped
@@ -83,6 +84,7 @@ class _Outcome:
     name: str  # what deliver_due counts
     change: Change | Delivery  # delivered rows are recorded together in one statement
     finished: bool  # a private row is scrubbed with it
+    pause: timedelta | None = None  # rate limited: how long the rest of the batch waits
 
 
 class _Batch:
@@ -151,7 +153,7 @@ class OutboxSender:
                 if row.kind == OutboxKind.REPLY.value:
                     batch.commit()  # a reply's outcome as soon as it is known
                 if outcome.name == Outcome.RATE_LIMITED.value:
-                    self._release(claimed[index + 1 :], batch)
+                    self._release(claimed[index + 1 :], batch, outcome.pause)
                     break
         finally:
             batch.to_send = []
@@ -230,9 +232,9 @@ class OutboxSender:
                 row.id, row.owner, now + timedelta(seconds=self.policy.retry.delay(row.attempts)), result.detail,
                 forget_attempt), False)
         if outcome is Outcome.RATE_LIMITED:
+            pause = self._rate_limit_pause(result)
             return _Outcome(outcome.value, lambda uow, now: uow.outbox.release(
-                row.id, row.owner, now + timedelta(seconds=self.policy.rate_limit_pause_seconds), result.detail,
-                forget_attempt), False)
+                row.id, row.owner, now + pause, result.detail, forget_attempt), False, pause)
         if outcome is Outcome.QUOTA_EXHAUSTED:
             def park(uow: UnitOfWork, now: datetime) -> bool:
                 uow.outbox.mark_quota_exhausted(row.org_id, now)
@@ -252,9 +254,13 @@ class OutboxSender:
         log.error("outbox %s failed: %s", row.id, reason)
         return _Outcome("failed", lambda uow, now: uow.outbox.mark_failed(row.id, row.owner, reason), True)
 
-    def _release(self, rows: Sequence[_Claimed], batch: _Batch) -> None:
+    def _rate_limit_pause(self, result: SendResult) -> timedelta:
+        seconds = result.retry_after if result.retry_after is not None else self.policy.rate_limit_pause_seconds
+        return timedelta(seconds=seconds)
+
+    def _release(self, rows: Sequence[_Claimed], batch: _Batch, later: timedelta | None) -> None:
         """LINE's rate limit: the rest of the batch goes back unsent, with the next commit."""
-        later = timedelta(seconds=self.policy.rate_limit_pause_seconds)
+        later = later if later is not None else timedelta(seconds=self.policy.rate_limit_pause_seconds)
         for row in rows:
             if row.id in batch.to_send:
                 batch.to_send.remove(row.id)
