@@ -3,8 +3,11 @@
 Workers claim due events a few chats at a time; a chat with an event in progress is not claimed by anyone
 else, so one person's events are handled one at a time, in order. The handler's changes, its answers
 (outbox rows) and the event's "done" mark are one transaction: a crash before the commit leaves the event
-to be processed again when its lease runs out, a crash after it leaves nothing to redo. A failing event is
-retried with backoff and, when retries run out, kept as `failed` with its error.
+to be processed again when its lease runs out, a crash after it leaves nothing to redo. A processor that
+outlived its lease (a slow batch on a loaded machine) commits nothing once another worker has claimed the
+event again: "done" is written only while the claim's attempt number still holds the event, and the claim
+skips a row being finished. A failing event is retried with backoff and, when retries run out, kept as
+`failed` with its error.
 """
 
 from __future__ import annotations
@@ -77,7 +80,13 @@ class EventProcessor:
                 outcome = self.application.dispatch(event, ctx)
                 ctx.flush()
                 status = InboxStatus.IGNORED if outcome == UNHANDLED else InboxStatus.DONE
-                uow.inbox.finish(claimed.id, status, outcome, now)
+                if not uow.inbox.finish(claimed.id, status, outcome, now, claimed.attempts):
+                    # Our lease ran out and another worker claimed the event again: it will take effect
+                    # there. Nothing of this run may commit (its answers would go out twice).
+                    uow.rollback()
+                    log.warning("event %s (%s): claimed again by another worker after this one's lease ran "
+                                "out; this run's work is discarded", claimed.id, event_type)
+                    return []
                 if ctx.scrub_event:
                     uow.inbox.scrub_now(claimed.id, now)
                 uow.commit()
@@ -93,9 +102,12 @@ class EventProcessor:
         try:
             with self.uow_factory() as uow:
                 status = uow.inbox.record_failure(claimed.id, error, utcnow(), self.policy.max_attempts,
-                                                  self.policy.backoff(claimed.attempts))
+                                                  self.policy.backoff(claimed.attempts), claimed.attempts)
                 uow.commit()
-            if status is InboxStatus.FAILED:
+            if status is None:
+                log.warning("event %s: claimed again by another worker; this attempt's failure not recorded",
+                            claimed.id)
+            elif status is InboxStatus.FAILED:
                 log.error("event %s kept as failed after %s attempts", claimed.id, claimed.attempts)
         except Exception:  # the lease runs out and a worker retries it
             log.exception("could not record the failure of event %s", claimed.id)

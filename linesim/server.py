@@ -78,6 +78,7 @@ class FakeLineApp:
         elif (chaos := self._chaos(request.path)) is not None and not chaos.carried_out and not chaos.drops:
             response = json_response(chaos.status, chaos.body, chaos.headers)  # 500 / 429: not carried out
         elif chaos is not None and chaos.drops:
+            request.get_data()  # read, so that the connection holds no half-read body when it is closed
             if chaos.carried_out:
                 api.handle(state, request, request_id)
             response, dropped = None, {"dropped": "after_accept" if chaos.carried_out else "before_accept"}

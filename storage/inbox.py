@@ -173,6 +173,8 @@ class InboxRepository:
         candidates = self.session.scalars(
             select(InboxEvent).where(due, ~chat_is_busy)
             .order_by(func.coalesce(InboxEvent.event_time, InboxEvent.received_at), InboxEvent.id).limit(limit)
+            # a row an overdue processor is finishing right now is locked: skip it (if it commits, it is done)
+            .with_for_update(of=InboxEvent, skip_locked=True)
         ).all()
         lease_until = now + timedelta(seconds=lease_seconds)
         claimed = []
@@ -184,21 +186,33 @@ class InboxRepository:
         self.session.flush()
         return claimed
 
-    def finish(self, event_id: int, status: InboxStatus, outcome: str, now: datetime) -> None:
-        self.session.execute(
-            update(InboxEvent)
-            .where(InboxEvent.id == event_id)
-            .values(status=status.value, outcome=outcome[:255], processed_at=now, lease_until=None,
-                    last_error=None)
+    def finish(self, event_id: int, status: InboxStatus, outcome: str, now: datetime,
+               attempt: int | None = None) -> bool:
+        """Mark an event handled. With `attempt` (the claim's attempt number), only while that claim still
+        holds it: False when its lease ran out and another worker claimed it again (the caller must then
+        roll back everything it did for the event, or the event would take effect twice)."""
+        statement = update(InboxEvent).where(InboxEvent.id == event_id)
+        if attempt is not None:
+            statement = statement.where(InboxEvent.status == InboxStatus.PROCESSING.value,
+                                        InboxEvent.attempts == attempt)
+        result = self.session.execute(
+            statement.values(status=status.value, outcome=outcome[:255], processed_at=now, lease_until=None,
+                             last_error=None)
             .execution_options(synchronize_session=False)
         )
+        return bool(getattr(result, "rowcount", 1))
 
     def record_failure(
-        self, event_id: int, error: str, now: datetime, max_attempts: int, backoff_seconds: float
-    ) -> InboxStatus:
-        event = self.session.get(InboxEvent, event_id, populate_existing=True)
+        self, event_id: int, error: str, now: datetime, max_attempts: int, backoff_seconds: float,
+        attempt: int | None = None,
+    ) -> InboxStatus | None:
+        """Retry later or keep as failed; None (nothing recorded) when the claim of `attempt` no longer holds
+        the event (another worker claimed it again)."""
+        event = self.session.get(InboxEvent, event_id, populate_existing=True, with_for_update=True)
         if event is None:
             return InboxStatus.FAILED
+        if attempt is not None and (event.status != InboxStatus.PROCESSING.value or event.attempts != attempt):
+            return None
         status = InboxStatus.FAILED if event.attempts >= max_attempts else InboxStatus.PENDING
         event.status = status.value
         event.last_error = error[:2000]

@@ -12,6 +12,7 @@ from bot.services import Services
 from bot.worker import Worker, WorkerOptions
 from handlers.base import Context
 from handlers.events import IncomingEvent
+from storage.clock import utcnow
 from tests.conftest import RunningBot, make_env, wait_for
 
 USERS = ["U" + c * 32 for c in "345"]
@@ -70,3 +71,29 @@ def test_events_of_one_chat_never_overlap_and_keep_their_order(bot_without_worke
     if database_url.startswith("postgresql"):
         assert any(a[0] != b[0] and a[2] < b[3] and b[2] < a[3]
                    for a in recorder.runs for b in recorder.runs)
+
+
+def test_a_processor_whose_lease_ran_out_commits_nothing(bot_without_worker: RunningBot) -> None:
+    """Issue #14's soak found it: on a loaded machine a claimed batch outlived its lease, another worker claimed
+    an event again, and both committed its answer (the second reply was refused and pushed: a double). Now
+    the overdue processor's work is rolled back; the event takes effect once, by the worker holding it."""
+    bot = bot_without_worker
+    [user] = USERS[:1]
+    assert bot.fake.send_events([bot.fake.text_event(user, "ช่วยเหลือ")]).status_code == 200
+    with bot.services.uow() as uow:  # worker A claims it with a lease that is over at once
+        [stale] = uow.inbox.claim_due(utcnow(), 5, lease_seconds=0.0)
+        uow.commit()
+    with bot.services.uow() as uow:  # worker B claims it again
+        [fresh] = uow.inbox.claim_due(utcnow(), 5, lease_seconds=60.0)
+        uow.commit()
+    assert (stale.id, stale.attempts + 1) == (fresh.id, fresh.attempts)
+    processor = bot.processing.processor
+    processor._process(stale)  # A finishes late: nothing of it commits
+    with bot.services.uow() as uow:
+        assert uow.outbox.counts_by_status() == {}
+        assert uow.inbox.counts_by_status() == {"processing": 1}
+    processor._process(fresh)
+    bot.services.sender.deliver_due()
+    assert len(bot.fake.deliveries(to=user)) == 1
+    with bot.services.uow() as uow:
+        assert uow.inbox.counts_by_status() == {"done": 1}
