@@ -103,6 +103,7 @@ def fake(platform: FakeLinePlatform, receiver: Receiver) -> Iterator[FakeLinePla
     receiver.received.clear()
     receiver.status = 200
     yield platform
+    platform.set_chaos(None)
     platform.set_monthly_quota(None)
     platform.reply_token_ttl = 60.0
     platform.webhook_url = receiver.url
