@@ -39,6 +39,7 @@ class FakeLineApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()
         request = Request(environ)
+        response: Response | None
         if request.path in OAUTH_PATHS:
             response, delay_after = api.issue_token(self.platform.state, request), 0.0
         elif request.path.startswith(API_PREFIX):
