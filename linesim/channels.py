@@ -60,6 +60,10 @@ class FakeChannel:
     def usage(self) -> int:
         return self.platform.state.channel_usage(self.name)
 
+    def replace_access_token(self, access_token: str) -> None:
+        """A new long-lived token (as reissued in the LINE console): the old one is refused from now on."""
+        self.platform.state.replace_long_lived_token(self.name, access_token)
+
     def expire_access_tokens(self) -> int:
         return self.platform.state.expire_access_tokens(self.name)
 

@@ -72,10 +72,11 @@ class FakeLinePlatform:
 
     def add_channel(self, name: str, channel_secret: str, access_token: str | None = None,
                     channel_id: str | None = None, monthly_quota: int | None = None,
-                    webhook_url: str | None = None) -> FakeChannel:
+                    webhook_url: str | None = None, token_lifetime: float = 30 * 24 * 3600) -> FakeChannel:
         """Another Official Account on this platform (see linesim/channels.py). With `channel_id` the
-        channel secret also issues short-lived access tokens (`POST /v2/oauth/accessToken`)."""
-        self.state.add_channel(name, access_token, channel_id, channel_secret, monthly_quota)
+        channel secret also issues short-lived access tokens (`POST /v2/oauth/accessToken`) living
+        `token_lifetime` seconds."""
+        self.state.add_channel(name, access_token, channel_id, channel_secret, monthly_quota, token_lifetime)
         return FakeChannel(self, name, channel_secret, webhook_url)
 
     # ----- webhook sending ----------------------------------------------------------------------

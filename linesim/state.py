@@ -96,6 +96,7 @@ class _Channel:
     quota: int | None = None
     usage: int = 0
     issued: int = 0  # short-lived tokens issued
+    token_lifetime: float = SHORT_LIVED_SECONDS
 
 
 @dataclass
@@ -150,14 +151,24 @@ class PlatformState:
 
     # ----- channels and their access tokens ------------------------------------------------------
     def add_channel(self, name: str, access_token: str | None = None, channel_id: str | None = None,
-                    channel_secret: str | None = None, monthly_quota: int | None = None) -> None:
+                    channel_secret: str | None = None, monthly_quota: int | None = None,
+                    token_lifetime: float = SHORT_LIVED_SECONDS) -> None:
         """Another Official Account on the same platform: a long-lived `access_token`, and/or a channel id
         and secret that issue short-lived ones (`POST /v2/oauth/accessToken`)."""
         with self._lock:
             if name in self._channels:
                 raise ValueError(f"channel {name!r} exists")
             tokens: dict[str, float | None] = {access_token: None} if access_token else {}
-            self._channels[name] = _Channel(name, tokens, channel_id, channel_secret, monthly_quota)
+            self._channels[name] = _Channel(name, tokens, channel_id, channel_secret, monthly_quota,
+                                            token_lifetime=token_lifetime)
+
+    def replace_long_lived_token(self, name: str, access_token: str) -> None:
+        """The channel's long-lived token reissued in the LINE console: the old one stops working."""
+        with self._lock:
+            tokens = self._channels[name].tokens
+            for token in [t for t, at in tokens.items() if at is None]:
+                del tokens[token]
+            tokens[access_token] = None
 
     def channel_for_token(self, access_token: str) -> str | None:
         """The channel this bearer token belongs to, None when no channel has it or it expired."""
@@ -170,8 +181,7 @@ class PlatformState:
                     return channel.name
         return None
 
-    def issue_access_token(self, channel_id: str, channel_secret: str,
-                           lifetime: float = SHORT_LIVED_SECONDS) -> tuple[str, int] | None:
+    def issue_access_token(self, channel_id: str, channel_secret: str) -> tuple[str, int] | None:
         """A short-lived token for the channel with this id and secret: (token, expires_in seconds), or
         None when no channel has them."""
         with self._lock:
@@ -179,9 +189,9 @@ class PlatformState:
                 if channel.channel_id == channel_id and channel.channel_secret is not None and \
                         hmac.compare_digest(channel.channel_secret.encode(), channel_secret.encode()):
                     token = "sl-" + ids.new_reply_token()
-                    channel.tokens[token] = self._clock() + lifetime
+                    channel.tokens[token] = self._clock() + channel.token_lifetime
                     channel.issued += 1
-                    return token, int(lifetime)
+                    return token, max(1, round(channel.token_lifetime))
         return None
 
     def expire_access_tokens(self, channel: str) -> int:
