@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from domain.complaints.crypto import IdentityCryptoError, MasterKey, open_json, seal_json
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _AAD = "itabot/org-credentials/v1|{org_id}|{field}"
 # A short-lived token (30 days) is replaced this long before it expires; a shorter-lived one at half its life.
 REFRESH_BEFORE = timedelta(days=7)
@@ -31,7 +31,7 @@ class CredentialsError(ValueError):
 
 
 def valid_slug(slug: str) -> bool:
-    """2–63 of a–z, 0–9 and '-', not starting with '-': the slug is part of URLs (/callback/<slug>)."""
+    """1–63 of a–z, 0–9 and '-', not starting with '-': the slug is part of URLs (/callback/<slug>)."""
     return bool(SLUG_PATTERN.match(slug))
 
 

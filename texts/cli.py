@@ -206,7 +206,7 @@ ORG_KINDS = {"long_lived": "token ระยะยาว", "short_lived": "token 
 ORG_KIND_ENVIRONMENT = "ช่อง LINE จากตัวแปร LINE_CHANNEL_SECRET/LINE_CHANNEL_ACCESS_TOKEN"
 ORG_STATUS = {False: "ใช้งาน", True: "ปิดใช้งาน"}
 ORG_ERRORS = {
-    "slug": "slug \"{value}\" ใช้ไม่ได้: ใช้ a-z 0-9 และ - ยาว 2–63 ตัว ไม่ขึ้นต้นด้วย -",
+    "slug": "slug \"{value}\" ใช้ไม่ได้: ใช้ a-z 0-9 และ - ยาว 1–63 ตัว ไม่ขึ้นต้นด้วย -",
     "name": "กรุณาระบุชื่อองค์กร (--name)",
     "timezone": "ไม่รู้จักเขตเวลา \"{value}\" (เช่น Asia/Bangkok)",
     "secret": "channel secret ว่างหรือมีช่องว่างปน",
