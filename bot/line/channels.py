@@ -89,20 +89,24 @@ class LineChannels:
         return self._channel(org_id).secret
 
     def webhook(self, slug: str) -> WebhookChannel | None:
-        """The enabled organisation behind `/callback/<slug>` and its channel secret; None: 404."""
+        """The enabled organisation behind `/callback/<slug>` and its channel secret; None: 404. (Its access
+        token plays no part: a short-lived one not issued yet does not stop events coming in.)"""
         now = time.monotonic()
         cached = self._webhooks.get(slug)
         if cached is not None and now - cached[1] < self.check_every:
             return cached[0]
-        with self.uow_factory() as uow:
-            org = uow.people.organisation(slug)
-            org_id = org.id if org is not None and org.disabled_at is None else None
         found: WebhookChannel | None = None
-        if org_id is not None:
-            try:
-                found = WebhookChannel(org_id, self._channel(org_id).secret)
-            except NoChannel:
-                found = None
+        try:
+            with self.uow_factory() as uow:
+                org = uow.people.organisation(slug)
+                if org is not None and org.disabled_at is None:
+                    credentials = open_credentials(uow, self.box, org.id)
+                    if credentials is not None:
+                        found = WebhookChannel(org.id, credentials.channel_secret)
+                    elif org.slug == self.default_slug:
+                        found = WebhookChannel(org.id, self.default_secret)
+        except (MissingCredentialsKey, CredentialsError) as exc:
+            log.error("webhook /callback/%s: the organisation's LINE credentials cannot be opened: %s", slug, exc)
         if len(self._webhooks) >= MAX_CACHED_SLUGS:  # random slugs must not grow it without end
             self._webhooks.clear()
         self._webhooks[slug] = (found, now)
