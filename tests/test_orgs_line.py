@@ -229,3 +229,21 @@ def test_richmenu_deploy_uses_the_organisations_token(bot: RunningBot, fake_line
     assert all(e["status"] in (200, 404) for e in menu_calls), json.dumps(menu_calls)
 
 
+
+
+def test_evidence_is_downloaded_with_its_organisations_token(bot_without_worker: RunningBot,
+                                                             fake_line: FakeLinePlatform) -> None:
+    bot = bot_without_worker
+    _, org_b = add_org_b(bot, fake_line)
+    fake_line.register_content("900000000000000001", b"\xff\xd8\xff photo of B", "image/jpeg")
+    with bot.services.uow() as uow:
+        evidence = uow.evidence.add(org_b, "complaint", 1, "900000000000000001", "image", None, utcnow())
+        assert evidence is not None
+        evidence_id = evidence.id
+        uow.commit()
+    assert bot.services.evidence.fetch_due() == 1
+    downloads = [e for e in fake_line.requests_log() if e["path"].endswith("/900000000000000001/content")]
+    assert [(e["channel"], e["status"]) for e in downloads] == [("b", 200)]
+    with bot.services.uow() as uow:
+        stored = uow.evidence.for_owner("complaint", 1)
+    assert [(e.id, e.status) for e in stored] == [(evidence_id, "ready")]
