@@ -36,6 +36,17 @@ class OrgRow:
     token_kind: str | None  # None: no credentials of its own
 
 
+@dataclass(frozen=True)
+class DirectoryRow:
+    """What the LINE channel registry keeps of every organisation between its checks."""
+
+    org_id: int
+    slug: str
+    disabled: bool
+    version: int  # 0: no credentials of its own
+    token_refresh_at: datetime | None
+
+
 def _copy(row: OrgCredentials) -> SealedCredentials:
     return SealedCredentials(row.org_id, row.token_kind, row.channel_id, row.secret_sealed, row.token_sealed,
                              row.token_expires_at, row.token_refresh_at, row.version)
@@ -53,6 +64,15 @@ class OrganisationRepository:
             .order_by(Organisation.slug))
         return [OrgRow(org.id, org.slug, org.name, org.timezone, org.disabled_at is not None, kind)
                 for org, kind in rows]
+
+    def directory(self) -> list[DirectoryRow]:
+        """Every organisation with the version of its credentials, in one query."""
+        rows = self.session.execute(
+            select(Organisation.id, Organisation.slug, Organisation.disabled_at, OrgCredentials.version,
+                   OrgCredentials.token_refresh_at)
+            .outerjoin(OrgCredentials, OrgCredentials.org_id == Organisation.id))
+        return [DirectoryRow(org_id, slug, disabled_at is not None, version or 0, refresh)
+                for org_id, slug, disabled_at, version, refresh in rows]
 
     def enabled_ids(self) -> list[int]:
         return list(self.session.scalars(select(Organisation.id).where(Organisation.disabled_at.is_(None))
