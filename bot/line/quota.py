@@ -43,7 +43,10 @@ class QuotaMonitor:
         there is room."""
         try:
             reading = self.channels.api(org_id).quota()
-        except (LineUnavailable, NoChannel) as exc:
+        except NoChannel as exc:  # nothing can be sent for it either
+            log.debug("organisation %s: quota not read: %s", org_id, exc)
+            return None
+        except LineUnavailable as exc:
             log.warning("organisation %s: quota not read: %s", org_id, exc)
             return None
         with self.uow_factory() as uow:
