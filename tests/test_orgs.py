@@ -181,3 +181,19 @@ def test_slugs_and_refresh_times() -> None:
     issued = datetime(2026, 1, 1, tzinfo=UTC)
     assert refresh_at(issued, timedelta(days=30)) == issued + timedelta(days=23)
     assert refresh_at(issued, timedelta(seconds=4)) == issued + timedelta(seconds=2)
+
+
+@pytest.mark.parametrize("key", ["missing", "another"])
+def test_credentials_that_cannot_be_opened_answer_404_not_500(chat_bot: ChatBot, key: str,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    from linesim import events
+    from linesim.webhook_sender import encode_body, sign
+
+    add_b(chat_bot)
+    channels = chat_bot.services.channels
+    channels.box = None if key == "missing" else CredentialsBox.from_b64(base64.b64encode(os.urandom(32)).decode())
+    body = encode_body(events.DEFAULT_DESTINATION, [])
+    answer = chat_bot.http.post("/callback/b", data=body, headers={"x-line-signature": sign(SECRET_B, body)})
+    assert answer.status_code == 404
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "cannot be opened" in logged and SECRET_B not in logged and TOKEN_B not in logged
