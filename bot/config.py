@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.complaints.crypto import MasterKey
 from domain.complaints.workflow import DeadlinePolicy
+from domain.organisations import CredentialsBox
 from usecases.complaint_config import ComplaintConfig, ComplaintKeys
 
 DEVELOPMENT_DEFAULTS = {
@@ -75,6 +76,9 @@ class Settings:
     # complaints: the master key (base64 of 32 bytes) that wraps each complaint's identity key, deadlines,
     # retention and the per-account daily limit
     complaint_key: str = field(default="", repr=False)
+    # organisations' LINE credentials (secrets and tokens) are sealed under this key (base64 of 32 bytes);
+    # empty: no organisation's credentials can be stored or read (the environment's channel still works)
+    credentials_key: str = field(default="", repr=False)
     complaint_first_answer_days: int = 7
     complaint_feedback_days: int = 30
     complaint_close_days: int = 90
@@ -150,6 +154,7 @@ class Settings:
             inbox_retry_base_seconds=_float(env, "INBOX_RETRY_BASE_SECONDS", 5.0),
             retention_days=_float(env, "RETENTION_DAYS", 30.0),
             complaint_key=_complaint_key(env, is_dev, environment, values["SECRET_KEY"]),
+            credentials_key=_credentials_key(env, is_dev, values["SECRET_KEY"]),
             complaint_first_answer_days=_int(env, "COMPLAINT_FIRST_ANSWER_DAYS", 7),
             complaint_feedback_days=_int(env, "COMPLAINT_FEEDBACK_DAYS", 30),
             complaint_close_days=_int(env, "COMPLAINT_CLOSE_DAYS", 90),
@@ -200,6 +205,27 @@ def _complaint_key(env: Mapping[str, str], is_dev: bool, environment: str, secre
     except ValueError as exc:
         raise ConfigError(f"COMPLAINT_KEY is malformed: {exc}") from None
     return value
+
+
+def _credentials_key(env: Mapping[str, str], is_dev: bool, secret_key: str) -> str:
+    """CREDENTIALS_KEY, checked; optional (a single-organisation deployment needs none); in development
+    and tests a fixed key derived from SECRET_KEY."""
+    value = env.get("CREDENTIALS_KEY", "").strip()
+    if not value:
+        if not is_dev:
+            return ""
+        derived = hashlib.sha256(b"itabot-dev-credentials-key:" + secret_key.encode()).digest()
+        return base64.b64encode(derived).decode("ascii")
+    try:
+        MasterKey.from_b64(value)
+    except ValueError as exc:
+        raise ConfigError(f"CREDENTIALS_KEY is malformed: {exc}") from None
+    return value
+
+
+def credentials_box(settings: Settings) -> CredentialsBox | None:
+    """What seals organisations' LINE credentials; None when CREDENTIALS_KEY is not set."""
+    return CredentialsBox.from_b64(settings.credentials_key) if settings.credentials_key else None
 
 
 def _load_dotenv_file() -> None:

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.config import Settings, complaint_config
+from bot.config import Settings, complaint_config, credentials_box
 from bot.line.api import LineApi
+from bot.line.channels import LineChannels
 from bot.line.evidence_fetcher import EvidenceFetcher
 from bot.line.outbox_sender import DELIVERY_RETRY, DeliveryPolicy, OutboxSender
 from bot.line.quota import QuotaMonitor
+from bot.line.tokens import TokenIssuer
 from bot.report_links import report_links
+from domain.organisations import CredentialsBox
 from domain.pseudonyms import configure_pseudonyms
 from storage.db import make_engine, make_session_factory
 from storage.event_store import EventStore
@@ -31,7 +34,8 @@ class Services:
     settings: Settings
     engine: Engine
     uow: UnitOfWorkFactory
-    line: LineApi
+    line: LineApi  # the environment's channel (LINE_CHANNEL_*): the default organisation's
+    channels: LineChannels  # every organisation's channel, by org_id
     sender: OutboxSender
     quota: QuotaMonitor
     event_store: EventStore
@@ -39,6 +43,7 @@ class Services:
     complaints: ComplaintConfig
     # Set whenever a handler's answers are committed: delivery threads wait on it to send at once.
     answers_committed: threading.Event
+    credentials_box: CredentialsBox | None  # None: CREDENTIALS_KEY is not set
     _org_id: int | None = None
     _org_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -50,11 +55,16 @@ class Services:
         keys = complaints.keys.storage_keys()
         uow = UnitOfWorkFactory(make_session_factory(engine), keys)
         line = LineApi(settings.line_channel_access_token, settings.line_api_base_url, settings.line_request_timeout)
-        sender = OutboxSender(uow, line, delivery_policy(settings))
+        box = credentials_box(settings)
+        channels = LineChannels(
+            uow, box, settings.org_slug, settings.line_channel_secret, line, settings.line_channel_access_token,
+            lambda token: LineApi(token, settings.line_api_base_url, settings.line_request_timeout),
+            TokenIssuer(settings.line_api_base_url, settings.line_request_timeout))
+        sender = OutboxSender(uow, channels, delivery_policy(settings))
         answers_committed = threading.Event()
-        evidence = EvidenceFetcher(uow, line, answers_committed)
-        return cls(settings, engine, uow, line, sender, QuotaMonitor(uow, line),
-                   EventStore(engine, events_key=keys.events), evidence, complaints, answers_committed)
+        evidence = EvidenceFetcher(uow, channels, answers_committed)
+        return cls(settings, engine, uow, line, channels, sender, QuotaMonitor(uow, channels),
+                   EventStore(engine, events_key=keys.events), evidence, complaints, answers_committed, box)
 
     def report_link(self, uow: UnitOfWork, org_id: int) -> str | None:
         """A signed link to the current round's full progress report, for the weekly summary."""
@@ -81,6 +91,7 @@ class Services:
         raise RuntimeError("could not create the organisation row")
 
     def close(self) -> None:
+        self.channels.close()
         self.line.close()
         self.engine.dispose()
 

@@ -102,7 +102,8 @@ class Worker:
         self._expire_conversations()
         self._complaint_deadlines()
         apply_complaint_retention(self.services.uow, self.complaints.retention_days)
-        self.services.quota.refresh(self.services.org_id())
+        self.services.org_id()  # the default organisation exists
+        self.services.quota.refresh_all()  # each organisation's own quota, with its own token
         while batch := sum(self.services.sender.deliver_due(self.options.batch_size).values()):
             sent += batch
         return {"processed": processed, "sent": sent}
@@ -206,7 +207,8 @@ class Worker:
             self.outbox_ready.set()
 
     def _refresh_quota(self) -> float:
-        self.services.quota.refresh(self.services.org_id())
+        self.services.org_id()  # the default organisation exists
+        self.services.quota.refresh_all()
         with self.services.uow() as uow:
             parked = uow.outbox.counts_by_status().get("parked", 0)
         return self.options.quota_every_while_parked if parked else self.options.quota_every

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import api_richmenu, errors
 from .errors import ApiError
-from .state import PlatformState
+from .state import DEFAULT_CHANNEL, PlatformState
 from .wsgi_util import BadJson, json_response, read_json
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -43,26 +43,47 @@ def _body(request: Request) -> Any:
         raise errors.bad_request([{"message": f"Invalid JSON: {exc}", "property": ""}]) from exc
 
 
+def _channel(request: Request) -> str:
+    """The channel whose access token authorised the request (set by server.py)."""
+    return str(request.environ.get("linesim.channel") or DEFAULT_CHANNEL)
+
+
 def _reply(state: PlatformState, request: Request, request_id: str) -> Response:
-    return json_response(200, state.reply(request_id, _body(request)))
+    return json_response(200, state.reply(request_id, _body(request), _channel(request)))
 
 
 def _push(state: PlatformState, request: Request, request_id: str) -> Response:
     retry_key = request.headers.get("X-Line-Retry-Key")
-    return json_response(200, state.push(request_id, _body(request), retry_key))
+    return json_response(200, state.push(request_id, _body(request), retry_key, _channel(request)))
 
 
 def _multicast(state: PlatformState, request: Request, request_id: str) -> Response:
     retry_key = request.headers.get("X-Line-Retry-Key")
-    return json_response(200, state.multicast(request_id, _body(request), retry_key))
+    return json_response(200, state.multicast(request_id, _body(request), retry_key, _channel(request)))
 
 
 def _quota(state: PlatformState, request: Request, request_id: str) -> Response:
-    return json_response(200, state.quota_json())
+    return json_response(200, state.quota_json(_channel(request)))
 
 
 def _consumption(state: PlatformState, request: Request, request_id: str) -> Response:
-    return json_response(200, {"totalUsage": state.usage})
+    return json_response(200, {"totalUsage": state.channel_usage(_channel(request))})
+
+
+def issue_token(state: PlatformState, request: Request) -> Response:
+    """`POST /v2/oauth/accessToken` (form: grant_type=client_credentials, client_id, client_secret): a
+    short-lived channel access token, as LINE issues one; 400 `invalid_client` for a wrong id or secret."""
+    if request.method != "POST":
+        return json_response(405, {"message": "Method not allowed"})
+    form = request.form
+    if form.get("grant_type") != "client_credentials":
+        return json_response(400, {"error": "unsupported_grant_type",
+                                   "error_description": "grant_type must be client_credentials"})
+    issued = state.issue_access_token(form.get("client_id", ""), form.get("client_secret", ""))
+    if issued is None:
+        return json_response(400, {"error": "invalid_client", "error_description": "invalid client_id or secret"})
+    token, expires_in = issued
+    return json_response(200, {"access_token": token, "expires_in": expires_in, "token_type": "Bearer"})
 
 
 def _content(state: PlatformState, request: Request, request_id: str, message_id: str) -> Response:

@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from . import events, webhook_sender
+from .channels import FakeChannel
 from .chaos import Chaos
 from .personas import Persona, parse_personas
 from .server import FakeLineApp, ServerThread
@@ -70,6 +71,15 @@ class FakeLinePlatform:
     @reply_token_ttl.setter
     def reply_token_ttl(self, seconds: float) -> None:
         self.state.reply_token_ttl = seconds
+
+    def add_channel(self, name: str, channel_secret: str, access_token: str | None = None,
+                    channel_id: str | None = None, monthly_quota: int | None = None,
+                    webhook_url: str | None = None, token_lifetime: float = 30 * 24 * 3600) -> FakeChannel:
+        """Another Official Account on this platform (see linesim/channels.py). With `channel_id` the
+        channel secret also issues short-lived access tokens (`POST /v2/oauth/accessToken`) living
+        `token_lifetime` seconds."""
+        self.state.add_channel(name, access_token, channel_id, channel_secret, monthly_quota, token_lifetime)
+        return FakeChannel(self, name, channel_secret, webhook_url)
 
     # ----- webhook sending ----------------------------------------------------------------------
     def sign(self, body: bytes) -> str:
@@ -183,8 +193,9 @@ class FakeLinePlatform:
         return events.postback_event(user_id, self._token(user_id, mode), data, params, mode)
 
     # ----- what the bot sent --------------------------------------------------------------------
-    def deliveries(self, kind: str | None = None, to: str | None = None) -> list[Delivery]:
-        return self.state.deliveries(kind, to)
+    def deliveries(self, kind: str | None = None, to: str | None = None,
+                   channel: str | None = None) -> list[Delivery]:
+        return self.state.deliveries(kind, to, channel)
 
     def messages_to(self, user_id: str) -> list[dict[str, Any]]:
         return [message for d in self.state.deliveries(to=user_id) for message in d.messages]

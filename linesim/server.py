@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import socket
 import sys
 import threading
@@ -24,6 +23,9 @@ if TYPE_CHECKING:
     from .fake_platform import FakeLinePlatform
 
 API_PREFIX = "/v2/"
+# Issuing a channel access token takes the channel id and secret in the form, no bearer token.
+OAUTH_PATHS = frozenset({"/v2/oauth/accessToken"})
+CHANNEL_ENVIRON = "linesim.channel"  # the channel the request's access token belongs to
 # The chat page polls these every second or so: successful polls are not logged.
 POLL_PATHS = frozenset({"/_fake/thread", "/_fake/threads", "/_fake/richmenu"})
 
@@ -38,7 +40,10 @@ class FakeLineApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.monotonic()
         request = Request(environ)
-        if request.path.startswith(API_PREFIX):
+        response: Response | None
+        if request.path in OAUTH_PATHS:
+            response, delay_after = api.issue_token(self.platform.state, request), 0.0
+        elif request.path.startswith(API_PREFIX):
             response, delay_after = self._api(request)
         else:
             response, delay_after = control.handle(self.platform, request), 0.0
@@ -54,10 +59,12 @@ class FakeLineApp:
             time.sleep(delay_after)
         return response(environ, start_response)
 
-    def _authorized(self, request: Request) -> bool:
+    def _authorized(self, request: Request) -> str | None:
+        """The channel whose (unexpired) access token the request carries, None for none."""
         header = request.headers.get("Authorization", "")
-        expected = f"Bearer {self.platform.state.access_token}"
-        return hmac.compare_digest(header.encode("utf-8"), expected.encode("utf-8"))
+        if not header.startswith("Bearer "):
+            return None
+        return self.platform.state.channel_for_token(header[len("Bearer "):])
 
     def _api(self, request: Request) -> tuple[Response | None, float]:
         """The response (None: drop the connection without one) and how long to wait before answering."""
@@ -67,7 +74,9 @@ class FakeLineApp:
         dropped: dict[str, str] = {}
         response: Response | None
         chaos: ChaosFault | None = None
-        if not self._authorized(request):
+        channel = self._authorized(request)
+        request.environ[CHANNEL_ENVIRON] = channel
+        if channel is None:
             response = json_response(401, {"message": errors.AUTH_FAILED})
         elif (fault := state.take_fault(request.path)) is not None:
             response = json_response(fault.status, fault.body)
@@ -103,6 +112,7 @@ class FakeLineApp:
                 **({"chaos": chaos.kind} if chaos is not None else {}),
                 "retry_key": request.headers.get("X-Line-Retry-Key"),
                 "request_id": request_id,
+                "channel": channel,
                 "at": time.time(),
             }
         )

@@ -6,6 +6,7 @@ Every public method takes the one lock, so the threaded server and the test thre
 from __future__ import annotations
 
 import copy
+import hmac
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from .personas import DEFAULT_DISPLAY_NAME, DEFAULT_PERSONAS, Persona
 from .richmenus import RichMenuStore
 
 RETRY_KEY_LIFETIME = 24 * 3600.0
+DEFAULT_CHANNEL = "default"
+SHORT_LIVED_SECONDS = 30 * 24 * 3600  # what LINE gives a short-lived channel access token
 QUOTABLE_TYPES = frozenset({"text", "sticker", "image", "video"})
 
 
@@ -32,6 +35,7 @@ class Delivery:
     request_id: str
     at: float
     reply_token: str | None = None  # the token a reply used (a token is accepted at most once)
+    channel: str = DEFAULT_CHANNEL  # the channel (Official Account) whose access token sent it
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,6 +81,22 @@ class _ReplyToken:
     user_id: str
     expires_at: float
     used: bool = False
+    channel: str = DEFAULT_CHANNEL  # a reply token is accepted only with its own channel's access token
+
+
+@dataclass
+class _Channel:
+    """One Official Account: its access tokens (token -> expiry on the state's clock, None: long-lived),
+    its channel id and secret (to issue short-lived tokens), its monthly quota and usage."""
+
+    name: str
+    tokens: dict[str, float | None]
+    channel_id: str | None = None
+    channel_secret: str | None = None
+    quota: int | None = None
+    usage: int = 0
+    issued: int = 0  # short-lived tokens issued
+    token_lifetime: float = SHORT_LIVED_SECONDS
 
 
 @dataclass
@@ -103,14 +123,16 @@ class PlatformState:
         self._clock = clock
         self.access_token = access_token
         self.reply_token_ttl = reply_token_ttl
-        self._quota: int | None = monthly_quota
+        self._channels: dict[str, _Channel] = {
+            DEFAULT_CHANNEL: _Channel(DEFAULT_CHANNEL, {access_token: None}, quota=monthly_quota)}
         self._personas: list[Persona] = list(DEFAULT_PERSONAS)
         self._seq = 0  # thread item numbers keep growing across resets, so pollers never go back
         self.richmenus = RichMenuStore()  # configuration: kept by reset()
         self._clear()
 
     def _clear(self) -> None:
-        self._usage = 0
+        for channel in getattr(self, "_channels", {}).values():
+            channel.usage = 0
         self._deliveries: list[Delivery] = []
         self._tokens: dict[str, _ReplyToken] = {}
         self._retry_keys: dict[str, _AcceptedKey] = {}
@@ -122,15 +144,73 @@ class PlatformState:
         self._timeline: list[dict[str, Any]] = []
 
     def reset(self) -> None:
-        """Forget everything that happened; keep the configuration (token, quota limit, personas, ttl)."""
+        """Forget everything that happened; keep the configuration (channels and their tokens, quota limits,
+        personas, ttl)."""
         with self._lock:
             self._clear()
 
+    # ----- channels and their access tokens ------------------------------------------------------
+    def add_channel(self, name: str, access_token: str | None = None, channel_id: str | None = None,
+                    channel_secret: str | None = None, monthly_quota: int | None = None,
+                    token_lifetime: float = SHORT_LIVED_SECONDS) -> None:
+        """Another Official Account on the same platform: a long-lived `access_token`, and/or a channel id
+        and secret that issue short-lived ones (`POST /v2/oauth/accessToken`)."""
+        with self._lock:
+            if name in self._channels:
+                raise ValueError(f"channel {name!r} exists")
+            tokens: dict[str, float | None] = {access_token: None} if access_token else {}
+            self._channels[name] = _Channel(name, tokens, channel_id, channel_secret, monthly_quota,
+                                            token_lifetime=token_lifetime)
+
+    def replace_long_lived_token(self, name: str, access_token: str) -> None:
+        """The channel's long-lived token reissued in the LINE console: the old one stops working."""
+        with self._lock:
+            tokens = self._channels[name].tokens
+            for token in [t for t, at in tokens.items() if at is None]:
+                del tokens[token]
+            tokens[access_token] = None
+
+    def channel_for_token(self, access_token: str) -> str | None:
+        """The channel this bearer token belongs to, None when no channel has it or it expired."""
+        with self._lock:
+            for channel in self._channels.values():
+                if access_token in channel.tokens:
+                    expires_at = channel.tokens[access_token]
+                    if expires_at is not None and expires_at <= self._clock():
+                        return None
+                    return channel.name
+        return None
+
+    def issue_access_token(self, channel_id: str, channel_secret: str) -> tuple[str, int] | None:
+        """A short-lived token for the channel with this id and secret: (token, expires_in seconds), or
+        None when no channel has them."""
+        with self._lock:
+            for channel in self._channels.values():
+                if channel.channel_id == channel_id and channel.channel_secret is not None and \
+                        hmac.compare_digest(channel.channel_secret.encode(), channel_secret.encode()):
+                    token = "sl-" + ids.new_reply_token()
+                    channel.tokens[token] = self._clock() + channel.token_lifetime
+                    channel.issued += 1
+                    return token, max(1, round(channel.token_lifetime))
+        return None
+
+    def expire_access_tokens(self, channel: str) -> int:
+        """Make the channel's short-lived tokens expired now (as 30 days passing would); returns how many."""
+        with self._lock:
+            expiring = [t for t, at in self._channels[channel].tokens.items() if at is not None]
+            for token in expiring:
+                self._channels[channel].tokens[token] = self._clock()
+            return len(expiring)
+
+    def tokens_issued(self, channel: str) -> int:
+        with self._lock:
+            return self._channels[channel].issued
+
     # ----- reply tokens -------------------------------------------------------------------------
-    def issue_reply_token(self, user_id: str) -> str:
+    def issue_reply_token(self, user_id: str, channel: str = DEFAULT_CHANNEL) -> str:
         token = ids.new_reply_token()
         with self._lock:
-            self._tokens[token] = _ReplyToken(user_id, self._clock() + self.reply_token_ttl)
+            self._tokens[token] = _ReplyToken(user_id, self._clock() + self.reply_token_ttl, channel=channel)
         return token
 
     def expire_reply_tokens(self, user_id: str | None = None) -> int:
@@ -161,7 +241,7 @@ class PlatformState:
             for message in delivery.messages:
                 self._add_thread_item(user_id, "bot", delivery.kind, message=message)
 
-    def reply(self, request_id: str, body: Any) -> dict[str, Any]:
+    def reply(self, request_id: str, body: Any, channel: str = DEFAULT_CHANNEL) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request([{"message": "Must be a JSON object", "property": ""}])
         details = validation.check_messages(body.get("messages"))
@@ -172,12 +252,11 @@ class PlatformState:
         messages = copy.deepcopy(body["messages"])
         with self._lock:
             token = self._tokens.get(body["replyToken"])
-            if token is None or token.used or token.expires_at <= self._clock():
+            if token is None or token.used or token.expires_at <= self._clock() or token.channel != channel:
                 raise ApiError(400, {"message": errors.INVALID_REPLY_TOKEN})
             token.used = True
-            self._record(
-                Delivery("reply", (token.user_id,), messages, None, request_id, time.time(), body["replyToken"])
-            )
+            self._record(Delivery("reply", (token.user_id,), messages, None, request_id, time.time(),
+                                  body["replyToken"], channel))
         return {"sentMessages": self._sent_messages(messages)}
 
     def _check_retry_key(self, retry_key: str | None) -> None:
@@ -202,24 +281,27 @@ class PlatformState:
         recipients: tuple[str, ...],
         messages: list[dict[str, Any]],
         retry_key: str | None,
+        channel: str = DEFAULT_CHANNEL,
     ) -> list[dict[str, str]]:
         with self._lock:
+            account = self._channels[channel]
             accepted = self._accepted(retry_key)
             if accepted is not None:
                 body: dict[str, Any] = {"message": errors.RETRY_KEY_ACCEPTED}
                 if kind == "push":
                     body["sentMessages"] = accepted.sent_messages
                 raise ApiError(409, body, {"x-line-accepted-request-id": accepted.request_id})
-            if self._quota is not None and self._usage + len(recipients) > self._quota:
+            if account.quota is not None and account.usage + len(recipients) > account.quota:
                 raise ApiError(429, {"message": errors.MONTHLY_LIMIT})
             sent = self._sent_messages(messages)
-            self._usage += len(recipients)
+            account.usage += len(recipients)
             if retry_key is not None:
                 self._retry_keys[retry_key] = _AcceptedKey(request_id, sent, self._clock())
-            self._record(Delivery(kind, recipients, messages, retry_key, request_id, time.time()))
+            self._record(Delivery(kind, recipients, messages, retry_key, request_id, time.time(), None, channel))
         return sent
 
-    def push(self, request_id: str, body: Any, retry_key: str | None) -> dict[str, Any]:
+    def push(self, request_id: str, body: Any, retry_key: str | None,
+             channel: str = DEFAULT_CHANNEL) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request([{"message": "Must be a JSON object", "property": ""}])
         details = validation.check_recipient(body.get("to")) + validation.check_messages(body.get("messages"))
@@ -227,10 +309,11 @@ class PlatformState:
             raise errors.bad_request(details)
         self._check_retry_key(retry_key)
         messages = copy.deepcopy(body["messages"])
-        sent = self._send("push", request_id, (body["to"],), messages, retry_key)
+        sent = self._send("push", request_id, (body["to"],), messages, retry_key, channel)
         return {"sentMessages": sent}
 
-    def multicast(self, request_id: str, body: Any, retry_key: str | None) -> dict[str, Any]:
+    def multicast(self, request_id: str, body: Any, retry_key: str | None,
+                  channel: str = DEFAULT_CHANNEL) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise errors.bad_request([{"message": "Must be a JSON object", "property": ""}])
         details = validation.check_recipients(body.get("to")) + validation.check_messages(
@@ -240,33 +323,38 @@ class PlatformState:
             raise errors.bad_request(details)
         self._check_retry_key(retry_key)
         messages = copy.deepcopy(body["messages"])
-        self._send("multicast", request_id, tuple(body["to"]), messages, retry_key)
+        self._send("multicast", request_id, tuple(body["to"]), messages, retry_key, channel)
         return {}
 
     # ----- quota --------------------------------------------------------------------------------
-    def set_monthly_quota(self, limit: int | None) -> None:
+    def set_monthly_quota(self, limit: int | None, channel: str = DEFAULT_CHANNEL) -> None:
         with self._lock:
-            self._quota = limit
+            self._channels[channel].quota = limit
 
     @property
     def monthly_quota(self) -> int | None:
         with self._lock:
-            return self._quota
+            return self._channels[DEFAULT_CHANNEL].quota
 
     @property
     def usage(self) -> int:
+        return self.channel_usage(DEFAULT_CHANNEL)
+
+    def channel_usage(self, channel: str) -> int:
         with self._lock:
-            return self._usage
+            return self._channels[channel].usage
 
     def new_month(self) -> None:
         with self._lock:
-            self._usage = 0
+            for channel in self._channels.values():
+                channel.usage = 0
 
-    def quota_json(self) -> dict[str, Any]:
+    def quota_json(self, channel: str = DEFAULT_CHANNEL) -> dict[str, Any]:
         with self._lock:
-            if self._quota is None:
+            quota = self._channels[channel].quota
+            if quota is None:
                 return {"type": "none"}
-            return {"type": "limited", "value": self._quota}
+            return {"type": "limited", "value": quota}
 
     # ----- faults and delays --------------------------------------------------------------------
     def add_fault(
@@ -343,10 +431,12 @@ class PlatformState:
         return DEFAULT_DISPLAY_NAME
 
     # ----- records ------------------------------------------------------------------------------
-    def deliveries(self, kind: str | None = None, to: str | None = None) -> list[Delivery]:
+    def deliveries(self, kind: str | None = None, to: str | None = None,
+                   channel: str | None = None) -> list[Delivery]:
         with self._lock:
             return [
                 d for d in self._deliveries if (kind is None or d.kind == kind) and (to is None or to in d.to)
+                and (channel is None or d.channel == channel)
             ]
 
     def count_by_retry_key(self) -> dict[str, int]:

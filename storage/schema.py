@@ -5,13 +5,14 @@ from __future__ import annotations
 import storage.complaint_models
 import storage.console_models
 import storage.conversation_models
+import storage.org_models
 import storage.plan_models
 import storage.report_models
 import storage.schedule_models
 from storage.models import Base
 
 MODEL_MODULES = (storage.conversation_models, storage.plan_models, storage.complaint_models,
-                 storage.schedule_models, storage.report_models, storage.console_models)
+                 storage.schedule_models, storage.report_models, storage.console_models, storage.org_models)
 metadata = Base.metadata
 # Tables other libraries create and own in our database (APScheduler's job store): migrations leave them be.
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})

@@ -14,6 +14,7 @@ from storage.conversations import ConversationRepository
 from storage.evidence import EvidenceRepository
 from storage.inbox import InboxRepository
 from storage.keys import StorageKeys
+from storage.organisations import OrganisationRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.plan_uploads import PlanUploadRepository
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.inbox = InboxRepository(self.session, self._keys.events)
         self.outbox = OutboxRepository(self.session)
         self.people = PeopleRepository(self.session)
+        self.organisations = OrganisationRepository(self.session)
         self.plans = PlanRepository(self.session)
         self.conversations = ConversationRepository(self.session, self._keys.drafts)
         self.evidence = EvidenceRepository(self.session)

@@ -184,3 +184,41 @@ DEMO_ADMIN = "ปลัดเทศบาล (ผู้ดูแล)"
 DEMO_UNIT_OFFICE = "สำนักปลัดเทศบาล"
 DEMO_UNIT_FINANCE = "กองคลัง"
 DEMO_UNIT_WORKS = "กองช่าง"
+
+# -- itabot org (organisations and their LINE channels) and --org ----------------------------------
+HELP_ORG = "องค์กรที่จะทำงานด้วย (slug) ต้องระบุเมื่อระบบมีมากกว่าหนึ่งองค์กร"
+HELP_ORG_NAME = "ชื่อองค์กร เช่น \"เทศบาลตำบลตัวอย่าง\""
+HELP_ORG_TIMEZONE = "เขตเวลาขององค์กร"
+HELP_ORG_CHANNEL_ID = ("Channel ID ของช่อง LINE: ใช้ token อายุสั้น (ออกจาก Channel ID กับ channel secret "
+                       "และต่ออายุให้เองก่อนหมดอายุ) แทน token ระยะยาว")
+HELP_ORG_STDIN = "อ่าน channel secret และ channel access token จาก standard input บรรทัดละค่า (ไม่ถาม)"
+ORG_PROMPT_SECRET = "Channel secret"
+ORG_PROMPT_TOKEN = "Channel access token (ระยะยาว)"
+ORG_ADDED = "เพิ่มองค์กร {slug} ({name}) แล้ว · ช่อง LINE: {kind}"
+ORG_WEBHOOK_URL = "ตั้ง Webhook URL ของช่อง LINE นี้เป็น {url}"
+ORG_CREDENTIALS_REPLACED = "เปลี่ยนข้อมูลช่อง LINE ขององค์กร {slug} แล้ว ({kind}) ทุกโปรเซสจะใช้ค่าใหม่ภายในไม่กี่วินาที"
+ORG_DISABLED = "ปิดใช้งานองค์กร {slug} แล้ว: webhook ของช่อง LINE นี้จะตอบ 404"
+ORG_ALREADY_DISABLED = "องค์กร {slug} ถูกปิดใช้งานอยู่แล้ว"
+ORG_LIST_LINE = "{slug:<20} {name} · {timezone} · {kind} · {status}"
+ORG_LIST_EMPTY = "ยังไม่มีองค์กร"
+ORG_KINDS = {"long_lived": "token ระยะยาว", "short_lived": "token อายุสั้น (ต่ออายุอัตโนมัติ)",
+             None: "ไม่มีข้อมูลช่อง LINE ของตัวเอง"}
+ORG_KIND_ENVIRONMENT = "ช่อง LINE จากตัวแปร LINE_CHANNEL_SECRET/LINE_CHANNEL_ACCESS_TOKEN"
+ORG_STATUS = {False: "ใช้งาน", True: "ปิดใช้งาน"}
+ORG_ERRORS = {
+    "slug": "slug \"{value}\" ใช้ไม่ได้: ใช้ a-z 0-9 และ - ยาว 1–63 ตัว ไม่ขึ้นต้นด้วย -",
+    "name": "กรุณาระบุชื่อองค์กร (--name)",
+    "timezone": "ไม่รู้จักเขตเวลา \"{value}\" (เช่น Asia/Bangkok)",
+    "secret": "channel secret ว่างหรือมีช่องว่างปน",
+    "token": "channel access token ว่างหรือมีช่องว่างปน (หรือใช้ --channel-id เพื่อใช้ token อายุสั้น)",
+    "channel_id": "Channel ID \"{value}\" ใช้ไม่ได้: ต้องเป็นตัวเลข",
+    "exists": "มีองค์กร {value} อยู่แล้ว (เปลี่ยนข้อมูลช่อง LINE ด้วย itabot org credentials {value})",
+    "unknown": "ไม่พบองค์กร {value}",
+}
+ORG_STDIN_SHORT = "standard input ต้องมี {count} บรรทัด: {what}"
+ORG_STDIN_WHAT = {1: "channel secret", 2: "channel secret แล้วตามด้วย channel access token"}
+ORG_NO_CREDENTIALS_KEY = ("ยังไม่ได้ตั้ง CREDENTIALS_KEY: ตั้งเป็น base64 ของข้อมูลสุ่ม 32 ไบต์ก่อน "
+                          "(ใช้เข้ารหัส channel secret และ token ขององค์กรในฐานข้อมูล)")
+ORG_UNKNOWN = "ไม่พบองค์กร {slug} องค์กรที่มี: {orgs}"
+ORG_CHOOSE = "ระบบมีหลายองค์กร กรุณาระบุ --org SLUG หนึ่งใน: {orgs}"
+ORG_NO_CHANNEL = "องค์กร {slug} ยังไม่มีช่อง LINE ที่ใช้งานได้ (ตรวจข้อมูลด้วย itabot org credentials {slug})"

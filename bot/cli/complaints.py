@@ -10,7 +10,7 @@ import re
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services, unit_of_work
+from bot.cli.common import org_timezone, services, unit_of_work
 from bot.config import complaint_config
 from domain.complaints.categories import CATEGORY_NAMES_TH, Category
 from domain.complaints.stats import complaint_statistics
@@ -78,7 +78,7 @@ def stats_complaints(fiscal_year: int, as_json: bool) -> None:
     """Complaint statistics of a fiscal year: counts by month, type, category, status and mode, medians."""
     with unit_of_work() as (uow, org_id):
         facts = uow.complaints.facts(org_id)
-    result = complaint_statistics(facts, fiscal_year, services().settings.timezone)
+    result = complaint_statistics(facts, fiscal_year, org_timezone())
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return

@@ -13,9 +13,10 @@ import click
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from bot.cli.admins import create_admin
-from bot.cli.common import safe_url, services
+from bot.cli.common import add_org_option, safe_url, services
 from bot.cli.complaints import complaints, stats
 from bot.cli.db import db
+from bot.cli.orgs import org
 from bot.cli.people import invite, members, revoke
 from bot.cli.plan import import_plan_command
 from bot.cli.queues import inbox, outbox, scrub
@@ -130,10 +131,15 @@ def dev(web_port: int, line_port: int) -> None:
     sys.exit(run_local(web_port=web_port, line_port=line_port))
 
 
-COMMANDS: tuple[click.Command, ...] = (
-    db, invite, members, revoke, units, import_plan_command, complaints, stats, report, richmenu, rounds, reminders,
-    summary, create_admin, outbox, inbox, scrub, worker, fake_line, demo, dev,
+# The commands that work on one organisation: each takes `--org SLUG` (bot/cli/common.py selected_org).
+ORG_COMMANDS: tuple[click.Command, ...] = (
+    invite, members, revoke, units, import_plan_command, complaints, stats, report, richmenu, rounds, reminders,
+    summary, create_admin, outbox, inbox,
 )
+# The deployment's own: the database, the organisations, retention, the processes.
+COMMANDS: tuple[click.Command, ...] = (*ORG_COMMANDS, db, org, scrub, worker, fake_line, demo, dev)
+for _command in ORG_COMMANDS:
+    add_org_option(_command)
 for _command in COMMANDS:
     cli.add_command(_command)
 

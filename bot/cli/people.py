@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import click
 from flask.cli import with_appcontext
 
-from bot.cli.common import services, unit_of_work, when
+from bot.cli.common import org_timezone, services, unit_of_work, when
 from domain.fiscal import thai_date
 from domain.pseudonyms import pseudonym
 from storage.clock import utcnow
@@ -46,8 +48,8 @@ def invite(role: str, unit_name: str | None, note: str | None) -> None:
 @click.option("--all", "include_citizens", is_flag=True, help=cli_texts.HELP_MEMBERS_ALL)
 def members(include_citizens: bool) -> None:
     """List bound staff (id, role, unit, blocked)."""
-    settings = services().settings
     with unit_of_work() as (uow, org_id):
+        tz = ZoneInfo(org_timezone())
         rows = uow.people.members(org_id, include_citizens)
         if not rows:
             click.echo(cli_texts.CLI_NO_MEMBERS)
@@ -56,7 +58,7 @@ def members(include_citizens: bool) -> None:
         for m in rows:
             unit = uow.people.unit(m.unit_id)
             status = "blocked" if m.blocked else "active"
-            bound = thai_date(m.bound_at.astimezone(settings.tz).date()) if m.bound_at else "-"
+            bound = thai_date(m.bound_at.astimezone(tz).date()) if m.bound_at else "-"
             click.echo(f"{m.id:>5}  {m.role:<8} {(unit.name if unit else '-'):<28} "
                        f"{pseudonym(m.line_user_id):<16} {status:<8} {bound}")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services, unit_of_work, when
+from bot.cli.common import selected_org_id, services, unit_of_work, when
 from bot.report_links import report_links
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
 from domain.reports.progress import Signatory
@@ -96,7 +96,7 @@ def complaints(year: int, fmt: str, output: Path | None, thai_digits: bool | Non
 def link(kind: str, year: int, round_key: str | None, fmt: str) -> None:
     """Print a signed download link (valid REPORT_LINK_DAYS days)."""
     svc = services()
-    org_id = svc.org_id()
+    org_id = selected_org_id()
     report_kind = ReportKind(kind)
     if ReportFormat(fmt) not in FORMATS_BY_KIND[report_kind]:
         raise click.ClickException(cli.CLI_REPORT_BAD_FORMAT)

@@ -1,4 +1,4 @@
-"""`itabot richmenu deploy`: draw the main menu's image and install it as everyone's default menu, on LINE or
+"""`itabot richmenu deploy [--org SLUG]`: draw the main menu's image and install it as everyone's default menu, on LINE or
 on the fake platform (wherever LINE_API_BASE_URL points)."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services
+from bot.cli.common import selected_org, services
+from bot.line.channels import NoChannel
 from bot.line.richmenu_api import RichMenuApi
 from bot.richmenu.image import ThaiFontError
 from bot.richmenu.menu import DeployError, build_menu, deploy
@@ -43,8 +44,12 @@ def deploy_command(font: Path | None, output: Path | None, dry_run: bool) -> Non
     if dry_run:
         click.echo(cli.CLI_RICHMENU_DRY_RUN)
         return
-    with RichMenuApi(settings.line_channel_access_token, settings.line_api_base_url,
-                     settings.line_request_timeout) as api:
+    org = selected_org()
+    try:  # the organisation's own channel (--org), or the environment's for the default organisation
+        token = services().channels.access_token(org.id)
+    except NoChannel:
+        raise click.ClickException(cli.ORG_NO_CHANNEL.format(slug=org.slug)) from None
+    with RichMenuApi(token, settings.line_api_base_url, settings.line_request_timeout) as api:
         try:
             deploy(api, built, progress=click.echo)
         except DeployError as exc:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 from flask.cli import AppGroup
 
-from bot.cli.common import services, unit_of_work
+from bot.cli.common import org_timezone, selected_org_id, services, unit_of_work
 from domain.fiscal import fiscal_year_of, local_date, thai_date
 from storage.clock import utcnow
 from storage.schedule_settings import SCHEMES, SettingError
@@ -36,8 +37,7 @@ def summary() -> None:
 
 
 def _fiscal_year(value: int | None) -> int:
-    svc = services()
-    return value or fiscal_year_of(local_date(utcnow(), svc.settings.tz))
+    return value or fiscal_year_of(local_date(utcnow(), ZoneInfo(org_timezone())))
 
 
 def _print_rounds(fiscal_year: int) -> None:
@@ -123,7 +123,7 @@ def reminders_run(at: str | None) -> None:
     """Queue the reminders due now (the worker does this every few minutes in office hours)."""
     svc = services()
     now = datetime.fromisoformat(at) if at else utcnow()
-    run = run_reminders(svc.uow, now, [svc.org_id()])
+    run = run_reminders(svc.uow, now, [selected_org_id()])
     click.echo(cli_texts.CLI_REMINDERS_RUN.format(pushes=run.pushes, measures=run.measures, dropped=run.dropped,
                                               unreachable=run.unreachable, escalations=run.escalations))
 
@@ -132,5 +132,5 @@ def reminders_run(at: str | None) -> None:
 def summary_send() -> None:
     """Send this week's summary now if it is due and not yet sent."""
     svc = services()
-    sent = send_weekly_summaries(svc.uow, svc.complaints.policy, utcnow(), svc.report_link, [svc.org_id()])
+    sent = send_weekly_summaries(svc.uow, svc.complaints.policy, utcnow(), svc.report_link, [selected_org_id()])
     click.echo(str(sent))

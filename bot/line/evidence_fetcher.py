@@ -11,7 +11,8 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from bot.line.api import ContentState, LineApi
+from bot.line.api import Content, ContentState, LineApi
+from bot.line.channels import LineChannels, NoChannel, channels_of
 from domain.retry import RetryPolicy
 from storage.clock import utcnow
 from storage.evidence import EvidenceStatus, EvidenceToFetch
@@ -41,10 +42,11 @@ def owner_chat(uow: UnitOfWork, owner_kind: str, owner_id: int) -> str | None:
 
 
 class EvidenceFetcher:
-    def __init__(self, uow_factory: UnitOfWorkFactory, line: LineApi, wake_delivery: threading.Event,
+    def __init__(self, uow_factory: UnitOfWorkFactory, line: LineApi | LineChannels, wake_delivery: threading.Event,
                  max_bytes: int = MAX_EVIDENCE_BYTES) -> None:
+        """`line`: each organisation's channel (LineChannels), or one client for all."""
         self.uow_factory = uow_factory
-        self.line = line
+        self.channels = channels_of(line)
         self.wake_delivery = wake_delivery
         self.max_bytes = max_bytes
 
@@ -60,7 +62,10 @@ class EvidenceFetcher:
         return len(claimed)
 
     def _fetch(self, item: EvidenceToFetch) -> None:
-        content = self.line.content(item.line_message_id)
+        try:  # downloaded with the token of the organisation whose channel received it
+            content = self.channels.api(item.org_id).content(item.line_message_id)
+        except NoChannel as exc:
+            content = Content(ContentState.ERROR, detail=str(exc))
         now = utcnow()
         notice: str | None = None
         with self.uow_factory() as uow:

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.line.api import LineApi, Outcome, SendResult
+from bot.line.channels import LineChannels, NoChannel, channels_of
 from domain.retry import RetryPolicy
 from storage.clock import utcnow
 from storage.models import OutboxKind
@@ -130,9 +131,10 @@ class _Batch:
 
 
 class OutboxSender:
-    def __init__(self, uow_factory: UnitOfWorkFactory, line: LineApi, policy: DeliveryPolicy) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, line: LineApi | LineChannels, policy: DeliveryPolicy) -> None:
+        """`line`: each organisation's channel (LineChannels), or one client for all."""
         self.uow_factory = uow_factory
-        self.line = line
+        self.channels = channels_of(line)
         self.policy = policy
 
     def deliver_due(self, limit: int = 20) -> Counter[str]:
@@ -191,8 +193,14 @@ class OutboxSender:
 
     def _deliver(self, row: _Claimed, batch: _Batch) -> _Outcome | None:
         """Send one row; the outcome to record (None: another sender took it meanwhile)."""
+        try:
+            line = self.channels.api(row.org_id)  # the row's organisation's channel and token
+        except NoChannel as exc:
+            log.warning("outbox %s: %s", row.id, exc)
+            return self._outcome(row, SendResult(Outcome.RETRY, None, "no LINE channel for the organisation"),
+                                 "reply" if row.replies else "push", may_be_delivered=row.reply_attempted)
         if row.replies:
-            return self._reply(row, batch)
+            return self._reply(row, batch, line)
         if not row.recipients:
             if row.kind == OutboxKind.REPLY.value:
                 return self._failed(row, "reply token refused and nobody to push to")
@@ -200,14 +208,14 @@ class OutboxSender:
             return _Outcome("cancelled", lambda uow, now: uow.outbox.mark_cancelled(
                 row.id, row.owner, "every recipient blocked the bot"), True)
         if row.kind == OutboxKind.MULTICAST.value and len(row.recipients) > 1:
-            result, via = self.line.multicast(row.recipients, row.messages, row.retry_key), "multicast"
+            result, via = line.multicast(row.recipients, row.messages, row.retry_key), "multicast"
         else:
-            result, via = self.line.push(row.recipients[0], row.messages, row.retry_key), "push"
+            result, via = line.push(row.recipients[0], row.messages, row.retry_key), "push"
         return self._outcome(row, result, via)
 
-    def _reply(self, row: _Claimed, batch: _Batch) -> _Outcome | None:
+    def _reply(self, row: _Claimed, batch: _Batch, line: LineApi) -> _Outcome | None:
         assert row.reply_token is not None
-        result = self.line.reply(row.reply_token, row.messages)
+        result = line.reply(row.reply_token, row.messages)
         may_be_delivered = row.reply_attempted or (result.outcome is Outcome.RETRY and result.maybe_accepted)
         if result.outcome is Outcome.REPLY_TOKEN_INVALID and not may_be_delivered and row.recipients:
             # The first attempt, refused: the token expired unused and nothing reached the person.
@@ -215,7 +223,7 @@ class OutboxSender:
                      row.attempts)
             if not batch.commit(lambda uow, now: uow.outbox.fall_back_to_push(row.id, row.owner)):
                 return None
-            return self._outcome(row, self.line.push(row.recipients[0], row.messages, row.retry_key), "push")
+            return self._outcome(row, line.push(row.recipients[0], row.messages, row.retry_key), "push")
         return self._outcome(row, result, "reply", may_be_delivered=may_be_delivered)
 
     def _outcome(self, row: _Claimed, result: SendResult, via: str, may_be_delivered: bool = False) -> _Outcome:

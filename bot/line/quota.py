@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.line.api import LineApi, LineUnavailable
+from bot.line.channels import LineChannels, NoChannel, channels_of
 from storage.clock import utcnow
 from storage.uow import UnitOfWorkFactory
 
@@ -25,16 +26,28 @@ class QuotaStatus:
 
 
 class QuotaMonitor:
-    def __init__(self, uow_factory: UnitOfWorkFactory, line: LineApi) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, line: LineApi | LineChannels) -> None:
+        """`line`: each organisation's channel (LineChannels), or one client for all."""
         self.uow_factory = uow_factory
-        self.line = line
+        self.channels = channels_of(line)
+
+    def refresh_all(self) -> None:
+        """Every enabled organisation's quota, each with its own channel's token."""
+        with self.uow_factory() as uow:
+            org_ids = uow.organisations.enabled_ids()
+        for org_id in org_ids:
+            self.refresh(org_id)
 
     def refresh(self, org_id: int) -> QuotaStatus | None:
-        """Read the quota from LINE and store it; put parked messages back in line when there is room."""
+        """Read the organisation's quota from LINE and store it; put its parked messages back in line when
+        there is room."""
         try:
-            reading = self.line.quota()
+            reading = self.channels.api(org_id).quota()
+        except NoChannel as exc:  # nothing can be sent for it either
+            log.debug("organisation %s: quota not read: %s", org_id, exc)
+            return None
         except LineUnavailable as exc:
-            log.warning("quota not read: %s", exc)
+            log.warning("organisation %s: quota not read: %s", org_id, exc)
             return None
         with self.uow_factory() as uow:
             now = utcnow()

@@ -1,4 +1,5 @@
-"""`POST /callback`: verify, store, answer 200. Workers process the events.
+"""`POST /callback` (the environment's channel) and `POST /callback/<slug>` (an organisation's own channel):
+verify, store, answer 200. Workers process the events.
 
 The signature is checked on the raw bytes before anything else. Events are stored in the inbox (unique on
 webhookEventId, so duplicates and redeliveries are stored once) and committed before the 200. Nothing else
@@ -13,6 +14,7 @@ import hmac
 import json
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -70,7 +72,22 @@ def _error(status: int, message: str) -> tuple[Response, int]:
 
 @blueprint.post("/callback")
 def callback() -> Any:
+    """The environment's channel (LINE_CHANNEL_SECRET): the default organisation (ORG_SLUG)."""
     services: Services = current_app.extensions["itabot"]
+    return _receive(services, services.settings.line_channel_secret, services.org_id)
+
+
+@blueprint.post("/callback/<slug>")
+def org_callback(slug: str) -> Any:
+    """One organisation's channel: verified with that organisation's own secret; unknown or disabled: 404."""
+    services: Services = current_app.extensions["itabot"]
+    channel = services.channels.webhook(slug)
+    if channel is None:
+        return _error(404, "no such channel")
+    return _receive(services, channel.secret, lambda: channel.org_id)
+
+
+def _receive(services: Services, channel_secret: str, org_id: Callable[[], int]) -> Any:
     settings = services.settings
     signature = request.headers.get("x-line-signature")
     if not signature:
@@ -78,7 +95,7 @@ def callback() -> Any:
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         return _error(413, "body too large")
     body = request.get_data(cache=False)  # a chunked body past the limit: Flask's MAX_CONTENT_LENGTH → 413
-    if not signature_is_valid(settings.line_channel_secret, body, signature):
+    if not signature_is_valid(channel_secret, body, signature):
         log.warning("webhook with a wrong signature refused")
         return _error(400, "invalid signature")
     try:
@@ -89,7 +106,7 @@ def callback() -> Any:
         return jsonify({}), 200
 
     try:
-        new_ids = services.event_store.store(services.org_id(), events)
+        new_ids = services.event_store.store(org_id(), events)
     except UnstorableEvent as exc:  # never storable: 503 would have LINE send it again and again
         log.warning("webhook events that cannot be stored refused: %s", exc)
         return _error(400, "events cannot be stored")

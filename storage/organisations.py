@@ -1,0 +1,120 @@
+"""Organisations and their LINE channel credentials (sealed bytes: this layer never sees a plain secret)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Organisation
+from storage.org_models import OrgCredentials
+
+
+@dataclass(frozen=True)
+class SealedCredentials:
+    """An organisation's credentials row, copied out of the session."""
+
+    org_id: int
+    token_kind: str
+    channel_id: str | None
+    secret_sealed: bytes
+    token_sealed: bytes | None
+    token_expires_at: datetime | None
+    token_refresh_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    id: int
+    slug: str
+    name: str
+    timezone: str
+    disabled: bool
+    token_kind: str | None  # None: no credentials of its own
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    """What the LINE channel registry keeps of every organisation between its checks."""
+
+    org_id: int
+    slug: str
+    disabled: bool
+    version: int  # 0: no credentials of its own
+    token_refresh_at: datetime | None
+
+
+def _copy(row: OrgCredentials) -> SealedCredentials:
+    return SealedCredentials(row.org_id, row.token_kind, row.channel_id, row.secret_sealed, row.token_sealed,
+                             row.token_expires_at, row.token_refresh_at, row.version)
+
+
+class OrganisationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def listing(self) -> list[OrgRow]:
+        """Every organisation, by slug, with the kind of its credentials."""
+        rows = self.session.execute(
+            select(Organisation, OrgCredentials.token_kind)
+            .outerjoin(OrgCredentials, OrgCredentials.org_id == Organisation.id)
+            .order_by(Organisation.slug))
+        return [OrgRow(org.id, org.slug, org.name, org.timezone, org.disabled_at is not None, kind)
+                for org, kind in rows]
+
+    def directory(self) -> list[DirectoryRow]:
+        """Every organisation with the version of its credentials, in one query."""
+        rows = self.session.execute(
+            select(Organisation.id, Organisation.slug, Organisation.disabled_at, OrgCredentials.version,
+                   OrgCredentials.token_refresh_at)
+            .outerjoin(OrgCredentials, OrgCredentials.org_id == Organisation.id))
+        return [DirectoryRow(org_id, slug, disabled_at is not None, version or 0, refresh)
+                for org_id, slug, disabled_at, version, refresh in rows]
+
+    def enabled_ids(self) -> list[int]:
+        return list(self.session.scalars(select(Organisation.id).where(Organisation.disabled_at.is_(None))
+                                         .order_by(Organisation.id)))
+
+    def disable(self, org_id: int, now: datetime) -> bool:
+        """False when it already was."""
+        result = self.session.execute(update(Organisation).where(Organisation.id == org_id,
+                                                                 Organisation.disabled_at.is_(None))
+                                      .values(disabled_at=now))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def credentials(self, org_id: int) -> SealedCredentials | None:
+        row = self.session.get(OrgCredentials, org_id)
+        return _copy(row) if row is not None else None
+
+    def credentials_version(self, org_id: int) -> int | None:
+        return self.session.scalar(select(OrgCredentials.version).where(OrgCredentials.org_id == org_id))
+
+    def save_credentials(self, org_id: int, token_kind: str, channel_id: str | None, secret_sealed: bytes,
+                         token_sealed: bytes | None, now: datetime) -> None:
+        """New credentials (all of them replaced: an issued short-lived token is forgotten)."""
+        row = self.session.get(OrgCredentials, org_id, with_for_update=True)
+        if row is None:
+            row = OrgCredentials(org_id=org_id, version=0)
+            self.session.add(row)
+        row.token_kind = token_kind
+        row.channel_id = channel_id
+        row.secret_sealed = secret_sealed
+        row.token_sealed = token_sealed
+        row.token_expires_at = row.token_refresh_at = None
+        row.version = (row.version or 0) + 1
+        row.updated_at = now
+        self.session.flush()
+
+    def save_issued_token(self, org_id: int, known_version: int, token_sealed: bytes, expires_at: datetime,
+                          refresh_at: datetime, now: datetime) -> bool:
+        """Store a token issued for the credentials at `known_version`; False (nothing stored) when they
+        changed meanwhile (replaced, or another process stored its own token first)."""
+        result = self.session.execute(
+            update(OrgCredentials)
+            .where(OrgCredentials.org_id == org_id, OrgCredentials.version == known_version)
+            .values(token_sealed=token_sealed, token_expires_at=expires_at, token_refresh_at=refresh_at,
+                    version=known_version + 1, updated_at=now))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
