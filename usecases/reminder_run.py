@@ -67,7 +67,7 @@ def run_reminders(uow_factory: UnitOfWorkFactory, now: datetime | None = None,
         with uow_factory() as uow:
             org_ids = uow.schedule.all_org_ids_with_plans()
     for org_id in org_ids:
-        with uow_factory() as uow:
+        with uow_factory(org_id) as uow:
             run = remind_organisation(uow, org_id, now)
             uow.commit()
         total.add(run)
