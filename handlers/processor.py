@@ -72,7 +72,8 @@ class EventProcessor:
         event_type = str(payload.get("type"))[:32]
         try:
             event = parse_event(claimed.payload)
-            with self.uow_factory() as uow:
+            # scoped to the event's organisation: on PostgreSQL row-level security hides every other one
+            with self.uow_factory(claimed.org_id) as uow:
                 org = uow.people.organisation_by_id(claimed.org_id)
                 assert org is not None, f"organisation {claimed.org_id} missing"
                 now = utcnow()

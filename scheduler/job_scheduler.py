@@ -25,8 +25,21 @@ SUMMARY_JOB_PREFIX = "weekly-summary-"
 CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def summary_job_id(settings: ScheduleSettings) -> str:
-    return f"{SUMMARY_JOB_PREFIX}{settings.summary_weekday}-{settings.summary_time.replace(':', '')}"
+def summary_job_id(settings: ScheduleSettings, timezone: str | None = None) -> str:
+    """One job per summary time (and per time zone other than the deployment's)."""
+    base = f"{SUMMARY_JOB_PREFIX}{settings.summary_weekday}-{settings.summary_time.replace(':', '')}"
+    return base if timezone is None else f"{base}@{timezone}"
+
+
+def reminders_job_id(timezone: str | None = None) -> str:
+    return REMINDERS_JOB if timezone is None else f"{REMINDERS_JOB}@{timezone}"
+
+
+def office_hours(settings: list[ScheduleSettings]) -> str:
+    """The cron hours covering every organisation's working day (default 8-19)."""
+    first = min((s.work_start_time.hour for s in settings), default=8)
+    last = max(((s.work_end_time.hour - (1 if s.work_end_time.minute == 0 else 0)) for s in settings), default=19)
+    return f"{min(first, 8)}-{max(last, 19)}"
 
 
 class JobScheduler:
@@ -50,25 +63,36 @@ class JobScheduler:
         log.info("scheduler started (leader): %s", ", ".join(j.id for j in self.scheduler.get_jobs()))
 
     def sync_jobs(self) -> None:
-        """The reminders job, and one weekly-summary job per summary time the organisations use
-        (settings changed since are picked up here)."""
-        self.scheduler.add_job("scheduler.jobs:reminders", "cron", id=REMINDERS_JOB, replace_existing=True,
-                               day_of_week="mon-fri", hour="8-19", minute=self.reminder_minutes)
-        wanted: dict[str, ScheduleSettings] = {}
+        """For each time zone the organisations are in: a reminders job in its office hours and one weekly-
+        summary job per summary time its organisations use, firing in that zone (settings and organisations
+        changed since are picked up here). The deployment's own zone keeps the plain job ids."""
+        own = str(self.tz)
+        reminders: dict[str, tuple[str | None, list[ScheduleSettings]]] = {}
+        summaries: dict[str, tuple[str | None, ScheduleSettings]] = {}
         with self.uow() as uow:
-            for org_id in uow.people.organisation_ids():
-                settings = uow.schedule.settings(org_id)
-                wanted[summary_job_id(settings)] = settings
+            zones = uow.people.organisation_ids_by_timezone() or {own: []}
+            for zone, org_ids in zones.items():
+                key = None if zone == own else zone
+                settings = [uow.schedule.settings(org_id) for org_id in org_ids]
+                reminders[reminders_job_id(key)] = (key, settings)
+                for one in settings:
+                    summaries[summary_job_id(one, key)] = (key, one)
         for job in self.scheduler.get_jobs():
-            if job.id.startswith(SUMMARY_JOB_PREFIX) and job.id not in wanted:
+            if ((job.id.startswith(SUMMARY_JOB_PREFIX) and job.id not in summaries)
+                    or (job.id.startswith(REMINDERS_JOB) and job.id not in reminders)):
                 job.remove()
+        for job_id, (job_zone, settings) in reminders.items():
+            self.scheduler.add_job("scheduler.jobs:reminders", "cron", id=job_id, replace_existing=True,
+                                   kwargs={"timezone": job_zone or own}, timezone=ZoneInfo(job_zone or own),
+                                   day_of_week="mon-fri", hour=office_hours(settings), minute=self.reminder_minutes)
         existing = {job.id for job in self.scheduler.get_jobs()}
-        for job_id, settings in wanted.items():
+        for job_id, (job_zone, one) in summaries.items():
             if job_id in existing:
                 continue
-            clock = settings.summary_clock
+            clock = one.summary_clock
             self.scheduler.add_job("scheduler.jobs:weekly_summary", "cron", id=job_id, replace_existing=True,
-                                   day_of_week=CRON_DAYS[settings.summary_weekday], hour=clock.hour,
+                                   kwargs={"timezone": job_zone or own}, timezone=ZoneInfo(job_zone or own),
+                                   day_of_week=CRON_DAYS[one.summary_weekday], hour=clock.hour,
                                    minute=clock.minute)
 
     def next_runs(self) -> dict[str, datetime | None]:

@@ -41,18 +41,29 @@ def _context() -> JobContext:
     return _bound
 
 
-def reminders() -> None:
-    """Every few minutes in office hours: queue the reminders that are due (and a late weekly summary)."""
+def _org_ids(ctx: JobContext, timezone: str | None) -> list[int] | None:
+    """The organisations in `timezone` (None: every organisation)."""
+    if timezone is None:
+        return None
+    with ctx.uow() as uow:
+        return uow.people.organisation_ids_by_timezone().get(timezone, [])
+
+
+def reminders(timezone: str | None = None) -> None:
+    """Every few minutes in office hours of `timezone`: queue the reminders due for its organisations (and a
+    late weekly summary). Each organisation decides in its own time zone and settings; one that fails is
+    logged and the others go on."""
     ctx = _context()
     now = utcnow()
-    run = run_reminders(ctx.uow, now)
-    summaries = send_weekly_summaries(ctx.uow, ctx.deadlines, now, ctx.report_link)
+    org_ids = _org_ids(ctx, timezone)
+    run = run_reminders(ctx.uow, now, org_ids)
+    summaries = send_weekly_summaries(ctx.uow, ctx.deadlines, now, ctx.report_link, org_ids)
     if run.pushes or run.escalations or summaries:
         ctx.wake_delivery.set()
 
 
-def weekly_summary() -> None:
-    """At each organisation's summary time (default Monday 08:30)."""
+def weekly_summary(timezone: str | None = None) -> None:
+    """At a summary time the organisations of `timezone` use (default Monday 08:30)."""
     ctx = _context()
-    if send_weekly_summaries(ctx.uow, ctx.deadlines, utcnow(), ctx.report_link):
+    if send_weekly_summaries(ctx.uow, ctx.deadlines, utcnow(), ctx.report_link, _org_ids(ctx, timezone)):
         ctx.wake_delivery.set()

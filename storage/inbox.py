@@ -157,7 +157,8 @@ class InboxRepository:
     def claim_due(self, now: datetime, limit: int, lease_seconds: float) -> list[ClaimedEvent]:
         """Take due events of chats nobody is handling right now: new events, retries whose backoff is
         over, and events whose processor died (lease expired). Oldest first: by the event's time, or when
-        it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL)."""
+        it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL),
+        the organisations taking turns; the list comes in that order (process it in order)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
         busy = aliased(InboxEvent)
@@ -170,9 +171,18 @@ class InboxRepository:
             and_(InboxEvent.status == InboxStatus.PENDING.value, InboxEvent.next_attempt_at <= now),
             and_(InboxEvent.status == InboxStatus.PROCESSING.value, InboxEvent.lease_until < now),
         )
+        # Organisations take turns (#18): each one's oldest due event, then each one's second, … so one
+        # organisation's backlog never holds up another's answers. Within an organisation (so within a
+        # chat) the order stays oldest first.
+        at = func.coalesce(InboxEvent.event_time, InboxEvent.received_at)
+        turns = (
+            select(InboxEvent.id, at.label("at"),
+                   func.row_number().over(partition_by=InboxEvent.org_id, order_by=(at, InboxEvent.id)).label("turn"))
+            .where(due, ~chat_is_busy).subquery()
+        )
         candidates = self.session.scalars(
-            select(InboxEvent).where(due, ~chat_is_busy)
-            .order_by(func.coalesce(InboxEvent.event_time, InboxEvent.received_at), InboxEvent.id).limit(limit)
+            select(InboxEvent).join(turns, turns.c.id == InboxEvent.id)
+            .order_by(turns.c.turn, turns.c.at, InboxEvent.id).limit(limit)
             # a row an overdue processor is finishing right now is locked: skip it (if it commits, it is done)
             .with_for_update(of=InboxEvent, skip_locked=True)
         ).all()

@@ -124,10 +124,18 @@ class OutboxRepository:
             and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.lease_until < now),
         )
+        # Within a priority the organisations take turns (#18): one organisation's backlog never holds up
+        # another's answers. The window is in a subquery: the rows themselves are locked (SKIP LOCKED).
+        turns = (
+            select(OutboxMessage.id, func.row_number().over(
+                partition_by=(OutboxMessage.org_id, OutboxMessage.priority), order_by=OutboxMessage.id).label("turn"))
+            .where(condition).subquery()
+        )
         statement = (
-            select(OutboxMessage).where(condition).order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+            select(OutboxMessage).join(turns, turns.c.id == OutboxMessage.id)
+            .order_by(OutboxMessage.priority.desc(), turns.c.turn, OutboxMessage.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=OutboxMessage, skip_locked=True)
         )
         rows = list(self.session.scalars(statement))
         lease_until = now + timedelta(seconds=lease_seconds)

@@ -76,6 +76,13 @@ class PeopleRepository:
     def organisation_ids(self) -> list[int]:
         return list(self.session.scalars(select(Organisation.id)))
 
+    def organisation_ids_by_timezone(self) -> dict[str, list[int]]:
+        """Every organisation's id, grouped by its time zone (the scheduler fires each zone's jobs)."""
+        grouped: dict[str, list[int]] = {}
+        for org_id, tz in self.session.execute(select(Organisation.id, Organisation.timezone).order_by(Organisation.id)):
+            grouped.setdefault(tz, []).append(org_id)
+        return grouped
+
     def ensure_organisation(self, slug: str, name: str, timezone: str) -> Organisation:
         org = self.organisation(slug)
         if org is None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from storage.audit_log import AuditLogRepository
 from storage.complaints import ComplaintRepository
@@ -21,20 +22,30 @@ from storage.plan_uploads import PlanUploadRepository
 from storage.plans import PlanRepository
 from storage.report_settings import ReportSettingsRepository
 from storage.schedule_settings import ScheduleRepository
+from storage.tenancy import SETTING, current_org_scope
 
 
 class UnitOfWork:
     """`with uow_factory() as uow: ...; uow.commit()` — leaving the block without commit rolls back.
 
     Every query is a method of a repository (`uow.plans`, `uow.people`, …); `session` is for storage/ only
-    (tests/test_architecture.py checks that nothing else reaches for it)."""
+    (tests/test_architecture.py checks that nothing else reaches for it).
 
-    def __init__(self, session_factory: sessionmaker[Session], keys: StorageKeys | None = None) -> None:
+    Scoped to an organisation (`org_id`, by default the one of `storage.tenancy.org_scope` when it is
+    opened), each of its transactions on PostgreSQL sets `itabot.org_id`: row-level security then shows
+    only that organisation's rows. Unscoped (system-level work), it sees every organisation."""
+
+    def __init__(self, session_factory: sessionmaker[Session], keys: StorageKeys | None = None,
+                 org_id: int | None = None) -> None:
         self._session_factory = session_factory
         self._keys = keys or StorageKeys()
+        self.org_id = org_id
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
+        self._scoped = False
+        if self.org_id is not None:
+            self._start_scope()
         self.inbox = InboxRepository(self.session, self._keys.events)
         self.outbox = OutboxRepository(self.session)
         self.people = PeopleRepository(self.session)
@@ -49,6 +60,27 @@ class UnitOfWork:
         self.plan_uploads = PlanUploadRepository(self.session)
         self.report_settings = ReportSettingsRepository(self.session)
         return self
+
+    def scope_to(self, org_id: int) -> None:
+        """Scope this unit of work to `org_id` from now on (the transaction under way included): for a page
+        that learns its organisation from the first query (a public page's slug)."""
+        self.org_id = org_id
+        self._start_scope()
+
+    def _start_scope(self) -> None:
+        if self.session.get_bind().dialect.name != "postgresql":
+            return  # no row-level security on SQLite: the repositories' filters are the wall
+        if not self._scoped:
+            event.listen(self.session, "after_begin", self._scope_transaction)
+            self._scoped = True
+        if self.session.in_transaction():
+            self._scope_transaction(self.session, None, self.session.connection())
+
+    def _scope_transaction(self, _session: Session, _transaction: SessionTransaction | None,
+                           connection: Any) -> None:
+        """SET LOCAL itabot.org_id for the transaction just begun (and for each after a commit)."""
+        connection.execute(text("SELECT set_config(:name, :value, true)"),
+                           {"name": SETTING, "value": str(self.org_id)})
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -75,5 +107,6 @@ class UnitOfWorkFactory:
         self.session_factory = session_factory
         self.keys = keys or StorageKeys()
 
-    def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.keys)
+    def __call__(self, org_id: int | None = None) -> UnitOfWork:
+        """A unit of work scoped to `org_id`, else to the current `org_scope` (None there: unscoped)."""
+        return UnitOfWork(self.session_factory, self.keys, org_id if org_id is not None else current_org_scope())

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.app import create_app
@@ -32,6 +33,9 @@ CHANNEL_SECRET = "test-channel-secret-0123456789ab"
 ACCESS_TOKEN = "test-access-token"
 SECRET_KEY = "test-secret-key"
 PG_URL_ENV = "ITABOT_TEST_DATABASE_URL"
+# The bot connects to PostgreSQL as an ordinary role, as in production: a superuser would pass row-level
+# security (migration 0012_rls) and the tests would prove nothing about it.
+APP_ROLE = "itabot_app"
 
 pytest_plugins = [
     "tests.support.browser",  # browser, page, new_page, steps (Playwright + Debian's Chromium)
@@ -50,10 +54,32 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get(PG_URL_ENV)
     if url:
         migrate.upgrade(url)
+        _grant_app_role(url)
         return url
     path = tmp_path_factory.mktemp("template") / "template.db"
     migrate.upgrade(f"sqlite:///{path}")
     return str(path)
+
+
+def _grant_app_role(url: str) -> None:
+    """An ordinary login role with the rights the bot needs (no superuser, no BYPASSRLS, owns nothing)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE})
+        if not exists:
+            connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        database = connection.scalar(text("SELECT current_database()"))
+        connection.execute(text(f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {APP_ROLE}'))
+        connection.execute(text(f"GRANT USAGE, CREATE ON SCHEMA public TO {APP_ROLE}"))
+        connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public "
+                                f"TO {APP_ROLE}"))
+        connection.execute(text(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
+    engine.dispose()
+
+
+def app_role_url(superuser_url: str) -> str:
+    """The same database, as the bot's ordinary role."""
+    return make_url(superuser_url).set(username=APP_ROLE, password=None).render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -67,7 +93,14 @@ def database_url(migrated_template: str, tmp_path: Path) -> str:
         names = ", ".join(f'"{table.name}"' for table in reversed(Base.metadata.sorted_tables))
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
-    return migrated_template
+    return app_role_url(migrated_template)
+
+
+@pytest.fixture
+def superuser_database_url(database_url: str, migrated_template: str) -> str:
+    """The test database as its superuser (PostgreSQL), for what the bot's role may not do; on SQLite the
+    same file."""
+    return migrated_template if migrated_template.startswith("postgresql") else database_url
 
 
 @pytest.fixture

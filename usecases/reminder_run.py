@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,6 +53,8 @@ class ReminderRun:
     unreachable: int = 0
     escalations: int = 0
 
+    failed: list[int] = field(default_factory=list)  # organisations whose run raised (logged, skipped)
+
     def add(self, other: ReminderRun) -> None:
         for name in ("organisations", "pushes", "measures", "superseded", "dropped", "unreachable", "escalations"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -67,9 +69,16 @@ def run_reminders(uow_factory: UnitOfWorkFactory, now: datetime | None = None,
         with uow_factory() as uow:
             org_ids = uow.schedule.all_org_ids_with_plans()
     for org_id in org_ids:
-        with uow_factory() as uow:
-            run = remind_organisation(uow, org_id, now)
-            uow.commit()
+        try:
+            with uow_factory(org_id) as uow:
+                run = remind_organisation(uow, org_id, now)
+                uow.commit()
+        except Exception as exc:  # one organisation's failure never stops the others' reminders
+            # the type only: a database error's text can carry the row's values
+            log.error("reminders for org %s failed (%s); the other organisations go on", org_id,
+                      type(exc).__name__)
+            total.failed.append(org_id)
+            continue
         total.add(run)
     if total.pushes or total.escalations:
         log.info("reminders: %s pushes for %s measures (%s superseded, %s dropped, %s unreachable, %s escalations)",

@@ -40,10 +40,14 @@ def send_weekly_summaries(uow_factory: UnitOfWorkFactory, deadlines: DeadlinePol
         with uow_factory() as uow:
             org_ids = uow.people.organisation_ids()
     for org_id in org_ids:
-        with uow_factory() as uow:
-            if send_summary_if_due(uow, org_id, now, deadlines, report_link):
-                sent += 1
-            uow.commit()
+        try:
+            with uow_factory(org_id) as uow:
+                if send_summary_if_due(uow, org_id, now, deadlines, report_link):
+                    sent += 1
+                uow.commit()
+        except Exception as exc:  # one organisation's failure never stops the others' summaries
+            log.error("weekly summary for org %s failed (%s); the other organisations go on", org_id,
+                      type(exc).__name__)
     return sent
 
 

@@ -21,6 +21,7 @@ from domain.fiscal import fiscal_year_of, local_date
 from storage.clock import utcnow
 from storage.console_login import Access, access_of
 from storage.models import Role
+from storage.tenancy import enter_org_scope, leave_org_scope
 from texts import chat, common, console
 
 log = logging.getLogger(__name__)
@@ -104,13 +105,22 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+@blueprint.teardown_request
+def _end_org_scope(_exc: BaseException | None) -> None:
+    token = g.pop("org_scope", None)
+    if token is not None:
+        leave_org_scope(token)
+
+
 @blueprint.before_request
 def _guard() -> Any:
     if request.endpoint == FONT_ENDPOINT:  # the login page needs it too; no session, no database
         return None
     now = utcnow()
     g.console_now = now
-    services().org_id()  # made (and cached) before any view opens a unit of work: never nested in one
+    # made (and cached) before any view opens a unit of work: never nested in one. Every unit of work of the
+    # request is scoped to it (row-level security on PostgreSQL, storage/tenancy.py).
+    g.org_scope = enter_org_scope(services().org_id())
     if request.endpoint == PLAN_UPLOAD_ENDPOINT:
         request.max_content_length = PLAN_UPLOAD_LIMIT
     uid, why = console_session.user_id(now)

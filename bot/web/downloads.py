@@ -38,7 +38,7 @@ def download(token: str) -> Response | tuple[str, int, dict[str, str]]:
     except BadLink:
         return _page("bad-link", 404)
     try:
-        with services.uow() as uow:
+        with services.uow(ticket.org_id) as uow:  # only the organisation the link was signed for
             data = render_ticket(uow, ticket, services.complaints.policy)
     except ReportNotFound as missing:
         log.info("report link for missing %s", missing.reason)

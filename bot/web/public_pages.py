@@ -38,6 +38,7 @@ def _organisation(uow: UnitOfWork, slug: str) -> tuple[Organisation, date]:
     org = uow.people.organisation(slug)
     if org is None:
         abort(404)
+    uow.scope_to(org.id)  # the rest of the page sees only this organisation (row-level security)
     return org, local_date(utcnow(), org.timezone)
 
 
