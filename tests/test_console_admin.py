@@ -258,7 +258,8 @@ def test_reports_download_as_the_report_service_makes_them(bot: RunningBot) -> N
     add_console_user(bot, "admin")
     load_plan(bot.services.uow, bot.org_id, small_plan())
     bind(bot, HEAD, "head", "สำนักปลัด")
-    say(bot, HEAD, "รายงาน ม.1 มีปัญหา 20% ติดขั้นตอนจัดซื้อ")
+    for said in ("รายงาน ม.1 มีปัญหา 20% ติดขั้นตอนจัดซื้อ", "ผู้ขายไม่ยื่นเสนอราคา", "ยืนยัน"):
+        say(bot, HEAD, said)
     admin = logged_in(bot, "admin")
     year = this_fiscal_year()
     page = admin.get("/reports")
@@ -288,8 +289,10 @@ def test_the_dashboard_shows_the_numbers_of_the_line_summary(bot: RunningBot) ->
     bind(bot, HEAD, "head", "สำนักปลัด")
     bind(bot, FINANCE, "head", "กองคลัง")
     bind(bot, ADMIN, "admin")
-    say(bot, HEAD, "รายงาน ม.1 มีปัญหา 20% ติดขั้นตอนจัดซื้อ")
+    for said in ("รายงาน ม.1 มีปัญหา 20% ติดขั้นตอนจัดซื้อ", "ผู้ขายไม่ยื่นเสนอราคา", "ยืนยัน"):
+        say(bot, HEAD, said)
     say(bot, HEAD, "รายงาน ม.2 เสร็จแล้ว 100% ชี้แจงบุคลากรแล้ว")
+    say(bot, HEAD, "ยืนยัน")
     line_summary = say(bot, ADMIN, "สรุป")["altText"]
     reported, expected = re.search(r"รายงานแล้ว (\d+)/(\d+)", line_summary).groups()  # type: ignore[union-attr]
     add_console_user(bot, "admin")
