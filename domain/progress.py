@@ -130,7 +130,16 @@ _BARE_NUMBER = re.compile(r"\s*(\d{1,3}(?:\.\d{1,2})?)\s*\Z")
 
 _SHORTCUT = re.compile(
     rf"\s*(?:{_alternation(REPORT_KEYWORDS)})[\s:：\-]*"
-    r"(?:มาตรการ\s*(?:ที่\s*)?|ม\s*\.?\s*(?:ที่\s*)?|#\s*)(\d{1,4})(?!\d)"
+    r"(มาตรการ\s*(?:ที่\s*)?|ม\s*\.?\s*(?:ที่\s*)?|#\s*)?(\d{1,4})(?!\d)"
+)
+# Words counting things: "เสร็จแล้ว 3 ครั้ง" is three meetings, not three percent.
+COUNT_WORDS = (
+    "ครั้ง", "คน", "ราย", "เรื่อง", "ฉบับ", "วัน", "เดือน", "ปี", "แห่ง", "โครงการ", "กิจกรรม", "หน่วย", "ชุด",
+    "เล่ม", "ชั่วโมง", "ชม", "บาท", "รายการ", "ข้อ", "ท่าน", "รุ่น", "กอง", "ช่องทาง", "ไตรมาส", "ครัวเรือน",
+)
+# A bare number right after the status ("กำลังทำ 50") is its percentage when nothing counted follows it.
+_BARE_PERCENT = re.compile(
+    rf"(\d{{1,3}})(?![\d.%])(?=\s*\Z|\s*[\n,;]|\s+(?!(?:{_alternation(COUNT_WORDS)})))"
 )
 _SEPARATORS = re.compile(r"[\s,，;:：\-–—|/.()\[\]]*")
 _STATUS_LABEL = re.compile(rf"(?:{_alternation(STATUS_LABELS)})\s*[:：]?")
@@ -350,24 +359,31 @@ class ProgressShortcut:
     percent: int | None
     details: str  # ผลการดำเนินงาน: what was done ("" when none)
     problems: str  # ปัญหา/อุปสรรค/ข้อเสนอแนะ: the text after a marker ("" when none)
+    bad_percent: int | None = None  # a percentage given where one goes, but over 100 ("150%")
 
 
 def parse_shortcut(text: str) -> ProgressShortcut | None:
     """A whole report in one message: "รายงาน ม.๓ เสร็จแล้ว ๑๐๐% จัดประชุมชี้แจงแล้ว ปัญหา: ...".
 
     The message starts with a report word (รายงาน, รายงานผล, ...) and a measure reference (ม.3, ม 3, ม3,
-    มาตรการ 3, มาตรการที่ 3, #3); then, in either order, a status phrase and a percentage; then the details;
-    then, after a marker (ปัญหา:, ปัญหา/อุปสรรค, อุปสรรค:, ข้อเสนอแนะ:), the problems. Spaces between the
-    parts are optional. A status or percentage closing the details also counts. A status-less 100% is
-    DONE. None when the text is not a shortcut (plain "รายงาน" starts the guided flow)."""
+    มาตรการ 3, มาตรการที่ 3, #3, or a bare 3 when a status or percentage follows it); then, in either
+    order, a status phrase and a percentage (a bare number right after the status is one: "กำลังทำ 50");
+    then the details; then, after a marker (ปัญหา:, ปัญหา/อุปสรรค, อุปสรรค:, ข้อเสนอแนะ:), the problems.
+    Spaces between the parts are optional. A status or percentage closing the details also counts. A
+    status-less 100% is DONE. A percentage over 100 where one goes is not read as one: it is kept in
+    `bad_percent` for the caller to refuse. Whether status and percentage agree is `contradiction`'s
+    question. None when the text is not a shortcut (plain "รายงาน" starts the guided flow)."""
     plain = _prep(text)
     head = _SHORTCUT.match(plain)
     if head is None:
         return None
-    measure_no = int(head.group(1))
+    measure_no = int(head.group(2))
     if measure_no < 1:
         return None
-    status, percent, pos, in_problems = _parse_head(plain, head.end())
+    bad: list[int] = []
+    status, percent, pos, in_problems = _parse_head(plain, head.end(), bad)
+    if head.group(1) is None and status is None and percent is None and not bad:
+        return None  # "รายงาน 6 เดือน": a bare number is a measure only before a status or percentage
     rest = plain[pos:]
     if in_problems:  # "มีปัญหา: งบประมาณไม่เพียงพอ"
         details, problems = "", rest
@@ -375,18 +391,20 @@ def parse_shortcut(text: str) -> ProgressShortcut | None:
         marker = _PROBLEMS_MARKER.search(rest)
         details = rest if marker is None else rest[: marker.start()]
         problems = "" if marker is None else rest[marker.end() :]
-    details, status, percent = _parse_tail(details, status, percent)
+    details, status, percent = _parse_tail(details, status, percent, bad)
     problems = _clean(problems)
     if is_none_answer(problems):
         problems = ""
     if status is None and percent == 100:
         status = ProgressStatus.DONE
-    return ProgressShortcut(measure_no, status, percent, _clean(details), problems)
+    return ProgressShortcut(measure_no, status, percent, _clean(details), problems,
+                            bad[0] if bad and percent is None else None)
 
 
-def _parse_head(text: str, pos: int) -> tuple[ProgressStatus | None, int | None, int, bool]:
+def _parse_head(text: str, pos: int, bad: list[int]) -> tuple[ProgressStatus | None, int | None, int, bool]:
     """Status and percentage right after the measure reference, in either order, optionally labelled.
-    Returns them, where the rest starts, and whether the rest is the problems ("มีปัญหา: ...")."""
+    Returns them, where the rest starts, and whether the rest is the problems ("มีปัญหา: ...").
+    A percentage over 100 is consumed and appended to `bad`."""
     status: ProgressStatus | None = None
     percent: int | None = None
     while status is None or percent is None:
@@ -406,8 +424,13 @@ def _parse_head(text: str, pos: int) -> tuple[ProgressStatus | None, int | None,
                     return status, percent, marker.end(), True
                 found = True
                 break
-            number = _PERCENT_AT.match(text, start) if percent is None else None
-            if number and (value := _percent_value(number)) is not None:
+            number = _PERCENT_AT.match(text, start) if percent is None and not bad else None
+            if number is None and status is not None and percent is None and not bad:
+                number = _BARE_PERCENT.match(text, start)  # "กำลังทำ 50"
+            if number:
+                value = _percent_value(number)
+                if value is None:
+                    bad.append(int(float(next(g for g in number.groups() if g is not None))))
                 pos, percent = number.end(), value
                 found = True
                 break
@@ -432,16 +455,20 @@ def _skip_particle(text: str, pos: int) -> int:
 
 
 def _parse_tail(
-    details: str, status: ProgressStatus | None, percent: int | None
+    details: str, status: ProgressStatus | None, percent: int | None, bad: list[int]
 ) -> tuple[str, ProgressStatus | None, int | None]:
-    """Take a percentage, a status, "ไม่มีปัญหา" or a lone particle off the end of the details."""
+    """Take a percentage, a status, "ไม่มีปัญหา" or a lone particle off the end of the details (a closing
+    percentage over 100 is taken off too, and appended to `bad`)."""
     for _ in range(6):
         details = _EDGE_RIGHT.sub("", details)
-        if percent is None and (number := _PERCENT_TAIL.search(details)):
+        if percent is None and not bad and (number := _PERCENT_TAIL.search(details)):
             value = _percent_value(number)
-            if value is not None:
-                details, percent = details[: number.start()], value
-                continue
+            details = details[: number.start()]
+            if value is None:
+                bad.append(int(float(next(g for g in number.groups() if g is not None))))
+            else:
+                percent = value
+            continue
         if match := (_NONE_TAIL.search(details) or _PARTICLE_TAIL.search(details)):
             details = details[: match.start()]
             continue
@@ -472,3 +499,33 @@ def _tail_status(details: str) -> tuple[str, ProgressStatus] | None:
 def _clean(text: str) -> str:
     text = _LINE_BREAK.sub("\n", text)
     return _EDGE_RIGHT.sub("", _EDGE_LEFT.sub("", text))
+
+
+# -- consistency -----------------------------------------------------------------------------------------
+class Contradiction(enum.StrEnum):
+    """A report whose parts disagree; the bot refuses it with the reason (texts/chat.py)."""
+
+    DONE_BELOW_100 = "done_below_100"  # "เสร็จแล้ว 50%"
+    NOT_STARTED_WITH_PROGRESS = "not_started_with_progress"  # "ยังไม่เริ่ม 30%"
+    IN_PROGRESS_AT_100 = "in_progress_at_100"  # "กำลังดำเนินการ 100%"
+    PROBLEM_WITHOUT_PROBLEMS = "problem_without_problems"  # "มีปัญหา-อุปสรรค" and problems "ไม่มี"
+
+
+def contradiction(status: ProgressStatus | str | None, percent: int | None) -> Contradiction | None:
+    """Whether a status and a percentage disagree (None when they agree or one is missing)."""
+    if status is None or percent is None:
+        return None
+    if status == ProgressStatus.DONE and percent < 100:
+        return Contradiction.DONE_BELOW_100
+    if status == ProgressStatus.NOT_STARTED and percent > 0:
+        return Contradiction.NOT_STARTED_WITH_PROGRESS
+    if status == ProgressStatus.IN_PROGRESS and percent >= 100:
+        return Contradiction.IN_PROGRESS_AT_100
+    return None
+
+
+def problems_missing(status: ProgressStatus | str | None, problems: str | None) -> bool:
+    """A report "มีปัญหา-อุปสรรค" must say what the problem is: not empty, not "ไม่มี"."""
+    if status != ProgressStatus.PROBLEM or problems is None:
+        return False
+    return not problems.strip() or is_none_answer(problems)

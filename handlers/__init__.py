@@ -7,7 +7,7 @@ from handlers.admin_summary import AdminSummaryHandler
 from handlers.base import Application
 from handlers.complaint_followup import ComplainantReplyHandler, FollowUpHandler
 from handlers.complaint_intake import ComplaintFlow
-from handlers.complaint_officer import CaseFlow, OfficersOnlyHandler
+from handlers.complaint_officer import CaseActionOutsideHandler, CaseFlow, OfficersOnlyHandler
 from handlers.conversation import Conversations, Flow
 from handlers.general import FallbackHandler, HelpHandler
 from handlers.membership import FollowHandler, InviteCodeHandler, UnfollowHandler
@@ -44,5 +44,6 @@ def build_application(complaints: ComplaintConfig, conversations: Conversations 
     application.add_handler(FollowUpHandler(complaints))
     application.add_handler(ComplainantReplyHandler(complaints))
     application.add_handler(OfficersOnlyHandler())
+    application.add_handler(CaseActionOutsideHandler(complaints))
     application.add_handler(FallbackHandler())  # last: takes what nothing else took
     return application

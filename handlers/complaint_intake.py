@@ -480,7 +480,8 @@ class ComplaintFlow:
 
     def _receipt(self, ctx: Context, config: ComplaintConfig, complaint: Complaint, code: str,
                  pin: str | None) -> None:
-        follow_up = (chat.COMPLAINT_FOLLOW_UP_ANONYMOUS if pin else chat.COMPLAINT_FOLLOW_UP_OWN).format(code=code)
+        follow_up = (chat.COMPLAINT_FOLLOW_UP_ANONYMOUS if pin else chat.COMPLAINT_FOLLOW_UP_OWN).format(code=code,
+                                                                                                      pin=pin)
         ctx.reply(messages.text(chat.COMPLAINT_RECEIPT.format(
             code=code, pin_block=chat.COMPLAINT_RECEIPT_PIN.format(pin=pin) if pin else "",
             mode=common.COMPLAINT_MODE_NAMES[complaint.mode], category=category_name(complaint.category),

@@ -74,6 +74,28 @@ def _is_officer_account(event: IncomingEvent, ctx: Context) -> bool:
     return member is not None and member.role == Role.OFFICER.value
 
 
+def case_list(ctx: Context, config: ComplaintConfig) -> dict[str, object]:
+    """The open cases the officer may handle, each with a button to open it."""
+    member = ctx.member
+    assert member is not None
+    cases = [c for c in ctx.uow.complaints.open_cases(ctx.org.id) if may_handle(member, c)]
+    if not cases:
+        return messages.text(chat.COMPLAINT_NO_OPEN_CASES)
+    lines = [chat.COMPLAINT_CASES_HEADER.format(count=len(cases))]
+    for complaint in cases[:LIST_ROWS]:
+        flags = overdue_flags(complaint, config.policy, ctx.now)
+        if complaint.assigned_member_id == member.id:
+            flags += chat.COMPLAINT_FLAG_MINE
+        lines.append(chat.COMPLAINT_CASES_ROW.format(
+            id=complaint.id, category=category_name(complaint.category), status=status_label(complaint.status),
+            received=local_date(complaint.received_at, ctx.org.timezone), flags=flags))
+    if len(cases) > LIST_ROWS:
+        lines.append(chat.COMPLAINT_CASES_MORE.format(count=len(cases) - LIST_ROWS))
+    lines.append(chat.COMPLAINT_CASES_FOOTER.format(example=cases[0].id))
+    return messages.text("\n".join(lines), [chat.COMPLAINT_OPEN_CHOICE.format(id=c.id)
+                                            for c in cases[:messages.QUICK_REPLY_LIMIT]])
+
+
 class CaseState(StrEnum):
     CASE = "case"
     STATUS = "status"
@@ -85,6 +107,7 @@ class CaseState(StrEnum):
 class CaseFlow:
     name = FLOW
     private = True  # case texts: answers keep nothing once sent; events are scrubbed
+    idle_states = frozenset({CaseState.CASE.value})  # a case open with nothing half-typed: expires silently
 
     def __init__(self, config: ComplaintConfig) -> None:
         self.config = config
@@ -132,26 +155,9 @@ class CaseFlow:
     def list_cases(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
         if not self._is_officer(ctx):
             return END
-        member = ctx.member
-        assert member is not None
-        policy = self.config.policy
-        cases = [c for c in ctx.uow.complaints.open_cases(ctx.org.id) if may_handle(member, c)]
-        if not cases:
-            ctx.reply(messages.text(chat.COMPLAINT_NO_OPEN_CASES))
-            return END
-        lines = [chat.COMPLAINT_CASES_HEADER.format(count=len(cases))]
-        for complaint in cases[:LIST_ROWS]:
-            flags = overdue_flags(complaint, policy, ctx.now)
-            if complaint.assigned_member_id == member.id:
-                flags += chat.COMPLAINT_FLAG_MINE
-            lines.append(chat.COMPLAINT_CASES_ROW.format(
-                id=complaint.id, category=category_name(complaint.category), status=status_label(complaint.status),
-                received=local_date(complaint.received_at, ctx.org.timezone), flags=flags))
-        if len(cases) > LIST_ROWS:
-            lines.append(chat.COMPLAINT_CASES_MORE.format(count=len(cases) - LIST_ROWS))
-        lines.append(chat.COMPLAINT_CASES_FOOTER.format(example=cases[0].id))
-        ctx.reply(messages.text("\n".join(lines), [chat.COMPLAINT_OPEN_CHOICE.format(id=c.id) for c in cases[:messages.QUICK_REPLY_LIMIT]]))
+        ctx.reply(case_list(ctx, self.config))
         return END
+
 
     def open_case(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
         if not self._is_officer(ctx):
@@ -192,7 +198,9 @@ class CaseFlow:
 
     # -- questions -----------------------------------------------------------------------------------------------
     def _ask_case(self, ctx: Context, convo: Convo) -> None:
-        """The case's timeline, with its actions."""
+        """The case's timeline, with its actions (after an action, its answer carries them instead)."""
+        if convo.data.pop("acted", False):
+            return
         complaint = self._opened(ctx, convo)
         member = ctx.member
         assert member is not None
@@ -301,10 +309,18 @@ class CaseFlow:
         change = change_status(ctx.uow, self.config.keys.master, complaint, member, new, convo.data["note"], public,
                                Actor.member(member.id), ctx.now, status_push(new.value, public))
         ctx.outbox_ids.extend(change.relay.outbox_ids)
-        ctx.reply(messages.text(chat.COMPLAINT_STATUS_SAVED.format(
+        ctx.reply(self._actions(chat.COMPLAINT_STATUS_SAVED.format(
             id=complaint.id, old=status_label(old.value), new=status_label(new.value),
             told=told_text(change.relay.outcome))))
-        return END
+        return self._back_to_case(convo)
+
+    @staticmethod
+    def _back_to_case(convo: Convo) -> CaseState:
+        """After an action the case stays open, its buttons under the answer."""
+        for key in ("new_status", "from_status", "note"):
+            convo.data.pop(key, None)
+        convo.data["acted"] = True
+        return CaseState.CASE
 
     def message(self, event: IncomingEvent, ctx: Context, convo: Convo) -> CaseState | Control:
         text = self._free_text(event)
@@ -318,8 +334,9 @@ class CaseFlow:
         relay = message_complainant(ctx.uow, self.config.keys.master, complaint, member, text,
                                     Actor.member(member.id), ctx.now, message_push(text))
         ctx.outbox_ids.extend(relay.outbox_ids)
-        ctx.reply(messages.text(chat.COMPLAINT_MESSAGE_SAVED.format(id=complaint.id, told=told_text(relay.outcome))))
-        return END
+        ctx.reply(self._actions(chat.COMPLAINT_MESSAGE_SAVED.format(id=complaint.id,
+                                                                    told=told_text(relay.outcome))))
+        return self._back_to_case(convo)
 
 
 class OfficersOnlyHandler:
@@ -331,3 +348,19 @@ class OfficersOnlyHandler:
     def handle(self, event: IncomingEvent, ctx: Context) -> str:
         ctx.reply(messages.text(chat.COMPLAINT_OFFICERS_ONLY))
         return "complaint:officers-only"
+
+
+class CaseActionOutsideHandler:
+    """A case's action ("ส่งข้อความถึงผู้ร้อง", "เปลี่ยนสถานะ") typed or tapped by an officer when no case
+    is open (the flow ended or timed out): say to open a case first, with the list of cases."""
+
+    def __init__(self, config: ComplaintConfig) -> None:
+        self.config = config
+
+    def matches(self, event: IncomingEvent, ctx: Context) -> bool:
+        return choice_of(event, chat.COMPLAINT_CASE_ACTIONS) is not None and _is_officer_account(event, ctx)
+
+    def handle(self, event: IncomingEvent, ctx: Context) -> str:
+        ctx.private = True  # the list names cases; nothing of it is kept once sent
+        ctx.reply(messages.text(chat.COMPLAINT_OPEN_CASE_FIRST), case_list(ctx, self.config))
+        return "complaint:open-first"

@@ -224,8 +224,12 @@ class Conversations:
 
     def expire(self, ctx: Context, row: Conversation, *, reply: bool) -> None:
         """End a flow left alone too long and tell the person (as the answer to their next message, or
-        by push when the worker sweeps it)."""
+        by push when the worker sweeps it). A flow resting in one of its `idle_states` (nothing typed is
+        waiting to be saved: an officer's case left open after an action) ends without a push."""
         flow = self.flows.get(row.flow)
+        if not reply and flow is not None and row.state in getattr(flow, "idle_states", frozenset()):
+            self._end(ctx, row, flow, "expired")
+            return
         if flow is not None:
             self._end(ctx, row, flow, "expired")
         else:

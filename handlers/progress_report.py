@@ -11,7 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.fiscal import fiscal_year_of, thai_date
-from domain.progress import ProgressStatus, is_none_answer, parse_percent, parse_shortcut, parse_status
+from domain.progress import (
+    ProgressStatus,
+    contradiction,
+    is_none_answer,
+    parse_percent,
+    parse_shortcut,
+    parse_status,
+    problems_missing,
+)
 from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step, say
@@ -94,8 +102,7 @@ class ReportFlow:
                                           again=say(chat.REPORT_PERCENT_AGAIN, chat.REPORT_PERCENT_CHOICES)),
             ReportState.DETAILS: Question(Input.TEXT, self.details, ask=say(chat.REPORT_ASK_DETAILS),
                                           again=say(chat.REPORT_DETAILS_AGAIN)),
-            ReportState.PROBLEMS: Question(Input.TEXT, self.problems,
-                                           ask=say(chat.REPORT_ASK_PROBLEMS, [chat.NONE_CHOICE]),
+            ReportState.PROBLEMS: Question(Input.TEXT, self.problems, ask=self._ask_problems,
                                            again=say(chat.REPORT_PROBLEMS_AGAIN)),
             ReportState.EVIDENCE: Question(Input.TEXT | Input.EVIDENCE, self.evidence,
                                            ask=say(chat.REPORT_ASK_EVIDENCE.format(limit=MAX_EVIDENCE),
@@ -267,18 +274,42 @@ class ReportFlow:
                                                  when=when)
         ctx.reply(messages.text(body, STATUS_CHOICES))
 
+    def _ask_problems(self, ctx: Context, convo: Convo) -> None:
+        """A problem report must name the problem: no "ไม่มี" to tap then."""
+        if convo.data.get("status") == ProgressStatus.PROBLEM:
+            ctx.reply(messages.text(chat.REPORT_ASK_PROBLEMS_REQUIRED))
+        else:
+            ctx.reply(messages.text(chat.REPORT_ASK_PROBLEMS, [chat.NONE_CHOICE]))
+
     def _ask_confirm(self, ctx: Context, convo: Convo) -> None:
         ctx.reply(messages.text(self._summary(ctx, convo), chat.REPORT_CONFIRM_CHOICES))
 
     def _next(self, convo: Convo, after: ReportState) -> ReportState:
         """The next question, or back to the summary when editing one answer."""
         if convo.data.get("editing"):
-            return ReportState.CONFIRM
+            return ReportState.PROBLEMS if self._lacks_problems(convo) else ReportState.CONFIRM
         # Skip what is already answered: a percent given with the status, texts given in a shortcut.
         answered = set(convo.data.get("prefilled", []))
         if convo.data.get("percent") is not None:
             answered.add(ReportState.PERCENT)
-        return next(s for s in QUESTION_ORDER[QUESTION_ORDER.index(after) + 1:] if s not in answered)
+        following = next(s for s in QUESTION_ORDER[QUESTION_ORDER.index(after) + 1:] if s not in answered)
+        if QUESTION_ORDER.index(following) > QUESTION_ORDER.index(ReportState.PROBLEMS) and self._lacks_problems(convo):
+            return ReportState.PROBLEMS
+        return following
+
+    @staticmethod
+    def _lacks_problems(convo: Convo) -> bool:
+        """A problem report whose problems are missing or "ไม่มี" (an edited status can make one)."""
+        return problems_missing(convo.data.get("status"), convo.data.get("problems", ""))
+
+    @staticmethod
+    def _refuse(ctx: Context, convo: Convo, percent: int | None, choices: list[str] | None) -> bool:
+        """Refuse a status and percentage that disagree, with the reason; True when refused."""
+        found = contradiction(convo.data.get("status"), percent)
+        if found is None:
+            return False
+        ctx.reply(messages.text(chat.REPORT_CONTRADICTION[found].format(percent=percent), choices))
+        return True
 
     # -- steps ---------------------------------------------------------------------------------------------------
     def status(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
@@ -291,6 +322,9 @@ class ReportFlow:
             percent = 100
         if percent is None and status is ProgressStatus.NOT_STARTED:
             percent = 0
+        if (found := contradiction(status, percent)) is not None:
+            ctx.reply(messages.text(chat.REPORT_CONTRADICTION[found].format(percent=percent), STATUS_CHOICES))
+            return ReportState.STATUS
         convo.data.update(status=status.value, percent=percent)
         return self._next(convo, ReportState.STATUS)
 
@@ -303,6 +337,8 @@ class ReportFlow:
             value = int(digits) if digits.isdigit() and int(digits) <= 100 else None
         if value is None:
             return AGAIN
+        if self._refuse(ctx, convo, value, chat.REPORT_PERCENT_CHOICES):
+            return ReportState.PERCENT
         convo.data["percent"] = value
         return self._next(convo, ReportState.PERCENT)
 
@@ -320,6 +356,9 @@ class ReportFlow:
             return AGAIN
         if len(answer) > MAX_TEXT:
             ctx.reply(messages.text(chat.REPORT_TOO_LONG.format(limit=MAX_TEXT)))
+            return state
+        if state is ReportState.PROBLEMS and problems_missing(convo.data.get("status"), answer):
+            ctx.reply(messages.text(chat.REPORT_CONTRADICTION["problem_without_problems"]))
             return state
         convo.data[state.value] = answer
         return self._next(convo, state)
@@ -343,6 +382,12 @@ class ReportFlow:
             if problem is not None or scope is None or measure is None:
                 ctx.reply(messages.text(problem or chat.REPORT_MEASURE_GONE))
                 return END
+            if self._refuse(ctx, convo, convo.data.get("percent"), STATUS_CHOICES):
+                convo.data.update(editing=True, percent=None)
+                return ReportState.STATUS
+            if self._lacks_problems(convo):
+                convo.data["editing"] = True
+                return ReportState.PROBLEMS
             self._save(ctx, convo, scope, measure)
             return END
         if is_word(event, chat.EDIT_WORDS):
@@ -390,6 +435,9 @@ class ReportFlow:
 
     # -- the one-message shortcut -----------------------------------------------------------------------------------
     def shortcut(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportState | Control:
+        """A whole report in one message is read, then shown to confirm (ยืนยัน / แก้ไข / ยกเลิก); what it
+        lacks is asked for, and a percentage out of range or disagreeing with the status is refused with
+        the reason and the status asked again."""
         parsed = parse_shortcut(event.text or "")
         scope = self._enter(ctx, convo)
         if scope is None or parsed is None:
@@ -404,24 +452,31 @@ class ReportFlow:
             ctx.reply(messages.text(problem))
             return END
         convo.data["measure_id"] = measure.id
-        status = parsed.status
-        percent = parsed.percent
-        if status is ProgressStatus.DONE and percent is None:
-            percent = 100
+        prefilled: list[str] = []
         if parsed.details:
             convo.data["details"] = parsed.details[:MAX_TEXT]
-            convo.data["prefilled"] = ["details"]
+            prefilled.append(ReportState.DETAILS)
         if parsed.problems:
             convo.data["problems"] = parsed.problems[:MAX_TEXT]
-            convo.data["prefilled"] = [*convo.data.get("prefilled", []), "problems"]
-        if status is not None and parsed.details:
-            convo.data.update(status=status.value, percent=percent)
+            prefilled.append(ReportState.PROBLEMS)
+        if parsed.details:  # a complete report: straight to the summary, what it did not say left empty
             convo.data.setdefault("problems", "")
-            self._save(ctx, convo, scope, measure)
-            return END
-        ctx.reply(messages.text(chat.REPORT_SHORTCUT_NEEDS_STATUS.format(seq=measure.seq)))
+            prefilled += [ReportState.PERCENT, ReportState.PROBLEMS, ReportState.EVIDENCE]
+        convo.data["prefilled"] = sorted(set(prefilled))
+        status, percent = parsed.status, parsed.percent
+        if status is ProgressStatus.DONE and percent is None:
+            percent = 100
+        refusal = None
+        if parsed.bad_percent is not None:
+            refusal = chat.REPORT_BAD_PERCENT.format(percent=parsed.bad_percent)
+        elif (found := contradiction(status, percent)) is not None:
+            refusal = chat.REPORT_CONTRADICTION[found].format(percent=percent)
+        if refusal is not None:
+            ctx.reply(messages.text(refusal))
+            return ReportState.STATUS
         if status is None:
+            ctx.reply(messages.text(chat.REPORT_SHORTCUT_NEEDS_STATUS.format(seq=measure.seq)))
             convo.data["percent"] = percent
             return ReportState.STATUS
         convo.data.update(status=status.value, percent=percent)
-        return ReportState.DETAILS
+        return self._next(convo, ReportState.STATUS)

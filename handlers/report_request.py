@@ -30,6 +30,11 @@ def _formats(kind: ReportKind) -> list[str]:
     return [chat.REPORT_FORMAT_NAMES[f] for f in FORMATS_BY_KIND[kind]]
 
 
+def format_hints(kind: ReportKind) -> dict[str, str]:
+    """What each file format of a report holds, as its button's hint."""
+    return chat.COMPLAINT_FORMAT_HINTS if kind is ReportKind.COMPLAINTS else chat.REPORT_FORMAT_HINTS
+
+
 def _report_name(data: Mapping[str, object]) -> str:
     if data["kind"] == ReportKind.PROGRESS:
         return chat.REPORT_NAME_PROGRESS.format(year=data["year"], months=data["months"])
@@ -79,7 +84,7 @@ class ReportRequestFlow:
 
     def _ask_format(self, ctx: Context, convo: Convo) -> None:
         kind = ReportKind(convo.data["kind"])
-        hints = ", ".join(chat.REPORT_FORMAT_HINTS[f] for f in FORMATS_BY_KIND[kind])
+        hints = ", ".join(format_hints(kind)[f] for f in FORMATS_BY_KIND[kind])
         ctx.reply(messages.text(chat.REPORT_REQUEST_FORMAT.format(report=_report_name(convo.data), formats=hints),
                                 _formats(kind)))
 

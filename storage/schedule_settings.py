@@ -8,12 +8,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from domain.reminders import ReminderPolicy
-from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, covering_round, round_periods, scheme_months
+from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, RoundPeriod, current_round, round_periods, scheme_months
+from storage.models import Organisation
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import PlanRepository
 from storage.schedule_models import (
@@ -226,9 +228,11 @@ def plan_round_months(session: Session, plan_id: int) -> list[int]:
 
 
 def set_rounds(session: Session, org_id: int, fiscal_year_be: int, scheme: str, due_days: int) -> RoundChange:
-    """Make a fiscal year's rounds follow a scheme. Rounds that stay keep their id (their due date may
-    move); a round that goes hands its reports to the new round covering its last day (the last new round
-    when the new ones end before it), as later versions, so nothing reported is lost."""
+    """Make a fiscal year's rounds follow a scheme. Rounds that stay keep their id (their span and due date
+    may move). Every report of the year then belongs to the round it would have gone to had it been sent
+    under the new scheme: the round whose period holds the day it was sent, or the one just closed while
+    its report is not yet due (`current_round`, the rule a report sent today follows). Nothing is lost:
+    reports only change round, and their versions are renumbered in the order they were sent."""
     plan = session.scalar(select(Plan).where(Plan.org_id == org_id, Plan.fiscal_year_be == fiscal_year_be))
     months = scheme_months(scheme, plan_round_months(session, plan.id) if plan else ())
     periods = round_periods(fiscal_year_be, months, due_days)
@@ -248,26 +252,43 @@ def set_rounds(session: Session, org_id: int, fiscal_year_be: int, scheme: str, 
     session.flush()
     rounds = {r.months: r for r in session.scalars(select(ReportingRound).where(
         ReportingRound.org_id == org_id, ReportingRound.fiscal_year_be == fiscal_year_be))}
-    moved = 0
+    org = session.get(Organisation, org_id)
+    moved = _rebucket_reports(session, [r.id for r in existing.values()] + [r.id for r in rounds.values()],
+                              {m: r.id for m, r in rounds.items()}, periods,
+                              ZoneInfo(org.timezone if org else "Asia/Bangkok"))
     for old_months, old in existing.items():
         if old_months in wanted:
             continue
-        target = rounds[covering_round(periods, old.end_date).months]
-        moved += _move_reports(session, old.id, target.id)
+        # Reminders were about the old round's deadline: the new round's are decided afresh.
+        session.execute(delete(ReminderRecord).where(ReminderRecord.round_id == old.id))
         session.delete(old)
     session.flush()
     return RoundChange(kept, added, len(existing) - kept, moved)
 
 
-def _move_reports(session: Session, from_round: int, to_round: int) -> int:
-    reports = list(session.scalars(select(ProgressReport).where(ProgressReport.round_id == from_round)
+def _rebucket_reports(session: Session, round_ids: list[int], round_by_months: Mapping[int, int],
+                      periods: list[RoundPeriod], tz: ZoneInfo) -> int:
+    """Put each report of these rounds in the round its sending day belongs to; versions renumbered per
+    (measure, unit, round) in the order sent. Returns how many reports changed round."""
+    reports = list(session.scalars(select(ProgressReport).where(ProgressReport.round_id.in_(round_ids))
                                    .order_by(ProgressReport.created_at, ProgressReport.id)))
+    counters: dict[tuple[int, int, int], int] = defaultdict(int)
+    changes: list[tuple[int, int, int]] = []  # (report id, round id, version)
+    moved = 0
     for report in reports:
-        top = session.scalar(select(func.max(ProgressReport.version)).where(
-            ProgressReport.round_id == to_round, ProgressReport.measure_id == report.measure_id,
-            ProgressReport.unit_id == report.unit_id)) or 0
-        session.execute(update(ProgressReport).where(ProgressReport.id == report.id)
-                        .values(round_id=to_round, version=top + 1))
-    # Reminders were about the old round's deadline: the new round's are decided afresh.
-    session.execute(delete(ReminderRecord).where(ReminderRecord.round_id == from_round))
-    return len(reports)
+        day = report.created_at.astimezone(tz).date()
+        target = round_by_months[current_round(periods, day).months]  # type: ignore[union-attr]
+        counters[(report.measure_id, report.unit_id, target)] += 1
+        version = counters[(report.measure_id, report.unit_id, target)]
+        if (report.round_id, report.version) != (target, version):
+            changes.append((report.id, target, version))
+            moved += report.round_id != target
+    # Two steps, so that no (measure, unit, round, version) is ever held twice on the way.
+    for report_id, _, _ in changes:
+        session.execute(update(ProgressReport).where(ProgressReport.id == report_id).values(version=-report_id))
+    for report_id, target, version in changes:
+        session.execute(update(ProgressReport).where(ProgressReport.id == report_id)
+                        .values(round_id=target, version=version))
+    session.flush()
+    return moved
+

@@ -35,7 +35,7 @@ def test_anonymous_complaint_is_followed_from_any_account_with_code_and_pin(bot:
     receipt = file_complaint(bot, CITIZEN, mode="anonymous")
     view = say(bot, OTHER, receipt.follow_up)["text"]
     assert receipt.code in view and "รับเรื่องแล้ว" in view and "เรียกรับสินบน" in view
-    assert f"ตอบ {receipt.code} <PIN>" in view
+    assert f"ตอบ {receipt.code}\" เว้นวรรค PIN 6 หลัก" in view and "<PIN>" not in view
     # the code typed loosely (lower case, no dashes, Thai digits) still matches
     assert pin_loosely(receipt) and "สถานะ" in say(bot, OTHER, pin_loosely(receipt))["text"]
     assert "ไม่พบเรื่อง" in say(bot, OTHER, f"ติดตาม {receipt.code}")["text"]  # no PIN

@@ -118,8 +118,8 @@ def test_guided_flow_with_evidence_is_saved_as_a_report(reporting: ChatBot) -> N
 
 def test_edit_before_confirming_and_reporting_again_makes_a_new_version(reporting: ChatBot) -> None:
     bot = reporting
-    bot.fake.send_text(HEAD, "รายงาน ม.1 กำลังดำเนินการ 30% ร่างประกาศแล้ว")
-    bot.wait_idle()
+    say(bot, HEAD, "รายงาน ม.1 กำลังดำเนินการ 30% ร่างประกาศแล้ว")
+    say(bot, HEAD, "ยืนยัน")
     say(bot, HEAD, "รายงาน")
     tap(bot, HEAD, f"report:pick:{measure_id(bot, 1)}")
     assert "รายงานล่าสุด" in bot.texts_to(HEAD)[-1]  # the head sees what was reported before
@@ -139,13 +139,98 @@ def test_edit_before_confirming_and_reporting_again_makes_a_new_version(reportin
 @pytest.mark.parametrize("text", [
     "รายงาน ม.๒ เสร็จแล้ว ๑๐๐% จัดประชุมชี้แจงแล้ว",
     "รายงาน ม.2 เสร็จแล้ว 100% จัดประชุมชี้แจงแล้ว",
+    "รายงาน 2 เสร็จแล้ว จัดประชุมชี้แจงแล้ว",  # no "ม.": a number followed by a status is the measure
+    "รายงาน ๒ ดำเนินการแล้วเสร็จ จัดประชุมชี้แจงแล้ว",
 ])
-def test_one_message_shortcut_saves_at_once(reporting: ChatBot, text: str) -> None:
-    saved = say(reporting, HEAD, text)
+def test_one_message_shortcut_is_shown_to_confirm_then_saved_with_one_tap(reporting: ChatBot, text: str) -> None:
+    check = say(reporting, HEAD, text)
+    assert "ตรวจสอบก่อนบันทึก" in check["text"] and "ดำเนินการแล้วเสร็จ (100%)" in check["text"]
+    assert "ผลการดำเนินงาน: จัดประชุมชี้แจงแล้ว" in check["text"]
+    assert quick_replies(check) == ["ยืนยัน", "แก้ไข", "ยกเลิก"]
+    assert reports(reporting) == []  # nothing is saved (nor published) before the head confirms
+    saved = say(reporting, HEAD, "ยืนยัน")
     assert "บันทึกรายงานเรียบร้อย" in saved["text"]
     [report] = reports(reporting)
     assert (report.measure_id, report.status, report.percent) == (measure_id(reporting, 2), "done", 100)
-    assert report.details == "จัดประชุมชี้แจงแล้ว"
+    assert report.details == "จัดประชุมชี้แจงแล้ว" and report.problems == ""
+
+
+def test_a_shortcut_can_be_edited_before_it_is_saved(reporting: ChatBot) -> None:
+    bot = reporting
+    say(bot, HEAD, "รายงาน ม.1 กำลังทำ 50 ร่างประกาศแล้ว")  # a bare number after the status is its percent
+    say(bot, HEAD, "แก้ไข")
+    say(bot, HEAD, "สถานะ")
+    check = say(bot, HEAD, "กำลังดำเนินการ 80%")
+    assert "กำลังดำเนินการ (80%)" in check["text"] and "ร่างประกาศแล้ว" in check["text"]
+    say(bot, HEAD, "ยืนยัน")
+    [report] = reports(bot)
+    assert (report.status, report.percent, report.details) == ("in_progress", 80, "ร่างประกาศแล้ว")
+
+
+def test_a_bare_percent_after_the_status_is_kept(reporting: ChatBot) -> None:
+    check = say(reporting, HEAD, "รายงาน ม.1 กำลังทำ 50 จัดประชุมแล้ว")
+    assert "กำลังดำเนินการ (50%)" in check["text"] and "ผลการดำเนินงาน: จัดประชุมแล้ว" in check["text"]
+    counted = say(reporting, HEAD, "รายงาน ม.1 กำลังทำ 3 ครั้ง")  # three meetings, not three percent
+    assert "สถานะ: กำลังดำเนินการ\n" in counted["text"] and "ผลการดำเนินงาน: 3 ครั้ง" in counted["text"]
+    say(reporting, HEAD, "ยืนยัน")
+    [report] = reports(reporting)
+    assert (report.percent, report.details) == (None, "3 ครั้ง")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("รายงาน ม.1 เสร็จแล้ว 50% ทดสอบ", "งานที่เสร็จแล้วคือ 100%"),
+    ("รายงาน ม.1 ยังไม่เริ่ม 30% รองบประมาณ", "\"ยังไม่เริ่ม\" คู่กับความคืบหน้า 30% ไม่ได้"),
+    ("รายงาน ม.1 กำลังดำเนินการ 100% ทดสอบ", "ความคืบหน้า 100% คือดำเนินการแล้วเสร็จ"),
+    ("รายงาน ม.1 กำลังทำ 150% ทดสอบ", "ต้องอยู่ระหว่าง 0–100"),
+    ("รายงาน ม.1 กำลังทำ ร้อยละ ๑๕๐ ทดสอบ", "(150% จึงไม่ได้บันทึก)"),
+])
+def test_a_contradictory_shortcut_is_refused_with_the_reason(reporting: ChatBot, text: str, reason: str) -> None:
+    bot = reporting
+    before = len(bot.fake.messages_to(HEAD))
+    bot.fake.send_text(HEAD, text)
+    bot.wait_idle()
+    refusal, question = bot.fake.messages_to(HEAD)[before:]
+    assert reason in refusal["text"]
+    assert "สถานะการดำเนินงาน" in question["text"] and len(quick_replies(question)) == 4  # asked again
+    assert reports(bot) == []
+    check = say(bot, HEAD, "กำลังดำเนินการ 60%")
+    assert "กำลังดำเนินการ (60%)" in check["text"] and "ผลการดำเนินงาน: " in check["text"]
+    say(bot, HEAD, "ยืนยัน")
+    [report] = reports(bot)
+    assert (report.status, report.percent) == ("in_progress", 60)
+
+
+def test_the_guided_flow_refuses_contradictions_too(reporting: ChatBot) -> None:
+    bot = reporting
+    tap(bot, HEAD, f"report:pick:{measure_id(bot, 1)}")
+    assert "งานที่เสร็จแล้วคือ 100%" in say(bot, HEAD, "เสร็จแล้ว 40%")["text"]
+    assert "ร้อยละ" in say(bot, HEAD, "กำลังดำเนินการ")["text"]
+    assert "คือดำเนินการแล้วเสร็จ" in say(bot, HEAD, "100")["text"]
+    assert "ผลการดำเนินงาน" in say(bot, HEAD, "70")["text"]
+    say(bot, HEAD, "จัดซื้อแล้วบางส่วน")
+    say(bot, HEAD, "ไม่มี")
+    say(bot, HEAD, "ข้าม")
+    # The status is changed to "a problem" while the problems say "none": the problem must be named.
+    say(bot, HEAD, "แก้ไข")
+    say(bot, HEAD, "สถานะ")
+    asked = say(bot, HEAD, "มีปัญหา-อุปสรรค")
+    assert "กรุณาพิมพ์ปัญหาหรืออุปสรรค" in asked["text"] and quick_replies(asked) == []
+    assert "ตอบว่า \"ไม่มี\" ไม่ได้" in say(bot, HEAD, "ไม่มี")["text"]
+    check = say(bot, HEAD, "ผู้รับจ้างส่งของล่าช้า")
+    assert "มีปัญหา-อุปสรรค" in check["text"] and "ผู้รับจ้างส่งของล่าช้า" in check["text"]
+    say(bot, HEAD, "ยืนยัน")
+    [report] = reports(bot)
+    assert (report.status, report.problems) == ("problem", "ผู้รับจ้างส่งของล่าช้า")
+
+
+def test_a_problem_shortcut_asks_what_the_problem_is(reporting: ChatBot) -> None:
+    asked = say(reporting, HEAD, "รายงาน ม.1 มีปัญหา 20% ติดขั้นตอนจัดซื้อ")
+    assert "กรุณาพิมพ์ปัญหาหรืออุปสรรค" in asked["text"]
+    check = say(reporting, HEAD, "ผู้ขายไม่ยื่นเสนอราคา")
+    assert "มีปัญหา-อุปสรรค (20%)" in check["text"] and "ปัญหา/ข้อเสนอแนะ: ผู้ขายไม่ยื่นเสนอราคา" in check["text"]
+    say(reporting, HEAD, "ยืนยัน")
+    [report] = reports(reporting)
+    assert (report.details, report.problems) == ("ติดขั้นตอนจัดซื้อ", "ผู้ขายไม่ยื่นเสนอราคา")
 
 
 def test_shortcut_without_a_status_asks_for_it(reporting: ChatBot) -> None:
@@ -217,8 +302,10 @@ def test_a_head_cannot_report_on_another_units_measure(reporting: ChatBot) -> No
 def test_a_measure_for_every_unit_is_reported_per_unit(reporting: ChatBot) -> None:
     bot = reporting
     bind(bot, FINANCE, "head", "กองคลัง")
-    say(bot, HEAD, "รายงาน ม.2 เสร็จแล้ว ชี้แจงบุคลากรสำนักปลัดแล้ว")
-    say(bot, FINANCE, "รายงาน ม.2 กำลังดำเนินการ 40% ชี้แจงบางส่วน")
+    for user, text in ((HEAD, "รายงาน ม.2 เสร็จแล้ว ชี้แจงบุคลากรสำนักปลัดแล้ว"),
+                       (FINANCE, "รายงาน ม.2 กำลังดำเนินการ 40% ชี้แจงบางส่วน")):
+        say(bot, user, text)
+        say(bot, user, "ยืนยัน")
     with bot.services.uow() as uow:
         units = {u.id: u.name for u in uow.people.units(bot.org_id)}
     assert sorted((units[r.unit_id], r.status, r.version) for r in reports(bot)) == [
@@ -288,7 +375,8 @@ def test_measures_past_twelve_are_paged(bot: ChatBot) -> None:
 
 def test_admin_summary_shows_the_round(reporting: ChatBot) -> None:
     bot = reporting
-    say(bot, HEAD, "รายงาน ม.1 มีปัญหา 20% ติดขั้นตอนจัดซื้อ")
+    for said in ("รายงาน ม.1 มีปัญหา 20% ติดขั้นตอนจัดซื้อ", "ผู้ขายไม่ยื่นเสนอราคา", "ยืนยัน"):
+        say(bot, HEAD, said)
     bind(bot, ADMIN, "admin")
     summary = say(bot, ADMIN, "สรุป")
     assert summary["type"] == "flex" and "รายงานแล้ว 1/" in summary["altText"]

@@ -10,12 +10,15 @@ from hypothesis import strategies as st
 
 from domain.progress import (
     MAX_CHARS,
+    Contradiction,
     ProgressShortcut,
     ProgressStatus,
+    contradiction,
     is_none_answer,
     parse_percent,
     parse_shortcut,
     parse_status,
+    problems_missing,
 )
 from domain.thai_text import normalise, to_thai_digits
 
@@ -26,8 +29,8 @@ PROB = ProgressStatus.PROBLEM
 
 
 def sc(measure: int, status: ProgressStatus | None, percent: int | None, details: str = "",
-       problems: str = "") -> ProgressShortcut:
-    return ProgressShortcut(measure, status, percent, details, problems)
+       problems: str = "", bad: int | None = None) -> ProgressShortcut:
+    return ProgressShortcut(measure, status, percent, details, problems, bad)
 
 
 # -- parse_shortcut ----------------------------------------------------------------------------------------
@@ -109,7 +112,19 @@ SHORTCUTS: list[tuple[str, ProgressShortcut | None]] = [
     ("รายงานม.2กำลังดำเนินการร้อยละ50อยู่ระหว่างจัดซื้อ", sc(2, IP, 50, "อยู่ระหว่างจัดซื้อ")),
     # a percentage inside the details is part of them; an impossible one too
     ("รายงาน ม.1 เสร็จแล้ว ผู้เข้าร่วม 95% ของพนักงาน", sc(1, DONE, None, "ผู้เข้าร่วม 95% ของพนักงาน")),
-    ("รายงาน ม.1 ร้อยละ 120 กำลังดำเนินการ", sc(1, IP, None, "ร้อยละ 120")),
+    ("รายงาน ม.1 ร้อยละ 120 กำลังดำเนินการ", sc(1, IP, None, bad=120)),
+    ("รายงาน ม.1 กำลังดำเนินการ 150% จัดประชุม", sc(1, IP, None, "จัดประชุม", bad=150)),
+    ("รายงาน ม.1 จัดประชุม 150%", sc(1, None, None, "จัดประชุม", bad=150)),
+    # a bare number right after the status is its percentage, unless it counts something
+    ("รายงาน ม.1 กำลังทำ 50", sc(1, IP, 50)),
+    ("รายงาน ม.1 กำลังทำ ๕๐ จัดประชุม", sc(1, IP, 50, "จัดประชุม")),
+    ("รายงาน ม.1 เสร็จแล้ว 3 ครั้ง", sc(1, DONE, None, "3 ครั้ง")),
+    ("รายงาน ม.1 เสร็จแล้ว 2567", sc(1, DONE, None, "2567")),
+    # a bare measure number, when a status or percentage follows it
+    ("รายงาน 3 เสร็จแล้ว จัดประชุม", sc(3, DONE, None, "จัดประชุม")),
+    ("รายงาน ๓ 80% จัดประชุม", sc(3, None, 80, "จัดประชุม")),
+    ("รายงาน 6 เดือน", None),
+    ("รายงาน 3", None),
     # a structured, multi-line message
     ("รายงาน ม.๓\nสถานะ: เสร็จแล้ว\nความคืบหน้า: ๑๐๐%\nผลการดำเนินงาน: จัดประชุมชี้แจง\nปัญหา/อุปสรรค: ไม่มี",
      sc(3, DONE, 100, "จัดประชุมชี้แจง")),
@@ -295,6 +310,7 @@ def test_never_raises(text: str) -> None:
     if shortcut is not None:
         assert shortcut.measure_no >= 1
         assert shortcut.percent is None or 0 <= shortcut.percent <= 100
+        assert shortcut.bad_percent is None or (shortcut.bad_percent > 100 and shortcut.percent is None)
         assert shortcut.details == shortcut.details.strip()
         assert shortcut.problems == shortcut.problems.strip()
 
@@ -367,3 +383,23 @@ def shortcuts(draw: st.DrawFn) -> tuple[str, ProgressShortcut]:
 def test_generated_shortcuts_are_recovered(case: tuple[str, ProgressShortcut]) -> None:
     text, expected = case
     assert parse_shortcut(text) == expected, text
+
+
+# -- consistency ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("status", "percent", "expected"), [
+    (DONE, 100, None), (DONE, 50, Contradiction.DONE_BELOW_100), (DONE, None, None),
+    (NS, 0, None), (NS, 30, Contradiction.NOT_STARTED_WITH_PROGRESS),
+    (IP, 99, None), (IP, 0, None), (IP, 100, Contradiction.IN_PROGRESS_AT_100),
+    (PROB, 100, None), (PROB, 0, None), (None, 50, None),
+])
+def test_contradiction(status: ProgressStatus | None, percent: int | None, expected: Contradiction | None) -> None:
+    assert contradiction(status, percent) == expected
+    assert contradiction(status.value if status else None, percent) == expected  # as stored in a draft
+
+
+@pytest.mark.parametrize(("status", "problems", "missing"), [
+    (PROB, "", True), (PROB, "ไม่มี", True), (PROB, " ไม่มีปัญหาครับ ", True), (PROB, "-", True),
+    (PROB, "งบไม่พอ", False), (PROB, None, False), (DONE, "ไม่มี", False), (IP, "", False),
+])
+def test_problems_missing(status: ProgressStatus, problems: str | None, missing: bool) -> None:
+    assert problems_missing(status, problems) is missing

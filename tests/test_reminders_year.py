@@ -74,9 +74,10 @@ def run_days(bot: ChatBot, first: date, last: date, stop_after_planning: date | 
 
 def report(bot: ChatBot, user: str, text: str, at: datetime) -> None:
     with time_machine.travel(at, tick=False):
-        bot.fake.send_text(user, text)
-        bot.worker_pass()
-        bot.worker_pass()
+        for said in (text, "ยืนยัน"):  # a shortcut is shown to confirm before it is saved
+            bot.fake.send_text(user, said)
+            bot.worker_pass()
+            bot.worker_pass()
 
 
 def reminder_rows(bot: ChatBot) -> list[OutboxMessage]:

@@ -74,6 +74,7 @@ def test_admin_picks_round_and_format_and_the_link_serves_the_report_as_it_is_no
     bot = reporting
     year, months = current(bot)
     say(bot, HEAD, "รายงาน ม.1 เสร็จแล้ว 100% จัดทำประกาศและเผยแพร่แล้ว ปัญหา: งบประมาณจำกัด")
+    say(bot, HEAD, "ยืนยัน")
 
     choose = say(bot, ADMIN, "ขอรายงาน")
     assert f"ปีงบประมาณ {year}" in choose["text"]
@@ -89,6 +90,7 @@ def test_admin_picks_round_and_format_and_the_link_serves_the_report_as_it_is_no
 
     # A report sent after the link was given is in the file: it is made when the link is opened.
     say(bot, HEAD, "รายงาน ม.2 กำลังดำเนินการ 50% อบรมเจ้าหน้าที่แล้ว")
+    say(bot, HEAD, "ยืนยัน")
     response = fetch(bot, link_in(answer))
     assert response.status_code == 200 and response.headers["Content-Type"] == DOCX
     assert response.headers["Cache-Control"] == "private, no-store"
@@ -175,6 +177,7 @@ def test_only_unit_evidence_goes_into_the_annex(reporting: ChatBot) -> None:
     bot = reporting
     year, months = current(bot)
     say(bot, HEAD, "รายงาน ม.1 เสร็จแล้ว 100% ประกาศแล้ว")
+    say(bot, HEAD, "ยืนยัน")
     from PIL import Image
 
     picture = io.BytesIO()

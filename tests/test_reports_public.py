@@ -52,6 +52,7 @@ def test_progress_page_shows_the_round_and_caches(reporting: ChatBot) -> None:
     with bot.services.uow() as uow:
         year, months = current_round(uow, bot.org_id, local_today(uow, bot.org_id))
     say(bot, HEAD, "รายงาน ม.1 เสร็จแล้ว 100% จัดทำประกาศแล้ว ปัญหา: ผู้ใช้ยังน้อย")
+    say(bot, HEAD, "ยืนยัน")
     path = f"/public/default/progress/{year}"
     page = get(bot, path)
     assert page.status_code == 200 and page.headers["Content-Language"] == "th"
@@ -67,6 +68,7 @@ def test_progress_page_shows_the_round_and_caches(reporting: ChatBot) -> None:
     assert get(bot, path, **{"If-Modified-Since": modified}).status_code == 304
     # A new report changes the page: the old validators no longer match.
     say(bot, HEAD, "รายงาน ม.2 กำลังดำเนินการ 40% อบรมแล้วหนึ่งรุ่น <script>alert(1)</script>")
+    say(bot, HEAD, "ยืนยัน")
     again = get(bot, path, **{"If-None-Match": etag})
     assert again.status_code == 200 and "อบรมแล้วหนึ่งรุ่น" in again.text and again.headers["ETag"] != etag
     assert "<script>alert" not in again.text and "&lt;script&gt;alert" in again.text  # what heads type is text

@@ -23,7 +23,7 @@ HELP_HEADER = "คำสั่งที่ใช้ได้ ({role}):"
 HELP_COMMON = [
     "• \"ช่วยเหลือ\" แสดงคำสั่งที่ใช้ได้",
     "• \"ร้องเรียน\" ร้องเรียน/แจ้งเบาะแสการทุจริต หรือร้องทุกข์ (เปิดเผย ปกปิด หรือไม่ระบุตัวตน)",
-    "• \"ติดตาม <รหัสติดตาม> <PIN>\" ดูความคืบหน้าเรื่องร้องเรียน",
+    "• \"ติดตาม\" ตามด้วยรหัสติดตามเรื่อง (และ PIN 6 หลัก สำหรับเรื่องไม่ระบุตัวตน) ดูความคืบหน้าเรื่องร้องเรียน",
     "• รหัสเชิญ ITA-XXXX-XXXX สำหรับเจ้าหน้าที่ที่ได้รับเชิญ (พิมพ์ส่งในแชทนี้)",
 ]
 HELP_BY_ROLE: dict[str, list[str]] = {
@@ -46,9 +46,28 @@ HELP_WORDS = ("ช่วยเหลือ", "help", "เมนู", "วิธ�
 NOT_UNDERSTOOD = "ขออภัย ยังไม่เข้าใจข้อความนี้ครับ\nพิมพ์ \"ช่วยเหลือ\" เพื่อดูคำสั่งที่ใช้ได้"
 NOT_UNDERSTOOD_MEDIA = (
     "ได้รับ{kind}แล้วครับ แต่ตอนนี้ยังไม่ได้อยู่ในขั้นตอนที่ใช้ไฟล์หรือรูปภาพ\n"
-    "หากต้องการแนบหลักฐาน กรุณาเริ่มจากคำสั่ง \"รายงาน\" หรือ \"ร้องเรียน\" ก่อน\n"
+    "{how}\n"
     "พิมพ์ \"ช่วยเหลือ\" เพื่อดูคำสั่งที่ใช้ได้"
 )
+# How to attach evidence, by role: only heads report; anyone may complain.
+MEDIA_HOW_BY_ROLE = {
+    "head": "หากเป็นหลักฐานผลการดำเนินงาน เริ่มจากคำสั่ง \"รายงาน\" · หากเป็นหลักฐานเรื่องร้องเรียน เริ่มจาก \"ร้องเรียน\"",
+}
+# The menu: the commands a role uses most, as quick replies under help and small-talk answers.
+MENU_CHOICES_BY_ROLE = {
+    "head": ["รายงาน", "ร้องเรียน", "ช่วยเหลือ"],
+    "admin": ["สรุป", "ขอรายงาน", "ตั้งรอบ", "ช่วยเหลือ"],
+    "officer": ["เรื่องร้องเรียน", "ช่วยเหลือ"],
+    "citizen": ["ร้องเรียน", "ติดตาม", "ช่วยเหลือ"],
+}
+MEDIA_HOW_DEFAULT = "หากต้องการแนบเป็นหลักฐานเรื่องร้องเรียน กรุณาเริ่มจากคำสั่ง \"ร้องเรียน\" ก่อน"
+# Small talk outside any flow: a polite word back, then what the bot can do for this person (the menu).
+SMALL_TALK_REPLIES = {
+    "greeting": "สวัสดีครับ 🙏 ยินดีให้บริการครับ",
+    "thanks": "ยินดีครับ 🙏",
+    "emoji": "😊",
+    "english": "ขออภัยครับ ระบบนี้ใช้ภาษาไทยเป็นหลัก (Sorry, this service answers in Thai.)",
+}
 MEDIA_KIND_NAMES = {
     "image": "รูปภาพ",
     "video": "วิดีโอ",
@@ -182,6 +201,33 @@ REPORT_SAVED = (
     "หากต้องการแก้ไข ส่งรายงานมาตรการเดิมอีกครั้งได้ ระบบเก็บทุกฉบับไว้เป็นประวัติ"
 )
 REPORT_SHORTCUT_NEEDS_STATUS = "รับทราบมาตรการ ม.{seq} แล้วครับ"
+REPORT_ASK_PROBLEMS_REQUIRED = (
+    "สถานะ \"มีปัญหา-อุปสรรค\": กรุณาพิมพ์ปัญหาหรืออุปสรรคที่พบโดยย่อครับ "
+    "(หากไม่มีปัญหา พิมพ์ \"ยกเลิก\" แล้วรายงานด้วยสถานะอื่น)"
+)
+# Why a report is refused ({percent}: the percentage given); after it, the question is asked again.
+REPORT_CONTRADICTION = {
+    "done_below_100": (
+        "สถานะ \"ดำเนินการแล้วเสร็จ\" คู่กับความคืบหน้า {percent}% ไม่ได้ครับ งานที่เสร็จแล้วคือ 100%\n"
+        "หากยังไม่เสร็จ เลือก \"กำลังดำเนินการ\" แล้วระบุร้อยละ เช่น \"กำลังดำเนินการ {percent}%\""
+    ),
+    "not_started_with_progress": (
+        "สถานะ \"ยังไม่เริ่ม\" คู่กับความคืบหน้า {percent}% ไม่ได้ครับ\n"
+        "หากเริ่มแล้ว เลือก \"กำลังดำเนินการ\" แล้วระบุร้อยละ เช่น \"กำลังดำเนินการ {percent}%\""
+    ),
+    "in_progress_at_100": (
+        "ความคืบหน้า {percent}% คือดำเนินการแล้วเสร็จครับ ไม่ใช่ \"กำลังดำเนินการ\"\n"
+        "หากเสร็จแล้ว เลือก \"ดำเนินการแล้วเสร็จ\" หากยังไม่เสร็จ ระบุร้อยละที่ต่ำกว่า 100"
+    ),
+    "problem_without_problems": (
+        "สถานะ \"มีปัญหา-อุปสรรค\" ต้องระบุปัญหาที่พบครับ จึงตอบว่า \"ไม่มี\" ไม่ได้\n"
+        "กรุณาพิมพ์ปัญหาหรืออุปสรรคโดยย่อ หรือพิมพ์ \"ยกเลิก\" แล้วรายงานด้วยสถานะอื่น"
+    ),
+}
+REPORT_BAD_PERCENT = (
+    "ร้อยละความคืบหน้าต้องอยู่ระหว่าง 0–100 ครับ ({percent}% จึงไม่ได้บันทึก)\n"
+    "กรุณาเลือกสถานะอีกครั้ง ระบุร้อยละได้ เช่น \"กำลังดำเนินการ 50%\""
+)
 EVIDENCE_GONE = (
     "{kind}ที่ส่งมาเป็นหลักฐานถูกยกเลิกการส่งก่อนที่ระบบจะรับได้ จึงไม่ได้แนบไว้ครับ หากต้องการแนบ กรุณาส่งใหม่"
 )
@@ -214,6 +260,8 @@ SUMMARY_OVERDUE_LINE = "เลยกำหนดส่งแล้ว {count} �
 # -- plan import --------------------------------------------------------------------------------------
 PLAN_WARNING_ROW = "แถว {row}: {text}"
 PLAN_WARNINGS = {
+    "year-mismatch": "ช่วงเวลาดำเนินการในตารางเป็นของปีงบประมาณ {detail} ไม่ใช่ปี {suggestion} ที่เลือก "
+                     "(ตรวจปีงบประมาณก่อนบันทึก)",
     "new-unit": "หน่วยงาน \"{detail}\" ไม่ตรงกับหน่วยงานในระบบ จึงเพิ่มเป็นหน่วยงานใหม่ "
                 "(ตรวจสอบแล้วรวมหรือเปลี่ยนชื่อด้วย itabot units)",
     "sub-unit": "\"{detail}\" เป็นงาน/ฝ่ายย่อย ไม่ใช่หน่วยงานในระบบ จึงให้ \"{suggestion}\" รับผิดชอบแทน "
@@ -391,8 +439,8 @@ COMPLAINT_RECEIPT_PIN = (
     "และไม่มีใครติดต่อคุณได้\n"
 )
 COMPLAINT_FOLLOW_UP_ANONYMOUS = (
-    "ติดตามเรื่อง: พิมพ์ \"ติดตาม {code} <PIN>\" จากบัญชี LINE ใดก็ได้\n"
-    "ส่งข้อมูลเพิ่ม: พิมพ์ \"ตอบ {code} <PIN> ข้อความ\""
+    "ติดตามเรื่อง: พิมพ์ \"ติดตาม {code} {pin}\" จากบัญชี LINE ใดก็ได้\n"
+    "ส่งข้อมูลเพิ่ม: พิมพ์ \"ตอบ {code} {pin}\" แล้วตามด้วยข้อความของคุณ"
 )
 COMPLAINT_FOLLOW_UP_OWN = (
     "ระบบจะแจ้งความคืบหน้าถึงคุณในแชทนี้ ติดตามเองได้ด้วย \"ติดตาม {code}\" (จากบัญชีนี้เท่านั้น)\n"
@@ -440,7 +488,7 @@ COMPLAINT_STATUS_VIEW = (
     "{reply_hint}"
 )
 COMPLAINT_STATUS_NOTES = {
-    "received": "ได้รับเรื่องแล้ว รอเจ้าหน้าที่รับเรื่อง",
+    "received": "เรื่องเข้าระบบแล้ว รอเจ้าหน้าที่เปิดอ่านและคัดกรอง",
     "screening": "เจ้าหน้าที่กำลังคัดกรองเรื่อง",
     "investigating": "อยู่ระหว่างตรวจสอบข้อเท็จจริง",
     "resolved": "ดำเนินการแล้วเสร็จ",
@@ -452,10 +500,13 @@ COMPLAINT_TIMELINE_STATUS = "• {when} สถานะ: {status}"
 COMPLAINT_TIMELINE_REOPENED = "• {when} เปิดเรื่องอีกครั้ง: {status}"
 COMPLAINT_TIMELINE_TO_COMPLAINANT = "• {when} ข้อความจากเจ้าหน้าที่{new}: {text}"
 COMPLAINT_TIMELINE_FROM_COMPLAINANT = "• {when} ข้อความจากคุณ: {text}"
-COMPLAINT_TIMELINE_PUBLIC = "\n  แจ้งผู้ร้อง: {text}"
+COMPLAINT_TIMELINE_PUBLIC = "\n  แจ้งผู้ร้อง: {text}"  # the officers' timeline
+COMPLAINT_TIMELINE_PUBLIC_FOR_COMPLAINANT = "\n  เจ้าหน้าที่แจ้งว่า: {text}"  # the complainant's
 COMPLAINT_TIMELINE_NEW = " (ใหม่)"
 COMPLAINT_TIMELINE_MORE = "• … และก่อนหน้านี้อีก {count} รายการ"
-COMPLAINT_REPLY_HINT_ANONYMOUS = "ส่งข้อมูลเพิ่ม: พิมพ์ \"ตอบ {code} <PIN> ข้อความ\""
+COMPLAINT_REPLY_HINT_ANONYMOUS = (
+    "ส่งข้อมูลเพิ่ม: พิมพ์ \"ตอบ {code}\" เว้นวรรค PIN 6 หลักของคุณ แล้วตามด้วยข้อความ"
+)
 COMPLAINT_REPLY_HINT_OWN = "ส่งข้อมูลเพิ่ม: พิมพ์ \"ตอบ {code} ข้อความ\""
 COMPLAINT_REPLY_WORDS = ("ตอบ",)
 COMPLAINT_REPLY_HOWTO = (
@@ -522,6 +573,7 @@ COMPLAINT_COMPLAINANT_ANONYMOUS = "ผู้ร้อง: ไม่ระบุ�
 COMPLAINT_CASE_EXECUTIVE = "\n⚠️ เกี่ยวข้องกับผู้บริหาร/ปลัด: ควรส่งต่อหน่วยงานภายนอก (ป.ป.ช. ป.ป.ท. ศูนย์ดำรงธรรม)"
 COMPLAINT_CASE_ACTIONS = {"เปลี่ยนสถานะ": "status", "ส่งข้อความถึงผู้ร้อง": "message", "ดูไทม์ไลน์": "timeline",
                           "ปิดหน้านี้": "leave"}
+COMPLAINT_OPEN_CASE_FIRST = "ปุ่มนี้ใช้กับเรื่องที่เปิดอยู่ครับ กรุณาเปิดเรื่องก่อน (พิมพ์ \"เปิด\" ตามด้วยหมายเลขเรื่อง)"
 COMPLAINT_CASE_AGAIN = "เลือกสิ่งที่จะทำกับเรื่อง #{id} จากปุ่มด้านล่างครับ (หรือพิมพ์ \"ยกเลิก\")"
 COMPLAINT_CASE_LEFT = "ออกจากเรื่อง #{id} แล้วครับ พิมพ์ \"เรื่องร้องเรียน\" เพื่อดูรายการ"
 COMPLAINT_ASK_STATUS = "เรื่อง #{id} ตอนนี้: {status}\nเปลี่ยนเป็นสถานะใดครับ?"
@@ -649,6 +701,9 @@ REPORT_REQUEST_FORMAT_AGAIN = "กรุณาเลือกรูปแบบ�
 REPORT_FORMAT_NAMES = {"docx": "Word", "xlsx": "Excel", "csv": "CSV"}
 REPORT_FORMAT_HINTS = {"docx": "Word (สำหรับพิมพ์และลงนาม)", "xlsx": "Excel (รายมาตรการ × หน่วยงาน)",
                        "csv": "CSV (ข้อมูลดิบ)"}
+# The complaint statistics' files say what they hold (not "รายมาตรการ").
+COMPLAINT_FORMAT_HINTS = {"docx": "Word (สำหรับพิมพ์และลงนาม)", "xlsx": "Excel (สถิติรายหมวดและสถานะ)",
+                          "csv": "CSV (ข้อมูลสถิติ)"}
 REPORT_NAME_PROGRESS = "รายงานผลการดำเนินงานตามมาตรการ ปีงบประมาณ {year} รอบ {months} เดือน"
 REPORT_NAME_COMPLAINTS = "สถิติเรื่องร้องเรียน ปีงบประมาณ {year}"
 REPORT_REQUEST_LINK = (

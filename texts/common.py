@@ -17,7 +17,10 @@ STATUS_LABELS = {
     "done": "ดำเนินการแล้วเสร็จ",
     "problem": "มีปัญหา-อุปสรรค",
 }
-ROUND_NAME = "รอบ {months} เดือน"
+ROUND_NAME = "รอบ {months} เดือน"  # a round from the fiscal year's first day
+ROUND_NAME_QUARTER = "ไตรมาส {quarter} ({start}–{end})"  # a quarter that is not the first
+ROUND_NAME_PART = "รอบ {months} เดือน (เฉพาะ {start}–{end})"  # a later part of the year
+ROUND_NAME_MONTH = "เดือน {month}"
 COMPLAINT_MODE_NAMES = {"identified": "เปิดเผยตัวตน", "confidential": "ปกปิดตัวตน", "anonymous": "ไม่ระบุตัวตน"}
 COMPLAINT_TYPE_NAMES = {"corruption": "ทุจริตและประพฤติมิชอบ", "grievance": "เรื่องราวร้องทุกข์ทั่วไป"}
 COMPLAINT_STATUS_LABELS = {

@@ -55,6 +55,17 @@ CONSOLE_PLAN_SAVED = (
 )
 CONSOLE_PLAN_NEW_UNITS = "เพิ่มหน่วยงานใหม่จากแผน: {units} — ตรวจสอบแล้วรวมหรือเปลี่ยนชื่อได้ที่หน้า “หน่วยงาน”"
 CONSOLE_PLAN_DISCARDED = "ยกเลิกการนำเข้าแล้ว ไม่มีการบันทึก"
+# The year check of a plan upload (issue #15 item 8): the year is read from the table's own periods.
+CONSOLE_PLAN_YEAR_MISMATCH = (
+    "⚠️ ปีไม่ตรงกัน: ช่วงเวลาดำเนินการในตาราง ({agreeing} จาก {dated} มาตรการที่ระบุปี) เป็นของปีงบประมาณ "
+    "{detected} แต่กำลังจะบันทึกเป็นแผนปีงบประมาณ {chosen} หากบันทึก แผนปี {chosen} จะถูกแทนที่ด้วยตารางนี้ "
+    "— ถ้าไม่ตั้งใจ ให้กด “ยกเลิก” แล้วเลือกปี {detected} (หรือเว้นว่างให้ระบบอ่านปีจากตาราง)"
+)
+CONSOLE_PLAN_YEAR_DETECTED = "ปีงบประมาณ {year} อ่านจากช่วงเวลาดำเนินการในตาราง ({agreeing} จาก {dated} มาตรการที่ระบุปี)"
+CONSOLE_PLAN_YEAR_ASSUMED = (
+    "ช่วงเวลาในตารางไม่ระบุปี จึงใช้ปีงบประมาณปัจจุบัน {year} — ถ้าไม่ใช่ ให้กด “ยกเลิก” แล้วระบุปีที่ถูกต้อง"
+)
+CONSOLE_PLAN_DEACTIVATES = "การบันทึกจะปิดใช้งานมาตรการเดิมของแผนปี {year} ที่ไม่อยู่ในไฟล์นี้ {count} มาตรการ (รายงานที่ส่งแล้วยังเก็บไว้):"
 CONSOLE_UNIT_BAD_NAME = "ชื่อหน่วยงานต้องไม่ว่างและยาวไม่เกิน {limit} ตัวอักษร"
 CONSOLE_UNIT_ADDED = "เพิ่มหน่วยงาน \"{name}\" แล้ว"
 CONSOLE_UNIT_ALIASES_ADDED = "มีหน่วยงาน \"{name}\" อยู่แล้ว เพิ่มชื่อเรียกอื่นให้แล้ว"

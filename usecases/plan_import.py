@@ -34,6 +34,8 @@ class ImportResult:
     updated: int = 0
     deactivated: int = 0
     new_units: list[str] = field(default_factory=list)
+    # The plan's measures now active that this table does not have: saving makes them inactive.
+    would_deactivate: list[str] = field(default_factory=list)
     decisions: list[RowDecision] = field(default_factory=list)  # how each source row was read
 
 
@@ -80,9 +82,13 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
             result.warnings.append(PlanWarning("no-units", m.row, m.title[:60]))
         unit_names_per_measure.append(names)
         result.measures.append(_measure_json(m, names))
+    plan = uow.plans.plan_for_year(org_id, parsed.fiscal_year_be)
+    if plan is not None:
+        keys = set(match_keys(parsed.measures))
+        result.would_deactivate = [m.title for m in uow.plans.measures(plan.id, include_inactive=True)
+                                   if m.active and m.match_key not in keys]
     if dry_run:
         return result
-    plan = uow.plans.plan_for_year(org_id, parsed.fiscal_year_be)
     if plan is None:
         plan = uow.plans.add_plan(org_id, parsed.fiscal_year_be, source_name, now)
     else:

@@ -82,7 +82,8 @@ def public_timeline(entries: list[ComplaintEntry], tz: str) -> str:
             template = chat.COMPLAINT_TIMELINE_REOPENED if reopened else chat.COMPLAINT_TIMELINE_STATUS
             line = template.format(when=when, status=status_label(entry.status_to))
             if entry.public_text:
-                line += chat.COMPLAINT_TIMELINE_PUBLIC.format(text=messages.clip_text(entry.public_text, 600))
+                line += chat.COMPLAINT_TIMELINE_PUBLIC_FOR_COMPLAINANT.format(
+                    text=messages.clip_text(entry.public_text, 600))
             lines.append(line)
         elif entry.kind == EntryKind.TO_COMPLAINANT:
             new = chat.COMPLAINT_TIMELINE_NEW if entry.delivered_at is None else ""

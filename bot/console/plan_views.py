@@ -12,7 +12,9 @@ from flask import flash, g, redirect, render_template, request, url_for
 from bot.console.blueprint import FormError, access, blueprint, org_id, roles, services, this_fiscal_year
 from bot.console.uploads import parse_upload, safe_name, suffix_of
 from domain.fiscal import thai_date
+from domain.plan_import import PlanWarning
 from domain.plan_table import PlanFileError
+from domain.plan_year import YearReading, read_year
 from storage.models import Role
 from texts import console
 from usecases.plan_import import import_plan
@@ -31,8 +33,8 @@ def _plans() -> list[dict[str, Any]]:
 
 
 def _form(error: str | None = None, year: int | None = None, status: int = 200) -> Any:
-    return render_template("console/plan.html", plans=_plans(), error=error,
-                           year=year or this_fiscal_year()), status
+    """The upload form; the year field is left empty (read from the table) unless one was typed."""
+    return render_template("console/plan.html", plans=_plans(), error=error, year=year or ""), status
 
 
 def _year(raw: str | None) -> int | None:
@@ -52,9 +54,10 @@ def plan() -> Any:
 @blueprint.post("/plan/preview")
 @roles(Role.ADMIN)
 def plan_preview() -> Any:
-    year = _year(request.form.get("fiscal_year"))
+    raw_year = (request.form.get("fiscal_year") or "").strip()
+    year = _year(raw_year) if raw_year else None  # empty: read from the table's periods
     upload = request.files.get("file")
-    if year is None:
+    if raw_year and year is None:
         return _form(console.CONSOLE_PLAN_BAD_YEAR, status=400)
     if upload is None or not upload.filename:
         return _form(console.CONSOLE_PLAN_NO_FILE, year, 400)
@@ -62,9 +65,15 @@ def plan_preview() -> Any:
         return _form(console.CONSOLE_PLAN_BAD_TYPE, year, 400)
     data, name = upload.read(), safe_name(upload.filename)
     try:
+        reading = read_year(lambda y: parse_upload(data, name, y), year or this_fiscal_year())
+        if year is None:
+            year = reading.detected or this_fiscal_year()
         parsed = parse_upload(data, name, year)
     except PlanFileError as exc:
         return _form(str(exc), year, 400)
+    year_notes = _year_notes(reading, typed=bool(raw_year))
+    if reading.mismatch and raw_year:
+        parsed.warnings.insert(0, PlanWarning("year-mismatch", 0, str(reading.detected), str(year)))
     svc = services()
     with svc.uow() as uow:
         result = import_plan(uow, org_id(), parsed, name, g.console_now, dry_run=True)
@@ -76,7 +85,26 @@ def plan_preview() -> Any:
     return render_template("console/plan_preview.html", token=token, name=name, year=year,
                            measures=result.measures, warnings=[render_warning(w) for w in result.warnings],
                            new_units=result.new_units, replaces=existing is not None,
+                           year_alarm=year_notes[0], year_note=year_notes[1],
+                           deactivates=result.would_deactivate,
+                           deactivates_text=console.CONSOLE_PLAN_DEACTIVATES.format(
+                               year=year, count=len(result.would_deactivate)),
                            day=lambda iso: thai_date(date.fromisoformat(iso)))
+
+
+def _year_notes(reading: YearReading, *, typed: bool) -> tuple[str | None, str | None]:
+    """(a loud warning, a quiet note) about the year: the typed year disagrees with the table's periods;
+    or, read from the table, where it came from."""
+    if typed:
+        if reading.mismatch:
+            return console.CONSOLE_PLAN_YEAR_MISMATCH.format(
+                detected=reading.detected, chosen=reading.chosen, agreeing=reading.agreeing,
+                dated=reading.dated), None
+        return None, None
+    if reading.detected is None:
+        return None, console.CONSOLE_PLAN_YEAR_ASSUMED.format(year=reading.chosen)
+    return None, console.CONSOLE_PLAN_YEAR_DETECTED.format(year=reading.detected, agreeing=reading.agreeing,
+                                                          dated=reading.dated)
 
 
 @blueprint.post("/plan/save")

@@ -43,7 +43,7 @@ def reports() -> Any:
     return render_template("console/reports.html", rounds=rounds, complaint_years=complaint_years,
                            progress_formats=[(f.value, chat.REPORT_FORMAT_HINTS[f.value])
                                              for f in FORMATS_BY_KIND[ReportKind.PROGRESS]],
-                           complaint_formats=[(f.value, chat.REPORT_FORMAT_HINTS[f.value])
+                           complaint_formats=[(f.value, chat.COMPLAINT_FORMAT_HINTS[f.value])
                                               for f in FORMATS_BY_KIND[ReportKind.COMPLAINTS]])
 
 
