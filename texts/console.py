@@ -45,7 +45,7 @@ CONSOLE_USERNAME_BAD = "ชื่อผู้ใช้ต้องยาว 3–
 CONSOLE_USERNAME_TAKEN = "ชื่อผู้ใช้ \"{username}\" มีอยู่แล้ว กรุณาเลือกชื่ออื่น"
 CONSOLE_PLAN_BAD_YEAR = "กรุณาระบุปีงบประมาณเป็นปี พ.ศ. เช่น 2568"
 CONSOLE_PLAN_NO_FILE = "กรุณาเลือกไฟล์ตารางมาตรการ"
-CONSOLE_PLAN_BAD_TYPE = "รองรับเฉพาะไฟล์ .tsv .csv .xlsx และ .docx"
+CONSOLE_PLAN_BAD_TYPE = "รองรับเฉพาะไฟล์ .tsv .csv .xlsx .docx และ .pdf (PDF ที่มีข้อความ ไม่ใช่ภาพสแกน)"
 CONSOLE_PLAN_UPLOAD_GONE = (
     "ไม่พบไฟล์ที่ตรวจสอบไว้ (อาจเกิน 1 ชั่วโมง บันทึกไปแล้ว หรือยกเลิกไปแล้ว) กรุณาอัปโหลดใหม่อีกครั้ง"
 )
