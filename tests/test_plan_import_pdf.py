@@ -184,6 +184,30 @@ def test_broken_and_foreign_files_named_pdf(tmp_path: Path) -> None:
         read_table(header_only)
 
 
+def locked_pdf(path: Path) -> Path:
+    """A one-page PDF locked with a user password (standard security handler, revision 2)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+               b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -4 >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += (b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 4 0 R /ID [<%s> <%s>] >>\nstartxref\n%d\n%%%%EOF\n"
+            % (len(objects) + 1, b"ab" * 16, b"ab" * 16, xref))
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_locked_pdf_asks_for_it_unlocked(tmp_path: Path) -> None:
+    with pytest.raises(PlanFileError, match="รหัสผ่าน"):
+        read_table(locked_pdf(tmp_path / "locked.pdf"))
+
+
 def test_size_and_page_caps(tmp_path: Path) -> None:
     source = PDF_FIXTURES / "sirirat-2567.pdf"
     with pytest.raises(PlanFileError, match="ใหญ่เกินไป"):
