@@ -54,6 +54,13 @@ CONSOLE_PLAN_SAVED = (
     "ไม่อยู่ในแผนแล้ว {deactivated})"
 )
 CONSOLE_PLAN_NEW_UNITS = "เพิ่มหน่วยงานใหม่จากแผน: {units} — ตรวจสอบแล้วรวมหรือเปลี่ยนชื่อได้ที่หน้า “หน่วยงาน”"
+CONSOLE_PLAN_CHOICES = {
+    "auto": "ตามที่ระบบอ่าน",
+    "measure": "มาตรการใหม่",
+    "continuation": "ต่อจากมาตรการด้านบน",
+    "heading": "หัวข้อประเด็น",
+    "ignored": "ข้ามแถวนี้",
+}
 CONSOLE_PLAN_DISCARDED = "ยกเลิกการนำเข้าแล้ว ไม่มีการบันทึก"
 CONSOLE_UNIT_BAD_NAME = "ชื่อหน่วยงานต้องไม่ว่างและยาวไม่เกิน {limit} ตัวอักษร"
 CONSOLE_UNIT_ADDED = "เพิ่มหน่วยงาน \"{name}\" แล้ว"
