@@ -26,7 +26,7 @@ from domain.thai_repair import repair_texts
 from texts.common import PDF_ENCRYPTED, PDF_NO_TEXT, PDF_NOT_PDF, PDF_TOO_BIG, PDF_TOO_MANY_PAGES
 
 MAX_PDF_BYTES = 30 * 1024 * 1024
-MAX_PDF_PAGES = 300
+MAX_PDF_PAGES = 100  # a plan's table is 10-40 pages; each page costs ~0.15-0.4 s to read
 _LINES = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "text_use_text_flow": True}
 _WORDS = {"vertical_strategy": "text", "horizontal_strategy": "text", "text_use_text_flow": True}
 
