@@ -32,13 +32,14 @@ from domain.plan_import import parse_plan  # noqa: E402
 from domain.plan_paste import read_pasted  # noqa: E402
 from domain.plan_table import read_table  # noqa: E402
 from domain.progress import parse_shortcut, warm_up  # noqa: E402
-from domain.thai_text import to_thai_digits  # noqa: E402
+from domain.thai_text import squeeze, to_thai_digits  # noqa: E402
 from storage.clock import utcnow  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.people import PeopleRepository  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
-from tests.support.plan_variants import PASTED, exactly_right, write_docx, write_xlsx  # noqa: E402
+from tests.support.plan_pdf import PDF_FIXTURES, converter, docx_to_pdf, write_ruled_docx  # noqa: E402
+from tests.support.plan_variants import PASTED, exactly_right, facts, write_docx, write_xlsx  # noqa: E402
 from usecases.plan_import import import_plan  # noqa: E402
 
 PLANS = ROOT / "tests" / "fixtures" / "plans"
@@ -131,9 +132,16 @@ FORMAT_TABLES = [(PLANS / "mueang-phon-2564.tsv", 2564), (PLANS / "sirirat-2567.
                  (PLANS / "wiang-chiang-saen-2567.tsv", 2567), (ROOT / "tests" / "fixtures" / "reports" / "ban-wiang-2565.tsv", 2565)]
 
 
+def _spaceless(measures: list) -> list[dict]:  # type: ignore[type-arg]
+    def strip(value: object) -> object:
+        return squeeze(value) if isinstance(value, str) else [strip(v) for v in value] if isinstance(value, list) else value
+
+    return [{key: strip(value) for key, value in facts(m).items()} for m in measures]
+
+
 def print_formats(tmp: Path) -> None:
     """Measures exactly right (as from the TSV, the source row aside) per table and shape, and parse time."""
-    shapes = ["tsv", *PASTED, "docx", "xlsx"]
+    shapes = ["tsv", *PASTED, "docx", "xlsx", "pdf"]
     print(f"{'table':<24}" + "".join(f"{shape:>14}" for shape in shapes))
     for path, year in FORMAT_TABLES:
         rows = read_table(path)
@@ -148,11 +156,89 @@ def print_formats(tmp: Path) -> None:
                 parsed = parse_plan(read_table(path), year)
             elif shape in PASTED:
                 parsed = parse_plan(read_pasted(text), year)
+            elif shape == "pdf":
+                parsed = parse_plan(read_table(PDF_FIXTURES / f"{path.stem}.pdf"), year)
             else:
                 parsed = parse_plan(read_table(file), year)
             elapsed = (time.perf_counter() - started) * 1000
-            cells.append(f"{exactly_right(reference, parsed.measures)}/{len(reference)} {elapsed:4.0f}ms")
+            if shape == "pdf":
+                right = sum(1 for a, b in zip(_spaceless(reference), _spaceless(parsed.measures), strict=False) if a == b)
+            else:
+                right = exactly_right(reference, parsed.measures)
+            cells.append(f"{right}/{len(reference)} {elapsed:4.0f}ms")
         print(f"{path.stem:<24}" + "".join(f"{cell:>14}" for cell in cells))
+
+
+def build_rows(target: int) -> tuple[list[list[str]], int]:
+    """A ~target-measure table: the rows of wiang-chiang-saen (about three measures a printed page) repeated,
+    each copy's titles made unique; its fiscal year."""
+    rows = read_table(PLANS / "wiang-chiang-saen-2567.tsv")
+    per_copy = len(parse_plan(rows, 2567).measures)
+    table = [rows[0]]
+    for copy in range(max(1, round(target / per_copy))):
+        for row in rows[1:]:
+            cells = list(row)
+            if len(cells) > 1 and cells[0].strip() and any(c.strip() for c in cells[1:]):
+                cells[0] = f"{cells[0]} (ชุดที่ {copy + 1})"
+            table.append(cells)
+    return table, 2567
+
+
+def _timed(label: str, read: object, year: int, note: str = "") -> float:
+    started = time.perf_counter()
+    rows = read()  # type: ignore[operator]
+    parsed = parse_plan(rows, year)
+    elapsed = time.perf_counter() - started
+    print(f"  {label:<34} {elapsed:6.2f} s  {len(parsed.measures)} measures{note}")
+    return elapsed
+
+
+def print_documents(tmp: Path, target: int) -> None:
+    """The big table as Word and as PDF, read and parsed, beside .xlsx and pasted text."""
+    import pdfplumber
+
+    from domain import plan_pdf
+
+    rows, year = build_rows(target)
+    docx = write_ruled_docx(rows, tmp / "plan-big.docx")
+    xlsx = write_xlsx(rows, tmp / "plan-big.xlsx")
+    pasted = PASTED["word-tabs"](rows)
+    print(f"table: {len(rows)} rows, {len(parse_plan(rows, year).measures)} measures")
+    if converter() is None:
+        print("  LibreOffice is not installed: no PDF (scripts/setup installs libreoffice-writer-nogui)")
+        pdf = None
+    else:
+        started = time.perf_counter()
+        [pdf] = docx_to_pdf([docx], tmp)
+        with pdfplumber.open(pdf) as document:
+            pages = len(document.pages)
+        print(f"  (Word -> PDF by LibreOffice: {time.perf_counter() - started:.1f} s, {pages} pages, "
+              f"{pdf.stat().st_size // 1024} KB)")
+    times = {}
+    times["docx"] = _timed("docx (ruled Word table)", lambda: read_table(docx), year)
+    if pdf is not None:
+        parts_started = time.perf_counter()
+        with pdfplumber.open(pdf) as document:  # pdfplumber alone: the pages' characters and ruling lines
+            for page in document.pages:
+                page.find_tables()
+                page.flush_cache()
+        reading = time.perf_counter() - parts_started
+        times["pdf"] = _timed("pdf (text PDF of that document)", lambda: plan_pdf_rows(pdf, plan_pdf), year,
+                              f" (pdfplumber alone: {reading:.2f} s)")
+    times["xlsx"] = _timed("instead: saved as .xlsx", lambda: read_table(xlsx), year)
+    times["pasted"] = _timed("instead: copied and pasted as text", lambda: read_pasted(pasted), year)
+    for shape in ("docx", "pdf"):
+        if shape in times:
+            goal = "met" if times[shape] < 3 else "NOT met"
+            print(f"  {shape}: {times[shape]:.2f} s, {times[shape] / times['xlsx']:.1f}x the .xlsx (goal < 3 s: {goal})")
+
+
+def plan_pdf_rows(pdf: Path, plan_pdf: object) -> list[list[str]]:
+    """The rows read_table gives for a PDF, without its page cap (the big table runs past it)."""
+    from domain.plan_table import choose_parts
+
+    parts = plan_pdf.read_pdf(pdf, max_pages=10_000)  # type: ignore[attr-defined]
+    return [row for part in choose_parts(parts, "page") for row in part.rows]
 
 
 def main() -> None:
@@ -161,10 +247,16 @@ def main() -> None:
     parser.add_argument("--db", choices=CHOICES, default="both")
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--formats", action="store_true", help="only the table shapes (no database)")
+    parser.add_argument("--documents", action="store_true",
+                        help="only the ~500-measure table as Word and PDF, beside .xlsx and pasted text")
     args = parser.parse_args()
     if args.formats:
         with tempfile.TemporaryDirectory() as tmp:
             print_formats(Path(tmp))
+        return
+    if args.documents:
+        with tempfile.TemporaryDirectory() as tmp:
+            print_documents(Path(tmp), args.measures)
         return
     with tempfile.TemporaryDirectory() as tmp:
         table = Path(tmp) / "plan-500.tsv"

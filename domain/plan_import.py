@@ -19,6 +19,9 @@ responsible unit is a new measure whatever its other cells hold.
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -38,6 +41,7 @@ from domain.plan_table import PlanFileError
 from domain.thai_text import normalise, squeeze, tidy
 
 __all__ = [
+    "CHOICES",
     "STANDARD_ISSUES",
     "ParsedMeasure",
     "ParsedPlan",
@@ -47,6 +51,7 @@ __all__ = [
     "ita_codes",
     "monitoring_rounds",
     "parse_plan",
+    "row_fingerprints",
     "split_steps",
 ]
 
@@ -92,6 +97,7 @@ class RowDecision:
     measure: int | None = None  # the measure (ม.N, 1-based in the plan's order) it starts or continues
     detail: str = ""  # what the reason points at: a word, a unit, a heading, a period
     period_row: int | None = None  # a measure without its own period: the row whose period it took
+    fingerprint: str = ""  # the row's fingerprint (row_fingerprints): what a person's choice for it is kept under
 
 
 @dataclass
@@ -143,8 +149,10 @@ class _Promotable:
 
 
 class _PlanBuilder:
-    def __init__(self, fiscal_year_be: int) -> None:
+    def __init__(self, fiscal_year_be: int, choices: Mapping[str, str] | None = None) -> None:
         self.fiscal_year_be = fiscal_year_be
+        self.choices = dict(choices or {})
+        self.fingerprint = ""  # the row being fed
         self.layout: Layout | None = None
         self.header_row = 0
         self.issue: Heading | None = None
@@ -169,7 +177,8 @@ class _PlanBuilder:
         self.warnings.append(PlanWarning(code, row, detail, suggestion))
 
     def decide(self, row: int, kind: str, reason: str, measure: int | None = None, detail: str = "") -> int:
-        self.decisions.append(RowDecision(row, kind, reason, measure, tidy(detail)[:80]))
+        self.decisions.append(RowDecision(row, kind, reason, measure, tidy(detail)[:80],
+                                          fingerprint=self.fingerprint))
         return len(self.decisions) - 1
 
     def set_issue(self, heading: Heading | None, raw: str) -> None:
@@ -217,9 +226,37 @@ class _PlanBuilder:
             self.decide(row_no, "header", "sub-header")
             return
         self.after_header = False
+        choice = self.choices.get(self.fingerprint)
+        if choice is not None and self.chosen(row_no, row, choice):
+            return
         if self.heading_row(row_no, row):
             return
         self.data_row(row_no, row)
+
+    def chosen(self, row_no: int, row: list[str], choice: str) -> bool:
+        """A row read as a person chose (CHOICES) rather than as the rules say; False when the choice cannot
+        apply (a continuation with no measure above it): the rules then read the row."""
+        if choice == "ignored":
+            self.decide(row_no, "ignored", "chosen")
+            return True
+        if choice == "heading":
+            content = self._content(row)
+            text = content[min(content)] if content else ""
+            self.flush()
+            self.set_issue(parse_heading(text), text)
+            if self.cell(row, Role.PERIOD).strip():
+                self.issue_period = (self.cell(row, Role.PERIOD), row_no)
+            self.decide(row_no, "heading", "chosen", detail=text)
+            return True
+        if choice == "measure":
+            self.start(row_no, row, "chosen")
+            self.add_row(row_no, row)
+            return True
+        if choice == "continuation" and self.pending is not None:
+            self.continue_pending(row_no, "chosen")
+            self.add_row(row_no, row)
+            return True
+        return False
 
     def _content(self, row: list[str]) -> dict[int, str]:
         """The filled cells that can carry a heading (not period or monitoring), a text repeated over the cells
@@ -450,10 +487,30 @@ class _PlanBuilder:
         return ParsedPlan(self.fiscal_year_be, self.measures, self.warnings, self.decisions)
 
 
-def parse_plan(rows: list[list[str]], fiscal_year_be: int) -> ParsedPlan:
-    """The measures of a table. Raises PlanFileError when no row reads as the table's header."""
-    builder = _PlanBuilder(fiscal_year_be)
-    for row_no, row in enumerate(rows, start=1):
+CHOICES = ("measure", "continuation", "heading", "ignored")  # what a person may make of a data row
+
+
+def row_fingerprints(rows: list[list[str]]) -> list[str]:
+    """What identifies each row across uploads of the same document, in any of its formats: its cells' text
+    without spaces, markup-blind digits and case (normalise, squeeze), and which repeat of that text it is
+    (a header repeated at page breaks). 16 hex digits each."""
+    seen: Counter[str] = Counter()
+    prints = []
+    for row in rows:
+        text = "\x1f".join(squeeze(normalise(cell)).casefold() for cell in row if isinstance(cell, str) and cell.strip())
+        seen[text] += 1
+        prints.append(hashlib.sha256(f"{text}\x1e{seen[text]}".encode()).hexdigest()[:16])
+    return prints
+
+
+def parse_plan(rows: list[list[str]], fiscal_year_be: int, choices: Mapping[str, str] | None = None) -> ParsedPlan:
+    """The measures of a table. Raises PlanFileError when no row reads as the table's header.
+
+    choices: a person's reading of some data rows, by row fingerprint (row_fingerprints): one of CHOICES.
+    Such a row is read so (its decision's reason is "chosen"); header and blank rows are not choosable."""
+    builder = _PlanBuilder(fiscal_year_be, choices)
+    for row_no, (row, fingerprint) in enumerate(zip(rows, row_fingerprints(rows), strict=True), start=1):
+        builder.fingerprint = fingerprint
         builder.feed(row_no, [cell if isinstance(cell, str) else "" for cell in row])
     return builder.finish()
 

@@ -1,5 +1,5 @@
-"""Read the rows of a measure table from the file a municipality has: .tsv, .csv, .xlsx, .docx, or .txt (a
-table pasted as text, see domain.plan_paste).
+"""Read the rows of a measure table from the file a municipality has: .tsv, .csv, .xlsx, .docx, .pdf (a text
+PDF, see domain.plan_pdf), or .txt (a table pasted as text, see domain.plan_paste).
 
 Every format gives the same thing: a list of rows, each a list of cell texts ("" for an empty cell). A cell
 merged across columns gives its text once, in its first cell; one merged down rows (a heading, a unit or a
@@ -8,7 +8,8 @@ period shared by several measures) gives it on every row it covers, as each of t
 A workbook's sheets and a document's tables are read apart and the measure table chosen: the sheet with a
 measure header and the most rows (a sheet after it without a header of its own and as wide is its next page),
 or every table of the document with that header (a table cut at page breaks) and the header-less ones after
-them. read_source() says which were read.
+them; of a PDF (a table a page), the first with a header and every one as wide after it. read_source() says
+which were read.
 
 An .xlsx or .docx is checked before it is parsed and counted while it is read (domain.office_files): a zip
 bomb, a hostile member, too many rows or cells are refused with a Thai message, never read into memory.
@@ -33,8 +34,8 @@ from domain.plan_header import is_header, labels
 from domain.plan_paste import read_pasted
 from texts import common
 
-SUPPORTED = (".tsv", ".csv", ".xlsx", ".docx", ".txt")
-UNSUPPORTED_MESSAGE = "อ่านไฟล์ไม่ได้: รองรับเฉพาะ .tsv .csv .xlsx .docx (และ .txt ที่วางตารางไว้)"
+SUPPORTED = (".tsv", ".csv", ".xlsx", ".docx", ".pdf", ".txt")
+UNSUPPORTED_MESSAGE = "อ่านไฟล์ไม่ได้: รองรับเฉพาะ .tsv .csv .xlsx .docx .pdf (และ .txt ที่วางตารางไว้)"
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,12 @@ def _read_docx(path: Path, limits: OfficeLimits) -> list[Part]:
             for number, table in enumerate(document.tables, start=1)]
 
 
+def _read_pdf(path: Path) -> list[Part]:
+    from domain.plan_pdf import read_pdf  # it builds on this module's Part
+
+    return read_pdf(path)
+
+
 def _header_signature(rows: list[list[str]]) -> tuple[str, ...] | None:
     for row in rows:
         roles, unknown = labels(row)
@@ -226,6 +233,9 @@ def choose_parts(parts: list[Part], kind: str) -> list[Part]:
     with_header = [i for i, sig in enumerate(signatures) if sig is not None]
     if not with_header:
         return parts
+    if kind == "page":  # a PDF's tables, one a page: the table cut at each page break, its header repeated or not
+        first = with_header[0]
+        return [part for part in parts[first:] if _width(part.rows) == _width(parts[first].rows)]
     if kind == "sheet":
         main = max(with_header, key=lambda i: (sum(1 for row in parts[i].rows if any(c.strip() for c in row)), -i))
         chosen = [main]
@@ -255,11 +265,14 @@ def read_source(path: Path, limits: OfficeLimits = DEFAULT_LIMITS) -> TableSourc
         if suffix == ".txt":
             return TableSource(read_pasted(_read_text(path)))
         kind = "sheet" if suffix == ".xlsx" else "table"
-        check_archive(path, limits)
-        parts = _read_xlsx(path, limits) if suffix == ".xlsx" else _read_docx(path, limits)
+        if suffix == ".pdf":
+            parts = _read_pdf(path)
+        else:
+            check_archive(path, limits)
+            parts = _read_xlsx(path, limits) if suffix == ".xlsx" else _read_docx(path, limits)
         rows: list[list[str]] = []
         used: list[PartUsed] = []
-        for part in choose_parts(parts, kind):
+        for part in choose_parts(parts, "page" if suffix == ".pdf" else kind):
             used.append(PartUsed(part.name, part.number, len(rows) + 1, len(part.rows)))
             rows.extend(part.rows)
         return TableSource(rows, kind, tuple(used), len(parts))

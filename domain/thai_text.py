@@ -116,6 +116,40 @@ def _segment(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
+def segment_cost(text: str) -> tuple[int, int]:
+    """How well pythainlp's dictionary reads a run of Thai letters: the letters it cannot read as words,
+    and how many words it takes (lower is better)."""
+    words = _dictionary()
+    parts = _segment(text)
+    return sum(len(word) for word in parts if word not in words), len(parts)
+
+
+@lru_cache(maxsize=65536)
+def unknown_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Where in a run of Thai letters the best reading has letters pythainlp's dictionary does not know."""
+    words = _dictionary()
+    spans = []
+    pos = 0
+    for word in _segment(text):
+        if word not in words:
+            spans.append((pos, pos + len(word)))
+        pos += len(word)
+    return tuple(spans)
+
+
+@lru_cache(maxsize=65536)
+def in_one_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside one dictionary word of the best reading of the run `text`."""
+    words = _dictionary()
+    pos = 0
+    for word in _segment(text):
+        if pos <= start and end <= pos + len(word):
+            return word in words and len(word) > end - start - 1
+        pos += len(word)
+    return False
+
+
+@lru_cache(maxsize=65536)
 def _space_is_a_break(left: str, right: str) -> bool:
     """Whether the space between the Thai runs `left` and `right` cuts a word or phrase in two."""
     if right[0] in _NON_INITIAL or left[-1] in _LEADING_VOWELS:

@@ -70,6 +70,22 @@ class PlanUpload(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
+class PlanRowChoice(Base):
+    """How an admin chose to read a row of a plan file in the console's preview (a new measure, a
+    continuation, a heading, skipped), kept under the row's fingerprint (domain.plan_import.row_fingerprints)
+    so that the next upload of the same document reads that row so again."""
+
+    __tablename__ = "plan_row_choices"
+    __table_args__ = (UniqueConstraint("org_id", "fingerprint", name="uq_plan_row_choice"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # one of domain.plan_import.CHOICES
+    user_id: Mapped[int] = mapped_column(ForeignKey("console_users.id"))
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class AuditEntry(Base):
     """Who viewed or changed what, when: in the console, in LINE (complaint views) or from the CLI."""
 

@@ -1,16 +1,20 @@
 """Plan files between the console's preview and "บันทึก" (a repository on the unit of work): in the database,
 so whichever web process gets "บันทึก" saves exactly the file another one previewed. A file is its
-uploader's only and is forgotten an hour after it came."""
+uploader's only and is forgotten an hour after it came.
+
+Also the organisation's remembered row choices (how an admin chose to read a row in the preview), by row
+fingerprint: applied again when the same document is uploaded again."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from storage.console_models import PlanUpload
+from storage.console_models import PlanRowChoice, PlanUpload
 
 KEEP_FOR = timedelta(hours=1)
 
@@ -44,3 +48,31 @@ class PlanUploadRepository:
     def forget_old(self, now: datetime) -> int:
         result = self.session.execute(delete(PlanUpload).where(PlanUpload.created_at < now - KEEP_FOR))
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def row_choices(self, org_id: int, fingerprints: Iterable[str]) -> dict[str, str]:
+        """The remembered choices for these rows: fingerprint -> kind."""
+        wanted = sorted(set(fingerprints))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            query = select(PlanRowChoice.fingerprint, PlanRowChoice.kind).where(
+                PlanRowChoice.org_id == org_id, PlanRowChoice.fingerprint.in_(wanted[start:start + 500]))
+            found.update({fingerprint: kind for fingerprint, kind in self.session.execute(query)})
+        return found
+
+    def remember_choices(self, org_id: int, user_id: int, choices: Mapping[str, str | None], now: datetime) -> None:
+        """Keep (a kind) or forget (None) the choice for each row fingerprint."""
+        if not choices:
+            return
+        existing = {c.fingerprint: c for c in self.session.scalars(select(PlanRowChoice).where(
+            PlanRowChoice.org_id == org_id, PlanRowChoice.fingerprint.in_(list(choices))))}
+        for fingerprint, kind in choices.items():
+            row = existing.get(fingerprint)
+            if kind is None:
+                if row is not None:
+                    self.session.delete(row)
+            elif row is None:
+                self.session.add(PlanRowChoice(org_id=org_id, fingerprint=fingerprint, kind=kind, user_id=user_id,
+                                               chosen_at=now))
+            elif row.kind != kind:
+                row.kind, row.user_id, row.chosen_at = kind, user_id, now
+        self.session.flush()

@@ -117,8 +117,10 @@ def test_plan_upload_problems_get_a_thai_answer_and_save_nothing(bot: RunningBot
     add_console_user(bot, "admin")
     admin = logged_in(bot, "admin")
     fixture = PLANS / "sirirat-2567.tsv"
-    wrong_type = upload(admin, fixture, name="plan.pdf")
+    wrong_type = upload(admin, fixture, name="plan.odt")
     assert wrong_type.status_code == 400 and "รองรับเฉพาะไฟล์" in error_of(wrong_type)  # type: ignore[attr-defined]
+    not_pdf = upload(admin, fixture, name="plan.pdf")
+    assert not_pdf.status_code == 400 and "ไม่ใช่ไฟล์ PDF จริง" in error_of(not_pdf)  # type: ignore[attr-defined]
     broken = upload(admin, fixture, name="plan.xlsx", data=b"not really a workbook")
     assert broken.status_code == 400 and "ไม่ใช่ไฟล์ .xlsx จริง" in error_of(broken)  # type: ignore[attr-defined]
     assert "tmp" not in error_of(broken) and "itabot-plan" not in error_of(broken)

@@ -143,10 +143,13 @@ def test_unknown_units_are_added_listed_and_can_be_merged(bot: ChatBot, tmp_path
 
 
 def test_unreadable_files_get_a_clear_thai_error(bot: ChatBot, tmp_path: Path) -> None:
-    bad = tmp_path / "plan.pdf"
-    bad.write_bytes(b"%PDF-1.4")
+    bad = tmp_path / "plan.odt"
+    bad.write_bytes(b"PK\x03\x04")
     assert "รองรับ" in run_cli(bot, "import-plan", str(bad), "--fiscal-year", "2567",
                                expect_exit=None)
+    broken = tmp_path / "plan.pdf"
+    broken.write_bytes(b"%PDF-1.4")
+    assert "PDF" in run_cli(bot, "import-plan", str(broken), "--fiscal-year", "2567", expect_exit=None)
     empty = tmp_path / "plan.tsv"
     empty.write_text("ข้อความ\tที่ไม่ใช่ตาราง\n", encoding="utf-8")
     output = run_cli(bot, "import-plan", str(empty), "--fiscal-year", "2567", expect_exit=None)

@@ -233,11 +233,11 @@ def test_docx_keeps_a_merged_cell_once_and_joins_paragraphs(tmp_path: Path) -> N
     assert measure.steps == ["ประกาศ", "เผยแพร่"]
 
 
-@pytest.mark.parametrize("name", ["plan.pdf", "plan.xls", "plan.doc", "plan"])
+@pytest.mark.parametrize("name", ["plan.odt", "plan.xls", "plan.doc", "plan"])
 def test_unknown_extension_is_refused_in_thai(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_text("x", encoding="utf-8")
-    with pytest.raises(PlanFileError, match=re.escape("รองรับเฉพาะ .tsv .csv .xlsx .docx")):
+    with pytest.raises(PlanFileError, match=re.escape("รองรับเฉพาะ .tsv .csv .xlsx .docx .pdf")):
         read_table(path)
 
 

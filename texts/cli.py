@@ -49,6 +49,7 @@ PLAN_ROW_REASONS = {
     "mid-list": "ข้อความมาตรการเป็นข้อ {detail} ต่อจากรายการด้านบน",
     "unit-continues": "ผู้รับผิดชอบต่อจากแถวบน (\"{detail}\")",
     "steps-continue": "ขั้นตอนต่อจากแถวบน ({detail})",
+    "chosen": "ผู้ดูแลเลือกให้อ่านแบบนี้",
 }
 PLAN_ROW_PERIOD = " · ใช้ระยะเวลาของประเด็นจากแถว {row}"
 DEMO_PLAN_LOADED = "แผนตัวอย่างปีงบประมาณ {year}: {count} มาตรการ"

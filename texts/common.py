@@ -50,3 +50,11 @@ OFFICE_FILE_RATIO = (
 OFFICE_FILE_NESTED = "ไม่รับไฟล์ {name}: มีไฟล์บีบอัดซ้อนอยู่ภายใน." + _OFFICE_FILE_HINT
 OFFICE_FILE_TOO_MANY_ROWS = "ไม่รับไฟล์ {name}: มีมากกว่า {limit:,} แถว." + _OFFICE_FILE_HINT
 OFFICE_FILE_TOO_MANY_CELLS = "ไม่รับไฟล์ {name}: มีข้อมูลมากกว่า {limit:,} ช่อง." + _OFFICE_FILE_HINT
+# -- plan files (PDF) ----------------------------------------------------------------------------------
+PDF_NO_TEXT = ("ไฟล์ {name} ไม่มีข้อความให้อ่าน (น่าจะเป็นภาพสแกน): ระบบอ่านตารางจากภาพไม่ได้ "
+               "กรุณาใช้ไฟล์ต้นฉบับ Word (.docx) หรือ Excel (.xlsx) หรือ PDF ที่บันทึกจาก Word "
+               "หรือคัดลอกตารางมาวางเป็นข้อความ")
+PDF_NOT_PDF = "อ่านไฟล์ {name} ไม่ได้: ไฟล์เสียหรือไม่ใช่ไฟล์ PDF จริง"
+PDF_ENCRYPTED = "อ่านไฟล์ {name} ไม่ได้: PDF ถูกตั้งรหัสผ่านไว้ กรุณาปลดรหัสผ่านหรือใช้ไฟล์ต้นฉบับ Word/Excel"
+PDF_TOO_BIG = "ไฟล์ {name} ใหญ่เกินไป: รับ PDF ไม่เกิน {mb} MB"
+PDF_TOO_MANY_PAGES = "ไฟล์ {name} มีหน้ามากเกินไป: รับ PDF ไม่เกิน {pages} หน้า กรุณาแยกเฉพาะหน้าที่มีตารางมาตรการ"

@@ -45,7 +45,7 @@ CONSOLE_USERNAME_BAD = "ชื่อผู้ใช้ต้องยาว 3–
 CONSOLE_USERNAME_TAKEN = "ชื่อผู้ใช้ \"{username}\" มีอยู่แล้ว กรุณาเลือกชื่ออื่น"
 CONSOLE_PLAN_BAD_YEAR = "กรุณาระบุปีงบประมาณเป็นปี พ.ศ. เช่น 2568"
 CONSOLE_PLAN_NO_FILE = "กรุณาเลือกไฟล์ตารางมาตรการ"
-CONSOLE_PLAN_BAD_TYPE = "รองรับเฉพาะไฟล์ .tsv .csv .xlsx และ .docx"
+CONSOLE_PLAN_BAD_TYPE = "รองรับเฉพาะไฟล์ .tsv .csv .xlsx .docx และ .pdf (PDF ที่มีข้อความ ไม่ใช่ภาพสแกน)"
 CONSOLE_PLAN_UPLOAD_GONE = (
     "ไม่พบไฟล์ที่ตรวจสอบไว้ (อาจเกิน 1 ชั่วโมง บันทึกไปแล้ว หรือยกเลิกไปแล้ว) กรุณาอัปโหลดใหม่อีกครั้ง"
 )
@@ -54,6 +54,13 @@ CONSOLE_PLAN_SAVED = (
     "ไม่อยู่ในแผนแล้ว {deactivated})"
 )
 CONSOLE_PLAN_NEW_UNITS = "เพิ่มหน่วยงานใหม่จากแผน: {units} — ตรวจสอบแล้วรวมหรือเปลี่ยนชื่อได้ที่หน้า “หน่วยงาน”"
+CONSOLE_PLAN_CHOICES = {
+    "auto": "ตามที่ระบบอ่าน",
+    "measure": "มาตรการใหม่",
+    "continuation": "ต่อจากมาตรการด้านบน",
+    "heading": "หัวข้อประเด็น",
+    "ignored": "ข้ามแถวนี้",
+}
 CONSOLE_PLAN_DISCARDED = "ยกเลิกการนำเข้าแล้ว ไม่มีการบันทึก"
 # The year check of a plan upload (issue #15 item 8): the year is read from the table's own periods.
 CONSOLE_PLAN_YEAR_MISMATCH = (

@@ -25,7 +25,7 @@ from usecases.plan_warnings import import_json, render_decision, render_warning
 @click.option("--dry-run", is_flag=True, help=cli.HELP_IMPORT_DRY_RUN)
 @click.option("--json", "as_json", is_flag=True, help=cli.HELP_JSON)
 def import_plan_command(file: Path, fiscal_year: int, dry_run: bool, as_json: bool) -> None:
-    """Import a measure table (.tsv .csv .xlsx .docx, or .txt pasted) as the plan of a fiscal year."""
+    """Import a measure table (.tsv .csv .xlsx .docx .pdf, or .txt pasted) as the plan of a fiscal year."""
     try:
         source = read_source(file)
         parsed = parse_plan(source.rows, fiscal_year)

@@ -5,6 +5,7 @@ names the file the user knows."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path, PurePath
 
 from domain.plan_import import ParsedPlan, parse_plan
@@ -24,9 +25,15 @@ def suffix_of(filename: str) -> str | None:
     return suffix if suffix in SUPPORTED else None
 
 
-def parse_upload(data: bytes, filename: str, fiscal_year: int) -> ParsedPlan:
-    """The plan in an uploaded file (PlanFileError, with a Thai message, when it cannot be read)."""
+def read_upload(data: bytes, filename: str) -> list[list[str]]:
+    """The rows of the measure table in an uploaded file (PlanFileError, with a Thai message, when it cannot
+    be read)."""
     with tempfile.TemporaryDirectory(prefix="itabot-plan-") as directory:
         path = Path(directory) / safe_name(filename)
         path.write_bytes(data)
-        return parse_plan(read_table(path), fiscal_year)
+        return read_table(path)
+
+
+def parse_upload(data: bytes, filename: str, fiscal_year: int, choices: Mapping[str, str] | None = None) -> ParsedPlan:
+    """The plan in an uploaded file, some rows read as the admin chose (domain.plan_import.parse_plan)."""
+    return parse_plan(read_upload(data, filename), fiscal_year, choices)
