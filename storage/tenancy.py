@@ -5,7 +5,7 @@ event, the console and the public pages around a request, the scheduler around e
 every unit of work opened inside is scoped to it. On PostgreSQL a scoped unit of work sets
 `itabot.org_id` for each of its transactions (`set_config(..., true)`, i.e. SET LOCAL: it ends with the
 transaction, a pooled connection keeps nothing), and the row-level security policies of the tenant tables
-(migration 0012_rls) then show and accept only that organisation's rows: a query that forgets its `org_id`
+(migration 0013) then show and accept only that organisation's rows: a query that forgets its `org_id`
 filter returns nothing of another organisation instead of leaking it. SQLite has no row-level security:
 there the repositories' `org_id` filters are the wall (tests/test_isolation.py tries every surface).
 

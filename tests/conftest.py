@@ -34,7 +34,7 @@ ACCESS_TOKEN = "test-access-token"
 SECRET_KEY = "test-secret-key"
 PG_URL_ENV = "ITABOT_TEST_DATABASE_URL"
 # The bot connects to PostgreSQL as an ordinary role, as in production: a superuser would pass row-level
-# security (migration 0012_rls) and the tests would prove nothing about it.
+# security (migration 0013) and the tests would prove nothing about it.
 APP_ROLE = "itabot_app"
 
 pytest_plugins = [

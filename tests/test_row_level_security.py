@@ -1,4 +1,4 @@
-"""Row-level security on PostgreSQL (#18, migration 0012_rls): a unit of work scoped to an organisation sees,
+"""Row-level security on PostgreSQL (#18, migration 0013): a unit of work scoped to an organisation sees,
 changes and inserts only that organisation's rows, even with a query that forgets its `org_id` filter; system-
 level work (unscoped) sees every one. The bot connects as an ordinary role (tests/conftest.py), since a
 superuser passes row-level security. On SQLite scoping changes nothing (the repositories' filters are the
@@ -119,3 +119,19 @@ def test_a_public_page_is_scoped_to_its_organisation_after_the_slug(
         assert set(uow.session.scalars(select(Unit.org_id))) == {b}
         assert uow.session.scalar(select(func.count()).select_from(InboxEvent)) == 0
     assert unit_orgs(factory) == {a, b}
+
+
+def test_every_table_with_an_org_id_has_the_policy() -> None:
+    """A new tenant table must be added to the row-level security migration (or a later one)."""
+    import importlib.util
+    from pathlib import Path
+
+    from storage.models import Base
+
+    path = Path(__file__).resolve().parents[1] / "storage/migrations/versions/0013_row_level_security.py"
+    spec = importlib.util.spec_from_file_location("rls_migration", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with_org = {name for name, table in Base.metadata.tables.items() if "org_id" in table.c}
+    assert with_org == set(migration.TENANT_TABLES)

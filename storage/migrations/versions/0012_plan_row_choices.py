@@ -1,7 +1,7 @@
 """plan row choices: how an admin chose to read a row of a plan file, kept for the next upload of it
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 02:30:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import storage.models
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """row-level security on the tenant tables (PostgreSQL only; nothing on SQLite)
 
-Revision ID: 0012_rls
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-07 02:10:00
 
 Every table with an `org_id` gets a policy: when the transaction set `itabot.org_id` (a unit of work scoped
@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0012_rls'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
 TENANT_TABLES = (
     "audit_log", "complaint_blocks", "complaint_entries", "complaints", "console_login_failures",
     "console_plan_uploads", "console_users", "conversations", "evidence", "inbox_events", "invite_codes",
-    "measures", "members", "outbox_messages", "plans", "progress_reports", "quota_notices", "quota_snapshots",
-    "reminder_push_days", "reminder_records", "report_settings", "reporting_rounds", "schedule_policies",
-    "units", "weekly_summaries",
+    "measures", "members", "org_credentials", "outbox_messages", "plan_row_choices", "plans",
+    "progress_reports", "quota_notices", "quota_snapshots", "reminder_push_days", "reminder_records",
+    "report_settings", "reporting_rounds", "schedule_policies", "units", "weekly_summaries",
 )
 POLICY = "org_isolation"
 # current_setting(..., true): NULL when never set on the connection; '' once a SET LOCAL of it has ended.
