@@ -65,14 +65,15 @@ class OrganisationRepository:
         return [OrgRow(org.id, org.slug, org.name, org.timezone, org.disabled_at is not None, kind)
                 for org, kind in rows]
 
-    def directory(self) -> list[DirectoryRow]:
-        """Every organisation with the version of its credentials, in one query."""
-        rows = self.session.execute(
-            select(Organisation.id, Organisation.slug, Organisation.disabled_at, OrgCredentials.version,
-                   OrgCredentials.token_refresh_at)
-            .outerjoin(OrgCredentials, OrgCredentials.org_id == Organisation.id))
-        return [DirectoryRow(org_id, slug, disabled_at is not None, version or 0, refresh)
-                for org_id, slug, disabled_at, version, refresh in rows]
+    def directory(self, slug: str | None = None) -> list[DirectoryRow]:
+        """Every organisation (or the one with `slug`) with the version of its credentials, in one query."""
+        query = (select(Organisation.id, Organisation.slug, Organisation.disabled_at, OrgCredentials.version,
+                        OrgCredentials.token_refresh_at)
+                 .outerjoin(OrgCredentials, OrgCredentials.org_id == Organisation.id))
+        if slug is not None:
+            query = query.where(Organisation.slug == slug)
+        return [DirectoryRow(org_id, slug_, disabled_at is not None, version or 0, refresh)
+                for org_id, slug_, disabled_at, version, refresh in self.session.execute(query)]
 
     def enabled_ids(self) -> list[int]:
         return list(self.session.scalars(select(Organisation.id).where(Organisation.disabled_at.is_(None))

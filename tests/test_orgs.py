@@ -197,3 +197,17 @@ def test_credentials_that_cannot_be_opened_answer_404_not_500(chat_bot: ChatBot,
     assert answer.status_code == 404
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "cannot be opened" in logged and SECRET_B not in logged and TOKEN_B not in logged
+
+
+def test_an_organisation_added_just_after_the_directory_was_read_is_served_at_once(chat_bot: ChatBot) -> None:
+    from linesim import events
+    from linesim.webhook_sender import encode_body, sign
+
+    channels = chat_bot.services.channels
+    assert channels.webhook("b") is None  # the directory is read now, and kept for check_every seconds
+    add_b(chat_bot)
+    body = encode_body(events.DEFAULT_DESTINATION, [])
+    answer = chat_bot.http.post("/callback/b", data=body, headers={"x-line-signature": sign(SECRET_B, body)})
+    assert answer.status_code == 200
+    assert chat_bot.http.post("/callback/zz", data=body, headers={"x-line-signature": sign(SECRET_B, body)}
+                              ).status_code == 404

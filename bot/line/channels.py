@@ -87,12 +87,16 @@ class LineChannels:
         token plays no part: a short-lived one not issued yet does not stop events coming in.)"""
         self._check()
         row = self._by_slug.get(slug)
-        if row is None or row.disabled:
-            if row is None and time.monotonic() - self._read_at > 0.5:  # just added? read again, not too often
-                self._check(force=True)
-                row = self._by_slug.get(slug)
-            if row is None or row.disabled:
+        if row is None:  # added since the last read? one indexed lookup (an unknown slug costs no more)
+            with self.uow_factory() as uow:
+                found = uow.organisations.directory(slug)
+            if not found:
                 return None
+            row = found[0]
+            self._by_slug = {**self._by_slug, slug: row}
+            self._by_id = {**self._by_id, row.org_id: row}
+        if row.disabled:
+            return None
         try:
             return WebhookChannel(row.org_id, self._known(row).secret)
         except NoChannel:
