@@ -158,7 +158,7 @@ class InboxRepository:
         """Take due events of chats nobody is handling right now: new events, retries whose backoff is
         over, and events whose processor died (lease expired). Oldest first: by the event's time, or when
         it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL),
-        the organisations taking turns; the list comes in that order (process it in order)."""
+        each organisation's oldest first; the list comes in that order (process it in order)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
         busy = aliased(InboxEvent)
@@ -171,21 +171,26 @@ class InboxRepository:
             and_(InboxEvent.status == InboxStatus.PENDING.value, InboxEvent.next_attempt_at <= now),
             and_(InboxEvent.status == InboxStatus.PROCESSING.value, InboxEvent.lease_until < now),
         )
-        # Organisations take turns (#18): each one's oldest due event, then each one's second, … so one
-        # organisation's backlog never holds up another's answers. Within an organisation (so within a
-        # chat) the order stays oldest first.
+        # Organisations take turns (#18): every organisation's oldest due event comes first (the oldest of
+        # those first), then the rest oldest first, so one organisation's backlog never holds up another's
+        # answers. An organisation's first is its oldest, so each chat's events stay in order.
         at = func.coalesce(InboxEvent.event_time, InboxEvent.received_at)
-        turns = (
-            select(InboxEvent.id, at.label("at"),
-                   func.row_number().over(partition_by=InboxEvent.org_id, order_by=(at, InboxEvent.id)).label("turn"))
-            .where(due, ~chat_is_busy).subquery()
-        )
-        candidates = self.session.scalars(
-            select(InboxEvent).join(turns, turns.c.id == InboxEvent.id)
-            .order_by(turns.c.turn, turns.c.at, InboxEvent.id).limit(limit)
+        oldest = (select(InboxEvent.org_id, func.min(at).label("at")).where(due, ~chat_is_busy)
+                  .group_by(InboxEvent.org_id).subquery())
+        firsts = list(self.session.scalars(
+            select(func.min(InboxEvent.id))  # ties on the time: the lowest id, as in the order below
+            .join(oldest, and_(oldest.c.org_id == InboxEvent.org_id, oldest.c.at == at))
+            .where(due, ~chat_is_busy).group_by(InboxEvent.org_id)))
+        # (two queries, not one ORDER BY on "is it a first": that sorts every due row instead of keeping the top)
+        candidates = list(self.session.scalars(
+            select(InboxEvent).where(InboxEvent.id.in_(firsts)).order_by(at, InboxEvent.id).limit(limit)
             # a row an overdue processor is finishing right now is locked: skip it (if it commits, it is done)
-            .with_for_update(of=InboxEvent, skip_locked=True)
-        ).all()
+            .with_for_update(of=InboxEvent, skip_locked=True)))
+        if len(candidates) < limit:
+            candidates += self.session.scalars(
+                select(InboxEvent).where(due, ~chat_is_busy, InboxEvent.id.not_in(firsts))
+                .order_by(at, InboxEvent.id).limit(limit - len(candidates))
+                .with_for_update(of=InboxEvent, skip_locked=True)).all()
         lease_until = now + timedelta(seconds=lease_seconds)
         claimed = []
         for event in candidates:

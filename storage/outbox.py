@@ -124,20 +124,24 @@ class OutboxRepository:
             and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= now),
             and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.lease_until < now),
         )
-        # Within a priority the organisations take turns (#18): one organisation's backlog never holds up
-        # another's answers. The window is in a subquery: the rows themselves are locked (SKIP LOCKED).
-        turns = (
-            select(OutboxMessage.id, func.row_number().over(
-                partition_by=(OutboxMessage.org_id, OutboxMessage.priority), order_by=OutboxMessage.id).label("turn"))
-            .where(condition).subquery()
-        )
+        # The organisations take turns (#18): each one's first due row of each priority (lowest id) goes in
+        # the claim before anyone's second, so one organisation's backlog never holds up another's answers;
+        # an organisation's rows stay in their order. Two queries: the firsts by id, then the rest in the
+        # usual order (one ORDER BY on "is it a first" would sort every due row, not keep the top ones).
+        firsts = list(self.session.scalars(select(func.min(OutboxMessage.id)).where(condition)
+                                           .group_by(OutboxMessage.org_id, OutboxMessage.priority)))
+        rows = list(self.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(firsts), condition)
+            .order_by(OutboxMessage.priority.desc(), OutboxMessage.id).limit(limit)
+            .with_for_update(skip_locked=True)))
         statement = (
-            select(OutboxMessage).join(turns, turns.c.id == OutboxMessage.id)
-            .order_by(OutboxMessage.priority.desc(), turns.c.turn, OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(of=OutboxMessage, skip_locked=True)
+            select(OutboxMessage).where(condition, OutboxMessage.id.not_in(firsts))
+            .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
+            .limit(max(0, limit - len(rows)))
+            .with_for_update(skip_locked=True)
         )
-        rows = list(self.session.scalars(statement))
+        if len(rows) < limit:
+            rows += self.session.scalars(statement)
         lease_until = now + timedelta(seconds=lease_seconds)
         for row in rows:
             row.status = OutboxStatus.SENDING.value
