@@ -13,9 +13,11 @@ from handlers.base import Context
 from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step, say
 from handlers.events import IncomingEvent
 from handlers.flow_helpers import is_word, local_today
+from storage.audit_log import Actor
 from storage.models import Role
 from storage.schedule_settings import SCHEMES
 from texts import chat, common
+from usecases.rounds_change import change_rounds
 from views import messages
 from views.rounds import round_name
 
@@ -90,8 +92,9 @@ class RoundsFlow:
         if not raw.isdigit() or not 0 <= int(raw) <= 90:
             return AGAIN
         scheme, days, year = convo.data["scheme"], int(raw), convo.data["fiscal_year"]
-        ctx.uow.schedule.update(ctx.org.id, ctx.now, round_scheme=scheme, round_due_days=days)
-        change = ctx.uow.schedule.set_rounds(ctx.org.id, year, scheme, days)
+        member = ctx.member
+        assert member is not None  # an admin: checked when the flow began
+        change = change_rounds(ctx.uow, ctx.org.id, year, scheme, days, Actor.member(member.id), ctx.now).change
         lines = "\n".join(chat.ROUNDS_LINE.format(name=round_name(r), start=thai_date(r.start_date),
                                                    end=thai_date(r.end_date), due=thai_date(r.due_date))
                           for r in ctx.uow.plans.rounds(ctx.org.id, year))

@@ -188,7 +188,8 @@ def test_opening_a_case_in_line_is_in_the_same_audit_log(bot: RunningBot) -> Non
     [entry] = views(bot, 1)
     assert entry.channel == "line" and entry.actor_member_id == member_id and entry.actor_label == f"member #{member_id}"
     audit = logged_in(bot, "admin").get("/audit?kind=complaint")
-    assert "เปิดดูเรื่องร้องเรียน" in audit.text and "complaint:1" in audit.text and "LINE" in audit.text
+    assert "เปิดดูเรื่องร้องเรียน" in audit.text and "เรื่องร้องเรียน #1" in audit.text and "LINE" in audit.text
+    assert "complaint:1" not in audit.text and "member #" not in audit.text  # in Thai, people by role
 
 
 def test_a_long_queue_comes_a_page_at_a_time_oldest_first(bot: RunningBot) -> None:

@@ -114,6 +114,20 @@ CONSOLE_REPORT_CHOOSE = "กรุณาเลือกรายงานแล�
 CONSOLE_REPORT_NOT_FOUND = "ไม่พบข้อมูลของรายงานนี้ (ไม่มีแผนหรือรอบรายงานที่เลือก)"
 CONSOLE_REPORT_ROUND = "ปีงบประมาณ {year} · {round}"
 CONSOLE_AUDIT_CHANNELS = {"console": "เว็บ", "line": "LINE", "cli": "คำสั่ง"}
+# The audit log in words a person understands (issue #15 item 7): what a target is, what a detail means.
+CONSOLE_AUDIT_TARGETS = {
+    "complaint": "เรื่องร้องเรียน #{id}", "plan": "แผนปีงบประมาณ {id}", "unit": "หน่วยงาน {name}",
+    "member": "{name}", "console_user": "บัญชีเว็บ {name}",
+}
+CONSOLE_AUDIT_GONE = "(ลบแล้ว)"
+CONSOLE_AUDIT_MEMBER = "{role}{unit}{name}"
+CONSOLE_AUDIT_DETAILS = {
+    "old": "จากสถานะ", "new": "เป็นสถานะ", "told": "ผู้ร้อง", "scheme": "รอบรายงาน", "due_days": "ส่งภายใน (วัน)",
+    "moved": "รายงานที่ย้ายรอบ", "measures": "มาตรการ", "created": "ใหม่", "updated": "ปรับปรุง",
+    "deactivated": "ปิดใช้งาน", "warnings": "คำเตือน", "new_units": "หน่วยงานใหม่", "role": "บทบาท", "unit": "หน่วยงาน",
+    "username": "ชื่อผู้ใช้", "name": "ชื่อ", "aliases": "ชื่อเรียกอื่น", "merged": "รวมจาก", "into": "รวมเข้า",
+    "format": "รูปแบบไฟล์", "round": "รอบ", "status": "สถานะ",
+}
 CONSOLE_AUDIT_KINDS = {
     "login": "การเข้าสู่ระบบ", "complaint": "เรื่องร้องเรียน", "plan": "แผนมาตรการ", "unit": "หน่วยงาน",
     "invite": "รหัสเชิญ", "member": "สมาชิก", "console_user": "บัญชีเข้าใช้เว็บ", "settings": "การตั้งค่า",

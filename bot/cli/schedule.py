@@ -12,11 +12,13 @@ from flask.cli import AppGroup
 
 from bot.cli.common import org_timezone, selected_org_id, services, unit_of_work
 from domain.fiscal import fiscal_year_of, local_date, thai_date
+from storage.audit_log import Actor
 from storage.clock import utcnow
 from storage.schedule_settings import SCHEMES, SettingError
 from texts import chat, common
 from texts import cli as cli_texts
 from usecases.reminder_run import run_reminders
+from usecases.rounds_change import change_rounds
 from usecases.weekly_summary_run import send_weekly_summaries
 from views.rounds import round_name
 
@@ -64,8 +66,7 @@ def rounds_set(fiscal_year: int | None, scheme: str, due_days: int | None) -> No
     year = _fiscal_year(fiscal_year)
     with unit_of_work() as (uow, org_id):
         days = due_days if due_days is not None else uow.schedule.settings(org_id).round_due_days
-        uow.schedule.update(org_id, utcnow(), round_scheme=scheme, round_due_days=days)
-        change = uow.schedule.set_rounds(org_id, year, scheme, days)
+        change = change_rounds(uow, org_id, year, scheme, days, Actor.cli(), utcnow()).change
     click.echo(chat.ROUNDS_DONE.format(year=year, scheme=common.ROUNDS_SCHEME_LABELS[scheme], days=days, rounds="",
                                         moved=chat.ROUNDS_MOVED.format(count=change.reports_moved)
                                         if change.reports_moved else "").rstrip())

@@ -7,9 +7,9 @@ from typing import Any
 from flask import render_template, request
 
 from bot.console.blueprint import blueprint, org_id, roles, services
-from domain.fiscal import thai_date
 from storage.models import Role
 from texts import console
+from views.audit import audit_rows
 
 PAGE = 50
 
@@ -27,11 +27,6 @@ def audit() -> Any:
     with services().uow() as uow:
         total = uow.audit.count(org_id(), prefix)
         entries = uow.audit.recent(org_id(), PAGE, (page - 1) * PAGE, prefix)
-        rows = [{"when": f"{thai_date(e.at.astimezone(tz).date())} {e.at.astimezone(tz):%H:%M:%S}",
-                 "who": e.actor_label, "channel": console.CONSOLE_AUDIT_CHANNELS.get(e.channel, e.channel),
-                 "action": console.CONSOLE_AUDIT_ACTIONS.get(e.action, e.action), "code": e.action,
-                 "target": e.target or "", "detail": ", ".join(f"{k}={v}" for k, v in (e.detail or {}).items()
-                                                               if v not in (None, "", []))}
-                for e in entries]
+        rows = audit_rows(uow, org_id(), entries, tz)
     return render_template("console/audit.html", rows=rows, kind=prefix or "", kinds=console.CONSOLE_AUDIT_KINDS,
                            page=page, pages=max(1, -(-total // PAGE)), total=total)

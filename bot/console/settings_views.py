@@ -12,6 +12,7 @@ from domain.fiscal import thai_date
 from storage.models import Role
 from storage.schedule_settings import SCHEMES, SettingError
 from texts import chat, common, console
+from usecases.rounds_change import change_rounds
 from views.rounds import round_name
 
 NUMBER_FIELDS = ("overdue_every_days", "overdue_max", "escalate_after_days", "summary_weekday")
@@ -78,11 +79,9 @@ def settings_rounds() -> Any:
     svc = services()
     try:
         with svc.uow() as uow:
-            saved = uow.schedule.update(org_id(), g.console_now, round_scheme=scheme,
-                                        round_due_days=request.form.get("due_days", "").strip())
-            change = uow.schedule.set_rounds(org_id(), year, saved.round_scheme, saved.round_due_days)
-            uow.audit.record(org_id(), access().actor, "settings.rounds", g.console_now, f"plan:{year}",
-                             scheme=saved.round_scheme, due_days=saved.round_due_days, moved=change.reports_moved)
+            changed = change_rounds(uow, org_id(), year, scheme, request.form.get("due_days", "").strip(),
+                                    access().actor, g.console_now)
+            saved, change = changed.settings, changed.change
             uow.commit()
     except SettingError as exc:
         return _page(_setting_error(exc), 400)
