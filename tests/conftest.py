@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import text
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -22,6 +23,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.services import Services
 from bot.worker import EventProcessing, Worker, WorkerOptions
+from domain import passwords
 from linesim import FakeLinePlatform
 from storage import migrate
 from storage.db import is_sqlite, make_engine
@@ -37,6 +39,19 @@ pytest_plugins = [
     "tests.support.browser",  # browser, page, new_page, steps (Playwright + Debian's Chromium)
     "tests.support.inprocess",  # chat_bot, start_chat_bot: the in-process tier (no HTTP, no worker thread)
 ]
+
+
+# Console passwords are argon2id at argon2-cffi's defaults: a quarter of a second and 64 MiB a hash, on
+# purpose. Tests hash and check hundreds, so they use argon2id at its smallest cost; the production
+# hasher (kept here) and its cost are checked in test_console_security.
+PRODUCTION_PASSWORD_HASHER = passwords._hasher
+QUICK_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "_hasher", QUICK_PASSWORD_HASHER)
+    passwords._dummy_hash.cache_clear()  # the dummy verification costs what a real one does: cheap too
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -62,12 +77,27 @@ def database_url(migrated_template: str, tmp_path: Path) -> str:
         target = tmp_path / "itabot.db"
         shutil.copy(migrated_template, target)
         return f"sqlite:///{target}"
+    # Emptied for each test, ids from 1 again. DELETE and restarting the sequences used: a few times
+    # quicker than TRUNCATE, which makes new files for every table.
     engine = make_engine(migrated_template)
     with engine.begin() as connection:
-        names = ", ".join(f'"{table.name}"' for table in reversed(Base.metadata.sorted_tables))
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(text(RESTART_USED_SEQUENCES))
     engine.dispose()
     return migrated_template
+
+
+RESTART_USED_SEQUENCES = """
+DO $$
+DECLARE used record;
+BEGIN
+    FOR used IN SELECT sequencename FROM pg_sequences
+                WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+        EXECUTE format('ALTER SEQUENCE %I RESTART', used.sequencename);
+    END LOOP;
+END $$
+"""
 
 
 @pytest.fixture
