@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.app import create_app
@@ -59,11 +60,28 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"itabot database: {'PostgreSQL ' + url if url else 'SQLite (a file per test)'}"
 
 
+def worker_database(url: str) -> str:
+    """The PostgreSQL database of this pytest-xdist worker ("itabot_gw0", … created on the cluster once),
+    so that workers never truncate each other's tables; without xdist, the database itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once per session: a SQLite template file, or the PostgreSQL database itself."""
+    """Migrate once per session (per xdist worker): a SQLite template file, or the PostgreSQL database."""
     url = os.environ.get(PG_URL_ENV)
     if url:
+        url = worker_database(url)
         migrate.upgrade(url)
         return url
     path = tmp_path_factory.mktemp("template") / "template.db"
