@@ -55,6 +55,23 @@ def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     passwords._dummy_hash.cache_clear()  # the dummy verification costs what a real one does: cheap too
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--database-tests-only", action="store_true",
+                     help="run only the tests that use the database (the fixture database_url, directly or "
+                          "through bot, chat_bot, ...): scripts/test's PostgreSQL run, since the others do "
+                          "not depend on the database and ran in its SQLite run already")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    uses_database = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    others = [item for item in items if "database_url" not in getattr(item, "fixturenames", ())]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = uses_database
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get(PG_URL_ENV)
     return f"itabot database: {'PostgreSQL ' + url if url else 'SQLite (a file per test)'}"
