@@ -179,8 +179,9 @@ class RunningBot:
     def app(self) -> Flask:
         return self.server.app  # type: ignore[attr-defined,no-any-return]
 
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait until every stored event is finished and no answer is still being sent."""
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until every stored event is finished and no answer is still being sent (it returns as soon
+        as they are; the timeout is for a loaded machine, where one event took over 10 s)."""
         busy = {InboxStatus.PENDING.value, InboxStatus.PROCESSING.value}
         sending = {OutboxStatus.PENDING.value, OutboxStatus.SENDING.value}
 
