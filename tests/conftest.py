@@ -63,6 +63,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The longest tests first: started last, one of them would keep one xdist process busy alone at the end.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: otherwise as collected
     if not config.getoption("--database-tests-only"):
         return
     uses_database = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]

@@ -26,6 +26,8 @@ from tests.support.plans import load_plan, measure
 from usecases.reminder_run import run_reminders
 from usecases.weekly_summary_run import send_weekly_summaries
 
+pytestmark = pytest.mark.long  # run first (tests/conftest.py)
+
 BKK = ZoneInfo("Asia/Bangkok")
 YEAR = 2567  # 1 Oct 2023 – 30 Sep 2024
 CAL = WorkCalendar(BKK)
