@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -23,6 +24,7 @@ from bot.app import create_app
 from bot.config import Settings
 from bot.services import Services
 from bot.worker import EventProcessing, Worker, WorkerOptions
+from domain import passwords
 from linesim import FakeLinePlatform
 from storage import migrate
 from storage.db import is_sqlite, make_engine
@@ -43,16 +45,65 @@ pytest_plugins = [
 ]
 
 
+# Console passwords are argon2id at argon2-cffi's defaults: a quarter of a second and 64 MiB a hash, on
+# purpose. Tests hash and check hundreds, so they use argon2id at its smallest cost; the production
+# hasher (kept here) and its cost are checked in test_console_security.
+PRODUCTION_PASSWORD_HASHER = passwords._hasher
+QUICK_PASSWORD_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "_hasher", QUICK_PASSWORD_HASHER)
+    passwords._dummy_hash.cache_clear()  # the dummy verification costs what a real one does: cheap too
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--database-tests-only", action="store_true",
+                     help="run only the tests that use the database (the fixture database_url, directly or "
+                          "through bot, chat_bot, ...): scripts/test's PostgreSQL run, since the others do "
+                          "not depend on the database and ran in its SQLite run already")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The longest tests first: started last, one of them would keep one xdist process busy alone at the end.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: otherwise as collected
+    if not config.getoption("--database-tests-only"):
+        return
+    uses_database = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    others = [item for item in items if "database_url" not in getattr(item, "fixturenames", ())]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = uses_database
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get(PG_URL_ENV)
     return f"itabot database: {'PostgreSQL ' + url if url else 'SQLite (a file per test)'}"
 
 
+def worker_database(url: str) -> str:
+    """The PostgreSQL database of this pytest-xdist worker ("itabot_gw0", … created on the cluster once),
+    so that workers never truncate each other's tables; without xdist, the database itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once per session: a SQLite template file, or the PostgreSQL database itself."""
+    """Migrate once per session (per xdist worker): a SQLite template file, or the PostgreSQL database."""
     url = os.environ.get(PG_URL_ENV)
     if url:
+        url = worker_database(url)
         migrate.upgrade(url)
         _grant_app_role(url)
         return url
@@ -65,9 +116,9 @@ def _grant_app_role(url: str) -> None:
     """An ordinary login role with the rights the bot needs (no superuser, no BYPASSRLS, owns nothing)."""
     engine = make_engine(url)
     with engine.begin() as connection:
-        exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE})
-        if not exists:
-            connection.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        # one role for the cluster; pytest-xdist workers may create it at the same moment
+        connection.execute(text(f"DO $$ BEGIN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; "
+                                "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"))
         database = connection.scalar(text("SELECT current_database()"))
         connection.execute(text(f'GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {APP_ROLE}'))
         connection.execute(text(f"GRANT USAGE, CREATE ON SCHEMA public TO {APP_ROLE}"))
@@ -162,8 +213,9 @@ class RunningBot:
     def app(self) -> Flask:
         return self.server.app  # type: ignore[attr-defined,no-any-return]
 
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait until every stored event is finished and no answer is still being sent."""
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until every stored event is finished and no answer is still being sent (it returns as soon
+        as they are; the timeout is for a loaded machine, where one event took over 10 s)."""
         busy = {InboxStatus.PENDING.value, InboxStatus.PROCESSING.value}
         sending = {OutboxStatus.PENDING.value, OutboxStatus.SENDING.value}
 

@@ -15,6 +15,8 @@ from storage.conversation_models import Conversation
 from tests.conftest import RunningBot
 from tests.support.chat import say
 
+pytestmark = pytest.mark.long  # run first (tests/conftest.py)
+
 USER = "U" + "f0" * 16
 WORDS = ["ร้องเรียน", "1", "2", "3", "ทุจริต", "ร้องทุกข์ทั่วไป", "เสร็จ", "ใช่", "ข้าม", "ถัดไป", "ไม่มี",
          "ยืนยันส่ง", "แก้ไข", "ปิดบังให้", "ส่งตามนี้", "หมวด", "หลักฐาน", "ติดตาม ร-AAAA-AA 123456", "ตอบ",

@@ -113,7 +113,8 @@ def test_close_and_reopen(bot: ChatBot) -> None:
     view = say(bot, CITIZEN, f"ติดตาม {receipt.code}")["text"]
     assert "เปิดเรื่องอีกครั้ง: ตรวจสอบข้อเท็จจริง" in view
     with bot.services.uow() as uow:
-        notes = list(uow.session.scalars(select(ComplaintEntry.internal_note).where(ComplaintEntry.kind == "status")))
+        notes = list(uow.session.scalars(select(ComplaintEntry.internal_note).where(ComplaintEntry.kind == "status")
+                                         .order_by(ComplaintEntry.id)))
     assert notes == ["เริ่มคัดกรอง", "ตั้งกรรมการสอบ", "ลงโทษทางวินัยแล้ว", "ผู้ร้องแจ้งว่ายังมีการเรียกเงินอยู่"]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import time_machine
+from argon2 import PasswordHasher
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.cli.main import cli
 from bot.config import Settings
+from domain import passwords
 from domain.passwords import (
     hash_password,
     needs_rehash,
@@ -33,7 +35,7 @@ from domain.passwords import (
 from storage import console_login
 from storage.clock import utcnow
 from storage.console_models import AuditEntry, ConsoleUser
-from tests.conftest import RunningBot, make_env
+from tests.conftest import PRODUCTION_PASSWORD_HASHER, QUICK_PASSWORD_HASHER, RunningBot, make_env
 from tests.support.botcli import bind, run_cli
 from tests.support.console import PASSWORD, Console, add_console_user, error_of, logged_in
 
@@ -66,6 +68,17 @@ def test_passwords_are_stored_as_argon2id_hashes_and_checked_by_them() -> None:
     assert normalise_username(" Somchai.K ") == "somchai.k"
     assert normalise_username("ab") is None and normalise_username("สมชาย") is None
     assert normalise_username("-lead") is None
+
+
+def test_production_hashes_cost_what_argon2_cffi_recommends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests hash at argon2id's smallest cost (tests/conftest.py); the bot itself at the defaults."""
+    monkeypatch.setattr(passwords, "_hasher", PRODUCTION_PASSWORD_HASHER)
+    quick = QUICK_PASSWORD_HASHER.hash("ยาวพอแล้ว-1234")
+    digest = hash_password("ยาวพอแล้ว-1234")
+    defaults = PasswordHasher()
+    assert digest.split("$")[3] == f"m={defaults.memory_cost},t={defaults.time_cost},p={defaults.parallelism}"
+    assert verify_password(digest, "ยาวพอแล้ว-1234") and not needs_rehash(digest)
+    assert verify_password(quick, "ยาวพอแล้ว-1234") and needs_rehash(quick)  # weaker: rehashed at the next login
 
 
 # -- cookies --------------------------------------------------------------------------------------------------

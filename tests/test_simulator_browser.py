@@ -20,6 +20,8 @@ from tests.conftest import RunningBot, wait_for
 from tests.support.botcli import bind, run_cli
 from tests.support.plans import load_plan, small_plan
 
+pytestmark = pytest.mark.long  # run first (tests/conftest.py)
+
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 

@@ -323,6 +323,17 @@ class PostgresCluster:
         self._create_db(name)
         return self.url_for(name)
 
+    def server_cpu_seconds(self) -> float | None:
+        """CPU time the server has used so far (the postmaster and the backends that have exited, from
+        /proc), or None where that cannot be read: with the tests' own CPU time, what a run costs."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (AssertionError, OSError, ValueError, IndexError):
+            return None
+        utime, stime, cutime, cstime = (int(f) for f in fields[11:15])  # stat fields 14-17, in clock ticks
+        return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """Stop the server (fast shutdown; tolerates an already-stopped server) and remove the temp dir."""
         if self.root is None:
@@ -402,6 +413,9 @@ def _run_command(command: list[str]) -> int:
             print(f"pgcluster run: cannot run {command[0]!r}: {exc}", file=sys.stderr)
             return 127
         rc = proc.wait()
+        cpu = cluster.server_cpu_seconds()
+        if cpu is not None:
+            print(f"pgcluster: the PostgreSQL server used {cpu:.1f} s of CPU", file=sys.stderr)
         return 128 - rc if rc < 0 else rc
     except (KeyboardInterrupt, _Terminated) as exc:
         if proc is not None and proc.poll() is None:
