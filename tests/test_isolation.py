@@ -88,9 +88,9 @@ def orgs(chat_bot: ChatBot) -> TwoOrgs:
     for org_id, title in ((a, TITLE_A), (b, TITLE_B)):
         for year in (this_fiscal_year(), 2567):
             load_plan(bot.services.uow, org_id, plan_of(title, year), year)
-    bind(bot, HEAD_A, "head", "สำนักปลัด")
-    bind(bot, OFFICER_A, "officer")
-    bind(bot, ADMIN_A, "admin")
+    bind(bot, HEAD_A, "head", "สำนักปลัด", org=bot.services.settings.org_slug)
+    bind(bot, OFFICER_A, "officer", org=bot.services.settings.org_slug)
+    bind(bot, ADMIN_A, "admin", org=bot.services.settings.org_slug)
     bind_in(bot, b, HEAD_B, "head", "สำนักปลัดเทศบาล")
     bind_in(bot, b, OFFICER_B, "officer")
     bind_in(bot, b, ADMIN_B, "admin")
@@ -191,7 +191,7 @@ def _reports(bot: ChatBot) -> list[tuple[int, int]]:
 
 def test_an_invite_of_one_organisation_binds_nobody_in_another(orgs: TwoOrgs) -> None:
     bot = orgs.bot
-    code = invite(bot, "--role", "admin")  # A's invite, typed in B's chat
+    code = invite(bot, "--role", "admin", "--org", bot.services.settings.org_slug)  # A's invite, typed in B's chat
     newcomer = "U" + "9" * 32
     with in_org(bot, orgs.b):
         answer = say(bot, newcomer, code)["text"]

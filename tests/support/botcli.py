@@ -32,9 +32,10 @@ def invite(bot: Bot, *args: str) -> str:
     return match.group(0)
 
 
-def bind(bot: Bot, user_id: str, role: str, unit: str | None = None) -> None:
-    """Invite and bind a LINE account through the chat, as a real member would."""
-    args = ["--role", role] + (["--unit", unit] if unit else [])
+def bind(bot: Bot, user_id: str, role: str, unit: str | None = None, org: str | None = None) -> None:
+    """Invite and bind a LINE account through the chat, as a real member would (`org`: the organisation's
+    slug, needed once the deployment has several)."""
+    args = ["--role", role] + (["--unit", unit] if unit else []) + (["--org", org] if org else [])
     code = invite(bot, *args)
     bot.fake.send_text(user_id, code)
     bot.wait_idle()
