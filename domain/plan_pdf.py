@@ -1,19 +1,25 @@
-"""Read the tables of a text PDF (pdfplumber) as the parts of a document, like the tables of a .docx.
+"""Read the tables of a text PDF as the parts of a document, like the tables of a .docx.
+
+PDFium (pypdfium2) gives each page's characters, in the order the PDF draws them (which keeps Thai marks
+with their letters), and its drawn lines; pdfplumber's TableFinder makes the ruled tables of those lines.
+(pdfplumber reading the pages itself, through pdfminer, takes about 5 times the CPU: bench/README.md.)
 
 Each ruled table on each page is a part; a table cut at page breaks is one part a page, joined again by
-domain.plan_table.choose_parts (the header-less parts after the first, as wide). A cell's text is taken in
-the order the PDF draws it, which keeps Thai marks with their letters, and then repaired
-(domain.thai_repair: private-use glyphs, sara am split, stray spaces, misplaced marks). A cell merged down
-rows gives its text on every row it covers, one merged across columns once, as for a .docx.
+domain.plan_table.choose_parts (the first with a header and every one as wide after it), and a row cut at the
+foot of a page is joined with its end at the head of the next. A cell's lines wrapped by the layout are
+joined again (paragraphs and list items kept), and its text repaired (domain.thai_repair: private-use glyphs,
+sara am split, stray spaces, misplaced marks). A cell merged down rows gives its text on every row it covers,
+one merged across columns once, as for a .docx.
 
-A page without ruled tables (a table drawn with spaces only) is read by the positions of its words.
-A PDF with no text at all is a scan: PdfNoTextError says so, in Thai, and what to do instead.
-Caps (size, pages) keep a huge or hostile file from holding the importer.
+Only ruled tables are read: a PDF with text and no ruled table gets a Thai message saying so (paste the
+table, or use the Word/Excel original); one with no text at all is a scan: PdfNoTextError says so, in Thai,
+and what to do instead. Caps (size, pages) keep a huge or hostile file from holding the importer.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -23,12 +29,18 @@ from domain.plan_header import Role, is_header, labels
 from domain.plan_issues import parse_heading
 from domain.plan_table import Part, PlanFileError
 from domain.thai_repair import repair_texts
-from texts.common import PDF_ENCRYPTED, PDF_NO_TEXT, PDF_NOT_PDF, PDF_TOO_BIG, PDF_TOO_MANY_PAGES
+from texts.common import (
+    PDF_ENCRYPTED,
+    PDF_NO_TABLE,
+    PDF_NO_TEXT,
+    PDF_NOT_PDF,
+    PDF_TOO_BIG,
+    PDF_TOO_MANY_PAGES,
+)
 
 MAX_PDF_BYTES = 30 * 1024 * 1024
-MAX_PDF_PAGES = 100  # a plan's table is 10-40 pages; each page costs ~0.15-0.4 s to read
-_LINES = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "text_use_text_flow": True}
-_WORDS = {"vertical_strategy": "text", "horizontal_strategy": "text", "text_use_text_flow": True}
+MAX_PDF_PAGES = 100  # a plan's table is 10-40 pages
+_RULE = 2.0  # points: a drawn line (or box) at most this thick is a ruling
 
 
 class PdfNoTextError(PlanFileError):
@@ -39,7 +51,7 @@ _LIST_START = re.compile(r"^\s*(?:<p>|<li>|[-•▪●◦*]|[0-9๐-๙]{1,2}[.)
 _THAI_END = re.compile("[\u0e01-\u0e4e]$")
 _THAI_START = re.compile("^[\u0e01-\u0e4e]")
 _PADDING = 6.0  # points: a cell's right margin and a little slack, for telling a wrapped line
-_SAME_LINE = 3.0  # points: chars whose tops differ less are on one line
+_SAME_LINE = 3.0  # points: chars whose baselines differ less are on one line
 _HEADER_WORDS = 80  # letters: the most a cut header's second half holds in a cell
 _PAGE_EDGE = 24.0  # points (a line and a bit): a table this near the foot (head) of the text area ends (starts) there
 
@@ -56,7 +68,7 @@ def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
     """The chars of a cell, in the order the PDF draws them, cut into lines."""
     groups: list[list[dict[str, Any]]] = []
     for char in chars:
-        if groups and abs(char["top"] - groups[-1][0]["top"]) <= _SAME_LINE:
+        if groups and abs(char["baseline"] - groups[-1][0]["baseline"]) <= _SAME_LINE:
             groups[-1].append(char)
         else:
             groups.append([char])
@@ -99,12 +111,16 @@ def _cell_texts(table: Any, chars: list[dict[str, Any]]) -> list[list[str]]:
     rows = table.rows
     boxes = [cell for row in rows for cell in row.cells if cell is not None]
     inside: dict[tuple[float, float, float, float], list[dict[str, Any]]] = {box: [] for box in boxes}
-    for char in chars:  # each char to the cell holding its middle
+    bands = sorted((row.bbox[1], row.bbox[3], [c for c in row.cells if c is not None]) for row in rows)
+    tops = [band[0] for band in bands]
+    for char in chars:  # each char to the cell holding its middle: first among its row's, else any
         x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
-        for box in boxes:
-            if box[0] <= x < box[2] and box[1] <= y < box[3]:
-                inside[box].append(char)
-                break
+        at = bisect_right(tops, y) - 1
+        near = bands[at][2] if at >= 0 and y < bands[at][1] else []
+        box = next((b for b in near if b[0] <= x < b[2] and b[1] <= y < b[3]), None) or next(
+            (b for b in boxes if b[0] <= x < b[2] and b[1] <= y < b[3]), None)
+        if box is not None:
+            inside[box].append(char)
     texts = [["" if cell is None else _cell_text(inside[cell], cell[2]) for cell in row.cells] for row in rows]
     lefts = [column.bbox[0] for column in table.columns]
     starts = {(round(cell[0], 1), round(cell[1], 1)): (r, c)  # a cell's top-left corner -> where its text is
@@ -123,11 +139,94 @@ def _cell_texts(table: Any, chars: list[dict[str, Any]]) -> list[list[str]]:
     return texts
 
 
+class _Page:
+    """What pdfplumber's TableFinder asks of a page when given its ruling lines (bbox only)."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.bbox = (0.0, 0.0, width, height)
+
+
+def _chars(textpage: Any, height: float) -> list[dict[str, Any]]:
+    """The characters PDFium reads on a page, in the order the PDF draws them (marks after their letter),
+    with the font's box (top, bottom measured from the page's top) and baseline; the spaces and line breaks
+    PDFium makes up between words are left out."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    box = pdfium_c.FS_RECTF()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    handle = textpage.raw
+    is_generated, unicode_of = pdfium_c.FPDFText_IsGenerated, pdfium_c.FPDFText_GetUnicode
+    loose_box, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
+    box_ref, x_ref, y_ref = ctypes.byref(box), ctypes.byref(x), ctypes.byref(y)
+    chars = []
+    for index in range(pdfium_c.FPDFText_CountChars(handle)):
+        code = unicode_of(handle, index)
+        if code in (0, 10, 13) or code >= 0xFFFE or (code == 32 and is_generated(handle, index) == 1):
+            continue
+        if code == 2:  # PDFium's mark for a hyphen that ends a line
+            code = 45
+        loose_box(handle, index, box_ref)
+        origin(handle, index, x_ref, y_ref)
+        chars.append({"text": chr(code), "x0": box.left, "x1": box.right,
+                      "top": height - box.top, "bottom": height - box.bottom, "baseline": height - y.value})
+    return chars
+
+
+def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float) -> dict[str, Any]:
+    return {"object_type": "line_edge", "orientation": orientation, "x0": x0, "x1": x1, "top": top,
+            "bottom": bottom, "width": x1 - x0, "height": bottom - top}
+
+
+def _rulings(page: Any, height: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The straight horizontal and vertical strokes of the page's paths (table borders, drawn as lines or
+    as thin filled boxes) as pdfplumber's vertical and horizontal edges."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    vertical: list[dict[str, Any]] = []
+    horizontal: list[dict[str, Any]] = []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
+        a, b, c, d, e, f = obj.get_matrix().get()
+        start = current = None
+        for index in range(pdfium_c.FPDFPath_CountSegments(obj.raw)):
+            segment = pdfium_c.FPDFPath_GetPathSegment(obj.raw, index)
+            pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
+            point = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
+            kind = pdfium_c.FPDFPathSegment_GetType(segment)
+            if kind == pdfium_c.FPDF_SEGMENT_MOVETO or current is None:
+                start = current = point
+                continue
+            ends = [(current, point)]
+            if pdfium_c.FPDFPathSegment_GetClose(segment) and start is not None:
+                ends.append((point, start))
+            for (x0, top0), (x1, top1) in ends:
+                if abs(x1 - x0) <= _RULE / 4 and abs(top1 - top0) > _RULE:
+                    vertical.append(_edge("v", x0, x0, min(top0, top1), max(top0, top1)))
+                elif abs(top1 - top0) <= _RULE / 4 and abs(x1 - x0) > _RULE:
+                    horizontal.append(_edge("h", min(x0, x1), max(x0, x1), top0, top0))
+            current = point
+    return vertical, horizontal
+
+
+def _tables(page: Any, height: float) -> list[Any]:
+    """The ruled tables of a page (pdfplumber's TableFinder on the page's lines)."""
+    from pdfplumber.table import TableFinder
+
+    vertical, horizontal = _rulings(page, height)
+    if len(vertical) < 2 or len(horizontal) < 2:
+        return []
+    settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
+                "explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal}
+    return list(TableFinder(_Page(page.get_width(), height), settings).tables)  # type: ignore[arg-type]
+
+
 def _open(path: Path, max_bytes: int) -> Any:
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfplumber.utils.exceptions import PdfminerException
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     if path.stat().st_size > max_bytes:
         raise PlanFileError(PDF_TOO_BIG.format(name=path.name, mb=max(1, max_bytes // (1024 * 1024))))
@@ -135,12 +234,10 @@ def _open(path: Path, max_bytes: int) -> Any:
         if not handle.read(1024).lstrip().startswith(b"%PDF"):
             raise PlanFileError(PDF_NOT_PDF.format(name=path.name))
     try:
-        return pdfplumber.open(path)
-    except PdfminerException as exc:
-        if isinstance(exc.args[0] if exc.args else None, PDFPasswordIncorrect):
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if exc.err_code == pdfium_c.FPDF_ERR_PASSWORD:
             raise PlanFileError(PDF_ENCRYPTED.format(name=path.name)) from exc
-        raise PlanFileError(PDF_NOT_PDF.format(name=path.name)) from exc
-    except (PDFSyntaxError, PDFPasswordIncorrect) as exc:
         raise PlanFileError(PDF_NOT_PDF.format(name=path.name)) from exc
 
 
@@ -224,30 +321,34 @@ def _join_split_rows(tables: list[_PageTable]) -> None:
 
 def read_pdf(path: Path, max_bytes: int = MAX_PDF_BYTES, max_pages: int = MAX_PDF_PAGES) -> list[Part]:
     """Every table of every page, in order, its text repaired (see the module's notes)."""
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.psparser import PSException
+    import pypdfium2 as pdfium
 
-    pdf = _open(path, max_bytes)
+    document = _open(path, max_bytes)
     try:
-        if len(pdf.pages) > max_pages:
+        if len(document) == 0:
+            raise PlanFileError(PDF_NOT_PDF.format(name=path.name))
+        if len(document) > max_pages:
             raise PlanFileError(PDF_TOO_MANY_PAGES.format(name=path.name, pages=max_pages))
         tables: list[_PageTable] = []
         text_seen = False
-        for number, page in enumerate(pdf.pages):
-            if not page.chars:
+        for number in range(len(document)):
+            page = document[number]
+            height = page.get_height()
+            textpage = page.get_textpage()
+            chars = _chars(textpage, height)
+            if not chars:
                 continue
             text_seen = True
-            found = page.find_tables(_LINES) or page.find_tables(_WORDS)
-            tables.extend(_PageTable(number, t.bbox[1], t.bbox[3], _cell_texts(t, page.chars)) for t in found)
-            page.flush_cache()
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise PlanFileError(PDF_ENCRYPTED.format(name=path.name)) from exc
-    except PSException as exc:
+            found = _tables(page, height)
+            tables.extend(_PageTable(number, t.bbox[1], t.bbox[3], _cell_texts(t, chars)) for t in found)
+    except pdfium.PdfiumError as exc:
         raise PlanFileError(PDF_NOT_PDF.format(name=path.name)) from exc
     finally:
-        pdf.close()
+        document.close()
     if not text_seen:
         raise PdfNoTextError(PDF_NO_TEXT.format(name=path.name))
+    if not tables:
+        raise PlanFileError(PDF_NO_TABLE.format(name=path.name))
     flat = iter(repair_texts([cell for table in tables for row in table.rows for cell in row]))
     for table in tables:
         table.rows = [[next(flat) for _ in row] for row in table.rows]

@@ -46,6 +46,8 @@ _SPACE_BEFORE_MARK = re.compile(f" +(?=[{_NEVER_FIRST}])")
 _SARA_AM_SPLIT = re.compile(f"\u0e4d([{_TONES}]?)\u0e32|([{_TONES}]?)\u0e33\u0e32|\u0e32([{_TONES}]?)\u0e4d")
 # C1 [vowel] [tone] C2 [vowel] [tone]: C2's vowel or tone may belong to C1 (when C1 has none of that kind).
 _MISPLACED = re.compile(f"([{_CONSONANT}])([{_ABOVE_BELOW}]?)([{_TONES}]?)([{_CONSONANT}])([{_ABOVE_BELOW}]?)([{_TONES}]?)")
+# what pythainlp's normalize changes: marks side by side (their order, a repeat), a run opening with a mark
+_NEEDS_NORMALIZE = re.compile(f"[{_NEVER_FIRST}][{_NEVER_FIRST}]|(?<![\u0e01-\u0e4e])[{_NEVER_FIRST}]")
 _THAI_RUN = re.compile(f"[{_CONSONANT}\u0e30-\u0e3a\u0e40-\u0e45{_MARKS}]+")
 _WINDOW = 12
 SCRAMBLED_EVERY = 2000  # letters: a document with a run repaired this often has its marks misplaced
@@ -137,7 +139,9 @@ def _cleaned(text: str) -> str:
     text = text.translate(_PUA_TABLE)
     text = _SPACE_BEFORE_MARK.sub("", text)
     text = _SARA_AM_SPLIT.sub(_join_sara_am, text)
-    return _THAI_RUN.sub(lambda m: normalize(m.group()), text)
+    if not _NEEDS_NORMALIZE.search(text):
+        return text
+    return _THAI_RUN.sub(lambda m: normalize(m.group()) if _NEEDS_NORMALIZE.search(m.group()) else m.group(), text)
 
 
 def _moves(texts: list[str], fewer_words: bool) -> tuple[list[str], int]:

@@ -169,6 +169,35 @@ def test_a_scanned_pdf_says_it_has_no_text_and_what_to_do(tmp_path: Path) -> Non
     assert "ไม่มีข้อความ" in message and "สแกน" in message and ".docx" in message and "scan.pdf" in message
 
 
+def text_only_pdf(path: Path, lines: list[str]) -> Path:
+    """A text PDF without a ruled table: lines of Latin text in Helvetica (PDFium writes it)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    document = pdfium.PdfDocument.new()
+    page = document.new_page(595, 842)
+    for number, line in enumerate(lines):
+        text = pdfium_c.FPDFPageObj_NewTextObj(document.raw, b"Helvetica", ctypes.c_float(12))
+        encoded = (line + "\0").encode("utf-16-le")
+        pdfium_c.FPDFText_SetText(text, ctypes.cast(ctypes.create_string_buffer(encoded), ctypes.POINTER(ctypes.c_ushort)))
+        pdfium_c.FPDFPageObj_Transform(text, 1, 0, 0, 1, 50, 780 - 20 * number)
+        pdfium_c.FPDFPage_InsertObject(page.raw, text)
+    pdfium_c.FPDFPage_GenerateContent(page.raw)
+    document.save(str(path))
+    return path
+
+
+def test_a_pdf_without_a_ruled_table_says_so(tmp_path: Path) -> None:
+    plain = text_only_pdf(tmp_path / "letter.pdf", ["Measures 2567", "Measure A    Step 1    Finance"])
+    with pdfplumber.open(plain) as pdf:
+        assert "Measure A" in pdf.pages[0].extract_text()
+    with pytest.raises(PlanFileError, match="ไม่พบตารางที่มีเส้นตาราง") as error:
+        read_table(plain)
+    assert not isinstance(error.value, PdfNoTextError)
+
+
 def test_broken_and_foreign_files_named_pdf(tmp_path: Path) -> None:
     not_pdf = tmp_path / "plan.pdf"
     not_pdf.write_text("มาตรการ\tผู้รับผิดชอบ\n", encoding="utf-8")
