@@ -2,7 +2,7 @@
 
 PDFium (pypdfium2) gives each page's characters, in the order the PDF draws them (which keeps Thai marks
 with their letters), and its drawn lines; pdfplumber's TableFinder makes the ruled tables of those lines.
-(pdfplumber reading the pages itself, through pdfminer, took ~30 times longer: bench/README.md.)
+(pdfplumber reading the pages itself, through pdfminer, takes about 5 times the CPU: bench/README.md.)
 
 Each ruled table on each page is a part; a table cut at page breaks is one part a page, joined again by
 domain.plan_table.choose_parts (the first with a header and every one as wide after it), and a row cut at the

@@ -257,14 +257,32 @@ def test_import_plan_cli_reads_a_pdf_and_answers_a_scan_in_thai(chat_bot: ChatBo
 
 @pytest.mark.slow
 def test_a_word_table_saved_as_pdf_now(tmp_path: Path) -> None:
-    """Word -> PDF with LibreOffice, here and now: what a municipality does before it publishes."""
+    """Word -> PDF with LibreOffice, here and now: what a municipality does before it publishes; cells merged
+    down rows (an issue over its measures, a unit and a period shared by two) read as from the .docx."""
     if converter() is None:
         pytest.skip("LibreOffice is not installed (scripts/setup installs libreoffice-writer-nogui)")
     rows = [HEADER,
             ["ส่งเสริมคุณธรรมและความโปร่งใสในการจัดซื้อจัดจ้าง", "๑. ประชุมชี้แจงขั้นตอน\n๒. เผยแพร่ประกาศ",
              "กองคลัง\nกองช่าง", "ต.ค. ๖๖ - มี.ค. ๖๗"],
             ["ปรับปรุงคู่มือการให้บริการประชาชน", "จัดทำคู่มือ", "สำนักปลัด", "ไตรมาส ๒"]]
-    [pdf] = docx_to_pdf([write_ruled_docx(rows, tmp_path / "now.docx")], tmp_path)
+    merged_rows = [
+        ["ประเด็น", *HEADER],
+        ["๑. กระบวนการปฏิบัติงานที่โปร่งใสและมีประสิทธิภาพ", "มาตรการ ก", "๑. ประชุม", "กองคลัง", "ต.ค. ๖๖ - มี.ค. ๖๗"],
+        ["", "มาตรการ ข", "๑. ประกาศ", "", ""],
+        ["", "มาตรการ ค", "๑. รายงาน", "กองช่าง", "ก.ย. ๖๗"],
+        ["๒. การให้บริการและระบบ E-Service", "มาตรการ ง", "๑. เปิดช่องทาง", "สำนักปลัด", "ไตรมาส ๒"],
+    ]
+    # the issue over its three measures, one unit and one period for ก and ข
+    merges = [(1, 0, 3, 0), (1, 3, 2, 3), (1, 4, 2, 4)]
+    documents = [write_ruled_docx(rows, tmp_path / "now.docx"),
+                 write_ruled_docx(merged_rows, tmp_path / "merged.docx", merges=merges)]
+    pdf, merged_pdf = docx_to_pdf(documents, tmp_path)
+    from_docx = parse_plan(read_table(documents[1]), 2567)
+    from_pdf = parse_plan(read_table(merged_pdf), 2567)
+    assert spaceless(from_pdf) == spaceless(from_docx)
+    assert [(m.issue_no, m.title, m.unit_texts) for m in from_pdf.measures] == [
+        (1, "มาตรการ ก", ["กองคลัง"]), (1, "มาตรการ ข", ["กองคลัง"]), (1, "มาตรการ ค", ["กองช่าง"]),
+        (2, "มาตรการ ง", ["สำนักปลัด"])]
     plan = parse_plan(read_table(pdf), 2567)
     assert [(m.title, m.steps, m.unit_texts, (m.start, m.end)) for m in plan.measures] == [
         ("ส่งเสริมคุณธรรมและความโปร่งใสในการจัดซื้อจัดจ้าง", ["ประชุมชี้แจงขั้นตอน", "เผยแพร่ประกาศ"],

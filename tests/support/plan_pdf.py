@@ -30,8 +30,10 @@ def converter() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def write_ruled_docx(rows: Sequence[Sequence[str]], path: Path, title: str = "มาตรการส่งเสริมคุณธรรมและความโปร่งใส") -> Path:
-    """The rows as a ruled table (Word's "Table Grid") on landscape A4, in Sarabun 14 pt."""
+def write_ruled_docx(rows: Sequence[Sequence[str]], path: Path, title: str = "มาตรการส่งเสริมคุณธรรมและความโปร่งใส",
+                     merges: Sequence[tuple[int, int, int, int]] = ()) -> Path:
+    """The rows as a ruled table (Word's "Table Grid") on landscape A4, in Sarabun 14 pt; merges: cells
+    (row, column) to (row, column) merged, 0-based."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
@@ -58,6 +60,9 @@ def write_ruled_docx(rows: Sequence[Sequence[str]], path: Path, title: str = "�
         for text, cell in zip(row, cells.cells, strict=False):
             if text:
                 cell.text = text
+    for top, left, bottom, right in merges:
+        merged = table.cell(top, left).merge(table.cell(bottom, right))
+        merged.text = rows[top][left]
     document.save(str(path))
     return path
 
