@@ -2,8 +2,9 @@
 
 Playwright drives Debian's Chromium at /usr/bin/chromium (scripts/setup installs it; nothing is downloaded).
 Without it, or without the playwright package, every test using these fixtures is skipped with the reason.
-When a test fails, every page it opened is saved to `test-artifacts/<test-name>-N.png`, and the step
-shots it took to `test-artifacts/<test-name>-step-NN-<name>.png`.
+When a test fails, every page it opened is saved to `test-artifacts/<database>-<test-name>-N.png`, and
+the step shots it took to `test-artifacts/<database>-<test-name>-step-NN-<name>.png` (database: sqlite or
+postgresql, since scripts/test runs both at the same time).
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ def _safe_name(nodeid: str) -> str:
 
 def _save_artifacts(item: pytest.Item) -> list[Path]:
     saved: list[Path] = []
-    name = _safe_name(item.nodeid)
+    database = "postgresql" if os.environ.get("ITABOT_TEST_DATABASE_URL") else "sqlite"
+    name = f"{database}-{_safe_name(item.nodeid)}"
     ARTIFACTS.mkdir(exist_ok=True)
     recorder = item.stash.get(_STEPS, None)
     if recorder is not None:
