@@ -103,6 +103,9 @@ class PlatformState:
         self._clock = clock
         self.access_token = access_token
         self.reply_token_ttl = reply_token_ttl
+        # Seconds every Messaging API request waits before its answer (carried out first, as LINE would
+        # over a slow network): benchmarks and tests set it; kept by reset().
+        self.latency = 0.0
         self._quota: int | None = monthly_quota
         self._personas: list[Persona] = list(DEFAULT_PERSONAS)
         self._seq = 0  # thread item numbers keep growing across resets, so pollers never go back
