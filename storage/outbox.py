@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
@@ -30,6 +30,24 @@ class Delivery:
     message_id: int
     via: str
     request_id: str | None
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox row as claimed for sending (plain values: no ORM object outlives the claim)."""
+
+    id: int
+    org_id: int
+    kind: str
+    retry_key: str
+    reply_token: str | None
+    recipients: list[str]
+    messages: list[dict[str, Any]]
+    attempts: int  # this attempt included
+    reply_attempted: bool  # before this claim: an earlier reply attempt may have been accepted
+
+
+_table = cast(Table, OutboxMessage.__table__)
 
 
 class OutboxRepository:
@@ -115,29 +133,41 @@ class OutboxRepository:
                    OutboxMessage.status.in_(FINISHED))
             .execution_options(synchronize_session=False))
 
-    def claim_due(self, now: datetime, limit: int, lease_seconds: float, owner: str) -> list[OutboxMessage]:
-        """Take due rows for sending, leased to `owner` (one value per claim). PostgreSQL: FOR UPDATE SKIP
-        LOCKED, so several workers drain the outbox at once without taking the same row; SQLite: the write
-        lock taken at BEGIN does the same. A row whose lease ran out is taken from its old owner, whose
-        later writes then change nothing (except a delivery LINE confirmed)."""
+    def claim_due(self, now: datetime, limit: int, lease_seconds: float, owner: str) -> list[ClaimedMessage]:
+        """Take due rows for sending, leased to `owner` (one value per claim), in two statements whatever
+        the batch size. PostgreSQL: FOR UPDATE SKIP LOCKED, so several workers drain the outbox at once
+        without taking the same row; SQLite: the write lock taken at BEGIN does the same. A row whose lease
+        ran out is taken from its old owner, whose later writes then change nothing (except a delivery LINE
+        confirmed).
+
+        A reply row (one with its token) is marked as going out (`reply_attempted_at`) by the claim itself:
+        commit the claim before sending, and from then on the answer is never pushed unless LINE refuses the
+        token unused (`fall_back_to_push`). A row given back unsent is `release`d with `not_accepted` when
+        no earlier attempt may have been accepted (`ClaimedMessage.reply_attempted`)."""
+        t = _table
         condition = or_(
-            and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.lease_until < now),
+            and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
+            and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now),
         )
-        statement = (
-            select(OutboxMessage).where(condition).order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
-            .limit(limit)
+        rows = self.session.execute(
+            select(t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
+                   t.c.attempts, t.c.reply_attempted_at)
+            .where(condition).order_by(t.c.priority.desc(), t.c.id).limit(limit)
             .with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            return []
+        replying = and_(t.c.kind == OutboxKind.REPLY.value, t.c.reply_token.is_not(None))
+        self.session.execute(
+            update(t).where(t.c.id.in_([row.id for row in rows]))
+            .values(status=OutboxStatus.SENDING.value, lease_until=now + timedelta(seconds=lease_seconds),
+                    lease_owner=owner, attempts=t.c.attempts + 1,
+                    reply_attempted_at=case((replying, func.coalesce(t.c.reply_attempted_at, now)),
+                                            else_=t.c.reply_attempted_at))
         )
-        rows = list(self.session.scalars(statement))
-        lease_until = now + timedelta(seconds=lease_seconds)
-        for row in rows:
-            row.status = OutboxStatus.SENDING.value
-            row.lease_until = lease_until
-            row.lease_owner = owner
-            row.attempts += 1
-        self.session.flush()
-        return rows
+        return [ClaimedMessage(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, list(row.recipients),
+                               list(row.messages), row.attempts + 1, row.reply_attempted_at is not None)
+                for row in rows]
 
     def _held(self, message_ids: Sequence[int], owner: str) -> Any:
         return and_(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.lease_owner == owner,
@@ -160,12 +190,6 @@ class OutboxRepository:
             .returning(OutboxMessage.id).execution_options(synchronize_session=False)
         )
         return set(result.scalars())
-
-    def start_reply(self, message_id: int, owner: str, now: datetime) -> bool:
-        """Before a reply with the row's token goes out (commit this first): from now on LINE may have
-        accepted it, so the answer must never go by push. False when `owner` no longer holds the row."""
-        return self._set_held(message_id, owner,
-                              reply_attempted_at=func.coalesce(OutboxMessage.reply_attempted_at, now))
 
     def fall_back_to_push(self, message_id: int, owner: str) -> bool:
         """The reply was refused before any attempt could have been accepted ("Invalid reply token" on the
