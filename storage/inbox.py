@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from storage.keys import UNKEYED, keyed_hash
 from storage.models import InboxEvent, InboxStatus, InboxTombstone
@@ -160,29 +160,30 @@ class InboxRepository:
         it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
-        busy = aliased(InboxEvent)
+        t = _table
+        busy = _table.alias("busy")
         chat_is_busy = exists().where(
-            busy.chat_key == InboxEvent.chat_key,
-            busy.status == InboxStatus.PROCESSING.value,
-            busy.lease_until >= now,
+            busy.c.chat_key == t.c.chat_key,
+            busy.c.status == InboxStatus.PROCESSING.value,
+            busy.c.lease_until >= now,
         )
         due = or_(
-            and_(InboxEvent.status == InboxStatus.PENDING.value, InboxEvent.next_attempt_at <= now),
-            and_(InboxEvent.status == InboxStatus.PROCESSING.value, InboxEvent.lease_until < now),
+            and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
+            and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
         )
-        candidates = self.session.scalars(
-            select(InboxEvent).where(due, ~chat_is_busy)
-            .order_by(func.coalesce(InboxEvent.event_time, InboxEvent.received_at), InboxEvent.id).limit(limit)
+        candidates = self.session.execute(
+            select(t.c.id, t.c.org_id, t.c.chat_key, t.c.payload, t.c.attempts).where(due, ~chat_is_busy)
+            .order_by(func.coalesce(t.c.event_time, t.c.received_at), t.c.id).limit(limit)
         ).all()
-        lease_until = now + timedelta(seconds=lease_seconds)
-        claimed = []
-        for event in candidates:
-            event.status = InboxStatus.PROCESSING.value
-            event.lease_until = lease_until
-            event.attempts += 1
-            claimed.append(ClaimedEvent(event.id, event.org_id, event.chat_key, event.payload, event.attempts))
-        self.session.flush()
-        return claimed
+        if not candidates:
+            return []
+        # One statement for the whole claim (Core: no ORM objects to load and flush one by one).
+        self.session.execute(
+            update(t).where(t.c.id.in_([row.id for row in candidates]))
+            .values(status=InboxStatus.PROCESSING.value, lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=t.c.attempts + 1)
+        )
+        return [ClaimedEvent(row.id, row.org_id, row.chat_key, row.payload, row.attempts + 1) for row in candidates]
 
     def finish(self, event_id: int, status: InboxStatus, outcome: str, now: datetime) -> None:
         self.session.execute(
