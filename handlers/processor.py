@@ -86,7 +86,7 @@ class EventProcessor:
                     with uow.savepoint():
                         org = orgs.get(claimed.org_id) or self._organisation(uow, claimed.org_id)
                         orgs[claimed.org_id] = org
-                        status, outcome, ctx = self._dispatch(uow, org, claimed, event)
+                        status, outcome, ctx = self._dispatch(uow, org, claimed, event, finish=False)
                     handled.append((claimed.id, event_type, status, outcome))
                     answered = answered or bool(ctx.outbox_ids)
                 except Exception as exc:
@@ -95,6 +95,8 @@ class EventProcessor:
                                                        self.policy.backoff(claimed.attempts))
                     if failure is InboxStatus.FAILED:
                         log.error("event %s kept as failed after %s attempts", claimed.id, claimed.attempts)
+            # the handled events' "done" marks in one statement, in the transaction of their effects
+            uow.inbox.finish_many([(event_id, status, outcome) for event_id, _, status, outcome in handled], utcnow())
             uow.commit()
         for event_id, event_type, status, outcome in handled:
             log.info("event %s (%s) %s: %s", event_id, event_type, status.value, outcome)
@@ -106,15 +108,16 @@ class EventProcessor:
         assert org is not None, f"organisation {org_id} missing"
         return org
 
-    def _dispatch(self, uow: UnitOfWork, org: Organisation, claimed: ClaimedEvent,
-                  event: IncomingEvent) -> tuple[InboxStatus, str, Context]:
-        """Handle one event and write its answers and its "done" mark (not committing)."""
+    def _dispatch(self, uow: UnitOfWork, org: Organisation, claimed: ClaimedEvent, event: IncomingEvent,
+                  finish: bool = True) -> tuple[InboxStatus, str, Context]:
+        """Handle one event and write its answers and (`finish`) its "done" mark, not committing."""
         now = utcnow()
         ctx = Context(uow=uow, org=org, event=event, now=now, secret_key=self.secret_key)
         outcome = self.application.dispatch(event, ctx)
         ctx.flush()
         status = InboxStatus.IGNORED if outcome == UNHANDLED else InboxStatus.DONE
-        uow.inbox.finish(claimed.id, status, outcome, now)
+        if finish:
+            uow.inbox.finish(claimed.id, status, outcome, now)
         if ctx.scrub_event:
             uow.inbox.scrub_now(claimed.id, now)
         return status, outcome, ctx

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -193,6 +193,18 @@ class InboxRepository:
                     last_error=None)
             .execution_options(synchronize_session=False)
         )
+
+    def finish_many(self, finished: list[tuple[int, InboxStatus, str]], now: datetime) -> None:
+        """`finish` for many events (id, status, outcome) in one statement (executemany)."""
+        if not finished:
+            return
+        t = _table
+        self.session.execute(
+            update(t).where(t.c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), outcome=bindparam("b_outcome"), processed_at=now,
+                    lease_until=None, last_error=None),
+            [{"b_id": event_id, "b_status": status.value, "b_outcome": outcome[:255]}
+             for event_id, status, outcome in finished])
 
     def record_failure(
         self, event_id: int, error: str, now: datetime, max_attempts: int, backoff_seconds: float

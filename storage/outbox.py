@@ -45,6 +45,7 @@ class ClaimedMessage:
     messages: list[dict[str, Any]]
     attempts: int  # this attempt included
     reply_attempted: bool  # before this claim: an earlier reply attempt may have been accepted
+    private: bool  # about a complaint: deleted once finished (`scrub_if_private`)
 
 
 _table = cast(Table, OutboxMessage.__table__)
@@ -79,16 +80,23 @@ class OutboxRepository:
         return rows
 
     def add_reply(self, org_id: int, reply_token: str, user_id: str | None,
-                  messages: list[dict[str, Any]], now: datetime) -> list[OutboxMessage]:
+                  messages: list[dict[str, Any]], now: datetime) -> list[int]:
         """A reply; if LINE refuses its token on the first attempt (expired unused), the same messages go
         by push to `user_id` with the row's retry key. Only the first five messages can ride on the reply
-        token; the rest are pushes."""
+        token; the rest are pushes. The ids of the rows written (the reply's in one Core INSERT: this runs
+        for every answered event)."""
         first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
-        rows = self._add(org_id, OutboxKind.REPLY, [user_id] if user_id else [], first,
-                         Priority.NORMAL, reply_token, now)
+        if not first:
+            raise ValueError("an outbox message needs at least one message")
+        reply_id = self.session.execute(insert(_table).returning(_table.c.id), {
+            "org_id": org_id, "kind": OutboxKind.REPLY.value, "retry_key": str(uuid.uuid4()),
+            "reply_token": reply_token, "recipients": [user_id] if user_id else [], "messages": first,
+            "priority": int(Priority.NORMAL), "status": OutboxStatus.PENDING.value, "attempts": 0,
+            "next_attempt_at": now, "created_at": now, "private": False}).scalar_one()
+        ids = [reply_id]
         if rest and user_id:
-            rows += self.add_push(org_id, user_id, rest, Priority.NORMAL, now)
-        return rows
+            ids += [row.id for row in self.add_push(org_id, user_id, rest, Priority.NORMAL, now)]
+        return ids
 
     def add_push(self, org_id: int, user_id: str, messages: list[dict[str, Any]],
                  priority: int, now: datetime) -> list[OutboxMessage]:
@@ -151,7 +159,7 @@ class OutboxRepository:
         )
         rows = self.session.execute(
             select(t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
-                   t.c.attempts, t.c.reply_attempted_at)
+                   t.c.attempts, t.c.reply_attempted_at, t.c.private)
             .where(condition).order_by(t.c.priority.desc(), t.c.id).limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
@@ -166,7 +174,8 @@ class OutboxRepository:
                                             else_=t.c.reply_attempted_at))
         )
         return [ClaimedMessage(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, list(row.recipients),
-                               list(row.messages), row.attempts + 1, row.reply_attempted_at is not None)
+                               list(row.messages), row.attempts + 1, row.reply_attempted_at is not None,
+                               bool(row.private))
                 for row in rows]
 
     def _held(self, message_ids: Sequence[int], owner: str) -> Any:

@@ -80,11 +80,12 @@ class _Claimed:
     attempts: int
     owner: str  # the claim's lease owner value
     reply_attempted: bool  # an earlier reply attempt may have been accepted: never push this answer
+    private: bool  # deleted once finished
 
     @classmethod
     def of(cls, row: ClaimedMessage, recipients: list[str], owner: str) -> _Claimed:
         return cls(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, recipients, row.messages,
-                   row.attempts, owner, row.reply_attempted)
+                   row.attempts, owner, row.reply_attempted, row.private)
 
     @property
     def replies(self) -> bool:
@@ -107,6 +108,7 @@ class _Batch:
         self.sender = sender
         self.owner = owner
         self.to_send = {row.id for row in rows}
+        self.private = {row.id for row in rows if row.private}
         self.lost: set[int] = set()
         self.outcomes: dict[int, _Outcome] = {}  # not recorded yet
         self.results: Counter[str] = Counter()  # rows given back unsent (rate limit) are not counted
@@ -161,7 +163,8 @@ class _Batch:
                 if not isinstance(outcome.change, Delivery) and outcome.change(uow, now) is False:
                     log.info("outbox %s: taken by another sender; its %s not recorded here", message_id,
                              outcome.name)
-            uow.outbox.scrub_if_private([message_id for message_id, o in outcomes if o.finished], now)
+            private = [message_id for message_id, o in outcomes if o.finished and message_id in self.private]
+            uow.outbox.scrub_if_private(private, now)  # nothing to do (no statement) when none is private
             uow.commit()
 
 
