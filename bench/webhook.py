@@ -792,8 +792,6 @@ class Bench:
                 latency: float, label: str, pg_pid: int | None) -> EndToEnd:
         args = self.args
         name = "itabot" if worker else "echo"
-        warmup = build_requests(fake, args.warmup, args.users)
-        measured = build_requests(fake, args.events, args.users)
         self.stack.callback(server.stop)
         process: subprocess.Popen[bytes] | None = None
         rss = RssSampler()
@@ -803,11 +801,15 @@ class Bench:
                 with open(self.tmp / f"worker-{label}.log", "ab") as worker_log:
                     process = subprocess.Popen(worker[0], env=worker[1], stdout=subprocess.DEVNULL, stderr=worker_log)
                 self.stack.callback(_terminate, process)
+            # Reply tokens live a minute from when the "user" sent the event: the bodies are built (and their
+            # tokens issued) just before they are posted, not before the servers start.
+            warmup = build_requests(fake, args.warmup, args.users)
             self.log(f"{name} ({label}, LINE {latency:g} ms): warm-up {len(warmup)}")
             before = len(fake.deliveries())
             self.warm(server, warmup)
             if not self.wait_deliveries(fake, before + len(warmup)):
                 self.log(f"{name}: warm-up replies not all delivered")
+            measured = build_requests(fake, args.events, args.users)
             time.sleep(0.5)  # let the worker go idle: the measured burst starts from a quiet system
             before = len(fake.deliveries())
             if process is not None:
