@@ -121,8 +121,11 @@ def _never_sent(exc: BaseException) -> bool:
 
 
 class LineApi:
-    def __init__(self, access_token: str, base_url: str | None, timeout: float = 10.0) -> None:
+    def __init__(self, access_token: str, base_url: str | None, timeout: float = 10.0, connections: int = 32) -> None:
         configuration = Configuration(access_token=access_token, host=base_url)
+        # Keep-alive connections kept for reuse (the SDK's default is 5 per CPU): the outbox sends a batch's
+        # rows side by side (OUTBOX_SEND_CONCURRENCY), and a connection beyond the pool is closed after use.
+        configuration.connection_pool_maxsize = connections
         self._client = ApiClient(configuration)
         self._messaging = MessagingApi(self._client)
         self._blob = MessagingApiBlob(self._client)
