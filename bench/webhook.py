@@ -85,6 +85,53 @@ BARE_APP = textwrap.dedent(
 )
 
 
+ECHO_APP = textwrap.dedent(
+    '''
+    """The line-bot-sdk's own Flask echo example: the signature checked and the reply sent inside the request."""
+    import os
+
+    from flask import Flask, abort, request
+    from linebot.v3 import WebhookHandler
+    from linebot.v3.exceptions import InvalidSignatureError
+    from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, ReplyMessageRequest, TextMessage
+    from linebot.v3.webhooks import MessageEvent, TextMessageContent
+
+    app = Flask("echo")
+    configuration = Configuration(access_token=os.environ["LINE_CHANNEL_ACCESS_TOKEN"],
+                                  host=os.environ["LINE_API_BASE_URL"])
+    handler = WebhookHandler(os.environ["LINE_CHANNEL_SECRET"])
+
+
+    @app.post("/callback")
+    def callback():
+        signature = request.headers["X-Line-Signature"]
+        body = request.get_data(as_text=True)
+        try:
+            handler.handle(body, signature)
+        except InvalidSignatureError:
+            abort(400)
+        return "OK"
+
+
+    @handler.add(MessageEvent, message=TextMessageContent)
+    def handle_message(event):
+        with ApiClient(configuration) as api_client:
+            line_bot_api = MessagingApi(api_client)
+            line_bot_api.reply_message_with_http_info(
+                ReplyMessageRequest(reply_token=event.reply_token, messages=[TextMessage(text=event.message.text)])
+            )
+
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}, 200
+    '''
+)
+
+GOAL_E2E_RATIO = {0.0: 0.7, 0.05: 2.0}  # itabot / echo, events whose reply was delivered per second
+GOAL_WORKER_RSS_MB = 200.0
+
+
 # ----------------------------------------------------------------------------------------------------
 # Load generator (runs in a spawned child process; keep this part standard library only)
 # ----------------------------------------------------------------------------------------------------
@@ -259,6 +306,8 @@ def run_load(port: int, requests: list[bytes], concurrency: int, worker_pids: li
         "cpu": (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime),
         # time.monotonic is CLOCK_MONOTONIC: comparable with the parent's clock
         "last_ack_monotonic": time.monotonic() - (time.perf_counter() - last_end),
+        # wall clock, comparable with the fake platform's delivery times
+        "first_start_wall": time.time() - (time.perf_counter() - min(starts)),
         "split": split,
     }
 
@@ -466,6 +515,7 @@ class Figures:
     cpu_line: str = ""
     cores: dict[str, float] = field(default_factory=dict)
     conns: list[int] = field(default_factory=list)
+    first_start_wall: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -482,6 +532,55 @@ class Figures:
     def error_text(self) -> str:
         bad = {s: c for s, c in self.statuses.items() if s != "200"}
         return ", ".join(f"{c}× {s}" for s, c in sorted(bad.items())) if bad else ""
+
+
+@dataclass
+class EndToEnd:
+    """One system's burst: acks, and when the last reply reached the fake platform."""
+
+    name: str
+    latency_ms: float
+    db: str
+    acks: Figures
+    all_delivered: bool
+    delivered_after: float  # seconds from the first request sent to the last reply delivered
+    kinds: dict[str, int]
+    reused_tokens: int
+    worker_rss_mb: float
+    cpu_line: str
+    log_problems: int
+
+    @property
+    def per_second(self) -> float:
+        return self.acks.events / self.delivered_after if self.delivered_after > 0 else 0.0
+
+
+class RssSampler:
+    """The peak resident memory of one process, sampled every 50 ms from /proc."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, pid: int) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, args=(pid,), daemon=True)
+        self._thread.start()
+
+    def _run(self, pid: int) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
+            self._stop.wait(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
 
 def build_requests(fake: Any, count: int, users: int) -> list[bytes]:
@@ -513,6 +612,7 @@ class Bench:
         self.tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="itabot-bench-")))
         (self.tmp / "bare").mkdir()
         (self.tmp / "bare" / "bare.py").write_text(BARE_APP)
+        (self.tmp / "bare" / "echo.py").write_text(ECHO_APP)
         ctx = multiprocessing.get_context("spawn")
         self.pool = ctx.Pool(1, initializer=_loadgen_init)
         stack.callback(self._stop_pool)
@@ -540,7 +640,7 @@ class Bench:
         line, cores = cpu_report(before, after, groups)
         return Figures(name, len(requests), result["wall"], [x * 1000 for x in result["latencies"]],
                        result["statuses"], result["reconnects"], result["cpu"], result["last_ack_monotonic"],
-                       line, cores, result["split"])
+                       line, cores, result["split"], result["first_start_wall"])
 
     def balance_over(self, server: Gunicorn) -> list[int] | None:
         return None if self.args.no_balance else server.worker_pids()
@@ -644,6 +744,109 @@ class Bench:
             fake.stop()
         return bare, figures, notes
 
+    # end to end: the SDK's echo pattern and itabot (web + worker), replies to the fake platform ---------
+    def itabot_env(self, db_url: str, fake: Any, label: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "ITABOT_ENV": "test",
+            "LINE_CHANNEL_SECRET": CHANNEL_SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+            "SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": db_url,
+            "LINE_API_BASE_URL": fake.base_url,
+            "LOG_LEVEL": "WARNING",
+            "ITABOT_INSTANCE_DIR": str(self.tmp / f"instance-{label}"),
+        })
+        return env
+
+    def end_to_end(self, db_url: str, label: str, pg_pid: int | None) -> list[EndToEnd]:
+        """Per latency: the echo bot, then itabot with its worker running during the load."""
+        from linesim import FakeLinePlatform
+        from storage import migrate
+
+        args = self.args
+        migrate.upgrade(db_url)
+        fake = FakeLinePlatform(channel_secret=CHANNEL_SECRET, access_token=ACCESS_TOKEN)
+        fake.start()
+        self.stack.callback(fake.stop)
+        rows: list[EndToEnd] = []
+        try:
+            for latency in args.latency:
+                fake.latency = latency / 1000
+                echo_env = {k: v for k, v in os.environ.items() if not k.startswith(("ITABOT", "DATABASE", "LINE_"))}
+                echo_env.update({"LINE_CHANNEL_SECRET": CHANNEL_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+                                 "LINE_API_BASE_URL": fake.base_url})
+                echo = Gunicorn("echo", "echo:app", echo_env, args.workers, args.threads,
+                                self.tmp / f"gunicorn-echo-{label}.log", pythonpath=self.tmp / "bare")
+                rows.append(self.e2e_run(fake, echo, None, latency, label, pg_pid))
+                env = self.itabot_env(db_url, fake, label)
+                server = Gunicorn("itabot", "bot:create_app()", env, args.workers, args.threads,
+                                  self.tmp / f"gunicorn-itabot-{label}.log")
+                worker_cmd = [str(Path(sys.executable).parent / "itabot"), "worker", *args.worker_args.split()]
+                rows.append(self.e2e_run(fake, server, (worker_cmd, env), latency, label, pg_pid))
+        finally:
+            fake.stop()
+        return rows
+
+    def e2e_run(self, fake: Any, server: Gunicorn, worker: tuple[list[str], dict[str, str]] | None,
+                latency: float, label: str, pg_pid: int | None) -> EndToEnd:
+        args = self.args
+        name = "itabot" if worker else "echo"
+        self.stack.callback(server.stop)
+        process: subprocess.Popen[bytes] | None = None
+        rss = RssSampler()
+        try:
+            server.start()
+            if worker is not None:
+                with open(self.tmp / f"worker-{label}.log", "ab") as worker_log:
+                    process = subprocess.Popen(worker[0], env=worker[1], stdout=subprocess.DEVNULL, stderr=worker_log)
+                self.stack.callback(_terminate, process)
+            # Reply tokens live a minute from when the "user" sent the event: the bodies are built (and their
+            # tokens issued) just before they are posted, not before the servers start.
+            warmup = build_requests(fake, args.warmup, args.users)
+            self.log(f"{name} ({label}, LINE {latency:g} ms): warm-up {len(warmup)}")
+            before = len(fake.deliveries())
+            self.warm(server, warmup)
+            if not self.wait_deliveries(fake, before + len(warmup)):
+                self.log(f"{name}: warm-up replies not all delivered")
+            measured = build_requests(fake, args.events, args.users)
+            time.sleep(0.5)  # let the worker go idle: the measured burst starts from a quiet system
+            before = len(fake.deliveries())
+            if process is not None:
+                rss.start(process.pid)
+            self.log(f"{name}: {len(measured)} events")
+            whole_before = CpuSnapshot.take()
+            figures = self.post(server, measured, name, {"worker": process.pid if process else None,
+                                                         "postgres": pg_pid})
+            delivered = self.wait_deliveries(fake, before + len(measured))
+            whole_after = CpuSnapshot.take()
+            rss.stop()
+            deliveries = fake.deliveries()[before:]
+            last = max((d.at for d in deliveries), default=figures.first_start_wall)
+            kinds = Counter(d.kind for d in deliveries)
+            tokens = Counter(d.reply_token for d in deliveries if d.reply_token)
+            groups = {"gunicorn": server.proc.pid if server.proc else None,
+                      "worker": process.pid if process else None, "postgres": pg_pid,
+                      "load generator": self.generator_pid, "bench+fake LINE": -os.getpid()}
+            whole_line, _ = cpu_report(whole_before, whole_after, groups)
+            problems = server.problems_in_log()
+            return EndToEnd(name, latency, label, figures, delivered, last - figures.first_start_wall,
+                            dict(kinds), sum(1 for c in tokens.values() if c > 1), rss.peak_mb, whole_line,
+                            problems)
+        finally:
+            rss.stop()
+            if process is not None:
+                _terminate(process)
+            server.stop()
+
+    def wait_deliveries(self, fake: Any, expected: int) -> bool:
+        deadline = time.monotonic() + self.args.settle_timeout
+        while len(fake.deliveries()) < expected:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
     def wait_processed(self, probe: DbProbe, expected: int, since: float, fake: Any) -> tuple[bool, float]:
         """Until `expected` inbox rows exist, none pending/processing, and no outbox row is unsent."""
         deadline = time.monotonic() + self.args.settle_timeout
@@ -708,12 +911,47 @@ def print_section(title: str, bare: Figures, itabot: Figures, notes: list[str]) 
             "ok": ok_rate and ok_p99 and ok_ratio and not itabot.errors}
 
 
+def print_end_to_end(title: str, rows: list[EndToEnd]) -> list[str]:
+    """The table of both systems per latency, the ratios and the goals; summary lines."""
+    print(f"\n== end to end, {title} ==")
+    print(f"  {'LINE':>6} {'system':8} {'acks/s':>7} {'p99 ack':>8} {'all replies':>12} {'events/s':>9} "
+          f"{'worker RSS':>11}  replies")
+    for row in rows:
+        delivered = f"{row.delivered_after:10.2f} s" if row.all_delivered else "   NOT ALL"
+        rss = f"{row.worker_rss_mb:8.0f} MB" if row.name == "itabot" else ""
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(row.kinds.items()))
+        print(f"  {row.latency_ms:4g}ms {row.name:8} {row.acks.per_second:7.0f} {row.acks.percentile(0.99):6.1f}ms "
+              f"{delivered:>12} {row.per_second:9.0f} {rss:>11}  {kinds}"
+              + (f"; {row.reused_tokens} tokens used twice" if row.reused_tokens else "")
+              + (f"; {row.acks.errors} errors" if row.acks.errors else "")
+              + (f"; {row.log_problems} error lines in gunicorn's log" if row.log_problems else ""))
+    summary = []
+    for echo, bot in zip(rows[0::2], rows[1::2], strict=True):
+        ratio = bot.per_second / echo.per_second if echo.per_second else 0.0
+        goal = GOAL_E2E_RATIO.get(round(bot.latency_ms / 1000, 3))
+        ack_ok = bot.acks.per_second >= GOAL_EVENTS_PER_SECOND and bot.acks.percentile(0.99) < GOAL_P99_MS
+        line = (f"{title}, LINE {bot.latency_ms:g} ms: itabot/echo end to end {ratio:.2f}"
+                + (f" (goal >= {goal}: {_mark(ratio >= goal)})" if goal else "")
+                + f", acks {bot.acks.per_second / max(echo.acks.per_second, 1e-9):.2f}×; web while the worker runs "
+                f">= {GOAL_EVENTS_PER_SECOND:.0f} acks/s and p99 < {GOAL_P99_MS:.0f} ms: {_mark(ack_ok)}; "
+                f"worker RSS < {GOAL_WORKER_RSS_MB:.0f} MB: {_mark(bot.worker_rss_mb < GOAL_WORKER_RSS_MB)}; "
+                f"exactly once: {_mark(bot.all_delivered and not bot.reused_tokens and sum(bot.kinds.values()) == bot.acks.events)}")
+        print(f"  {line}")
+        summary.append(line)
+    for row in rows:
+        print(f"  CPU {row.name} {row.latency_ms:g} ms, first request to last reply: {row.cpu_line}")
+        if row.acks.cores.get("other processes", 0) > NOISY_NEIGHBOUR_CORES:
+            print(f"  WARNING: other processes used {row.acks.cores['other processes']:.2f} cores during the "
+                  f"{row.name} {row.latency_ms:g} ms run: its figures are disturbed")
+    return summary
+
+
 # ----------------------------------------------------------------------------------------------------
 # main
 # ----------------------------------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--events", type=int, default=3000, help="measured events (default 3000)")
+    parser.add_argument("--events", type=int, default=None, help="measured events (default 3000; 1500 end to end)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
@@ -726,7 +964,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-balance", action="store_true",
                         help="keep whatever split of connections over the workers the kernel gives")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="the SDK's echo bot and itabot (web + worker during the load), until every reply "
+                             "is delivered, per --latency (default events 1500)")
+    parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 50.0],
+                        help="with --end-to-end: the fake LINE platform's latency in ms (default 0 50)")
+    parser.add_argument("--worker-args", default="", help="with --end-to-end: extra `itabot worker` options")
     args = parser.parse_args(argv)
+    if args.events is None:
+        args.events = 1500 if args.end_to_end else 3000
     if min(args.events, args.concurrency, args.workers, args.threads, args.users) < 1 or args.warmup < 0:
         parser.error("counts must be positive")
     return args
@@ -747,6 +993,8 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
           f"({HELP_TEXT!r}) per signed body; load generator: 1 process, {args.concurrency} keep-alive connections")
     summary: dict[str, dict[str, Any]] = {}
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    if args.end_to_end:
+        return run_end_to_end(bench, dbs, stack)
     for db in dbs:
         if db == "sqlite":
             url = f"sqlite:///{bench.tmp / 'itabot.db'}"
@@ -768,6 +1016,25 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     print("\nsummary: " + "; ".join(
         f"{name} {s['events_per_second']:.0f} events/s, p99 {s['p99']:.1f} ms, ratio {s['ratio']:.2f} — "
         f"{'all goals met' if s['ok'] else 'goals NOT met'}" for name, s in summary.items()))
+    return 0
+
+
+def run_end_to_end(bench: Bench, dbs: list[str], stack: contextlib.ExitStack) -> int:
+    lines: list[str] = []
+    for db in dbs:
+        if db == "sqlite":
+            lines += print_end_to_end("SQLite", bench.end_to_end(f"sqlite:///{bench.tmp / 'e2e.db'}", "sqlite", None))
+        else:
+            from tests.support.pgcluster import PostgresCluster
+
+            cluster = PostgresCluster()
+            stack.callback(cluster.stop)
+            url = cluster.start()
+            pg_pid = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+            lines += print_end_to_end("PostgreSQL", bench.end_to_end(url, "postgresql", pg_pid))
+            cluster.stop()
+        sys.stdout.flush()
+    print("\nsummary:\n  " + "\n  ".join(lines))
     return 0
 
 

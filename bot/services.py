@@ -91,15 +91,18 @@ class Services:
         raise RuntimeError("could not create the organisation row")
 
     def close(self) -> None:
+        self.sender.close()
         self.channels.close()
         self.line.close()
         self.engine.dispose()
 
 
 def delivery_policy(settings: Settings) -> DeliveryPolicy:
-    """How the outbox is delivered: OUTBOX_LEASE_SECONDS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_BASE_SECONDS."""
+    """How the outbox is delivered: OUTBOX_LEASE_SECONDS, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_BASE_SECONDS,
+    OUTBOX_SEND_CONCURRENCY."""
     return DeliveryPolicy(
         lease_seconds=settings.outbox_lease_seconds,
+        concurrency=settings.outbox_send_concurrency,
         retry=replace(DELIVERY_RETRY, max_attempts=settings.outbox_max_attempts,
                       base_seconds=settings.outbox_retry_base_seconds),
     )

@@ -62,7 +62,7 @@ class WorkerOptions:
     event_threads: int = 2
     delivery_threads: int = 4
     batch_size: int = 20
-    event_batch_size: int = 5
+    event_batch_size: int = 10  # one transaction (a savepoint per event), one chat's events in order
     idle_sleep: float = 0.1
     quota_every: float = 600.0
     quota_every_while_parked: float = 60.0

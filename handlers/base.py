@@ -68,9 +68,8 @@ class Context:
         if not messages or self.event.is_standby:
             return
         if self.event.reply_token:
-            rows = self.uow.outbox.add_reply(self.org.id, self.event.reply_token, self.event.chat_id,
-                                             messages, self.now)
-            self._sent([row.id for row in rows])
+            self._sent(self.uow.outbox.add_reply(self.org.id, self.event.reply_token, self.event.chat_id,
+                                                 messages, self.now))
         elif self.event.chat_id:
             self.push(self.event.chat_id, *messages)
 

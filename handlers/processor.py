@@ -2,12 +2,17 @@
 
 Workers claim due events a few chats at a time; a chat with an event in progress is not claimed by anyone
 else, so one person's events are handled one at a time, in order. The handler's changes, its answers
-(outbox rows) and the event's "done" mark are one transaction: a crash before the commit leaves the event
+(outbox rows) and the event's "done" mark are committed together: a crash before the commit leaves the event
 to be processed again when its lease runs out, a crash after it leaves nothing to redo. A processor that
-outlived its lease (a slow batch on a loaded machine) commits nothing once another worker has claimed the
-event again: "done" is written only while the claim's attempt number still holds the event, and the claim
-skips a row being finished. A failing event is retried with backoff and, when retries run out, kept as
-`failed` with its error.
+outlived its lease (a slow batch on a loaded machine) commits nothing of an event another worker has claimed
+again: "done" is written only while the claim's attempt number still holds the event, and the claim skips a
+row being finished. A failing event is retried with backoff and, when retries run out, kept as `failed` with
+its error.
+
+A claimed batch is one transaction per organisation (scoped to it: on PostgreSQL row-level security hides
+every other one), each event in its own savepoint: a failing event, or one whose claim was lost, undoes only
+its own changes, and the batch costs one commit per organisation, not one per event. Should such a
+transaction itself fail, its events are processed again one at a time.
 """
 
 from __future__ import annotations
@@ -17,13 +22,14 @@ import threading
 from dataclasses import dataclass
 
 from handlers.base import UNHANDLED, Application, Context
-from handlers.events import parse_event
+from handlers.events import IncomingEvent, parse_event
 from storage.clock import utcnow
 from storage.inbox import ClaimedEvent
-from storage.models import InboxStatus
-from storage.uow import UnitOfWorkFactory
+from storage.models import InboxStatus, Organisation
+from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class ProcessingPolicy:
@@ -35,6 +41,11 @@ class ProcessingPolicy:
     def backoff(self, attempts: int) -> float:
         doubling: int = 2 ** max(0, attempts - 1)
         return min(self.retry_max_seconds, self.retry_base_seconds * doubling)
+
+
+class ClaimLost(Exception):
+    """The event's lease ran out and another worker claimed it again: it takes effect there, and nothing of
+    this run of it may commit (its answers would go out twice)."""
 
 
 class EventProcessor:
@@ -58,9 +69,68 @@ class EventProcessor:
         with self.uow_factory() as uow:
             claimed = uow.inbox.claim_due(utcnow(), limit, self.policy.lease_seconds)
             uow.commit()
-        for event in claimed:
-            self._process(event)
+        for org_id, batch in _by_organisation(claimed).items():
+            if len(batch) == 1:
+                self._process(batch[0])
+                continue
+            try:
+                answered = self._handle_batch(org_id, batch)
+            except Exception:
+                log.exception("a batch of %s events could not be committed together: one at a time", len(batch))
+                for event in batch:
+                    self._process(event)
+            else:
+                if answered:
+                    self.answers_committed.set()
         return len(claimed)
+
+    def _handle_batch(self, org_id: int, batch: list[ClaimedEvent]) -> bool:
+        """Every event of one organisation's batch in one transaction, each in a savepoint; whether any wrote
+        answers."""
+        handled: list[tuple[int, str, InboxStatus, str]] = []
+        answered = False
+        with self.uow_factory(org_id) as uow:
+            org = self._organisation(uow, org_id)
+            for claimed in batch:
+                event_type = _event_type(claimed)
+                try:
+                    event = parse_event(claimed.payload)
+                    with uow.savepoint():
+                        status, outcome, ctx = self._dispatch(uow, org, claimed, event)
+                    handled.append((claimed.id, event_type, status, outcome))
+                    answered = answered or bool(ctx.outbox_ids)
+                except ClaimLost:
+                    _log_claim_lost(claimed, event_type)
+                except Exception as exc:
+                    self._log_failure(claimed, event_type)
+                    self._note_failure(claimed, uow.inbox.record_failure(
+                        claimed.id, _error(exc), utcnow(), self.policy.max_attempts,
+                        self.policy.backoff(claimed.attempts), claimed.attempts))
+            uow.commit()
+        for event_id, event_type, status, outcome in handled:
+            log.info("event %s (%s) %s: %s", event_id, event_type, status.value, outcome)
+        return answered
+
+    @staticmethod
+    def _organisation(uow: UnitOfWork, org_id: int) -> Organisation:
+        org = uow.people.organisation_by_id(org_id)
+        assert org is not None, f"organisation {org_id} missing"
+        return org
+
+    def _dispatch(self, uow: UnitOfWork, org: Organisation, claimed: ClaimedEvent,
+                  event: IncomingEvent) -> tuple[InboxStatus, str, Context]:
+        """Handle one event and write its answers and its "done" mark, not committing; ClaimLost when
+        another worker holds the event now."""
+        now = utcnow()
+        ctx = Context(uow=uow, org=org, event=event, now=now, secret_key=self.secret_key)
+        outcome = self.application.dispatch(event, ctx)
+        ctx.flush()
+        status = InboxStatus.IGNORED if outcome == UNHANDLED else InboxStatus.DONE
+        if not uow.inbox.finish(claimed.id, status, outcome, now, claimed.attempts):
+            raise ClaimLost(claimed.id)
+        if ctx.scrub_event:
+            uow.inbox.scrub_now(claimed.id, now)
+        return status, outcome, ctx
 
     def _process(self, claimed: ClaimedEvent) -> None:
         if self._handle(claimed):
@@ -68,28 +138,18 @@ class EventProcessor:
 
     def _handle(self, claimed: ClaimedEvent) -> list[int]:
         """Every step of one event, parsing included, fails on its own: the rest of the batch goes on."""
-        payload = claimed.payload if isinstance(claimed.payload, dict) else {}
-        event_type = str(payload.get("type"))[:32]
+        event_type = _event_type(claimed)
         try:
             event = parse_event(claimed.payload)
             # scoped to the event's organisation: on PostgreSQL row-level security hides every other one
             with self.uow_factory(claimed.org_id) as uow:
-                org = uow.people.organisation_by_id(claimed.org_id)
-                assert org is not None, f"organisation {claimed.org_id} missing"
-                now = utcnow()
-                ctx = Context(uow=uow, org=org, event=event, now=now, secret_key=self.secret_key)
-                outcome = self.application.dispatch(event, ctx)
-                ctx.flush()
-                status = InboxStatus.IGNORED if outcome == UNHANDLED else InboxStatus.DONE
-                if not uow.inbox.finish(claimed.id, status, outcome, now, claimed.attempts):
-                    # Our lease ran out and another worker claimed the event again: it will take effect
-                    # there. Nothing of this run may commit (its answers would go out twice).
+                try:
+                    status, outcome, ctx = self._dispatch(
+                        uow, self._organisation(uow, claimed.org_id), claimed, event)
+                except ClaimLost:
                     uow.rollback()
-                    log.warning("event %s (%s): claimed again by another worker after this one's lease ran "
-                                "out; this run's work is discarded", claimed.id, event_type)
+                    _log_claim_lost(claimed, event_type)
                     return []
-                if ctx.scrub_event:
-                    uow.inbox.scrub_now(claimed.id, now)
                 uow.commit()
                 log.info("event %s (%s) %s: %s", claimed.id, event_type, status.value, outcome)
                 return ctx.outbox_ids
@@ -97,18 +157,47 @@ class EventProcessor:
             self._record_failure(claimed, event_type, exc)
             return []
 
-    def _record_failure(self, claimed: ClaimedEvent, event_type: str, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"
+    @staticmethod
+    def _log_failure(claimed: ClaimedEvent, event_type: str) -> None:
         log.exception("event %s (%s) failed on attempt %s", claimed.id, event_type, claimed.attempts)
+
+    @staticmethod
+    def _note_failure(claimed: ClaimedEvent, status: InboxStatus | None) -> None:
+        if status is None:
+            log.warning("event %s: claimed again by another worker; this attempt's failure not recorded",
+                        claimed.id)
+        elif status is InboxStatus.FAILED:
+            log.error("event %s kept as failed after %s attempts", claimed.id, claimed.attempts)
+
+    def _record_failure(self, claimed: ClaimedEvent, event_type: str, exc: Exception) -> None:
+        self._log_failure(claimed, event_type)
         try:
             with self.uow_factory() as uow:
-                status = uow.inbox.record_failure(claimed.id, error, utcnow(), self.policy.max_attempts,
+                status = uow.inbox.record_failure(claimed.id, _error(exc), utcnow(), self.policy.max_attempts,
                                                   self.policy.backoff(claimed.attempts), claimed.attempts)
                 uow.commit()
-            if status is None:
-                log.warning("event %s: claimed again by another worker; this attempt's failure not recorded",
-                            claimed.id)
-            elif status is InboxStatus.FAILED:
-                log.error("event %s kept as failed after %s attempts", claimed.id, claimed.attempts)
+            self._note_failure(claimed, status)
         except Exception:  # the lease runs out and a worker retries it
             log.exception("could not record the failure of event %s", claimed.id)
+
+
+def _by_organisation(claimed: list[ClaimedEvent]) -> dict[int, list[ClaimedEvent]]:
+    """The claim split by organisation, each part in the claim's order (so each chat's events in order)."""
+    parts: dict[int, list[ClaimedEvent]] = {}
+    for event in claimed:
+        parts.setdefault(event.org_id, []).append(event)
+    return parts
+
+
+def _log_claim_lost(claimed: ClaimedEvent, event_type: str) -> None:
+    log.warning("event %s (%s): claimed again by another worker after this one's lease ran out; this run's "
+                "work is discarded", claimed.id, event_type)
+
+
+def _event_type(claimed: ClaimedEvent) -> str:
+    payload = claimed.payload if isinstance(claimed.payload, dict) else {}
+    return str(payload.get("type"))[:32]
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"

@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--reply-token-ttl", type=float, default=60.0)
     parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds every Messaging API call waits for its answer"
+    )
+    parser.add_argument(
         "--personas", type=Path, default=None, help="JSON list of {user_id, name, role_label}"
     )
     return parser
@@ -45,6 +48,7 @@ def build_platform(args: argparse.Namespace) -> FakeLinePlatform:
         webhook_url=args.webhook_url,
         monthly_quota=args.monthly_quota,
         reply_token_ttl=args.reply_token_ttl,
+        latency=args.latency,
     )
     if args.personas is not None:
         fake.set_personas(json.loads(args.personas.read_text(encoding="utf-8")))

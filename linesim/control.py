@@ -31,6 +31,7 @@ RULES = Map(
         Rule("/_fake/fault", methods=["POST"], endpoint="fault"),
         Rule("/_fake/delay", methods=["POST"], endpoint="delay"),
         Rule("/_fake/drop-connection", methods=["POST"], endpoint="drop_connection"),
+        Rule("/_fake/latency", methods=["GET", "POST"], endpoint="latency"),
         Rule("/_fake/quota", methods=["GET", "POST"], endpoint="quota"),
         Rule("/_fake/new-month", methods=["POST"], endpoint="new_month"),
         Rule("/_fake/retry-keys", methods=["GET"], endpoint="retry_keys"),
@@ -117,6 +118,16 @@ def _delay(platform: FakeLinePlatform, request: Request) -> Response:
         path, float(seconds), _int(body.get("times"), "times", 1), bool(body.get("after_accept", True))
     )
     return json_response(200, OK)
+
+
+def _latency(platform: FakeLinePlatform, request: Request) -> Response:
+    """GET: the Messaging API's latency; POST {"seconds": x}: set it (every call, until changed)."""
+    if request.method == "POST":
+        seconds = _object(request).get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= 60:
+            raise ControlError(400, "seconds must be a number from 0 to 60")
+        platform.latency = float(seconds)
+    return json_response(200, {"seconds": platform.latency})
 
 
 def _drop_connection(platform: FakeLinePlatform, request: Request) -> Response:
@@ -276,6 +287,7 @@ HANDLERS: dict[str, Handler] = {
     "fault": _fault,
     "delay": _delay,
     "drop_connection": _drop_connection,
+    "latency": _latency,
     "quota": _quota,
     "new_month": _new_month,
     "retry_keys": _retry_keys,

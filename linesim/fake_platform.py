@@ -25,12 +25,14 @@ class FakeLinePlatform:
         webhook_url: str | None = None,
         monthly_quota: int | None = None,
         reply_token_ttl: float = 60.0,
+        latency: float = 0.0,
     ) -> None:
         self.channel_secret = channel_secret
         self.webhook_url = webhook_url
         self.webhook_timeout = 10.0
         self.default_image = events.DEFAULT_IMAGE
         self.state = PlatformState(access_token, monthly_quota, reply_token_ttl)
+        self.latency = latency
         self._server: ServerThread | None = None
         self.chaos: Chaos | None = None  # random faults on the message endpoints: set_chaos()
 
@@ -80,6 +82,18 @@ class FakeLinePlatform:
         `token_lifetime` seconds."""
         self.state.add_channel(name, access_token, channel_id, channel_secret, monthly_quota, token_lifetime)
         return FakeChannel(self, name, channel_secret, webhook_url)
+
+    @property
+    def latency(self) -> float:
+        """Seconds every Messaging API request (`/v2/...`) waits before it is answered, after it was carried
+        out — a network and platform as slow as LINE's; 0 answers at once. Set it at any time."""
+        return self.state.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if not seconds >= 0:
+            raise ValueError("latency must be a number of seconds >= 0")
+        self.state.latency = float(seconds)
 
     # ----- webhook sending ----------------------------------------------------------------------
     def sign(self, body: bytes) -> str:

@@ -101,6 +101,7 @@ class FakeLineApp:
             elif delay is not None:
                 delay_after = delay.seconds
             response = api.handle(state, request, request_id)
+            delay_after += state.latency
         if response is not None:
             response.headers["x-line-request-id"] = request_id
         state.log_request(

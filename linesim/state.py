@@ -125,6 +125,9 @@ class PlatformState:
         self.reply_token_ttl = reply_token_ttl
         self._channels: dict[str, _Channel] = {
             DEFAULT_CHANNEL: _Channel(DEFAULT_CHANNEL, {access_token: None}, quota=monthly_quota)}
+        # Seconds every Messaging API request waits before its answer (carried out first, as LINE would
+        # over a slow network): benchmarks and tests set it; kept by reset().
+        self.latency = 0.0
         self._personas: list[Persona] = list(DEFAULT_PERSONAS)
         self._seq = 0  # thread item numbers keep growing across resets, so pollers never go back
         self.richmenus = RichMenuStore()  # configuration: kept by reset()

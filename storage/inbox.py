@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from storage.keys import UNKEYED, keyed_hash
 from storage.models import InboxEvent, InboxStatus, InboxTombstone
@@ -161,45 +161,48 @@ class InboxRepository:
         each organisation's oldest first; the list comes in that order (process it in order)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
-        busy = aliased(InboxEvent)
+        t = _table
+        busy = _table.alias("busy")
         chat_is_busy = exists().where(
-            busy.chat_key == InboxEvent.chat_key,
-            busy.status == InboxStatus.PROCESSING.value,
-            busy.lease_until >= now,
+            busy.c.chat_key == t.c.chat_key,
+            busy.c.status == InboxStatus.PROCESSING.value,
+            busy.c.lease_until >= now,
         )
         due = or_(
-            and_(InboxEvent.status == InboxStatus.PENDING.value, InboxEvent.next_attempt_at <= now),
-            and_(InboxEvent.status == InboxStatus.PROCESSING.value, InboxEvent.lease_until < now),
+            and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
+            and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
         )
         # Organisations take turns (#18): every organisation's oldest due event comes first (the oldest of
         # those first), then the rest oldest first, so one organisation's backlog never holds up another's
         # answers. An organisation's first is its oldest, so each chat's events stay in order.
-        at = func.coalesce(InboxEvent.event_time, InboxEvent.received_at)
-        oldest = (select(InboxEvent.org_id, func.min(at).label("at")).where(due, ~chat_is_busy)
-                  .group_by(InboxEvent.org_id).subquery())
+        at = func.coalesce(t.c.event_time, t.c.received_at)
+        oldest = (select(t.c.org_id, func.min(at).label("at")).where(due, ~chat_is_busy)
+                  .group_by(t.c.org_id).subquery())
         firsts = list(self.session.scalars(
-            select(func.min(InboxEvent.id))  # ties on the time: the lowest id, as in the order below
-            .join(oldest, and_(oldest.c.org_id == InboxEvent.org_id, oldest.c.at == at))
-            .where(due, ~chat_is_busy).group_by(InboxEvent.org_id)))
+            select(func.min(t.c.id))  # ties on the time: the lowest id, as in the order below
+            .join(oldest, and_(oldest.c.org_id == t.c.org_id, oldest.c.at == at))
+            .where(due, ~chat_is_busy).group_by(t.c.org_id)))
         # (two queries, not one ORDER BY on "is it a first": that sorts every due row instead of keeping the top)
-        candidates = list(self.session.scalars(
-            select(InboxEvent).where(InboxEvent.id.in_(firsts)).order_by(at, InboxEvent.id).limit(limit)
-            # a row an overdue processor is finishing right now is locked: skip it (if it commits, it is done)
-            .with_for_update(of=InboxEvent, skip_locked=True)))
+        # Core rows, not ORM objects: nothing to load and flush one by one.
+        columns = (t.c.id, t.c.org_id, t.c.chat_key, t.c.payload, t.c.attempts)
+        # a row an overdue processor is finishing right now is locked: skip it (if it commits, it is done)
+        candidates = list(self.session.execute(
+            select(*columns).where(t.c.id.in_(firsts)).order_by(at, t.c.id).limit(limit)
+            .with_for_update(of=t, skip_locked=True)).all())
         if len(candidates) < limit:
-            candidates += self.session.scalars(
-                select(InboxEvent).where(due, ~chat_is_busy, InboxEvent.id.not_in(firsts))
-                .order_by(at, InboxEvent.id).limit(limit - len(candidates))
-                .with_for_update(of=InboxEvent, skip_locked=True)).all()
-        lease_until = now + timedelta(seconds=lease_seconds)
-        claimed = []
-        for event in candidates:
-            event.status = InboxStatus.PROCESSING.value
-            event.lease_until = lease_until
-            event.attempts += 1
-            claimed.append(ClaimedEvent(event.id, event.org_id, event.chat_key, event.payload, event.attempts))
-        self.session.flush()
-        return claimed
+            candidates += self.session.execute(
+                select(*columns).where(due, ~chat_is_busy, t.c.id.not_in(firsts))
+                .order_by(at, t.c.id).limit(limit - len(candidates))
+                .with_for_update(of=t, skip_locked=True)).all()
+        if not candidates:
+            return []
+        # One statement for the whole claim.
+        self.session.execute(
+            update(t).where(t.c.id.in_([row.id for row in candidates]))
+            .values(status=InboxStatus.PROCESSING.value, lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=t.c.attempts + 1)
+        )
+        return [ClaimedEvent(row.id, row.org_id, row.chat_key, row.payload, row.attempts + 1) for row in candidates]
 
     def finish(self, event_id: int, status: InboxStatus, outcome: str, now: datetime,
                attempt: int | None = None) -> bool:

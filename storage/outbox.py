@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
@@ -30,6 +30,25 @@ class Delivery:
     message_id: int
     via: str
     request_id: str | None
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox row as claimed for sending (plain values: no ORM object outlives the claim)."""
+
+    id: int
+    org_id: int
+    kind: str
+    retry_key: str
+    reply_token: str | None
+    recipients: list[str]
+    messages: list[dict[str, Any]]
+    attempts: int  # this attempt included
+    reply_attempted: bool  # before this claim: an earlier reply attempt may have been accepted
+    private: bool  # about a complaint: deleted once finished (`scrub_if_private`)
+
+
+_table = cast(Table, OutboxMessage.__table__)
 
 
 class OutboxRepository:
@@ -61,16 +80,23 @@ class OutboxRepository:
         return rows
 
     def add_reply(self, org_id: int, reply_token: str, user_id: str | None,
-                  messages: list[dict[str, Any]], now: datetime) -> list[OutboxMessage]:
+                  messages: list[dict[str, Any]], now: datetime) -> list[int]:
         """A reply; if LINE refuses its token on the first attempt (expired unused), the same messages go
         by push to `user_id` with the row's retry key. Only the first five messages can ride on the reply
-        token; the rest are pushes."""
+        token; the rest are pushes. The ids of the rows written (the reply's in one Core INSERT: this runs
+        for every answered event)."""
         first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
-        rows = self._add(org_id, OutboxKind.REPLY, [user_id] if user_id else [], first,
-                         Priority.NORMAL, reply_token, now)
+        if not first:
+            raise ValueError("an outbox message needs at least one message")
+        reply_id = self.session.execute(insert(_table).returning(_table.c.id), {
+            "org_id": org_id, "kind": OutboxKind.REPLY.value, "retry_key": str(uuid.uuid4()),
+            "reply_token": reply_token, "recipients": [user_id] if user_id else [], "messages": first,
+            "priority": int(Priority.NORMAL), "status": OutboxStatus.PENDING.value, "attempts": 0,
+            "next_attempt_at": now, "created_at": now, "private": False}).scalar_one()
+        ids = [reply_id]
         if rest and user_id:
-            rows += self.add_push(org_id, user_id, rest, Priority.NORMAL, now)
-        return rows
+            ids += [row.id for row in self.add_push(org_id, user_id, rest, Priority.NORMAL, now)]
+        return ids
 
     def add_push(self, org_id: int, user_id: str, messages: list[dict[str, Any]],
                  priority: int, now: datetime) -> list[OutboxMessage]:
@@ -115,41 +141,53 @@ class OutboxRepository:
                    OutboxMessage.status.in_(FINISHED))
             .execution_options(synchronize_session=False))
 
-    def claim_due(self, now: datetime, limit: int, lease_seconds: float, owner: str) -> list[OutboxMessage]:
-        """Take due rows for sending, leased to `owner` (one value per claim). PostgreSQL: FOR UPDATE SKIP
-        LOCKED, so several workers drain the outbox at once without taking the same row; SQLite: the write
-        lock taken at BEGIN does the same. A row whose lease ran out is taken from its old owner, whose
-        later writes then change nothing (except a delivery LINE confirmed)."""
+    def claim_due(self, now: datetime, limit: int, lease_seconds: float, owner: str) -> list[ClaimedMessage]:
+        """Take due rows for sending, leased to `owner` (one value per claim), in two statements whatever
+        the batch size. PostgreSQL: FOR UPDATE SKIP LOCKED, so several workers drain the outbox at once
+        without taking the same row; SQLite: the write lock taken at BEGIN does the same. A row whose lease
+        ran out is taken from its old owner, whose later writes then change nothing (except a delivery LINE
+        confirmed).
+
+        A reply row (one with its token) is marked as going out (`reply_attempted_at`) by the claim itself:
+        commit the claim before sending, and from then on the answer is never pushed unless LINE refuses the
+        token unused (`fall_back_to_push`). A row given back unsent is `release`d with `not_accepted` when
+        no earlier attempt may have been accepted (`ClaimedMessage.reply_attempted`)."""
+        t = _table
         condition = or_(
-            and_(OutboxMessage.status == OutboxStatus.PENDING.value, OutboxMessage.next_attempt_at <= now),
-            and_(OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.lease_until < now),
+            and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
+            and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now),
         )
         # The organisations take turns (#18): each one's first due row of each priority (lowest id) goes in
         # the claim before anyone's second, so one organisation's backlog never holds up another's answers;
         # an organisation's rows stay in their order. Two queries: the firsts by id, then the rest in the
         # usual order (one ORDER BY on "is it a first" would sort every due row, not keep the top ones).
-        firsts = list(self.session.scalars(select(func.min(OutboxMessage.id)).where(condition)
-                                           .group_by(OutboxMessage.org_id, OutboxMessage.priority)))
-        rows = list(self.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(firsts), condition)
-            .order_by(OutboxMessage.priority.desc(), OutboxMessage.id).limit(limit)
-            .with_for_update(skip_locked=True)))
-        statement = (
-            select(OutboxMessage).where(condition, OutboxMessage.id.not_in(firsts))
-            .order_by(OutboxMessage.priority.desc(), OutboxMessage.id)
-            .limit(max(0, limit - len(rows)))
-            .with_for_update(skip_locked=True)
-        )
+        firsts = list(self.session.scalars(select(func.min(t.c.id)).where(condition)
+                                           .group_by(t.c.org_id, t.c.priority)))
+        columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
+                   t.c.attempts, t.c.reply_attempted_at, t.c.private)
+        rows = list(self.session.execute(
+            select(*columns).where(t.c.id.in_(firsts), condition)
+            .order_by(t.c.priority.desc(), t.c.id).limit(limit)
+            .with_for_update(skip_locked=True)).all())
         if len(rows) < limit:
-            rows += self.session.scalars(statement)
-        lease_until = now + timedelta(seconds=lease_seconds)
-        for row in rows:
-            row.status = OutboxStatus.SENDING.value
-            row.lease_until = lease_until
-            row.lease_owner = owner
-            row.attempts += 1
-        self.session.flush()
-        return rows
+            rows += self.session.execute(
+                select(*columns).where(condition, t.c.id.not_in(firsts))
+                .order_by(t.c.priority.desc(), t.c.id).limit(limit - len(rows))
+                .with_for_update(skip_locked=True)).all()
+        if not rows:
+            return []
+        replying = and_(t.c.kind == OutboxKind.REPLY.value, t.c.reply_token.is_not(None))
+        self.session.execute(
+            update(t).where(t.c.id.in_([row.id for row in rows]))
+            .values(status=OutboxStatus.SENDING.value, lease_until=now + timedelta(seconds=lease_seconds),
+                    lease_owner=owner, attempts=t.c.attempts + 1,
+                    reply_attempted_at=case((replying, func.coalesce(t.c.reply_attempted_at, now)),
+                                            else_=t.c.reply_attempted_at))
+        )
+        return [ClaimedMessage(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, list(row.recipients),
+                               list(row.messages), row.attempts + 1, row.reply_attempted_at is not None,
+                               bool(row.private))
+                for row in rows]
 
     def _held(self, message_ids: Sequence[int], owner: str) -> Any:
         return and_(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.lease_owner == owner,
@@ -172,12 +210,6 @@ class OutboxRepository:
             .returning(OutboxMessage.id).execution_options(synchronize_session=False)
         )
         return set(result.scalars())
-
-    def start_reply(self, message_id: int, owner: str, now: datetime) -> bool:
-        """Before a reply with the row's token goes out (commit this first): from now on LINE may have
-        accepted it, so the answer must never go by push. False when `owner` no longer holds the row."""
-        return self._set_held(message_id, owner,
-                              reply_attempted_at=func.coalesce(OutboxMessage.reply_attempted_at, now))
 
     def fall_back_to_push(self, message_id: int, owner: str) -> bool:
         """The reply was refused before any attempt could have been accepted ("Invalid reply token" on the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -93,6 +95,13 @@ class UnitOfWork:
     def flush(self) -> None:
         """Write the changes made so far (new rows get their ids, constraints are checked), not committing."""
         self.session.flush()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction that an exception undoes alone (SAVEPOINT … RELEASE, or ROLLBACK TO
+        on the way out of an exception, which is raised again); what came before it stays."""
+        with self.session.begin_nested():
+            yield
 
     def ping(self) -> None:
         """A round trip to the database (`SELECT 1`): raises when it cannot be reached."""

@@ -183,7 +183,8 @@ class Doomed:
 
 def doomed_sender(doom: Doomed, lease_seconds: float) -> OutboxSender:
     line: LineApi = doom  # type: ignore[assignment]
-    return OutboxSender(doom.uow, line, DeliveryPolicy(lease_seconds=lease_seconds))  # type: ignore[arg-type]
+    # one send at a time, so that the kill lands at a known send
+    return OutboxSender(doom.uow, line, DeliveryPolicy(lease_seconds=lease_seconds, concurrency=1))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("after_send", [True, False], ids=["after-line-answered", "before-sending"])

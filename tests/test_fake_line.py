@@ -106,6 +106,7 @@ def fake(platform: FakeLinePlatform, receiver: Receiver) -> Iterator[FakeLinePla
     platform.set_chaos(None)
     platform.set_monthly_quota(None)
     platform.reply_token_ttl = 60.0
+    platform.latency = 0.0
     platform.webhook_url = receiver.url
 
 
@@ -438,6 +439,44 @@ def test_chaos_is_seeded_and_spares_other_endpoints(fake: FakeLinePlatform, api:
     assert api.get_message_quota(_request_timeout=TIMEOUT).type == "none"
     with pytest.raises(ValueError):
         Chaos(seed=1, rates={"500": 0.7, "429": 0.5})
+
+
+def test_latency_delays_every_api_answer_and_calls_overlap(fake: FakeLinePlatform, api: MessagingApi) -> None:
+    fake.latency = 0.25
+    fake.reset()  # configuration: kept
+    assert fake.latency == 0.25
+    started = time.monotonic()
+    reply(api, fake.text_event(USER, "x")["replyToken"])
+    assert time.monotonic() - started >= 0.25
+    started = time.monotonic()
+    threads = [threading.Thread(target=push, args=(api,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.monotonic() - started
+    assert 0.25 <= took < 8 * 0.25 - 0.5  # the calls wait side by side, not one after another
+    assert len(fake.deliveries()) == 9
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):  # carried out first, answered late
+        api.push_message(PushMessageRequest(to=USER, messages=[TextMessage(text="ช้า")]),
+                         x_line_retry_key=str(uuid.uuid4()), _request_timeout=0.1)
+    assert len(fake.deliveries()) == 10
+    fake.latency = 0
+    started = time.monotonic()
+    push(api)
+    assert time.monotonic() - started < 0.25
+
+
+def test_latency_is_set_over_http(fake: FakeLinePlatform) -> None:
+    url = fake.base_url + "/_fake/latency"
+    assert requests.post(url, json={"seconds": 0.05}, timeout=TIMEOUT).json() == {"seconds": 0.05}
+    assert fake.latency == 0.05
+    assert requests.get(url, timeout=TIMEOUT).json() == {"seconds": 0.05}
+    for bad in ({"seconds": -1}, {"seconds": "1"}, {"seconds": True}, {}, {"seconds": 61}):
+        assert requests.post(url, json=bad, timeout=TIMEOUT).status_code == 400
+    assert fake.latency == 0.05
+    with pytest.raises(ValueError):
+        fake.latency = -0.1
 
 
 def test_monthly_quota(fake: FakeLinePlatform, api: MessagingApi) -> None:

@@ -185,6 +185,38 @@ def test_one_failing_event_does_not_stop_its_batch_and_is_kept_with_its_error(st
         assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
 
 
+class WritingThenExploding:
+    """Writes to the database (a push to the outbox, the sender's member record), then fails."""
+
+    def matches(self, event: IncomingEvent, ctx: Context) -> bool:
+        return event.text == "boom"
+
+    def handle(self, event: IncomingEvent, ctx: Context) -> str:
+        assert ctx.member is not None
+        ctx.push(event.user_id or "", {"type": "text", "text": "never sent"})
+        ctx.uow.flush()
+        raise RuntimeError("handler exploded after writing")
+
+
+def test_a_failing_event_undoes_only_its_own_writes_in_a_shared_batch(bot_without_worker: RunningBot) -> None:
+    """The three events are claimed and processed as one batch (one transaction): the failing one's
+    writes (a member record, an outbox row) are undone, its failure recorded; the other two commit."""
+    bot = bot_without_worker
+    bot.processing.processor.application.add_handler(WritingThenExploding(), group=-1)
+    newcomer = "U" + "9" * 32
+    events = [bot.fake.text_event(USER, "ช่วยเหลือ"), bot.fake.text_event(newcomer, "boom"),
+              bot.fake.text_event(OTHER, "ช่วยเหลือ")]
+    assert bot.fake.send_events(events).status_code == 200
+    assert bot.processing.processor.process_due(20) == 3
+    rows = {row.webhook_event_id: row for row in inbox_rows(bot)}
+    assert [rows[e["webhookEventId"]].status for e in events] == ["done", "pending", "done"]
+    assert "handler exploded after writing" in (rows[events[1]["webhookEventId"]].last_error or "")
+    with bot.services.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+        assert uow.people.member(bot.org_id, newcomer) is None
+        assert uow.people.member(bot.org_id, OTHER) is not None
+
+
 def _insert_inbox_rows(bot: RunningBot, events: list[dict[str, Any]]) -> None:
     """Rows as an older version stored them: the payload as sent, event_time NULL when unusable."""
     now = utcnow()

@@ -16,19 +16,27 @@
 - nobody is pushed who blocked the bot.
 
 Whatever the timing (a slow LINE, a lease that runs out, a worker killed mid-batch): a claim leases its
-rows to one owner value, renewed as the batch goes; before a reply, and before a fallback push, the sender
-commits that it is sending it, and does so only while it still holds the row; outcomes other than
-"delivered" are written only by the holder. A reply's outcome is recorded as soon as it is known; pushes'
-with the batch's next commit (a push resent after a crash carries its key: 409, delivered).
+rows to one owner value and, in the same transaction, marks its replies as going out (committed before any
+is sent); the lease is renewed as the batch goes; a fallback push is committed as such, only while the
+sender still holds the row, before it is sent; outcomes other than "delivered" are written only by the
+holder. A batch's outcomes are recorded together, in one transaction, when its sends are done (a push resent
+after a crash carries its key: 409, delivered; a reply resent gets "Invalid reply token": 'uncertain').
+
+Throughput: a batch is two transactions (claim, record) whatever its size, and its rows are sent
+concurrently (`DeliveryPolicy.concurrency` calls in flight, over the SDK's pooled keep-alive connections),
+one chat's rows one after another in the order they were written. Each row goes out on its organisation's
+channel, with that channel's token (`bot.line.channels`).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +46,7 @@ from bot.line.channels import LineChannels, NoChannel, channels_of
 from domain.retry import RetryPolicy
 from storage.clock import utcnow
 from storage.models import OutboxKind
-from storage.outbox import Delivery
+from storage.outbox import ClaimedMessage, Delivery
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -57,6 +65,8 @@ class DeliveryPolicy:
     lease_seconds: float = 30.0
     retry: RetryPolicy = DELIVERY_RETRY  # 5xx, timeouts and network errors
     rate_limit_pause_seconds: float = 30.0
+    # LINE calls of one batch in flight at once (one chat's rows still one after another); 1: in order
+    concurrency: int = 16
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,12 @@ class _Claimed:
     attempts: int
     owner: str  # the claim's lease owner value
     reply_attempted: bool  # an earlier reply attempt may have been accepted: never push this answer
+    private: bool  # deleted once finished
+
+    @classmethod
+    def of(cls, row: ClaimedMessage, recipients: list[str], owner: str) -> _Claimed:
+        return cls(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, recipients, row.messages,
+                   row.attempts, owner, row.reply_attempted, row.private)
 
     @property
     def replies(self) -> bool:
@@ -85,49 +101,85 @@ class _Outcome:
     name: str  # what deliver_due counts
     change: Change | Delivery  # delivered rows are recorded together in one statement
     finished: bool  # a private row is scrubbed with it
-    pause: timedelta | None = None  # rate limited: how long the rest of the batch waits
+    pause: float | None = None  # rate limited: seconds the rest of the batch waits
 
 
 class _Batch:
-    """One claim's rows, held by `owner`. Each commit records the outcomes known so far and renews the
-    lease of the rows still to send, learning which of them this batch no longer holds."""
+    """One claim's rows, held by `owner`: which are still to send, which this sender lost to another (its
+    lease ran out), and the outcomes so far. Its send threads share it."""
 
-    def __init__(self, sender: OutboxSender, owner: str) -> None:
+    def __init__(self, sender: OutboxSender, owner: str, rows: list[_Claimed]) -> None:
         self.sender = sender
         self.owner = owner
-        self.to_send: list[int] = []
+        self.to_send = {row.id for row in rows}
+        self.private = {row.id for row in rows if row.private}
         self.lost: set[int] = set()
-        self.outcomes: list[tuple[int, _Outcome]] = []
+        self.outcomes: dict[int, _Outcome] = {}  # not recorded yet
+        self.results: Counter[str] = Counter()  # rows given back unsent (rate limit) are not counted
+        self.rate_limited = threading.Event()
+        self.pause_seconds = sender.policy.rate_limit_pause_seconds  # LINE's Retry-After once rate limited
         self.renewed_at = time.monotonic()
+        self._lock = threading.Lock()
+        self._record_lock = threading.Lock()
 
-    def commit(self, step: Callable[[UnitOfWork, datetime], bool] | None = None) -> bool:
-        """Record, renew, then `step` (e.g. "this reply is going out"), in one transaction; step's answer."""
-        if not self.outcomes and not self.to_send and step is None:
-            return True
-        policy = self.sender.policy
+    def still_held(self, row: _Claimed) -> bool:
+        """Before a send: renew the lease of the rows still to send when half of it is gone."""
+        lease = self.sender.policy.lease_seconds
+        if time.monotonic() - self.renewed_at > lease / 2:
+            with self._lock:
+                if time.monotonic() - self.renewed_at > lease / 2:
+                    with self.sender.uow_factory() as uow:
+                        pending = sorted(self.to_send)
+                        held = uow.outbox.renew_leases(pending, self.owner, utcnow() + timedelta(seconds=lease))
+                        uow.commit()
+                    self.lost |= set(pending) - held
+                    self.renewed_at = time.monotonic()
+        return row.id not in self.lost
+
+    def done(self, row: _Claimed, outcome: _Outcome | None) -> None:
+        """A row's send is over. A reply's outcome is recorded at once (group commit: with the outcomes
+        of every other row known by then), so that a crash later cannot leave a delivered reply to be
+        sent again and ended 'uncertain'; other outcomes go with the next recording."""
+        with self._lock:
+            self.to_send.discard(row.id)
+            if outcome is not None:
+                self.outcomes[row.id] = outcome
+                if outcome.name != "released":
+                    self.results[outcome.name] += 1
+        if outcome is not None and row.kind == OutboxKind.REPLY.value:
+            self.record()
+
+    def record(self) -> None:
+        """Every outcome known and not yet recorded, in one transaction: the delivered rows by one
+        statement, the others each by their own, the finished private rows scrubbed by one. One recording
+        at a time: the threads that finish sends meanwhile find theirs recorded by the next one."""
+        with self._record_lock:
+            with self._lock:
+                outcomes = sorted(self.outcomes.items())
+                self.outcomes.clear()
+            if outcomes:
+                self._write(outcomes)
+
+    def _write(self, outcomes: list[tuple[int, _Outcome]]) -> None:
         with self.sender.uow_factory() as uow:
             now = utcnow()
-            self._record(uow, now)
-            held = uow.outbox.renew_leases(self.to_send, self.owner, now + timedelta(seconds=policy.lease_seconds))
-            self.lost |= set(self.to_send) - held
-            done = step(uow, now) if step is not None else True
+            uow.outbox.mark_delivered([o.change for _, o in outcomes if isinstance(o.change, Delivery)], now)
+            for message_id, outcome in outcomes:
+                if not isinstance(outcome.change, Delivery) and outcome.change(uow, now) is False:
+                    log.info("outbox %s: taken by another sender; its %s not recorded here", message_id,
+                             outcome.name)
+            private = [message_id for message_id, o in outcomes if o.finished and message_id in self.private]
+            uow.outbox.scrub_if_private(private, now)  # nothing to do (no statement) when none is private
             uow.commit()
-        self.outcomes.clear()
-        self.renewed_at = time.monotonic()
-        return done
 
-    def lease_half_gone(self) -> bool:
-        return time.monotonic() - self.renewed_at > self.sender.policy.lease_seconds / 2
 
-    def _record(self, uow: UnitOfWork, now: datetime) -> None:
-        if not self.outcomes:
-            return
-        uow.outbox.mark_delivered(sorted((o.change for _, o in self.outcomes if isinstance(o.change, Delivery)),
-                                         key=lambda d: d.message_id), now)
-        for message_id, outcome in self.outcomes:
-            if not isinstance(outcome.change, Delivery) and outcome.change(uow, now) is False:
-                log.info("outbox %s: taken by another sender; its %s not recorded here", message_id, outcome.name)
-        uow.outbox.scrub_if_private([message_id for message_id, o in self.outcomes if o.finished], now)
+def _by_chat(rows: list[_Claimed]) -> list[list[_Claimed]]:
+    """The rows in groups sent concurrently: one chat's rows together, in claim order (priority, then age)."""
+    groups: dict[str, list[_Claimed]] = {}
+    for row in rows:
+        key = row.recipients[0] if len(row.recipients) == 1 else f"row:{row.id}"
+        groups.setdefault(key, []).append(row)
+    return list(groups.values())
 
 
 class OutboxSender:
@@ -136,31 +188,54 @@ class OutboxSender:
         self.uow_factory = uow_factory
         self.channels = channels_of(line)
         self.policy = policy
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="line-send")
+            return self._pool
 
     def deliver_due(self, limit: int = 20) -> Counter[str]:
-        """Send what is due; returns how many rows ended in each outcome."""
-        batch = _Batch(self, str(uuid.uuid4()))
-        claimed = self._claim(limit, batch.owner)
-        batch.to_send = [row.id for row in claimed]
-        results: Counter[str] = Counter()
+        """Send what is due; returns how many rows ended in each outcome (rows given back unsent because
+        LINE's rate limit was hit are not counted)."""
+        owner = str(uuid.uuid4())
+        claimed = self._claim(limit, owner)
+        if not claimed:
+            return Counter()
+        batch = _Batch(self, owner, claimed)
+        groups = _by_chat(claimed)
         try:
-            for index, row in enumerate(claimed):
-                outcome = self._deliver(row, batch) if self._still_held(row, batch) else None
-                batch.to_send.remove(row.id)
-                if outcome is None:
-                    log.info("outbox %s: taken by another sender after this one's lease ran out", row.id)
-                    continue
-                batch.outcomes.append((row.id, outcome))
-                results[outcome.name] += 1
-                if row.kind == OutboxKind.REPLY.value:
-                    batch.commit()  # a reply's outcome as soon as it is known
-                if outcome.name == Outcome.RATE_LIMITED.value:
-                    self._release(claimed[index + 1 :], batch, outcome.pause)
-                    break
+            if self.policy.concurrency <= 1 or len(groups) == 1:
+                for group in groups:
+                    self._send_group(group, batch)
+            else:
+                for _ in self._executor().map(self._send_group, groups, [batch] * len(groups)):
+                    pass
         finally:
-            batch.to_send = []
-            batch.commit()
-        return results
+            batch.record()
+        return batch.results
+
+    def _send_group(self, rows: list[_Claimed], batch: _Batch) -> None:
+        """One chat's rows in order. After LINE's rate limit (here or in another group) the rest go back."""
+        for row in rows:
+            if batch.rate_limited.is_set():
+                batch.done(row, _Outcome("released", _released(row, batch.pause_seconds), False))
+                continue
+            outcome = self._deliver(row) if batch.still_held(row) else None
+            if outcome is None:
+                log.info("outbox %s: taken by another sender after this one's lease ran out", row.id)
+            batch.done(row, outcome)
+            if outcome is not None and outcome.name == Outcome.RATE_LIMITED.value:
+                if outcome.pause is not None:
+                    batch.pause_seconds = outcome.pause
+                batch.rate_limited.set()
 
     def _claim(self, limit: int, owner: str) -> list[_Claimed]:
         with self.uow_factory() as uow:
@@ -169,29 +244,17 @@ class OutboxSender:
             for org_id in {row.org_id for row in rows}:
                 pushed = [r for row in rows if row.org_id == org_id and row.kind != OutboxKind.REPLY.value
                           for r in row.recipients]
-                blocked[org_id] = uow.people.blocked_user_ids(org_id, pushed)
+                blocked[org_id] = uow.people.blocked_user_ids(org_id, pushed) if pushed else set()
             claimed = []
             for row in rows:
                 recipients = list(row.recipients)
                 if row.kind != OutboxKind.REPLY.value:
                     recipients = [r for r in recipients if r not in blocked[row.org_id]]
-                claimed.append(_Claimed(row.id, row.org_id, row.kind, row.retry_key, row.reply_token,
-                                        recipients, list(row.messages), row.attempts, owner,
-                                        row.reply_attempted_at is not None))
-            uow.commit()
+                claimed.append(_Claimed.of(row, recipients, owner))
+            uow.commit()  # the claim, and that its replies are going out, before any is sent
         return claimed
 
-    def _still_held(self, row: _Claimed, batch: _Batch) -> bool:
-        """Before a send. A reply is committed as going out first, and only while this batch holds it. A
-        push needs no such step (its retry key makes a second send harmless): the lease is renewed when
-        half of it is gone."""
-        if row.replies:
-            return batch.commit(lambda uow, now: uow.outbox.start_reply(row.id, row.owner, now))
-        if batch.lease_half_gone():
-            batch.commit()
-        return row.id not in batch.lost
-
-    def _deliver(self, row: _Claimed, batch: _Batch) -> _Outcome | None:
+    def _deliver(self, row: _Claimed) -> _Outcome | None:
         """Send one row; the outcome to record (None: another sender took it meanwhile)."""
         try:
             line = self.channels.api(row.org_id)  # the row's organisation's channel and token
@@ -200,7 +263,7 @@ class OutboxSender:
             return self._outcome(row, SendResult(Outcome.RETRY, None, "no LINE channel for the organisation"),
                                  "reply" if row.replies else "push", may_be_delivered=row.reply_attempted)
         if row.replies:
-            return self._reply(row, batch, line)
+            return self._reply(row, line)
         if not row.recipients:
             if row.kind == OutboxKind.REPLY.value:
                 return self._failed(row, "reply token refused and nobody to push to")
@@ -213,7 +276,7 @@ class OutboxSender:
             result, via = line.push(row.recipients[0], row.messages, row.retry_key), "push"
         return self._outcome(row, result, via)
 
-    def _reply(self, row: _Claimed, batch: _Batch, line: LineApi) -> _Outcome | None:
+    def _reply(self, row: _Claimed, line: LineApi) -> _Outcome | None:
         assert row.reply_token is not None
         result = line.reply(row.reply_token, row.messages)
         may_be_delivered = row.reply_attempted or (result.outcome is Outcome.RETRY and result.maybe_accepted)
@@ -221,7 +284,10 @@ class OutboxSender:
             # The first attempt, refused: the token expired unused and nothing reached the person.
             log.info("outbox %s reply attempt %s: reply token no longer valid, sending by push", row.id,
                      row.attempts)
-            if not batch.commit(lambda uow, now: uow.outbox.fall_back_to_push(row.id, row.owner)):
+            with self.uow_factory() as uow:  # stored before the push goes, and only while this batch holds it
+                holds = uow.outbox.fall_back_to_push(row.id, row.owner)
+                uow.commit()
+            if not holds:
                 return None
             return self._outcome(row, line.push(row.recipients[0], row.messages, row.retry_key), "push")
         return self._outcome(row, result, "reply", may_be_delivered=may_be_delivered)
@@ -240,9 +306,9 @@ class OutboxSender:
                 row.id, row.owner, now + timedelta(seconds=self.policy.retry.delay(row.attempts)), result.detail,
                 forget_attempt), False)
         if outcome is Outcome.RATE_LIMITED:
-            pause = self._rate_limit_pause(result)
+            pause = result.retry_after if result.retry_after is not None else self.policy.rate_limit_pause_seconds
             return _Outcome(outcome.value, lambda uow, now: uow.outbox.release(
-                row.id, row.owner, now + pause, result.detail, forget_attempt), False, pause)
+                row.id, row.owner, now + timedelta(seconds=pause), result.detail, forget_attempt), False, pause)
         if outcome is Outcome.QUOTA_EXHAUSTED:
             def park(uow: UnitOfWork, now: datetime) -> bool:
                 uow.outbox.mark_quota_exhausted(row.org_id, now)
@@ -262,18 +328,10 @@ class OutboxSender:
         log.error("outbox %s failed: %s", row.id, reason)
         return _Outcome("failed", lambda uow, now: uow.outbox.mark_failed(row.id, row.owner, reason), True)
 
-    def _rate_limit_pause(self, result: SendResult) -> timedelta:
-        seconds = result.retry_after if result.retry_after is not None else self.policy.rate_limit_pause_seconds
-        return timedelta(seconds=seconds)
 
-    def _release(self, rows: Sequence[_Claimed], batch: _Batch, later: timedelta | None) -> None:
-        """LINE's rate limit: the rest of the batch goes back unsent, with the next commit."""
-        later = later if later is not None else timedelta(seconds=self.policy.rate_limit_pause_seconds)
-        for row in rows:
-            if row.id in batch.to_send:
-                batch.to_send.remove(row.id)
-            batch.outcomes.append((row.id, _Outcome("released", _released(row, later), False)))
-
-
-def _released(row: _Claimed, later: timedelta) -> Change:
-    return lambda uow, now: uow.outbox.release(row.id, row.owner, now + later, "waiting: LINE rate limit")
+def _released(row: _Claimed, pause_seconds: float) -> Change:
+    """Given back unsent (LINE's rate limit), the attempt not counted; a reply as it was before the claim
+    marked it as going out (no earlier attempt may have been accepted: it may still fall back to push)."""
+    later = timedelta(seconds=pause_seconds)
+    return lambda uow, now: uow.outbox.release(row.id, row.owner, now + later, "waiting: LINE rate limit",
+                                               not_accepted=not row.reply_attempted)

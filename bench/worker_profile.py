@@ -1,0 +1,161 @@
+"""Where a worker's time goes per event: process the inbox, then deliver the outbox, under cProfile.
+
+    .venv/bin/python bench/worker_profile.py               # --events 1000 --users 200 --db both --top 25
+    .venv/bin/python bench/worker_profile.py --db sqlite --no-profile   # timings and statements only
+
+Stores N one-text events ("ช่วยเหลือ", as bench/webhook.py sends) from many users in a freshly migrated
+database (SQLite file or a throwaway PostgreSQL cluster), then, in this process and one thread each:
+  1. `EventProcessor.process_due` until the inbox is empty (claim, handle, record: the outbox rows written);
+  2. `OutboxSender.deliver_due` until the outbox is empty, to the fake LINE platform (in this process).
+For each phase it prints ms per event, SQL statements per event (counted on the engine) and, unless
+--no-profile, cProfile's top functions by own time and by cumulative time. Not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import pstats
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CHANNEL_SECRET = "bench-channel-secret-0123456789ab"
+ACCESS_TOKEN = "bench-access-token"
+HELP_TEXT = "ช่วยเหลือ"
+
+
+class StatementCounter:
+    """Counts statements by their first word (SELECT, INSERT, UPDATE, …) on an engine."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.counts: Counter[str] = Counter()
+        self.transactions = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                   executemany: bool) -> None:
+        self.counts[statement.lstrip().split(None, 1)[0].upper()] += 1
+
+    def _commit(self, conn: Any) -> None:
+        self.transactions += 1
+
+    def reset(self) -> None:
+        self.counts.clear()
+        self.transactions = 0
+
+
+def measure(name: str, events: int, work: Callable[[], int], counter: StatementCounter, profile: bool,
+            top: int) -> None:
+    counter.reset()
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    cpu0 = time.process_time()
+    if profiler:
+        profiler.enable()
+    while work():
+        pass
+    if profiler:
+        profiler.disable()
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    statements = sum(counter.counts.values())
+    detail = ", ".join(f"{kind} {n / events:.1f}" for kind, n in counter.counts.most_common())
+    print(f"\n  {name}: {events} events in {wall:.2f}s = {wall / events * 1000:.2f} ms/event "
+          f"({events / wall:.0f}/s; CPU {cpu / events * 1000:.2f} ms/event{', profiled' if profile else ''}); "
+          f"{statements / events:.1f} statements/event ({detail}); {counter.transactions / events:.2f} commits/event")
+    if profiler:
+        for order in ("tottime", "cumulative"):
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats(order).print_stats(top)
+            lines = out.getvalue().splitlines()
+            start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
+            print(f"  -- top {top} by {order} --")
+            for line in lines[start:]:
+                if line.strip():
+                    print("   " + line[:160])
+
+
+def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
+    from bot.config import Settings
+    from bot.services import Services
+    from bot.worker import EventProcessing
+    from linesim import FakeLinePlatform
+    from storage import migrate
+
+    migrate.upgrade(url)
+    with FakeLinePlatform(channel_secret=CHANNEL_SECRET, access_token=ACCESS_TOKEN) as fake:
+        fake.latency = args.latency / 1000
+        settings = Settings.from_env({
+            "ITABOT_ENV": "test", "LINE_CHANNEL_SECRET": CHANNEL_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+            "SECRET_KEY": "bench-secret-key", "DATABASE_URL": url, "LINE_API_BASE_URL": fake.base_url,
+            "ITABOT_INSTANCE_DIR": str(tmp / f"instance-{label}"), "LOG_LEVEL": "WARNING",
+        }, load_dotenv=False)
+        services = Services.build(settings)
+        try:
+            processing = EventProcessing.build(services)
+            org_id = services.org_id()
+            users = [f"U{index:032x}" for index in range(1, args.users + 1)]
+            events = [fake.text_event(users[i % len(users)], HELP_TEXT) for i in range(args.events)]
+            for start in range(0, len(events), 100):
+                services.event_store.store(org_id, events[start : start + 100])
+            counter = StatementCounter(services.engine)
+            print(f"\n== {label}: {args.events} events from {args.users} users, LINE latency {args.latency:g} ms ==")
+            measure("process (claim, handle, record)", args.events,
+                    lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top)
+            measure("deliver (claim, send, record)", args.events,
+                    lambda: sum(services.sender.deliver_due(args.delivery_batch).values()), counter, args.profile,
+                    args.top)
+            kinds = Counter(d.kind for d in fake.deliveries())
+            print(f"\n  fake LINE received: {dict(kinds)}")
+        finally:
+            services.line.close()
+            services.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--latency", type=float, default=0.0, help="fake LINE latency in ms (default 0)")
+    parser.add_argument("--event-batch", type=int, default=None, help="events per claim (the worker's default)")
+    parser.add_argument("--delivery-batch", type=int, default=None, help="outbox rows per claim (the worker's default)")
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
+    args = parser.parse_args(argv)
+    from bot.worker import WorkerOptions
+
+    defaults = WorkerOptions()
+    args.event_batch = args.event_batch or defaults.event_batch_size
+    args.delivery_batch = args.delivery_batch or defaults.batch_size
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="itabot-profile-")))
+        for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+            if db == "sqlite":
+                run_db(f"sqlite:///{tmp / 'profile.db'}", "SQLite", args, tmp)
+            else:
+                from tests.support.pgcluster import PostgresCluster
+
+                cluster = PostgresCluster()
+                stack.callback(cluster.stop)
+                run_db(cluster.start(), "PostgreSQL", args, tmp)
+                cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
