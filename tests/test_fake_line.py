@@ -50,6 +50,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from linesim import Delivery, FakeLinePlatform
+from linesim.chaos import Chaos
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
@@ -102,6 +103,7 @@ def fake(platform: FakeLinePlatform, receiver: Receiver) -> Iterator[FakeLinePla
     receiver.received.clear()
     receiver.status = 200
     yield platform
+    platform.set_chaos(None)
     platform.set_monthly_quota(None)
     platform.reply_token_ttl = 60.0
     platform.webhook_url = receiver.url
@@ -389,6 +391,53 @@ def test_delay_before_accept_delays_execution(fake: FakeLinePlatform, api: Messa
     push(api)
     assert time.monotonic() - started >= 0.3
     assert len(fake.deliveries()) == 1
+
+
+@pytest.mark.parametrize("kind", ["500", "429", "reset_before", "reset_after", "late", "timeout"])
+def test_chaos_faults_do_what_they_say(fake: FakeLinePlatform, api: MessagingApi, kind: str) -> None:
+    """linesim.chaos: each kind of random fault, forced by a rate of 1 (tests/support/soak.py mixes them)."""
+    fake.set_chaos(Chaos(seed=7, rates={kind: 1.0}, late_seconds=0.05, timeout_seconds=0.6, retry_after=3))
+    key = str(uuid.uuid4())
+    if kind in ("500", "429"):
+        with pytest.raises(ApiException) as caught:
+            push(api, retry_key=key)
+        assert caught.value.status == int(kind)
+        if kind == "429":
+            assert caught.value.headers["Retry-After"] == "3"
+    elif kind.startswith("reset"):
+        with pytest.raises(urllib3.exceptions.ProtocolError):
+            push(api, retry_key=key)
+    elif kind == "timeout":
+        with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+            api.push_message(PushMessageRequest(to=USER, messages=[TextMessage(text="ช้า")]),
+                             x_line_retry_key=key, _request_timeout=0.3)
+    else:
+        push(api, retry_key=key)
+    carried_out = kind in ("reset_after", "late", "timeout")
+    assert len(fake.deliveries()) == (1 if carried_out else 0)
+    assert fake.requests_log()[0]["chaos"] == kind
+    assert fake.chaos is not None and fake.chaos.counts() == {kind: 1}
+    fake.set_chaos(None)
+    if carried_out:  # the same key again: 409, it was delivered
+        with pytest.raises(ApiException) as again:
+            push(api, retry_key=key)
+        assert again.value.status == 409
+    else:
+        push(api, retry_key=key)
+    assert fake.count_by_retry_key() == {key: 1}
+
+
+def test_chaos_is_seeded_and_spares_other_endpoints(fake: FakeLinePlatform, api: MessagingApi) -> None:
+    first, second = Chaos(seed=3, rates={"500": 0.5}), Chaos(seed=3, rates={"500": 0.5})
+    draws = [first.pick("/v2/bot/message/push") for _ in range(50)]
+    assert draws == [second.pick("/v2/bot/message/push") for _ in range(50)]
+    assert 0 < sum(1 for d in draws if d is not None) < 50
+    chaos = Chaos(seed=3, rates={"500": 1.0})
+    assert chaos.pick("/v2/bot/message/quota") is None
+    fake.set_chaos(chaos)
+    assert api.get_message_quota(_request_timeout=TIMEOUT).type == "none"
+    with pytest.raises(ValueError):
+        Chaos(seed=1, rates={"500": 0.7, "429": 0.5})
 
 
 def test_monthly_quota(fake: FakeLinePlatform, api: MessagingApi) -> None:
