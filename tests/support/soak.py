@@ -1,0 +1,466 @@
+"""A fault-injection soak (issue #14): many simulated LINE users go through the real flows over signed webhooks
+to gunicorn and several `itabot worker` processes on one database, while the fake LINE platform injects
+random faults (linesim.chaos) and workers are killed with SIGKILL and restarted. Used by tests/test_soak.py
+(a modest run) and bench/soak.py (a larger one, with figures).
+
+The users:
+- heads report progress: the one-message shortcut, then the guided flow (status, problems, evidence, confirm);
+- citizens file an anonymous corruption complaint (ten steps) and read their receipt's code and PIN;
+- followers (one per citizen, from another account) ask for help, then follow that complaint by its code and
+  PIN once it exists.
+A user sends their next message only after the answer to the last one arrived, as a person does; users who
+are ready at the same moment go in one webhook body, as LINE batches them. An officer is pushed each new
+complaint.
+
+`SoakRun.run()` returns a `SoakReport`: per user, every answer, in order; what was doubled or lost; the
+database's end state; the faults injected and the kills survived.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.services import Services
+from linesim import FakeLinePlatform
+from linesim.chaos import Chaos
+from linesim.state import Delivery
+from storage.clock import utcnow
+from storage.complaint_models import Complaint
+from storage.models import Role
+from tests.support.plans import load_plan, small_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+RETRIED = re.compile(r"ERROR \[\d+\] handlers\.processor: event \d+ \(\w+\) failed on attempt \d+$")
+CODE = re.compile(r"รหัสติดตามเรื่อง: (ร-[0-9A-Z]{4}-[0-9A-Z]{2})")
+PIN = re.compile(r"PIN: (\d{6})")
+DEFAULT_RATES = {"late": 0.04, "timeout": 0.03, "500": 0.04, "429": 0.03, "reset_after": 0.03,
+                 "reset_before": 0.03}
+
+
+@dataclass
+class SoakConfig:
+    heads: int = 35
+    citizens: int = 35  # each with a follower: heads + 2 × citizens users
+    guided_heads: bool = True  # heads also go through the guided report flow (else the shortcut, twice)
+    web_workers: int = 2
+    bot_workers: int = 2
+    delivery_threads: int = 2
+    event_threads: int = 2
+    kill_at: tuple[float, ...] = (0.3, 0.6)  # SIGKILL a worker (and start another) at these shares of answers
+    rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    seed: int = 14
+    max_body_events: int = 10  # users ready together share a webhook body, up to this many events
+    timeout: float = 240.0
+    line_request_timeout: float = 1.0  # the fake's "timeout" fault answers after twice this
+    inbox_lease_seconds: float = 10.0
+    outbox_lease_seconds: float = 5.0
+
+    @property
+    def users(self) -> int:
+        return self.heads + 2 * self.citizens
+
+
+# ----- the users ----------------------------------------------------------------------------------------
+Step = tuple[str | Callable[[], str | None], str | None]  # (text or "not yet" getter, a marker its answer holds)
+
+
+@dataclass
+class User:
+    user_id: str
+    kind: str
+    steps: list[Step]
+    next_step: int = 0
+    waiting_since: float | None = None  # sent, answer not yet seen
+    sent_at: list[float] = field(default_factory=list)
+    answered_at: list[float] = field(default_factory=list)
+    answers: list[Delivery] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.next_step >= len(self.steps) and self.waiting_since is None
+
+    def next_text(self) -> str | None:
+        text, _ = self.steps[self.next_step]
+        return text() if callable(text) else text
+
+
+@dataclass
+class Receipt:
+    code: str | None = None
+    pin: str | None = None
+
+
+def user_id(kind: int, number: int) -> str:
+    return f"U{kind:x}{number:031x}"
+
+
+def head_steps(guided: bool) -> list[Step]:
+    """A head of their own unit: ม.2 of tests.support.plans.small_plan is every unit's measure."""
+    shortcut: Step = ("รายงาน ม.2 กำลังดำเนินการ 50% ร่างประกาศแล้ว", "บันทึกรายงานเรียบร้อย")
+    if not guided:
+        return [shortcut, ("รายงาน ม.2 เสร็จแล้ว 100% จัดประชุมชี้แจงแล้ว", "บันทึกรายงานเรียบร้อย")]
+    return [shortcut, ("รายงาน ม.2 จัดประชุมแล้ว", None), ("ดำเนินการแล้วเสร็จ", None), ("ไม่มี", None),
+            ("ข้าม", None), ("ยืนยัน", "บันทึกรายงาน")]
+
+
+def citizen_steps(number: int) -> list[Step]:
+    return [("ร้องเรียน", None), ("ไม่ระบุตัวตน", None), ("ทุจริต/ประพฤติมิชอบ", None),
+            (f"เจ้าหน้าที่เรียกเงินใต้โต๊ะ {number + 1},000 บาท เพื่อเร่งออกใบอนุญาต", None), ("เสร็จ", None),
+            ("ใช่", None), ("ข้าม", None), ("ข้าม", None), ("ข้าม", None), ("ยืนยันส่ง", "รหัสติดตามเรื่อง")]
+
+
+def follower_steps(receipt: Receipt) -> list[Step]:
+    def follow() -> str | None:
+        return None if receipt.code is None else f"ติดตาม {receipt.code} {receipt.pin}"
+
+    return [("ช่วยเหลือ", None), (follow, "ร-")]
+
+
+def texts_of(delivery: Delivery) -> list[str]:
+    return [str(m.get("text", m.get("altText", ""))) for m in delivery.messages]
+
+
+# ----- processes ----------------------------------------------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+class Processes:
+    """gunicorn (the web app) and `itabot worker` processes, each in its own session, logs in `logs`."""
+
+    def __init__(self, env: dict[str, str], logs: Path, config: SoakConfig) -> None:
+        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        self.logs, self.config = logs, config
+        self.web: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.started_workers = 0
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen[bytes]:
+        with open(self.logs / f"{name}.log", "ab") as log:
+            return subprocess.Popen(command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start_web(self, timeout: float = 90.0) -> None:
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
+        self.web = self._spawn("gunicorn", [*command, "--worker-class", "gthread", "--workers",
+                                            str(self.config.web_workers), "--threads", "4", "--bind",
+                                            f"127.0.0.1:{self.port}", "--log-level", "warning",
+                                            "bot:create_app()"])
+
+        def healthy() -> bool:
+            assert self.web is not None and self.web.poll() is None, self.log_tail("gunicorn")
+            try:
+                return requests.get(f"{self.url}/healthz", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        assert wait_for(healthy, timeout, 0.1), f"gunicorn not healthy:\n{self.log_tail('gunicorn')}"
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        self.started_workers += 1
+        worker = self._spawn(f"worker-{self.started_workers}", [
+            sys.executable, "-c", "from bot.cli.main import main; main()", "worker", "--no-scheduler",
+            "--threads", str(self.config.delivery_threads), "--event-threads", str(self.config.event_threads)])
+        self.workers.append(worker)
+        return worker
+
+    def kill_worker(self, index: int) -> int:
+        """SIGKILL one running worker (no cleanup of any kind) and start another in its place."""
+        alive = [w for w in self.workers if w.poll() is None]
+        victim = alive[index % len(alive)]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=10)
+        self.start_worker()
+        return victim.pid
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join((self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-lines:])
+        return "(no log)"
+
+    def problems(self) -> tuple[list[str], int]:
+        """ERROR lines and tracebacks in every log (an injected fault is logged as a warning at most), but an
+        event that failed an attempt and is retried (e.g. two heads of one unit saving a version of one
+        report at once: a unique key conflict; the end state of the inbox says whether it was finally
+        handled); and how many such retried failures there were."""
+        found, retried = [], 0
+        for log in sorted(self.logs.glob("*.log")):
+            in_retried_traceback = False
+            for line in log.read_text(errors="replace").splitlines():
+                if RETRIED.search(line):
+                    retried += 1
+                    in_retried_traceback = True
+                elif line[:4].isdigit():  # the next log line ends the traceback
+                    in_retried_traceback = False
+                if in_retried_traceback:
+                    continue
+                if "Traceback" in line or " ERROR " in line or "[CRITICAL]" in line:
+                    found.append(f"{log.name}: {line[:200]}")
+        return found, retried
+
+    def stop(self) -> None:
+        for process in [*self.workers, *([self.web] if self.web else [])]:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.send_signal(signal.SIGTERM)
+        for process in [*self.workers, *([self.web] if self.web else [])]:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+# ----- the run ------------------------------------------------------------------------------------------
+@dataclass
+class SoakReport:
+    users: int
+    events: int
+    answers: int  # deliveries to the simulated users
+    expected_answers: int
+    doubled: dict[str, int]  # user → answers past one per event
+    doubled_details: list[str]  # each doubled user's answers: kind, seconds into the run, first words
+    lost: dict[str, int]  # user → events without an answer
+    wrong: list[str]  # an answer that is not the one its step expects, or out of order
+    reply_tokens_reused: int
+    retry_keys_reused: int
+    officer_pushes: int
+    complaints: int
+    inbox: dict[str, int]
+    outbox: dict[str, int]
+    chaos: dict[str, int]
+    kills: int
+    kills_survived: int
+    seconds: float
+    latencies: list[float]
+    problems: list[str]
+    retried_events: int  # attempts that failed and were retried (see Processes.problems)
+    finished: bool
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+    def lines(self) -> list[str]:
+        return [
+            f"users {self.users}, events {self.events}, answers {self.answers}/{self.expected_answers}, "
+            f"doubled {sum(self.doubled.values())}, lost {sum(self.lost.values())}, wrong/out of order "
+            f"{len(self.wrong)}",
+            f"reply tokens used twice {self.reply_tokens_reused}, retry keys accepted twice "
+            f"{self.retry_keys_reused}; complaints {self.complaints}, officer pushes {self.officer_pushes}",
+            f"faults injected {sum(self.chaos.values())}: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(self.chaos.items())),
+            f"workers killed (SIGKILL) {self.kills}, survived {self.kills_survived}",
+            *self.doubled_details, *self.wrong[:10],
+            f"inbox {dict(sorted(self.inbox.items()))}; outbox {dict(sorted(self.outbox.items()))}; event "
+            f"attempts failed and retried {self.retried_events}; other errors in the logs {len(self.problems)}",
+            f"{self.seconds:.1f} s, {self.events / max(self.seconds, 0.001):.1f} events/s; answer latency p50 "
+            f"{self.percentile(0.5):.2f} s, p95 {self.percentile(0.95):.2f} s, max {self.percentile(1.0):.2f} s",
+        ]
+
+
+class SoakRun:
+    def __init__(self, config: SoakConfig, fake: FakeLinePlatform, env: dict[str, str], logs: Path) -> None:
+        self.config, self.fake, self.env, self.logs = config, fake, env, logs
+        self.services = Services.build(Settings.from_env(env))
+        self.users: list[User] = []
+        self.receipts: list[Receipt] = []
+        self.officer = user_id(0xF, 1)
+
+    # -- setup
+    def seed(self) -> None:
+        """The plan (tests.support.plans.small_plan), a unit per head with its head bound, one officer."""
+        org_id = self.services.org_id()
+        load_plan(self.services.uow, org_id, small_plan())
+        with self.services.uow() as uow:
+            now = utcnow()
+            officer = uow.people.get_or_create_member(org_id, self.officer, now)
+            officer.role, officer.bound_at = Role.OFFICER.value, now
+            for number in range(self.config.heads):  # a unit each, as in a municipality
+                unit = uow.people.add_unit(org_id, f"กองทดสอบที่ {number + 1}", [], now)
+                head = uow.people.get_or_create_member(org_id, user_id(0xA, number), now)
+                head.role, head.unit_id, head.bound_at = Role.HEAD.value, unit.id, now
+                self.users.append(User(head.line_user_id, "head", head_steps(self.config.guided_heads)))
+            uow.commit()
+        for number in range(self.config.citizens):
+            receipt = Receipt()
+            self.receipts.append(receipt)
+            self.users.append(User(user_id(0xB, number), "citizen", citizen_steps(number)))
+            self.users.append(User(user_id(0xC, number), "follower", follower_steps(receipt)))
+
+    # -- driving
+    def _send(self, batch: list[tuple[User, str]]) -> None:
+        events = [self.fake.text_event(user.user_id, text) for user, text in batch]
+        now = time.monotonic()
+        for user, _ in batch:
+            user.waiting_since = now
+            user.sent_at.append(now)
+        response = self.fake.send_events(events)
+        assert response.status_code == 200, (response.status_code, response.text[:300])
+
+    def _see_answers(self, by_user: dict[str, list[Delivery]]) -> int:
+        now, answered = time.monotonic(), 0
+        for user in self.users:
+            seen = by_user.get(user.user_id, [])
+            answered += len(seen)
+            if user.waiting_since is not None and len(seen) > len(user.answers):
+                user.answers = list(seen)
+                user.answered_at.append(now)
+                if user.kind == "citizen" and user.next_step == len(user.steps) - 1:
+                    self._read_receipt(user)
+                user.waiting_since = None
+                user.next_step += 1
+        return answered
+
+    def _read_receipt(self, citizen: User) -> None:
+        receipt = self.receipts[int(citizen.user_id[2:], 16)]
+        for text in texts_of(citizen.answers[-1]):
+            code, pin = CODE.search(text), PIN.search(text)
+            if code:
+                receipt.code, receipt.pin = code.group(1), pin.group(1) if pin else None
+
+    def drive(self, processes: Processes) -> tuple[bool, int]:
+        """Until every user is done (or the time is up); returns (finished, kills)."""
+        expected = sum(len(user.steps) for user in self.users)
+        kills_left = sorted(self.config.kill_at)
+        kills = 0
+        deadline = time.monotonic() + self.config.timeout
+        while time.monotonic() < deadline:
+            by_user: dict[str, list[Delivery]] = {}
+            for delivery in self.fake.deliveries():
+                for recipient in delivery.to:
+                    by_user.setdefault(recipient, []).append(delivery)
+            answered = self._see_answers(by_user)
+            if all(user.done for user in self.users):
+                return True, kills
+            if kills_left and answered >= kills_left[0] * expected:
+                kills_left.pop(0)
+                processes.kill_worker(kills)
+                kills += 1
+            ready: list[tuple[User, str]] = []
+            for user in self.users:
+                if user.waiting_since is None and not user.done:
+                    text = user.next_text()
+                    if text is not None:
+                        ready.append((user, text))
+            for start in range(0, len(ready), self.config.max_body_events):
+                self._send(ready[start:start + self.config.max_body_events])
+            time.sleep(0.02)  # the next look at what LINE delivered
+        return False, kills
+
+    def settle(self, timeout: float = 60.0) -> tuple[dict[str, int], dict[str, int]]:
+        """Wait until no event is pending or processing and no answer pending or being sent."""
+        def counts() -> tuple[dict[str, int], dict[str, int]]:
+            with self.services.uow() as uow:
+                return uow.inbox.counts_by_status(), uow.outbox.counts_by_status()
+
+        def idle() -> bool:
+            inbox, outbox = counts()
+            return not any(inbox.get(s) for s in ("pending", "processing")) and \
+                not any(outbox.get(s) for s in ("pending", "sending"))
+
+        wait_for(idle, timeout, 0.1)
+        return counts()
+
+    # -- the verdict
+    def report(self, finished: bool, kills: int, seconds: float, processes: Processes) -> SoakReport:
+        inbox, outbox = self.settle()
+        problems, retried = processes.problems()
+        doubled: dict[str, int] = {}
+        doubled_details: list[str] = []
+        lost: dict[str, int] = {}
+        wrong: list[str] = []
+        latencies: list[float] = []
+        events = answers = 0
+        for user in self.users:
+            deliveries = self.fake.deliveries(to=user.user_id)
+            events += len(user.sent_at)
+            answers += len(deliveries)
+            if len(deliveries) > len(user.steps):
+                doubled[user.user_id] = len(deliveries) - len(user.steps)
+                doubled_details.append(f"{user.kind} {user.user_id}: " + " | ".join(
+                    f"{d.kind} {d.at % 1000:.2f} {texts_of(d)[0][:30]!r}" for d in deliveries))
+            if len(deliveries) < len(user.steps):
+                lost[user.user_id] = len(user.steps) - len(deliveries)
+            for number, ((_, marker), delivery) in enumerate(zip(user.steps, deliveries, strict=False)):
+                if marker is not None and not any(marker in text for text in texts_of(delivery)):
+                    wrong.append(f"{user.kind} {user.user_id} step {number + 1}: {texts_of(delivery)[-1][:80]!r}")
+            for number in range(1, len(deliveries)):
+                if deliveries[number].at < deliveries[number - 1].at:
+                    wrong.append(f"{user.kind} {user.user_id}: answer {number + 1} before answer {number}")
+            latencies += [answered - sent for sent, answered in zip(user.sent_at, user.answered_at, strict=False)]
+        with self.services.uow() as uow:
+            complaints = int(uow.session.scalar(select(func.count()).select_from(Complaint)) or 0)
+        return SoakReport(
+            users=len(self.users), events=events, answers=answers,
+            expected_answers=sum(len(u.steps) for u in self.users), doubled=doubled,
+            doubled_details=doubled_details, lost=lost, wrong=wrong,
+            reply_tokens_reused=sum(1 for n in self.fake.count_by_reply_token().values() if n > 1),
+            retry_keys_reused=sum(1 for n in self.fake.count_by_retry_key().values() if n > 1),
+            officer_pushes=len(self.fake.deliveries(to=self.officer)), complaints=complaints,
+            inbox=inbox, outbox=outbox, chaos=self.fake.chaos.counts() if self.fake.chaos else {},
+            kills=kills, kills_survived=kills if finished else 0, seconds=seconds, latencies=latencies,
+            problems=problems, retried_events=retried, finished=finished)
+
+    def run(self) -> SoakReport:
+        self.seed()
+        processes = Processes(self.env, self.logs, self.config)
+        try:
+            processes.start_web()
+            self.fake.webhook_url = f"{processes.url}/callback"
+            for _ in range(self.config.bot_workers):
+                processes.start_worker()
+            self.fake.set_chaos(Chaos(self.config.seed, self.config.rates,
+                                      timeout_seconds=2 * self.config.line_request_timeout))
+            started = time.monotonic()
+            finished, kills = self.drive(processes)
+            seconds = time.monotonic() - started
+            return self.report(finished, kills, seconds, processes)
+        finally:
+            processes.stop()
+            self.services.close()
+
+
+def soak_env(base: Callable[..., dict[str, str]], config: SoakConfig, **extra: Any) -> dict[str, str]:
+    """The bot's environment for a soak: short leases and request timeout (the faults are short too)."""
+    return base(LINE_REQUEST_TIMEOUT=config.line_request_timeout, INBOX_LEASE_SECONDS=config.inbox_lease_seconds,
+                OUTBOX_LEASE_SECONDS=config.outbox_lease_seconds, LOG_LEVEL="WARNING", **extra)
+
+
+def statuses(counter: dict[str, int]) -> Counter[str]:
+    return Counter({k: v for k, v in counter.items() if v})
