@@ -132,17 +132,16 @@ def _merged_ranges(archive: zipfile.ZipFile, member: str, limits: OfficeLimits) 
 
 
 def _sheet_rows(sheet: Any, merged: list[tuple[int, int, int, int]], budget: RowBudget) -> list[list[str]]:
-    limits = budget.limits
-    declared = sheet.max_column if isinstance(sheet.max_column, int) else None
-    width = declared if declared is not None and declared <= limits.max_columns else limits.max_columns
+    # The sheet's declared dimension is not trusted (writers leave it out, stale, or as wide as a formatted far
+    # cell): read at most max_columns, then make every row as wide as the data.
+    sheet.reset_dimensions()  # rows too: a stale "A1" would stop the reading at the first row
     rows: list[list[str]] = []
-    for values in sheet.iter_rows(min_row=1, max_col=width, values_only=True):
+    for values in sheet.iter_rows(min_row=1, max_col=budget.limits.max_columns, values_only=True):
         row = [_cell_text(v) for v in values]
         budget.take(row)
         rows.append(row)
-    if declared is None or declared > limits.max_columns:  # no usable dimension: as wide as the data
-        used = max((i + 1 for row in rows for i, cell in enumerate(row) if cell), default=0)
-        rows = [row[:used] + [""] * (used - len(row[:used])) for row in rows]
+    used = max((i + 1 for row in rows for i, cell in enumerate(row) if cell), default=0)
+    rows = [row[:used] + [""] * (used - len(row[:used])) for row in rows]
     for min_col, min_row, _max_col, max_row in merged:  # merged down rows: its text on each row it covers
         top, column = min_row - 1, min_col - 1
         if top >= len(rows) or column >= len(rows[top]):

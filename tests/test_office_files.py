@@ -151,3 +151,14 @@ def test_the_cli_refuses_a_hostile_file_with_a_thai_line(chat_bot: ChatBot, tmp_
     output = run_cli(chat_bot, "import-plan", str(bomb), "--fiscal-year", "2567", expect_exit=None)
     assert "ไม่รับไฟล์ ratio.xlsx: ข้อมูลถูกบีบอัดไว้ผิดปกติ" in output
     assert "Traceback" not in output
+
+
+def test_a_sheet_with_a_stale_dimension_reads_all_its_data(tmp_path: Path) -> None:
+    """Some writers leave the dimension at A1: streaming mode must not cut the rows to one column."""
+    base = hostile.write_xlsx(hostile.SMALL_TABLE, tmp_path / "base.xlsx")
+    path = tmp_path / "stale.xlsx"
+    with zipfile.ZipFile(base) as original:
+        sheet = original.read(hostile.SHEET).decode().replace('<dimension ref="A1:E2"/>', '<dimension ref="A1"/>')
+    with hostile._copy_except(base, path, {hostile.SHEET}) as out:
+        out.writestr(hostile.SHEET, sheet)
+    assert read_source(path).rows == [hostile.HEADER, hostile.SMALL_TABLE[1]]
