@@ -22,7 +22,8 @@ def test_soak_every_answer_exactly_once_in_order_through_faults_and_kills(
         database_url: str, on_postgresql: bool, fake_line: FakeLinePlatform, tmp_path: Path) -> None:
     if not on_postgresql:
         pytest.skip("several worker processes share one database: PostgreSQL only (scripts/test runs it)")
-    config = SoakConfig(heads=70, citizens=15, guided_heads=False, kill_at=(0.4,), timeout=150.0)
+    config = SoakConfig(heads=80, citizens=10, guided_heads=False, shortcut_reports=1, kill_at=(0.4,),
+                        timeout=150.0)
     env = soak_env(lambda **extra: make_env(database_url, fake_line.base_url, tmp_path, **extra), config)
     logs = tmp_path / "logs"
     logs.mkdir()

@@ -56,7 +56,8 @@ DEFAULT_RATES = {"late": 0.04, "timeout": 0.03, "500": 0.04, "429": 0.03, "reset
 class SoakConfig:
     heads: int = 35
     citizens: int = 35  # each with a follower: heads + 2 × citizens users
-    guided_heads: bool = True  # heads also go through the guided report flow (else the shortcut, twice)
+    guided_heads: bool = True  # heads also go through the guided report flow (else the shortcut only)
+    shortcut_reports: int = 2  # without the guided flow: how many one-message reports a head sends (1 or 2)
     web_workers: int = 2
     bot_workers: int = 2
     delivery_threads: int = 2
@@ -109,11 +110,11 @@ def user_id(kind: int, number: int) -> str:
     return f"U{kind:x}{number:031x}"
 
 
-def head_steps(guided: bool) -> list[Step]:
+def head_steps(guided: bool, shortcut_reports: int = 2) -> list[Step]:
     """A head of their own unit: ม.2 of tests.support.plans.small_plan is every unit's measure."""
     shortcut: Step = ("รายงาน ม.2 กำลังดำเนินการ 50% ร่างประกาศแล้ว", "บันทึกรายงานเรียบร้อย")
     if not guided:
-        return [shortcut, ("รายงาน ม.2 เสร็จแล้ว 100% จัดประชุมชี้แจงแล้ว", "บันทึกรายงานเรียบร้อย")]
+        return [shortcut, ("รายงาน ม.2 เสร็จแล้ว 100% จัดประชุมชี้แจงแล้ว", "บันทึกรายงานเรียบร้อย")][:shortcut_reports]
     return [shortcut, ("รายงาน ม.2 จัดประชุมแล้ว", None), ("ดำเนินการแล้วเสร็จ", None), ("ไม่มี", None),
             ("ข้าม", None), ("ยืนยัน", "บันทึกรายงาน")]
 
@@ -315,7 +316,7 @@ class SoakRun:
                 unit = uow.people.add_unit(org_id, f"กองทดสอบที่ {number + 1}", [], now)
                 head = uow.people.get_or_create_member(org_id, user_id(0xA, number), now)
                 head.role, head.unit_id, head.bound_at = Role.HEAD.value, unit.id, now
-                self.users.append(User(head.line_user_id, "head", head_steps(self.config.guided_heads)))
+                self.users.append(User(head.line_user_id, "head", head_steps(self.config.guided_heads, self.config.shortcut_reports)))
             uow.commit()
         for number in range(self.config.citizens):
             receipt = Receipt()
