@@ -1,0 +1,188 @@
+"""A model-based test over every flow and role at once (issue #15, "the test that keeps it so"): hypothesis's
+`RuleBasedStateMachine` drives a head, a citizen, an officer and an admin with random sequences of entry
+words, flow answers, `ยกเลิก`, other flows' words mid-flow, stale and made-up postback buttons, stickers,
+photos, files, locations, voice messages, long texts and timeouts, in process on a real database
+(tests/support/inprocess.py). After every step:
+
+- every event got an answer, and no event failed;
+- `ยกเลิก` ended whatever flow was running, with a reply;
+- no report or complaint was lost or duplicated: there are exactly as many as the bot said it saved
+  ("บันทึกรายงานเรียบร้อย", a receipt's tracking code), each version once;
+- nobody saw what their role must not: a complaint's text never reaches a head or the admin, an officer's
+  internal note never reaches the complainant.
+
+The run prints how many steps it took (ITABOT_MODEL_EXAMPLES × up to ITABOT_MODEL_STEPS; thousands by
+default).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from sqlalchemy import func, select, update
+
+from storage.clock import utcnow
+from storage.complaint_models import Complaint
+from storage.conversation_models import Conversation
+from storage.models import InboxStatus
+from storage.plan_models import Measure, ProgressReport
+from tests.support.botcli import bind
+from tests.support.inprocess import ChatBot
+from tests.support.plans import load_plan, small_plan
+
+HEAD, CITIZEN, OFFICER, ADMIN = ("U" + c * 32 for c in "1a9c")
+PEOPLE = {"head": HEAD, "citizen": CITIZEN, "officer": OFFICER, "admin": ADMIN}
+SECRET = "ลับเฉพาะ-ข้อความร้องเรียน-๔๒"  # a complaint's text: never to a head or the admin
+NOTE = "บันทึกภายใน-ห้ามผู้ร้องเห็น-๗"  # an officer's internal note: never to the complainant
+EXAMPLES = int(os.environ.get("ITABOT_MODEL_EXAMPLES", "40"))
+STEPS = int(os.environ.get("ITABOT_MODEL_STEPS", "60"))
+
+ENTRY_WORDS = ["รายงาน", "ร้องเรียน", "เรื่องร้องเรียน", "เปิด 1", "เปิด 2", "ตั้งรอบ", "ขอรายงาน", "สรุป", "ติดตาม",
+               "ช่วยเหลือ", "รายงาน ม.1 เสร็จแล้ว 100% จัดประชุมแล้ว", "รายงาน ม.2 เสร็จแล้ว 50% ทดสอบ",
+               "รายงาน 1 กำลังทำ 40 ร่างประกาศ", "รายงาน ม.1 มีปัญหา 20% ติดขั้นตอน", "ม.1"]
+ANSWERS = [
+    # the report flow
+    "ยังไม่เริ่ม", "กำลังดำเนินการ", "ดำเนินการแล้วเสร็จ", "มีปัญหา-อุปสรรค", "เสร็จแล้ว 40%", "50%", "150", "ข้าม",
+    "จัดประชุมชี้แจงบุคลากรแล้ว", "ไม่มี", "งบประมาณไม่พอ", "เสร็จ", "ยืนยัน", "แก้ไข", "สถานะ", "ผลการดำเนินงาน",
+    "ม.1", "ม.2", "ม.99",
+    # the complaint flow
+    "ไม่ระบุตัวตน", "ปกปิดตัวตน", "เปิดเผยตัวตน", "ทุจริต/ประพฤติมิชอบ", "ร้องทุกข์ทั่วไป", SECRET, "ใช่", "ไม่ใช่",
+    "ยืนยันส่ง", "ปิดบังให้", "สมหญิง ทดสอบ", "081-234-5678",
+    # the officer's case
+    "เปลี่ยนสถานะ", "คัดกรอง", "ตรวจสอบข้อเท็จจริง", "ยุติเรื่อง", NOTE, "ส่งข้อความถึงผู้ร้อง", "ดูไทม์ไลน์",
+    "ปิดหน้านี้",
+    # the admin's rounds and report files
+    "รายไตรมาส", "ราย 6 เดือน", "ตามแผน", "รายปี", "7", "10", "รอบ 6 เดือน", "สถิติเรื่องร้องเรียน", "Word", "Excel",
+    # small talk and noise
+    "สวัสดีครับ", "ขอบคุณครับ", "👍", "hello", "อะไรนะ", "?", "",
+]
+POSTBACKS = ["report:start", "complaint:start", "report:pick:1", "report:pick:2", "report:pick:99", "report:page:1",
+             "complaint:open:1", "complaint:open:99", "rounds:start", "nonsense:data", ""]
+
+
+class ChatModel(RuleBasedStateMachine):
+    bot: ClassVar[ChatBot]
+    steps: ClassVar[int] = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_text: dict[str, str] = {}
+
+    # -- sending ------------------------------------------------------------------------------------------------
+    def _count(self, user: str) -> int:
+        return len(self.bot.fake.messages_to(user))
+
+    def _send(self, user: str, event: dict[str, Any]) -> list[dict[str, Any]]:
+        before = self._count(user)
+        self.bot.fake.send_events([event])
+        self.bot.wait_idle()
+        ChatModel.steps += 1
+        answers = self.bot.fake.messages_to(user)[before:]
+        assert answers, f"no answer to {event.get('message', event.get('postback'))!r}"
+        self.last_text[user] = "\n".join(m.get("text", m.get("altText", "")) for m in answers)
+        return answers
+
+    def _text(self, user: str, text: str) -> list[dict[str, Any]]:
+        return self._send(user, self.bot.fake.text_event(user, text))
+
+    # -- rules --------------------------------------------------------------------------------------------------
+    @rule(who=st.sampled_from(list(PEOPLE)), word=st.sampled_from(ENTRY_WORDS))
+    def entry_word(self, who: str, word: str) -> None:
+        self._text(PEOPLE[who], word)
+
+    @rule(who=st.sampled_from(list(PEOPLE)), answer=st.sampled_from(ANSWERS))
+    def answer(self, who: str, answer: str) -> None:
+        self._text(PEOPLE[who], answer or " ")
+
+    @rule(who=st.sampled_from(list(PEOPLE)))
+    def cancel(self, who: str) -> None:
+        user = PEOPLE[who]
+        self._text(user, "ยกเลิก")
+        with self.bot.services.uow() as uow:
+            assert uow.conversations.get(self.bot.org_id, user) is None, "ยกเลิก left a flow running"
+
+    @rule(who=st.sampled_from(list(PEOPLE)), data=st.sampled_from(POSTBACKS))
+    def postback(self, who: str, data: str) -> None:
+        user = PEOPLE[who]
+        self._send(user, self.bot.fake.postback_event(user, data or "x"))
+
+    @rule(who=st.sampled_from(list(PEOPLE)),
+          kind=st.sampled_from(["sticker", "photo", "file", "location", "audio"]))
+    def media(self, who: str, kind: str) -> None:
+        user, fake = PEOPLE[who], self.bot.fake
+        event = {"sticker": lambda: fake.sticker_event(user), "photo": lambda: fake.image_event(user),
+                 "file": lambda: fake.file_event(user, "หลักฐาน.pdf", b"%PDF-1.4 evidence"),
+                 "location": lambda: fake.location_event(user, "สำนักงาน", "ถนนหลัก", 13.75, 100.5),
+                 "audio": lambda: fake.audio_event(user)}[kind]()
+        self._send(user, event)
+
+    @rule(who=st.sampled_from(list(PEOPLE)), size=st.sampled_from([3001, 5000]))
+    def long_text(self, who: str, size: int) -> None:
+        self._text(PEOPLE[who], ("ข้อความยาวมาก " * 400)[:size])
+
+    @rule(who=st.sampled_from(list(PEOPLE)), swept=st.booleans())
+    def timeout(self, who: str, swept: bool) -> None:
+        """Everyone's flows are left past their timeout: the worker's sweep ends them (a note by push, or
+        none for an idle case), or this person comes back first and the note is the answer."""
+        user = PEOPLE[who]
+        with self.bot.services.uow() as uow:  # (the chat key is stored keyed: all rows are aged)
+            uow.session.execute(update(Conversation).values(expires_at=utcnow() - timedelta(seconds=1)))
+            uow.commit()
+        if swept:
+            self.bot.expire_conversations()
+            ChatModel.steps += 1
+        else:
+            self._text(user, "สวัสดีครับ")
+        with self.bot.services.uow() as uow:
+            assert uow.conversations.get(self.bot.org_id, user) is None
+
+    # -- invariants ---------------------------------------------------------------------------------------------
+    @invariant()
+    def no_event_failed(self) -> None:
+        with self.bot.services.uow() as uow:
+            counts = uow.inbox.counts_by_status()
+        assert not counts.get(InboxStatus.FAILED.value), counts
+
+    @invariant()
+    def nothing_lost_or_doubled(self) -> None:
+        said_saved = sum(t.count("บันทึกรายงานเรียบร้อย") for t in self.bot.texts_to(HEAD))
+        receipts = sum(t.count("รหัสติดตามเรื่อง:") for t in self.bot.texts_to(CITIZEN))
+        with self.bot.services.uow() as uow:
+            reports = list(uow.session.execute(select(ProgressReport.measure_id, ProgressReport.unit_id,
+                                                      ProgressReport.round_id, ProgressReport.version)))
+            complaints = uow.session.scalar(select(func.count()).select_from(Complaint))
+        assert len(reports) == said_saved, (len(reports), said_saved)
+        assert not [k for k, n in Counter(map(tuple, reports)).items() if n > 1]
+        assert complaints == receipts, (complaints, receipts)
+
+    @invariant()
+    def nobody_sees_what_their_role_must_not(self) -> None:
+        for user in (HEAD, ADMIN):
+            assert not any(SECRET in t for t in self.bot.texts_to(user))
+        assert not any(NOTE in t for t in self.bot.texts_to(CITIZEN))
+
+    def teardown(self) -> None:
+        for user in PEOPLE.values():  # the next run starts with nobody in a flow
+            self._text(user, "ยกเลิก")
+
+
+def test_every_flow_and_role_under_random_sequences(start_chat_bot) -> None:  # type: ignore[no-untyped-def]
+    bot: ChatBot = start_chat_bot(COMPLAINT_DAILY_LIMIT=100000)
+    load_plan(bot.services.uow, bot.org_id, small_plan())
+    bind(bot, HEAD, "head", "สำนักปลัด")
+    bind(bot, OFFICER, "officer")
+    bind(bot, ADMIN, "admin")
+    with bot.services.uow() as uow:  # the plan's measures are numbered 1.. in the made-up buttons too
+        assert sorted(uow.session.scalars(select(Measure.seq)))[:2] == [1, 2]
+    ChatModel.bot, ChatModel.steps = bot, 0
+    run_state_machine_as_test(ChatModel, settings=settings(
+        max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True,
+        suppress_health_check=list(HealthCheck)))
+    print(f"\nmodel-based run: {ChatModel.steps} steps over {EXAMPLES} runs")
+    assert ChatModel.steps >= EXAMPLES
