@@ -116,10 +116,11 @@ def bench(url: str, label: str, args: argparse.Namespace, tmp: str) -> None:
     uow_factory = build(url, args.orgs, args.units, args.measures)
     print(f"{label:>10}: built {args.orgs} organisations × {args.units} units × {args.measures} measures "
           f"in {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     run = run_reminders(uow_factory, PLAN_AT)
-    planning = time.perf_counter() - t0
-    print(f"{label:>10}: planning {planning:.2f} s for {run.measures} obligations → {run.pushes} pushes "
+    planning, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    print(f"{label:>10}: planning {planning:.2f} s ({cpu:.2f} s CPU of this process; the database's not counted) "
+          f"for {run.measures} obligations → {run.pushes} pushes "
           f"(goal < 5 s: {'met' if planning < 5 else 'NOT met'}; #18 at 1,000 organisations: < 10 s)")
     if args.plan_only:
         return
