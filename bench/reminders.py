@@ -1,6 +1,7 @@
 """Reminder planning and delivery at scale.
 
     .venv/bin/python bench/reminders.py [--orgs 100] [--units 20] [--measures 20] [--db sqlite|postgresql|both]
+                                        [--plan-only]
 
 1. Builds one database with N organisations × U units (a head bound to each) × M measures for every unit
    (N×U×M obligations), all due in 7 days, so every head is due the 7-day notice.
@@ -115,11 +116,14 @@ def bench(url: str, label: str, args: argparse.Namespace, tmp: str) -> None:
     uow_factory = build(url, args.orgs, args.units, args.measures)
     print(f"{label:>10}: built {args.orgs} organisations × {args.units} units × {args.measures} measures "
           f"in {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     run = run_reminders(uow_factory, PLAN_AT)
-    planning = time.perf_counter() - t0
-    print(f"{label:>10}: planning {planning:.2f} s for {run.measures} obligations → {run.pushes} pushes "
-          f"(goal < 5 s: {'met' if planning < 5 else 'NOT met'})")
+    planning, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    print(f"{label:>10}: planning {planning:.2f} s ({cpu:.2f} s CPU of this process; the database's not counted) "
+          f"for {run.measures} obligations → {run.pushes} pushes "
+          f"(goal < 5 s: {'met' if planning < 5 else 'NOT met'}; #18 at 1,000 organisations: < 10 s)")
+    if args.plan_only:
+        return
     fake = FakeLinePlatform(channel_secret=SECRET, access_token=TOKEN)
     fake.start()
     try:
@@ -141,6 +145,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=20)
     parser.add_argument("--measures", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--plan-only", action="store_true", help="time the planning, not the delivery")
     parser.add_argument("--db", choices=CHOICES, default="both")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
