@@ -40,8 +40,8 @@ def bot(chat_bot: ChatBot) -> ChatBot:
     with chat_bot.services.uow() as uow:
         uow.schedule.update(b, utcnow(), summary_weekday=1, summary_time="10:00")
         uow.commit()
-    bind(chat_bot, HEAD_A, "head", "สำนักปลัด")
-    bind(chat_bot, ADMIN_A, "admin")
+    bind(chat_bot, HEAD_A, "head", "สำนักปลัด", org=chat_bot.services.settings.org_slug)
+    bind(chat_bot, ADMIN_A, "admin", org=chat_bot.services.settings.org_slug)
     bind_in(chat_bot, b, HEAD_B, "head", "สำนักปลัดเทศบาล")
     bind_in(chat_bot, b, ADMIN_B, "admin")
     jobs.bind(jobs.JobContext(chat_bot.services.uow, chat_bot.services.complaints.policy,

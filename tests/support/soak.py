@@ -115,11 +115,15 @@ def user_id(kind: int, number: int) -> str:
 
 
 def head_steps(guided: bool, shortcut_reports: int = 2) -> list[Step]:
-    """A head of their own unit: ม.2 of tests.support.plans.small_plan is every unit's measure."""
-    shortcut: Step = ("รายงาน ม.2 กำลังดำเนินการ 50% ร่างประกาศแล้ว", "บันทึกรายงานเรียบร้อย")
+    """A head of their own unit: ม.2 of tests.support.plans.small_plan is every unit's measure. A one-message
+    report is shown back to be confirmed (ยืนยัน) before it is saved."""
+    shortcut: list[Step] = [("รายงาน ม.2 กำลังดำเนินการ 50% ร่างประกาศแล้ว", "ตรวจสอบก่อนบันทึก"),
+                            ("ยืนยัน", "บันทึกรายงานเรียบร้อย")]
     if not guided:
-        return [shortcut, ("รายงาน ม.2 เสร็จแล้ว 100% จัดประชุมชี้แจงแล้ว", "บันทึกรายงานเรียบร้อย")][:shortcut_reports]
-    return [shortcut, ("รายงาน ม.2 จัดประชุมแล้ว", None), ("ดำเนินการแล้วเสร็จ", None), ("ไม่มี", None),
+        second: list[Step] = [("รายงาน ม.2 เสร็จแล้ว 100% จัดประชุมชี้แจงแล้ว", "ตรวจสอบก่อนบันทึก"),
+                              ("ยืนยัน", "บันทึกรายงานเรียบร้อย")]
+        return (shortcut + second)[:2 * shortcut_reports]
+    return [*shortcut, ("รายงาน ม.2 จัดประชุมแล้ว", None), ("ดำเนินการแล้วเสร็จ", None), ("ไม่มี", None),
             ("ข้าม", None), ("ยืนยัน", "บันทึกรายงาน")]
 
 
