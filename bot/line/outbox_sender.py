@@ -36,7 +36,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -215,9 +215,11 @@ class OutboxSender:
             if self.policy.concurrency <= 1 or len(groups) == 1:
                 for group in groups:
                     self._send_group(group, batch)
-            else:
-                for _ in self._executor().map(self._send_group, groups, [batch] * len(groups)):
-                    pass
+            else:  # every group finishes (its outcomes recorded below) before an error of one is raised
+                futures = [self._executor().submit(self._send_group, group, batch) for group in groups]
+                wait(futures)
+                for future in futures:
+                    future.result()
         finally:
             batch.record()
         return batch.results
