@@ -13,7 +13,7 @@ from bot import console
 from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.services import Services
-from bot.web import downloads, health, public_pages, webhook
+from bot.web import downloads, evidence_downloads, health, public_pages, webhook
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(downloads.blueprint)
+    app.register_blueprint(evidence_downloads.blueprint)
     app.register_blueprint(public_pages.blueprint)
     console.init_app(app, settings)
     app.register_error_handler(SQLAlchemyError, _database_unavailable)

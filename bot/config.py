@@ -12,10 +12,12 @@ import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.complaints.crypto import MasterKey
+from domain.complaints.evidence_links import EvidenceLinks, EvidenceSigner
 from domain.complaints.workflow import DeadlinePolicy
 from domain.organisations import CredentialsBox
 from usecases.complaint_config import ComplaintConfig, ComplaintKeys
@@ -90,6 +92,7 @@ class Settings:
     # signed download link works
     public_base_url: str = "http://127.0.0.1:5000"
     report_link_days: float = 7.0
+    evidence_link_minutes: float = 30.0
     # how many reverse proxies in front of the web app set X-Forwarded-For/-Proto (0: the headers are
     # ignored, so nobody can fake their address to the console's login slow-down)
     trusted_proxies: int = 0
@@ -165,6 +168,7 @@ class Settings:
             complaint_daily_limit=_int(env, "COMPLAINT_DAILY_LIMIT", 5),
             public_base_url=_public_base_url(env),
             report_link_days=_report_link_days(env),
+            evidence_link_minutes=_evidence_link_minutes(env),
             trusted_proxies=_trusted_proxies(env),
         )
 
@@ -181,6 +185,13 @@ def _report_link_days(env: Mapping[str, str]) -> float:
     if not 0 < days <= 366:
         raise ConfigError(f"REPORT_LINK_DAYS must be more than 0 and at most 366, got {days:g}")
     return days
+
+
+def _evidence_link_minutes(env: Mapping[str, str]) -> float:
+    minutes = _float(env, "EVIDENCE_LINK_MINUTES", 30.0)
+    if not 0 < minutes <= 240:
+        raise ConfigError(f"EVIDENCE_LINK_MINUTES must be more than 0 and at most 240, got {minutes:g}")
+    return minutes
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> int:
@@ -248,4 +259,6 @@ def complaint_config(settings: Settings) -> ComplaintConfig:
                               remind_before_days=settings.complaint_remind_before_days),
         daily_limit=settings.complaint_daily_limit,
         retention_days=settings.complaint_retention_days,
+        evidence_links=EvidenceLinks(EvidenceSigner.from_secret_key(settings.secret_key), settings.public_base_url,
+                                     timedelta(minutes=settings.evidence_link_minutes)),
     )

@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Mapping
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from domain.complaints.workflow import (
     ComplaintMode,
@@ -28,6 +29,7 @@ from storage.complaint_models import Complaint
 from storage.models import Role
 from texts import chat, common
 from usecases.complaint_config import ComplaintConfig
+from usecases.complaint_evidence import evidence_items, evidence_links, may_open
 from usecases.complaint_handling import change_status, message_complainant, open_case
 from usecases.complaint_routing import may_handle
 from views import messages
@@ -190,7 +192,22 @@ class CaseFlow:
             details=messages.clip_text(complaint.details, 2500), where=where_text(complaint),
             involved=complaint.involved or chat.COMPLAINT_NOT_GIVEN,
             evidence=chat.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else chat.COMPLAINT_NOT_GIVEN,
-            executive=chat.COMPLAINT_CASE_EXECUTIVE if complaint.about_executive else "")
+            executive=chat.COMPLAINT_CASE_EXECUTIVE if complaint.about_executive else "") \
+            + self._evidence_links(ctx, complaint)
+
+    def _evidence_links(self, ctx: Context, complaint: Complaint) -> str:
+        """The assigned officer's links to the case's files: for them only, for minutes, each opening audited."""
+        member, links = ctx.member, self.config.evidence_links
+        if links is None or not may_open(member, complaint):
+            return ""
+        assert member is not None
+        made = evidence_links(links, complaint, member, evidence_items(ctx.uow, complaint), ctx.now)
+        if not made:
+            return ""
+        until = made[0][2].astimezone(ZoneInfo(ctx.org.timezone))
+        lines = [chat.COMPLAINT_EVIDENCE_LINK.format(kind=chat.MEDIA_KIND_NAMES.get(item.kind, item.kind),
+                                                     number=item.number, url=url) for item, url, _ in made]
+        return chat.COMPLAINT_EVIDENCE_LINKS.format(links="\n".join(lines), until=f"{until:%H:%M}")
 
     @staticmethod
     def _actions(body: str) -> dict[str, object]:

@@ -57,6 +57,9 @@ class EvidenceRepository:
         self.session.flush()
         return row
 
+    def get(self, evidence_id: int) -> Evidence | None:
+        return self.session.get(Evidence, evidence_id)
+
     def for_owner(self, owner_kind: str, owner_id: int) -> list[Evidence]:
         return list(self.session.scalars(
             select(Evidence).where(Evidence.owner_kind == owner_kind, Evidence.owner_id == owner_id)

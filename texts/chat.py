@@ -539,6 +539,11 @@ COMPLAINT_FLAG_OVERDUE = " · ⚠️ เลยกำหนด{names}"
 COMPLAINT_FLAG_MINE = " · ของคุณ"
 COMPLAINT_DEADLINE_NAMES = {"first_answer": "รับเรื่อง/แจ้งผลเบื้องต้น", "feedback": "แจ้งความคืบหน้าผู้ร้อง",
                             "close": "ปิดเรื่อง"}
+# The assigned officer's links to a case's evidence files (issue #15 item 6).
+COMPLAINT_EVIDENCE_LINK = "{kind} รายการที่ {number}: {url}"
+COMPLAINT_EVIDENCE_LINKS = (
+    "\n\nไฟล์หลักฐาน (ลิงก์สำหรับคุณเท่านั้น ใช้ได้ถึง {until} น. ทุกครั้งที่เปิดจะบันทึกไว้):\n{links}"
+)
 COMPLAINT_CASE_NOT_FOUND = "ไม่พบเรื่องร้องเรียนหมายเลข {id} ที่คุณดูได้ครับ พิมพ์ \"เรื่องร้องเรียน\" เพื่อดูรายการ"
 COMPLAINT_CASE_VIEW = (
     "เรื่องร้องเรียน #{id} ({mode})\n"

@@ -126,7 +126,7 @@ CONSOLE_AUDIT_DETAILS = {
     "moved": "รายงานที่ย้ายรอบ", "measures": "มาตรการ", "created": "ใหม่", "updated": "ปรับปรุง",
     "deactivated": "ปิดใช้งาน", "warnings": "คำเตือน", "new_units": "หน่วยงานใหม่", "role": "บทบาท", "unit": "หน่วยงาน",
     "username": "ชื่อผู้ใช้", "name": "ชื่อ", "aliases": "ชื่อเรียกอื่น", "merged": "รวมจาก", "into": "รวมเข้า",
-    "format": "รูปแบบไฟล์", "round": "รอบ", "status": "สถานะ",
+    "format": "รูปแบบไฟล์", "round": "รอบ", "status": "สถานะ", "file": "หลักฐานรายการที่",
 }
 CONSOLE_AUDIT_KINDS = {
     "login": "การเข้าสู่ระบบ", "complaint": "เรื่องร้องเรียน", "plan": "แผนมาตรการ", "unit": "หน่วยงาน",
@@ -145,5 +145,10 @@ CONSOLE_AUDIT_ACTIONS = {
     "settings.reminders": "ตั้งค่าการแจ้งเตือน", "settings.rounds": "ตั้งรอบรายงาน",
     "complaint.view": "เปิดดูเรื่องร้องเรียน", "complaint.assign": "รับผิดชอบเรื่องร้องเรียน",
     "complaint.status": "เปลี่ยนสถานะเรื่องร้องเรียน",
-    "complaint.message": "ส่งข้อความถึงผู้ร้อง", "report.download": "ดาวน์โหลดรายงาน",
+    "complaint.message": "ส่งข้อความถึงผู้ร้อง", "complaint.evidence": "เปิดหลักฐานเรื่องร้องเรียน", "report.download": "ดาวน์โหลดรายงาน",
 }
+# Evidence files of a complaint (issue #15 item 6): only the assigned officer opens them, every opening audited.
+CONSOLE_EVIDENCE_FILE = "{kind} รายการที่ {number} ({kb:,} KB)"
+CONSOLE_EVIDENCE_AUDITED = "ทุกครั้งที่เปิดไฟล์หลักฐานจะบันทึกไว้ในประวัติการใช้งาน"
+CONSOLE_EVIDENCE_TAKE_FIRST = "ไฟล์หลักฐานเปิดได้เฉพาะเจ้าหน้าที่ผู้รับผิดชอบเรื่องนี้"
+CONSOLE_EVIDENCE_NOT_FOUND = "ไม่พบไฟล์หลักฐานนี้ในเรื่องร้องเรียนหมายเลข {id}"

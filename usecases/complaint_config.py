@@ -18,6 +18,7 @@ from datetime import date
 
 from domain.complaints.codes import hash_secret, secrets_match
 from domain.complaints.crypto import MasterKey
+from domain.complaints.evidence_links import EvidenceLinks
 from domain.complaints.workflow import DeadlinePolicy
 from storage.complaints import IntakeKey
 from storage.keys import StorageKeys
@@ -81,3 +82,5 @@ class ComplaintConfig:
     daily_limit: int = 5
     retention_days: float = 365.0
     follow_up_failures_per_hour: int = 5
+    # the assigned officer's short-lived links to evidence files in LINE (None: no links are offered)
+    evidence_links: EvidenceLinks | None = None

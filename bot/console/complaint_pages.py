@@ -8,15 +8,17 @@ internal note and tells the complainant through the outbox, as LINE does; so doe
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, make_response, redirect, render_template, request, url_for
 
 from bot.console.blueprint import FormError, access, blueprint, error_page, org_id, roles, services
 from domain.complaints.workflow import ComplaintMode, ComplaintStatus, TransitionError, allowed_transitions
 from storage.complaint_models import Complaint
 from storage.models import Member, Role
 from storage.uow import UnitOfWork
-from texts import chat, common, console
+from texts import chat, common, console, documents
+from usecases.complaint_evidence import evidence_items, may_open, open_evidence
 from usecases.complaint_handling import MAX_NOTE, change_status, message_complainant, record_view, take_case
 from usecases.complaint_routing import may_handle
 from views.complaint_notices import message_push, status_push, told_text
@@ -87,6 +89,9 @@ def _case_page(complaint_id: int, error: str | None = None, status: int = 200, f
         uow.commit()
         entries = uow.complaints.entries(complaint.id)
         evidence = uow.evidence.count_for_owner("complaint", complaint.id)
+        files = [{"id": i.id, "label": console.CONSOLE_EVIDENCE_FILE.format(
+                     kind=documents.FILE_KIND_NAMES.get(i.kind, i.kind), number=i.number, kb=max(1, -(-i.size // 1024)))}
+                 for i in evidence_items(uow, complaint)] if may_open(officer, complaint) else []
         order = list(ComplaintStatus)
         allowed = sorted(allowed_transitions(ComplaintStatus(complaint.status)), key=order.index)
         case = {
@@ -104,6 +109,7 @@ def _case_page(complaint_id: int, error: str | None = None, status: int = 200, f
             "involved": complaint.involved or chat.COMPLAINT_NOT_GIVEN,
             "evidence": chat.COMPLAINT_EVIDENCE_COUNT.format(count=evidence) if evidence else chat.COMPLAINT_NOT_GIVEN,
             "executive": complaint.about_executive,
+            "files": files, "files_closed": bool(evidence) and not may_open(officer, complaint),
         }
         timeline = [{"when": local_time(e.created_at, tz), "kind": e.kind, "officer": officer_name(e.member_id, officer.id),
                      "old": status_label(e.status_from), "new": status_label(e.status_to), "note": e.internal_note,
@@ -185,3 +191,27 @@ def complaint_message(complaint_id: int) -> Any:
         uow.commit()
     flash(chat.COMPLAINT_MESSAGE_SAVED.format(id=complaint_id, told=told_text(relay.outcome)))
     return redirect(url_for("console.complaint", complaint_id=complaint_id))
+
+
+@blueprint.get("/complaints/<int:complaint_id>/evidence/<int:evidence_id>")
+@roles(Role.OFFICER)
+def complaint_evidence(complaint_id: int, evidence_id: int) -> Any:
+    """One evidence file, to the assigned officer only (403 to another officer who may see the case, 404 to
+    one it is hidden from), as an attachment; the opening is in the audit log."""
+    svc = services()
+    with svc.uow() as uow:
+        complaint = _case(uow, complaint_id)
+        if not may_open(_officer(), complaint):
+            return error_page(403, console.CONSOLE_EVIDENCE_TAKE_FIRST)
+        found = open_evidence(uow, complaint, _officer(), evidence_id, access().actor, g.console_now)
+        if found is None:
+            return error_page(404, console.CONSOLE_EVIDENCE_NOT_FOUND.format(id=complaint_id))
+        uow.commit()
+    return attachment(found.content, found.content_type, found.file_name(complaint_id))
+
+
+def attachment(content: bytes, content_type: str, file_name: str) -> Response:
+    """A file to save, never to show: the console's after-request adds nosniff, no-store and its CSP."""
+    response = Response(content, content_type=content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename=\"{file_name}\"; filename*=UTF-8''{quote(file_name)}"
+    return response

@@ -35,9 +35,10 @@ def file_complaint(bot: Bot, user: str, *, mode: str = "anonymous", kind: str = 
                    details: tuple[str, ...] = ("เจ้าหน้าที่เรียกเงินใต้โต๊ะ 3,000 บาท เพื่อเร่งออกใบอนุญาต",),
                    category: str = "ใช่", where: str = "ข้าม", involved: str = "ข้าม",
                    name: str = "สมหญิง ทดสอบ", phone: str = "081-234-5678",
-                   on_warning: str | None = None, evidence: int = 0) -> Receipt:
-    """Go through the intake flow with the given answers (and `evidence` photos) and return the receipt's
-    code and PIN."""
+                   on_warning: str | None = None, evidence: int = 0,
+                   files: tuple[tuple[str, bytes], ...] = ()) -> Receipt:
+    """Go through the intake flow with the given answers (and `evidence` photos, then `files` as (name,
+    content) file messages) and return the receipt's code and PIN."""
     say(bot, user, "ร้องเรียน")
     say(bot, user, MODE_LABELS[mode])
     if mode == "identified":
@@ -53,7 +54,9 @@ def file_complaint(bot: Bot, user: str, *, mode: str = "anonymous", kind: str = 
     say(bot, user, involved)
     for _ in range(evidence):
         send(bot, bot.fake.image_event(user))
-    say(bot, user, "เสร็จ" if evidence else "ข้าม")
+    for file_name, content in files:
+        send(bot, bot.fake.file_event(user, file_name, content))
+    say(bot, user, "เสร็จ" if evidence or files else "ข้าม")
     answers = say_all(bot, user, "ยืนยันส่ง")
     if on_warning is not None:
         assert "ก่อนส่ง" in answers[-1]["text"], answers[-1]["text"]

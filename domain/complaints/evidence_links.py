@@ -1,0 +1,96 @@
+"""Short-lived signed links to one evidence file of a complaint, for the officer it was made for.
+
+Stateless like the report links (domain/reports/links.py) but keyed apart (its own purpose label) and
+valid for minutes: the token names the organisation, the complaint, the evidence file, the officer and the
+expiry. A link alone opens nothing: whoever serves it checks again that this officer still handles the case
+(usecases/complaint_evidence.py), so a link forwarded to someone else, or kept after the case moved on,
+gives nothing more than what the officer may see today."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+TOKEN_VERSION = "e1"
+SIGNATURE_BYTES = 18  # 144 bits
+
+
+@dataclass(frozen=True)
+class EvidenceTicket:
+    org_id: int
+    complaint_id: int
+    evidence_id: int
+    member_id: int
+
+
+class BadEvidenceLink(ValueError):
+    """Not a link we made (mangled, forged, or signed with another key)."""
+
+
+class ExpiredEvidenceLink(ValueError):
+    def __init__(self, expired_at: datetime) -> None:
+        super().__init__(f"expired at {expired_at.isoformat()}")
+        self.expired_at = expired_at
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class EvidenceSigner:
+    secret: bytes
+
+    @classmethod
+    def from_secret_key(cls, secret_key: str) -> EvidenceSigner:
+        return cls(hmac.new(secret_key.encode("utf-8"), b"itabot/evidence-link", hashlib.sha256).digest())
+
+    def _signature(self, payload: bytes) -> bytes:
+        return hmac.new(self.secret, payload, hashlib.sha256).digest()[:SIGNATURE_BYTES]
+
+    def sign(self, ticket: EvidenceTicket, expires_at: datetime) -> str:
+        payload = (f"{TOKEN_VERSION}|{ticket.org_id}|{ticket.complaint_id}|{ticket.evidence_id}|"
+                   f"{ticket.member_id}|{int(expires_at.timestamp())}").encode("ascii")
+        return f"{_b64(payload)}.{_b64(self._signature(payload))}"
+
+    def verify(self, token: str, now: datetime) -> EvidenceTicket:
+        """The ticket of a genuine, unexpired token; BadEvidenceLink or ExpiredEvidenceLink otherwise."""
+        try:
+            payload_text, signature_text = token.split(".")
+            payload, signature = _unb64(payload_text), _unb64(signature_text)
+        except (ValueError, binascii.Error):
+            raise BadEvidenceLink("malformed") from None
+        if not hmac.compare_digest(signature, self._signature(payload)):
+            raise BadEvidenceLink("bad signature")
+        try:
+            version, org, complaint, evidence, member, expiry = payload.decode("ascii").split("|")
+            if version != TOKEN_VERSION:
+                raise ValueError(version)
+            ticket = EvidenceTicket(int(org), int(complaint), int(evidence), int(member))
+            expires_at = datetime.fromtimestamp(int(expiry), UTC)
+        except (ValueError, UnicodeDecodeError):
+            raise BadEvidenceLink("bad payload") from None
+        if now >= expires_at:
+            raise ExpiredEvidenceLink(expires_at)
+        return ticket
+
+
+@dataclass(frozen=True)
+class EvidenceLinks:
+    """Makes the links the web app serves under `<base_url>/evidence/<token>`."""
+
+    signer: EvidenceSigner
+    base_url: str
+    valid_for: timedelta = timedelta(minutes=30)
+
+    def link(self, ticket: EvidenceTicket, now: datetime) -> tuple[str, datetime]:
+        expires_at = now + self.valid_for
+        return f"{self.base_url.rstrip('/')}/evidence/{self.signer.sign(ticket, expires_at)}", expires_at
