@@ -68,8 +68,15 @@ def test_reminders_before_each_deadline_once_and_missed_deadlines_recorded(bot: 
         assert "(เลยกำหนด)" in bot.texts_to(OFFICER)[-2]
     with time_machine.travel(T0 + timedelta(days=8), tick=True):
         change_status(bot, "คัดกรอง", "รับเรื่องช้า ขออภัย")
-    # feedback is due 30 days after the last one (day 8 + 30); reminded two days before, once
+    # feedback is due 30 days after the last one (day 8 + 30); the reminder is due two days before, on
+    # Saturday 20 April: recorded then, told on Monday morning in office hours, once
     with time_machine.travel(T0 + timedelta(days=36, hours=1), tick=True):
+        bot.worker_pass()
+        assert [r for r in reminders(bot, "ใกล้ครบกำหนด") if "แจ้งความคืบหน้าผู้ร้อง" in r] == []
+    with time_machine.travel(datetime(2024, 4, 22, 0, 30, tzinfo=UTC), tick=True):  # Monday 07:30 in Bangkok
+        bot.worker_pass()
+        assert [r for r in reminders(bot, "ใกล้ครบกำหนด") if "แจ้งความคืบหน้าผู้ร้อง" in r] == []
+    with time_machine.travel(datetime(2024, 4, 22, 1, 5, tzinfo=UTC), tick=True):  # 08:05
         bot.worker_pass()
         bot.worker_pass()
         feedback = [r for r in reminders(bot, "ใกล้ครบกำหนด") if "แจ้งความคืบหน้าผู้ร้อง" in r]
@@ -88,7 +95,10 @@ def test_deadlines_are_configurable(start_chat_bot) -> None:  # type: ignore[no-
         bind(bot, OFFICER, "officer")
         receipt = file_complaint(bot, CITIZEN, mode="confidential")
         assert any("ภายใน 3 วัน" in t for t in receipt.texts)
-    with time_machine.travel(T0 + timedelta(days=2, hours=1), tick=True):
+    with time_machine.travel(T0 + timedelta(days=2, hours=1), tick=True):  # Sunday: recorded, not told
+        bot.worker_pass()
+        assert reminders(bot, "ใกล้ครบกำหนด") == []
+    with time_machine.travel(T0 + timedelta(days=3, hours=1), tick=True):  # Monday 11:00 in Bangkok
         bot.worker_pass()
         assert len(reminders(bot, "ใกล้ครบกำหนด")) == 1
 
