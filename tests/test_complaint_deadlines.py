@@ -16,6 +16,8 @@ from tests.support.botcli import bind, run_cli
 from tests.support.chat import pushes_to, say, send
 from tests.support.complaints import complaints, file_complaint
 from tests.support.inprocess import ChatBot
+from tests.support.orgs import add_organisation, bind_in, in_org
+from usecases.complaint_deadlines import check_deadlines
 
 CITIZEN = "U" + "a" * 32
 OTHER = "U" + "b" * 32
@@ -161,3 +163,40 @@ def test_statistics_for_a_fiscal_year(bot: ChatBot) -> None:
     assert json.loads(run_cli(bot, "stats", "complaints", "--fiscal-year", "2568", "--json"))["total"] == 1
     table = run_cli(bot, "stats", "complaints", "--fiscal-year", "2567")
     assert "ทั้งหมด 3 เรื่อง" in table and "เรียกรับสินบน: 1" in table
+
+
+def test_each_organisation_is_told_in_its_own_office_hours_in_one_push(bot: ChatBot) -> None:
+    """A in Bangkok, B in Tokyo (two hours ahead). The reminder is recorded on a Thursday night, the missed
+    deadline on the Saturday; nobody is told then. On Monday at 00:30 UTC it is 07:30 in Bangkok (before
+    office hours) and 09:30 in Tokyo: B's officer gets both in one push, A's an hour later."""
+    officer_b, citizen_b = "U" + "d" * 32, "U" + "e" * 32
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        file_complaint(bot, CITIZEN, mode="anonymous")
+        b = add_organisation(bot, "tokyo-b", "เทศบาลบีโตเกียว", "Asia/Tokyo")
+        bind_in(bot, b, officer_b, "officer")
+        with in_org(bot, b):
+            file_complaint(bot, citizen_b, mode="anonymous")
+    thursday_night = datetime(2024, 3, 21, 13, 0, tzinfo=UTC)  # 20:00 in Bangkok, 22:00 in Tokyo
+    saturday = datetime(2024, 3, 23, 3, 0, tzinfo=UTC)
+    for moment, expected in ((thursday_night, (2, 0, 0)), (saturday, (0, 2, 0))):
+        with time_machine.travel(moment, tick=False):
+            run = check_deadlines(bot.services.uow, bot.services.complaints, moment)
+        assert (run.reminded, run.missed, run.pushes) == expected  # recorded, nobody told
+    monday = datetime(2024, 3, 25, 0, 30, tzinfo=UTC)
+    with time_machine.travel(monday, tick=False):
+        run = check_deadlines(bot.services.uow, bot.services.complaints, monday)
+        bot.deliver()
+    assert (run.reminded, run.missed, run.pushes) == (0, 0, 1)
+    assert [p for p in pushes_to(bot, OFFICER) if "กำหนด" in p] == []
+    [told_b] = [p for p in pushes_to(bot, officer_b) if "กำหนด" in p]
+    assert "(2 รายการ)" in told_b and "เลยกำหนด" in told_b and "ใกล้ครบกำหนด" in told_b
+    assert told_b.index("เลยกำหนด") < told_b.index("ใกล้ครบกำหนด")  # missed first
+    later = monday + timedelta(hours=1)  # 08:30 in Bangkok, 10:30 in Tokyo
+    with time_machine.travel(later, tick=False):
+        run = check_deadlines(bot.services.uow, bot.services.complaints, later)
+        bot.deliver()
+    assert (run.reminded, run.missed, run.pushes) == (0, 0, 1)
+    [told_a] = [p for p in pushes_to(bot, OFFICER) if "กำหนด" in p]
+    assert "(2 รายการ)" in told_a and "เรื่องร้องเรียน #1 " in told_a
+    assert len([p for p in pushes_to(bot, officer_b) if "กำหนด" in p]) == 1  # nothing twice
