@@ -102,7 +102,29 @@ def test_deadlines_are_configurable(start_chat_bot) -> None:  # type: ignore[no-
         assert reminders(bot, "ใกล้ครบกำหนด") == []
     with time_machine.travel(T0 + timedelta(days=3, hours=1), tick=True):  # Monday 11:00 in Bangkok
         bot.worker_pass()
-        assert len(reminders(bot, "ใกล้ครบกำหนด")) == 1
+        # the deadline passed at 10:00: the waiting reminder is dropped, the missed notice says it
+        [told] = reminders(bot, "แจ้งกำหนดเวลาเรื่องร้องเรียน")
+        assert "(1 รายการ)" in told and "เลยกำหนดรับเรื่อง/แจ้งผลเบื้องต้นแล้ว" in told
+        assert "ใกล้ครบกำหนด" not in told
+
+
+def test_a_reminder_whose_deadline_was_met_while_it_waited_is_not_sent(bot: ChatBot) -> None:
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        file_complaint(bot, CITIZEN, mode="anonymous")
+    evening = datetime(2024, 3, 20, 14, 0, tzinfo=UTC)  # Wednesday 21:00 in Bangkok: recorded, not told
+    with time_machine.travel(evening, tick=False):
+        run = check_deadlines(bot.services.uow, bot.services.complaints, evening)
+        assert (run.reminded, run.pushes) == (1, 0)
+    with time_machine.travel(evening + timedelta(hours=1), tick=True):
+        change_status(bot, "คัดกรอง", "รับเรื่องแล้ว")  # the first answer, late at night
+    morning = datetime(2024, 3, 21, 2, 0, tzinfo=UTC)
+    with time_machine.travel(morning, tick=False):
+        run = check_deadlines(bot.services.uow, bot.services.complaints, morning)
+        bot.deliver()
+    assert run.pushes == 0 and reminders(bot, "กำหนด") == []
+    [mark] = complaints(bot)[0].reminded.values()
+    assert mark["stale"] is True and mark["told"]  # decided, never pending again
 
 
 def test_retention_deletes_evidence_and_destroys_the_identity_key(start_chat_bot) -> None:  # type: ignore[no-untyped-def]
@@ -168,7 +190,8 @@ def test_statistics_for_a_fiscal_year(bot: ChatBot) -> None:
 def test_each_organisation_is_told_in_its_own_office_hours_in_one_push(bot: ChatBot) -> None:
     """A in Bangkok, B in Tokyo (two hours ahead). The reminder is recorded on a Thursday night, the missed
     deadline on the Saturday; nobody is told then. On Monday at 00:30 UTC it is 07:30 in Bangkok (before
-    office hours) and 09:30 in Tokyo: B's officer gets both in one push, A's an hour later."""
+    office hours) and 09:30 in Tokyo: B's officer is told then, A's an hour later; the reminder, past its
+    deadline by then, gives way to the missed-deadline notice."""
     officer_b, citizen_b = "U" + "d" * 32, "U" + "e" * 32
     with time_machine.travel(T0, tick=True):
         bind(bot, OFFICER, "officer")
@@ -190,13 +213,13 @@ def test_each_organisation_is_told_in_its_own_office_hours_in_one_push(bot: Chat
     assert (run.reminded, run.missed, run.pushes) == (0, 0, 1)
     assert [p for p in pushes_to(bot, OFFICER) if "กำหนด" in p] == []
     [told_b] = [p for p in pushes_to(bot, officer_b) if "กำหนด" in p]
-    assert "(2 รายการ)" in told_b and "เลยกำหนด" in told_b and "ใกล้ครบกำหนด" in told_b
-    assert told_b.index("เลยกำหนด") < told_b.index("ใกล้ครบกำหนด")  # missed first
+    # the reminder waited past its deadline: dropped, the missed-deadline notice says it
+    assert "(1 รายการ)" in told_b and "เลยกำหนด" in told_b and "ใกล้ครบกำหนด" not in told_b
     later = monday + timedelta(hours=1)  # 08:30 in Bangkok, 10:30 in Tokyo
     with time_machine.travel(later, tick=False):
         run = check_deadlines(bot.services.uow, bot.services.complaints, later)
         bot.deliver()
     assert (run.reminded, run.missed, run.pushes) == (0, 0, 1)
     [told_a] = [p for p in pushes_to(bot, OFFICER) if "กำหนด" in p]
-    assert "(2 รายการ)" in told_a and "เรื่องร้องเรียน #1 " in told_a
+    assert "(1 รายการ)" in told_a and "เรื่องร้องเรียน #1 " in told_a
     assert len([p for p in pushes_to(bot, officer_b) if "กำหนด" in p]) == 1  # nothing twice

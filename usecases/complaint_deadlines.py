@@ -72,7 +72,7 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
     for org_id in sorted(waiting):
         try:
             with uow_factory(org_id) as uow:
-                p, t = _deliver(uow, org_id, now)
+                p, t = _deliver(uow, config, org_id, now)
                 uow.commit()
         except Exception as exc:  # one organisation's failure never stops the others' notices
             log.error("complaint deadline notices for org %s failed (%s)", org_id, type(exc).__name__)
@@ -108,9 +108,10 @@ def _check(uow: UnitOfWork, config: ComplaintConfig, complaint: Complaint, now: 
     return reminded, missed
 
 
-def _deliver(uow: UnitOfWork, org_id: int, now: datetime) -> tuple[int, int]:
+def _deliver(uow: UnitOfWork, config: ComplaintConfig, org_id: int, now: datetime) -> tuple[int, int]:
     """One push per person with notices waiting, in office hours, if they had no scheduled push today;
-    (pushes, notices told)."""
+    (pushes, notices told). A reminder whose deadline was met or has passed while it waited is not sent
+    (marked `stale`): the case moved on, or the missed-deadline notice says it."""
     org = uow.people.lock_organisation(org_id)  # serialised with a manual run and the measure reminders
     if org is None:
         return 0, 0
@@ -122,6 +123,7 @@ def _deliver(uow: UnitOfWork, org_id: int, now: datetime) -> tuple[int, int]:
     by_member: dict[int, list[tuple[Complaint, str, str]]] = defaultdict(list)
     members = {}
     for complaint in uow.complaints.open_cases(org_id):
+        _drop_stale_reminders(config, complaint, now)
         notices = [(column, key) for column in ("missed", "reminded")
                    for key, mark in (getattr(complaint, column) or {}).items() if _pending(mark)]
         if not notices:
@@ -155,3 +157,17 @@ def _deliver(uow: UnitOfWork, org_id: int, now: datetime) -> tuple[int, int]:
         rows = uow.outbox.add_push(org_id, user_id, message, priority, now)
         uow.outbox.mark_private([row.id for row in rows])  # about complaints: deleted once delivered
     return len(outbox), len(told)
+
+
+def _drop_stale_reminders(config: ComplaintConfig, complaint: Complaint, now: datetime) -> None:
+    deadlines = config.policy.deadlines(complaint.received_at, first_answer_at=complaint.first_answer_at,
+                                        last_feedback_at=complaint.last_feedback_at, closed_at=complaint.closed_at)
+    dues = {"first_answer": deadlines.first_answer_due, "feedback": deadlines.next_feedback_due,
+            "close": deadlines.close_due}
+    current = {_key(name, due) for name, due in dues.items() if due is not None and now <= due}
+    marks = dict(complaint.reminded or {})
+    stale = [key for key, mark in marks.items() if _pending(mark) and key not in current]
+    if stale:
+        for key in stale:
+            marks[key] = {**marks[key], "told": now.isoformat(), "stale": True}
+        complaint.reminded = marks  # a new dict: the JSON column is rewritten
