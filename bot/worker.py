@@ -203,7 +203,7 @@ class Worker:
 
     def _complaint_deadlines(self) -> None:
         run = check_deadlines(self.services.uow, self.complaints)
-        if run.reminded or run.missed:
+        if run.pushes:
             self.outbox_ready.set()
 
     def _refresh_quota(self) -> float:

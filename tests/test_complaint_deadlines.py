@@ -16,6 +16,8 @@ from tests.support.botcli import bind, run_cli
 from tests.support.chat import pushes_to, say, send
 from tests.support.complaints import complaints, file_complaint
 from tests.support.inprocess import ChatBot
+from tests.support.orgs import add_organisation, bind_in, in_org
+from usecases.complaint_deadlines import check_deadlines
 
 CITIZEN = "U" + "a" * 32
 OTHER = "U" + "b" * 32
@@ -68,8 +70,15 @@ def test_reminders_before_each_deadline_once_and_missed_deadlines_recorded(bot: 
         assert "(เลยกำหนด)" in bot.texts_to(OFFICER)[-2]
     with time_machine.travel(T0 + timedelta(days=8), tick=True):
         change_status(bot, "คัดกรอง", "รับเรื่องช้า ขออภัย")
-    # feedback is due 30 days after the last one (day 8 + 30); reminded two days before, once
+    # feedback is due 30 days after the last one (day 8 + 30); the reminder is due two days before, on
+    # Saturday 20 April: recorded then, told on Monday morning in office hours, once
     with time_machine.travel(T0 + timedelta(days=36, hours=1), tick=True):
+        bot.worker_pass()
+        assert [r for r in reminders(bot, "ใกล้ครบกำหนด") if "แจ้งความคืบหน้าผู้ร้อง" in r] == []
+    with time_machine.travel(datetime(2024, 4, 22, 0, 30, tzinfo=UTC), tick=True):  # Monday 07:30 in Bangkok
+        bot.worker_pass()
+        assert [r for r in reminders(bot, "ใกล้ครบกำหนด") if "แจ้งความคืบหน้าผู้ร้อง" in r] == []
+    with time_machine.travel(datetime(2024, 4, 22, 1, 5, tzinfo=UTC), tick=True):  # 08:05
         bot.worker_pass()
         bot.worker_pass()
         feedback = [r for r in reminders(bot, "ใกล้ครบกำหนด") if "แจ้งความคืบหน้าผู้ร้อง" in r]
@@ -88,9 +97,34 @@ def test_deadlines_are_configurable(start_chat_bot) -> None:  # type: ignore[no-
         bind(bot, OFFICER, "officer")
         receipt = file_complaint(bot, CITIZEN, mode="confidential")
         assert any("ภายใน 3 วัน" in t for t in receipt.texts)
-    with time_machine.travel(T0 + timedelta(days=2, hours=1), tick=True):
+    with time_machine.travel(T0 + timedelta(days=2, hours=1), tick=True):  # Sunday: recorded, not told
         bot.worker_pass()
-        assert len(reminders(bot, "ใกล้ครบกำหนด")) == 1
+        assert reminders(bot, "ใกล้ครบกำหนด") == []
+    with time_machine.travel(T0 + timedelta(days=3, hours=1), tick=True):  # Monday 11:00 in Bangkok
+        bot.worker_pass()
+        # the deadline passed at 10:00: the waiting reminder is dropped, the missed notice says it
+        [told] = reminders(bot, "แจ้งกำหนดเวลาเรื่องร้องเรียน")
+        assert "(1 รายการ)" in told and "เลยกำหนดรับเรื่อง/แจ้งผลเบื้องต้นแล้ว" in told
+        assert "ใกล้ครบกำหนด" not in told
+
+
+def test_a_reminder_whose_deadline_was_met_while_it_waited_is_not_sent(bot: ChatBot) -> None:
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        file_complaint(bot, CITIZEN, mode="anonymous")
+    evening = datetime(2024, 3, 20, 14, 0, tzinfo=UTC)  # Wednesday 21:00 in Bangkok: recorded, not told
+    with time_machine.travel(evening, tick=False):
+        run = check_deadlines(bot.services.uow, bot.services.complaints, evening)
+        assert (run.reminded, run.pushes) == (1, 0)
+    with time_machine.travel(evening + timedelta(hours=1), tick=True):
+        change_status(bot, "คัดกรอง", "รับเรื่องแล้ว")  # the first answer, late at night
+    morning = datetime(2024, 3, 21, 2, 0, tzinfo=UTC)
+    with time_machine.travel(morning, tick=False):
+        run = check_deadlines(bot.services.uow, bot.services.complaints, morning)
+        bot.deliver()
+    assert run.pushes == 0 and reminders(bot, "กำหนด") == []
+    [mark] = complaints(bot)[0].reminded.values()
+    assert mark["stale"] is True and mark["told"]  # decided, never pending again
 
 
 def test_retention_deletes_evidence_and_destroys_the_identity_key(start_chat_bot) -> None:  # type: ignore[no-untyped-def]
@@ -151,3 +185,41 @@ def test_statistics_for_a_fiscal_year(bot: ChatBot) -> None:
     assert json.loads(run_cli(bot, "stats", "complaints", "--fiscal-year", "2568", "--json"))["total"] == 1
     table = run_cli(bot, "stats", "complaints", "--fiscal-year", "2567")
     assert "ทั้งหมด 3 เรื่อง" in table and "เรียกรับสินบน: 1" in table
+
+
+def test_each_organisation_is_told_in_its_own_office_hours_in_one_push(bot: ChatBot) -> None:
+    """A in Bangkok, B in Tokyo (two hours ahead). The reminder is recorded on a Thursday night, the missed
+    deadline on the Saturday; nobody is told then. On Monday at 00:30 UTC it is 07:30 in Bangkok (before
+    office hours) and 09:30 in Tokyo: B's officer is told then, A's an hour later; the reminder, past its
+    deadline by then, gives way to the missed-deadline notice."""
+    officer_b, citizen_b = "U" + "d" * 32, "U" + "e" * 32
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        file_complaint(bot, CITIZEN, mode="anonymous")
+        b = add_organisation(bot, "tokyo-b", "เทศบาลบีโตเกียว", "Asia/Tokyo")
+        bind_in(bot, b, officer_b, "officer")
+        with in_org(bot, b):
+            file_complaint(bot, citizen_b, mode="anonymous")
+    thursday_night = datetime(2024, 3, 21, 13, 0, tzinfo=UTC)  # 20:00 in Bangkok, 22:00 in Tokyo
+    saturday = datetime(2024, 3, 23, 3, 0, tzinfo=UTC)
+    for moment, expected in ((thursday_night, (2, 0, 0)), (saturday, (0, 2, 0))):
+        with time_machine.travel(moment, tick=False):
+            run = check_deadlines(bot.services.uow, bot.services.complaints, moment)
+        assert (run.reminded, run.missed, run.pushes) == expected  # recorded, nobody told
+    monday = datetime(2024, 3, 25, 0, 30, tzinfo=UTC)
+    with time_machine.travel(monday, tick=False):
+        run = check_deadlines(bot.services.uow, bot.services.complaints, monday)
+        bot.deliver()
+    assert (run.reminded, run.missed, run.pushes) == (0, 0, 1)
+    assert [p for p in pushes_to(bot, OFFICER) if "กำหนด" in p] == []
+    [told_b] = [p for p in pushes_to(bot, officer_b) if "กำหนด" in p]
+    # the reminder waited past its deadline: dropped, the missed-deadline notice says it
+    assert "(1 รายการ)" in told_b and "เลยกำหนด" in told_b and "ใกล้ครบกำหนด" not in told_b
+    later = monday + timedelta(hours=1)  # 08:30 in Bangkok, 10:30 in Tokyo
+    with time_machine.travel(later, tick=False):
+        run = check_deadlines(bot.services.uow, bot.services.complaints, later)
+        bot.deliver()
+    assert (run.reminded, run.missed, run.pushes) == (0, 0, 1)
+    [told_a] = [p for p in pushes_to(bot, OFFICER) if "กำหนด" in p]
+    assert "(1 รายการ)" in told_a and "เรื่องร้องเรียน #1 " in told_a
+    assert len([p for p in pushes_to(bot, officer_b) if "กำหนด" in p]) == 1  # nothing twice

@@ -612,6 +612,9 @@ COMPLAINT_DEADLINE_MISSED = (
     "⚠️ เรื่องร้องเรียน #{id} ({category}) เลยกำหนด{name}แล้ว ({due}) ระบบบันทึกไว้ในสรุปของผู้ดูแลระบบ\n"
     "พิมพ์ \"เปิด {id}\" เพื่อดำเนินการ"
 )
+# Deadline notices are bundled: one push per officer per working day, in office hours.
+COMPLAINT_DEADLINE_BUNDLE_HEADER = "📋 แจ้งกำหนดเวลาเรื่องร้องเรียน ประจำวันที่ {day} ({count} รายการ)"
+COMPLAINT_DEADLINE_BUNDLE_MORE = "…และอีก {count} รายการ พิมพ์ \"เรื่องร้องเรียน\" เพื่อดูทั้งหมด"
 
 # -- Scheduler: reminders, escalation, quota, weekly summary, rounds (issue #4) ----------------------
 REMINDER_TITLE = "⏰ เตือนรายงานผลมาตรการ"

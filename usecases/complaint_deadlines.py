@@ -1,22 +1,34 @@
 """Complaint deadlines: officers are reminded before a deadline (once per deadline) and told when one is
-missed; missed deadlines are recorded on the complaint for the administrator's summary
-(`ComplaintRepository.missed_deadlines`)."""
+missed; missed deadlines are recorded on the complaint at once, for the administrator's summary
+(`ComplaintRepository.missed_deadlines`).
+
+The officer's notice is not pushed at once: like the measure reminders (usecases/reminder_run.py) it waits
+for the organisation's office hours (its own time zone, weekends and holidays, `WorkCalendar`), and all the
+notices waiting for one person go in one push, at most one a day (the day is recorded in
+`reminder_push_days`, shared with the measure reminders: one scheduled push per person per day). A notice
+waits in the complaint's own bookkeeping (`missed` / `reminded`: `{"<name>@<due iso>": {"at": recorded,
+"told": pushed or None}}`; a bare timestamp is an older row, already pushed), so a restart neither loses
+nor repeats one. The recipients are decided when the push goes out (the officer assigned then). New-complaint
+pushes are not held: they go out at once (handlers/complaint_relay.py).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from domain.fiscal import local_date
 from storage.clock import utcnow
 from storage.complaint_models import Complaint
 from storage.models import Priority
 from storage.uow import UnitOfWork, UnitOfWorkFactory
-from texts import chat
 from usecases.complaint_config import ComplaintConfig
 from usecases.complaint_routing import recipients_for
-from views import messages
-from views.complaint_views import category_name, local_date
+from usecases.reminder_run import calendar_for
+from views.complaint_deadline_notices import DeadlineNotice, deadline_bundle_message
 
 log = logging.getLogger(__name__)
 
@@ -25,62 +37,137 @@ log = logging.getLogger(__name__)
 class DeadlineRun:
     reminded: int
     missed: int
+    pushes: int = 0  # bundles queued in this run
+    told: int = 0  # notices in them
 
 
 def _key(name: str, due: datetime) -> str:
     return f"{name}@{due.isoformat()}"
 
 
-def _tell(uow: UnitOfWork, complaint: Complaint, body: str, now: datetime) -> None:
-    for person in recipients_for(uow, complaint):
-        rows = uow.outbox.add_push(complaint.org_id, person.line_user_id, [messages.text(body)],
-                                   Priority.NORMAL, now)
-        uow.outbox.mark_private([row.id for row in rows])
+def _pending(mark: Any) -> bool:
+    return isinstance(mark, dict) and not mark.get("told")
 
 
 def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now: datetime | None = None) -> DeadlineRun:
+    """Record what is newly due or missed, then push each organisation's waiting notices if it is in office
+    hours there."""
     now = now or utcnow()
     reminded = missed = last_id = 0
+    waiting: set[int] = set()  # organisations with notices waiting
     while True:
         with uow_factory() as uow:
             page = uow.complaints.open_after(last_id)
             for complaint in page:
                 r, m = _check(uow, config, complaint, now)
                 reminded, missed = reminded + r, missed + m
+                if any(_pending(v) for v in (*(complaint.missed or {}).values(),
+                                             *(complaint.reminded or {}).values())):
+                    waiting.add(complaint.org_id)
             uow.commit()
         if not page:
             break
         last_id = page[-1].id
-    if reminded or missed:
-        log.info("complaint deadlines: %s reminders, %s missed", reminded, missed)
-    return DeadlineRun(reminded, missed)
+    pushes = told = 0
+    for org_id in sorted(waiting):
+        try:
+            with uow_factory(org_id) as uow:
+                p, t = _deliver(uow, config, org_id, now)
+                uow.commit()
+        except Exception as exc:  # one organisation's failure never stops the others' notices
+            log.error("complaint deadline notices for org %s failed (%s)", org_id, type(exc).__name__)
+            continue
+        pushes, told = pushes + p, told + t
+    if reminded or missed or pushes:
+        log.info("complaint deadlines: %s reminders, %s missed recorded; %s notices in %s pushes",
+                 reminded, missed, told, pushes)
+    return DeadlineRun(reminded, missed, pushes, told)
 
 
 def _check(uow: UnitOfWork, config: ComplaintConfig, complaint: Complaint, now: datetime) -> tuple[int, int]:
-    """Record newly missed deadlines and remind of those coming up, each once; (reminders, newly missed)."""
-    org = uow.people.organisation_by_id(complaint.org_id)
-    assert org is not None
+    """Record newly missed deadlines and coming ones, each once, as notices waiting; (reminders, newly missed)."""
     deadlines = config.policy.deadlines(complaint.received_at, first_answer_at=complaint.first_answer_at,
                                         last_feedback_at=complaint.last_feedback_at, closed_at=complaint.closed_at)
     dues = {"first_answer": deadlines.first_answer_due, "feedback": deadlines.next_feedback_due,
             "close": deadlines.close_due}
     late, sent = dict(complaint.missed or {}), dict(complaint.reminded or {})
     counts = []
-    for names, done, template in ((deadlines.overdue(now), late, chat.COMPLAINT_DEADLINE_MISSED),
-                                  (deadlines.due_soon(now), sent, chat.COMPLAINT_DEADLINE_REMINDER)):
+    for names, done in ((deadlines.overdue(now), late), (deadlines.due_soon(now), sent)):
         new = 0
         for name in names:
             due = dues[name]
             assert due is not None
             if _key(name, due) in done:
                 continue
-            done[_key(name, due)] = now.isoformat()
+            done[_key(name, due)] = {"at": now.isoformat(), "told": None}
             new += 1
-            _tell(uow, complaint, template.format(
-                id=complaint.id, category=category_name(complaint.category),
-                name=chat.COMPLAINT_DEADLINE_NAMES[name], due=local_date(due, org.timezone)), now)
         counts.append(new)
     if any(counts):
         complaint.missed, complaint.reminded = late, sent  # new dicts: the JSON columns are rewritten
     missed, reminded = counts
     return reminded, missed
+
+
+def _deliver(uow: UnitOfWork, config: ComplaintConfig, org_id: int, now: datetime) -> tuple[int, int]:
+    """One push per person with notices waiting, in office hours, if they had no scheduled push today;
+    (pushes, notices told). A reminder whose deadline was met or has passed while it waited is not sent
+    (marked `stale`): the case moved on, or the missed-deadline notice says it."""
+    org = uow.people.lock_organisation(org_id)  # serialised with a manual run and the measure reminders
+    if org is None:
+        return 0, 0
+    calendar = calendar_for(org, uow.schedule.settings(org_id))
+    if not calendar.is_working_moment(now):
+        return 0, 0  # at night, on a weekend or a holiday: the next working morning's run sends it
+    today = local_date(now, calendar.tz)
+    pushed_today = uow.schedule.members_pushed_on(org_id, today)
+    by_member: dict[int, list[tuple[Complaint, str, str]]] = defaultdict(list)
+    members = {}
+    for complaint in uow.complaints.open_cases(org_id):
+        _drop_stale_reminders(config, complaint, now)
+        notices = [(column, key) for column in ("missed", "reminded")
+                   for key, mark in (getattr(complaint, column) or {}).items() if _pending(mark)]
+        if not notices:
+            continue
+        people = recipients_for(uow, complaint)
+        if not people or any(p.id in pushed_today for p in people):
+            continue  # nobody to tell yet, or someone already had today's push: tomorrow, all together
+        for person in people:
+            members[person.id] = person
+            by_member[person.id] += [(complaint, column, key) for column, key in notices]
+    told: set[tuple[int, str, str]] = set()
+    outbox: list[tuple[str, list[dict[str, Any]], int]] = []
+    for member_id, items in by_member.items():
+        bundle = [DeadlineNotice(c.id, c.category, key.partition("@")[0],
+                                 datetime.fromisoformat(key.partition("@")[2]), column == "missed")
+                  for c, column, key in items]
+        outbox.append((members[member_id].line_user_id, [deadline_bundle_message(bundle, today, org.timezone)],
+                       Priority.NORMAL))
+        told.update((c.id, column, key) for c, column, key in items)
+    complaints = {c.id: c for items in by_member.values() for c, _, _ in items}
+    for complaint in complaints.values():
+        for column in ("missed", "reminded"):
+            marks = dict(getattr(complaint, column) or {})
+            for key in marks:
+                if (complaint.id, column, key) in told:
+                    marks[key] = {**marks[key], "told": now.isoformat()}
+            setattr(complaint, column, marks)  # a new dict: the JSON column is rewritten
+    uow.schedule.record_push_days([{"org_id": org_id, "member_id": member_id, "day": today, "measures": len(items)}
+                                   for member_id, items in by_member.items()])
+    for user_id, message, priority in outbox:
+        rows = uow.outbox.add_push(org_id, user_id, message, priority, now)
+        uow.outbox.mark_private([row.id for row in rows])  # about complaints: deleted once delivered
+    return len(outbox), len(told)
+
+
+def _drop_stale_reminders(config: ComplaintConfig, complaint: Complaint, now: datetime) -> None:
+    deadlines = config.policy.deadlines(complaint.received_at, first_answer_at=complaint.first_answer_at,
+                                        last_feedback_at=complaint.last_feedback_at, closed_at=complaint.closed_at)
+    dues = {"first_answer": deadlines.first_answer_due, "feedback": deadlines.next_feedback_due,
+            "close": deadlines.close_due}
+    current = {_key(name, due) for name, due in dues.items() if due is not None and now <= due}
+    marks = dict(complaint.reminded or {})
+    stale = [key for key, mark in marks.items() if _pending(mark) and key not in current]
+    if stale:
+        for key in stale:
+            marks[key] = {**marks[key], "told": now.isoformat(), "stale": True}
+        complaint.reminded = marks  # a new dict: the JSON column is rewritten
