@@ -74,12 +74,15 @@ class PeopleRepository:
                                    .with_for_update(key_share=True))
 
     def organisation_ids(self) -> list[int]:
-        return list(self.session.scalars(select(Organisation.id)))
+        """Every enabled organisation's id (a disabled one gets no scheduled pushes)."""
+        return list(self.session.scalars(select(Organisation.id).where(Organisation.disabled_at.is_(None))))
 
     def organisation_ids_by_timezone(self) -> dict[str, list[int]]:
-        """Every organisation's id, grouped by its time zone (the scheduler fires each zone's jobs)."""
+        """Every enabled organisation's id, grouped by its time zone (the scheduler fires each zone's jobs; a
+        disabled organisation gets no scheduled pushes)."""
         grouped: dict[str, list[int]] = {}
-        for org_id, tz in self.session.execute(select(Organisation.id, Organisation.timezone).order_by(Organisation.id)):
+        for org_id, tz in self.session.execute(select(Organisation.id, Organisation.timezone)
+                                               .where(Organisation.disabled_at.is_(None)).order_by(Organisation.id)):
             grouped.setdefault(tz, []).append(org_id)
         return grouped
 

@@ -163,7 +163,10 @@ class ScheduleRepository:
         return set_rounds(self.session, org_id, fiscal_year_be, scheme, due_days)
 
     def all_org_ids_with_plans(self) -> list[int]:
-        return list(self.session.scalars(select(Plan.org_id).distinct()))
+        """The enabled organisations that have a plan (a disabled one gets no scheduled pushes)."""
+        return list(self.session.scalars(
+            select(Plan.org_id).join(Organisation, Organisation.id == Plan.org_id)
+            .where(Organisation.disabled_at.is_(None)).distinct()))
 
     # -- what the reminder runs decided ----------------------------------------------------------------
     def stages_handled(self, org_id: int, round_ids: Iterable[int]) -> dict[tuple[int, int, int], list[int]]:

@@ -67,6 +67,22 @@ def test_dry_run_stores_nothing(bot: ChatBot) -> None:
         assert uow.session.scalar(select(func.count()).select_from(Plan)) == 0
 
 
+def test_the_year_is_read_from_the_table_unless_typed_and_a_wrong_one_is_warned_about(bot: ChatBot) -> None:
+    """Issue #15 item 8, as in the console: a 2567 table imported without --fiscal-year is the plan of 2567;
+    typed as 2570 it gets a loud warning, counted among the warnings (and saves nothing in a dry run)."""
+    output = run_cli(bot, "import-plan", str(WIANG), "--dry-run")
+    assert "ปีงบประมาณ 2567 อ่านจากช่วงเวลาดำเนินการในตาราง" in output
+    assert "ตรวจสอบแผนปีงบประมาณ 2567" in output
+    wrong = run_cli(bot, "import-plan", str(WIANG), "--fiscal-year", "2570", "--dry-run")
+    assert "⚠️ ปีไม่ตรงกัน" in wrong and "--fiscal-year 2567" in wrong
+    assert "ไม่ใช่ปี 2570" in wrong  # the warning itself, in the list of warnings
+    result = import_json(bot, WIANG, 2570, "--dry-run")
+    assert "ไม่ใช่ปี 2570" in result["warnings"][0]
+    run_cli(bot, "import-plan", str(WIANG))
+    with bot.services.uow() as uow:
+        assert [p.fiscal_year_be for p in uow.session.scalars(select(Plan))] == [2567]
+
+
 def test_reimport_updates_without_duplicates_and_keeps_progress(bot: ChatBot,
                                                                   tmp_path: Path) -> None:
     import_json(bot, WIANG, 2567)

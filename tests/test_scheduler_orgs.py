@@ -80,6 +80,27 @@ def test_each_organisation_in_its_own_time_zone_and_settings(bot: ChatBot) -> No
     assert summaries_to(bot, ADMIN_B) == 1 and summaries_to(bot, ADMIN_A) == 1
 
 
+def test_a_disabled_organisation_gets_no_reminders_and_no_summary(bot: ChatBot) -> None:
+    b = add_organisation_id(bot, "tokyo-b")
+    with bot.services.uow() as uow:
+        assert uow.organisations.disable(b, utcnow())
+        uow.commit()
+    for moment in (datetime(2024, 4, 1, 9, 0, tzinfo=BKK), datetime(2024, 4, 2, 8, 10, tzinfo=BKK)):
+        fire(bot, moment)
+        with time_machine.travel(moment, tick=False):
+            jobs.reminders(None)  # every organisation, in one job
+            bot.deliver()
+    assert reminders_to(bot, HEAD_A) == 1 and summaries_to(bot, ADMIN_A) == 1
+    assert reminders_to(bot, HEAD_B) == 0 and summaries_to(bot, ADMIN_B) == 0
+
+
+def add_organisation_id(bot: ChatBot, slug: str) -> int:
+    with bot.services.uow() as uow:
+        found = uow.people.organisation(slug)
+        assert found is not None
+        return found.id
+
+
 def test_one_organisations_failure_is_logged_and_the_others_still_run(
         bot: ChatBot, caplog: pytest.LogCaptureFixture) -> None:
     file_complaint(bot, CITIZEN, details=(SECRET_DETAILS,))

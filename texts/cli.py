@@ -138,6 +138,15 @@ CLI_ADMIN_RESET = "ตั้งรหัสผ่านใหม่ให้ \"{
 
 # -- option help of the commands (the commands' own help is English) ------------------------------
 HELP_FISCAL_YEAR = "ปีงบประมาณ (พ.ศ.) เช่น 2567"
+HELP_FISCAL_YEAR_READ = "ปีงบประมาณ (พ.ศ.) เช่น 2567 — ไม่ระบุ: อ่านจากช่วงเวลาดำเนินการในตาราง"
+# import-plan's year (issue #15 item 8): read from the table's own periods unless typed
+CLI_IMPORT_YEAR_DETECTED = "ปีงบประมาณ {year} อ่านจากช่วงเวลาดำเนินการในตาราง ({agreeing} จาก {dated} มาตรการที่ระบุปี)"
+CLI_IMPORT_YEAR_ASSUMED = "ช่วงเวลาในตารางไม่ระบุปี จึงใช้ปีงบประมาณปัจจุบัน {year} (ระบุ --fiscal-year ถ้าไม่ใช่)"
+CLI_IMPORT_YEAR_TYPED = "ปีงบประมาณ {year} ตามที่ระบุ ตรงกับช่วงเวลาในตาราง"
+CLI_IMPORT_YEAR_MISMATCH = (
+    "⚠️ ปีไม่ตรงกัน: ช่วงเวลาดำเนินการในตาราง ({agreeing} จาก {dated} มาตรการที่ระบุปี) เป็นของปีงบประมาณ "
+    "{detected} แต่ระบุ --fiscal-year {chosen} การบันทึกจะแทนที่แผนปี {chosen} ด้วยตารางนี้ "
+    "— ถ้าไม่ตั้งใจ ให้ใช้ --fiscal-year {detected} หรือไม่ระบุเพื่อให้ระบบอ่านปีจากตาราง")
 HELP_FISCAL_YEAR_OR_CURRENT = "ปีงบประมาณ (พ.ศ.)"
 HELP_JSON = "พิมพ์ผลเป็น JSON"
 HELP_IMPORT_DRY_RUN = "อ่านและตรวจสอบเท่านั้น ไม่บันทึก"

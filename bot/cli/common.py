@@ -85,10 +85,11 @@ def selected_org_id() -> int:
 def unit_of_work(*, commit: bool = True) -> Iterator[tuple[UnitOfWork, int]]:
     """`with unit_of_work() as (uow, org_id): ...`: one transaction on the organisation the command works on
     (`--org SLUG`, or the only one), committed when the block ends normally (`commit=False`: never, as in a
-    dry run) and rolled back when it raises (a ClickException included)."""
+    dry run) and rolled back when it raises (a ClickException included). Scoped to that organisation: on
+    PostgreSQL row-level security hides every other one (storage/tenancy.py)."""
     svc = services()
     org_id = selected_org().id
-    with svc.uow() as uow:
+    with svc.uow(org_id) as uow:
         yield uow, org_id
         if commit:
             uow.commit()
