@@ -292,7 +292,6 @@ def test_a_complaint_event_redelivered_after_it_was_handled_is_not_handled_again
     answered = len(bot.fake.messages_to(ANONYMOUS))
     assert bot.fake.redeliver(event).status_code == 200
     bot.wait_idle()
-    time.sleep(0.3)
     assert len(bot.fake.messages_to(ANONYMOUS)) == answered
     with bot.services.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(InboxEvent)) == 0

@@ -185,18 +185,25 @@ def test_two_workers_drain_the_outbox_without_double_sends(bot_without_worker: R
     messages = enqueue_push(bot, count=120)
     env = make_env(database_url, bot.fake.base_url, tmp_path)
     workers = [Services.build(Settings.from_env(env)) for _ in range(2)]
-    stops = []
+    running: list[tuple[threading.Event, threading.Thread]] = []
+
+    def all_recorded() -> bool:
+        with bot.services.uow() as uow:
+            return set(uow.outbox.counts_by_status()) == {OutboxStatus.DELIVERED.value}
+
     try:
         for services in workers:
             worker = Worker(services, WorkerOptions(delivery_threads=3, batch_size=5, idle_sleep=0.02))
-            stops.append(worker.stop_event)
-            threading.Thread(target=worker.run_forever, daemon=True).start()
+            thread = threading.Thread(target=worker.run_forever, daemon=True)
+            thread.start()
+            running.append((worker.stop_event, thread))
         assert wait_for(lambda: len(bot.fake.deliveries()) >= 120, timeout=30)
-        time.sleep(0.3)
+        assert wait_for(all_recorded, timeout=30)  # every outcome recorded: nothing left to send twice
     finally:
-        for stop in stops:
+        for stop, _ in running:
             stop.set()
-        time.sleep(0.3)
+        for _, thread in running:
+            thread.join(timeout=30)
         for services in workers:
             services.close()
     counts = bot.fake.count_by_retry_key()

@@ -42,6 +42,7 @@ from linesim.state import Delivery
 from storage.clock import utcnow
 from storage.complaint_models import Complaint
 from storage.models import InboxEvent, InboxStatus, Role
+from tests.conftest import wait_for
 from tests.support.plans import load_plan, small_plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,15 +152,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 class Processes:
@@ -396,9 +388,14 @@ class SoakRun:
         kills_left = sorted(self.config.kill_at)
         kills = 0
         deadline = time.monotonic() + self.config.timeout
+        seen = -1
         while time.monotonic() < deadline:
+            # the next look when LINE delivered something new (at most a second on: the kills and deadline)
+            wait_for(lambda seen=seen: len(self.fake.deliveries()) != seen, timeout=1.0)
+            deliveries = self.fake.deliveries()
+            seen = len(deliveries)
             by_user: dict[str, list[Delivery]] = {}
-            for delivery in self.fake.deliveries():
+            for delivery in deliveries:
                 for recipient in delivery.to:
                     by_user.setdefault(recipient, []).append(delivery)
             answered = self._see_answers(by_user)
@@ -416,7 +413,6 @@ class SoakRun:
                         ready.append((user, text))
             for start in range(0, len(ready), self.config.max_body_events):
                 self._send(ready[start:start + self.config.max_body_events])
-            time.sleep(0.02)  # the next look at what LINE delivered
         return False, kills
 
     def settle(self, timeout: float = 60.0) -> tuple[dict[str, int], dict[str, int]]:
