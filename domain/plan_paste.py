@@ -16,7 +16,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import combinations
 
 from domain.fiscal import parse_period
@@ -153,14 +153,17 @@ def _fit(cells: list[str], roles: dict[int, Role], width: int) -> list[str]:
     cells = [cell for cell in cells if cell.strip()]
     if len(cells) >= width or width > _MAX_FIT:
         return cells
-    best: tuple[int, tuple[int, ...]] | None = None
-    for columns in combinations(range(width), len(cells)):
-        score = sum(_fit_score(cell, roles.get(column), column) for cell, column in zip(cells, columns, strict=True))
-        if best is None or score > best[0]:
-            best = (score, columns)
-    assert best is not None
+    return _place(cells, range(width), width, lambda columns: sum(
+        _fit_score(cell, roles.get(column), column) for cell, column in zip(cells, columns, strict=True)))
+
+
+def _place(cells: list[str], candidates: Sequence[int], width: int,
+           score: Callable[[tuple[int, ...]], int]) -> list[str]:
+    """A row of `width` with `cells`, in order, in the columns of `candidates` that score best (the first
+    best on a tie)."""
+    best = max(combinations(candidates, len(cells)), key=score)
     row = [""] * width
-    for cell, column in zip(cells, best[1], strict=True):
+    for cell, column in zip(cells, best, strict=True):
         row[column] = cell
     return row
 
@@ -250,16 +253,8 @@ def _fit_labels(cells: list[str], roles: dict[int, Role], width: int) -> list[st
     open_columns = [c for c in range(width) if roles.get(c) in (None, Role.OTHER)]
     if len(open_columns) < len(cells):
         return _fit(cells, roles, width)
-    best: tuple[int, tuple[int, ...]] | None = None
-    for columns in combinations(open_columns, len(cells)):
-        score = sum(2 if roles.get(c) is None else 1 for c in columns) - (columns[-1] - columns[0])
-        if best is None or score > best[0]:
-            best = (score, columns)
-    assert best is not None
-    row = [""] * width
-    for cell, column in zip(cells, best[1], strict=True):
-        row[column] = cell
-    return row
+    return _place(cells, open_columns, width, lambda columns: sum(
+        2 if roles.get(c) is None else 1 for c in columns) - (columns[-1] - columns[0]))
 
 
 def _label_run(lines: Sequence[str], start: int) -> list[str]:
