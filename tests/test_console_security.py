@@ -96,7 +96,7 @@ def test_the_session_cookie_is_hardened_and_sent_only_to_the_console(bot: Runnin
     answer = bot.fake.send_text(HEAD, "สวัสดี")
     assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
     for path in ("/healthz", "/public/default/"):
-        response = console.http.get(bot.url + path, timeout=5)
+        response = console.http.get(bot.url + path, timeout=30)
         assert response.status_code == 200 and "Set-Cookie" not in response.headers, path
     bot.wait_idle()
 
@@ -339,10 +339,10 @@ def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(bot: RunningBot) 
     console = logged_in(bot, "admin")
     stolen = requests.Session()
     stolen.cookies.update(console.http.cookies)
-    assert stolen.get(console.url("/audit"), timeout=5).url.endswith("/console/audit")
+    assert stolen.get(console.url("/audit"), timeout=30).url.endswith("/console/audit")
     out = console.post("/logout", form_page="/dashboard")
     assert "ออกจากระบบแล้ว" in out.text
-    assert "/console/login" in stolen.get(console.url("/audit"), timeout=5).url
+    assert "/console/login" in stolen.get(console.url("/audit"), timeout=30).url
     assert "logout" in audit_actions(bot)
 
 
@@ -439,6 +439,6 @@ def test_create_admin_reset_sets_a_new_password_unlocks_and_ends_sessions(bot: R
 
 @pytest.mark.parametrize("path", ["/console/dashboard", "/console/complaints/1", "/console/audit?page=2"])
 def test_every_page_behind_the_login_sends_strangers_to_it(bot: RunningBot, path: str) -> None:
-    response = requests.get(bot.url + path, timeout=5, allow_redirects=False)
+    response = requests.get(bot.url + path, timeout=30, allow_redirects=False)
     assert response.status_code == 302 and "/console/login?next=" in response.headers["Location"]
     assert "Set-Cookie" not in response.headers
