@@ -41,7 +41,7 @@ class AuditLogRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def record(self, org_id: int, actor: Actor, action: str, now: datetime, target: str | None = None,
+    def record(self, org_id: int | None, actor: Actor, action: str, now: datetime, target: str | None = None,
                **detail: Any) -> AuditEntry:
         entry = AuditEntry(org_id=org_id, at=now, channel=actor.channel, actor_user_id=actor.user_id,
                            actor_member_id=actor.member_id, actor_label=actor.label[:80], action=action,

@@ -75,6 +75,10 @@ def access_of(uow: UnitOfWork, user: ConsoleUser) -> Access | None:
     """The role a user acts with now; None when the account is inactive or its member lost the role."""
     if not user.active:
         return None
+    if user.org_id is None:  # an operator of the deployment: no organisation, no member
+        return Access(user, Role.OPERATOR, None, None) if user.role == Role.OPERATOR.value else None
+    if user.role == Role.OPERATOR.value:
+        return None  # an operator row inside an organisation is no operator
     if user.member_id is None:
         return Access(user, Role.ADMIN, None, None) if user.role == Role.ADMIN.value else None
     member = uow.people.member_by_id(user.member_id)
@@ -107,7 +111,7 @@ def _name_lock(failures: list[datetime], policy: LoginPolicy) -> datetime | None
     return until
 
 
-def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int, username: str, password: str, client_key: str,
+def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int | None, username: str, password: str, client_key: str,
                   name_key: str, now: datetime, policy: LoginPolicy | None = None) -> LoginResult:
     """Check a login and record its outcome (counters, lock, audit log), committed. `client_key` and
     `name_key` are keyed hashes of the client's address and of the username. The password is checked
@@ -157,7 +161,7 @@ def attempt_login(uow_factory: UnitOfWorkFactory, org_id: int, username: str, pa
     return result
 
 
-def _refuse_locked(uow: UnitOfWork, org_id: int, user: ConsoleUser | None, client_key: str, now: datetime,
+def _refuse_locked(uow: UnitOfWork, org_id: int | None, user: ConsoleUser | None, client_key: str, now: datetime,
                    locked_until: datetime) -> LoginResult:
     """A try while the account (or name) is locked: no password is checked, the client's failure counts."""
     uow.console_users.add_failure(org_id, client_key, now)
@@ -167,7 +171,7 @@ def _refuse_locked(uow: UnitOfWork, org_id: int, user: ConsoleUser | None, clien
     return LoginResult(Outcome.LOCKED, user, locked_until)
 
 
-def _record_no_account(uow: UnitOfWork, org_id: int, client_key: str, name_key: str, now: datetime,
+def _record_no_account(uow: UnitOfWork, org_id: int | None, client_key: str, name_key: str, now: datetime,
                        policy: LoginPolicy) -> LoginResult:
     """A failed login with a username that is no (open) account: counted for the client (and for the name
     before the dummy check)."""
@@ -178,7 +182,7 @@ def _record_no_account(uow: UnitOfWork, org_id: int, client_key: str, name_key: 
     return LoginResult(Outcome.LOCKED, None, until) if locked else LoginResult(Outcome.BAD)
 
 
-def _record(uow: UnitOfWork, org_id: int, user_id: int, right: bool, password: str, client_key: str,
+def _record(uow: UnitOfWork, org_id: int | None, user_id: int, right: bool, password: str, client_key: str,
             now: datetime, policy: LoginPolicy) -> LoginResult:
     user = uow.console_users.get(org_id, user_id)
     if user is None or not user.active:  # removed or closed while the password was checked

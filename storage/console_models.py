@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.clock import utcnow
@@ -21,13 +21,17 @@ from storage.models import Base, UtcDateTime
 class ConsoleUser(Base):
     """Someone who logs in to the admin console. An administrator may stand alone (the first one comes from
     `itabot create-admin`); officers and heads are always linked to their LINE member, whose role and unit
-    they act with (a member whose role changed can no longer log in with it)."""
+    they act with (a member whose role changed can no longer log in with it). An operator (role
+    "operator", no organisation) manages the deployment's organisations and sees none of their data."""
 
     __tablename__ = "console_users"
-    __table_args__ = (UniqueConstraint("org_id", "username"),)
+    __table_args__ = (UniqueConstraint("org_id", "username"),
+                      Index("uq_console_operator_username", "username", unique=True,
+                            sqlite_where=text("org_id IS NULL"), postgresql_where=text("org_id IS NULL")))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # None: an operator of the deployment (`itabot operator add`), bound to no organisation
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True, nullable=True)
     username: Mapped[str] = mapped_column(String(64))  # lower case
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, with its parameters
     role: Mapped[str] = mapped_column(String(16))  # admin | officer | head, as in LINE
@@ -50,7 +54,7 @@ class ConsoleLoginFailure(Base):
     __table_args__ = (Index("ix_console_login_failures_key", "key_hash", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True, nullable=True)  # None: operators
     key_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -93,7 +97,8 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_org_at", "org_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    # None: an operator's own entry (login, logout); what an operator does to an organisation is in its log
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     channel: Mapped[str] = mapped_column(String(16))  # console | line | cli
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)

@@ -22,19 +22,29 @@ class ConsoleUserRepository:
         self.session = session
 
     # -- users --------------------------------------------------------------------------------------------
-    def by_username(self, org_id: int, username: str) -> ConsoleUser | None:
+    def by_username(self, org_id: int | None, username: str) -> ConsoleUser | None:
         return self.session.scalar(select(ConsoleUser).where(ConsoleUser.org_id == org_id,
                                                              ConsoleUser.username == username.lower()))
 
-    def get(self, org_id: int, user_id: int) -> ConsoleUser | None:
+    def get(self, org_id: int | None, user_id: int) -> ConsoleUser | None:
         user = self.session.get(ConsoleUser, user_id)
         return user if user is not None and user.org_id == org_id else None
+
+    def has_admin(self, org_id: int) -> bool:
+        """Whether the organisation has any console administrator (open or closed)."""
+        return self.session.scalar(select(ConsoleUser.id).where(ConsoleUser.org_id == org_id,
+                                                                ConsoleUser.role == "admin").limit(1)) is not None
+
+    def operators(self) -> list[ConsoleUser]:
+        """The deployment's console operators (bound to no organisation)."""
+        return list(self.session.scalars(select(ConsoleUser).where(ConsoleUser.org_id.is_(None))
+                                         .order_by(ConsoleUser.username)))
 
     def all(self, org_id: int) -> list[ConsoleUser]:
         return list(self.session.scalars(select(ConsoleUser).where(ConsoleUser.org_id == org_id)
                                          .order_by(ConsoleUser.username)))
 
-    def create(self, org_id: int, username: str, password_hash: str, role: str, now: datetime,
+    def create(self, org_id: int | None, username: str, password_hash: str, role: str, now: datetime,
                member_id: int | None = None) -> ConsoleUser:
         user = ConsoleUser(org_id=org_id, username=username.lower(), password_hash=password_hash, role=role,
                            member_id=member_id, active=True, failed_attempts=0, session_epoch=0,
@@ -113,12 +123,12 @@ class ConsoleUserRepository:
         self.session.flush()
 
     # -- failures by client address (keyed hashes) ----------------------------------------------------------------
-    def failures_from(self, org_id: int, key_hash: str, since: datetime) -> list[datetime]:
+    def failures_from(self, org_id: int | None, key_hash: str, since: datetime) -> list[datetime]:
         return list(self.session.scalars(select(ConsoleLoginFailure.at).where(
             ConsoleLoginFailure.org_id == org_id, ConsoleLoginFailure.key_hash == key_hash,
             ConsoleLoginFailure.at > since).order_by(ConsoleLoginFailure.at)))
 
-    def add_failure(self, org_id: int, key_hash: str, now: datetime) -> None:
+    def add_failure(self, org_id: int | None, key_hash: str, now: datetime) -> None:
         self.session.add(ConsoleLoginFailure(org_id=org_id, key_hash=key_hash, at=now))
         self.session.flush()
 

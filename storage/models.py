@@ -65,6 +65,7 @@ class Role(enum.StrEnum):
     HEAD = "head"
     OFFICER = "officer"
     ADMIN = "admin"
+    OPERATOR = "operator"  # console only: the deployment's operator, bound to no organisation (#18)
 
 
 class InboxStatus(enum.StrEnum):

@@ -65,6 +65,12 @@ class OrganisationRepository:
         return [OrgRow(org.id, org.slug, org.name, org.timezone, org.disabled_at is not None, kind)
                 for org, kind in rows]
 
+    def summaries(self) -> list[OrgRow]:
+        """Every organisation, by slug, from the organisations table alone (what a console operator sees: no
+        tenant table is read, so the kind of credentials is not known here)."""
+        return [OrgRow(org.id, org.slug, org.name, org.timezone, org.disabled_at is not None, None)
+                for org in self.session.scalars(select(Organisation).order_by(Organisation.slug))]
+
     def directory(self, slug: str | None = None) -> list[DirectoryRow]:
         """Every organisation (or the one with `slug`) with the version of its credentials, in one query."""
         query = (select(Organisation.id, Organisation.slug, Organisation.disabled_at, OrgCredentials.version,
@@ -74,6 +80,11 @@ class OrganisationRepository:
             query = query.where(Organisation.slug == slug)
         return [DirectoryRow(org_id, slug_, disabled_at is not None, version or 0, refresh)
                 for org_id, slug_, disabled_at, version, refresh in self.session.execute(query)]
+
+    def enabled(self, org_id: int) -> bool:
+        """The organisation exists and is not disabled."""
+        return self.session.scalar(select(Organisation.id).where(Organisation.id == org_id,
+                                                                 Organisation.disabled_at.is_(None))) is not None
 
     def enabled_ids(self) -> list[int]:
         return list(self.session.scalars(select(Organisation.id).where(Organisation.disabled_at.is_(None))

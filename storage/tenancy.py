@@ -9,6 +9,9 @@ transaction, a pooled connection keeps nothing), and the row-level security poli
 filter returns nothing of another organisation instead of leaking it. SQLite has no row-level security:
 there the repositories' `org_id` filters are the wall (tests/test_isolation.py tries every surface).
 
+A console operator (the hosting vendor, bound to no organisation) works under `OPERATOR_SCOPE`: it sees the
+organisations, never their data; creating an organisation and sealing its credentials are scoped to it.
+
 System-level work — the worker claiming events and delivering the outbox across organisations, retention
 sweeps, migrations — runs unscoped and sees every organisation, as it must. `org_scope(None)` says so
 explicitly inside a scoped block.
@@ -21,6 +24,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 SETTING = "itabot.org_id"
+# The scope of a console operator's requests (#18): no organisation has this id, so every tenant table shows
+# nothing, except the operators' own rows (org_id NULL) of console_users, console_login_failures and
+# audit_log (migration 0014). Operators read and change the `organisations` table, which is no tenant table.
+OPERATOR_SCOPE = 0
 _current: ContextVar[int | None] = ContextVar("itabot_org_scope", default=None)
 
 

@@ -23,6 +23,7 @@ from storage.clock import utcnow
 from storage.complaint_models import Complaint, ComplaintEntry
 from storage.models import Member, Unit
 from storage.plan_models import Measure, ProgressReport
+from storage.tenancy import OPERATOR_SCOPE, org_scope
 from tests.support.botcli import bind, invite
 from tests.support.chat import pushes_to, say
 from tests.support.complaints import Receipt, file_complaint
@@ -357,3 +358,45 @@ def test_the_console_of_one_organisation_refuses_every_id_of_another(orgs: TwoOr
         login_b = uow.console_users.get(orgs.b, b_login)
         assert login_b is not None and login_b.active
         assert uow.console_users.by_username(orgs.a, "stolen") is None
+
+
+def test_an_operator_reads_no_organisations_data_and_staff_reach_no_operator_page(orgs: TwoOrgs) -> None:
+    """The deployment's operator (#18) is the hosting vendor: every page and POST of an organisation's data is
+    403 to it, whichever organisation; an organisation's administrator gets 403 on every operator page."""
+    bot = orgs.bot
+    with org_scope(OPERATOR_SCOPE), bot.services.uow() as uow:
+        uow.console_users.create(None, "vendor", hash_password(PASSWORD), "operator", utcnow())
+        uow.commit()
+    vendor = ClientConsole(bot.app)
+    landed = vendor.post("/operator/login", {"username": "vendor", "password": PASSWORD}, form_page="/operator/login")
+    assert landed.request.path == "/console/operator/orgs"
+    case_a, case_b = orgs.complaint(orgs.a).id, orgs.complaint(orgs.b).id
+    unit_a = orgs.unit(orgs.a, "กองคลัง")
+    for path in ("/dashboard", "/units", "/members", "/plan", "/reports", "/settings", "/audit", "/complaints",
+                 f"/complaints/{case_a}", f"/complaints/{case_b}", "/reports/progress", "/reports/complaints"):
+        page = vendor.get(path)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 403, (path, page.status_code)
+        assert DETAILS_A not in text and DETAILS_B not in text and TITLE_A not in text, path
+    for path, data in ((f"/complaints/{case_a}/take", {}), (f"/units/{unit_a.id}/rename", {"name": "ถูกแก้"}),
+                       ("/members/invite", {"role": "admin"}), ("/settings/reminders", {"days_before": "1"})):
+        assert vendor.post(path, data, form_page="/operator/orgs").status_code == 403, path
+    assert orgs.unit(orgs.a, "กองคลัง").id == unit_a.id and orgs.complaint(orgs.a).assigned_member_id is None
+    console_user(bot, orgs.a, "admin-a")
+    admin = ClientConsole(bot.app)
+    admin.login("admin-a", PASSWORD)
+    assert admin.get("/operator/orgs").status_code == 403
+    for path, data in (("/operator/orgs", {"slug": "evil", "name": "x", "channel_secret": "s", "access_token": "t"}),
+                       ("/operator/orgs/tambon-b/disable", {}),
+                       ("/operator/orgs/tambon-b/credentials", {"channel_secret": "s", "access_token": "t"}),
+                       ("/operator/orgs/tambon-b/admin", {"admin_username": "evil-admin", "admin_password": PASSWORD,
+                                                          "admin_again": PASSWORD})):
+        assert admin.post(path, data, form_page="/dashboard").status_code == 403, path
+    with bot.services.uow() as uow:
+        assert uow.people.organisation("evil") is None
+        org_b = uow.people.organisation("tambon-b")
+        assert org_b is not None and org_b.disabled_at is None
+        assert uow.console_users.by_username(orgs.b, "evil-admin") is None
+    # nor does an administrator's password open the operators' page
+    assert ClientConsole(bot.app).post("/operator/login", {"username": "admin-a", "password": PASSWORD},
+                                       form_page="/operator/login").status_code == 401

@@ -134,6 +134,11 @@ CLI_ADMIN_EXISTS = "มีผู้ใช้ \"{username}\" อยู่แล�
 CLI_ADMIN_MISSING = "ไม่พบผู้ใช้ \"{username}\" (สร้างใหม่โดยไม่ใส่ --reset)"
 CLI_ADMIN_NOT_ADMIN = "ผู้ใช้ \"{username}\" ไม่ใช่ผู้ดูแลระบบ ตั้งรหัสผ่านใหม่ได้จากหน้า “สมาชิก” ของเว็บผู้ดูแล"
 CLI_ADMIN_CREATED = "สร้างผู้ดูแลระบบ \"{username}\" แล้ว เข้าสู่ระบบได้ที่ {url}"
+CLI_OPERATOR_CREATED = (
+    "สร้างผู้ให้บริการระบบ \"{username}\" แล้ว เข้าสู่ระบบได้ที่ {url} (เห็นเฉพาะรายชื่อองค์กร ไม่เห็นข้อมูลขององค์กรใด)")
+CLI_OPERATOR_NONE = "ยังไม่มีผู้ให้บริการระบบ (สร้างด้วย itabot operator add ชื่อผู้ใช้)"
+CLI_OPERATOR_LINE = "{username}  {status}"
+HELP_OPERATOR_RESET = "ตั้งรหัสผ่านใหม่ให้ผู้ให้บริการระบบที่มีอยู่แล้ว (และปลดล็อก)"
 CLI_ADMIN_RESET = "ตั้งรหัสผ่านใหม่ให้ \"{username}\" แล้ว (ปลดล็อกและการเข้าสู่ระบบเดิมสิ้นสุดทั้งหมด) เข้าสู่ระบบได้ที่ {url}"
 
 # -- option help of the commands (the commands' own help is English) ------------------------------

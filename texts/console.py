@@ -117,7 +117,7 @@ CONSOLE_AUDIT_CHANNELS = {"console": "เว็บ", "line": "LINE", "cli": "ค
 # The audit log in words a person understands (issue #15 item 7): what a target is, what a detail means.
 CONSOLE_AUDIT_TARGETS = {
     "complaint": "เรื่องร้องเรียน #{id}", "plan": "แผนปีงบประมาณ {id}", "unit": "หน่วยงาน {name}",
-    "member": "{name}", "console_user": "บัญชีเว็บ {name}",
+    "member": "{name}", "console_user": "บัญชีเว็บ {name}", "organisation": "องค์กร #{id}",
 }
 CONSOLE_AUDIT_GONE = "(ลบแล้ว)"
 CONSOLE_AUDIT_MEMBER = "{role}{unit}{name}"
@@ -131,7 +131,7 @@ CONSOLE_AUDIT_DETAILS = {
 CONSOLE_AUDIT_KINDS = {
     "login": "การเข้าสู่ระบบ", "complaint": "เรื่องร้องเรียน", "plan": "แผนมาตรการ", "unit": "หน่วยงาน",
     "invite": "รหัสเชิญ", "member": "สมาชิก", "console_user": "บัญชีเข้าใช้เว็บ", "settings": "การตั้งค่า",
-    "report": "รายงาน",
+    "report": "รายงาน", "organisation": "องค์กร",
 }
 CONSOLE_AUDIT_ACTIONS = {
     "login.ok": "เข้าสู่ระบบ", "login.failed": "เข้าสู่ระบบไม่สำเร็จ", "login.locked": "บัญชีถูกล็อก",
@@ -146,9 +146,49 @@ CONSOLE_AUDIT_ACTIONS = {
     "complaint.view": "เปิดดูเรื่องร้องเรียน", "complaint.assign": "รับผิดชอบเรื่องร้องเรียน",
     "complaint.status": "เปลี่ยนสถานะเรื่องร้องเรียน",
     "complaint.message": "ส่งข้อความถึงผู้ร้อง", "complaint.evidence": "เปิดหลักฐานเรื่องร้องเรียน", "report.download": "ดาวน์โหลดรายงาน",
+    "organisation.create": "ผู้ให้บริการระบบเพิ่มองค์กร", "organisation.credentials": "ผู้ให้บริการระบบเปลี่ยนข้อมูลช่องทาง LINE",
+    "organisation.disable": "ผู้ให้บริการระบบปิดการให้บริการองค์กร",
+    "organisation.first-admin": "ผู้ให้บริการระบบสร้างผู้ดูแลระบบคนแรก",
 }
 # Evidence files of a complaint (issue #15 item 6): only the assigned officer opens them, every opening audited.
 CONSOLE_EVIDENCE_FILE = "{kind} รายการที่ {number} ({kb:,} KB)"
 CONSOLE_EVIDENCE_AUDITED = "ทุกครั้งที่เปิดไฟล์หลักฐานจะบันทึกไว้ในประวัติการใช้งาน"
 CONSOLE_EVIDENCE_TAKE_FIRST = "ไฟล์หลักฐานเปิดได้เฉพาะเจ้าหน้าที่ผู้รับผิดชอบเรื่องนี้"
 CONSOLE_EVIDENCE_NOT_FOUND = "ไม่พบไฟล์หลักฐานนี้ในเรื่องร้องเรียนหมายเลข {id}"
+
+# -- operators of the deployment (#18): they manage organisations and read none of their data ------------
+CONSOLE_LOGIN_ORG = "รหัสองค์กร (slug เช่น tambon-a)"
+CONSOLE_OPERATOR_LOGIN_TITLE = "เข้าสู่ระบบผู้ให้บริการระบบ"
+CONSOLE_OPERATOR_LOGIN_NOTE = (
+    "สำหรับผู้ให้บริการระบบ (สร้างบัญชีด้วยคำสั่ง itabot operator add) ซึ่งดูแลรายชื่อองค์กรเท่านั้น "
+    "ไม่เห็นเรื่องร้องเรียน รายงาน หรือข้อมูลใดขององค์กร")
+CONSOLE_OPERATOR_NAV = "องค์กรที่ให้บริการ"
+CONSOLE_OPERATOR_TITLE = "องค์กรที่ให้บริการ"
+CONSOLE_OPERATOR_PRIVACY = (
+    "ผู้ให้บริการระบบเห็นเฉพาะรายชื่อองค์กร เพิ่มองค์กร เปลี่ยนข้อมูลช่องทาง LINE ปิดการให้บริการ "
+    "และสร้างผู้ดูแลระบบคนแรกขององค์กรที่ยังไม่มีผู้ดูแล ไม่เห็นเรื่องร้องเรียน ผู้ร้อง รายงาน หรือสมาชิกขององค์กรใด "
+    "ทุกการกระทำบันทึกไว้ในประวัติการใช้งานขององค์กรนั้น")
+CONSOLE_OPERATOR_ADDED = "เพิ่มองค์กร \"{name}\" ({slug}) แล้ว ตั้ง Webhook URL ของช่องทาง LINE เป็น {url}"
+CONSOLE_OPERATOR_ADMIN_CREATED = (
+    "สร้างผู้ดูแลระบบ \"{username}\" ขององค์กร {slug} แล้ว เข้าสู่ระบบที่ {url} (รหัสองค์กร {slug}) "
+    "แจ้งรหัสผ่านแก่เจ้าของบัญชีโดยตรง")
+CONSOLE_OPERATOR_CREDENTIALS_REPLACED = "เปลี่ยนข้อมูลช่องทาง LINE ขององค์กร {slug} แล้ว ({kind})"
+CONSOLE_OPERATOR_DISABLED = "ปิดการให้บริการองค์กร {slug} แล้ว (Webhook ตอบ 404 ข้อมูลยังอยู่ครบ)"
+CONSOLE_OPERATOR_ALREADY_DISABLED = "องค์กร {slug} ปิดการให้บริการอยู่แล้ว"
+CONSOLE_OPERATOR_HAS_ADMIN = (
+    "องค์กร {slug} มีผู้ดูแลระบบแล้ว ผู้ให้บริการระบบสร้างได้เฉพาะผู้ดูแลคนแรก "
+    "บัญชีอื่นให้ผู้ดูแลขององค์กรสร้างเองจากหน้า “สมาชิก”")
+CONSOLE_OPERATOR_UNKNOWN = "ไม่พบองค์กร {slug}"
+CONSOLE_OPERATOR_NO_KEY = "ยังไม่ได้ตั้งค่า CREDENTIALS_KEY จึงเก็บข้อมูลช่องทาง LINE ไม่ได้ (ดู README)"
+CONSOLE_OPERATOR_ORG_ERRORS = {
+    "slug": "รหัสองค์กร \"{value}\" ใช้ไม่ได้: ใช้ a-z 0-9 และ - ยาว 1–63 ตัว ไม่ขึ้นต้นด้วย -",
+    "name": "กรุณากรอกชื่อองค์กร",
+    "timezone": "ไม่รู้จักเขตเวลา \"{value}\" (เช่น Asia/Bangkok)",
+    "exists": "มีองค์กรรหัส \"{value}\" อยู่แล้ว",
+    "unknown": "ไม่พบองค์กร \"{value}\"",
+    "secret": "กรุณากรอก Channel secret (ไม่มีช่องว่าง)",
+    "token": "กรุณากรอก Channel access token (ไม่มีช่องว่าง) หรือใส่ Channel ID เพื่อใช้โทเค็นอายุสั้น",
+    "channel_id": "Channel ID \"{value}\" ต้องเป็นตัวเลข",
+}
+CONSOLE_OPERATOR_KINDS = {"long_lived": "โทเค็นอายุยาว", "short_lived": "โทเค็นอายุสั้น (ออกจาก Channel ID)"}
+CONSOLE_OPERATOR_STATUS = {False: "ให้บริการ", True: "ปิดการให้บริการ"}

@@ -15,7 +15,7 @@ from storage.models import Role
 from texts import cli, console
 
 
-def _read_password(from_stdin: bool) -> str:
+def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     value: str = click.prompt(cli.CLI_ADMIN_PASSWORD_PROMPT, hide_input=True,
@@ -41,7 +41,7 @@ def create_admin(username: str, password_stdin: bool, reset: bool) -> None:
             raise click.ClickException(cli.CLI_ADMIN_MISSING.format(username=name))
         if existing is not None and existing.role != Role.ADMIN.value:
             raise click.ClickException(cli.CLI_ADMIN_NOT_ADMIN.format(username=name))
-    password = _read_password(password_stdin)
+    password = read_password(password_stdin)
     problem = password_problem(password, name)
     if problem is not None:
         raise click.ClickException(console.CONSOLE_PASSWORD_PROBLEMS[problem])

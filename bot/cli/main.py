@@ -16,6 +16,7 @@ from bot.cli.admins import create_admin
 from bot.cli.common import add_org_option, safe_url, services
 from bot.cli.complaints import complaints, stats
 from bot.cli.db import db
+from bot.cli.operators import operator
 from bot.cli.orgs import org
 from bot.cli.people import invite, members, revoke
 from bot.cli.plan import import_plan_command
@@ -137,7 +138,7 @@ ORG_COMMANDS: tuple[click.Command, ...] = (
     summary, create_admin, outbox, inbox,
 )
 # The deployment's own: the database, the organisations, retention, the processes.
-COMMANDS: tuple[click.Command, ...] = (*ORG_COMMANDS, db, org, scrub, worker, fake_line, demo, dev)
+COMMANDS: tuple[click.Command, ...] = (*ORG_COMMANDS, db, org, operator, scrub, worker, fake_line, demo, dev)
 for _command in ORG_COMMANDS:
     add_org_option(_command)
 for _command in COMMANDS:

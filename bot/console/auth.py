@@ -10,9 +10,17 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 
 from bot.console import session as console_session
-from bot.console.blueprint import access, blueprint, error_page, home_endpoint, org_id, safe_next, services
-from domain.passwords import MAX_LENGTH, hash_password, password_problem, verify_password
+from bot.console.blueprint import access, blueprint, error_page, home_endpoint, login_org, safe_next, services
+from domain.passwords import (
+    MAX_LENGTH,
+    hash_password,
+    password_problem,
+    verify_password,
+    waste_a_verification,
+)
 from storage.console_login import Outcome, attempt_login
+from storage.models import Role
+from storage.tenancy import OPERATOR_SCOPE, org_scope
 from texts import console
 
 
@@ -43,23 +51,56 @@ def home() -> Any:
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """An organisation's staff log in: to the organisation whose slug the form names (by default the
+    deployment's own)."""
+    return _login(operator=False)
+
+
+@blueprint.route("/operator/login", methods=["GET", "POST"])
+def operator_login() -> Any:
+    """The deployment's operators log in (bound to no organisation)."""
+    return _login(operator=True)
+
+
+def _org_slug() -> str:
+    raw = request.form.get("org") if request.method == "POST" else request.args.get("org")
+    return (raw or "").strip().lower()[:63] or services().settings.org_slug
+
+
+def _target_org(slug: str) -> int | None:
+    """The enabled organisation with this slug."""
+    with services().uow() as uow:
+        org = uow.people.organisation(slug)
+        return org.id if org is not None and org.disabled_at is None else None
+
+
+def _login(operator: bool) -> Any:
     if g.get("console_access") is not None:
         return redirect(safe_next(request.args.get("next")) or url_for(home_endpoint(access().role)))
+    slug = None if operator else _org_slug()
     if request.method == "GET":
         notice = console.CONSOLE_LOGIN_NOTICES.get(request.args.get("why") or "")
-        return render_template("console/login.html", notice=notice, next=safe_next(request.args.get("next")))
+        return render_template("console/login.html", notice=notice, next=safe_next(request.args.get("next")),
+                               operator=operator, org_slug=slug)
     username = request.form.get("username", "")[:64]
     password = request.form.get("password", "")[:MAX_LENGTH + 1]
     svc = services()
     now = g.console_now
-    result = attempt_login(svc.uow, org_id(), username, password, client_key(), name_key(username), now)
+    target = None if slug is None else _target_org(slug)
+    if slug is not None and target is None:  # no such (enabled) organisation: answered as a wrong password
+        waste_a_verification(password)
+        page = render_template("console/login.html", error=console.CONSOLE_LOGIN_BAD, username=username,
+                               next=safe_next(request.form.get("next")), operator=operator, org_slug=slug)
+        return page, 401
+    with org_scope(OPERATOR_SCOPE if target is None else target):
+        result = attempt_login(svc.uow, target, username, password, client_key(), name_key(username), now)
     if result.outcome is Outcome.OK:
         assert result.user is not None
         console_session.start(result.user, now)
         return redirect(safe_next(request.form.get("next")) or url_for("console.home"))
     error, status, headers = _login_refusal(result.outcome, result.retry_at, now)
     page = render_template("console/login.html", error=error, username=username,
-                           next=safe_next(request.form.get("next")))
+                           next=safe_next(request.form.get("next")), operator=operator, org_slug=slug)
     return page, status, headers
 
 
@@ -80,13 +121,14 @@ def logout() -> Any:
     me = access()
     svc = services()
     with svc.uow() as uow:
-        user = uow.console_users.get(org_id(), me.user.id)
+        user = uow.console_users.get(login_org(), me.user.id)
         if user is not None:
             uow.console_users.end_sessions(user)  # a copy of this cookie kept anywhere no longer works
-            uow.audit.record(org_id(), me.actor, "logout", g.console_now, f"console_user:{user.id}")
+            uow.audit.record(login_org(), me.actor, "logout", g.console_now, f"console_user:{user.id}")
         uow.commit()
     console_session.end()
-    return redirect(url_for("console.login", why="logged-out"))
+    page = "console.operator_login" if me.role is Role.OPERATOR else "console.login"
+    return redirect(url_for(page, why="logged-out"))
 
 
 @blueprint.route("/password", methods=["GET", "POST"])
@@ -108,11 +150,11 @@ def password() -> Any:
     svc = services()
     password_hash = hash_password(new)  # slow on purpose: not while holding a transaction
     with svc.uow() as uow:
-        user = uow.console_users.get(org_id(), me.user.id)
+        user = uow.console_users.get(login_org(), me.user.id)
         if user is None:
             return error_page(404)
         uow.console_users.set_password(user, password_hash, g.console_now)
-        uow.audit.record(org_id(), me.actor, "password.change", g.console_now, f"console_user:{user.id}")
+        uow.audit.record(login_org(), me.actor, "password.change", g.console_now, f"console_user:{user.id}")
         uow.commit()
         console_session.start(user, g.console_now)  # the other sessions ended with the new epoch
     flash(console.CONSOLE_PASSWORD_CHANGED)

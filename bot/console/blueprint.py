@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from bot.console import session as console_session
@@ -21,14 +21,14 @@ from domain.fiscal import fiscal_year_of, local_date
 from storage.clock import utcnow
 from storage.console_login import Access, access_of
 from storage.models import Role
-from storage.tenancy import enter_org_scope, leave_org_scope
+from storage.tenancy import OPERATOR_SCOPE, enter_org_scope, leave_org_scope
 from texts import chat, common, console
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 blueprint = Blueprint("console", __name__, url_prefix="/console", template_folder=str(TEMPLATES))
 
-OPEN_ENDPOINTS = frozenset({"console.login", "console.not_found"})
+OPEN_ENDPOINTS = frozenset({"console.login", "console.operator_login", "console.not_found"})
 FONT_ENDPOINT = "console.font"
 PLAN_UPLOAD_ENDPOINT = "console.plan_preview"
 PLAN_UPLOAD_LIMIT = 10 * 1024 * 1024
@@ -40,8 +40,20 @@ def services() -> Services:
     return services
 
 
+def login_org() -> int | None:
+    """The organisation of the request's session: its user's (logged out: the deployment's own), None for an
+    operator of the deployment."""
+    found: int | None = g.get("console_org")
+    return found
+
+
 def org_id() -> int:
-    return services().org_id()
+    """The organisation whose data the page shows. An operator has none: such a page answers 403 even if its
+    view forgot to name its roles (operators never read an organisation's data)."""
+    found = login_org()
+    if found is None:
+        abort(403)
+    return found
 
 
 def local_today() -> date:
@@ -62,7 +74,7 @@ def access() -> Access:
 
 def home_endpoint(role: Role) -> str:
     return {Role.ADMIN: "console.dashboard", Role.HEAD: "console.dashboard",
-            Role.OFFICER: "console.complaints"}.get(role, "console.login")
+            Role.OFFICER: "console.complaints", Role.OPERATOR: "console.operator_orgs"}.get(role, "console.login")
 
 
 def roles(*allowed: Role) -> Callable[[F], F]:
@@ -118,9 +130,11 @@ def _guard() -> Any:
         return None
     now = utcnow()
     g.console_now = now
-    # made (and cached) before any view opens a unit of work: never nested in one. Every unit of work of the
-    # request is scoped to it (row-level security on PostgreSQL, storage/tenancy.py).
-    g.org_scope = enter_org_scope(services().org_id())
+    # the deployment's organisation is made (and cached) before any view opens a unit of work: never nested in
+    # one. Every unit of work of the request is scoped to the session's organisation (row-level security on
+    # PostgreSQL, storage/tenancy.py); an operator's to none (OPERATOR_SCOPE).
+    g.console_org = console_session.org(services().org_id())
+    g.org_scope = enter_org_scope(OPERATOR_SCOPE if g.console_org is None else g.console_org)
     if request.endpoint == PLAN_UPLOAD_ENDPOINT:
         request.max_content_length = PLAN_UPLOAD_LIMIT
     uid, why = console_session.user_id(now)
@@ -128,8 +142,9 @@ def _guard() -> Any:
     if uid is not None:
         svc = services()
         with svc.uow() as uow:
-            user = uow.console_users.get(svc.org_id(), uid)
-            if user is not None and user.session_epoch == console_session.epoch():
+            user = uow.console_users.get(g.console_org, uid)
+            if (user is not None and user.session_epoch == console_session.epoch()
+                    and (user.org_id is None or uow.organisations.enabled(user.org_id))):
                 g.console_access = access_of(uow, user)
         if g.console_access is None:
             console_session.end()
@@ -141,7 +156,9 @@ def _guard() -> Any:
         if why:
             console_session.end()
         next_url = request.full_path.rstrip("?") if request.method == "GET" else None
-        return redirect(url_for("console.login", next=safe_next(next_url), why=why))
+        login_page = "console.operator_login" if (request.endpoint or "").startswith("console.operator_") \
+            else "console.login"
+        return redirect(url_for(login_page, next=safe_next(next_url), why=why))
     return None
 
 

@@ -1,6 +1,7 @@
 """The console's session: Flask's signed cookie, keyed by a key derived from SECRET_KEY, sent only to /console
 (HttpOnly, SameSite=Lax, Secure outside development), ending after 30 idle minutes or 12 hours, and bound to
-the user's session epoch (logout or a new password ends every session of that user)."""
+the user's session epoch (logout or a new password ends every session of that user). It also names the
+organisation its user logged in to (None: an operator of the deployment, bound to none)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def start(user: ConsoleUser, now: datetime) -> None:
     """A fresh session for a user who just logged in (nothing from before the login is kept)."""
     session.clear()
     session.permanent = True
-    session.update(uid=user.id, epoch=user.session_epoch, login=_stamp(now), seen=_stamp(now),
+    session.update(uid=user.id, org=user.org_id, epoch=user.session_epoch, login=_stamp(now), seen=_stamp(now),
                    csrf=secrets.token_urlsafe(32))
 
 
@@ -65,6 +66,15 @@ def user_id(now: datetime) -> tuple[int | None, str | None]:
     if stamp - seen >= SEEN_EVERY.total_seconds():
         session["seen"] = stamp
     return uid, None
+
+
+def org(default: int) -> int | None:
+    """The organisation the session is for: the one its user logged in to, None for an operator, `default`
+    (the deployment's own organisation) before any login and for sessions made before organisations."""
+    if "org" not in session:
+        return default
+    value = session.get("org")
+    return value if isinstance(value, int) else None
 
 
 def epoch() -> int | None:
