@@ -224,3 +224,34 @@ def test_the_operator_scope_shows_no_organisations_rows(chat_bot: ChatBot, on_po
         assert uow.session.scalars(select(Organisation)).first() is not None
     with org_scope(chat_bot.org_id), factory() as uow:  # an organisation's scope never shows the operators
         assert "vendor" not in set(uow.session.scalars(select(ConsoleUser.username)))
+
+
+def test_migration_0014_keeps_existing_console_users_and_their_references(tmp_path: object) -> None:
+    """On SQLite 0014 rebuilds console_users, audit_log and console_login_failures (org_id becomes nullable):
+    with rows that other tables reference, foreign keys must not stop it nor be left broken."""
+    from sqlalchemy import create_engine, text
+
+    from storage.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    upgrade(url, "0013")
+    engine = create_engine(url)
+    stamp = "'2026-01-01 00:00:00'"
+    with engine.begin() as c:
+        c.execute(text(f"INSERT INTO organisations (slug, name, timezone, created_at) VALUES ('a', 'A', 'Asia/Bangkok', {stamp})"))
+        c.execute(text("INSERT INTO console_users (org_id, username, password_hash, role, active, failed_attempts, "
+                       f"session_epoch, password_changed_at, created_at) VALUES (1, 'adm', 'x', 'admin', 1, 0, 0, {stamp}, {stamp})"))
+        c.execute(text("INSERT INTO audit_log (org_id, at, channel, actor_user_id, actor_label, action, detail) "
+                       f"VALUES (1, {stamp}, 'console', 1, 'adm', 'login.ok', '{{}}')"))
+        c.execute(text("INSERT INTO console_plan_uploads (token, org_id, user_id, original_name, fiscal_year, data, "
+                       f"created_at) VALUES ('t', 1, 1, 'f', 2567, x'00', {stamp})"))
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as c:
+        assert c.execute(text("SELECT username, org_id FROM console_users")).all() == [("adm", 1)]
+        assert c.execute(text("SELECT actor_user_id FROM audit_log")).scalar() == 1
+        assert c.execute(text("PRAGMA foreign_key_check")).all() == []
+        c.execute(text("INSERT INTO console_users (org_id, username, password_hash, role, active, failed_attempts, "
+                       f"session_epoch, password_changed_at, created_at) VALUES (NULL, 'op', 'x', 'operator', 1, 0, 0, {stamp}, {stamp})"))
+    engine.dispose()
