@@ -7,10 +7,11 @@ import hmac
 import re
 import secrets
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.thai_text import squeeze
@@ -150,6 +151,23 @@ class PeopleRepository:
 
     def member_by_id(self, member_id: int) -> Member | None:
         return self.session.get(Member, member_id)
+
+    def organisations_by_ids(self, org_ids: Iterable[int]) -> list[Organisation]:
+        return list(self.session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids)))))
+
+    def units_of(self, org_ids: Iterable[int]) -> dict[int, list[Unit]]:
+        """Organisation → its units, for several organisations in one query."""
+        found: dict[int, list[Unit]] = defaultdict(list)
+        for unit in self.session.scalars(select(Unit).where(Unit.org_id.in_(list(org_ids))).order_by(Unit.id)):
+            found[unit.org_id].append(unit)
+        return dict(found)
+
+    def heads_and_admins_of(self, org_ids: Iterable[int]) -> list[Member]:
+        """The heads bound to a unit and the administrators of several organisations (blocked ones included),
+        in one query."""
+        return list(self.session.scalars(select(Member).where(
+            Member.org_id.in_(list(org_ids)),
+            or_(and_(Member.role == Role.HEAD.value, Member.unit_id.is_not(None)), Member.role == Role.ADMIN.value))))
 
     def heads_by_unit(self, org_id: int) -> dict[int, list[Member]]:
         """The heads bound to each unit (units without one are left out), blocked ones included."""

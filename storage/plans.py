@@ -50,6 +50,38 @@ class PlanRepository:
         return list(self.session.scalars(select(Plan).where(Plan.org_id == org_id,
                                                             Plan.fiscal_year_be.in_(list(fiscal_years)))))
 
+    def plans_of(self, org_ids: Iterable[int], fiscal_years: Iterable[int]) -> list[Plan]:
+        """The plans of these years of several organisations, in one query."""
+        return list(self.session.scalars(select(Plan).where(Plan.org_id.in_(list(org_ids)),
+                                                            Plan.fiscal_year_be.in_(list(fiscal_years)))))
+
+    def active_measures_of_plans(self, plan_ids: Iterable[int]) -> dict[int, list[Measure]]:
+        """Plan id → its active measures by seq, for several plans in one query."""
+        found: dict[int, list[Measure]] = defaultdict(list)
+        for measure in self.session.scalars(select(Measure).where(Measure.plan_id.in_(list(plan_ids)),
+                                                                  Measure.active.is_(True))
+                                            .order_by(Measure.plan_id, Measure.seq, Measure.id)):
+            found[measure.plan_id].append(measure)
+        return dict(found)
+
+    def unit_ids_by_measure_of_plans(self, plan_ids: Iterable[int]) -> dict[int, dict[int, list[int]]]:
+        """Plan id → measure id → the units named for it (measures for every unit name none), one query."""
+        links: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for plan_id, measure_id, unit_id in self.session.execute(
+                select(Measure.plan_id, MeasureUnit.measure_id, MeasureUnit.unit_id)
+                .join(Measure, Measure.id == MeasureUnit.measure_id).where(Measure.plan_id.in_(list(plan_ids)))):
+            links[plan_id][measure_id].append(unit_id)
+        return {plan_id: dict(by_measure) for plan_id, by_measure in links.items()}
+
+    def rounds_of(self, org_ids: Iterable[int], fiscal_years: Iterable[int]) -> dict[tuple[int, int], list[ReportingRound]]:
+        """(organisation, fiscal year) → its rounds by months, for several organisations in one query."""
+        found: dict[tuple[int, int], list[ReportingRound]] = defaultdict(list)
+        for rnd in self.session.scalars(select(ReportingRound).where(
+                ReportingRound.org_id.in_(list(org_ids)), ReportingRound.fiscal_year_be.in_(list(fiscal_years)))
+                .order_by(ReportingRound.org_id, ReportingRound.fiscal_year_be, ReportingRound.months)):
+            found[(rnd.org_id, rnd.fiscal_year_be)].append(rnd)
+        return dict(found)
+
     def fiscal_years(self, org_id: int) -> list[int]:
         """The fiscal years the organisation has a plan for, newest first."""
         return list(self.session.scalars(select(Plan.fiscal_year_be).where(Plan.org_id == org_id)

@@ -117,17 +117,26 @@ def _check(name: str, value: Any) -> Any:
         raise SettingError(name, value) from None
 
 
+def _settings_of(row: SchedulePolicy) -> ScheduleSettings:
+    values = {name: getattr(row, name) for name in EDITABLE}
+    values["days_before"] = tuple(values["days_before"] or ())
+    return ScheduleSettings.from_values(values)
+
+
 class ScheduleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def settings(self, org_id: int) -> ScheduleSettings:
         row = self.session.get(SchedulePolicy, org_id)
-        if row is None:
-            return ScheduleSettings()
-        values = {name: getattr(row, name) for name in EDITABLE}
-        values["days_before"] = tuple(values["days_before"] or ())
-        return ScheduleSettings.from_values(values)
+        return ScheduleSettings() if row is None else _settings_of(row)
+
+    def settings_of(self, org_ids: Iterable[int]) -> dict[int, ScheduleSettings]:
+        """Several organisations' settings in one query (the defaults for one that changed none)."""
+        ids = list(org_ids)
+        found = {row.org_id: _settings_of(row)
+                 for row in self.session.scalars(select(SchedulePolicy).where(SchedulePolicy.org_id.in_(ids)))}
+        return {org_id: found.get(org_id) or ScheduleSettings() for org_id in ids}
 
     def update(self, org_id: int, now: datetime, **changes: Any) -> ScheduleSettings:
         """Change some settings (names in EDITABLE); raises SettingError naming a bad one."""
