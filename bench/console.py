@@ -1,7 +1,7 @@
 """The admin console under load: how long its heaviest pages take on the server.
 
     .venv/bin/python bench/console.py [--measures 300] [--units 20] [--complaints 2000]
-                                      [--db sqlite|postgresql|both] [--repeat 5]
+                                      [--db sqlite|postgresql|both] [--repeat 5] [--other-orgs 999]
 
 1. Builds one organisation as bench/reports.py does (M measures for every one of U units, every unit
    reported on every measure in the six-month round) plus C open complaints, an administrator and an
@@ -12,6 +12,9 @@
    one complaint's page, and the audit log.
    Goal: every page < 1 s for 300 measures × 20 units and 2,000 open complaints; a login < 0.5 s.
 The console's clock is set to a day inside the round. It prints figures; it is not a timed test.
+With `--other-orgs N` (#18: one organisation's dashboard with 999 others present) N more organisations share
+the database, each with the same units, 20 measures every unit reported on, and 20 open complaints, so every
+table the pages read holds the others' rows too; the console serves the first one.
 """
 
 from __future__ import annotations
@@ -28,16 +31,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 import bot.console.blueprint as console_blueprint  # noqa: E402
 from bench.databases import CHOICES, chosen, database  # noqa: E402
-from bench.reports import AS_OF, build  # noqa: E402
+from bench.reports import AS_OF, YEAR, build  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from domain.passwords import hash_password  # noqa: E402
+from domain.rounds import round_periods  # noqa: E402
 from storage.complaint_models import Complaint  # noqa: E402
-from storage.models import Member  # noqa: E402
+from storage.models import Member, Organisation, Unit  # noqa: E402
+from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
 
 PASSWORD = "bench-รหัสผ่าน-2568"
@@ -58,6 +63,54 @@ def add_people(uow_factory: UnitOfWorkFactory, org_id: int, complaints: int) -> 
             "category": "bribery", "status": "received", "summary": DETAILS[:60], "details": DETAILS,
             "involved_unit_ids": [], "named_unit_ids": [], "about_executive": False, "reminded": {}, "missed": {},
             "received_at": AS_OF - timedelta(hours=n), "updated_at": AS_OF} for n in range(complaints)])
+        uow.commit()
+
+
+def add_other_orgs(uow_factory: UnitOfWorkFactory, count: int, units: int, measures: int = 20,
+                   complaints: int = 20) -> None:
+    """`count` more organisations, each with `units` units, a plan of `measures` measures every unit reported
+    on in the six-month round, and `complaints` open complaints (bulk inserts, a statement per table)."""
+    with uow_factory() as uow:
+        s = uow.session
+        s.execute(insert(Organisation), [{"slug": f"other-{o}", "name": f"เทศบาลตำบลอื่น {o}",
+                                          "timezone": "Asia/Bangkok", "created_at": AS_OF} for o in range(count)])
+        org_ids = list(s.scalars(select(Organisation.id).where(Organisation.slug.like("other-%"))))
+        s.execute(insert(Unit), [{"org_id": o, "name": f"กองที่ {u + 1}", "aliases": [], "created_at": AS_OF}
+                                 for o in org_ids for u in range(units)])
+        s.execute(insert(Plan), [{"org_id": o, "fiscal_year_be": YEAR, "source_name": "bench.tsv",
+                                  "imported_at": AS_OF} for o in org_ids])
+        periods = round_periods(YEAR)
+        s.execute(insert(ReportingRound), [{"org_id": o, "fiscal_year_be": YEAR, "months": p.months,
+                                            "start_date": p.start, "end_date": p.end, "due_date": p.due}
+                                           for o in org_ids for p in periods])
+        plan_of = dict(s.execute(select(Plan.org_id, Plan.id).where(Plan.org_id.in_(org_ids))).all())
+        round_of = dict(s.execute(select(ReportingRound.org_id, ReportingRound.id).where(
+            ReportingRound.org_id.in_(org_ids), ReportingRound.months == 6)).all())
+        start, end = periods[0].start, periods[-1].end
+        s.execute(insert(Measure), [{
+            "org_id": o, "plan_id": plan_of[o], "seq": m + 1, "match_key": f"other-{m}", "issue_no": m % 7 + 1,
+            "issue": f"ประเด็นที่ {m % 7 + 1}", "title": f"มาตรการข้อที่ {m + 1}", "steps": [], "all_units": True,
+            "start_date": start, "end_date": end, "ita_codes": [], "monitoring_rounds_months": [], "active": True,
+            "updated_at": AS_OF} for o in org_ids for m in range(measures)])
+        units_of: dict[int, list[int]] = {}
+        for unit_id, org in s.execute(select(Unit.id, Unit.org_id).where(Unit.org_id.in_(org_ids))):
+            units_of.setdefault(org, []).append(unit_id)
+        batch: list[dict[str, Any]] = []
+        for measure_id, org in s.execute(select(Measure.id, Measure.org_id).where(Measure.org_id.in_(org_ids))):
+            for unit_id in units_of[org]:
+                batch.append({"org_id": org, "measure_id": measure_id, "unit_id": unit_id, "round_id": round_of[org],
+                              "version": 1, "status": "done", "percent": 100, "details": "ดำเนินการแล้ว",
+                              "problems": "", "reporter_member_id": None, "created_at": AS_OF})
+                if len(batch) == 20000:
+                    s.execute(insert(ProgressReport), batch)
+                    batch = []
+        if batch:
+            s.execute(insert(ProgressReport), batch)
+        s.execute(insert(Complaint), [{
+            "org_id": o, "code_hash": f"other-{o}-{n:04d}", "mode": "anonymous", "type": "corruption",
+            "category": "bribery", "status": "received", "summary": DETAILS[:60], "details": DETAILS,
+            "involved_unit_ids": [], "named_unit_ids": [], "about_executive": False, "reminded": {}, "missed": {},
+            "received_at": AS_OF - timedelta(hours=n), "updated_at": AS_OF} for o in org_ids for n in range(complaints)])
         uow.commit()
 
 
@@ -119,6 +172,7 @@ def main() -> None:
     parser.add_argument("--complaints", type=int, default=2000)
     parser.add_argument("--db", choices=CHOICES, default="both")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--other-orgs", type=int, default=0, help="more organisations sharing the database")
     args = parser.parse_args()
     print(f"{args.measures} measures × {args.units} units, {args.complaints} open complaints; best of {args.repeat}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,7 +181,10 @@ def main() -> None:
                 started = time.perf_counter()
                 uow_factory, org_id = build(url, args.measures, args.units, 0)
                 add_people(uow_factory, org_id, args.complaints)
-                print(f"{db:>10}: built in {time.perf_counter() - started:.1f} s")
+                if args.other_orgs:
+                    add_other_orgs(uow_factory, args.other_orgs, args.units)
+                print(f"{db:>10}: built in {time.perf_counter() - started:.1f} s"
+                      f"{f' (with {args.other_orgs} other organisations)' if args.other_orgs else ''}")
                 for page, seconds in time_pages(url, tmp, args.repeat).items():
                     goal = 0.5 if page == "login" else 1.0
                     print(f"{'':>12}{page}: {seconds * 1000:.0f} ms (goal < {goal:g} s: "
