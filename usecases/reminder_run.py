@@ -174,10 +174,20 @@ def load_inputs(uow: UnitOfWork, org_ids: list[int], now: datetime, *, lenient: 
         return inputs
     years = set().union(*(_years(today) for today in today_of.values()))
     plans = [p for p in uow.plans.plans_of(working, years) if p.fiscal_year_be in _years(today_of[p.org_id])]
+    rounds = uow.plans.rounds_of(working, years)
+    # only the plans with a round near today (or none yet) can have something due: the others' measures,
+    # units and staff are not read at all (most runs of the year)
+    plans = [p for p in plans if _round_near(rounds.get((p.org_id, p.fiscal_year_be)), today_of[p.org_id],
+                                             settings[p.org_id].reminders)]
+    for org_id in [o for o in working if o not in {p.org_id for p in plans}]:
+        inputs[org_id] = OrgInputs(settings[org_id], {}, [], {}, [], idle=True)
+        del today_of[org_id]
+    working = list(today_of)
+    if not working:
+        return inputs
     plan_ids = [p.id for p in plans]
     measures = uow.plans.active_measures_of_plans(plan_ids) if plan_ids else {}
     links = uow.plans.unit_ids_by_measure_of_plans(plan_ids) if plan_ids else {}
-    rounds = uow.plans.rounds_of(working, years)
     units = uow.people.units_of(working)
     heads: dict[int, dict[int, list[Member]]] = defaultdict(lambda: defaultdict(list))
     admins: dict[int, list[Member]] = defaultdict(list)
@@ -196,6 +206,16 @@ def load_inputs(uow: UnitOfWork, org_ids: list[int], now: datetime, *, lenient: 
         found.idle = not _anything_near(found, today)
         inputs[org_id] = found
     return inputs
+
+
+def _round_near(rounds: list[ReportingRound] | None, today: date, policy: ReminderPolicy) -> bool:
+    """Whether a round of a plan's year is near enough today for a stage or an escalation (a year without
+    rounds yet counts as near: its rounds are made in the organisation's run)."""
+    if not rounds:
+        return True
+    before, after = _horizons(policy)
+    return any(r.start_date <= today + timedelta(days=before) and today <= r.due_date + timedelta(days=after)
+               for r in rounds)
 
 
 def _anything_near(inputs: OrgInputs, today: date) -> bool:
