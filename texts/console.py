@@ -127,6 +127,7 @@ CONSOLE_AUDIT_DETAILS = {
     "deactivated": "ปิดใช้งาน", "warnings": "คำเตือน", "new_units": "หน่วยงานใหม่", "role": "บทบาท", "unit": "หน่วยงาน",
     "username": "ชื่อผู้ใช้", "name": "ชื่อ", "aliases": "ชื่อเรียกอื่น", "merged": "รวมจาก", "into": "รวมเข้า",
     "format": "รูปแบบไฟล์", "round": "รอบ", "status": "สถานะ", "file": "หลักฐานรายการที่",
+    "row_choices": "แถวที่เลือกอ่านเอง", "source": "ที่มา",
 }
 CONSOLE_AUDIT_KINDS = {
     "login": "การเข้าสู่ระบบ", "complaint": "เรื่องร้องเรียน", "plan": "แผนมาตรการ", "unit": "หน่วยงาน",
