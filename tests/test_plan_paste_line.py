@@ -182,3 +182,10 @@ def test_pack_cuts_with_a_count_of_the_lines_left_out() -> None:
     assert texts_[-1].endswith(chat.PLAN_PASTE_CUT.format(count=200 - shown))
     assert pack(lines[:3]) == ["\n".join(lines[:3])]
 
+
+
+def test_periods_without_a_year_take_this_fiscal_year_and_say_so(bot: ChatBot) -> None:
+    table = "มาตรการ\tขั้นตอน\tผู้รับผิดชอบ\tระยะเวลาดำเนินการ\nมาตรการทดสอบการวาง\t1. ประชุม\tกองคลัง\tไตรมาส 2"
+    preview = texts(say_all(bot, ADMIN, "นำเข้าแผน\n" + table))
+    assert chat.PLAN_PASTE_YEAR_ASSUMED.format(year=this_fiscal_year()) in preview
+    assert flow_of(bot, ADMIN) == "plan_paste"
