@@ -169,24 +169,31 @@ THAI = Numerals(DigitStyle.THAI)
 # "title", an action's "label", any "altText". Actions' "text" / "data" / "uri" / "displayText" are what is
 # sent back or opened, and stay as composed.
 _READ_KEYS = frozenset({"altText", "title", "label"})
+_TEXT_TYPES = frozenset({"text", "span"})
 
 
 def localise_message(message: Any, numerals: Numerals) -> Any:
-    """A LINE message (or a list of them) with every digit a person reads in the style of `numerals`."""
+    """A LINE message (or a list of them) with every digit a person reads in the style of `numerals`; parts
+    with nothing to change are the same objects (most messages: nothing is copied)."""
     if isinstance(message, list):
-        return [localise_message(item, numerals) for item in message]
+        items = [localise_message(item, numerals) for item in message]
+        return message if all(new is old for new, old in zip(items, message, strict=True)) else items
     if not isinstance(message, dict):
         return message
-    is_text = message.get("type") in {"text", "span"}
-    out: dict[str, Any] = {}
+    is_text = message.get("type") in _TEXT_TYPES
+    changed: dict[str, Any] | None = None
     for key, value in message.items():
-        if isinstance(value, str) and (key in _READ_KEYS or (key == "text" and is_text)):
-            out[key] = numerals.text(value)
+        if isinstance(value, str):
+            new = numerals.text(value) if key in _READ_KEYS or (key == "text" and is_text) else value
         elif isinstance(value, dict | list):
-            out[key] = localise_message(value, numerals)
+            new = localise_message(value, numerals)
         else:
-            out[key] = value
-    return out
+            continue
+        if new is not value and new != value:
+            if changed is None:
+                changed = dict(message)
+            changed[key] = new
+    return message if changed is None else changed
 
 
 # What stays as written in a page: comments, scripts, styles, text areas, code, tags (their attributes: links,
