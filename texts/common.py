@@ -35,6 +35,10 @@ ROUNDS_SCHEME_LABELS = {"quarterly": "รายไตรมาส", "six-monthly
                         "monthly": "รายเดือน", "plan": "ตามแผน"}
 WEEKDAYS = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")
 YES_NO = {True: "ใช่", False: "ไม่"}
+# The digit style of each surface (domain.digits, issue #15 item 9)
+DIGIT_STYLE_LABELS = {"arabic": "เลขอารบิก (0 1 2)", "thai": "เลขไทย (๐ ๑ ๒)"}
+DIGIT_SURFACE_LABELS = {"chat": "ข้อความใน LINE", "console": "หน้าเว็บผู้ดูแลระบบ",
+                        "documents": "รายงาน Word และหน้าเว็บเผยแพร่"}
 
 # -- office files (plan upload in the console, `itabot import-plan`): domain.office_files -------------
 _OFFICE_FILE_HINT = " ตารางมาตรการจริงเล็กกว่านี้มาก: บันทึกเฉพาะตารางมาตรการเป็นไฟล์ใหม่ (หรือ .csv) แล้วลองอีกครั้ง"
