@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from texts import chat
 from usecases.plan_paste import PastePreview, utf16_length
 from usecases.plan_warnings import render_decision, render_warning
@@ -58,7 +58,7 @@ def preview_lines(preview: PastePreview) -> list[str]:
                                                     update=chat.PLAN_PASTE_UPDATES if updated else ""))
         lines.append(chat.PLAN_PASTE_MEASURE_UNITS.format(units=_units_line(measure, preview)))
         lines.append(chat.PLAN_PASTE_MEASURE_DETAIL.format(
-            start=thai_date(date.fromisoformat(measure["start"])), end=thai_date(date.fromisoformat(measure["end"])),
+            start=ARABIC.date(date.fromisoformat(measure["start"])), end=ARABIC.date(date.fromisoformat(measure["end"])),
             steps=len(measure["steps"])))
     lines += ["", chat.PLAN_PASTE_ROWS, *(render_decision(d) for d in result.decisions)]
     if result.warnings:
