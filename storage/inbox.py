@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,15 @@ _INSERTS = {
     .on_conflict_do_nothing(index_elements=["webhook_event_id"])
     .returning(_table.c.webhook_event_id, _table.c.id),
 }
+# The worker's per-batch statements, built once (building a statement costs more CPU than running it).
+_HOLD = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
+                              _table.c.status == InboxStatus.PROCESSING.value)
+         .values(lease_until=bindparam("lease_until")).returning(_table.c.id, _table.c.attempts))
+_FINISH = (update(_table).where(_table.c.id == bindparam("event_id"))
+           .values(status=bindparam("new_status"), outcome=bindparam("outcome"), processed_at=bindparam("at"),
+                   lease_until=None, last_error=None))
+_FINISH_FENCED = _FINISH.where(_table.c.status == InboxStatus.PROCESSING.value,
+                               _table.c.attempts == bindparam("attempt"))
 
 
 MAX_DEPTH = 32  # LINE's events nest a few levels; far deeper is no event, and would strain json.dumps
@@ -209,16 +218,30 @@ class InboxRepository:
         """Mark an event handled. With `attempt` (the claim's attempt number), only while that claim still
         holds it: False when its lease ran out and another worker claimed it again (the caller must then
         roll back everything it did for the event, or the event would take effect twice)."""
-        statement = update(InboxEvent).where(InboxEvent.id == event_id)
-        if attempt is not None:
-            statement = statement.where(InboxEvent.status == InboxStatus.PROCESSING.value,
-                                        InboxEvent.attempts == attempt)
-        result = self.session.execute(
-            statement.values(status=status.value, outcome=outcome[:255], processed_at=now, lease_until=None,
-                             last_error=None)
-            .execution_options(synchronize_session=False)
-        )
+        values = {"event_id": event_id, "new_status": status.value, "outcome": outcome[:255], "at": now}
+        if attempt is None:
+            result = self.session.execute(_FINISH, values)
+        else:
+            result = self.session.execute(_FINISH_FENCED, {**values, "attempt": attempt})
         return bool(getattr(result, "rowcount", 1))
+
+    def hold(self, claims: dict[int, int], now: datetime, lease_seconds: float) -> set[int]:
+        """Of the claimed events {id: the claim's attempt}, those this claim still holds, now held until the
+        transaction ends (their rows written, so locked: on PostgreSQL another worker's claim skips them, on
+        SQLite the transaction holds the write lock) and their lease renewed. Once held, `finish_held`
+        marks them without fencing each one again."""
+        if not claims:
+            return set()
+        rows = self.session.execute(_HOLD, {"ids": list(claims),
+                                            "lease_until": now + timedelta(seconds=lease_seconds)}).all()
+        return {row.id for row in rows if claims.get(row.id) == row.attempts}
+
+    def finish_held(self, finished: list[tuple[int, InboxStatus, str]], now: datetime) -> None:
+        """Mark held events handled (`hold`), in one executemany: [(id, status, outcome)]."""
+        if finished:
+            self.session.execute(_FINISH, [{"event_id": event_id, "new_status": status.value,
+                                            "outcome": outcome[:255], "at": now}
+                                           for event_id, status, outcome in finished])
 
     def record_failure(
         self, event_id: int, error: str, now: datetime, max_attempts: int, backoff_seconds: float,

@@ -99,9 +99,15 @@ class UnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A part of the transaction that an exception undoes alone (SAVEPOINT … RELEASE, or ROLLBACK TO
-        on the way out of an exception, which is raised again); what came before it stays."""
-        with self.session.begin_nested():
-            yield
+        on the way out of an exception, which is raised again); what came before it stays. What the
+        repositories keep in memory for a batch (members, conversations) is forgotten when it is undone."""
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self.people.forget_cached()
+            self.conversations.forget_cached()
+            raise
 
     def ping(self) -> None:
         """A round trip to the database (`SELECT 1`): raises when it cannot be reached."""
