@@ -61,7 +61,7 @@ class StatementCounter:
 
 
 def measure(name: str, events: int, work: Callable[[], int], counter: StatementCounter, profile: bool,
-            top: int) -> None:
+            top: int, dump: str | None = None) -> None:
     counter.reset()
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
@@ -78,6 +78,8 @@ def measure(name: str, events: int, work: Callable[[], int], counter: StatementC
     print(f"\n  {name}: {events} events in {wall:.2f}s = {wall / events * 1000:.2f} ms/event "
           f"({events / wall:.0f}/s; CPU {cpu / events * 1000:.2f} ms/event{', profiled' if profile else ''}); "
           f"{statements / events:.1f} statements/event ({detail}); {counter.transactions / events:.2f} commits/event")
+    if profiler and dump:
+        profiler.dump_stats(dump)
     if profiler:
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
@@ -192,10 +194,11 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
             counter = StatementCounter(services.engine)
             print(f"\n== {label}: {args.events} events from {args.users} users, LINE latency {args.latency:g} ms ==")
             measure("process (claim, handle, record)", args.events,
-                    lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top)
+                    lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top,
+                    f"{args.dump}-{label}-process.prof" if args.dump else None)
             measure("deliver (claim, send, record)", args.events,
                     lambda: sum(services.sender.deliver_due(args.delivery_batch).values()), counter, args.profile,
-                    args.top)
+                    args.top, f"{args.dump}-{label}-deliver.prof" if args.dump else None)
             print(f"\n  fake LINE received: {fake.delivery_kinds()} over {fake.connections()} connections")
         finally:
             services.line.close()
@@ -212,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event-batch", type=int, default=None, help="events per claim (the worker's default)")
     parser.add_argument("--delivery-batch", type=int, default=None, help="outbox rows per claim (the worker's default)")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--dump", default=None, help="also write each phase's cProfile stats to DUMP-<db>-<phase>.prof")
     parser.add_argument("--fake-in-process", action="store_true",
                         help="run the fake platform in this process (its CPU then counts in the figures)")
     args = parser.parse_args(argv)

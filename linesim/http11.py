@@ -81,8 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: KeepAliveServer
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout  # reads (the next request included) wait this long at most
         super().setup()
+        self.connection.settimeout(self.server.idle_timeout)  # reads (the next request's too) wait this long
 
     def log_message(self, format: str, *args: Any) -> None:
         return None  # the app logs what it wants (and never bodies)
@@ -114,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            parts = []
+            parts: list[bytes] = []
             total = 0
             while True:
                 line = self.rfile.readline(1024)

@@ -89,7 +89,7 @@ class OutboxRepository:
         first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
         if not first:
             raise ValueError("an outbox message needs at least one message")
-        reply_id = self.session.execute(_INSERT_RETURNING_ID, {
+        reply_id = self.session.connection().execute(_INSERT_RETURNING_ID, {
             "org_id": org_id, "kind": OutboxKind.REPLY.value, "retry_key": str(uuid.uuid4()),
             "reply_token": reply_token, "recipients": [user_id] if user_id else [], "messages": first,
             "priority": int(Priority.NORMAL), "status": OutboxStatus.PENDING.value, "attempts": 0,
