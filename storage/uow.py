@@ -80,7 +80,10 @@ class UnitOfWork:
 
     def _scope_transaction(self, _session: Session, _transaction: SessionTransaction | None,
                            connection: Any) -> None:
-        """SET LOCAL itabot.org_id for the transaction just begun (and for each after a commit)."""
+        """SET LOCAL itabot.org_id for the transaction just begun (and for each after a commit). A savepoint
+        begun inside it keeps it: nothing to set (the worker begins one per event)."""
+        if _transaction is not None and _transaction.nested:
+            return
         connection.execute(text("SELECT set_config(:name, :value, true)"),
                            {"name": SETTING, "value": str(self.org_id)})
 
