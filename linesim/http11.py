@@ -38,6 +38,7 @@ class BadRequest(ValueError):
 class KeepAliveServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # listen backlog, as werkzeug's (socketserver's 5 overflows under a burst)
 
     def __init__(self, host: str, port: int, app: WSGIApplication, idle_timeout: float = 30.0) -> None:
         self.app = app
