@@ -55,6 +55,38 @@ class ClaimedMessage:
 
 
 _table = cast(Table, OutboxMessage.__table__)
+_INSERT_RETURNING_ID = insert(_table).returning(_table.c.id)  # built once: this runs for every answered event
+
+
+def _claim_statements() -> tuple[Any, Any, Any, Any]:
+    """The claim's statements (see `OutboxRepository.claim_due`), with the time, ids, limit and owner bound."""
+    t = _table
+    now = bindparam("now", type_=t.c.next_attempt_at.type)
+    condition = or_(
+        and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
+        and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now),
+    )
+    firsts = select(func.min(t.c.id)).where(condition).group_by(t.c.org_id, t.c.priority)
+    columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
+               t.c.attempts, t.c.reply_attempted_at, t.c.private)
+    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)), condition)
+                  .order_by(t.c.priority.desc(), t.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True))
+    rest_rows = (select(*columns).where(condition, t.c.id.not_in(bindparam("firsts", expanding=True)))
+                 .order_by(t.c.priority.desc(), t.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True))
+    replying = and_(t.c.kind == OutboxKind.REPLY.value, t.c.reply_token.is_not(None))
+    claim = (update(t).where(t.c.id.in_(bindparam("ids", expanding=True)))
+             .values(status=OutboxStatus.SENDING.value, lease_until=bindparam("lease_until"),
+                     lease_owner=bindparam("owner"), attempts=t.c.attempts + 1,
+                     reply_attempted_at=case((replying, func.coalesce(t.c.reply_attempted_at, now)),
+                                             else_=t.c.reply_attempted_at)))
+    return firsts, first_rows, rest_rows, claim
+
+
+_CLAIM_FIRSTS, _CLAIM_FIRST_ROWS, _CLAIM_REST_ROWS, _CLAIM = _claim_statements()
+_MARK_DELIVERED = (
+    update(_table).where(_table.c.id == bindparam("b_id"), _table.c.status != OutboxStatus.DELIVERED.value)
+    .values(status=OutboxStatus.DELIVERED.value, delivered_at=bindparam("b_now"), delivered_via=bindparam("b_via"),
+            line_request_id=bindparam("b_request_id"), lease_until=None, last_error=None))
 
 
 class OutboxRepository:
@@ -106,7 +138,7 @@ class OutboxRepository:
         first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
         if not first:
             raise ValueError("an outbox message needs at least one message")
-        reply_id = self.session.execute(insert(_table).returning(_table.c.id), {
+        reply_id = self.session.connection().execute(_INSERT_RETURNING_ID, {
             "org_id": org_id, "kind": OutboxKind.REPLY.value, "retry_key": str(uuid.uuid4()),
             "reply_token": reply_token, "recipients": [user_id] if user_id else [], "messages": first,
             "priority": int(Priority.NORMAL), "status": OutboxStatus.PENDING.value, "attempts": 0,
@@ -171,38 +203,21 @@ class OutboxRepository:
         commit the claim before sending, and from then on the answer is never pushed unless LINE refuses the
         token unused (`fall_back_to_push`). A row given back unsent is `release`d with `not_accepted` when
         no earlier attempt may have been accepted (`ClaimedMessage.reply_attempted`)."""
-        t = _table
-        condition = or_(
-            and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
-            and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now),
-        )
         # The organisations take turns (#18): each one's first due row of each priority (lowest id) goes in
         # the claim before anyone's second, so one organisation's backlog never holds up another's answers;
         # an organisation's rows stay in their order. Two queries: the firsts by id, then the rest in the
         # usual order (one ORDER BY on "is it a first" would sort every due row, not keep the top ones).
-        firsts = list(self.session.scalars(select(func.min(t.c.id)).where(condition)
-                                           .group_by(t.c.org_id, t.c.priority)))
-        columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
-                   t.c.attempts, t.c.reply_attempted_at, t.c.private)
-        rows = list(self.session.execute(
-            select(*columns).where(t.c.id.in_(firsts), condition)
-            .order_by(t.c.priority.desc(), t.c.id).limit(limit)
-            .with_for_update(skip_locked=True)).all())
+        # The statements are built once (`_claim_statements`).
+        connection = self.session.connection()
+        firsts = list(connection.execute(_CLAIM_FIRSTS, {"now": now}).scalars())
+        rows = list(connection.execute(_CLAIM_FIRST_ROWS, {"now": now, "firsts": firsts, "limit": limit}).all())
         if len(rows) < limit:
-            rows += self.session.execute(
-                select(*columns).where(condition, t.c.id.not_in(firsts))
-                .order_by(t.c.priority.desc(), t.c.id).limit(limit - len(rows))
-                .with_for_update(skip_locked=True)).all()
+            rows += connection.execute(_CLAIM_REST_ROWS, {"now": now, "firsts": firsts,
+                                                          "limit": limit - len(rows)}).all()
         if not rows:
             return []
-        replying = and_(t.c.kind == OutboxKind.REPLY.value, t.c.reply_token.is_not(None))
-        self.session.execute(
-            update(t).where(t.c.id.in_([row.id for row in rows]))
-            .values(status=OutboxStatus.SENDING.value, lease_until=now + timedelta(seconds=lease_seconds),
-                    lease_owner=owner, attempts=t.c.attempts + 1,
-                    reply_attempted_at=case((replying, func.coalesce(t.c.reply_attempted_at, now)),
-                                            else_=t.c.reply_attempted_at))
-        )
+        connection.execute(_CLAIM, {"ids": [row.id for row in rows], "now": now, "owner": owner,
+                                    "lease_until": now + timedelta(seconds=lease_seconds)})
         return [ClaimedMessage(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, list(row.recipients),
                                list(row.messages), row.attempts + 1, row.reply_attempted_at is not None,
                                bool(row.private))
@@ -241,13 +256,9 @@ class OutboxRepository:
         whoever holds the lease now (a sender whose lease ran out may learn it last)."""
         if not deliveries:
             return
-        table = cast(Table, OutboxMessage.__table__)
-        self.session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.status != OutboxStatus.DELIVERED.value)
-            .values(status=OutboxStatus.DELIVERED.value, delivered_at=now, delivered_via=bindparam("b_via"),
-                    line_request_id=bindparam("b_request_id"), lease_until=None, last_error=None),
-            [{"b_id": d.message_id, "b_via": d.via, "b_request_id": d.request_id} for d in deliveries])
+        self.session.connection().execute(
+            _MARK_DELIVERED,
+            [{"b_id": d.message_id, "b_via": d.via, "b_request_id": d.request_id, "b_now": now} for d in deliveries])
 
     # The outcomes below are written only by the sender holding the row (`owner`); False: it no longer did.
     def mark_retry(self, message_id: int, owner: str, next_attempt_at: datetime, error: str,
