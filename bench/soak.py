@@ -1,7 +1,7 @@
 """The fault-injection soak of issue #14, larger than tests/test_soak.py, with its figures.
 
-    .venv/bin/python bench/soak.py                         # --heads 35 --citizens 36 --officers 3 (both 2)
-    .venv/bin/python bench/soak.py --heads 70 --citizens 65 --bot-workers 3 --kills 0.25,0.5,0.75
+    .venv/bin/python bench/soak.py                         # --heads 54 --citizens 30 --officers 6: 100 users
+    .venv/bin/python bench/soak.py --heads 70 --citizens 66 --officers 11 --bot-workers 3 --kills 0.25,0.5,0.75
 
 On a throwaway PostgreSQL cluster: gunicorn (`--web-workers` processes) and `--bot-workers` `itabot worker`
 processes; heads report progress (shortcut and guided flow with a photo), citizens file anonymous,
@@ -58,10 +58,10 @@ def run(config: SoakConfig, database_url: str, tmp: Path, label: str) -> SoakRep
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--heads", type=int, default=35)
-    parser.add_argument("--citizens", type=int, default=36, help="a third each anonymous (with a follower), "
+    parser.add_argument("--heads", type=int, default=54)
+    parser.add_argument("--citizens", type=int, default=30, help="a third each anonymous (with a follower), "
                         "confidential, identified")
-    parser.add_argument("--officers", type=int, default=3)
+    parser.add_argument("--officers", type=int, default=6)
     parser.add_argument("--relays", type=int, default=2, help="messages an officer sends each complainant")
     parser.add_argument("--shortcut-heads", action="store_true", help="heads only use the one-message shortcut")
     parser.add_argument("--web-workers", type=int, default=2)

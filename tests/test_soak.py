@@ -26,7 +26,7 @@ def test_soak_every_answer_exactly_once_in_order_through_faults_and_kills(
         database_url: str, on_postgresql: bool, fake_line: FakeLinePlatform, tmp_path: Path) -> None:
     if not on_postgresql:
         pytest.skip("several worker processes share one database: PostgreSQL only (scripts/test runs it)")
-    config = SoakConfig(heads=89, citizens=6, officers=3, guided_heads=1, shortcut_reports=1, kill_at=(0.4,),
+    config = SoakConfig(heads=86, citizens=6, officers=6, guided_heads=1, shortcut_reports=1, kill_at=(0.4,),
                         timeout=150.0)
     env = soak_env(lambda **extra: make_env(database_url, fake_line.base_url, tmp_path, **extra), config)
     logs = tmp_path / "logs"
