@@ -184,7 +184,8 @@ def head_steps(user: str, guided: bool, shortcut_reports: int = 2) -> list[Step]
 
 
 def identified_name(number: int) -> str:
-    return f"สมหญิง ผู้ร้องรายที่ {number + 1}"
+    """Unique, and no one's is part of another's ("…ที่ 3 …" is not in "…ที่ 30 …")."""
+    return f"สมหญิง ผู้ร้องรายที่ {number + 1} ทดสอบ"
 
 
 def details(number: int) -> str:
