@@ -726,9 +726,12 @@ class SoakRun:
 
 
 def soak_env(base: Callable[..., dict[str, str]], config: SoakConfig, **extra: Any) -> dict[str, str]:
-    """The bot's environment for a soak: short leases and request timeout (the faults are short too)."""
+    """The bot's environment for a soak: short leases and request timeout (the faults are short too); the
+    processes log warnings and errors (`SOAK_LOG_LEVEL=INFO` in the environment: every event and send, to
+    find what happened to a doubled answer in logs/*.log; run pytest with its own --basetemp to keep them)."""
     return base(LINE_REQUEST_TIMEOUT=config.line_request_timeout, INBOX_LEASE_SECONDS=config.inbox_lease_seconds,
-                OUTBOX_LEASE_SECONDS=config.outbox_lease_seconds, LOG_LEVEL="WARNING", **extra)
+                OUTBOX_LEASE_SECONDS=config.outbox_lease_seconds,
+                LOG_LEVEL=os.environ.get("SOAK_LOG_LEVEL", "WARNING"), **extra)
 
 
 def statuses(counter: dict[str, int]) -> Counter[str]:
