@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.office_files import (
     DEFAULT_LIMITS,
     HostileFileError,
@@ -105,7 +105,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return thai_date(value, thai_digits=False)
+        return ARABIC.date(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -1,4 +1,8 @@
-"""The outbox: every message to LINE is a row first, written in the transaction that caused it."""
+"""The outbox: every message to LINE is a row first, written in the transaction that caused it.
+
+Messages are written in the organisation's chat digit style (domain.digits): whoever composed them, what a
+person reads in one message (texts, labels, alt texts) has one kind of digits; links, postback data and
+the texts buttons send back stay as composed."""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from domain.digits import Numerals, Surface, localise_message
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
+from storage.report_settings import ReportSettingsRepository
 
 MULTICAST_MAX_RECIPIENTS = 500
 MAX_MESSAGES_PER_REQUEST = 5
@@ -64,11 +70,22 @@ _table = cast(Table, OutboxMessage.__table__)
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._numerals: dict[int, Numerals] = {}
+
+    def _localised(self, org_id: int, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The messages in the organisation's chat digit style (looked up once per unit of work)."""
+        numerals = self._numerals.get(org_id)
+        if numerals is None:
+            style = ReportSettingsRepository(self.session).digit_style(org_id, Surface.CHAT)
+            numerals = self._numerals[org_id] = Numerals(style)
+        localised: list[dict[str, Any]] = localise_message(messages, numerals)
+        return localised
 
     def _add(self, org_id: int, kind: OutboxKind, recipients: list[str], messages: list[dict[str, Any]],
              priority: int, reply_token: str | None, now: datetime) -> list[OutboxMessage]:
         if not messages:
             raise ValueError("an outbox message needs at least one message")
+        messages = self._localised(org_id, messages)
         rows = [
             OutboxMessage(
                 org_id=org_id,
@@ -96,6 +113,7 @@ class OutboxRepository:
         by push to `user_id` with the row's retry key. Only the first five messages can ride on the reply
         token; the rest are pushes. The ids of the rows written (the reply's in one Core INSERT: this runs
         for every answered event)."""
+        messages = self._localised(org_id, messages) if messages else messages
         first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
         if not first:
             raise ValueError("an outbox message needs at least one message")
@@ -119,7 +137,7 @@ class OutboxRepository:
         """Many pushes (recipient, up to 5 messages, priority) in one executemany; how many."""
         rows = [{"org_id": org_id, "kind": OutboxKind.PUSH.value, "retry_key": str(uuid.uuid4()),
                  "reply_token": None, "recipients": [user_id], "chat_key": user_id,
-                 "messages": messages[:MAX_MESSAGES_PER_REQUEST],
+                 "messages": self._localised(org_id, messages[:MAX_MESSAGES_PER_REQUEST]),
                  "priority": int(priority), "status": OutboxStatus.PENDING.value, "attempts": 0,
                  "next_attempt_at": now, "created_at": now, "private": False}
                 for user_id, messages, priority in pushes]

@@ -11,8 +11,8 @@ photos, files, locations, voice messages, long texts and timeouts, in process on
 - nobody saw what their role must not: a complaint's text never reaches a head or the admin, an officer's
   internal note never reaches the complainant.
 
-The run prints how many steps it took (ITABOT_MODEL_EXAMPLES × up to ITABOT_MODEL_STEPS; thousands by
-default).
+The run prints how many steps it took (ITABOT_MODEL_EXAMPLES × up to ITABOT_MODEL_STEPS: 40 × 60 on SQLite,
+10 × 60 on PostgreSQL by default, thousands in all).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select, update
 
+from domain.thai_text import to_arabic_digits
 from storage.clock import utcnow
 from storage.complaint_models import Complaint
 from storage.conversation_models import Conversation
@@ -40,7 +41,10 @@ HEAD, CITIZEN, OFFICER, ADMIN = ("U" + c * 32 for c in "1a9c")
 PEOPLE = {"head": HEAD, "citizen": CITIZEN, "officer": OFFICER, "admin": ADMIN}
 SECRET = "ลับเฉพาะ-ข้อความร้องเรียน-๔๒"  # a complaint's text: never to a head or the admin
 NOTE = "บันทึกภายใน-ห้ามผู้ร้องเห็น-๗"  # an officer's internal note: never to the complainant
-EXAMPLES = int(os.environ.get("ITABOT_MODEL_EXAMPLES", "40"))
+# The same derandomized runs on both databases: all 40 on SQLite, the first 10 on PostgreSQL (the run is
+# the suite's longest; scripts/test runs both, so a CI run takes about 3,000 steps in all)
+EXAMPLES = int(os.environ.get("ITABOT_MODEL_EXAMPLES",
+                              "10" if os.environ.get("ITABOT_TEST_DATABASE_URL") else "40"))
 STEPS = int(os.environ.get("ITABOT_MODEL_STEPS", "60"))
 
 ENTRY_WORDS = ["รายงาน", "ร้องเรียน", "เรื่องร้องเรียน", "เปิด 1", "เปิด 2", "ตั้งรอบ", "ขอรายงาน", "สรุป", "ติดตาม",
@@ -164,8 +168,8 @@ class ChatModel(RuleBasedStateMachine):
     @invariant()
     def nobody_sees_what_their_role_must_not(self) -> None:
         for user in (HEAD, ADMIN):
-            assert not any(SECRET in t for t in self.bot.texts_to(user))
-        assert not any(NOTE in t for t in self.bot.texts_to(CITIZEN))
+            assert not any(to_arabic_digits(SECRET) in to_arabic_digits(t) for t in self.bot.texts_to(user))
+        assert not any(to_arabic_digits(NOTE) in to_arabic_digits(t) for t in self.bot.texts_to(CITIZEN))
 
     def teardown(self) -> None:
         for user in PEOPLE.values():  # the next run starts with nobody in a flow

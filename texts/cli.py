@@ -122,7 +122,10 @@ CLI_REPORT_NO_ROUND = "ไม่พบรอบ \"{round}\" ของปีง�
 CLI_REPORT_NO_ROUNDS = "ปีงบประมาณ {year} ยังไม่มีรอบรายงาน"
 CLI_REPORT_BAD_FORMAT = "สถิติเรื่องร้องเรียนออกได้เป็น docx หรือ xlsx"
 CLI_REPORT_LINK = "{url}\nใช้ได้ถึง {expires}"
-CLI_REPORT_SETTINGS = "ผู้ลงนาม: {signatories}\nเลขไทย: {thai_digits}"
+CLI_REPORT_SETTINGS = "ผู้ลงนาม: {signatories}\nตัวเลข:\n{digits}"
+CLI_DIGITS_LINE = "  {surface} ({key}): {style}"
+CLI_DIGITS_BAD = ("ตั้งตัวเลขไม่ได้: \"{value}\" ใช้รูปแบบ ส่วน=แบบ เช่น chat=thai "
+                  "(ส่วน: chat, console, documents; แบบ: thai, arabic)")
 CLI_REPORT_SIGNATORY = "{position}{name}"
 CLI_REPORT_SIGNATORY_NAME = " ({name})"
 CLI_REPORT_NO_SIGNATORIES = "(ไม่มีช่องลงนาม)"
@@ -164,7 +167,9 @@ HELP_REPORT_DIGITS = "เลขไทยหรือเลขอารบิก 
 HELP_REPORT_SIGNER_METAVAR = "ตำแหน่ง[=ชื่อ]"
 HELP_REPORT_SIGNER = "ผู้ลงนามตามลำดับ เช่น --signer ผู้รายงาน --signer \"ปลัดเทศบาล=นายสมชาย ใจดี\" (ใส่ซ้ำได้)"
 HELP_REPORT_NO_SIGNERS = "ไม่พิมพ์ช่องลงนาม"
-HELP_REPORT_SETTINGS_DIGITS = "ใช้เลขไทยในไฟล์ Word และหน้าเว็บ"
+HELP_REPORT_SETTINGS_DIGITS = "ใช้เลขไทยในไฟล์ Word และหน้าเว็บเผยแพร่ (เหมือน --digits documents=thai)"
+HELP_DIGITS = ("ตัวเลขของแต่ละส่วน: chat (LINE), console (เว็บผู้ดูแล), documents (Word, หน้าเผยแพร่) "
+               "เป็น thai หรือ arabic เช่น --digits chat=thai (ใส่ได้หลายครั้ง)")
 HELP_RICHMENU_FONT = "ฟอนต์ภาษาไทย (.ttf/.otf) ที่ใช้วาดภาพเมนู (ค่าเริ่มต้น: Sarabun จากแพ็กเกจ fontpkg-sarabun)"
 HELP_RICHMENU_OUTPUT = "บันทึกภาพเมนูไว้ที่ไฟล์นี้ด้วย"
 HELP_RICHMENU_DRY_RUN = "วาดภาพอย่างเดียว ไม่ส่งไปที่ LINE"
