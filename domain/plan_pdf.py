@@ -20,6 +20,7 @@ no text at all is a scan: PdfNoTextError says so, in Thai, and what to do instea
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
@@ -161,6 +162,27 @@ class _Page:
         self.bbox = (0.0, 0.0, width, height)
 
 
+def _codes(handle: Any) -> list[int]:
+    """The code of each character of a text page: in one call for the page (FPDFText_GetText), else, when
+    that text is not one UTF-16 unit a character (a character beyond the BMP), one call a character."""
+    import ctypes
+    from array import array
+
+    import pypdfium2.raw as pdfium_c
+
+    count = pdfium_c.FPDFText_CountChars(handle)
+    if count <= 0:
+        return []
+    if sys.byteorder != "little":  # the text comes as UTF-16LE
+        return [pdfium_c.FPDFText_GetUnicode(handle, index) for index in range(count)]
+    buffer = ctypes.create_string_buffer((count + 1) * 2)
+    written = pdfium_c.FPDFText_GetText(handle, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    codes = array("H", buffer.raw[: max(written - 1, 0) * 2])  # (written counts the terminating zero)
+    if len(codes) == count and not any(0xD800 <= code <= 0xDFFF for code in codes):
+        return codes.tolist()
+    return [pdfium_c.FPDFText_GetUnicode(handle, index) for index in range(count)]
+
+
 def _chars(textpage: Any, height: float) -> list[dict[str, Any]]:
     """The characters PDFium reads on a page, in the order the PDF draws them (marks after their letter),
     with the font's box (top, bottom measured from the page's top) and baseline; the spaces and line breaks
@@ -176,8 +198,9 @@ def _chars(textpage: Any, height: float) -> list[dict[str, Any]]:
     loose_box, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
     box_ref, x_ref, y_ref = ctypes.byref(box), ctypes.byref(x), ctypes.byref(y)
     chars = []
-    for index in range(pdfium_c.FPDFText_CountChars(handle)):
-        code = unicode_of(handle, index)
+    for index, code in enumerate(_codes(handle)):
+        if code == 0xFFFE:  # the page's text gives PDFium's hyphen mark (2) so, and a char of its own too
+            code = unicode_of(handle, index)
         if code in (0, 10, 13) or code >= 0xFFFE or (code == 32 and is_generated(handle, index) == 1):
             continue
         if code == 2:  # PDFium's mark for a hyphen that ends a line

@@ -153,6 +153,20 @@ CLI_IMPORT_YEAR_MISMATCH = (
 HELP_FISCAL_YEAR_OR_CURRENT = "ปีงบประมาณ (พ.ศ.)"
 HELP_JSON = "พิมพ์ผลเป็น JSON"
 HELP_IMPORT_DRY_RUN = "อ่านและตรวจสอบเท่านั้น ไม่บันทึก"
+HELP_IMPORT_ROW = ("อ่านแถว N ของตาราง (ตามเลขแถวใน --dry-run) เป็น new (มาตรการใหม่) continuation (ต่อจากมาตรการบน) "
+                   "heading (หัวข้อประเด็น) ignore (ข้าม) หรือ auto (ตามที่ระบบอ่าน: ลืมการเลือกเดิม) เช่น --row 7=continuation "
+                   "(ใส่ได้หลายครั้ง; เมื่อบันทึก ระบบจำไว้ให้การนำเข้าเอกสารเดียวกันครั้งต่อไป ทั้งที่นี่และในเว็บผู้ดูแล)")
+# --row N=KIND (issue #16): the kinds typed, and what each is kept as (domain.plan_import.CHOICES; None: forget)
+ROW_CHOICE_WORDS = {"new": "measure", "measure": "measure", "continuation": "continuation", "cont": "continuation",
+                    "heading": "heading", "ignore": "ignored", "ignored": "ignored", "auto": None}
+CLI_ROW_BAD = "--row \"{value}\": ใช้รูปแบบ N=KIND เช่น 7=continuation (KIND: new, continuation, heading, ignore, auto)"
+CLI_ROW_OUT_OF_TABLE = "--row {row}: ตารางมี {count} แถว"
+CLI_ROW_NOT_DATA = "--row {row}: แถวนี้เป็น{what} เลือกอ่านเป็นอย่างอื่นไม่ได้ (เลือกได้เฉพาะแถวข้อมูลใต้หัวตาราง)"
+CLI_ROW_NOT_DATA_WHAT = {"header": "หัวตาราง", "blank": "แถวว่าง", "before-header": "ข้อความก่อนหัวตาราง"}
+CLI_ROW_CHOICES_USED = "ใช้การเลือกของผู้ดูแล {count} แถว (จำไว้ {remembered} · ระบุครั้งนี้ {typed})"
+CLI_ROW_CHOICES_DRY = "การเลือกด้วย --row ครั้งนี้ยังไม่ถูกจำ: นำเข้าโดยไม่ใส่ --dry-run เพื่อบันทึกและจำไว้"
+CLI_ROW_CHOICES_SAVED = "จำการเลือกแล้ว {kept} แถว · ลืม {forgot} แถว (ใช้กับการนำเข้าเอกสารเดียวกันครั้งต่อไป)"
+CLI_ROW_CHOICE_MARK = " [เลือกไว้]"
 HELP_UNIT_ALIAS = "ชื่อเรียกอื่น (ใส่ได้หลายครั้ง)"
 HELP_INVITE_UNIT = "ชื่อหน่วยงาน (จำเป็นสำหรับ head)"
 HELP_INVITE_NOTE = "บันทึกว่าออกรหัสให้ใคร (ไม่บังคับ)"
