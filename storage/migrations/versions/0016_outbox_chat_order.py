@@ -1,7 +1,7 @@
 """outbox chat order: the chat each row goes to, so that a chat's rows go out in the order they were written
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-07 05:40:00
 
 `chat_key` is the single recipient of a reply or push (NULL for a multicast), filled in for the rows still
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
