@@ -29,7 +29,14 @@ from typing import Any
 from xml.etree import ElementTree
 
 from domain.digits import ARABIC
-from domain.office_files import DEFAULT_LIMITS, HostileFileError, OfficeLimits, RowBudget, check_archive
+from domain.office_files import (
+    DEFAULT_LIMITS,
+    HostileFileError,
+    OfficeLimits,
+    RowBudget,
+    check_archive,
+    check_docx_document,
+)
 from domain.plan_header import is_header, labels
 from domain.plan_paste import read_pasted
 from texts import common
@@ -198,6 +205,7 @@ def _read_docx(path: Path, limits: OfficeLimits) -> list[Part]:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_docx_document(path, limits)  # rows, cells and elements counted as a stream before python-docx parses
     try:
         document = Document(str(path))
     except PackageNotFoundError as exc:

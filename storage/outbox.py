@@ -25,6 +25,16 @@ FINISHED = [OutboxStatus.DELIVERED.value, OutboxStatus.FAILED.value, OutboxStatu
             OutboxStatus.UNCERTAIN.value]
 
 
+# Rows that hold back the later rows of their chat: not delivered yet and not given up. A parked push (the
+# month's quota is used up) does not: the chat's replies, which cost nothing, still go.
+IN_LINE = [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]
+
+
+def chat_key_of(recipients: Sequence[str]) -> str | None:
+    """The one chat a row goes to; None for a multicast (its recipients' other rows do not wait for it)."""
+    return recipients[0] if len(recipients) == 1 else None
+
+
 def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
@@ -62,13 +72,21 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
     """The claim's statements (see `OutboxRepository.claim_due`), with the time, ids, limit and owner bound."""
     t = _table
     now = bindparam("now", type_=t.c.next_attempt_at.type)
-    condition = or_(
-        and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
-        and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now),
-    )
+
+    def due(table: Any) -> Any:
+        return or_(and_(table.c.status == OutboxStatus.PENDING.value, table.c.next_attempt_at <= now),
+                   and_(table.c.status == OutboxStatus.SENDING.value, table.c.lease_until < now))
+
+    # Not behind an earlier row of the same chat that cannot go now (waiting to be retried, or being sent by
+    # another sender): such rows would fill the claim and hold up every other chat.
+    earlier = _table.alias("earlier")
+    held_back = select(earlier.c.id).where(
+        earlier.c.chat_key == t.c.chat_key, earlier.c.id < t.c.id, earlier.c.status.in_(IN_LINE),
+        ~due(earlier)).exists()
+    condition = and_(due(t), ~held_back)
     firsts = select(func.min(t.c.id)).where(condition).group_by(t.c.org_id, t.c.priority)
     columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
-               t.c.attempts, t.c.reply_attempted_at, t.c.private)
+               t.c.attempts, t.c.reply_attempted_at, t.c.private, t.c.chat_key)
     first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)), condition)
                   .order_by(t.c.priority.desc(), t.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True))
     rest_rows = (select(*columns).where(condition, t.c.id.not_in(bindparam("firsts", expanding=True)))
@@ -115,6 +133,7 @@ class OutboxRepository:
                 retry_key=str(uuid.uuid4()),
                 reply_token=reply_token,
                 recipients=recipients,
+                chat_key=chat_key_of(recipients),
                 messages=batch,
                 priority=int(priority),
                 status=OutboxStatus.PENDING.value,
@@ -140,7 +159,8 @@ class OutboxRepository:
             raise ValueError("an outbox message needs at least one message")
         reply_id = self.session.connection().execute(_INSERT_RETURNING_ID, {
             "org_id": org_id, "kind": OutboxKind.REPLY.value, "retry_key": str(uuid.uuid4()),
-            "reply_token": reply_token, "recipients": [user_id] if user_id else [], "messages": first,
+            "reply_token": reply_token, "recipients": [user_id] if user_id else [], "chat_key": user_id,
+            "messages": first,
             "priority": int(Priority.NORMAL), "status": OutboxStatus.PENDING.value, "attempts": 0,
             "next_attempt_at": now, "created_at": now, "private": False}).scalar_one()
         ids = [reply_id]
@@ -156,7 +176,7 @@ class OutboxRepository:
                    now: datetime) -> int:
         """Many pushes (recipient, up to 5 messages, priority) in one executemany; how many."""
         rows = [{"org_id": org_id, "kind": OutboxKind.PUSH.value, "retry_key": str(uuid.uuid4()),
-                 "reply_token": None, "recipients": [user_id],
+                 "reply_token": None, "recipients": [user_id], "chat_key": user_id,
                  "messages": self._localised(org_id, messages[:MAX_MESSAGES_PER_REQUEST]),
                  "priority": int(priority), "status": OutboxStatus.PENDING.value, "attempts": 0,
                  "next_attempt_at": now, "created_at": now, "private": False}
@@ -214,6 +234,7 @@ class OutboxRepository:
         if len(rows) < limit:
             rows += connection.execute(_CLAIM_REST_ROWS, {"now": now, "firsts": firsts,
                                                           "limit": limit - len(rows)}).all()
+        rows = self._in_chat_order(rows)
         if not rows:
             return []
         connection.execute(_CLAIM, {"ids": [row.id for row in rows], "now": now, "owner": owner,
@@ -222,6 +243,28 @@ class OutboxRepository:
                                list(row.messages), row.attempts + 1, row.reply_attempted_at is not None,
                                bool(row.private))
                 for row in rows]
+
+    def _in_chat_order(self, rows: list[Any]) -> list[Any]:
+        """Of the rows found due, those that may go now: a chat's rows go in the order they were written, so
+        a row is taken only when every earlier row of its chat still in line (pending, e.g. waiting to be
+        retried, or being sent by another sender) is taken with it. Other chats never wait for it."""
+        chats = {row.chat_key for row in rows if row.chat_key is not None}
+        if not chats:
+            return rows
+        t = _table
+        taken = {row.id for row in rows}
+        in_line: dict[str, list[int]] = {}
+        for chat, row_id in self.session.execute(
+                select(t.c.chat_key, t.c.id).where(t.c.chat_key.in_(chats), t.c.status.in_(IN_LINE),
+                                                   t.c.id <= max(taken)).order_by(t.c.id)):
+            in_line.setdefault(chat, []).append(row_id)
+        may_go: set[int] = set()
+        for ids in in_line.values():
+            for row_id in ids:
+                if row_id not in taken:
+                    break
+                may_go.add(row_id)
+        return [row for row in rows if row.chat_key is None or row.id in may_go]
 
     def _held(self, message_ids: Sequence[int], owner: str) -> Any:
         return and_(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.lease_owner == owner,

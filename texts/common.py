@@ -54,6 +54,8 @@ OFFICE_FILE_RATIO = (
 OFFICE_FILE_NESTED = "ไม่รับไฟล์ {name}: มีไฟล์บีบอัดซ้อนอยู่ภายใน." + _OFFICE_FILE_HINT
 OFFICE_FILE_TOO_MANY_ROWS = "ไม่รับไฟล์ {name}: มีมากกว่า {limit:,} แถว." + _OFFICE_FILE_HINT
 OFFICE_FILE_TOO_MANY_CELLS = "ไม่รับไฟล์ {name}: มีข้อมูลมากกว่า {limit:,} ช่อง." + _OFFICE_FILE_HINT
+OFFICE_FILE_TOO_COMPLEX = (
+    "ไม่รับไฟล์ {name}: เนื้อหาเอกสารซับซ้อนเกินไป (เกิน {limit:,} องค์ประกอบ)." + _OFFICE_FILE_HINT)
 # -- plan files (PDF) ----------------------------------------------------------------------------------
 PDF_NO_TEXT = ("ไฟล์ {name} ไม่มีข้อความให้อ่าน (น่าจะเป็นภาพสแกน): ระบบอ่านตารางจากภาพไม่ได้ "
                "กรุณาใช้ไฟล์ต้นฉบับ Word (.docx) หรือ Excel (.xlsx) หรือ PDF ที่บันทึกจาก Word "
