@@ -38,7 +38,13 @@ from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.people import PeopleRepository  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
-from tests.support.plan_pdf import PDF_FIXTURES, converter, docx_to_pdf, write_ruled_docx  # noqa: E402
+from tests.support.plan_pdf import (  # noqa: E402
+    PDF_FIXTURES,
+    UNRULED_PDF_FIXTURES,
+    converter,
+    docx_to_pdf,
+    write_ruled_docx,
+)
 from tests.support.plan_variants import PASTED, exactly_right, facts, write_docx, write_xlsx  # noqa: E402
 from usecases.plan_import import import_plan  # noqa: E402
 
@@ -141,7 +147,7 @@ def _spaceless(measures: list) -> list[dict]:  # type: ignore[type-arg]
 
 def print_formats(tmp: Path) -> None:
     """Measures exactly right (as from the TSV, the source row aside) per table and shape, and parse time."""
-    shapes = ["tsv", *PASTED, "docx", "xlsx", "pdf"]
+    shapes = ["tsv", *PASTED, "docx", "xlsx", "pdf", "pdf-unruled"]
     print(f"{'table':<24}" + "".join(f"{shape:>14}" for shape in shapes))
     for path, year in FORMAT_TABLES:
         rows = read_table(path)
@@ -156,12 +162,13 @@ def print_formats(tmp: Path) -> None:
                 parsed = parse_plan(read_table(path), year)
             elif shape in PASTED:
                 parsed = parse_plan(read_pasted(text), year)
-            elif shape == "pdf":
-                parsed = parse_plan(read_table(PDF_FIXTURES / f"{path.stem}.pdf"), year)
+            elif shape.startswith("pdf"):
+                folder = PDF_FIXTURES if shape == "pdf" else UNRULED_PDF_FIXTURES
+                parsed = parse_plan(read_table(folder / f"{path.stem}.pdf"), year)
             else:
                 parsed = parse_plan(read_table(file), year)
             elapsed = (time.perf_counter() - started) * 1000
-            if shape == "pdf":
+            if shape.startswith("pdf"):
                 right = sum(1 for a, b in zip(_spaceless(reference), _spaceless(parsed.measures), strict=False) if a == b)
             else:
                 right = exactly_right(reference, parsed.measures)

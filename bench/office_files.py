@@ -7,21 +7,28 @@ warm-up read of a valid file; the figures are the process's peak (VmHWM) and res
 refusal, above the warm baseline, and the time to the refusal. For comparison the same row bomb (shrunk to
 `--bomb-rows`, so that the old way finishes) is read the way workbooks were read before: openpyxl's full
 (not read-only) mode; and a real measure table (the sirirat fixture as .xlsx) the old way and the new, to
-show what the change costs a legitimate file (and as .docx, now).
+show what the change costs a legitimate file (and as .docx, now). Last, the worst .docx the caps let through to
+python-docx (which parses the whole document before the row budget can refuse): its document.xml just under
+the member cap, of small table cells with random text (so that it packs within the ratio cap), alone and with
+a header part as big (python-docx parses headers at load too).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
+import string
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from domain.office_files import DEFAULT_LIMITS  # noqa: E402
 from tests.support import hostile_files as hostile  # noqa: E402
 from tests.support.plan_variants import write_docx, write_xlsx  # noqa: E402
 
@@ -56,6 +63,65 @@ seconds = time.perf_counter() - started
 print(json.dumps({"outcome": outcome, "seconds": seconds, "peak": status_mb("VmHWM") - baseline,
                   "after": status_mb("VmRSS") - baseline}))
 """
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _table_xml(size: int, seed: int) -> bytes:
+    """A table of 5 columns, rows of short random texts, up to `size` bytes of XML in all."""
+    rng = random.Random(seed)
+    alphabet = string.ascii_letters + string.digits
+    head = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="{W}" xmlns:r="{R}">'
+            '<w:body><w:tbl><w:tblGrid>' + '<w:gridCol w:w="1800"/>' * 5 + '</w:tblGrid>').encode()
+    tail = b'</w:tbl><w:sectPr/></w:body></w:document>'
+    parts, total = [head], len(head) + len(tail)
+    while True:
+        row = ("<w:tr>" + "".join(f"<w:tc><w:p><w:r><w:t>{''.join(rng.choices(alphabet, k=8))}</w:t></w:r></w:p>"
+                                   "</w:tc>" for _ in range(5)) + "</w:tr>").encode()
+        if total + len(row) > size:
+            break
+        parts.append(row)
+        total += len(row)
+    return b"".join([*parts, tail])
+
+
+def _header_xml(size: int, seed: int) -> bytes:
+    table = _table_xml(size - 200, seed)
+    body = table[table.index(b"<w:tbl>"):table.index(b"<w:sectPr/>")]
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:hdr xmlns:w="{W}" xmlns:r="{R}">'
+            ).encode() + body + b"<w:p/></w:hdr>"
+
+
+def docx_at_the_caps(directory: Path, headers: int) -> Path:
+    """A .docx that passes every cap of domain.office_files: document.xml (and `headers` header parts) just
+    under the member cap, together under the total cap."""
+    base = write_docx(hostile.SMALL_TABLE, directory / "base.docx")
+    path = directory / f"caps-{headers}.docx"
+    size = DEFAULT_LIMITS.max_member_bytes - 64 * 1024
+    with zipfile.ZipFile(base) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = _table_xml(size, 0)
+                if headers:
+                    refs = "".join(f'<w:headerReference w:type="{kind}" r:id="rIdHdr{n}"/>'
+                                   for n, kind in zip(range(headers), ("default", "first", "even"), strict=False))
+                    data = data.replace(b"<w:sectPr/>", f"<w:sectPr>{refs}</w:sectPr>".encode())
+            elif info.filename == "word/_rels/document.xml.rels" and headers:
+                rels = "".join(f'<Relationship Id="rIdHdr{n}" Type="{R}/header" Target="header{n}.xml"/>'
+                               for n in range(headers))
+                data = data.replace(b"</Relationships>", rels.encode() + b"</Relationships>")
+            elif info.filename == "[Content_Types].xml" and headers:
+                types = "".join(f'<Override PartName="/word/header{n}.xml" ContentType="application/'
+                                'vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>'
+                                for n in range(headers))
+                data = data.replace(b"</Types>", types.encode() + b"</Types>")
+            out.writestr(info.filename, data)
+        for n in range(headers):
+            out.writestr(f"word/header{n}.xml", _header_xml(size, n + 1))
+    return path
 
 
 def probe(mode: str, warm: Path, target: Path) -> dict[str, object]:
@@ -98,6 +164,12 @@ def main() -> None:
             print(line(f"{sheet.name}, {'before' if mode == 'old' else 'now'}", sheet.stat().st_size,
                        probe(mode, warm, sheet)))
         print(line(f"{document.name}, now", document.stat().st_size, probe("new", warm, document)))
+        print("-- the worst .docx the caps let through to python-docx (it parses the whole package first)")
+        for headers in (0, 1):
+            place = directory / f"caps-{headers}"
+            place.mkdir()
+            path = docx_at_the_caps(place, headers)
+            print(line(f"16 MB document.xml + {headers} hdr", path.stat().st_size, probe("new", warm, path)), flush=True)
 
 
 if __name__ == "__main__":

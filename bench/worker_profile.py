@@ -6,9 +6,11 @@
 Stores N one-text events ("ช่วยเหลือ", as bench/webhook.py sends) from many users in a freshly migrated
 database (SQLite file or a throwaway PostgreSQL cluster), then, in this process and one thread each:
   1. `EventProcessor.process_due` until the inbox is empty (claim, handle, record: the outbox rows written);
-  2. `OutboxSender.deliver_due` until the outbox is empty, to the fake LINE platform (in this process).
-For each phase it prints ms per event, SQL statements per event (counted on the engine) and, unless
---no-profile, cProfile's top functions by own time and by cumulative time. Not a timed test.
+  2. `OutboxSender.deliver_due` until the outbox is empty, to the fake LINE platform (in a child process,
+     so that this process's CPU time is the worker's alone; `--fake-in-process` for the old way).
+For each phase it prints ms per event, CPU ms per event (process_time: far steadier than wall time on a
+loaded machine), SQL statements per event (counted on the engine) and, unless --no-profile, cProfile's top
+functions by own time and by cumulative time. Not a timed test.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class StatementCounter:
 
 
 def measure(name: str, events: int, work: Callable[[], int], counter: StatementCounter, profile: bool,
-            top: int) -> None:
+            top: int, dump: str | None = None) -> None:
     counter.reset()
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
@@ -76,6 +78,8 @@ def measure(name: str, events: int, work: Callable[[], int], counter: StatementC
     print(f"\n  {name}: {events} events in {wall:.2f}s = {wall / events * 1000:.2f} ms/event "
           f"({events / wall:.0f}/s; CPU {cpu / events * 1000:.2f} ms/event{', profiled' if profile else ''}); "
           f"{statements / events:.1f} statements/event ({detail}); {counter.transactions / events:.2f} commits/event")
+    if profiler and dump:
+        profiler.dump_stats(dump)
     if profiler:
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
@@ -89,16 +93,91 @@ def measure(name: str, events: int, work: Callable[[], int], counter: StatementC
                     print("   " + line[:160])
 
 
+class ChildPlatform:
+    """The fake LINE platform in a child process (forked): it issues the events' reply tokens and counts
+    what it received; this process asks it over a pipe."""
+
+    def __init__(self, latency: float) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._pipe, child_end = context.Pipe()
+        self._process = context.Process(target=_serve_platform, args=(child_end, latency), daemon=True)
+        self._process.start()
+        self.base_url = self._ask(("base_url",))
+
+    def _ask(self, request: tuple[Any, ...]) -> Any:
+        self._pipe.send(request)
+        return self._pipe.recv()
+
+    def text_events(self, users: list[str], count: int) -> list[dict[str, Any]]:
+        return list(self._ask(("text_events", users, count)))
+
+    def delivery_kinds(self) -> dict[str, int]:
+        return dict(self._ask(("delivery_kinds",)))
+
+    def connections(self) -> int | None:
+        return self._ask(("connections",))  # type: ignore[no-any-return]
+
+    def __enter__(self) -> ChildPlatform:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pipe.send(("stop",))
+        self._process.join(timeout=10)
+
+
+def _serve_platform(pipe: Any, latency: float) -> None:
+    from linesim import FakeLinePlatform
+
+    with FakeLinePlatform(channel_secret=CHANNEL_SECRET, access_token=ACCESS_TOKEN, latency=latency) as fake:
+        while True:
+            request = pipe.recv()
+            if request[0] == "base_url":
+                pipe.send(fake.base_url)
+            elif request[0] == "text_events":
+                users, count = request[1], request[2]
+                pipe.send([fake.text_event(users[i % len(users)], HELP_TEXT) for i in range(count)])
+            elif request[0] == "delivery_kinds":
+                pipe.send(Counter(d.kind for d in fake.deliveries()))
+            elif request[0] == "connections":
+                pipe.send(getattr(fake, "connections_accepted", None))
+            else:
+                return
+
+
+class InProcessPlatform:
+    def __init__(self, latency: float) -> None:
+        from linesim import FakeLinePlatform
+
+        self.fake = FakeLinePlatform(channel_secret=CHANNEL_SECRET, access_token=ACCESS_TOKEN, latency=latency)
+        self.base_url = self.fake.start()
+
+    def text_events(self, users: list[str], count: int) -> list[dict[str, Any]]:
+        return [self.fake.text_event(users[i % len(users)], HELP_TEXT) for i in range(count)]
+
+    def delivery_kinds(self) -> dict[str, int]:
+        return dict(Counter(d.kind for d in self.fake.deliveries()))
+
+    def connections(self) -> int | None:
+        return getattr(self.fake, "connections_accepted", None)
+
+    def __enter__(self) -> InProcessPlatform:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fake.stop()
+
+
 def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
     from bot.config import Settings
     from bot.services import Services
     from bot.worker import EventProcessing
-    from linesim import FakeLinePlatform
     from storage import migrate
 
     migrate.upgrade(url)
-    with FakeLinePlatform(channel_secret=CHANNEL_SECRET, access_token=ACCESS_TOKEN) as fake:
-        fake.latency = args.latency / 1000
+    platform = InProcessPlatform if args.fake_in_process else ChildPlatform
+    with platform(args.latency / 1000) as fake:
         settings = Settings.from_env({
             "ITABOT_ENV": "test", "LINE_CHANNEL_SECRET": CHANNEL_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
             "SECRET_KEY": "bench-secret-key", "DATABASE_URL": url, "LINE_API_BASE_URL": fake.base_url,
@@ -109,18 +188,18 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
             processing = EventProcessing.build(services)
             org_id = services.org_id()
             users = [f"U{index:032x}" for index in range(1, args.users + 1)]
-            events = [fake.text_event(users[i % len(users)], HELP_TEXT) for i in range(args.events)]
+            events = fake.text_events(users, args.events)
             for start in range(0, len(events), 100):
                 services.event_store.store(org_id, events[start : start + 100])
             counter = StatementCounter(services.engine)
             print(f"\n== {label}: {args.events} events from {args.users} users, LINE latency {args.latency:g} ms ==")
             measure("process (claim, handle, record)", args.events,
-                    lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top)
+                    lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top,
+                    f"{args.dump}-{label}-process.prof" if args.dump else None)
             measure("deliver (claim, send, record)", args.events,
                     lambda: sum(services.sender.deliver_due(args.delivery_batch).values()), counter, args.profile,
-                    args.top)
-            kinds = Counter(d.kind for d in fake.deliveries())
-            print(f"\n  fake LINE received: {dict(kinds)}")
+                    args.top, f"{args.dump}-{label}-deliver.prof" if args.dump else None)
+            print(f"\n  fake LINE received: {fake.delivery_kinds()} over {fake.connections()} connections")
         finally:
             services.line.close()
             services.engine.dispose()
@@ -136,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--event-batch", type=int, default=None, help="events per claim (the worker's default)")
     parser.add_argument("--delivery-batch", type=int, default=None, help="outbox rows per claim (the worker's default)")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--dump", default=None, help="also write each phase's cProfile stats to DUMP-<db>-<phase>.prof")
+    parser.add_argument("--fake-in-process", action="store_true",
+                        help="run the fake platform in this process (its CPU then counts in the figures)")
     args = parser.parse_args(argv)
     from bot.worker import WorkerOptions
 

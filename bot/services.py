@@ -44,6 +44,8 @@ class Services:
     # Set whenever a handler's answers are committed: delivery threads wait on it to send at once.
     answers_committed: threading.Event
     credentials_box: CredentialsBox | None  # None: CREDENTIALS_KEY is not set
+    # Set when this process's webhook stored new events: a worker in the same process wakes at once.
+    events_arrived: threading.Event = field(default_factory=threading.Event)
     _org_id: int | None = None
     _org_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -63,8 +65,10 @@ class Services:
         sender = OutboxSender(uow, channels, delivery_policy(settings))
         answers_committed = threading.Event()
         evidence = EvidenceFetcher(uow, channels, answers_committed)
-        return cls(settings, engine, uow, line, channels, sender, QuotaMonitor(uow, channels),
-                   EventStore(engine, events_key=keys.events), evidence, complaints, answers_committed, box)
+        services = cls(settings, engine, uow, line, channels, sender, QuotaMonitor(uow, channels),
+                       EventStore(engine, events_key=keys.events), evidence, complaints, answers_committed, box)
+        services.event_store.on_stored = services.events_arrived.set
+        return services
 
     def report_link(self, uow: UnitOfWork, org_id: int) -> str | None:
         """A signed link to the current round's full progress report, for the weekly summary."""

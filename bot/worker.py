@@ -26,6 +26,7 @@ from handlers.processor import EventProcessor, ProcessingPolicy
 from scheduler import jobs
 from scheduler.job_scheduler import JobScheduler
 from scheduler.leader import leader_lock_for
+from storage.wakeups import DatabaseWakeups
 from usecases.complaint_deadlines import check_deadlines
 from usecases.complaint_retention import apply_complaint_retention, end_intake_days
 from usecases.retention import scrub_expired
@@ -63,7 +64,8 @@ class WorkerOptions:
     delivery_threads: int = 4
     batch_size: int = 20
     event_batch_size: int = 10  # one transaction (a savepoint per event), one chat's events in order
-    idle_sleep: float = 0.1
+    idle_sleep: float = 0.1  # a loop that found nothing looks again after this, then twice as long each time …
+    idle_max_sleep: float = 2.0  # … up to this (new events and answers wake it at once: see run_forever)
     quota_every: float = 600.0
     quota_every_while_parked: float = 60.0
     scrub_every: float = 3600.0
@@ -89,6 +91,8 @@ class Worker:
         self.stop_event = threading.Event()
         # Committed answers wake the delivery threads, so event processing never waits for LINE.
         self.outbox_ready = services.answers_committed
+        # Stored events wake the event threads: from this process's webhook, or another's (storage/wakeups.py).
+        self.events_ready = services.events_arrived
         self.complaints = services.complaints  # keys and settings (COMPLAINT_KEY, deadlines, limits)
         self.job_scheduler: JobScheduler | None = None  # set while this worker leads
 
@@ -112,9 +116,12 @@ class Worker:
         opts = self.options
         log.info("worker started: %s event threads, %s delivery threads", opts.event_threads,
                  opts.delivery_threads)
+        # An idle loop sleeps longer and longer (idle_sleep doubling up to idle_max_sleep) and wakes at once
+        # when its event is set: new events (this process's webhook, or another process's through the
+        # database: storage/wakeups.py) for the event threads, committed answers for delivery and evidence.
         loops: list[tuple[str, Callable[[], int], threading.Event, float]] = (
             [(f"events-{i}", lambda: self.processor.process_due(opts.event_batch_size),
-              self.stop_event, opts.idle_sleep) for i in range(opts.event_threads)]
+              self.events_ready, opts.idle_sleep) for i in range(opts.event_threads)]
             + [(f"outbox-{i}", lambda: sum(self.services.sender.deliver_due(opts.batch_size).values()),
                 self.outbox_ready, opts.idle_sleep) for i in range(opts.delivery_threads)]
             # Evidence arrives with a committed answer ("received"), which wakes these at once; the idle
@@ -122,6 +129,8 @@ class Worker:
             + [(f"evidence-{i}", self.services.evidence.fetch_due, self.outbox_ready, opts.evidence_idle_sleep)
                for i in range(opts.evidence_threads)]
         )
+        wakeups = DatabaseWakeups(self.services.engine, self.events_ready.set)
+        wakeups.start()
         threads = [threading.Thread(target=self._loop, args=loop, name=loop[0], daemon=True) for loop in loops]
         if opts.scheduler:
             threads.append(threading.Thread(target=self._lead, name="scheduler-leader", daemon=True))
@@ -152,6 +161,8 @@ class Worker:
                 next_quota = next_scrub = next_expiry = next_deadlines = now + opts.housekeeping_retry.delay(failures)
             self.stop_event.wait(1.0)
         self.outbox_ready.set()
+        self.events_ready.set()
+        wakeups.stop()
         for thread in threads:
             thread.join(timeout=30)
         log.info("worker stopped")
@@ -214,16 +225,23 @@ class Worker:
         return self.options.quota_every_while_parked if parked else self.options.quota_every
 
     def _loop(self, name: str, work: Callable[[], int], wake: threading.Event, idle: float) -> None:
+        """Work while there is work; when a pass finds none, sleep until `wake` is set or the pause is over,
+        the pause doubling (up to idle_max_sleep) while nothing comes. `wake` is cleared before each pass,
+        so what is set during a pass makes the next wait return at once."""
+        longest = max(idle, self.options.idle_max_sleep)
+        pause = idle
         while not self.stop_event.is_set():
+            wake.clear()
             try:
                 done = work()
             except Exception:
                 log.exception("%s pass failed; trying again", name)
                 done = 0
-            if not done:
-                wake.wait(idle)
-                if wake is not self.stop_event:
-                    wake.clear()
+            if done:
+                pause = idle
+                continue
+            wake.wait(pause)
+            pause = min(pause * 2, longest)
 
     def install_signal_handlers(self) -> None:
         def stop(signum: int, _frame: object) -> None:

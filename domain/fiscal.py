@@ -11,18 +11,10 @@ import re
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from domain.thai_text import normalise, to_thai_digits
+from domain.digits import MONTHS_FULL, MONTHS_SHORT
+from domain.thai_text import normalise
 
-BE_OFFSET = 543
-
-MONTHS_FULL = (
-    "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-    "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม",
-)
-MONTHS_SHORT = (
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
-)
+BE_OFFSET = 543  # also in domain.digits
 
 _THAI_LETTER = "\u0e01-\u0e2e\u0e30-\u0e3a\u0e40-\u0e4e"
 
@@ -66,13 +58,6 @@ def local_date(moment: datetime, timezone: str | tzinfo) -> date:
 
 def fiscal_year_of(d: date) -> int:
     return d.year + BE_OFFSET + (1 if d.month >= 10 else 0)
-
-
-def thai_date(d: date, thai_digits: bool = True, short: bool = True) -> str:
-    """"๑๕ มี.ค. ๒๕๖๗" (short) or "๑๕ มีนาคม ๒๕๖๗"; Arabic digits on request."""
-    month = (MONTHS_SHORT if short else MONTHS_FULL)[d.month - 1]
-    text = f"{d.day} {month} {d.year + BE_OFFSET}"
-    return to_thai_digits(text) if thai_digits else text
 
 
 def _year_ce(written: str) -> int:

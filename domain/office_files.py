@@ -13,6 +13,15 @@ its CRC check when the data differ, so a lying header cannot smuggle more bytes 
 The readers then count as they go: `RowBudget` caps the rows and the non-empty cells read from all the
 sheets or tables of one file. A measure table has at most a few thousand rows.
 
+python-docx builds the whole document tree before its tables can be read (and counted): about 13 bytes of
+memory for each byte of XML, so a document.xml just under the member cap (a 2.4 MB .docx of 55,000 small
+random cells) took 212 MB and 26 s on the loaded development machine, and 205 MB stayed with the process
+after the refusal (bench/office_files.py). `check_docx_document` therefore reads the document's XML parts as
+a stream first (iterparse, every element dropped once counted) and refuses one with more table rows,
+non-empty cells or XML elements than the caps, in constant memory, before python-docx sees it (that
+document: refused in 3.5 s, 4 MB). Within the caps python-docx still reads the whole file: 9,999 rows
+(410,000 elements) took 63 s and 93 MB there.
+
 Every refusal is a `HostileFileError` with a Thai message for the user (texts.common).
 """
 
@@ -21,10 +30,13 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
 
 from texts import common
 
 MIB = 1 << 20
+WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
@@ -43,6 +55,9 @@ class OfficeLimits:
     max_rows: int = 10_000  # rows read from all the sheets or tables of the file, empty ones included
     max_cells: int = 200_000  # non-empty cells read
     max_columns: int = 64  # columns read per row (a measure table has fewer than 20)
+    # XML elements of a Word document (each run of text, its properties, paragraphs, cells…): a real
+    # measure table of a few hundred rows has well under 100,000; python-docx keeps ~180 bytes for each
+    max_elements: int = 500_000
 
 
 DEFAULT_LIMITS = OfficeLimits()
@@ -115,3 +130,50 @@ class RowBudget:
         if self.cells > self.limits.max_cells:
             raise HostileFileError(common.OFFICE_FILE_TOO_MANY_CELLS.format(
                 name=self.name, limit=self.limits.max_cells))
+
+
+def check_docx_document(path: Path, limits: OfficeLimits = DEFAULT_LIMITS) -> None:
+    """Count, as a stream and keeping none of them, the XML elements of every part python-docx may parse
+    (word/*.xml: the document, its headers, footers, styles…) and the table rows and non-empty table cells of
+    word/document.xml, and refuse (HostileFileError) past `max_elements`, `max_rows` or `max_cells` before
+    python-docx parses any of it. XML that does not parse raises ElementTree.ParseError (python-docx's lxml
+    error would have escaped the readers as a 500)."""
+    counts = {"rows": 0, "cells": 0, "elements": 0}
+    with zipfile.ZipFile(path) as archive:
+        parts = [name for name in archive.namelist() if name.startswith("word/") and name.endswith(".xml")
+                 and "/" not in name[len("word/"):]]
+        for name in sorted(parts, key=lambda n: n != "word/document.xml"):
+            with archive.open(name) as member:
+                _count(member, path.name, limits, counts, tables=name == "word/document.xml")
+
+
+def _count(member: IO[bytes], name: str, limits: OfficeLimits, counts: dict[str, int], tables: bool) -> None:
+    path_open: list[ElementTree.Element] = []  # the elements open around the one being read
+    open_cells: list[bool] = []  # per table cell being read (tables nest): whether it holds text yet
+    for event, element in ElementTree.iterparse(member, events=("start", "end")):
+        tag = element.tag
+        if event == "start":
+            path_open.append(element)
+            if tables and tag == f"{WORD}tc":
+                open_cells.append(False)
+            continue
+        path_open.pop()
+        counts["elements"] += 1
+        if tables and tag == f"{WORD}t" and element.text and open_cells:
+            open_cells[-1] = True
+        elif tables and tag == f"{WORD}tc" and open_cells:
+            counts["cells"] += open_cells.pop()
+        elif tables and tag == f"{WORD}tr":
+            counts["rows"] += 1
+        _check(name, limits, counts["rows"], counts["cells"], counts["elements"])
+        if path_open:  # counted: dropped (the only child left, its earlier siblings went before)
+            path_open[-1].remove(element)
+
+
+def _check(name: str, limits: OfficeLimits, rows: int, cells: int, elements: int) -> None:
+    if elements > limits.max_elements:
+        raise HostileFileError(common.OFFICE_FILE_TOO_COMPLEX.format(name=name, limit=limits.max_elements))
+    if rows > limits.max_rows:
+        raise HostileFileError(common.OFFICE_FILE_TOO_MANY_ROWS.format(name=name, limit=limits.max_rows))
+    if cells > limits.max_cells:
+        raise HostileFileError(common.OFFICE_FILE_TOO_MANY_CELLS.format(name=name, limit=limits.max_cells))

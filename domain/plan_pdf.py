@@ -11,14 +11,16 @@ joined again (paragraphs and list items kept), and its text repaired (domain.tha
 sara am split, stray spaces, misplaced marks). A cell merged down rows gives its text on every row it covers,
 one merged across columns once, as for a .docx.
 
-Only ruled tables are read: a PDF with text and no ruled table gets a Thai message saying so (paste the
-table, or use the Word/Excel original); one with no text at all is a scan: PdfNoTextError says so, in Thai,
-and what to do instead. Caps (size, pages) keep a huge or hostile file from holding the importer.
+A PDF with no ruled table at all is read by where its letters stand (domain.plan_pdf_unruled: columns from
+the bands the text leaves empty, rows from the wider steps between baselines); with no header row to be found
+that way either it gets a Thai message saying so (paste the table, or use the Word/Excel original). One with
+no text at all is a scan: PdfNoTextError says so, in Thai, and what to do instead. Caps (size, pages) keep a huge or hostile file from holding the importer.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
@@ -27,6 +29,8 @@ from typing import Any
 
 from domain.plan_header import Role, is_header, labels
 from domain.plan_issues import parse_heading
+from domain.plan_pdf_unruled import unruled_tables
+from domain.plan_rows import continued_text
 from domain.plan_table import Part, PlanFileError
 from domain.thai_repair import repair_texts
 from texts.common import (
@@ -86,6 +90,20 @@ def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
     return lines
 
 
+def _wrapped(before: _Line, line: _Line, right_edge: float) -> bool:
+    """Whether `line` goes on from the line `before` it, wrapped by the layout: its first word would not have
+    fitted in the room `before` left, and it does not open a list item."""
+    room = right_edge - _PADDING - before.right
+    return room < line.first_word + _PADDING and not _LIST_START.match(line.text)
+
+
+def _goes_on(above: list[dict[str, Any]], below: list[dict[str, Any]], right_edge: float) -> bool:
+    """Whether the text of the chars `below` goes on from the last line of the chars `above` (a cell cut at a
+    page break), read as _cell_text reads a wrapped line."""
+    lines_above, lines_below = _lines(above), _lines(below)
+    return bool(lines_above and lines_below) and _wrapped(lines_above[-1], lines_below[0], right_edge)
+
+
 def _cell_text(chars: list[dict[str, Any]], right_edge: float) -> str:
     """A cell's text: lines wrapped by the layout joined again (with a space where the line broke at one,
     none between Thai letters), paragraphs and list items kept on lines of their own."""
@@ -94,9 +112,7 @@ def _cell_text(chars: list[dict[str, Any]], right_edge: float) -> str:
         return ""
     out = lines[0].text
     for before, line in pairwise(lines):
-        room = right_edge - _PADDING - before.right
-        wrapped = room < line.first_word + _PADDING and not _LIST_START.match(line.text)
-        if not wrapped:
+        if not _wrapped(before, line, right_edge):
             out += "\n" + line.text
         elif before.spaced or not (_THAI_END.search(before.text) and _THAI_START.match(line.text)):
             out += " " + line.text
@@ -146,6 +162,27 @@ class _Page:
         self.bbox = (0.0, 0.0, width, height)
 
 
+def _codes(handle: Any) -> list[int]:
+    """The code of each character of a text page: in one call for the page (FPDFText_GetText), else, when
+    that text is not one UTF-16 unit a character (a character beyond the BMP), one call a character."""
+    import ctypes
+    from array import array
+
+    import pypdfium2.raw as pdfium_c
+
+    count = pdfium_c.FPDFText_CountChars(handle)
+    if count <= 0:
+        return []
+    if sys.byteorder != "little":  # the text comes as UTF-16LE
+        return [pdfium_c.FPDFText_GetUnicode(handle, index) for index in range(count)]
+    buffer = ctypes.create_string_buffer((count + 1) * 2)
+    written = pdfium_c.FPDFText_GetText(handle, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    codes = array("H", buffer.raw[: max(written - 1, 0) * 2])  # (written counts the terminating zero)
+    if len(codes) == count and not any(0xD800 <= code <= 0xDFFF for code in codes):
+        return codes.tolist()
+    return [pdfium_c.FPDFText_GetUnicode(handle, index) for index in range(count)]
+
+
 def _chars(textpage: Any, height: float) -> list[dict[str, Any]]:
     """The characters PDFium reads on a page, in the order the PDF draws them (marks after their letter),
     with the font's box (top, bottom measured from the page's top) and baseline; the spaces and line breaks
@@ -161,8 +198,9 @@ def _chars(textpage: Any, height: float) -> list[dict[str, Any]]:
     loose_box, origin = pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetCharOrigin
     box_ref, x_ref, y_ref = ctypes.byref(box), ctypes.byref(x), ctypes.byref(y)
     chars = []
-    for index in range(pdfium_c.FPDFText_CountChars(handle)):
-        code = unicode_of(handle, index)
+    for index, code in enumerate(_codes(handle)):
+        if code == 0xFFFE:  # the page's text gives PDFium's hyphen mark (2) so, and a char of its own too
+            code = unicode_of(handle, index)
         if code in (0, 10, 13) or code >= 0xFFFE or (code == 32 and is_generated(handle, index) == 1):
             continue
         if code == 2:  # PDFium's mark for a hyphen that ends a line
@@ -275,13 +313,18 @@ _NUMBERED = re.compile(r"(?:^|\n)\s*(?:<p>|<li>)?\s*[0-9๐-๙]{1,2}\s*[.)]")
 
 def _may_be_halves(before: list[str], after: list[str], roles: dict[int, Role]) -> bool:
     """Whether two rows may be the halves of one: the second is no header or heading row of its own, after a
-    header it holds only more header words (a header cut at the break), it has not both measure text and a
-    unit of its own, and its measure cell does not start a numbered measure of its own (unless the cell above
-    is itself a numbered list, cut at the break)."""
+    header it holds only more header words (a header cut at the break); its measure text goes on from the
+    text above mid-sentence (domain.plan_rows.continued_text: "ของ…", or the text above ends open); or it has
+    not both measure text and a unit of its own, and its measure cell does not start a numbered measure of its
+    own (unless the cell above is itself a numbered list, cut at the break)."""
     if _is_header_row(after) or _is_heading_row(after):
         return False
     if _is_header_row(before):
         return all(len(cell) <= _HEADER_WORDS for cell in after)
+    measure = next((column for column, role in roles.items() if role == Role.MEASURE), None)
+    if (measure is not None and measure < min(len(before), len(after)) and before[measure].strip()
+            and continued_text(after[measure], before[measure]) is not None):
+        return True
     own = {role for column, role in roles.items() if column < len(after) and after[column].strip()}
     if {Role.MEASURE, Role.UNITS} <= own:  # its own measure text and its own unit: a measure of its own
         return False
@@ -330,7 +373,7 @@ def read_pdf(path: Path, max_bytes: int = MAX_PDF_BYTES, max_pages: int = MAX_PD
         if len(document) > max_pages:
             raise PlanFileError(PDF_TOO_MANY_PAGES.format(name=path.name, pages=max_pages))
         tables: list[_PageTable] = []
-        text_seen = False
+        pages: list[tuple[int, float, list[dict[str, Any]]]] = []  # for a table without ruling lines
         for number in range(len(document)):
             page = document[number]
             height = page.get_height()
@@ -338,14 +381,16 @@ def read_pdf(path: Path, max_bytes: int = MAX_PDF_BYTES, max_pages: int = MAX_PD
             chars = _chars(textpage, height)
             if not chars:
                 continue
-            text_seen = True
+            pages.append((number, page.get_width(), chars))
             found = _tables(page, height)
             tables.extend(_PageTable(number, t.bbox[1], t.bbox[3], _cell_texts(t, chars)) for t in found)
+        if pages and not tables:
+            tables = [_PageTable(t.page, t.top, t.bottom, t.rows) for t in unruled_tables(pages, _cell_text, _goes_on)]
     except pdfium.PdfiumError as exc:
         raise PlanFileError(PDF_NOT_PDF.format(name=path.name)) from exc
     finally:
         document.close()
-    if not text_seen:
+    if not pages:
         raise PdfNoTextError(PDF_NO_TEXT.format(name=path.name))
     if not tables:
         raise PlanFileError(PDF_NO_TABLE.format(name=path.name))

@@ -28,8 +28,15 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from domain.fiscal import thai_date
-from domain.office_files import DEFAULT_LIMITS, HostileFileError, OfficeLimits, RowBudget, check_archive
+from domain.digits import ARABIC
+from domain.office_files import (
+    DEFAULT_LIMITS,
+    HostileFileError,
+    OfficeLimits,
+    RowBudget,
+    check_archive,
+    check_docx_document,
+)
 from domain.plan_header import is_header, labels
 from domain.plan_paste import read_pasted
 from texts import common
@@ -98,7 +105,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return thai_date(value, thai_digits=False)
+        return ARABIC.date(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -198,6 +205,7 @@ def _read_docx(path: Path, limits: OfficeLimits) -> list[Part]:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_docx_document(path, limits)  # rows, cells and elements counted as a stream before python-docx parses
     try:
         document = Document(str(path))
     except PackageNotFoundError as exc:

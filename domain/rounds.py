@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from domain.digits import MONTHS_SHORT
+from texts import common
+
 DEFAULT_ROUND_MONTHS = (6, 12)
 DEFAULT_DUE_DAYS = 7
 
@@ -36,6 +39,25 @@ def round_periods(fiscal_year_be: int, months: list[int] | tuple[int, ...] = DEF
         periods.append(RoundPeriod(m, start, end, end + timedelta(days=due_days)))
         previous = m
     return periods
+
+
+def _span_months(start: date, end: date) -> int:
+    return (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
+
+
+def round_label(months: int, start: date, end: date) -> str:
+    """A round's name as every surface shows it (LINE, console, CLI, reports, public pages): it says what it
+    covers. A round from the fiscal year's start is "รอบ 6 เดือน"; one that covers only part of the year
+    says which months ("ไตรมาส 2 (ม.ค.–มี.ค.)", "รอบ 12 เดือน (เฉพาะ เม.ย.–ก.ย.)", "เดือน ม.ค.")."""
+    span = _span_months(start, end)
+    first, last = MONTHS_SHORT[start.month - 1], MONTHS_SHORT[end.month - 1]
+    if span == 1:
+        return common.ROUND_NAME_MONTH.format(month=first)
+    if span >= months:  # from the year's first day: cumulative
+        return common.ROUND_NAME.format(months=months)
+    if span == 3 and months % 3 == 0:
+        return common.ROUND_NAME_QUARTER.format(quarter=months // 3, start=first, end=last)
+    return common.ROUND_NAME_PART.format(months=months, start=first, end=last)
 
 
 def current_round(periods: list[RoundPeriod], today: date) -> RoundPeriod | None:

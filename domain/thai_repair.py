@@ -46,9 +46,20 @@ _SPACE_BEFORE_MARK = re.compile(f" +(?=[{_NEVER_FIRST}])")
 _SARA_AM_SPLIT = re.compile(f"\u0e4d([{_TONES}]?)\u0e32|([{_TONES}]?)\u0e33\u0e32|\u0e32([{_TONES}]?)\u0e4d")
 # C1 [vowel] [tone] C2 [vowel] [tone]: C2's vowel or tone may belong to C1 (when C1 has none of that kind).
 _MISPLACED = re.compile(f"([{_CONSONANT}])([{_ABOVE_BELOW}]?)([{_TONES}]?)([{_CONSONANT}])([{_ABOVE_BELOW}]?)([{_TONES}]?)")
-# what pythainlp's normalize changes: marks side by side (their order, a repeat), a run opening with a mark
-_NEEDS_NORMALIZE = re.compile(f"[{_NEVER_FIRST}][{_NEVER_FIRST}]|(?<![\u0e01-\u0e4e])[{_NEVER_FIRST}]")
-_THAI_RUN = re.compile(f"[{_CONSONANT}\u0e30-\u0e3a\u0e40-\u0e45{_MARKS}]+")
+_RUN_LETTERS = f"{_CONSONANT}\u0e30-\u0e3a\u0e40-\u0e45{_MARKS}"
+_THAI_RUN = re.compile(f"[{_RUN_LETTERS}]+")
+# What pythainlp's normalize may change in a run of Thai letters (its rules, pythainlp/util/normalize.py), so
+# that runs without any of it (nearly all: "ี่", "้า" are in order) skip it: a tone mark or thanthakhat before
+# a vowel above or below; nikhahit, tone marks, sara aa; a following vowel before a tone mark; lakkhangyao; a
+# vowel or sign twice; two tone marks; a run opening with a mark. tests/test_thai_repair_normalize.py holds it
+# to normalize itself.
+_P_TONES = "\u0e48-\u0e4b"  # ่ ้ ๊ ๋ (pythainlp's tone marks; thanthakhat ์ is a sign of its own)
+_P_ABOVE_BELOW = "\u0e31\u0e34-\u0e39\u0e47\u0e4d"  # ั ิ ี ึ ื ุ ู ็ ํ (pythainlp counts ฺ among neither)
+_P_DANGLING = f"{_P_ABOVE_BELOW}{_P_TONES}\u0e3a\u0e4c\u0e4e"
+_P_NO_REPEAT = f"\u0e30\u0e32\u0e33\u0e45\u0e40-\u0e44{_P_ABOVE_BELOW}\u0e3a\u0e4c\u0e4e"
+_NEEDS_NORMALIZE = re.compile(
+    f"[{_P_TONES}\u0e4c][{_P_ABOVE_BELOW}]|\u0e4d[{_P_TONES}]*\u0e32|[\u0e30\u0e32\u0e33\u0e45][{_P_TONES}]|\u0e45"
+    f"|([{_P_NO_REPEAT}])\\1|[{_P_TONES}]{{2}}|(?<![{_RUN_LETTERS}])[{_P_DANGLING}]")
 _WINDOW = 12
 SCRAMBLED_EVERY = 2000  # letters: a document with a run repaired this often has its marks misplaced
 SHORT_TEXT = 200  # letters: a text this short is repaired as if its marks were known to be misplaced

@@ -11,6 +11,7 @@ from handlers.complaint_officer import CaseActionOutsideHandler, CaseFlow, Offic
 from handlers.conversation import Conversations, Flow
 from handlers.general import FallbackHandler, HelpHandler
 from handlers.membership import FollowHandler, InviteCodeHandler, UnfollowHandler
+from handlers.plan_paste import PlanPasteFlow
 from handlers.progress_report import ReportFlow
 from handlers.report_request import ReportRequestFlow
 from handlers.rounds_settings import RoundsFlow
@@ -22,7 +23,7 @@ from usecases.current_round import latest_progress_report_link
 
 def build_flows(complaints: ComplaintConfig, *, reports: ReportLinks) -> list[Flow]:
     return [ReportFlow(), ComplaintFlow(complaints), CaseFlow(complaints), RoundsFlow(),
-            ReportRequestFlow(reports)]
+            ReportRequestFlow(reports), PlanPasteFlow()]
 
 
 def build_application(complaints: ComplaintConfig, conversations: Conversations | None = None, *,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.digits import ARABIC
+from domain.fiscal import fiscal_year_of
 from domain.progress import ProgressStatus
 from handlers.base import Context
 from handlers.events import IncomingEvent
@@ -44,7 +45,7 @@ class AdminSummaryHandler:
         name = round_name(rnd)
         ctx.reply(summary_carousel(
             title=chat.SUMMARY_TITLE.format(round=name),
-            subtitle=chat.SUMMARY_SUBTITLE.format(year=plan.fiscal_year_be, due=thai_date(rnd.due_date)),
+            subtitle=chat.SUMMARY_SUBTITLE.format(year=plan.fiscal_year_be, due=ARABIC.date(rnd.due_date)),
             totals=chat.SUMMARY_TOTALS.format(reported=overview.reported, expected=overview.expected,
                                                done=overview.count(ProgressStatus.DONE),
                                                problem=overview.count(ProgressStatus.PROBLEM)),

@@ -19,6 +19,7 @@ from domain.complaints.workflow import (
     allowed_transitions,
     check_transition,
 )
+from domain.digits import ARABIC
 from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step, say
@@ -207,7 +208,7 @@ class CaseFlow:
         until = made[0][2].astimezone(ZoneInfo(ctx.org.timezone))
         lines = [chat.COMPLAINT_EVIDENCE_LINK.format(kind=chat.MEDIA_KIND_NAMES.get(item.kind, item.kind),
                                                      number=item.number, url=url) for item, url, _ in made]
-        return chat.COMPLAINT_EVIDENCE_LINKS.format(links="\n".join(lines), until=f"{until:%H:%M}")
+        return chat.COMPLAINT_EVIDENCE_LINKS.format(links="\n".join(lines), until=ARABIC.time(until))
 
     @staticmethod
     def _actions(body: str) -> dict[str, object]:

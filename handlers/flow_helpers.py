@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.thai_text import squeeze, to_arabic_digits
@@ -17,6 +18,7 @@ from views import messages
 EVIDENCE_TYPES = frozenset({"image", "file", "video"})
 
 
+@lru_cache(maxsize=8192)  # every event is compared with many command words: each word's key once
 def word_key(text: str) -> str:
     """A typed word as it is compared: no spaces (Thai words get broken by stray ones), Arabic digits,
     lower case."""

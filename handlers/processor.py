@@ -10,9 +10,13 @@ row being finished. A failing event is retried with backoff and, when retries ru
 its error.
 
 A claimed batch is one transaction per organisation (scoped to it: on PostgreSQL row-level security hides
-every other one), each event in its own savepoint: a failing event, or one whose claim was lost, undoes only
-its own changes, and the batch costs one commit per organisation, not one per event. Should such a
-transaction itself fail, its events are processed again one at a time.
+every other one). It starts by holding the batch's events (one UPDATE that renews their lease and locks
+them until the commit; one whose claim was lost meanwhile is left to the worker that has it), reads the
+senders' member records and conversations in one query each (the repositories answer the batch's events
+from memory), runs each event in its own savepoint (a failing event undoes only its own changes, and what
+was kept in memory is forgotten) and marks the events done in one executemany: one commit per
+organisation, not one per event. Should such a transaction itself fail, its events are processed again
+one at a time.
 """
 
 from __future__ import annotations
@@ -86,29 +90,49 @@ class EventProcessor:
 
     def _handle_batch(self, org_id: int, batch: list[ClaimedEvent]) -> bool:
         """Every event of one organisation's batch in one transaction, each in a savepoint; whether any wrote
-        answers."""
-        handled: list[tuple[int, str, InboxStatus, str]] = []
+        answers.
+
+        The transaction first holds the batch's events (one UPDATE: those whose claim was lost meanwhile are
+        left alone, the rest locked until the commit, so nothing can take them away mid-batch), loads the
+        senders' member records and conversations in one query each, and marks the events done in one
+        executemany at the end."""
+        handled: list[tuple[int, InboxStatus, str]] = []
         answered = False
         with self.uow_factory(org_id) as uow:
-            org = self._organisation(uow, org_id)
+            held = uow.inbox.hold({c.id: c.attempts for c in batch}, utcnow(), self.policy.lease_seconds)
+            parsed: list[tuple[ClaimedEvent, IncomingEvent | Exception]] = []
             for claimed in batch:
-                event_type = _event_type(claimed)
+                if claimed.id not in held:
+                    _log_claim_lost(claimed, _event_type(claimed))
+                    continue
                 try:
-                    event = parse_event(claimed.payload)
-                    with uow.savepoint():
-                        status, outcome, ctx = self._dispatch(uow, org, claimed, event)
-                    handled.append((claimed.id, event_type, status, outcome))
-                    answered = answered or bool(ctx.outbox_ids)
-                except ClaimLost:
-                    _log_claim_lost(claimed, event_type)
+                    parsed.append((claimed, parse_event(claimed.payload)))
                 except Exception as exc:
-                    self._log_failure(claimed, event_type)
+                    parsed.append((claimed, exc))
+            events = [event for _, event in parsed if isinstance(event, IncomingEvent)]
+            uow.people.prefetch_members(org_id, [e.user_id for e in events if e.user_id])
+            uow.conversations.prefetch(org_id, [e.user_id for e in events
+                                                if e.user_id and e.source_type == "user"])
+            org = self._organisation(uow, org_id)
+            for claimed, event in parsed:
+                try:
+                    if isinstance(event, Exception):
+                        raise event
+                    with uow.savepoint():
+                        status, outcome, ctx = self._run(uow, org, claimed, event)
+                    handled.append((claimed.id, status, outcome))
+                    answered = answered or bool(ctx.outbox_ids)
+                except Exception as exc:
+                    self._log_failure(claimed, _event_type(claimed))
                     self._note_failure(claimed, uow.inbox.record_failure(
                         claimed.id, _error(exc), utcnow(), self.policy.max_attempts,
                         self.policy.backoff(claimed.attempts), claimed.attempts))
+            uow.inbox.finish_held(handled, utcnow())
             uow.commit()
-        for event_id, event_type, status, outcome in handled:
-            log.info("event %s (%s) %s: %s", event_id, event_type, status.value, outcome)
+        if log.isEnabledFor(logging.INFO):
+            types = {claimed.id: _event_type(claimed) for claimed in batch}
+            for event_id, status, outcome in handled:
+                log.info("event %s (%s) %s: %s", event_id, types[event_id], status.value, outcome)
         return answered
 
     @staticmethod
@@ -116,6 +140,17 @@ class EventProcessor:
         org = uow.people.organisation_by_id(org_id)
         assert org is not None, f"organisation {org_id} missing"
         return org
+
+    def _run(self, uow: UnitOfWork, org: Organisation, claimed: ClaimedEvent,
+             event: IncomingEvent) -> tuple[InboxStatus, str, Context]:
+        """Handle one event and write its answers, not committing; its status and outcome."""
+        now = utcnow()
+        ctx = Context(uow=uow, org=org, event=event, now=now, secret_key=self.secret_key)
+        outcome = self.application.dispatch(event, ctx)
+        ctx.flush()
+        if ctx.scrub_event:
+            uow.inbox.scrub_now(claimed.id, now)
+        return (InboxStatus.IGNORED if outcome == UNHANDLED else InboxStatus.DONE), outcome, ctx
 
     def _dispatch(self, uow: UnitOfWork, org: Organisation, claimed: ClaimedEvent,
                   event: IncomingEvent) -> tuple[InboxStatus, str, Context]:
@@ -151,7 +186,8 @@ class EventProcessor:
                     _log_claim_lost(claimed, event_type)
                     return []
                 uow.commit()
-                log.info("event %s (%s) %s: %s", claimed.id, event_type, status.value, outcome)
+                if log.isEnabledFor(logging.INFO):
+                    log.info("event %s (%s) %s: %s", claimed.id, event_type, status.value, outcome)
                 return ctx.outbox_ids
         except Exception as exc:
             self._record_failure(claimed, event_type, exc)

@@ -10,7 +10,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.digits import ARABIC
+from domain.fiscal import fiscal_year_of
 from domain.progress import (
     ProgressStatus,
     contradiction,
@@ -177,7 +178,7 @@ class ReportFlow:
             current = this_round.get((m.id, scope.unit.id))
             reported = "".join(status_text(current.status, current.percent)) if current else None
             cards.append(MeasureCard(m.id, m.seq, m.issue_no, m.title,
-                                     chat.PERIOD.format(start=thai_date(m.start_date), end=thai_date(m.end_date)),
+                                     chat.PERIOD.format(start=ARABIC.date(m.start_date), end=ARABIC.date(m.end_date)),
                                      reported))
         return cards
 
@@ -269,7 +270,7 @@ class ReportFlow:
         if previous is not None:
             unit = ctx.uow.people.unit(convo.data["unit_id"])
             label, pct = status_text(previous.status, previous.percent)
-            when = thai_date(previous.created_at.astimezone(ZoneInfo(ctx.org.timezone)).date())
+            when = ARABIC.date(previous.created_at.astimezone(ZoneInfo(ctx.org.timezone)).date())
             body += chat.REPORT_PREVIOUS.format(unit=unit.name if unit else "", status=label, percent=pct,
                                                  when=when)
         ctx.reply(messages.text(body, STATUS_CHOICES))

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.digits import ARABIC
+from domain.fiscal import fiscal_year_of
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportLinks, ReportTicket
 from domain.reports.round_key import parse_round_key
-from domain.thai_text import to_thai_digits
 from handlers.base import Context
 from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step
 from handlers.events import IncomingEvent
@@ -128,7 +128,7 @@ class ReportRequestFlow:
         ticket = ReportTicket(ctx.org.id, kind, convo.data["year"], convo.data["months"], fmt)
         link = self.links.link(ticket, ctx.now)
         expires = link.expires_at.astimezone(ZoneInfo(ctx.org.timezone))
-        when = f"{thai_date(expires.date())} {to_thai_digits(expires.strftime('%H:%M'))}"
+        when = ARABIC.date_time(expires)
         ctx.reply(messages.text(chat.REPORT_REQUEST_LINK.format(
             report=_report_name(convo.data), format=chat.REPORT_FORMAT_NAMES[fmt], url=link.url, expires=when)))
         return END

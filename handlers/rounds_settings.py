@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from domain.fiscal import fiscal_year_of, thai_date
+from domain.digits import ARABIC
+from domain.fiscal import fiscal_year_of
 from domain.thai_text import to_arabic_digits
 from handlers.base import Context
 from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step, say
@@ -95,8 +96,8 @@ class RoundsFlow:
         member = ctx.member
         assert member is not None  # an admin: checked when the flow began
         change = change_rounds(ctx.uow, ctx.org.id, year, scheme, days, Actor.member(member.id), ctx.now).change
-        lines = "\n".join(chat.ROUNDS_LINE.format(name=round_name(r), start=thai_date(r.start_date),
-                                                   end=thai_date(r.end_date), due=thai_date(r.due_date))
+        lines = "\n".join(chat.ROUNDS_LINE.format(name=round_name(r), start=ARABIC.date(r.start_date),
+                                                   end=ARABIC.date(r.end_date), due=ARABIC.date(r.due_date))
                           for r in ctx.uow.plans.rounds(ctx.org.id, year))
         ctx.reply(messages.text(chat.ROUNDS_DONE.format(
             year=year, scheme=common.ROUNDS_SCHEME_LABELS[scheme], days=days, rounds=lines,

@@ -63,6 +63,13 @@ class FakeLinePlatform:
         return self._server.base_url
 
     @property
+    def connections_accepted(self) -> int:
+        """How many connections the server accepted (keep-alive: a pooled client makes few)."""
+        if self._server is None:
+            raise RuntimeError("call start() first")
+        return self._server.connections_accepted
+
+    @property
     def access_token(self) -> str:
         return self.state.access_token
 

@@ -6,12 +6,12 @@ import socket
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from . import api, control, errors, ids
+from .http11 import CONNECTION_ENVIRON, KeepAliveServer
 from .wsgi_util import json_response
 
 if TYPE_CHECKING:
@@ -138,26 +138,17 @@ class FakeLineApp:
 
 
 def _drop(environ: WSGIEnvironment) -> None:
-    """Close the client's connection with no HTTP answer, and tell werkzeug it is gone."""
-    connection: socket.socket = environ["werkzeug.socket"]
+    """Close the client's connection with no HTTP answer, and tell the server it is gone."""
+    connection: socket.socket = environ[CONNECTION_ENVIRON]
     connection.shutdown(socket.SHUT_RDWR)
     raise ConnectionResetError("the fake LINE platform dropped the connection")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """Werkzeug's own access log would duplicate ours (and print query strings); keep errors only."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 class ServerThread:
-    """A threaded werkzeug server in a daemon thread."""
+    """The keep-alive server (linesim/http11.py) in a daemon thread."""
 
     def __init__(self, app: FakeLineApp, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_QuietHandler
-        )
+        self._server = KeepAliveServer(host, port, app)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-line", daemon=True
         )
@@ -169,6 +160,10 @@ class ServerThread:
             host = f"[{host}]"
         return f"http://{host}:{self._server.port}"
 
+    @property
+    def connections_accepted(self) -> int:
+        return self._server.connections_accepted
+
     def start(self) -> str:
         self._thread.start()
         return self.base_url
@@ -176,4 +171,5 @@ class ServerThread:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_connections()
         self._thread.join(timeout=5)

@@ -75,8 +75,8 @@ class PlanUpload(Base):
 
 
 class PlanRowChoice(Base):
-    """How an admin chose to read a row of a plan file in the console's preview (a new measure, a
-    continuation, a heading, skipped), kept under the row's fingerprint (domain.plan_import.row_fingerprints)
+    """How an admin chose to read a row of a plan file in the console's preview or with `itabot import-plan
+    --row` (a new measure, a continuation, a heading, skipped), kept under the row's fingerprint (domain.plan_import.row_fingerprints)
     so that the next upload of the same document reads that row so again."""
 
     __tablename__ = "plan_row_choices"
@@ -86,7 +86,7 @@ class PlanRowChoice(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     fingerprint: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))  # one of domain.plan_import.CHOICES
-    user_id: Mapped[int] = mapped_column(ForeignKey("console_users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"))  # None: `itabot import-plan --row`
     chosen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

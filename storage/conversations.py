@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,12 +29,20 @@ class ConversationRepository:
     def __init__(self, session: Session, key: bytes | None = None) -> None:
         self.session = session
         self._key = key
+        self._keys: dict[str, bytes] = {}
+        # Opened rows by (org_id, chat), None for "no conversation": only once `prefetch` was called (the
+        # worker's batch); kept up to date by save/end, forgotten when a savepoint is rolled back.
+        self._rows: dict[tuple[int, str], Conversation | None] | None = None
 
     # -- sealing ------------------------------------------------------------------------------------------
     def _key_for(self, purpose: str) -> bytes:
-        if self._key is None:
-            raise MissingKey("conversations need StorageKeys.drafts (from COMPLAINT_KEY)")
-        return hmac.new(self._key, b"itabot/storage/conversation/" + purpose.encode(), hashlib.sha256).digest()
+        derived = self._keys.get(purpose)
+        if derived is None:
+            if self._key is None:
+                raise MissingKey("conversations need StorageKeys.drafts (from COMPLAINT_KEY)")
+            derived = hmac.new(self._key, b"itabot/storage/conversation/" + purpose.encode(), hashlib.sha256).digest()
+            self._keys[purpose] = derived
+        return derived
 
     def _chat_hash(self, org_id: int, chat_key: str) -> str:
         return keyed_hash(self._key_for("chat"), "conversation/chat", f"{org_id}|{chat_key}")
@@ -53,20 +62,45 @@ class ConversationRepository:
         return row
 
     # -- rows -----------------------------------------------------------------------------------------------
+    def prefetch(self, org_id: int, chat_keys: Iterable[str]) -> None:
+        """Load these chats' conversations in one query and answer `get` for them from memory until the unit
+        of work ends (or a savepoint is rolled back: `forget_cached`)."""
+        if self._rows is None:
+            self._rows = {}
+        hashes = {self._chat_hash(org_id, key): key for key in dict.fromkeys(chat_keys)
+                  if (org_id, key) not in self._rows}
+        if not hashes:
+            return
+        found = {row.chat_hash: row for row in self.session.scalars(select(Conversation).where(
+            Conversation.org_id == org_id, Conversation.chat_hash.in_(list(hashes))))}
+        for chat_hash, key in hashes.items():
+            row = found.get(chat_hash)
+            self._rows[(org_id, key)] = self._open(row) if row is not None else None
+
+    def forget_cached(self) -> None:
+        if self._rows is not None:
+            self._rows = {}
+
     def _find(self, org_id: int, chat_key: str) -> Conversation | None:
         return self.session.scalar(select(Conversation).where(
             Conversation.org_id == org_id, Conversation.chat_hash == self._chat_hash(org_id, chat_key)))
 
     def get(self, org_id: int, chat_key: str) -> Conversation | None:
+        if self._rows is not None and (org_id, chat_key) in self._rows:
+            return self._rows[(org_id, chat_key)]
         row = self._find(org_id, chat_key)
-        return self._open(row) if row is not None else None
+        opened = self._open(row) if row is not None else None
+        if self._rows is not None:
+            self._rows[(org_id, chat_key)] = opened
+        return opened
 
     def by_id(self, conversation_id: int) -> Conversation | None:
         return self.session.get(Conversation, conversation_id)
 
     def save(self, org_id: int, chat_key: str, flow: str, state: str, data: dict[str, Any],
              now: datetime, ttl: timedelta) -> Conversation:
-        row = self._find(org_id, chat_key)
+        cached = self._rows.get((org_id, chat_key)) if self._rows is not None else None
+        row = cached if cached is not None else self._find(org_id, chat_key)
         if row is None:
             row = Conversation(org_id=org_id, chat_hash=self._chat_hash(org_id, chat_key), started_at=now)
             self.session.add(row)
@@ -74,9 +108,13 @@ class ConversationRepository:
         self._seal(row, chat_key, dict(data))
         row.updated_at, row.expires_at = now, now + ttl
         self.session.flush()
+        if self._rows is not None:
+            self._rows[(org_id, chat_key)] = row
         return row
 
     def end(self, row: Conversation) -> None:
+        if self._rows is not None:
+            self._rows = {key: None if cached is row else cached for key, cached in self._rows.items()}
         self.session.delete(row)
         self.session.flush()
 
@@ -102,5 +140,7 @@ class ConversationRepository:
         return opened.chat_key if opened is not None else None
 
     def delete_for_chat(self, org_id: int, chat_key: str) -> None:
+        if self._rows is not None:
+            self._rows[(org_id, chat_key)] = None
         self.session.execute(delete(Conversation).where(
             Conversation.org_id == org_id, Conversation.chat_hash == self._chat_hash(org_id, chat_key)))

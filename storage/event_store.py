@@ -13,6 +13,7 @@ import logging
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from storage.clock import utcnow
 from storage.inbox import UnstorableEvent, storable_event, store_new_events
 from storage.keys import UNKEYED
+from storage.wakeups import notify_inbox
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,9 @@ class EventStore:
         self._queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
         self._started_in: int | None = None
         self._start_lock = threading.Lock()
+        # Called after new events were committed: a worker in this process wakes at once (one in another
+        # process hears of it from storage/wakeups.py).
+        self.on_stored: Callable[[], None] | None = None
 
     def store(self, org_id: int, events: list[dict[str, Any]]) -> dict[str, int]:
         """Store the events not seen before; return {webhookEventId: inbox id} of the new ones.
@@ -105,6 +110,10 @@ class EventStore:
                 inserted: dict[str, int] = {}
                 for org_id, events in by_org.items():
                     inserted.update(store_new_events(connection, org_id, events, now, self.events_key))
+                if inserted:
+                    notify_inbox(connection)
+            if inserted and self.on_stored is not None:
+                self.on_stored()
             for request in batch:
                 request.inserted = {e["webhookEventId"]: inserted[e["webhookEventId"]]
                                     for e in request.events if e["webhookEventId"] in inserted}

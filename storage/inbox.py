@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, delete, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,52 @@ _INSERTS = {
     .on_conflict_do_nothing(index_elements=["webhook_event_id"])
     .returning(_table.c.webhook_event_id, _table.c.id),
 }
+# The worker's per-batch statements, built once (building a statement costs more CPU than running it).
+_HOLD = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
+                              _table.c.status == InboxStatus.PROCESSING.value)
+         .values(lease_until=bindparam("lease_until")).returning(_table.c.id, _table.c.attempts))
+_FINISH = (update(_table).where(_table.c.id == bindparam("event_id"))
+           .values(status=bindparam("new_status"), outcome=bindparam("outcome"), processed_at=bindparam("at"),
+                   lease_until=None, last_error=None))
+_FINISH_FENCED = _FINISH.where(_table.c.status == InboxStatus.PROCESSING.value,
+                               _table.c.attempts == bindparam("attempt"))
+
+
+
+def _claim_statements() -> tuple[Any, Any, Any, Any]:
+    """The claim's queries (see `InboxRepository.claim_due`), with the time, the ids and the limit bound."""
+    t = _table
+    now = bindparam("now", type_=t.c.lease_until.type)
+    busy = _table.alias("busy")
+    chat_is_busy = exists().where(
+        busy.c.chat_key == t.c.chat_key,
+        busy.c.status == InboxStatus.PROCESSING.value,
+        busy.c.lease_until >= now,
+    )
+    due = or_(
+        and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
+        and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
+    )
+    at = func.coalesce(t.c.event_time, t.c.received_at)
+    oldest = (select(t.c.org_id, func.min(at).label("at")).where(due, ~chat_is_busy)
+              .group_by(t.c.org_id).subquery())
+    firsts = (select(func.min(t.c.id))  # ties on the time: the lowest id, as in the order below
+              .join(oldest, and_(oldest.c.org_id == t.c.org_id, oldest.c.at == at))
+              .where(due, ~chat_is_busy).group_by(t.c.org_id))
+    columns = (t.c.id, t.c.org_id, t.c.chat_key, t.c.payload, t.c.attempts)
+    # a row an overdue processor is finishing right now is locked: skip it (if it commits, it is done)
+    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)))
+                  .order_by(at, t.c.id).limit(bindparam("limit")).with_for_update(of=t, skip_locked=True))
+    rest_rows = (select(*columns).where(due, ~chat_is_busy, t.c.id.not_in(bindparam("firsts", expanding=True)))
+                 .order_by(at, t.c.id).limit(bindparam("limit")).with_for_update(of=t, skip_locked=True))
+    claim = (update(t).where(t.c.id.in_(bindparam("ids", expanding=True)))
+             .values(status=InboxStatus.PROCESSING.value, lease_until=bindparam("lease_until"),
+                     attempts=t.c.attempts + 1))
+    return firsts, first_rows, rest_rows, claim
+
+
+_FIRSTS, _FIRST_ROWS, _REST_ROWS, _CLAIM = _claim_statements()
+_CLAIM_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 MAX_DEPTH = 32  # LINE's events nest a few levels; far deeper is no event, and would strain json.dumps
@@ -160,48 +206,23 @@ class InboxRepository:
         it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL),
         each organisation's oldest first; the list comes in that order (process it in order)."""
         if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK_KEY})
-        t = _table
-        busy = _table.alias("busy")
-        chat_is_busy = exists().where(
-            busy.c.chat_key == t.c.chat_key,
-            busy.c.status == InboxStatus.PROCESSING.value,
-            busy.c.lease_until >= now,
-        )
-        due = or_(
-            and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
-            and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
-        )
+            self.session.execute(_CLAIM_LOCK, {"key": CLAIM_LOCK_KEY})
         # Organisations take turns (#18): every organisation's oldest due event comes first (the oldest of
         # those first), then the rest oldest first, so one organisation's backlog never holds up another's
         # answers. An organisation's first is its oldest, so each chat's events stay in order.
-        at = func.coalesce(t.c.event_time, t.c.received_at)
-        oldest = (select(t.c.org_id, func.min(at).label("at")).where(due, ~chat_is_busy)
-                  .group_by(t.c.org_id).subquery())
-        firsts = list(self.session.scalars(
-            select(func.min(t.c.id))  # ties on the time: the lowest id, as in the order below
-            .join(oldest, and_(oldest.c.org_id == t.c.org_id, oldest.c.at == at))
-            .where(due, ~chat_is_busy).group_by(t.c.org_id)))
         # (two queries, not one ORDER BY on "is it a first": that sorts every due row instead of keeping the top)
-        # Core rows, not ORM objects: nothing to load and flush one by one.
-        columns = (t.c.id, t.c.org_id, t.c.chat_key, t.c.payload, t.c.attempts)
-        # a row an overdue processor is finishing right now is locked: skip it (if it commits, it is done)
-        candidates = list(self.session.execute(
-            select(*columns).where(t.c.id.in_(firsts)).order_by(at, t.c.id).limit(limit)
-            .with_for_update(of=t, skip_locked=True)).all())
+        # Core rows, not ORM objects: nothing to load and flush one by one; the statements are built once.
+        connection = self.session.connection()
+        firsts = list(connection.execute(_FIRSTS, {"now": now}).scalars())
+        candidates = list(connection.execute(_FIRST_ROWS, {"firsts": firsts, "limit": limit}).all())
         if len(candidates) < limit:
-            candidates += self.session.execute(
-                select(*columns).where(due, ~chat_is_busy, t.c.id.not_in(firsts))
-                .order_by(at, t.c.id).limit(limit - len(candidates))
-                .with_for_update(of=t, skip_locked=True)).all()
+            candidates += connection.execute(_REST_ROWS, {"now": now, "firsts": firsts,
+                                                          "limit": limit - len(candidates)}).all()
         if not candidates:
             return []
         # One statement for the whole claim.
-        self.session.execute(
-            update(t).where(t.c.id.in_([row.id for row in candidates]))
-            .values(status=InboxStatus.PROCESSING.value, lease_until=now + timedelta(seconds=lease_seconds),
-                    attempts=t.c.attempts + 1)
-        )
+        connection.execute(_CLAIM, {"ids": [row.id for row in candidates],
+                                    "lease_until": now + timedelta(seconds=lease_seconds)})
         return [ClaimedEvent(row.id, row.org_id, row.chat_key, row.payload, row.attempts + 1) for row in candidates]
 
     def finish(self, event_id: int, status: InboxStatus, outcome: str, now: datetime,
@@ -209,16 +230,30 @@ class InboxRepository:
         """Mark an event handled. With `attempt` (the claim's attempt number), only while that claim still
         holds it: False when its lease ran out and another worker claimed it again (the caller must then
         roll back everything it did for the event, or the event would take effect twice)."""
-        statement = update(InboxEvent).where(InboxEvent.id == event_id)
-        if attempt is not None:
-            statement = statement.where(InboxEvent.status == InboxStatus.PROCESSING.value,
-                                        InboxEvent.attempts == attempt)
-        result = self.session.execute(
-            statement.values(status=status.value, outcome=outcome[:255], processed_at=now, lease_until=None,
-                             last_error=None)
-            .execution_options(synchronize_session=False)
-        )
+        values = {"event_id": event_id, "new_status": status.value, "outcome": outcome[:255], "at": now}
+        if attempt is None:
+            result = self.session.execute(_FINISH, values)
+        else:
+            result = self.session.execute(_FINISH_FENCED, {**values, "attempt": attempt})
         return bool(getattr(result, "rowcount", 1))
+
+    def hold(self, claims: dict[int, int], now: datetime, lease_seconds: float) -> set[int]:
+        """Of the claimed events {id: the claim's attempt}, those this claim still holds, now held until the
+        transaction ends (their rows written, so locked: on PostgreSQL another worker's claim skips them, on
+        SQLite the transaction holds the write lock) and their lease renewed. Once held, `finish_held`
+        marks them without fencing each one again."""
+        if not claims:
+            return set()
+        rows = self.session.execute(_HOLD, {"ids": list(claims),
+                                            "lease_until": now + timedelta(seconds=lease_seconds)}).all()
+        return {row.id for row in rows if claims.get(row.id) == row.attempts}
+
+    def finish_held(self, finished: list[tuple[int, InboxStatus, str]], now: datetime) -> None:
+        """Mark held events handled (`hold`), in one executemany: [(id, status, outcome)]."""
+        if finished:
+            self.session.execute(_FINISH, [{"event_id": event_id, "new_status": status.value,
+                                            "outcome": outcome[:255], "at": now}
+                                           for event_id, status, outcome in finished])
 
     def record_failure(
         self, event_id: int, error: str, now: datetime, max_attempts: int, backoff_seconds: float,

@@ -205,11 +205,15 @@ class OutboxMessage(Base):
     """A message to send to LINE. Created in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_messages_chat", "chat_key", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
+    # The one chat a reply or push goes to (None for a multicast): a chat's rows go out in the order they
+    # were written, a row not yet delivered holding back the later ones of its chat (storage/outbox.py).
+    chat_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     retry_key: Mapped[str] = mapped_column(String(36), unique=True)
     reply_token: Mapped[str | None] = mapped_column(String(255), nullable=True)
     recipients: Mapped[list[str]] = mapped_column(JSON)

@@ -1,4 +1,8 @@
-"""The outbox: every message to LINE is a row first, written in the transaction that caused it."""
+"""The outbox: every message to LINE is a row first, written in the transaction that caused it.
+
+Messages are written in the organisation's chat digit style (domain.digits): whoever composed them, what a
+person reads in one message (texts, labels, alt texts) has one kind of digits; links, postback data and
+the texts buttons send back stay as composed."""
 
 from __future__ import annotations
 
@@ -11,12 +15,24 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from domain.digits import Numerals, Surface, localise_message
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
+from storage.report_settings import ReportSettingsRepository
 
 MULTICAST_MAX_RECIPIENTS = 500
 MAX_MESSAGES_PER_REQUEST = 5
 FINISHED = [OutboxStatus.DELIVERED.value, OutboxStatus.FAILED.value, OutboxStatus.CANCELLED.value,
             OutboxStatus.UNCERTAIN.value]
+
+
+# Rows that hold back the later rows of their chat: not delivered yet and not given up. A parked push (the
+# month's quota is used up) does not: the chat's replies, which cost nothing, still go.
+IN_LINE = [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]
+
+
+def chat_key_of(recipients: Sequence[str]) -> str | None:
+    """The one chat a row goes to; None for a multicast (its recipients' other rows do not wait for it)."""
+    return recipients[0] if len(recipients) == 1 else None
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
@@ -49,16 +65,67 @@ class ClaimedMessage:
 
 
 _table = cast(Table, OutboxMessage.__table__)
+_INSERT_RETURNING_ID = insert(_table).returning(_table.c.id)  # built once: this runs for every answered event
+
+
+def _claim_statements() -> tuple[Any, Any, Any, Any]:
+    """The claim's statements (see `OutboxRepository.claim_due`), with the time, ids, limit and owner bound."""
+    t = _table
+    now = bindparam("now", type_=t.c.next_attempt_at.type)
+
+    def due(table: Any) -> Any:
+        return or_(and_(table.c.status == OutboxStatus.PENDING.value, table.c.next_attempt_at <= now),
+                   and_(table.c.status == OutboxStatus.SENDING.value, table.c.lease_until < now))
+
+    # Not behind an earlier row of the same chat that cannot go now (waiting to be retried, or being sent by
+    # another sender): such rows would fill the claim and hold up every other chat.
+    earlier = _table.alias("earlier")
+    held_back = select(earlier.c.id).where(
+        earlier.c.chat_key == t.c.chat_key, earlier.c.id < t.c.id, earlier.c.status.in_(IN_LINE),
+        ~due(earlier)).exists()
+    condition = and_(due(t), ~held_back)
+    firsts = select(func.min(t.c.id)).where(condition).group_by(t.c.org_id, t.c.priority)
+    columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
+               t.c.attempts, t.c.reply_attempted_at, t.c.private, t.c.chat_key)
+    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)), condition)
+                  .order_by(t.c.priority.desc(), t.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True))
+    rest_rows = (select(*columns).where(condition, t.c.id.not_in(bindparam("firsts", expanding=True)))
+                 .order_by(t.c.priority.desc(), t.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True))
+    replying = and_(t.c.kind == OutboxKind.REPLY.value, t.c.reply_token.is_not(None))
+    claim = (update(t).where(t.c.id.in_(bindparam("ids", expanding=True)))
+             .values(status=OutboxStatus.SENDING.value, lease_until=bindparam("lease_until"),
+                     lease_owner=bindparam("owner"), attempts=t.c.attempts + 1,
+                     reply_attempted_at=case((replying, func.coalesce(t.c.reply_attempted_at, now)),
+                                             else_=t.c.reply_attempted_at)))
+    return firsts, first_rows, rest_rows, claim
+
+
+_CLAIM_FIRSTS, _CLAIM_FIRST_ROWS, _CLAIM_REST_ROWS, _CLAIM = _claim_statements()
+_MARK_DELIVERED = (
+    update(_table).where(_table.c.id == bindparam("b_id"), _table.c.status != OutboxStatus.DELIVERED.value)
+    .values(status=OutboxStatus.DELIVERED.value, delivered_at=bindparam("b_now"), delivered_via=bindparam("b_via"),
+            line_request_id=bindparam("b_request_id"), lease_until=None, last_error=None))
 
 
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._numerals: dict[int, Numerals] = {}
+
+    def _localised(self, org_id: int, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The messages in the organisation's chat digit style (looked up once per unit of work)."""
+        numerals = self._numerals.get(org_id)
+        if numerals is None:
+            style = ReportSettingsRepository(self.session).digit_style(org_id, Surface.CHAT)
+            numerals = self._numerals[org_id] = Numerals(style)
+        localised: list[dict[str, Any]] = localise_message(messages, numerals)
+        return localised
 
     def _add(self, org_id: int, kind: OutboxKind, recipients: list[str], messages: list[dict[str, Any]],
              priority: int, reply_token: str | None, now: datetime) -> list[OutboxMessage]:
         if not messages:
             raise ValueError("an outbox message needs at least one message")
+        messages = self._localised(org_id, messages)
         rows = [
             OutboxMessage(
                 org_id=org_id,
@@ -66,6 +133,7 @@ class OutboxRepository:
                 retry_key=str(uuid.uuid4()),
                 reply_token=reply_token,
                 recipients=recipients,
+                chat_key=chat_key_of(recipients),
                 messages=batch,
                 priority=int(priority),
                 status=OutboxStatus.PENDING.value,
@@ -85,12 +153,14 @@ class OutboxRepository:
         by push to `user_id` with the row's retry key. Only the first five messages can ride on the reply
         token; the rest are pushes. The ids of the rows written (the reply's in one Core INSERT: this runs
         for every answered event)."""
+        messages = self._localised(org_id, messages) if messages else messages
         first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
         if not first:
             raise ValueError("an outbox message needs at least one message")
-        reply_id = self.session.execute(insert(_table).returning(_table.c.id), {
+        reply_id = self.session.connection().execute(_INSERT_RETURNING_ID, {
             "org_id": org_id, "kind": OutboxKind.REPLY.value, "retry_key": str(uuid.uuid4()),
-            "reply_token": reply_token, "recipients": [user_id] if user_id else [], "messages": first,
+            "reply_token": reply_token, "recipients": [user_id] if user_id else [], "chat_key": user_id,
+            "messages": first,
             "priority": int(Priority.NORMAL), "status": OutboxStatus.PENDING.value, "attempts": 0,
             "next_attempt_at": now, "created_at": now, "private": False}).scalar_one()
         ids = [reply_id]
@@ -106,7 +176,8 @@ class OutboxRepository:
                    now: datetime) -> int:
         """Many pushes (recipient, up to 5 messages, priority) in one executemany; how many."""
         rows = [{"org_id": org_id, "kind": OutboxKind.PUSH.value, "retry_key": str(uuid.uuid4()),
-                 "reply_token": None, "recipients": [user_id], "messages": messages[:MAX_MESSAGES_PER_REQUEST],
+                 "reply_token": None, "recipients": [user_id], "chat_key": user_id,
+                 "messages": self._localised(org_id, messages[:MAX_MESSAGES_PER_REQUEST]),
                  "priority": int(priority), "status": OutboxStatus.PENDING.value, "attempts": 0,
                  "next_attempt_at": now, "created_at": now, "private": False}
                 for user_id, messages, priority in pushes]
@@ -152,42 +223,48 @@ class OutboxRepository:
         commit the claim before sending, and from then on the answer is never pushed unless LINE refuses the
         token unused (`fall_back_to_push`). A row given back unsent is `release`d with `not_accepted` when
         no earlier attempt may have been accepted (`ClaimedMessage.reply_attempted`)."""
-        t = _table
-        condition = or_(
-            and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
-            and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now),
-        )
         # The organisations take turns (#18): each one's first due row of each priority (lowest id) goes in
         # the claim before anyone's second, so one organisation's backlog never holds up another's answers;
         # an organisation's rows stay in their order. Two queries: the firsts by id, then the rest in the
         # usual order (one ORDER BY on "is it a first" would sort every due row, not keep the top ones).
-        firsts = list(self.session.scalars(select(func.min(t.c.id)).where(condition)
-                                           .group_by(t.c.org_id, t.c.priority)))
-        columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
-                   t.c.attempts, t.c.reply_attempted_at, t.c.private)
-        rows = list(self.session.execute(
-            select(*columns).where(t.c.id.in_(firsts), condition)
-            .order_by(t.c.priority.desc(), t.c.id).limit(limit)
-            .with_for_update(skip_locked=True)).all())
+        # The statements are built once (`_claim_statements`).
+        connection = self.session.connection()
+        firsts = list(connection.execute(_CLAIM_FIRSTS, {"now": now}).scalars())
+        rows = list(connection.execute(_CLAIM_FIRST_ROWS, {"now": now, "firsts": firsts, "limit": limit}).all())
         if len(rows) < limit:
-            rows += self.session.execute(
-                select(*columns).where(condition, t.c.id.not_in(firsts))
-                .order_by(t.c.priority.desc(), t.c.id).limit(limit - len(rows))
-                .with_for_update(skip_locked=True)).all()
+            rows += connection.execute(_CLAIM_REST_ROWS, {"now": now, "firsts": firsts,
+                                                          "limit": limit - len(rows)}).all()
+        rows = self._in_chat_order(rows)
         if not rows:
             return []
-        replying = and_(t.c.kind == OutboxKind.REPLY.value, t.c.reply_token.is_not(None))
-        self.session.execute(
-            update(t).where(t.c.id.in_([row.id for row in rows]))
-            .values(status=OutboxStatus.SENDING.value, lease_until=now + timedelta(seconds=lease_seconds),
-                    lease_owner=owner, attempts=t.c.attempts + 1,
-                    reply_attempted_at=case((replying, func.coalesce(t.c.reply_attempted_at, now)),
-                                            else_=t.c.reply_attempted_at))
-        )
+        connection.execute(_CLAIM, {"ids": [row.id for row in rows], "now": now, "owner": owner,
+                                    "lease_until": now + timedelta(seconds=lease_seconds)})
         return [ClaimedMessage(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, list(row.recipients),
                                list(row.messages), row.attempts + 1, row.reply_attempted_at is not None,
                                bool(row.private))
                 for row in rows]
+
+    def _in_chat_order(self, rows: list[Any]) -> list[Any]:
+        """Of the rows found due, those that may go now: a chat's rows go in the order they were written, so
+        a row is taken only when every earlier row of its chat still in line (pending, e.g. waiting to be
+        retried, or being sent by another sender) is taken with it. Other chats never wait for it."""
+        chats = {row.chat_key for row in rows if row.chat_key is not None}
+        if not chats:
+            return rows
+        t = _table
+        taken = {row.id for row in rows}
+        in_line: dict[str, list[int]] = {}
+        for chat, row_id in self.session.execute(
+                select(t.c.chat_key, t.c.id).where(t.c.chat_key.in_(chats), t.c.status.in_(IN_LINE),
+                                                   t.c.id <= max(taken)).order_by(t.c.id)):
+            in_line.setdefault(chat, []).append(row_id)
+        may_go: set[int] = set()
+        for ids in in_line.values():
+            for row_id in ids:
+                if row_id not in taken:
+                    break
+                may_go.add(row_id)
+        return [row for row in rows if row.chat_key is None or row.id in may_go]
 
     def _held(self, message_ids: Sequence[int], owner: str) -> Any:
         return and_(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.lease_owner == owner,
@@ -222,13 +299,9 @@ class OutboxRepository:
         whoever holds the lease now (a sender whose lease ran out may learn it last)."""
         if not deliveries:
             return
-        table = cast(Table, OutboxMessage.__table__)
-        self.session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"), table.c.status != OutboxStatus.DELIVERED.value)
-            .values(status=OutboxStatus.DELIVERED.value, delivered_at=now, delivered_via=bindparam("b_via"),
-                    line_request_id=bindparam("b_request_id"), lease_until=None, last_error=None),
-            [{"b_id": d.message_id, "b_via": d.via, "b_request_id": d.request_id} for d in deliveries])
+        self.session.connection().execute(
+            _MARK_DELIVERED,
+            [{"b_id": d.message_id, "b_via": d.via, "b_request_id": d.request_id, "b_now": now} for d in deliveries])
 
     # The outcomes below are written only by the sender holding the row (`owner`); False: it no longer did.
     def mark_retry(self, message_id: int, owner: str, next_attempt_at: datetime, error: str,

@@ -60,6 +60,10 @@ class Binding:
 class PeopleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Members by (org_id, LINE user id), None for "none yet": only once `prefetch_members` was called
+        # (the worker's batch), whose events each ask for their sender. The same objects the session's
+        # identity map holds, so it sees what a query would; a savepoint rolled back forgets it all.
+        self._members: dict[tuple[int, str], Member | None] | None = None
 
     # -- organisations and units -------------------------------------------------------------------
     def organisation(self, slug: str) -> Organisation | None:
@@ -122,10 +126,33 @@ class PeopleRepository:
         return self.session.get(Unit, unit_id) if unit_id is not None else None
 
     # -- members -----------------------------------------------------------------------------------
+    def prefetch_members(self, org_id: int, line_user_ids: Iterable[str]) -> None:
+        """Load these people's member records in one query and answer `member`/`get_or_create_member` for
+        them from memory until the unit of work ends (or a savepoint is rolled back: `forget_cached`)."""
+        wanted = [user_id for user_id in dict.fromkeys(line_user_ids)
+                  if self._members is None or (org_id, user_id) not in self._members]
+        if self._members is None:
+            self._members = {}
+        if not wanted:
+            return
+        found = {member.line_user_id: member for member in self.session.scalars(
+            select(Member).where(Member.org_id == org_id, Member.line_user_id.in_(wanted)))}
+        for user_id in wanted:
+            self._members[(org_id, user_id)] = found.get(user_id)
+
+    def forget_cached(self) -> None:
+        if self._members is not None:
+            self._members = {}
+
     def member(self, org_id: int, line_user_id: str) -> Member | None:
-        return self.session.scalar(
+        if self._members is not None and (org_id, line_user_id) in self._members:
+            return self._members[(org_id, line_user_id)]
+        member = self.session.scalar(
             select(Member).where(Member.org_id == org_id, Member.line_user_id == line_user_id)
         )
+        if self._members is not None:
+            self._members[(org_id, line_user_id)] = member
+        return member
 
     def get_or_create_member(self, org_id: int, line_user_id: str, now: datetime) -> Member:
         member = self.member(org_id, line_user_id)
@@ -134,6 +161,8 @@ class PeopleRepository:
                             blocked=False, created_at=now)
             self.session.add(member)
             self.session.flush()
+            if self._members is not None:
+                self._members[(org_id, line_user_id)] = member
         return member
 
     def members(self, org_id: int, include_citizens: bool = False) -> list[Member]:

@@ -59,8 +59,9 @@ class PlanUploadRepository:
             found.update({fingerprint: kind for fingerprint, kind in self.session.execute(query)})
         return found
 
-    def remember_choices(self, org_id: int, user_id: int, choices: Mapping[str, str | None], now: datetime) -> None:
-        """Keep (a kind) or forget (None) the choice for each row fingerprint."""
+    def remember_choices(self, org_id: int, user_id: int | None, choices: Mapping[str, str | None], now: datetime) -> None:
+        """Keep (a kind) or forget (None) the choice for each row fingerprint (user_id: the console user who
+        chose; None from the command line)."""
         if not choices:
             return
         existing = {c.fingerprint: c for c in self.session.scalars(select(PlanRowChoice).where(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from domain.complaints.stats import complaint_statistics
+from domain.digits import DigitStyle
 from domain.fiscal import local_date
 from domain.reports.complaints import ComplaintStatsReport, assemble_complaint_stats
 from domain.reports.progress import (
@@ -94,7 +95,7 @@ def evidence_loader(uow: UnitOfWork, org_id: int) -> Callable[[int], bytes | Non
 
 
 def round_report(uow: UnitOfWork, org_id: int, fiscal_year_be: int, round_months: int, today: date,
-                 status_names: Mapping[str, str], *, thai_digits: bool | None = None) -> RoundReport:
+                 status_names: Mapping[str, str], *, digits: DigitStyle | None = None) -> RoundReport:
     """The report of a round as it stands; ReportNotFound when the year has no plan or no such round."""
     org = organisation(uow, org_id)
     tz = ZoneInfo(org.timezone)
@@ -102,8 +103,8 @@ def round_report(uow: UnitOfWork, org_id: int, fiscal_year_be: int, round_months
     measures = uow.plans.measures(plan.id)
     units_by_measure = uow.plans.unit_ids_by_measure(m.id for m in measures)
     options = uow.report_settings.options(org_id)
-    if thai_digits is not None:
-        options = replace(options, thai_digits=thai_digits)
+    if digits is not None:
+        options = replace(options, digits=digits)
     return assemble_round_report(
         org_name=org.name,
         fiscal_year_be=fiscal_year_be,
@@ -132,12 +133,12 @@ def round_last_change(uow: UnitOfWork, org_id: int, fiscal_year_be: int, round_m
 def complaint_stats_report(uow: UnitOfWork, org_id: int, fiscal_year_be: int, today: date, *,
                            category_names: Mapping[str, str], status_names: Mapping[str, str],
                            type_names: Mapping[str, str], steps: tuple[str, ...],
-                           thai_digits: bool | None = None) -> ComplaintStatsReport:
+                           digits: DigitStyle | None = None) -> ComplaintStatsReport:
     org = organisation(uow, org_id)
     stats = complaint_statistics(uow.complaints.facts(org_id), fiscal_year_be, org.timezone)
     options = uow.report_settings.options(org_id)
-    if thai_digits is not None:
-        options = replace(options, thai_digits=thai_digits)
+    if digits is not None:
+        options = replace(options, digits=digits)
     return assemble_complaint_stats(stats, org_name=org.name, as_of=today, category_names=category_names,
                                     status_names=status_names, type_names=type_names, steps=steps, options=options)
 

@@ -1,4 +1,5 @@
-"""Tables of the reports: each organisation's report settings (the signature block and Thai digits).
+"""Tables of the reports: each organisation's report settings (the signature block and the digit style of
+each surface).
 Download links are stateless (signed with SECRET_KEY), so nothing about them is stored."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.clock import utcnow
@@ -22,5 +23,8 @@ class ReportSettingsRow(Base):
     # [{"position": "ปลัดเทศบาล", "name": "นายสมชาย ใจดี"}, ...] in signing order; a blank name prints a
     # dotted line to write it in by hand
     signatories: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    thai_digits: Mapped[bool] = mapped_column(default=True)
+    # "thai" or "arabic" per surface (domain.digits): LINE chat, the admin console, documents (Word, public pages)
+    chat_digits: Mapped[str] = mapped_column(String(8), default="arabic", server_default="arabic")
+    console_digits: Mapped[str] = mapped_column(String(8), default="arabic", server_default="arabic")
+    documents_digits: Mapped[str] = mapped_column(String(8), default="thai", server_default="thai")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,12 +1,14 @@
-"""Each organisation's report settings: who signs (by position, names optional) and Thai digits."""
+"""Each organisation's report settings: who signs (by position, names optional), and its digit policy: the
+digit style of each surface (domain.digits)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from domain.digits import DigitPolicy, DigitStyle, Surface
 from domain.reports.progress import ReportOptions, Signatory
 from storage.report_models import ReportSettingsRow
 
@@ -18,16 +20,26 @@ class ReportSettingsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def digit_policy(self, org_id: int) -> DigitPolicy:
+        row = self.session.get(ReportSettingsRow, org_id)
+        if row is None:
+            return DigitPolicy()
+        return DigitPolicy(chat=DigitStyle(row.chat_digits), console=DigitStyle(row.console_digits),
+                           documents=DigitStyle(row.documents_digits))
+
+    def digit_style(self, org_id: int, surface: Surface) -> DigitStyle:
+        return self.digit_policy(org_id).style(surface)
+
     def options(self, org_id: int) -> ReportOptions:
         row = self.session.get(ReportSettingsRow, org_id)
         if row is None:
             return ReportOptions()
-        return ReportOptions(thai_digits=row.thai_digits,
+        return ReportOptions(digits=DigitStyle(row.documents_digits),
                              signatories=tuple(Signatory(s.get("position", ""), s.get("name", ""))
                                                for s in row.signatories or [] if s.get("position")))
 
     def save(self, org_id: int, now: datetime, *, signatories: Sequence[Signatory] | None = None,
-             thai_digits: bool | None = None) -> ReportOptions:
+             digits: Mapping[Surface, DigitStyle] | None = None) -> ReportOptions:
         """Change what is given; the rest keeps its current (or default) value."""
         current = self.options(org_id)
         chosen = current.signatories if signatories is None else tuple(signatories)
@@ -39,7 +51,9 @@ class ReportSettingsRepository:
             row = ReportSettingsRow(org_id=org_id)
             self.session.add(row)
         row.signatories = [{"position": s.position.strip(), "name": s.name.strip()} for s in chosen]
-        row.thai_digits = current.thai_digits if thai_digits is None else thai_digits
+        policy = self.digit_policy(org_id).changed(digits or {})
+        row.chat_digits, row.console_digits = policy.chat.value, policy.console.value
+        row.documents_digits = policy.documents.value
         row.updated_at = now
         self.session.flush()
         return self.options(org_id)

@@ -26,7 +26,7 @@ from contextvars import ContextVar
 SETTING = "itabot.org_id"
 # The scope of a console operator's requests (#18): no organisation has this id, so every tenant table shows
 # nothing, except the operators' own rows (org_id NULL) of console_users, console_login_failures and
-# audit_log (migration 0014). Operators read and change the `organisations` table, which is no tenant table.
+# audit_log (migration 0017). Operators read and change the `organisations` table, which is no tenant table.
 OPERATOR_SCOPE = 0
 _current: ContextVar[int | None] = ContextVar("itabot_org_scope", default=None)
 

@@ -80,7 +80,10 @@ class UnitOfWork:
 
     def _scope_transaction(self, _session: Session, _transaction: SessionTransaction | None,
                            connection: Any) -> None:
-        """SET LOCAL itabot.org_id for the transaction just begun (and for each after a commit)."""
+        """SET LOCAL itabot.org_id for the transaction just begun (and for each after a commit). A savepoint
+        begun inside it keeps it: nothing to set (the worker begins one per event)."""
+        if _transaction is not None and _transaction.nested:
+            return
         connection.execute(text("SELECT set_config(:name, :value, true)"),
                            {"name": SETTING, "value": str(self.org_id)})
 
@@ -99,9 +102,15 @@ class UnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A part of the transaction that an exception undoes alone (SAVEPOINT … RELEASE, or ROLLBACK TO
-        on the way out of an exception, which is raised again); what came before it stays."""
-        with self.session.begin_nested():
-            yield
+        on the way out of an exception, which is raised again); what came before it stays. What the
+        repositories keep in memory for a batch (members, conversations) is forgotten when it is undone."""
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self.people.forget_cached()
+            self.conversations.forget_cached()
+            raise
 
     def ping(self) -> None:
         """A round trip to the database (`SELECT 1`): raises when it cannot be reached."""

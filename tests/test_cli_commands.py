@@ -59,7 +59,8 @@ def test_a_command_unit_of_work_commits_on_success_only(bot_without_worker: Runn
     assert "กองที่บันทึก" in listing and "กองที่ถูกปฏิเสธ" not in listing and "กองทดลอง" not in listing
 
 
-THAI_TIME = r"[๐-๙]{1,2} \S+ [๐-๙]{4} \d\d:\d\d"  # "๑๔ ธ.ค. ๒๕๖๙ 04:21", as the console and LINE write it
+# "14 ธ.ค. 2569 04:21": Thai months and BE years, in Arabic digits as the CLI always writes them (domain.digits)
+THAI_TIME = r"[0-9]{1,2} \S+ [0-9]{4} [0-9]{2}:[0-9]{2}"
 
 
 def test_times_are_written_the_thai_way(bot: RunningBot) -> None:
@@ -70,6 +71,7 @@ def test_times_are_written_the_thai_way(bot: RunningBot) -> None:
     bot.fake.send_text(USER, code.group(0))
     bot.wait_idle()
     listing = run_cli(bot, "members")
-    assert re.search(r"officer .* [๐-๙]{1,2} \S+ [๐-๙]{4}$", listing, re.MULTILINE), listing
+    assert re.search(r"officer .* [0-9]{1,2} \S+ [0-9]{4}$", listing, re.MULTILINE), listing
     link = run_cli(bot, "report", "link", "complaints", "--fiscal-year", str(this_fiscal_year()))
     assert re.search(f"ใช้ได้ถึง {THAI_TIME}$", link, re.MULTILINE), link
+    assert not re.search("[๐-๙]", printed + listing + link), "one digit style in the CLI"

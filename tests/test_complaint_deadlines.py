@@ -54,7 +54,7 @@ def test_reminders_before_each_deadline_once_and_missed_deadlines_recorded(bot: 
         bot.worker_pass()
         bot.worker_pass()
         [reminder] = reminders(bot, "ใกล้ครบกำหนด")
-        assert "#1" in reminder and "รับเรื่อง/แจ้งผลเบื้องต้น: ๒๒ มี.ค. ๒๕๖๗" in reminder
+        assert "#1" in reminder and "รับเรื่อง/แจ้งผลเบื้องต้น: 22 มี.ค. 2567" in reminder
     with time_machine.travel(T0 + timedelta(days=7, hours=1), tick=True):
         bot.worker_pass()
         [missed] = reminders(bot, "เลยกำหนด")
@@ -82,10 +82,10 @@ def test_reminders_before_each_deadline_once_and_missed_deadlines_recorded(bot: 
         bot.worker_pass()
         bot.worker_pass()
         feedback = [r for r in reminders(bot, "ใกล้ครบกำหนด") if "แจ้งความคืบหน้าผู้ร้อง" in r]
-        assert len(feedback) == 1 and "๒๒ เม.ย. ๒๕๖๗" in feedback[0]
+        assert len(feedback) == 1 and "22 เม.ย. 2567" in feedback[0]
     with time_machine.travel(T0 + timedelta(days=88, hours=1), tick=True):
         bot.worker_pass()
-        assert any("ปิดเรื่อง: ๑๓ มิ.ย. ๒๕๖๗" in r for r in reminders(bot, "ใกล้ครบกำหนด"))
+        assert any("ปิดเรื่อง: 13 มิ.ย. 2567" in r for r in reminders(bot, "ใกล้ครบกำหนด"))
         with bot.services.uow() as uow:
             counts = uow.complaints.count_missed_deadlines(bot.org_id)
         assert counts == {"first_answer": 1, "feedback": 1, "close": 0}  # no feedback since day 8

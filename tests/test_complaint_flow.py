@@ -1,6 +1,8 @@
-"""Filing complaints in LINE (identified, confidential, anonymous): the intake flow end to end through
-signed webhooks, the fake LINE platform and a real database — receipts, codes stored as hashes, sealed
-identities, evidence, the identifier warning, cancel and timeout, and the abuse limits."""
+"""Filing complaints in LINE (identified, confidential, anonymous): the intake flow on a real database, in
+process (tests/support/inprocess.py: the real processing path, evidence fetcher and outbox sender, no HTTP)
+— receipts, codes stored as hashes, sealed identities, evidence, the identifier warning, cancel and
+timeout, and the abuse limits. The same flow over signed webhooks and the real SDK: test_soak.py,
+test_complaint_privacy.py."""
 
 from __future__ import annotations
 
@@ -15,17 +17,22 @@ from storage.clock import utcnow
 from storage.complaint_models import ComplaintBlock, ComplaintIntakeCount
 from storage.conversation_models import Conversation, Evidence
 from storage.models import InboxEvent, InboxTombstone, OutboxMessage
-from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import pushes_to, quick_replies, say, say_all, send
 from tests.support.complaints import complaints, file_complaint
+from tests.support.inprocess import ChatBot
 
 CITIZEN = "U" + "a" * 32
 OTHER = "U" + "b" * 32
 OFFICER = "U" + "c" * 32
 
 
-def sealed_identity(bot: RunningBot, complaint_id: int) -> dict[str, object]:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    return chat_bot
+
+
+def sealed_identity(bot: ChatBot, complaint_id: int) -> dict[str, object]:
     [complaint] = [c for c in complaints(bot) if c.id == complaint_id]
     assert complaint.identity_key is not None and complaint.identity_sealed is not None
     master = MasterKey.from_b64(bot.services.settings.complaint_key)
@@ -33,7 +40,7 @@ def sealed_identity(bot: RunningBot, complaint_id: int) -> dict[str, object]:
                          f"itabot/complaint/{complaint.org_id}/{complaint.id}".encode())
 
 
-def test_anonymous_complaint_with_location_and_evidence(bot: RunningBot) -> None:
+def test_anonymous_complaint_with_location_and_evidence(bot: ChatBot) -> None:
     modes = say(bot, CITIZEN, "ร้องเรียน")
     assert "ไม่ระบุตัวตน" in modes["text"] and "ไม่เก็บสิ่งใดที่โยง" in modes["text"]
     assert quick_replies(modes) == ["เปิดเผยตัวตน", "ปกปิดตัวตน", "ไม่ระบุตัวตน"]
@@ -73,16 +80,17 @@ def test_anonymous_complaint_with_location_and_evidence(bot: RunningBot) -> None
         assert uow.session.scalar(select(Conversation)) is None
         files = uow.evidence.for_owner("complaint", complaint.id)
     assert len(files) == 2
-    assert bot.fake.wait_for(lambda: all(status == "ready" for status, _ in _evidence(bot)), timeout=10)
+    bot.wait_idle()  # the evidence fetcher's pass
+    assert all(status == "ready" for status, _ in _evidence(bot))
     assert sorted(content for _, content in _evidence(bot)) == sorted([photo, pdf])
 
 
-def _evidence(bot: RunningBot) -> list[tuple[str, bytes]]:
+def _evidence(bot: ChatBot) -> list[tuple[str, bytes]]:
     with bot.services.uow() as uow:
         return [(e.status, e.content or b"") for e in uow.session.scalars(select(Evidence))]
 
 
-def test_every_event_and_answer_of_an_anonymous_complaint_is_gone_once_handled(bot: RunningBot) -> None:
+def test_every_event_and_answer_of_an_anonymous_complaint_is_gone_once_handled(bot: ChatBot) -> None:
     file_complaint(bot, CITIZEN, mode="anonymous")
     with bot.services.uow() as uow:
         events = list(uow.session.scalars(select(InboxEvent)))
@@ -92,7 +100,7 @@ def test_every_event_and_answer_of_an_anonymous_complaint_is_gone_once_handled(b
     assert len(tombstones) >= 10  # one keyed hash per event, so that none is handled twice
 
 
-def test_confidential_complaint_seals_the_account_and_shows_no_name(bot: RunningBot) -> None:
+def test_confidential_complaint_seals_the_account_and_shows_no_name(bot: ChatBot) -> None:
     receipt = file_complaint(bot, CITIZEN, mode="confidential")
     assert receipt.pin is None and "จากบัญชีนี้เท่านั้น" in receipt.texts[-1]
     [complaint] = complaints(bot)
@@ -100,7 +108,7 @@ def test_confidential_complaint_seals_the_account_and_shows_no_name(bot: Running
     assert sealed_identity(bot, complaint.id) == {"line_user_id": CITIZEN, "code": receipt.code}
 
 
-def test_identified_complaint_asks_name_and_phone_and_seals_them(bot: RunningBot) -> None:
+def test_identified_complaint_asks_name_and_phone_and_seals_them(bot: ChatBot) -> None:
     say(bot, CITIZEN, "ร้องเรียน")
     assert "ชื่อ-นามสกุล" in say(bot, CITIZEN, "เปิดเผยตัวตน")["text"]
     assert "เบอร์โทร" in say(bot, CITIZEN, "สมหญิง ใจกล้า")["text"]
@@ -121,14 +129,14 @@ def test_identified_complaint_asks_name_and_phone_and_seals_them(bot: RunningBot
     assert identity["line_user_id"] == CITIZEN
 
 
-def test_identifying_details_are_warned_about_and_masked_on_request(bot: RunningBot) -> None:
+def test_identifying_details_are_warned_about_and_masked_on_request(bot: ChatBot) -> None:
     file_complaint(bot, CITIZEN, mode="confidential", details=(
         "ผมชื่อสมชาย โทร 089-765-4321 เลขบัตร 1-1017-00203-45-0 ถูกเรียกเงิน",), on_warning="ปิดบังให้")
     [complaint] = complaints(bot)
     assert complaint.details == "ผมชื่อสมชาย โทร ••• เลขบัตร ••• ถูกเรียกเงิน"
 
 
-def test_warning_can_be_overridden_and_the_summary_is_edited(bot: RunningBot) -> None:
+def test_warning_can_be_overridden_and_the_summary_is_edited(bot: ChatBot) -> None:
     say(bot, CITIZEN, "ร้องเรียน")
     say(bot, CITIZEN, "ไม่ระบุตัวตน")
     say(bot, CITIZEN, "ทุจริต")
@@ -151,13 +159,13 @@ def test_warning_can_be_overridden_and_the_summary_is_edited(bot: RunningBot) ->
     assert complaint.category == "bribery" and complaint.about_executive is True
 
 
-def test_sending_anyway_keeps_the_text(bot: RunningBot) -> None:
+def test_sending_anyway_keeps_the_text(bot: ChatBot) -> None:
     file_complaint(bot, CITIZEN, details=("ผู้รับเหมาโทรมาจาก 081-111-2222 ข่มขู่",), on_warning="ส่งตามนี้")
     [complaint] = complaints(bot)
     assert "081-111-2222" in complaint.details and complaint.named_unit_ids == []
 
 
-def test_a_complaint_about_the_sanak_palat_unit_is_not_about_the_palat(bot: RunningBot) -> None:
+def test_a_complaint_about_the_sanak_palat_unit_is_not_about_the_palat(bot: ChatBot) -> None:
     file_complaint(bot, CITIZEN, details=("เจ้าหน้าที่สำนักปลัดเรียกเงินค่าน้ำร้อนน้ำชา",))
     [complaint] = complaints(bot)
     assert complaint.about_executive is False
@@ -165,7 +173,7 @@ def test_a_complaint_about_the_sanak_palat_unit_is_not_about_the_palat(bot: Runn
         assert complaint.named_unit_ids == [uow.people.find_unit(bot.org_id, "สำนักปลัดเทศบาล").id]
 
 
-def test_cancel_deletes_the_draft_and_its_evidence(bot: RunningBot) -> None:
+def test_cancel_deletes_the_draft_and_its_evidence(bot: ChatBot) -> None:
     say(bot, CITIZEN, "ร้องเรียน")
     say(bot, CITIZEN, "ไม่ระบุตัวตน")
     say(bot, CITIZEN, "ทุจริต")
@@ -180,7 +188,7 @@ def test_cancel_deletes_the_draft_and_its_evidence(bot: RunningBot) -> None:
     assert not any("ข้อความลับมาก" in str(p) for p in payloads)  # the cancelled flow's events are scrubbed too
 
 
-def test_abandoned_complaint_expires_and_its_draft_is_gone(bot: RunningBot) -> None:
+def test_abandoned_complaint_expires_and_its_draft_is_gone(bot: ChatBot) -> None:
     say(bot, CITIZEN, "ร้องเรียน")
     say(bot, CITIZEN, "ปกปิดตัวตน")
     say(bot, CITIZEN, "ทุจริต")
@@ -188,14 +196,14 @@ def test_abandoned_complaint_expires_and_its_draft_is_gone(bot: RunningBot) -> N
     with bot.services.uow() as uow:
         uow.session.execute(update(Conversation).values(expires_at=utcnow() - timedelta(seconds=1)))
         uow.commit()
-    assert bot.fake.wait_for(lambda: any("หมดเวลา" in t and "ร้องเรียน" in t for t in pushes_to(bot, CITIZEN)),
-                             timeout=10)
+    assert bot.expire_conversations() == 1  # the worker's sweep
+    assert any("หมดเวลา" in t and "ร้องเรียน" in t for t in pushes_to(bot, CITIZEN))
     with bot.services.uow() as uow:
         assert uow.session.scalar(select(Conversation)) is None
         assert uow.session.scalar(select(Evidence)) is None
 
 
-def test_stickers_audio_video_and_stray_input_never_break_the_flow(bot: RunningBot) -> None:
+def test_stickers_audio_video_and_stray_input_never_break_the_flow(bot: ChatBot) -> None:
     say(bot, CITIZEN, "ร้องเรียน")
     assert "เลือกรูปแบบ" in send(bot, bot.fake.sticker_event(CITIZEN))["text"]
     assert "เลือกรูปแบบ" in send(bot, bot.fake.audio_event(CITIZEN))["text"]
@@ -224,7 +232,7 @@ def test_stickers_audio_video_and_stray_input_never_break_the_flow(bot: RunningB
     assert complaint.category == "state_property"
 
 
-def test_text_and_evidence_size_limits(bot: RunningBot) -> None:
+def test_text_and_evidence_size_limits(bot: ChatBot) -> None:
     say(bot, CITIZEN, "ร้องเรียน")
     say(bot, CITIZEN, "3")
     say(bot, CITIZEN, "2")
@@ -261,7 +269,7 @@ def test_daily_limit_per_account(start_bot) -> None:  # type: ignore[no-untyped-
     assert all(CITIZEN not in c.key_hash and OTHER not in c.key_hash for c in counters)
 
 
-def test_blocked_account_is_told_clearly_and_only_a_hash_is_kept(bot: RunningBot) -> None:
+def test_blocked_account_is_told_clearly_and_only_a_hash_is_kept(bot: ChatBot) -> None:
     assert "ระงับการร้องเรียน" in run_cli(bot, "complaints", "block", CITIZEN)
     assert "อยู่แล้ว" in run_cli(bot, "complaints", "block", CITIZEN)
     run_cli(bot, "complaints", "block", "not-a-line-id", expect_exit=None)
@@ -276,13 +284,13 @@ def test_blocked_account_is_told_clearly_and_only_a_hash_is_kept(bot: RunningBot
 
 
 @pytest.mark.parametrize("word", ["ร้องเรียน", "แจ้งเบาะแส", "ร้องทุกข์"])
-def test_entry_words_and_help(bot: RunningBot, word: str) -> None:
+def test_entry_words_and_help(bot: ChatBot, word: str) -> None:
     assert "เลือกรูปแบบ" in say(bot, CITIZEN, word)["text"]
     say(bot, CITIZEN, "ยกเลิก")
     assert "\"ร้องเรียน\"" in say(bot, CITIZEN, "ช่วยเหลือ")["text"]
 
 
-def test_officers_are_told_of_a_new_complaint_without_who_filed_it(bot: RunningBot) -> None:
+def test_officers_are_told_of_a_new_complaint_without_who_filed_it(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     receipt = file_complaint(bot, CITIZEN, mode="identified", name="สมศรี มีตังค์", phone="0812345678")
     [push] = pushes_to(bot, OFFICER)

@@ -1,5 +1,6 @@
 """Random input into the complaint intake (and the follow-up and case commands next to it): every event is
-answered, none fails, and "ยกเลิก" always gets the person out."""
+answered, none fails, and "ยกเลิก" always gets the person out. In process (tests/support/inprocess.py): the
+real processing path on a real database, without HTTP (test_webhook.py sends hostile bodies over the wire)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from storage.conversation_models import Conversation
-from tests.conftest import RunningBot
 from tests.support.chat import say
+from tests.support.inprocess import ChatBot
 
 pytestmark = pytest.mark.long  # run first (tests/conftest.py)
 
@@ -40,7 +41,7 @@ MESSAGE = st.one_of(
 )
 
 
-def _event(bot: RunningBot, item: str) -> dict[str, Any]:
+def _event(bot: ChatBot, item: str) -> dict[str, Any]:
     if item == "sticker":
         return bot.fake.sticker_event(USER)
     if item == "audio":
@@ -52,7 +53,7 @@ def _event(bot: RunningBot, item: str) -> dict[str, Any]:
     return bot.fake.text_event(USER, item)
 
 
-def _failed(bot: RunningBot) -> int:
+def _failed(bot: ChatBot) -> int:
     with bot.services.uow() as uow:
         return uow.inbox.counts_by_status().get("failed", 0)
 
@@ -65,9 +66,9 @@ def _states(caplog: pytest.LogCaptureFixture) -> set[str]:
     return {o.split("->")[-1] for o in outcomes if o.startswith("complaint:") and "->" in o}
 
 
-def test_random_input_is_always_answered_and_never_fails(start_bot, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+def test_random_input_is_always_answered_and_never_fails(start_chat_bot, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.INFO, logger="handlers.processor")
-    bot: RunningBot = start_bot(COMPLAINT_DAILY_LIMIT=1000)
+    bot: ChatBot = start_chat_bot(COMPLAINT_DAILY_LIMIT=1000)
 
     @settings(max_examples=30, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

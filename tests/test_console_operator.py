@@ -226,15 +226,15 @@ def test_the_operator_scope_shows_no_organisations_rows(chat_bot: ChatBot, on_po
         assert "vendor" not in set(uow.session.scalars(select(ConsoleUser.username)))
 
 
-def test_migration_0014_keeps_existing_console_users_and_their_references(tmp_path: object) -> None:
-    """On SQLite 0014 rebuilds console_users, audit_log and console_login_failures (org_id becomes nullable):
+def test_migration_0017_keeps_existing_console_users_and_their_references(tmp_path: object) -> None:
+    """On SQLite 0017 rebuilds console_users, audit_log and console_login_failures (org_id becomes nullable):
     with rows that other tables reference, foreign keys must not stop it nor be left broken."""
     from sqlalchemy import create_engine, text
 
     from storage.migrate import upgrade
 
     url = f"sqlite:///{tmp_path}/old.db"
-    upgrade(url, "0013")
+    upgrade(url, "0016")
     engine = create_engine(url)
     stamp = "'2026-01-01 00:00:00'"
     with engine.begin() as c:

@@ -21,6 +21,7 @@ STARTERS = {
     "complaint_case": (OFFICER, "เปิด 1"),  # a case opened (listing cases ends at once)
     "rounds": (ADMIN, "ตั้งรอบ"),
     "report_file": (ADMIN, "ขอรายงาน"),
+    "plan_paste": (ADMIN, "นำเข้าแผน"),
 }
 
 

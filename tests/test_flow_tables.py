@@ -33,6 +33,7 @@ STORED_STATES = {
     "complaint_case": {"case", "status", "note", "public", "message"},
     "rounds": {"scheme", "due"},
     "report_file": {"choose", "format"},
+    "plan_paste": {"paste", "confirm"},
 }
 
 

@@ -8,11 +8,12 @@ photos, files, locations, voice messages, long texts and timeouts, in process on
 - `ยกเลิก` ended whatever flow was running, with a reply;
 - no report or complaint was lost or duplicated: there are exactly as many as the bot said it saved
   ("บันทึกรายงานเรียบร้อย", a receipt's tracking code), each version once;
+- a pasted plan ("นำเข้าแผน") adds measures only when the admin confirmed it, and deactivates none;
 - nobody saw what their role must not: a complaint's text never reaches a head or the admin, an officer's
   internal note never reaches the complainant.
 
-The run prints how many steps it took (ITABOT_MODEL_EXAMPLES × up to ITABOT_MODEL_STEPS; thousands by
-default).
+The run prints how many steps it took (ITABOT_MODEL_EXAMPLES × up to ITABOT_MODEL_STEPS: 40 × 60 on SQLite,
+10 × 60 on PostgreSQL by default, thousands in all).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select, update
 
+from domain.thai_text import to_arabic_digits
 from storage.clock import utcnow
 from storage.complaint_models import Complaint
 from storage.conversation_models import Conversation
@@ -40,10 +42,17 @@ HEAD, CITIZEN, OFFICER, ADMIN = ("U" + c * 32 for c in "1a9c")
 PEOPLE = {"head": HEAD, "citizen": CITIZEN, "officer": OFFICER, "admin": ADMIN}
 SECRET = "ลับเฉพาะ-ข้อความร้องเรียน-๔๒"  # a complaint's text: never to a head or the admin
 NOTE = "บันทึกภายใน-ห้ามผู้ร้องเห็น-๗"  # an officer's internal note: never to the complainant
-EXAMPLES = int(os.environ.get("ITABOT_MODEL_EXAMPLES", "40"))
+OWN_WORDS = "ข้อความของผู้พิมพ์เอง-๙"  # what a head or the admin types where others type SECRET
+# The same derandomized runs on both databases: all 40 on SQLite, the first 10 on PostgreSQL (the run is
+# the suite's longest; scripts/test runs both, so a CI run takes about 3,000 steps in all)
+EXAMPLES = int(os.environ.get("ITABOT_MODEL_EXAMPLES",
+                              "10" if os.environ.get("ITABOT_TEST_DATABASE_URL") else "40"))
 STEPS = int(os.environ.get("ITABOT_MODEL_STEPS", "60"))
 
+# the admin's pasted plan (a measure table with its header row, as Word pastes it)
+PASTED_PLAN = "มาตรการ\tขั้นตอน\tผู้รับผิดชอบ\tระยะเวลาดำเนินการ\nมาตรการทดสอบการวาง\t1. ประชุม\tกองคลัง\tไตรมาส 2"
 ENTRY_WORDS = ["รายงาน", "ร้องเรียน", "เรื่องร้องเรียน", "เปิด 1", "เปิด 2", "ตั้งรอบ", "ขอรายงาน", "สรุป", "ติดตาม",
+               "นำเข้าแผน", "นำเข้าแผน\n" + PASTED_PLAN,
                "ช่วยเหลือ", "รายงาน ม.1 เสร็จแล้ว 100% จัดประชุมแล้ว", "รายงาน ม.2 เสร็จแล้ว 50% ทดสอบ",
                "รายงาน 1 กำลังทำ 40 ร่างประกาศ", "รายงาน ม.1 มีปัญหา 20% ติดขั้นตอน", "ม.1"]
 ANSWERS = [
@@ -59,6 +68,8 @@ ANSWERS = [
     "ปิดหน้านี้",
     # the admin's rounds and report files
     "รายไตรมาส", "ราย 6 เดือน", "ตามแผน", "รายปี", "7", "10", "รอบ 6 เดือน", "สถิติเรื่องร้องเรียน", "Word", "Excel",
+    # the admin's pasted plan (a measure table with its header row, as Word pastes it)
+    PASTED_PLAN,
     # small talk and noise
     "สวัสดีครับ", "ขอบคุณครับ", "👍", "hello", "อะไรนะ", "?", "",
 ]
@@ -98,7 +109,16 @@ class ChatModel(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(list(PEOPLE)), answer=st.sampled_from(ANSWERS))
     def answer(self, who: str, answer: str) -> None:
+        if answer == SECRET and who in ("head", "admin"):  # their own words come back to them in summaries
+            answer = OWN_WORDS  # (a head's report problems): only a complainant's must never reach them
         self._text(PEOPLE[who], answer or " ")
+
+    @rule(confirm=st.booleans())
+    def admin_pastes_a_plan(self, confirm: bool) -> None:
+        """The admin's "นำเข้าแผน" with a table in one message (its preview), and maybe ยืนยัน."""
+        self._text(ADMIN, "นำเข้าแผน\n" + PASTED_PLAN)
+        if confirm:
+            self._text(ADMIN, "ยืนยัน")
 
     @rule(who=st.sampled_from(list(PEOPLE)))
     def cancel(self, who: str) -> None:
@@ -162,10 +182,17 @@ class ChatModel(RuleBasedStateMachine):
         assert complaints == receipts, (complaints, receipts)
 
     @invariant()
+    def pasted_measures_only_add_and_only_when_confirmed(self) -> None:
+        added = sum(t.count("เพิ่มใหม่ 1 ปรับปรุง") for t in self.bot.texts_to(ADMIN))
+        with self.bot.services.uow() as uow:
+            active = uow.session.scalar(select(func.count()).select_from(Measure).where(Measure.active.is_(True)))
+        assert active == len(small_plan()) + added, (active, added)
+
+    @invariant()
     def nobody_sees_what_their_role_must_not(self) -> None:
         for user in (HEAD, ADMIN):
-            assert not any(SECRET in t for t in self.bot.texts_to(user))
-        assert not any(NOTE in t for t in self.bot.texts_to(CITIZEN))
+            assert not any(to_arabic_digits(SECRET) in to_arabic_digits(t) for t in self.bot.texts_to(user))
+        assert not any(to_arabic_digits(NOTE) in to_arabic_digits(t) for t in self.bot.texts_to(CITIZEN))
 
     def teardown(self) -> None:
         for user in PEOPLE.values():  # the next run starts with nobody in a flow

@@ -69,6 +69,35 @@ def test_docx_rows_and_cells_are_counted_while_read(tmp_path: Path) -> None:
         read_source(path, OfficeLimits(max_cells=100))
 
 
+def test_docx_xml_is_counted_as_a_stream_before_python_docx_parses_it(tmp_path: Path) -> None:
+    """python-docx builds the whole tree first (a 16 MB document.xml: 200+ MB, bench/office_files.py), so the
+    rows, cells and elements are counted as a stream first. Proof that it comes first: a document whose XML
+    breaks after its 60th row is refused for its rows, not as a broken file (which it is, in Thai: python-docx's
+    own XML error escaped the reader before); a header part python-docx would parse too counts towards the
+    elements."""
+    many = hostile.docx_rows(tmp_path, rows=60)
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(many) as source, zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            out.writestr(info.filename, data.replace(b"</w:body>", b"<w:p><broken></w:body>")
+                         if info.filename == "word/document.xml" else data)
+    with pytest.raises(PlanFileError, match="ไฟล์เสีย"):
+        read_source(broken)
+    with pytest.raises(PlanFileError, match="มีมากกว่า 50 แถว"):
+        read_source(broken, OfficeLimits(max_rows=50))
+    small = hostile.write_docx(hostile.SMALL_TABLE, tmp_path / "small.docx")
+    header = tmp_path / "header.docx"
+    with zipfile.ZipFile(small) as source, zipfile.ZipFile(header, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info))
+        out.writestr("word/header9.xml", '<w:hdr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
+                     '2006/main">' + "<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 2000 + "</w:hdr>")
+    assert read_source(header).rows == read_source(small).rows
+    with pytest.raises(PlanFileError, match="ซับซ้อนเกินไป"):
+        read_source(header, OfficeLimits(max_elements=5000))
+
+
 def test_an_embedded_object_is_no_nested_archive_alarm(tmp_path: Path) -> None:
     """Word keeps an embedded Excel object as an .xlsx under word/embeddings/: allowed, never opened."""
     path = hostile.docx_with_embedded_workbook(tmp_path)

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.fiscal import fiscal_year_bounds, fiscal_year_of, local_date, parse_period, thai_date
+from domain.digits import ARABIC, THAI
+from domain.fiscal import fiscal_year_bounds, fiscal_year_of, local_date, parse_period
 from domain.plan_import import (
     ParsedPlan,
     ita_codes,
@@ -518,14 +519,14 @@ def test_fiscal_year() -> None:
 
 
 def test_thai_date() -> None:
-    assert thai_date(date(2024, 3, 15)) == "๑๕ มี.ค. ๒๕๖๗"
-    assert thai_date(date(2024, 3, 15), short=False) == "๑๕ มีนาคม ๒๕๖๗"
-    assert thai_date(date(2023, 10, 1), thai_digits=False) == "1 ต.ค. 2566"
+    assert THAI.date(date(2024, 3, 15)) == "๑๕ มี.ค. ๒๕๖๗"
+    assert THAI.date(date(2024, 3, 15), short=False) == "๑๕ มีนาคม ๒๕๖๗"
+    assert ARABIC.date(date(2023, 10, 1)) == "1 ต.ค. 2566"
 
 
 @given(st.dates(min_value=date(1950, 1, 1), max_value=date(2150, 12, 31)), st.booleans(), st.booleans())
 def test_thai_date_reads_back_as_that_day(day: date, thai_digits: bool, short: bool) -> None:
-    assert parse_period(thai_date(day, thai_digits, short), fiscal_year_of(day)) == (day, day)
+    assert parse_period((THAI if thai_digits else ARABIC).date(day, short), fiscal_year_of(day)) == (day, day)
     assert fiscal_year_bounds(fiscal_year_of(day))[0] <= day <= fiscal_year_bounds(fiscal_year_of(day))[1]
 
 

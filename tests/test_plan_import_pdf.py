@@ -4,7 +4,8 @@ in Thai.
 
 The PDFs in tests/fixtures/plans/pdf/ are the fixture tables as a ruled Word table in Sarabun, saved as PDF
 by LibreOffice (`python -m tests.support.plan_pdf` remakes them); rows break across pages there as they do
-in the municipalities' own PDFs. One test converts a table afresh when LibreOffice is installed."""
+in the municipalities' own PDFs. Those in pdf/unruled/ are the same tables with the borders turned off:
+no line to find a cell by. One test converts tables afresh when LibreOffice is installed."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from tests.support.inprocess import ChatBot
 from tests.support.plan_pdf import (
     PDF_FIXTURES,
     SOURCES,
+    UNRULED_PDF_FIXTURES,
     converter,
     docx_to_pdf,
     scanned_pdf,
@@ -40,8 +42,8 @@ HEADER = ["มาตรการ/แนวทาง", "ขั้นตอน/ว
 
 
 @cache
-def pdf_source(name: str) -> TableSource:
-    return read_source(PDF_FIXTURES / f"{name}.pdf")
+def pdf_source(name: str, ruled: bool = True) -> TableSource:
+    return read_source((PDF_FIXTURES if ruled else UNRULED_PDF_FIXTURES) / f"{name}.pdf")
 
 
 def spaceless(plan: ParsedPlan) -> list[dict]:
@@ -57,18 +59,23 @@ def spaceless(plan: ParsedPlan) -> list[dict]:
     return [{key: strip(value) for key, value in facts(m).items()} for m in plan.measures]
 
 
+RULINGS = pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "unruled"])
+
+
+@RULINGS
 @pytest.mark.parametrize("name", YEARS)
-def test_pdf_gives_the_measures_of_the_tsv(name: str) -> None:
+def test_pdf_gives_the_measures_of_the_tsv(name: str, ruled: bool) -> None:
     reference = parse_plan(read_table(SOURCES[name]), YEARS[name])
-    from_pdf = parse_plan(pdf_source(name).rows, YEARS[name])
+    from_pdf = parse_plan(pdf_source(name, ruled).rows, YEARS[name])
     assert spaceless(from_pdf) == spaceless(reference)
     assert [w.code for w in from_pdf.warnings] == [w.code for w in reference.warnings]
 
 
+@RULINGS
 @pytest.mark.parametrize("name", ["mueang-phon-2564", "sirirat-2567", "wiang-chiang-saen-2567"])
-def test_pdf_matches_the_expected_facts(name: str) -> None:
+def test_pdf_matches_the_expected_facts(name: str, ruled: bool) -> None:
     expected = json.loads(SOURCES[name].with_name(f"{name}.expected.json").read_text(encoding="utf-8"))
-    plan = parse_plan(pdf_source(name).rows, expected["fiscal_year_be"])
+    plan = parse_plan(pdf_source(name, ruled).rows, expected["fiscal_year_be"])
     assert len(plan.measures) == expected["measure_count"]
     for index, (measure, want) in enumerate(zip(plan.measures, expected["measures"], strict=True)):
         where = f"measure {index + 1} (row {measure.row})"
@@ -189,11 +196,12 @@ def text_only_pdf(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def test_a_pdf_without_a_ruled_table_says_so(tmp_path: Path) -> None:
+def test_a_pdf_without_a_measure_table_says_so(tmp_path: Path) -> None:
+    """Text in columns but no header row of a measure table, ruled or not: a Thai message saying so."""
     plain = text_only_pdf(tmp_path / "letter.pdf", ["Measures 2567", "Measure A    Step 1    Finance"])
     with pdfplumber.open(plain) as pdf:
         assert "Measure A" in pdf.pages[0].extract_text()
-    with pytest.raises(PlanFileError, match="ไม่พบตารางที่มีเส้นตาราง") as error:
+    with pytest.raises(PlanFileError, match="ไม่พบตารางมาตรการ") as error:
         read_table(plain)
     assert not isinstance(error.value, PdfNoTextError)
 
@@ -275,8 +283,10 @@ def test_a_word_table_saved_as_pdf_now(tmp_path: Path) -> None:
     # the issue over its three measures, one unit and one period for ก and ข
     merges = [(1, 0, 3, 0), (1, 3, 2, 3), (1, 4, 2, 4)]
     documents = [write_ruled_docx(rows, tmp_path / "now.docx"),
-                 write_ruled_docx(merged_rows, tmp_path / "merged.docx", merges=merges)]
-    pdf, merged_pdf = docx_to_pdf(documents, tmp_path)
+                 write_ruled_docx(merged_rows, tmp_path / "merged.docx", merges=merges),
+                 write_ruled_docx(rows, tmp_path / "borderless.docx", ruled=False)]
+    pdf, merged_pdf, borderless_pdf = docx_to_pdf(documents, tmp_path)
+    assert spaceless(parse_plan(read_table(borderless_pdf), 2567)) == spaceless(parse_plan(read_table(pdf), 2567))
     from_docx = parse_plan(read_table(documents[1]), 2567)
     from_pdf = parse_plan(read_table(merged_pdf), 2567)
     assert spaceless(from_pdf) == spaceless(from_docx)

@@ -83,7 +83,7 @@ def test_signature_block_and_digits_settings_are_used(planned: ChatBot, tmp_path
     assert "ผู้รายงาน, ปลัดเทศบาล, นายกเทศมนตรี" in run_cli(bot, "report", "settings")  # the defaults
     shown = run_cli(bot, "report", "settings", "--signer", "ผู้รายงาน", "--signer", "ปลัดเทศบาล=นายสมชาย ใจดี",
                     "--arabic-digits")
-    assert "ผู้รายงาน, ปลัดเทศบาล (นายสมชาย ใจดี)" in shown and "เลขไทย: ไม่" in shown
+    assert "ผู้รายงาน, ปลัดเทศบาล (นายสมชาย ใจดี)" in shown and "(documents): เลขอารบิก" in shown
     out = tmp_path / "signed.docx"
     run_cli(bot, "report", "progress", "--fiscal-year", str(year), "-o", str(out))
     document = docx.Document(str(out))

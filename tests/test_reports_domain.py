@@ -17,6 +17,7 @@ from PIL import Image
 from domain.complaints.categories import Category, ComplaintType
 from domain.complaints.stats import ComplaintFacts, complaint_statistics
 from domain.complaints.workflow import ComplaintMode, ComplaintStatus
+from domain.digits import DigitStyle
 from domain.reports.complaints import assemble_complaint_stats, process_steps
 from domain.reports.complaints_docs import render_complaints_docx, render_complaints_xlsx
 from domain.reports.links import (
@@ -140,7 +141,7 @@ def test_word_style_fonts_landscape_grouping_and_thai_digits() -> None:
     header = table.rows[0]._tr
     assert header.find(f"{W}trPr/{W}tblHeader") is not None  # repeated on every page
     arabic = read_docx(render_progress_docx(build([measure(1)], [report(1, 1, "ทำแล้ว 3 ครั้ง")],
-                                                  thai_digits=False), lambda _: None))
+                                                  digits=DigitStyle.ARABIC), lambda _: None))
     assert [c.text for c in arabic.tables[0].rows[2].cells][:3] == [
         "1. มาตรการที่ 1 ประจำปี 2567", "1. จัดทำประกาศ\n2. เผยแพร่ทางเว็บไซต์ 2 ช่องทาง", "ทำแล้ว 3 ครั้ง"]
     assert "พ.ศ. 2567 (รอบ 6 เดือน)" in "\n".join(p.text for p in arabic.paragraphs)

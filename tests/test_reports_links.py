@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from bot.report_links import report_links
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.reports.links import ReportFormat, ReportKind, ReportTicket
 from storage.clock import utcnow
 from storage.conversation_models import Conversation, Evidence
@@ -83,7 +83,7 @@ def test_admin_picks_round_and_format_and_the_link_serves_the_report_as_it_is_no
     assert quick_replies(fmt) == ["Word", "Excel", "CSV"]
     answer = say(bot, ADMIN, "Word")["text"]
     expires = utcnow() + timedelta(days=7)
-    assert thai_date(expires.astimezone(bot.services.settings.tz).date()) in answer
+    assert ARABIC.date(expires.astimezone(bot.services.settings.tz).date()) in answer
     assert f"รายงานผลการดำเนินงานตามมาตรการ ปีงบประมาณ {year} รอบ {months} เดือน (Word)" in answer
     with bot.services.uow() as uow:
         assert uow.session.scalar(select(Conversation)) is None  # the flow ended

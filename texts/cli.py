@@ -122,7 +122,10 @@ CLI_REPORT_NO_ROUND = "ไม่พบรอบ \"{round}\" ของปีง�
 CLI_REPORT_NO_ROUNDS = "ปีงบประมาณ {year} ยังไม่มีรอบรายงาน"
 CLI_REPORT_BAD_FORMAT = "สถิติเรื่องร้องเรียนออกได้เป็น docx หรือ xlsx"
 CLI_REPORT_LINK = "{url}\nใช้ได้ถึง {expires}"
-CLI_REPORT_SETTINGS = "ผู้ลงนาม: {signatories}\nเลขไทย: {thai_digits}"
+CLI_REPORT_SETTINGS = "ผู้ลงนาม: {signatories}\nตัวเลข:\n{digits}"
+CLI_DIGITS_LINE = "  {surface} ({key}): {style}"
+CLI_DIGITS_BAD = ("ตั้งตัวเลขไม่ได้: \"{value}\" ใช้รูปแบบ ส่วน=แบบ เช่น chat=thai "
+                  "(ส่วน: chat, console, documents; แบบ: thai, arabic)")
 CLI_REPORT_SIGNATORY = "{position}{name}"
 CLI_REPORT_SIGNATORY_NAME = " ({name})"
 CLI_REPORT_NO_SIGNATORIES = "(ไม่มีช่องลงนาม)"
@@ -155,6 +158,20 @@ CLI_IMPORT_YEAR_MISMATCH = (
 HELP_FISCAL_YEAR_OR_CURRENT = "ปีงบประมาณ (พ.ศ.)"
 HELP_JSON = "พิมพ์ผลเป็น JSON"
 HELP_IMPORT_DRY_RUN = "อ่านและตรวจสอบเท่านั้น ไม่บันทึก"
+HELP_IMPORT_ROW = ("อ่านแถว N ของตาราง (ตามเลขแถวใน --dry-run) เป็น new (มาตรการใหม่) continuation (ต่อจากมาตรการบน) "
+                   "heading (หัวข้อประเด็น) ignore (ข้าม) หรือ auto (ตามที่ระบบอ่าน: ลืมการเลือกเดิม) เช่น --row 7=continuation "
+                   "(ใส่ได้หลายครั้ง; เมื่อบันทึก ระบบจำไว้ให้การนำเข้าเอกสารเดียวกันครั้งต่อไป ทั้งที่นี่และในเว็บผู้ดูแล)")
+# --row N=KIND (issue #16): the kinds typed, and what each is kept as (domain.plan_import.CHOICES; None: forget)
+ROW_CHOICE_WORDS = {"new": "measure", "measure": "measure", "continuation": "continuation", "cont": "continuation",
+                    "heading": "heading", "ignore": "ignored", "ignored": "ignored", "auto": None}
+CLI_ROW_BAD = "--row \"{value}\": ใช้รูปแบบ N=KIND เช่น 7=continuation (KIND: new, continuation, heading, ignore, auto)"
+CLI_ROW_OUT_OF_TABLE = "--row {row}: ตารางมี {count} แถว"
+CLI_ROW_NOT_DATA = "--row {row}: แถวนี้เป็น{what} เลือกอ่านเป็นอย่างอื่นไม่ได้ (เลือกได้เฉพาะแถวข้อมูลใต้หัวตาราง)"
+CLI_ROW_NOT_DATA_WHAT = {"header": "หัวตาราง", "blank": "แถวว่าง", "before-header": "ข้อความก่อนหัวตาราง"}
+CLI_ROW_CHOICES_USED = "ใช้การเลือกของผู้ดูแล {count} แถว (จำไว้ {remembered} · ระบุครั้งนี้ {typed})"
+CLI_ROW_CHOICES_DRY = "การเลือกด้วย --row ครั้งนี้ยังไม่ถูกจำ: นำเข้าโดยไม่ใส่ --dry-run เพื่อบันทึกและจำไว้"
+CLI_ROW_CHOICES_SAVED = "จำการเลือกแล้ว {kept} แถว · ลืม {forgot} แถว (ใช้กับการนำเข้าเอกสารเดียวกันครั้งต่อไป)"
+CLI_ROW_CHOICE_MARK = " [เลือกไว้]"
 HELP_UNIT_ALIAS = "ชื่อเรียกอื่น (ใส่ได้หลายครั้ง)"
 HELP_INVITE_UNIT = "ชื่อหน่วยงาน (จำเป็นสำหรับ head)"
 HELP_INVITE_NOTE = "บันทึกว่าออกรหัสให้ใคร (ไม่บังคับ)"
@@ -169,7 +186,9 @@ HELP_REPORT_DIGITS = "เลขไทยหรือเลขอารบิก 
 HELP_REPORT_SIGNER_METAVAR = "ตำแหน่ง[=ชื่อ]"
 HELP_REPORT_SIGNER = "ผู้ลงนามตามลำดับ เช่น --signer ผู้รายงาน --signer \"ปลัดเทศบาล=นายสมชาย ใจดี\" (ใส่ซ้ำได้)"
 HELP_REPORT_NO_SIGNERS = "ไม่พิมพ์ช่องลงนาม"
-HELP_REPORT_SETTINGS_DIGITS = "ใช้เลขไทยในไฟล์ Word และหน้าเว็บ"
+HELP_REPORT_SETTINGS_DIGITS = "ใช้เลขไทยในไฟล์ Word และหน้าเว็บเผยแพร่ (เหมือน --digits documents=thai)"
+HELP_DIGITS = ("ตัวเลขของแต่ละส่วน: chat (LINE), console (เว็บผู้ดูแล), documents (Word, หน้าเผยแพร่) "
+               "เป็น thai หรือ arabic เช่น --digits chat=thai (ใส่ได้หลายครั้ง)")
 HELP_RICHMENU_FONT = "ฟอนต์ภาษาไทย (.ttf/.otf) ที่ใช้วาดภาพเมนู (ค่าเริ่มต้น: Sarabun จากแพ็กเกจ fontpkg-sarabun)"
 HELP_RICHMENU_OUTPUT = "บันทึกภาพเมนูไว้ที่ไฟล์นี้ด้วย"
 HELP_RICHMENU_DRY_RUN = "วาดภาพอย่างเดียว ไม่ส่งไปที่ LINE"

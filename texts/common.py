@@ -36,6 +36,10 @@ ROUNDS_SCHEME_LABELS = {"quarterly": "รายไตรมาส", "six-monthly
                         "monthly": "รายเดือน", "plan": "ตามแผน"}
 WEEKDAYS = ("จันทร์", "อังคาร", "พุธ", "พฤหัสบดี", "ศุกร์", "เสาร์", "อาทิตย์")
 YES_NO = {True: "ใช่", False: "ไม่"}
+# The digit style of each surface (domain.digits, issue #15 item 9)
+DIGIT_STYLE_LABELS = {"arabic": "เลขอารบิก (0 1 2)", "thai": "เลขไทย (๐ ๑ ๒)"}
+DIGIT_SURFACE_LABELS = {"chat": "ข้อความใน LINE", "console": "หน้าเว็บผู้ดูแลระบบ",
+                        "documents": "รายงาน Word และหน้าเว็บเผยแพร่"}
 
 # -- office files (plan upload in the console, `itabot import-plan`): domain.office_files -------------
 _OFFICE_FILE_HINT = " ตารางมาตรการจริงเล็กกว่านี้มาก: บันทึกเฉพาะตารางมาตรการเป็นไฟล์ใหม่ (หรือ .csv) แล้วลองอีกครั้ง"
@@ -51,11 +55,14 @@ OFFICE_FILE_RATIO = (
 OFFICE_FILE_NESTED = "ไม่รับไฟล์ {name}: มีไฟล์บีบอัดซ้อนอยู่ภายใน." + _OFFICE_FILE_HINT
 OFFICE_FILE_TOO_MANY_ROWS = "ไม่รับไฟล์ {name}: มีมากกว่า {limit:,} แถว." + _OFFICE_FILE_HINT
 OFFICE_FILE_TOO_MANY_CELLS = "ไม่รับไฟล์ {name}: มีข้อมูลมากกว่า {limit:,} ช่อง." + _OFFICE_FILE_HINT
+OFFICE_FILE_TOO_COMPLEX = (
+    "ไม่รับไฟล์ {name}: เนื้อหาเอกสารซับซ้อนเกินไป (เกิน {limit:,} องค์ประกอบ)." + _OFFICE_FILE_HINT)
 # -- plan files (PDF) ----------------------------------------------------------------------------------
 PDF_NO_TEXT = ("ไฟล์ {name} ไม่มีข้อความให้อ่าน (น่าจะเป็นภาพสแกน): ระบบอ่านตารางจากภาพไม่ได้ "
                "กรุณาใช้ไฟล์ต้นฉบับ Word (.docx) หรือ Excel (.xlsx) หรือ PDF ที่บันทึกจาก Word "
                "หรือคัดลอกตารางมาวางเป็นข้อความ")
-PDF_NO_TABLE = ("ไม่พบตารางที่มีเส้นตารางในไฟล์ {name}: ระบบอ่านเฉพาะตารางที่มีเส้น "
+PDF_NO_TABLE = ("ไม่พบตารางมาตรการในไฟล์ {name}: ไม่พบแถวหัวตาราง (เช่น มาตรการ ขั้นตอน หน่วยงานที่รับผิดชอบ "
+                "ระยะเวลา) ทั้งในตารางที่มีเส้นและไม่มีเส้น "
                 "กรุณาใช้ไฟล์ต้นฉบับ Word (.docx) หรือ Excel (.xlsx) หรือคัดลอกตารางมาวางเป็นข้อความ")
 PDF_NOT_PDF = "อ่านไฟล์ {name} ไม่ได้: ไฟล์เสียหรือไม่ใช่ไฟล์ PDF จริง"
 PDF_ENCRYPTED = "อ่านไฟล์ {name} ไม่ได้: PDF ถูกตั้งรหัสผ่านไว้ กรุณาปลดรหัสผ่านหรือใช้ไฟล์ต้นฉบับ Word/Excel"

@@ -127,6 +127,8 @@ CONSOLE_AUDIT_DETAILS = {
     "deactivated": "ปิดใช้งาน", "warnings": "คำเตือน", "new_units": "หน่วยงานใหม่", "role": "บทบาท", "unit": "หน่วยงาน",
     "username": "ชื่อผู้ใช้", "name": "ชื่อ", "aliases": "ชื่อเรียกอื่น", "merged": "รวมจาก", "into": "รวมเข้า",
     "format": "รูปแบบไฟล์", "round": "รอบ", "status": "สถานะ", "file": "หลักฐานรายการที่",
+    "chat": "ตัวเลขในข้อความ LINE", "console": "ตัวเลขในหน้าเว็บผู้ดูแล", "documents": "ตัวเลขในรายงานและหน้าเผยแพร่",
+    "row_choices": "แถวที่เลือกอ่านเอง", "source": "ที่มา",
 }
 CONSOLE_AUDIT_KINDS = {
     "login": "การเข้าสู่ระบบ", "complaint": "เรื่องร้องเรียน", "plan": "แผนมาตรการ", "unit": "หน่วยงาน",
@@ -143,6 +145,7 @@ CONSOLE_AUDIT_ACTIONS = {
     "console_user.unlock": "ปลดล็อกบัญชี", "console_user.deactivate": "ปิดบัญชี",
     "console_user.activate": "เปิดบัญชี", "console_user.password": "ตั้งรหัสผ่านใหม่",
     "settings.reminders": "ตั้งค่าการแจ้งเตือน", "settings.rounds": "ตั้งรอบรายงาน",
+    "settings.digits": "ตั้งรูปแบบตัวเลข",
     "complaint.view": "เปิดดูเรื่องร้องเรียน", "complaint.assign": "รับผิดชอบเรื่องร้องเรียน",
     "complaint.status": "เปลี่ยนสถานะเรื่องร้องเรียน",
     "complaint.message": "ส่งข้อความถึงผู้ร้อง", "complaint.evidence": "เปิดหลักฐานเรื่องร้องเรียน", "report.download": "ดาวน์โหลดรายงาน",
@@ -155,6 +158,8 @@ CONSOLE_EVIDENCE_FILE = "{kind} รายการที่ {number} ({kb:,} KB)
 CONSOLE_EVIDENCE_AUDITED = "ทุกครั้งที่เปิดไฟล์หลักฐานจะบันทึกไว้ในประวัติการใช้งาน"
 CONSOLE_EVIDENCE_TAKE_FIRST = "ไฟล์หลักฐานเปิดได้เฉพาะเจ้าหน้าที่ผู้รับผิดชอบเรื่องนี้"
 CONSOLE_EVIDENCE_NOT_FOUND = "ไม่พบไฟล์หลักฐานนี้ในเรื่องร้องเรียนหมายเลข {id}"
+CONSOLE_DIGITS_BAD = "เลือกรูปแบบตัวเลขจากรายการ (เลขอารบิกหรือเลขไทย)"
+CONSOLE_DIGITS_SAVED = "บันทึกรูปแบบตัวเลขแล้ว"
 
 # -- operators of the deployment (#18): they manage organisations and read none of their data ------------
 CONSOLE_LOGIN_ORG = "รหัสองค์กร (slug เช่น tambon-a)"

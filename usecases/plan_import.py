@@ -6,6 +6,9 @@ and a re-import change it); any other unit string that matches none becomes a ne
 warnings for an admin to merge or rename). Re-importing a plan updates it: measures are
 matched by their text and ITA codes, so progress already reported stays with the measures that remain;
 measures no longer in the table are kept inactive with their reports.
+
+Adding (`adding=True`, a few measures pasted in LINE) changes nothing else in the plan: measures matched by
+their text are updated, the others are appended after the plan's last one, and no measure is deactivated.
 """
 
 from __future__ import annotations
@@ -57,7 +60,9 @@ def _measure_json(m: ParsedMeasure, unit_names: list[str]) -> dict[str, Any]:
 
 
 def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: str, now: datetime,
-                dry_run: bool = False) -> ImportResult:
+                dry_run: bool = False, adding: bool = False) -> ImportResult:
+    """Save (or, dry_run, only read) a parsed table as the plan of its year: replacing the plan's measures
+    (those not in the table become inactive), or, adding, only adding and updating measures."""
     units = uow.people.units(org_id)
     directory = [KnownUnit(u.name, tuple(u.aliases or ())) for u in units]
     by_name: dict[str, Unit | None] = {u.name: u for u in units}
@@ -83,7 +88,7 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
         unit_names_per_measure.append(names)
         result.measures.append(_measure_json(m, names))
     plan = uow.plans.plan_for_year(org_id, parsed.fiscal_year_be)
-    if plan is not None:
+    if plan is not None and not adding:
         keys = set(match_keys(parsed.measures))
         result.would_deactivate = [m.title for m in uow.plans.measures(plan.id, include_inactive=True)
                                    if m.active and m.match_key not in keys]
@@ -91,25 +96,31 @@ def import_plan(uow: UnitOfWork, org_id: int, parsed: ParsedPlan, source_name: s
         return result
     if plan is None:
         plan = uow.plans.add_plan(org_id, parsed.fiscal_year_be, source_name, now)
+    elif adding:
+        plan.imported_at = now
     else:
         plan.source_name, plan.imported_at = source_name, now
     existing = {m.match_key: m for m in uow.plans.measures(plan.id, include_inactive=True)}
+    last_seq = max((m.seq for m in existing.values()), default=0) if adding else 0
     rows: list[tuple[Measure, list[str]]] = []
-    for seq, (m, key, names) in enumerate(zip(parsed.measures, match_keys(parsed.measures),
-                                              unit_names_per_measure, strict=True), start=1):
+    for m, key, names in zip(parsed.measures, match_keys(parsed.measures), unit_names_per_measure, strict=True):
         row = existing.pop(key, None)
         if row is None:
             row = uow.plans.add_measure(org_id, plan.id, key)
             result.created += 1
+            last_seq += 1
+            row.seq = last_seq
         else:
             result.updated += 1
-        row.seq, row.issue_no, row.issue, row.title = seq, m.issue_no, m.issue, m.title
+        if not adding:  # the table's order is the plan's; added measures go after the plan's last one
+            row.seq = len(rows) + 1
+        row.issue_no, row.issue, row.title = m.issue_no, m.issue, m.title
         row.steps, row.all_units = list(m.steps), m.all_units
         row.start_date, row.end_date = m.start, m.end
         row.ita_codes, row.monitoring_rounds_months = list(m.ita_codes), list(m.monitoring_rounds_months)
         row.active, row.updated_at = True, now
         rows.append((row, names))
-    for row in existing.values():  # no longer in the table: kept, with its reports, but inactive
+    for row in existing.values() if not adding else ():  # no longer in the table: kept, inactive, with reports
         if row.active:
             row.active, row.updated_at = False, now
             result.deactivated += 1

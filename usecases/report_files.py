@@ -12,6 +12,7 @@ from datetime import date
 
 from domain.complaints.categories import CATEGORY_NAMES_TH
 from domain.complaints.workflow import DeadlinePolicy
+from domain.digits import DigitStyle
 from domain.reports.complaints import ComplaintStatsReport, process_steps
 from domain.reports.complaints_docs import render_complaints_docx, render_complaints_xlsx
 from domain.reports.links import ReportFormat, ReportKind, ReportTicket
@@ -37,19 +38,19 @@ def _round_months(round_key: int | str) -> int:
 
 
 def progress_round_report(uow: UnitOfWork, org_id: int, fiscal_year: int, round_key: int | str, *,
-                          today: date | None = None, thai_digits: bool | None = None) -> RoundReport:
+                          today: date | None = None, digits: DigitStyle | None = None) -> RoundReport:
     """The report of a round ("6", "รอบ 6 เดือน" or 6) as a model; ReportNotFound when the year has no plan
     or no such round."""
     return round_report(uow, org_id, fiscal_year, _round_months(round_key), today or local_today(uow, org_id),
-                        common.STATUS_LABELS, thai_digits=thai_digits)
+                        common.STATUS_LABELS, digits=digits)
 
 
 def render_progress_report(uow: UnitOfWork, org_id: int, fiscal_year: int, round_key: int | str,
                            fmt: ReportFormat | str, *, today: date | None = None,
-                           thai_digits: bool | None = None) -> bytes:
+                           digits: DigitStyle | None = None) -> bytes:
     """The progress report of a round as Word, Excel or CSV."""
     fmt = ReportFormat(fmt)
-    report = progress_round_report(uow, org_id, fiscal_year, round_key, today=today, thai_digits=thai_digits)
+    report = progress_round_report(uow, org_id, fiscal_year, round_key, today=today, digits=digits)
     if fmt is ReportFormat.DOCX:
         return render_progress_docx(report, evidence_loader(uow, org_id))
     if fmt is ReportFormat.XLSX:
@@ -58,24 +59,24 @@ def render_progress_report(uow: UnitOfWork, org_id: int, fiscal_year: int, round
 
 
 def complaint_stats(uow: UnitOfWork, org_id: int, fiscal_year: int, deadlines: DeadlinePolicy, *,
-                    today: date | None = None, thai_digits: bool | None = None) -> ComplaintStatsReport:
+                    today: date | None = None, digits: DigitStyle | None = None) -> ComplaintStatsReport:
     """The complaint statistics of a fiscal year as a model: counts only."""
     return complaint_stats_report(
         uow, org_id, fiscal_year, today or local_today(uow, org_id),
         category_names={c.value: name for c, name in CATEGORY_NAMES_TH.items()},
         status_names=common.COMPLAINT_STATUS_LABELS, type_names=common.COMPLAINT_TYPE_NAMES,
         steps=process_steps(deadlines.first_answer_days, deadlines.feedback_days, deadlines.close_days),
-        thai_digits=thai_digits)
+        digits=digits)
 
 
 def render_complaint_stats(uow: UnitOfWork, org_id: int, fiscal_year: int, fmt: ReportFormat | str,
                            deadlines: DeadlinePolicy, *, today: date | None = None,
-                           thai_digits: bool | None = None) -> bytes:
+                           digits: DigitStyle | None = None) -> bytes:
     """The complaint statistics of a fiscal year as Word or Excel."""
     fmt = ReportFormat(fmt)
     if fmt is ReportFormat.CSV:
         raise ValueError("complaint statistics come as docx or xlsx")
-    report = complaint_stats(uow, org_id, fiscal_year, deadlines, today=today, thai_digits=thai_digits)
+    report = complaint_stats(uow, org_id, fiscal_year, deadlines, today=today, digits=digits)
     return render_complaints_docx(report) if fmt is ReportFormat.DOCX else render_complaints_xlsx(report)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from storage.console_models import AuditEntry
 from storage.uow import UnitOfWork
 from texts import common, console
@@ -19,6 +19,7 @@ _VALUES: Mapping[str, Any] = {
     "old": status_label, "new": status_label, "status": status_label, "told": told_text,
     "scheme": lambda v: common.ROUNDS_SCHEME_LABELS.get(str(v), str(v)),
     "role": lambda v: common.ROLE_NAMES.get(str(v), str(v)),
+    **{surface: (lambda v: common.DIGIT_STYLE_LABELS.get(str(v), str(v))) for surface in common.DIGIT_SURFACE_LABELS},
 }
 
 
@@ -82,7 +83,7 @@ def detail_text(detail: Mapping[str, Any] | None) -> str:
 
 def audit_rows(uow: UnitOfWork, org_id: int, entries: list[AuditEntry], tz: tzinfo) -> list[dict[str, str]]:
     names = _Names(uow, org_id)
-    return [{"when": f"{thai_date(e.at.astimezone(tz).date())} {e.at.astimezone(tz):%H:%M:%S}",
+    return [{"when": ARABIC.date_time(e.at.astimezone(tz), seconds=True),
              "who": names.member(e.actor_member_id) if e.actor_member_id is not None else e.actor_label,
              "channel": console.CONSOLE_AUDIT_CHANNELS.get(e.channel, e.channel),
              "action": console.CONSOLE_AUDIT_ACTIONS.get(e.action, e.action), "code": e.action,

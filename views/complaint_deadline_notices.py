@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from texts import chat
 from views import messages
 from views.complaint_views import category_name, local_date
@@ -33,7 +33,7 @@ def deadline_bundle_message(notices: list[DeadlineNotice], today: date, tz: str)
     """Missed deadlines first, then the nearest; past the cap, a count (the case list shows them all)."""
     ordered = sorted(notices, key=lambda n: (not n.missed, n.due, n.complaint_id))
     shown = ordered[:MAX_NOTICES_PER_PUSH]
-    parts = [chat.COMPLAINT_DEADLINE_BUNDLE_HEADER.format(day=thai_date(today), count=len(ordered))]
+    parts = [chat.COMPLAINT_DEADLINE_BUNDLE_HEADER.format(day=ARABIC.date(today), count=len(ordered))]
     parts += [notice_text(n, tz) for n in shown]
     if len(ordered) > len(shown):
         parts.append(chat.COMPLAINT_DEADLINE_BUNDLE_MORE.format(count=len(ordered) - len(shown)))

@@ -9,7 +9,7 @@ from domain import fiscal
 from domain.complaints.categories import CATEGORY_NAMES_TH, Category
 from domain.complaints.crypto import MasterKey
 from domain.complaints.workflow import CLOSED_STATUSES, ComplaintMode, ComplaintStatus, DeadlinePolicy
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from storage.complaint_identity import complainant_identity
 from storage.complaint_models import Complaint, ComplaintEntry
 from storage.complaints import EntryKind
@@ -20,12 +20,12 @@ TIMELINE_LINES = 12
 
 
 def local_date(moment: datetime, tz: str) -> str:
-    return thai_date(fiscal.local_date(moment, tz))
+    return ARABIC.date(fiscal.local_date(moment, tz))
 
 
 def local_time(moment: datetime, tz: str) -> str:
     local = moment.astimezone(ZoneInfo(tz))
-    return f"{thai_date(local.date())} {local:%H:%M}"
+    return ARABIC.date_time(local)
 
 
 def complainant_text(master: MasterKey, complaint: Complaint, viewer_id: int) -> str:

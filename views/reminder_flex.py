@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from texts import chat
 from views import messages
 from views.messages import clip_text
@@ -29,7 +29,7 @@ class DueMeasure:
 
 
 def due_text(item: DueMeasure) -> tuple[str, str]:
-    due = thai_date(item.deadline)
+    due = ARABIC.date(item.deadline)
     if item.days_late < 0:
         return chat.REMINDER_DUE_IN.format(due=due, days=-item.days_late), GREY
     if item.days_late == 0:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from storage.progress_overview import RoundOverview
 from storage.uow import UnitOfWork
 from texts import chat
@@ -75,7 +75,7 @@ def _section(title: str, lines: list[str], colour: str = GREY) -> list[dict[str,
 def weekly_summary_message(digest: WeeklyDigest) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         _t(chat.WEEKLY_TITLE, weight="bold", size="lg", color=GREEN),
-        _t(chat.WEEKLY_SUBTITLE.format(org=digest.org_name, date=thai_date(digest.today)), size="xs", color=GREY),
+        _t(chat.WEEKLY_SUBTITLE.format(org=digest.org_name, date=ARABIC.date(digest.today)), size="xs", color=GREY),
     ]
     overview = digest.overview
     if overview is None:
@@ -83,7 +83,7 @@ def weekly_summary_message(digest: WeeklyDigest) -> dict[str, Any]:
     else:
         body += [
             _t(chat.WEEKLY_ROUND.format(round=round_name(overview.round), year=overview.plan.fiscal_year_be,
-                                         due=thai_date(overview.round.due_date)), size="xs"),
+                                         due=ARABIC.date(overview.round.due_date)), size="xs"),
             _t(chat.WEEKLY_COMPLETION.format(percent=digest.percent, reported=overview.reported,
                                               expected=overview.expected), weight="bold"),
         ]

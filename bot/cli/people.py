@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from bot.cli.common import org_timezone, services, unit_of_work, when
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.pseudonyms import pseudonym
 from storage.clock import utcnow
 from storage.models import Role
@@ -58,7 +58,7 @@ def members(include_citizens: bool) -> None:
         for m in rows:
             unit = uow.people.unit(m.unit_id)
             status = "blocked" if m.blocked else "active"
-            bound = thai_date(m.bound_at.astimezone(tz).date()) if m.bound_at else "-"
+            bound = ARABIC.date(m.bound_at.astimezone(tz).date()) if m.bound_at else "-"
             click.echo(f"{m.id:>5}  {m.role:<8} {(unit.name if unit else '-'):<28} "
                        f"{pseudonym(m.line_user_id):<16} {status:<8} {bound}")
 

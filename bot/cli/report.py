@@ -5,6 +5,10 @@ signature block and digits they are written with.
     itabot report complaints --fiscal-year 2567 --format docx|xlsx -o FILE
     itabot report link progress|complaints --fiscal-year 2567 [--round 6] [--format docx]
     itabot report settings [--signer "ตำแหน่ง[=ชื่อ]" ...] [--no-signers] [--thai-digits|--arabic-digits]
+                           [--digits chat|console|documents=thai|arabic ...]
+
+The digit style of each surface (domain.digits) is kept with the report settings: `--thai-digits` /
+`--arabic-digits` set the documents' style, `--digits SURFACE=STYLE` any surface's; changes are audited.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from flask.cli import AppGroup
 
 from bot.cli.common import selected_org_id, services, unit_of_work, when
 from bot.report_links import report_links
+from domain.digits import DigitStyle, Surface, parse_style
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportTicket
 from domain.reports.progress import Signatory
 from domain.reports.round_key import parse_round_key
+from storage.audit_log import Actor
 from storage.clock import utcnow
 from storage.report_settings import MAX_SIGNATORIES, MAX_TEXT
 from storage.uow import UnitOfWork
 from texts import cli, common
+from usecases.digit_settings import change_digits
 from usecases.report_files import local_today, render_complaint_stats, render_progress_report, thai_file_name
 
 YEAR = click.IntRange(2500, 2700)
@@ -52,6 +59,19 @@ def _round_months(uow: UnitOfWork, org_id: int, year: int, round_key: str | None
     return months
 
 
+def _style(thai_digits: bool | None) -> DigitStyle | None:
+    """--thai-digits / --arabic-digits for one file (None: the organisation's documents style)."""
+    return None if thai_digits is None else DigitStyle.THAI if thai_digits else DigitStyle.ARABIC
+
+
+def _surface_style(text: str) -> tuple[Surface, DigitStyle]:
+    surface, _, style = text.partition("=")
+    try:
+        return Surface(surface.strip().lower()), parse_style(style)
+    except ValueError:
+        raise click.ClickException(cli.CLI_DIGITS_BAD.format(value=text)) from None
+
+
 def _save(ticket: ReportTicket, data: bytes, output: Path | None) -> None:
     path = output or Path(ticket.file_name())
     path.write_bytes(data)
@@ -70,7 +90,7 @@ def progress(year: int, round_key: str | None, fmt: str, output: Path | None, th
     """The progress report of a round as Word, Excel or CSV."""
     with unit_of_work() as (uow, org_id):
         months = _round_months(uow, org_id, year, round_key)
-        data = render_progress_report(uow, org_id, year, months, fmt, thai_digits=thai_digits)
+        data = render_progress_report(uow, org_id, year, months, fmt, digits=_style(thai_digits))
     _save(ReportTicket(org_id, ReportKind.PROGRESS, year, months, ReportFormat(fmt)), data, output)
 
 
@@ -83,7 +103,8 @@ def progress(year: int, round_key: str | None, fmt: str, output: Path | None, th
 def complaints(year: int, fmt: str, output: Path | None, thai_digits: bool | None) -> None:
     """The complaint statistics of a fiscal year (counts only) as Word or Excel."""
     with unit_of_work() as (uow, org_id):
-        data = render_complaint_stats(uow, org_id, year, fmt, services().complaints.policy, thai_digits=thai_digits)
+        data = render_complaint_stats(uow, org_id, year, fmt, services().complaints.policy,
+                                      digits=_style(thai_digits))
     _save(ReportTicket(org_id, ReportKind.COMPLAINTS, year, 0, ReportFormat(fmt)), data, output)
 
 
@@ -121,18 +142,28 @@ def _signatory(text: str) -> Signatory:
               help=cli.HELP_REPORT_SIGNER)
 @click.option("--no-signers", is_flag=True, help=cli.HELP_REPORT_NO_SIGNERS)
 @click.option("--thai-digits/--arabic-digits", default=None, help=cli.HELP_REPORT_SETTINGS_DIGITS)
-def settings(signers: tuple[str, ...], no_signers: bool, thai_digits: bool | None) -> None:
-    """Show or change the signature block (by position, names optional) and Thai digits of the reports."""
+@click.option("--digits", "digit_styles", multiple=True, metavar="SURFACE=STYLE", help=cli.HELP_DIGITS)
+def settings(signers: tuple[str, ...], no_signers: bool, thai_digits: bool | None,
+             digit_styles: tuple[str, ...]) -> None:
+    """Show or change the signature block (by position, names optional) and the digit style of each surface."""
     chosen = None if not signers and not no_signers else [_signatory(s) for s in signers]
     if chosen is not None and len(chosen) > MAX_SIGNATORIES:
         raise click.ClickException(cli.CLI_REPORT_BAD_SIGNER.format(count=MAX_SIGNATORIES, length=MAX_TEXT))
+    styles = dict(_surface_style(text) for text in digit_styles)
+    documents = _style(thai_digits)
+    if documents is not None:
+        styles[Surface.DOCUMENTS] = documents
     with unit_of_work() as (uow, org_id):
+        now = utcnow()
+        if chosen is not None:
+            uow.report_settings.save(org_id, now, signatories=chosen)
+        policy = change_digits(uow, org_id, styles, Actor.cli(), now)
         options = uow.report_settings.options(org_id)
-        if chosen is not None or thai_digits is not None:
-            options = uow.report_settings.save(org_id, utcnow(), signatories=chosen, thai_digits=thai_digits)
     names = [cli.CLI_REPORT_SIGNATORY.format(
         position=s.position, name=cli.CLI_REPORT_SIGNATORY_NAME.format(name=s.name) if s.name else "")
         for s in options.signatories]
+    digits = "\n".join(cli.CLI_DIGITS_LINE.format(surface=common.DIGIT_SURFACE_LABELS[s.value], key=s.value,
+                                                  style=common.DIGIT_STYLE_LABELS[policy.style(s).value])
+                       for s in Surface)
     click.echo(cli.CLI_REPORT_SETTINGS.format(signatories=", ".join(names) or cli.CLI_REPORT_NO_SIGNATORIES,
-                                                thai_digits=common.YES_NO[options.thai_digits]))
-
+                                                digits=digits))

@@ -11,7 +11,8 @@ import click
 from flask.cli import AppGroup
 
 from bot.cli.common import org_timezone, selected_org_id, services, unit_of_work
-from domain.fiscal import fiscal_year_of, local_date, thai_date
+from domain.digits import ARABIC
+from domain.fiscal import fiscal_year_of, local_date
 from storage.audit_log import Actor
 from storage.clock import utcnow
 from storage.schedule_settings import SCHEMES, SettingError
@@ -45,8 +46,8 @@ def _fiscal_year(value: int | None) -> int:
 def _print_rounds(fiscal_year: int) -> None:
     with unit_of_work() as (uow, org_id):
         for r in uow.schedule.ensure_rounds(org_id, fiscal_year):
-            click.echo(chat.ROUNDS_LINE.format(name=round_name(r), start=thai_date(r.start_date),
-                                                end=thai_date(r.end_date), due=thai_date(r.due_date)))
+            click.echo(chat.ROUNDS_LINE.format(name=round_name(r), start=ARABIC.date(r.start_date),
+                                                end=ARABIC.date(r.end_date), due=ARABIC.date(r.due_date)))
 
 
 @rounds.command("show")

@@ -11,6 +11,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from bot.console import session as console_session
 from bot.console.blueprint import access, blueprint, error_page, home_endpoint, login_org, safe_next, services
+from domain.digits import ARABIC
 from domain.passwords import (
     MAX_LENGTH,
     hash_password,
@@ -41,7 +42,7 @@ def name_key(username: str) -> str:
 
 def _local_time(moment: Any) -> str:
     local = moment.astimezone(services().settings.tz)
-    return f"{local:%H:%M}"
+    return ARABIC.time(local)
 
 
 @blueprint.get("/")

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from bot.console import session as console_session
 from bot.fonts import CACHE_CONTROL, CONTENT_TYPE, web_font
 from bot.services import Services
+from domain.digits import DEFAULT_STYLES, Numerals, Surface, localise_html
 from domain.fiscal import fiscal_year_of, local_date
 from storage.clock import utcnow
 from storage.console_login import Access, access_of
@@ -139,16 +140,19 @@ def _guard() -> Any:
         request.max_content_length = PLAN_UPLOAD_LIMIT
     uid, why = console_session.user_id(now)
     g.console_access = None
-    if uid is not None:
-        svc = services()
-        with svc.uow() as uow:
+    svc = services()
+    with svc.uow() as uow:
+        # the session's organisation's digits; an operator's pages (no organisation) the default ones
+        g.console_numerals = Numerals(DEFAULT_STYLES[Surface.CONSOLE] if g.console_org is None else
+                                      uow.report_settings.digit_style(g.console_org, Surface.CONSOLE))
+        if uid is not None:
             user = uow.console_users.get(g.console_org, uid)
             if (user is not None and user.session_epoch == console_session.epoch()
                     and (user.org_id is None or uow.organisations.enabled(user.org_id))):
                 g.console_access = access_of(uow, user)
-        if g.console_access is None:
-            console_session.end()
-            why = why or "ended"
+    if uid is not None and g.console_access is None:
+        console_session.end()
+        why = why or "ended"
     if request.method == "POST" and not console_session.csrf_valid(request.form.get("csrf_token")):
         log.warning("console: POST to %s without a valid CSRF token", request.endpoint)
         return error_page(400, console.CONSOLE_CSRF_FAILED)
@@ -173,6 +177,10 @@ def _headers(response: Response) -> Response:
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; font-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'")
     response.headers["X-Robots-Tag"] = "noindex"
+    numerals: Numerals | None = g.get("console_numerals")
+    if numerals is not None and response.mimetype == "text/html" and not response.direct_passthrough:
+        # every page in the organisation's console digit style (domain.digits); form values stay as they are
+        response.set_data(localise_html(response.get_data(as_text=True), numerals))
     return response
 
 

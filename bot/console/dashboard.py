@@ -10,7 +10,8 @@ from typing import Any
 from flask import g, render_template, request
 
 from bot.console.blueprint import access, blueprint, org_id, roles, services
-from domain.fiscal import local_date, thai_date
+from domain.digits import ARABIC
+from domain.fiscal import local_date
 from domain.progress import ProgressStatus
 from storage.models import Role
 from storage.progress_overview import MeasureProgress, RoundOverview
@@ -102,7 +103,7 @@ def dashboard() -> Any:
         digest = gather(uow, org.id, org.name, now, today, svc.complaints.policy,
                         months=request.args.get("round", type=int))
         uow.commit()  # gather makes the year's missing rounds
-        context: dict[str, Any] = {"org": org, "digest": digest, "today": thai_date(today),
+        context: dict[str, Any] = {"org": org, "digest": digest, "today": ARABIC.date(today),
                                    "unit": uow.people.unit(me.unit_id) if me.role is Role.HEAD else None}
         overview = digest.overview
         if overview is not None:
@@ -113,7 +114,7 @@ def dashboard() -> Any:
                          "current": current is not None and r.id == current.id}
                         for r in uow.plans.rounds(org.id, overview.plan.fiscal_year_be)],
                 round_name=round_name(rnd), fiscal_year=overview.plan.fiscal_year_be,
-                period=f"{thai_date(rnd.start_date)} – {thai_date(rnd.end_date)}", due=thai_date(rnd.due_date),
+                period=f"{ARABIC.date(rnd.start_date)} – {ARABIC.date(rnd.end_date)}", due=ARABIC.date(rnd.due_date),
                 done=overview.count(ProgressStatus.DONE), problem=overview.count(ProgressStatus.PROBLEM))
             if me.role is Role.HEAD:
                 context.update(measures=measure_rows(overview, me.unit_id))

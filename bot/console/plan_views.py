@@ -16,7 +16,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from bot.console.blueprint import FormError, access, blueprint, org_id, roles, services, this_fiscal_year
 from bot.console.uploads import read_upload, safe_name, suffix_of
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.plan_import import CHOICES, ParsedPlan, PlanWarning, RowDecision, parse_plan, row_fingerprints
 from domain.plan_table import PlanFileError
 from domain.plan_year import YearReading, read_year
@@ -99,7 +99,7 @@ def _preview(token: str, name: str, year: int, rows: list[list[str]], parsed: Pa
                                year=year, count=len(result.would_deactivate)),
                            rows=_row_views(rows, parsed.decisions, choices, remembered), choices=choices,
                            choice_names=console.CONSOLE_PLAN_CHOICES,
-                           day=lambda iso: thai_date(date.fromisoformat(iso)))
+                           day=lambda iso: ARABIC.date(date.fromisoformat(iso)))
 
 
 @blueprint.post("/plan/preview")

@@ -1,5 +1,5 @@
-"""Reporting rounds and reminder settings (storage.schedule_settings, as `itabot rounds set` and
-`itabot reminders set`)."""
+"""Reporting rounds, reminder settings (storage.schedule_settings, as `itabot rounds set` and
+`itabot reminders set`) and the digit style of each surface (domain.digits, as `itabot report settings`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 from flask import flash, g, redirect, render_template, request, url_for
 
 from bot.console.blueprint import access, blueprint, org_id, roles, services, this_fiscal_year
-from domain.fiscal import thai_date
+from domain.digits import ARABIC, DigitStyle, Surface, parse_style
 from storage.models import Role
 from storage.schedule_settings import SCHEMES, SettingError
 from texts import chat, common, console
+from usecases.digit_settings import change_digits
 from usecases.rounds_change import change_rounds
 from views.rounds import round_name
 
@@ -32,11 +33,15 @@ def _page(error: str | None = None, status: int = 200) -> Any:
     with svc.uow() as uow:
         settings = uow.schedule.settings(org_id())
         has_plan = uow.plans.plan_for_year(org_id(), year) is not None
-        rounds = [{"name": round_name(r), "start": thai_date(r.start_date), "end": thai_date(r.end_date),
-                   "due": thai_date(r.due_date)} for r in uow.plans.rounds(org_id(), year)]
+        digits = uow.report_settings.digit_policy(org_id())
+        rounds = [{"name": round_name(r), "start": ARABIC.date(r.start_date), "end": ARABIC.date(r.end_date),
+                   "due": ARABIC.date(r.due_date)} for r in uow.plans.rounds(org_id(), year)]
     return render_template("console/settings.html", settings=settings, year=year, rounds=rounds, has_plan=has_plan,
                            schemes=[(s, common.ROUNDS_SCHEME_LABELS[s]) for s in SCHEMES],
-                           weekdays=list(enumerate(common.WEEKDAYS)), error=error), status
+                           weekdays=list(enumerate(common.WEEKDAYS)), error=error,
+                           digits=[(s.value, common.DIGIT_SURFACE_LABELS[s.value], digits.style(s).value)
+                                   for s in Surface],
+                           digit_styles=list(common.DIGIT_STYLE_LABELS.items())), status
 
 
 def _setting_error(exc: SettingError) -> str:
@@ -89,4 +94,20 @@ def settings_rounds() -> Any:
                                    days=saved.round_due_days, rounds="",
                                    moved=chat.ROUNDS_MOVED.format(count=change.reports_moved)
                                    if change.reports_moved else "").strip())
+    return redirect(url_for("console.settings"))
+
+
+@blueprint.post("/settings/digits")
+@roles(Role.ADMIN)
+def settings_digits() -> Any:
+    styles: dict[Surface, DigitStyle] = {}
+    for surface in Surface:
+        try:
+            styles[surface] = parse_style(request.form.get(surface.value, ""))
+        except ValueError:
+            return _page(console.CONSOLE_DIGITS_BAD, 400)
+    with services().uow() as uow:
+        change_digits(uow, org_id(), styles, access().actor, g.console_now)
+        uow.commit()
+    flash(console.CONSOLE_DIGITS_SAVED)
     return redirect(url_for("console.settings"))

@@ -24,7 +24,9 @@ after a crash carries its key: 409, delivered; a reply resent gets "Invalid repl
 
 Throughput: a batch is two transactions (claim, record) whatever its size, and its rows are sent
 concurrently (`DeliveryPolicy.concurrency` calls in flight, over the SDK's pooled keep-alive connections),
-one chat's rows one after another in the order they were written. Each row goes out on its organisation's
+one chat's rows one after another in the order they were written. A chat's rows never overtake one
+another: a row to be sent again holds back the later rows of its chat (given back unsent, and not claimed
+while it waits), not other chats'. Each row goes out on its organisation's
 channel, with that channel's token (`bot.line.channels`).
 """
 
@@ -225,14 +227,19 @@ class OutboxSender:
         return batch.results
 
     def _send_group(self, rows: list[_Claimed], batch: _Batch) -> None:
-        """One chat's rows in order. After LINE's rate limit (here or in another group) the rest go back."""
+        """One chat's rows in order. After LINE's rate limit (here or in another group) the rest go back;
+        after a row of the chat that is to be sent again (or that another sender took), the chat's later
+        rows go back too: they wait for it (storage/outbox.py `claim_due`), never overtake it."""
+        held_back = False
         for row in rows:
-            if batch.rate_limited.is_set():
-                batch.done(row, _Outcome("released", _released(row, batch.pause_seconds), False))
+            if batch.rate_limited.is_set() or held_back:
+                pause = batch.pause_seconds if batch.rate_limited.is_set() else 0.0
+                batch.done(row, _Outcome("released", _released(row, pause), False))
                 continue
             outcome = self._deliver(row) if batch.still_held(row) else None
             if outcome is None:
                 log.info("outbox %s: taken by another sender after this one's lease ran out", row.id)
+            held_back = outcome is None or outcome.name == Outcome.RETRY.value
             batch.done(row, outcome)
             if outcome is not None and outcome.name == Outcome.RATE_LIMITED.value:
                 if outcome.pause is not None:

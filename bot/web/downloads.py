@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, render_template
 from bot.report_links import report_links
 from bot.services import Services
 from bot.web.security_headers import add_security_headers
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.reports.links import BadLink, ExpiredLink
 from storage.clock import utcnow
 from usecases.report_files import ReportNotFound, render_ticket, thai_file_name
@@ -34,7 +34,7 @@ def download(token: str) -> Response | tuple[str, int, dict[str, str]]:
         ticket = report_links(services.settings).signer.verify(token, utcnow())
     except ExpiredLink as expired:
         when = expired.expired_at.astimezone(ZoneInfo(services.settings.timezone))
-        return _page("expired", 410, expired=f"{thai_date(when.date())} {when:%H:%M}")
+        return _page("expired", 410, expired=ARABIC.date_time(when))
     except BadLink:
         return _page("bad-link", 404)
     try:

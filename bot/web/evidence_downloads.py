@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, render_template
 from bot.services import Services
 from bot.web.security_headers import add_security_headers
 from domain.complaints.evidence_links import BadEvidenceLink, ExpiredEvidenceLink
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from storage.audit_log import Actor
 from storage.clock import utcnow
 from texts import common
@@ -41,7 +41,7 @@ def evidence_file(token: str) -> Response | tuple[str, int, dict[str, str]]:
         ticket = links.signer.verify(token, now)
     except ExpiredEvidenceLink as expired:
         when = expired.expired_at.astimezone(ZoneInfo(services.settings.timezone))
-        return _page("expired", 410, expired=f"{thai_date(when.date())} {when:%H:%M}")
+        return _page("expired", 410, expired=ARABIC.date_time(when))
     except BadEvidenceLink:
         return _page("bad-link", 404)
     with services.uow(ticket.org_id) as uow:  # only the organisation the link was signed for

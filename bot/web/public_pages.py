@@ -6,22 +6,22 @@ get a Thai 404 page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from bot.services import Services
 from bot.web.security_headers import add_security_headers
-from domain.fiscal import fiscal_year_of, local_date, thai_date
+from domain.digits import ARABIC, Numerals, Surface, localise_html
+from domain.fiscal import fiscal_year_of, local_date
 from domain.reports.round_key import parse_round_key
-from domain.thai_text import to_thai_digits
 from storage.clock import utcnow
 from storage.models import Organisation
 from storage.plan_models import ReportingRound
 from storage.report_data import ReportNotFound, round_last_change
 from storage.uow import UnitOfWork
 from usecases.report_files import complaint_stats, progress_round_report
+from views.rounds import round_name
 
 blueprint = Blueprint("public", __name__, template_folder="templates", url_prefix="/public")
 blueprint.after_request(add_security_headers)
@@ -46,8 +46,9 @@ def _first_year(org: Organisation) -> int:
     return fiscal_year_of(local_date(org.created_at, org.timezone))
 
 
-def _digits(thai: bool) -> Callable[[object], str]:
-    return (lambda value: to_thai_digits(str(value))) if thai else str
+def _in_style(uow: UnitOfWork, org_id: int, html: str) -> str:
+    """The page in the organisation's documents digit style (domain.digits): the same as its Word reports."""
+    return localise_html(html, Numerals(uow.report_settings.digit_style(org_id, Surface.DOCUMENTS)))
 
 
 def _cacheable(html: str, last_modified: datetime | None = None) -> Response:
@@ -68,7 +69,8 @@ def index(slug: str) -> Response:
         plan_years = uow.plans.fiscal_years(org.id)
         complaint_years = list(range(fiscal_year_of(today), _first_year(org) - 1, -1))
         html = render_template("public/index.html", org=org, plan_years=plan_years,
-                               complaint_years=complaint_years, d=_digits(True))
+                               complaint_years=complaint_years)
+        html = _in_style(uow, org.id, html)
     return _cacheable(html)
 
 
@@ -93,9 +95,9 @@ def progress(slug: str, fiscal_year: int) -> Response:
             changed = round_last_change(uow, org.id, fiscal_year, selected.months)
         except ReportNotFound:
             abort(404)
-        thai = report.options.thai_digits
-        html = render_template("public/progress.html", org=org, report=report, rounds=rounds, selected=selected,
-                               d=_digits(thai), zip=zip, long_date=lambda day: thai_date(day, thai, short=False))
+        html = _in_style(uow, org.id, render_template(
+            "public/progress.html", org=org, report=report, rounds=rounds, selected=selected, zip=zip,
+            round_name=round_name, long_date=lambda day: ARABIC.date(day, short=False)))
     return _cacheable(html, changed)
 
 
@@ -107,9 +109,9 @@ def complaints(slug: str, fiscal_year: int) -> Response:
         if not _first_year(org) <= fiscal_year <= fiscal_year_of(today):
             abort(404)
         report = complaint_stats(uow, org.id, fiscal_year, services.complaints.policy, today=today)
-        thai = report.options.thai_digits
-        html = render_template("public/complaints.html", org=org, report=report, d=_digits(thai), zip=zip,
-                               long_date=lambda day: thai_date(day, thai, short=False))
+        html = _in_style(uow, org.id, render_template(
+            "public/complaints.html", org=org, report=report, zip=zip,
+            long_date=lambda day: ARABIC.date(day, short=False)))
     # No Last-Modified: when a complaint was last received or changed is not something to publish.
     return _cacheable(html)
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from domain.fiscal import BE_OFFSET, MONTHS_FULL, MONTHS_SHORT, fiscal_year_bounds
+from domain.digits import BE_OFFSET, MONTHS_FULL, MONTHS_SHORT
+from domain.fiscal import fiscal_year_bounds
 from domain.reports.progress import ReportOptions
 from texts import documents
 

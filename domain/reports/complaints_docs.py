@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.reports import excel, word
 from domain.reports.complaints import ComplaintStatsReport
 from texts import documents
@@ -72,19 +72,18 @@ def _detail_table(report: ComplaintStatsReport, digits: word.Digits) -> tuple[li
 
 
 def render_complaints_docx(report: ComplaintStatsReport) -> bytes:
-    thai = report.options.thai_digits
-    digits = word.digits_for(thai)
+    digits = word.digits_for(report.options.digits)
     start, end = report.period
     document = word.new_document()
-    word.add_page_numbers(document)
+    word.add_page_numbers(document, report.options.digits)
     word.add_paragraphs(document, [
         word.paragraph_xml(digits(report.title), center=True, bold=True),
         word.paragraph_xml(digits(report.subtitle), center=True, bold=True),
         word.paragraph_xml(digits(report.org_name), center=True, bold=True),
-        word.paragraph_xml(digits(documents.COMPLAINTS_PERIOD.format(start=thai_date(start, thai, short=False),
-                                                                  end=thai_date(end, thai, short=False))),
+        word.paragraph_xml(digits(documents.COMPLAINTS_PERIOD.format(start=ARABIC.date(start, short=False),
+                                                                  end=ARABIC.date(end, short=False))),
                            center=True),
-        word.paragraph_xml(digits(documents.AS_OF.format(date=thai_date(report.as_of, thai, short=False))), center=True),
+        word.paragraph_xml(digits(documents.AS_OF.format(date=ARABIC.date(report.as_of, short=False))), center=True),
         word.paragraph_xml(""),
         word.paragraph_xml(digits(documents.COMPLAINTS_TOTAL.format(total=report.total)), bold=True),
         word.paragraph_xml(documents.COMPLAINTS_PRIVACY),
@@ -121,9 +120,9 @@ def render_complaints_xlsx(report: ComplaintStatsReport) -> bytes:
     start, end = report.period
     ws = excel.sheet(workbook, documents.COMPLAINTS_SHEET_SUMMARY, (48, 16))
     for line, font in ((report.title, excel.TITLE), (report.subtitle, excel.TITLE), (report.org_name, excel.BOLD),
-                       (documents.COMPLAINTS_PERIOD.format(start=thai_date(start, False, short=False),
-                                                        end=thai_date(end, False, short=False)), excel.TEXT),
-                       (documents.AS_OF.format(date=thai_date(report.as_of, False, short=False)), excel.TEXT),
+                       (documents.COMPLAINTS_PERIOD.format(start=ARABIC.date(start, short=False),
+                                                        end=ARABIC.date(end, short=False)), excel.TEXT),
+                       (documents.AS_OF.format(date=ARABIC.date(report.as_of, short=False)), excel.TEXT),
                        (documents.COMPLAINTS_PRIVACY, excel.TEXT)):
         ws.append(excel.styled(ws, [line], font))
     ws.append([])

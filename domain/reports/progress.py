@@ -4,10 +4,13 @@ the public page) reads this one model, so they all say the same thing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from domain.digits import DEFAULT_STYLES, DigitStyle, Surface
+from domain.rounds import round_label
 from texts import documents
 
 
@@ -72,9 +75,12 @@ class Signatory:
     name: str = ""
 
 
+_STEP_NUMBER = re.compile(r"^\s*\(?[0-9๐-๙]{1,2}\s*[.)](?![0-9๐-๙])\s*")
+
+
 @dataclass(frozen=True)
 class ReportOptions:
-    thai_digits: bool = True
+    digits: DigitStyle = DEFAULT_STYLES[Surface.DOCUMENTS]  # the documents' digit style (domain.digits)
     signatories: tuple[Signatory, ...] = tuple(Signatory(p) for p in documents.DEFAULT_SIGNATORIES)
 
 
@@ -121,10 +127,11 @@ class MeasureRow:
 
     @property
     def step_lines(self) -> list[str]:
-        """Numbered when there are several ("1. …", "2. …"); a single step as it is."""
+        """Numbered when there are several ("1. …", "2. …"), once: a number the plan's table already wrote
+        ("1. ปรับปรุงคู่มือ", "(2) ...") is replaced, not doubled; a single step as it is."""
         if len(self.steps) == 1:
             return [self.steps[0]]
-        return [f"{i}. {step}" for i, step in enumerate(self.steps, start=1)]
+        return [f"{i}. {_STEP_NUMBER.sub('', step, count=1)}" for i, step in enumerate(self.steps, start=1)]
 
     @property
     def result_lines(self) -> list[CellLine]:
@@ -188,7 +195,7 @@ class RoundReport:
 
     @property
     def round_name(self) -> str:
-        return documents.ROUND_NAME.format(months=self.round.months)
+        return round_label(self.round.months, self.round.start, self.round.end)
 
     @property
     def title(self) -> str:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from docx.document import Document as DocumentObject
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.reports import word
 from domain.reports.pictures import FittedPicture, fit_picture
 from domain.reports.progress import CellLine, EvidenceFacts, MeasureRow, RoundReport
@@ -65,15 +65,14 @@ def _table_rows(report: RoundReport, widths: list[int], digits: word.Digits) -> 
 
 
 def _title(report: RoundReport, digits: word.Digits) -> list[str]:
-    thai = report.options.thai_digits
-    period = documents.ROUND_PERIOD.format(start=thai_date(report.round.start, thai, short=False),
-                                        end=thai_date(report.round.end, thai, short=False))
+    period = documents.ROUND_PERIOD.format(start=ARABIC.date(report.round.start, short=False),
+                                        end=ARABIC.date(report.round.end, short=False))
     return [
         word.paragraph_xml(digits(report.title), center=True, bold=True),
         word.paragraph_xml(digits(report.subtitle), center=True, bold=True),
         word.paragraph_xml(digits(report.org_name), center=True, bold=True),
         word.paragraph_xml(digits(period), center=True),
-        word.paragraph_xml(digits(documents.AS_OF.format(date=thai_date(report.as_of, thai, short=False))),
+        word.paragraph_xml(digits(documents.AS_OF.format(date=ARABIC.date(report.as_of, short=False))),
                            center=True),
         word.paragraph_xml(""),
     ]
@@ -128,9 +127,9 @@ def _annex(document: DocumentObject, report: RoundReport, load: ContentLoader, d
 
 def render_progress_docx(report: RoundReport, load_content: ContentLoader) -> bytes:
     """The Word file of a round's report; `load_content(evidence_id)` gives an evidence file's bytes."""
-    digits = word.digits_for(report.options.thai_digits)
+    digits = word.digits_for(report.options.digits)
     document = word.new_document()
-    word.add_page_numbers(document)
+    word.add_page_numbers(document, report.options.digits)
     word.add_paragraphs(document, _title(report, digits))
     widths = _widths()
     word.add_table(document, widths, _table_rows(report, widths, digits))

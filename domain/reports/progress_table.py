@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.reports.progress import RoundReport
 from texts import documents
 
@@ -27,7 +27,7 @@ def detail_rows(report: RoundReport) -> Iterator[list[Cell]]:
                 yield [*common, unit.unit, documents.NOT_REPORTED, None, "", "", "", None, 0]
             else:
                 yield [*common, unit.unit, unit.status_label, r.percent, r.details, r.problems,
-                       thai_date(r.reported_on, thai_digits=False), r.version, len(unit.evidence)]
+                       ARABIC.date(r.reported_on), r.version, len(unit.evidence)]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from domain.fiscal import thai_date
+from domain.digits import ARABIC
 from domain.reports import excel
 from domain.reports.progress import RoundReport
 from domain.reports.progress_table import Cell, detail_rows, issue_summaries
@@ -20,11 +20,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _summary(workbook: excel.Workbook, report: RoundReport) -> None:
     ws = excel.sheet(workbook, documents.SUMMARY_SHEET, (48, 14, 14, 14, 16))
-    period = documents.ROUND_PERIOD.format(start=thai_date(report.round.start, False, short=False),
-                                        end=thai_date(report.round.end, False, short=False))
+    period = documents.ROUND_PERIOD.format(start=ARABIC.date(report.round.start, short=False),
+                                        end=ARABIC.date(report.round.end, short=False))
     for line, font in ((report.title, excel.TITLE), (report.subtitle, excel.TITLE), (report.org_name, excel.BOLD),
                        (period, excel.TEXT),
-                       (documents.AS_OF.format(date=thai_date(report.as_of, False, short=False)), excel.TEXT)):
+                       (documents.AS_OF.format(date=ARABIC.date(report.as_of, short=False)), excel.TEXT)):
         ws.append(excel.styled(ws, [line], font))
     ws.append([])
     figures = {"measures": len(report.measures), "expected": report.expected, "reported": report.reported,

@@ -29,7 +29,7 @@ from docx.parts.image import ImagePart
 from docx.shared import Cm, Emu
 from docx.table import Table
 
-from domain.thai_text import to_thai_digits
+from domain.digits import DigitStyle, Numerals
 
 FONT = "TH Sarabun New"
 SIZE_HALF_POINTS = 32  # 16 pt
@@ -40,18 +40,13 @@ TEXT_WIDTH = round((PAGE_WIDTH_CM - 2 * MARGIN_CM) * CM)
 HEADING_FILL = "D9E2F3"
 GROUP_FILL = "EDEDED"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_DIGITS = re.compile(r"[0-9]+")
 
 Digits = Callable[[str], str]
 
 
-def _thai_digits(text: str) -> str:
-    """to_thai_digits, translating only the digit runs (str.translate over whole Thai texts is slow)."""
-    return _DIGITS.sub(lambda run: to_thai_digits(run.group()), text)
-
-
-def digits_for(thai_digits: bool) -> Digits:
-    return _thai_digits if thai_digits else str
+def digits_for(style: DigitStyle) -> Digits:
+    """Every digit of a paragraph in the documents' style (domain.digits)."""
+    return Numerals(style).text
 
 
 def xml_text(text: str) -> str:
@@ -169,14 +164,28 @@ def page_break_xml() -> str:
     return '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
 
 
-def add_page_numbers(document: DocumentObject) -> None:
-    """The page number centred at the top of every page but the first, as Thai official letters do. In
-    Arabic digits: Word's Thai-digit switch (\\* ThaiArabic) comes out as Thai letters in LibreOffice."""
+def add_page_numbers(document: DocumentObject, style: DigitStyle) -> None:
+    """The page number centred at the top of every page but the first, as Thai official letters do, in
+    the documents' digit style: the section's page-number format (`w:pgNumType w:fmt="thaiNumbers"`) that
+    Word and LibreOffice both apply to the PAGE field (Word's field switch \\* ThaiArabic comes out as Thai
+    letters in LibreOffice, so it is not used)."""
     section = document.sections[0]
     section.different_first_page_header_footer = True
+    sect_pr = section._sectPr
+    for old in sect_pr.findall(f"{{{W_NS}}}pgNumType"):
+        sect_pr.remove(old)
+    if style is DigitStyle.THAI:
+        # CT_SectPr's children come in schema order: pgNumType goes right after pgMar (python-docx adds it).
+        number_type = parse_xml(f'<w:pgNumType xmlns:w="{W_NS}" w:fmt="thaiNumbers"/>')
+        margins = sect_pr.find(f"{{{W_NS}}}pgMar")
+        if margins is not None:
+            margins.addnext(number_type)
+        else:
+            sect_pr.append(number_type)
     paragraph = section.header.paragraphs[0]
     paragraph._p.append(parse_xml(
-        f'<w:fldSimple xmlns:w="{W_NS}" w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+        f'<w:fldSimple xmlns:w="{W_NS}" w:instr=" PAGE "><w:r><w:t>{Numerals(style).text("1")}</w:t></w:r>'
+        '</w:fldSimple>'))
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 

@@ -1,7 +1,8 @@
-"""Measure tables as municipalities publish them: a ruled Word table in a Thai font, saved as PDF by
-LibreOffice (as Word's "Save as PDF" does); and a scanned PDF (the pages as images, no text).
+"""Measure tables as municipalities publish them: a Word table in a Thai font, ruled or with its borders
+turned off, saved as PDF by LibreOffice (as Word's "Save as PDF" does); and a scanned PDF (the pages as
+images, no text).
 
-    python -m tests.support.plan_pdf      # rewrites tests/fixtures/plans/pdf/*.pdf from the TSV fixtures
+    python -m tests.support.plan_pdf      # rewrites tests/fixtures/plans/pdf/{,unruled/}*.pdf from the TSVs
 
 The PDFs the tests read are committed (a fresh clone needs no LibreOffice); tests/test_plan_import_pdf.py
 also converts one table afresh when LibreOffice is installed. Used by bench/import_parse.py too."""
@@ -17,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PDF_FIXTURES = ROOT / "tests" / "fixtures" / "plans" / "pdf"
+UNRULED_PDF_FIXTURES = PDF_FIXTURES / "unruled"
 SOURCES = {
     "mueang-phon-2564": ROOT / "tests" / "fixtures" / "plans" / "mueang-phon-2564.tsv",
     "sirirat-2567": ROOT / "tests" / "fixtures" / "plans" / "sirirat-2567.tsv",
@@ -31,9 +33,9 @@ def converter() -> str | None:
 
 
 def write_ruled_docx(rows: Sequence[Sequence[str]], path: Path, title: str = "มาตรการส่งเสริมคุณธรรมและความโปร่งใส",
-                     merges: Sequence[tuple[int, int, int, int]] = ()) -> Path:
-    """The rows as a ruled table (Word's "Table Grid") on landscape A4, in Sarabun 14 pt; merges: cells
-    (row, column) to (row, column) merged, 0-based."""
+                     merges: Sequence[tuple[int, int, int, int]] = (), ruled: bool = True) -> Path:
+    """The rows as a ruled table (Word's "Table Grid"; with `ruled` False, "Normal Table": no borders) on
+    landscape A4, in Sarabun 14 pt; merges: cells (row, column) to (row, column) merged, 0-based."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
@@ -55,7 +57,7 @@ def write_ruled_docx(rows: Sequence[Sequence[str]], path: Path, title: str = "�
     document.add_paragraph(title)
     width = max(len(row) for row in rows)
     table = document.add_table(rows=len(rows), cols=width)
-    table.style = "Table Grid"
+    table.style = "Table Grid" if ruled else "Normal Table"
     for row, cells in zip(rows, table.rows, strict=True):
         for text, cell in zip(row, cells.cells, strict=False):
             if text:
@@ -110,12 +112,14 @@ def scanned_pdf(source: Path, target: Path, pages: int = 2) -> Path:
 def main() -> None:
     from domain.plan_table import read_table
 
-    PDF_FIXTURES.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        documents = [write_ruled_docx(read_table(source), Path(tmp) / f"{name}.docx") for name, source in SOURCES.items()]
-        for pdf in docx_to_pdf(documents, Path(tmp)):
-            shutil.copy(pdf, PDF_FIXTURES / pdf.name)
-            print(PDF_FIXTURES / pdf.name, pdf.stat().st_size)
+    for target, ruled in ((PDF_FIXTURES, True), (UNRULED_PDF_FIXTURES, False)):
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            documents = [write_ruled_docx(read_table(source), Path(tmp) / f"{name}.docx", ruled=ruled)
+                         for name, source in SOURCES.items()]
+            for pdf in docx_to_pdf(documents, Path(tmp)):
+                shutil.copy(pdf, target / pdf.name)
+                print(target / pdf.name, pdf.stat().st_size)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """console operators: console users bound to no organisation (the hosting vendor), who manage the
 organisations of a deployment and read none of their data
 
-Revision ID: 0014
-Revises: 0013
-Create Date: 2026-12-07 05:20:00
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-07 06:20:00
 
 An operator's login row (`console_users`), its failed logins (`console_login_failures`) and its own audit
 entries (`audit_log`) carry no organisation: `org_id` becomes nullable there. Operator usernames are unique
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0013'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
