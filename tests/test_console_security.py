@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -367,7 +368,10 @@ def test_each_role_reaches_only_its_pages(bot: RunningBot) -> None:
     admin, head, officer = logged_in(bot, "admin"), logged_in(bot, "head"), logged_in(bot, "officer")
     assert head.get("/").url.endswith("/console/dashboard") and officer.get("/").url.endswith("/console/complaints")
     for page in admin_pages:
-        assert admin.get(page).status_code == 200, page
+        shown = admin.get(page)
+        assert shown.status_code == 200, page
+        title = re.search(r"<title>(.*?)</title>", shown.text, re.S)
+        assert title is not None and "<" not in title.group(1), (page, title)  # a page's blocks stay in place
         for other in (head, officer):
             refused = other.get(page)
             assert refused.status_code == 403 and "ไม่มีสิทธิ์เข้าถึง" in refused.text, page
