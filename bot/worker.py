@@ -112,6 +112,12 @@ class Worker:
             sent += batch
         return {"processed": processed, "sent": sent}
 
+    def _woken_by_another_process(self) -> None:
+        """Another process stored events or queued pushes (a console action, a CLI command): both kinds of
+        loop look (a loop with nothing to do goes back to sleep)."""
+        self.events_ready.set()
+        self.outbox_ready.set()
+
     def run_forever(self) -> None:
         opts = self.options
         log.info("worker started: %s event threads, %s delivery threads", opts.event_threads,
@@ -129,7 +135,7 @@ class Worker:
             + [(f"evidence-{i}", self.services.evidence.fetch_due, self.outbox_ready, opts.evidence_idle_sleep)
                for i in range(opts.evidence_threads)]
         )
-        wakeups = DatabaseWakeups(self.services.engine, self.events_ready.set)
+        wakeups = DatabaseWakeups(self.services.engine, self._woken_by_another_process)
         wakeups.start()
         threads = [threading.Thread(target=self._loop, args=loop, name=loop[0], daemon=True) for loop in loops]
         if opts.scheduler:

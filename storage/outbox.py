@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from domain.digits import Numerals, Surface, localise_message
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
 from storage.report_settings import ReportSettingsRepository
+from storage.wakeups import notify_inbox
 
 MULTICAST_MAX_RECIPIENTS = 500
 MAX_MESSAGES_PER_REQUEST = 5
@@ -111,6 +112,7 @@ class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._numerals: dict[int, Numerals] = {}
+        self._woken_in: Any = None  # the transaction that has sent its NOTIFY (`_wake_senders`)
 
     def _localised(self, org_id: int, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The messages in the organisation's chat digit style (looked up once per unit of work)."""
@@ -121,10 +123,20 @@ class OutboxRepository:
         localised: list[dict[str, Any]] = localise_message(messages, numerals)
         return localised
 
+    def _wake_senders(self) -> None:
+        """Once per transaction that queues pushes: wake the workers of other processes when it commits
+        (this process's own are woken by the commit: bot.services `answers_committed`)."""
+        transaction = self.session.get_transaction()
+        if transaction is None or transaction is not self._woken_in:
+            notify_inbox(self.session.connection())
+            self._woken_in = self.session.get_transaction()
+
     def _add(self, org_id: int, kind: OutboxKind, recipients: list[str], messages: list[dict[str, Any]],
              priority: int, reply_token: str | None, now: datetime) -> list[OutboxMessage]:
         if not messages:
             raise ValueError("an outbox message needs at least one message")
+        if kind != OutboxKind.REPLY:
+            self._wake_senders()
         messages = self._localised(org_id, messages)
         rows = [
             OutboxMessage(
@@ -182,6 +194,7 @@ class OutboxRepository:
                  "next_attempt_at": now, "created_at": now, "private": False}
                 for user_id, messages, priority in pushes]
         if rows:
+            self._wake_senders()
             self.session.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
         return len(rows)
 

@@ -1,7 +1,9 @@
 """Telling a worker in another process that the database has new work, so an idle worker need not poll.
 
 PostgreSQL: the webhook's event store sends `NOTIFY itabot_inbox` in the transaction that stores events
-(`notify_inbox`); `DatabaseWakeups` holds one connection that LISTENs and calls `on_change` for each.
+(`notify_inbox`), and so does a transaction that queues pushes (storage/outbox.py: a console action, a CLI
+command, the scheduler in another process); `DatabaseWakeups` holds one connection that LISTENs and calls
+`on_change` for each, and the worker wakes both its event and its delivery loops.
 SQLite has no notifications: `DatabaseWakeups` watches the database file and its write-ahead log, which
 change with every commit of any process (the worker's own included: a wasted poll, not a missed one).
 Either way a worker's loops sleep long when idle and wake at once when events come in; they still poll
@@ -25,7 +27,8 @@ _NOTIFY = text(f"SELECT pg_notify('{INBOX_CHANNEL}', '')")
 
 
 def notify_inbox(connection: Connection) -> None:
-    """Within the transaction that stored new events: wake the workers when it commits (PostgreSQL)."""
+    """Within the transaction that stored new events or queued pushes: wake the workers when it commits
+    (PostgreSQL; a notification repeated in one transaction is delivered once)."""
     if connection.dialect.name == "postgresql":
         connection.execute(_NOTIFY)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from bot.config import Settings
 from bot.services import Services
 from bot.worker import Worker, WorkerOptions
 from linesim import FakeLinePlatform
+from storage.clock import utcnow
 from storage.db import make_engine
 from storage.event_store import EventStore
+from storage.models import Priority
 from tests.conftest import make_env, wait_for
 
 USER = "U" + "f" * 32
@@ -80,5 +83,37 @@ def test_an_idle_worker_wakes_when_events_are_stored(webhook: str, database_url:
         worker.stop_event.set()
         thread.join(timeout=10)
         other_engine.dispose()
+        services.close()
+    assert not thread.is_alive()
+
+
+def test_an_idle_worker_sends_at_once_what_another_process_queued(database_url: str, fake_line: FakeLinePlatform,
+                                                                   tmp_path: Path) -> None:
+    """A push queued by another process (a console action, a CLI command) wakes the delivery loop, asleep
+    for 30 s: PostgreSQL's NOTIFY from the transaction that queued it, or SQLite's files changing."""
+    settings = Settings.from_env(make_env(database_url, fake_line.base_url, tmp_path))
+    services = Services.build(settings)
+    worker = Worker(services, WorkerOptions(event_threads=1, delivery_threads=1, evidence_threads=0,
+                                            idle_sleep=30.0, idle_max_sleep=30.0, quota_every=3600,
+                                            scrub_every=3600, expire_every=3600, complaint_deadlines_every=3600,
+                                            scheduler=False))
+    deliver_due = services.sender.deliver_due
+    passes = CountingPasses(lambda limit: sum(deliver_due(limit).values()))
+    services.sender.deliver_due = lambda limit=20: Counter(sent=passes(limit))  # type: ignore[method-assign]
+    org_id = services.org_id()
+    console = Services.build(settings)  # the web process: its commits wake only its own loops
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: passes.empty_passes >= 1, timeout=10)  # asleep for 30 s from now
+        with console.uow() as uow:
+            uow.outbox.add_push(org_id, USER, [{"type": "text", "text": "เจ้าหน้าที่ตอบเรื่องของท่านแล้ว"}],
+                                Priority.NORMAL, utcnow())
+            uow.commit()
+        assert wait_for(lambda: len(fake_line.deliveries(to=USER)) == 1, timeout=10)
+    finally:
+        worker.stop_event.set()
+        thread.join(timeout=10)
+        console.close()
         services.close()
     assert not thread.is_alive()
