@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from domain.complaints.categories import Category, ComplaintType
 from domain.complaints.stats import ComplaintFacts
@@ -29,6 +29,10 @@ from storage.models import Organisation
 
 SUMMARY_CHARS = 200
 
+
+# What a complaint's deadlines are computed and recorded from (`open_after`).
+_DEADLINE_FACTS = (Complaint.id, Complaint.org_id, Complaint.status, Complaint.received_at, Complaint.first_answer_at,
+                   Complaint.last_feedback_at, Complaint.closed_at, Complaint.reminded, Complaint.missed)
 
 class EntryKind:
     RECEIVED = "received"
@@ -151,9 +155,12 @@ class ComplaintRepository:
             .where(Complaint.org_id == org_id, Complaint.closed_at.is_(None)))]
 
     def open_after(self, after_id: int, limit: int = 200) -> list[Complaint]:
-        """Open complaints of every organisation, by id, a page at a time."""
+        """Open complaints of every organisation, by id, a page at a time: only their deadline facts are
+        loaded (ids, times, the reminded/missed marks; usecases/complaint_deadlines.py), not their texts
+        and sealed identities, since the worker looks at every open complaint every few minutes."""
         return list(self.session.scalars(
-            select(Complaint).where(Complaint.closed_at.is_(None), Complaint.id > after_id)
+            select(Complaint).options(load_only(*_DEADLINE_FACTS, raiseload=True))
+            .where(Complaint.closed_at.is_(None), Complaint.id > after_id)
             .order_by(Complaint.id).limit(limit)))
 
     def set_status(self, complaint: Complaint, status: ComplaintStatus, now: datetime,

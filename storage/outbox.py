@@ -361,7 +361,8 @@ class OutboxRepository:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     def scrub_finished(self, created_before: datetime, now: datetime) -> int:
-        """Retention: finished messages older than the cut-off lose their text and recipients."""
+        """Retention: finished messages older than the cut-off lose their text and recipients (the chat key,
+        which names the recipient too, with them: it only orders rows still to be sent)."""
         result = self.session.execute(
             update(OutboxMessage)
             .where(
@@ -369,7 +370,7 @@ class OutboxRepository:
                 OutboxMessage.created_at < created_before,
                 OutboxMessage.scrubbed_at.is_(None),
             )
-            .values(messages=[], recipients=[], reply_token=None, scrubbed_at=now)
+            .values(messages=[], recipients=[], chat_key=None, reply_token=None, scrubbed_at=now)
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ from tests.support.plans import this_fiscal_year
 USER = "U" + "d" * 32
 TOP_LEVEL = {
     "complaints", "create-admin", "db", "demo", "dev", "fake-line", "import-plan", "inbox", "invite", "members",
-    "org", "outbox", "reminders", "report", "revoke", "richmenu", "rounds", "routes", "run", "scrub", "shell", "stats",
+    "operator", "org", "outbox", "reminders", "report", "revoke", "richmenu", "rounds", "routes", "run", "scrub", "shell", "stats",
     "summary", "units", "worker",
 }
 

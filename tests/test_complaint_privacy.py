@@ -158,7 +158,8 @@ def test_no_trace_of_anonymous_or_confidential_complainants(bot: RunningBot, cap
     hits = [(table, column, key) for table, column, key, value in dump if found_in(value, user)]
     if follow:
         assert follower_rows(bot, hits) == {("member", "line_user_id"), ("follow event", "chat_key"),
-                                            ("follow event", "payload"), ("greeting", "recipients")}
+                                            ("follow event", "payload"), ("greeting", "recipients"),
+                                            ("greeting", "chat_key")}  # (scrubbed with its recipients)
         with bot.services.uow() as uow:
             member = uow.session.scalar(select(Member).where(Member.line_user_id == user))
         assert member is not None and member.display_name is None and member.role == "citizen"

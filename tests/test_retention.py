@@ -39,7 +39,8 @@ def test_old_finished_events_and_messages_are_scrubbed_pending_work_is_not(bot: 
         assert USER not in str(event.payload) and TEXT not in str(event.payload)
         messages = {m.status: m for m in uow.session.scalars(select(OutboxMessage))}
         assert messages["delivered"].messages == [] and messages["delivered"].recipients == []
-        assert messages["pending"].recipients == [USER]
+        assert messages["delivered"].chat_key is None  # it names the recipient too
+        assert messages["pending"].recipients == [USER] and messages["pending"].chat_key == USER
     assert scrub_expired(bot.services.uow, retention_days=30) == type(result)(0, 0)
 
 
