@@ -12,6 +12,7 @@ from domain.digits import ARABIC
 from domain.fiscal import fiscal_year_of
 from domain.reports.links import FORMATS_BY_KIND, ReportFormat, ReportKind, ReportLinks, ReportTicket
 from domain.reports.round_key import parse_round_key
+from domain.rounds import round_label
 from handlers.base import Context
 from handlers.conversation import AGAIN, END, Control, Convo, Input, Question, Step
 from handlers.events import IncomingEvent
@@ -37,8 +38,21 @@ def format_hints(kind: ReportKind) -> dict[str, str]:
 
 def _report_name(data: Mapping[str, object]) -> str:
     if data["kind"] == ReportKind.PROGRESS:
-        return chat.REPORT_NAME_PROGRESS.format(year=data["year"], months=data["months"])
+        labels = data.get("round_labels") or {}
+        assert isinstance(labels, dict)
+        name = labels.get(str(data["months"])) or common.ROUND_NAME.format(months=data["months"])
+        return chat.REPORT_NAME_PROGRESS.format(year=data["year"], round=name)
     return chat.REPORT_NAME_COMPLAINTS.format(year=data["year"])
+
+
+def _chosen_round(text: str, labels: Mapping[str, str]) -> int | None:
+    """The round a tapped or typed choice names: its label as offered ("ไตรมาส 2 (ม.ค.–มี.ค.)"), else its
+    months ("รอบ 6 เดือน", "6")."""
+    typed = " ".join(text.split())
+    for months, label in labels.items():
+        if typed == label:
+            return int(months)
+    return parse_round_key(text)
 
 
 class ReportFileState(StrEnum):
@@ -69,7 +83,9 @@ class ReportRequestFlow:
 
     # -- questions -----------------------------------------------------------------------------------------
     def _choices(self, convo: Convo) -> list[str]:
-        return [common.ROUND_NAME.format(months=m) for m in convo.data["rounds"]] + [chat.REPORT_REQUEST_COMPLAINTS]
+        labels = convo.data.get("round_labels") or {}
+        return ([labels.get(str(m)) or common.ROUND_NAME.format(months=m) for m in convo.data["rounds"]]
+                + [chat.REPORT_REQUEST_COMPLAINTS])
 
     def _ask_report(self, ctx: Context, convo: Convo) -> None:
         if convo.data["rounds"]:
@@ -107,11 +123,13 @@ class ReportRequestFlow:
             if not rounds:
                 rounds = ctx.uow.schedule.ensure_rounds(ctx.org.id, plan.fiscal_year_be)
             started = [r for r in rounds if r.start_date <= today] or rounds[:1]
-            convo.data.update(year=plan.fiscal_year_be, rounds=[r.months for r in started])
+            convo.data.update(year=plan.fiscal_year_be, rounds=[r.months for r in started],
+                              round_labels={str(r.months): round_label(r.months, r.start_date, r.end_date)
+                                            for r in started})
         return ReportFileState.CHOOSE
 
     def choose(self, event: IncomingEvent, ctx: Context, convo: Convo) -> ReportFileState | Control:
-        months = parse_round_key(event.text or "")
+        months = _chosen_round(event.text or "", convo.data.get("round_labels") or {})
         if is_word(event, COMPLAINTS_WORDS):
             convo.data.update(kind=ReportKind.COMPLAINTS.value, year=convo.data["complaints_year"], months=0)
         elif months is not None and months in convo.data["rounds"]:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from domain.fiscal import fiscal_year_of
@@ -124,3 +125,22 @@ def test_a_report_of_today_stays_in_this_round_after_six_monthly_becomes_quarter
 ])
 def test_round_names_say_what_they_cover(months: int, start: date, end: date, name: str) -> None:
     assert period_name(months, start, end) == name
+
+
+def test_asking_for_a_report_offers_the_rounds_by_what_they_cover(bot: ChatBot) -> None:
+    """ขอรายงาน after a change to quarterly rounds: the January–March quarter is offered, tapped and named as
+    "ไตรมาส 2 (ม.ค.–มี.ค.)", not "รอบ 6 เดือน" (which, said of a quarter, would promise October–March)."""
+    load_plan(bot.services.uow, bot.org_id, [measure("มาตรการเผยแพร่ข้อมูลต่อสาธารณะ", [UNIT], fiscal_year_be=YEAR)],
+              YEAR)
+    bind(bot, ADMIN, "admin")
+    with bot.services.uow() as uow:
+        set_rounds(uow.session, bot.org_id, YEAR, "quarterly", 7)
+        uow.commit()
+    with time_machine.travel(datetime(2024, 2, 15, 10, tzinfo=BANGKOK), tick=True):
+        choose = say(bot, ADMIN, "ขอรายงาน")
+        offered = [item["action"]["text"] for item in choose["quickReply"]["items"]]
+        assert offered == ["รอบ 3 เดือน", "ไตรมาส 2 (ม.ค.–มี.ค.)", "สถิติเรื่องร้องเรียน"]
+        formats = say(bot, ADMIN, "ไตรมาส 2 (ม.ค.–มี.ค.)")
+        assert "ปีงบประมาณ 2567 ไตรมาส 2 (ม.ค.–มี.ค.)" in formats["text"]
+        answer = say(bot, ADMIN, "Word")["text"]
+    assert "ปีงบประมาณ 2567 ไตรมาส 2 (ม.ค.–มี.ค.) (Word)" in answer

@@ -774,7 +774,7 @@ REPORT_FORMAT_HINTS = {"docx": "Word (สำหรับพิมพ์และ
 # The complaint statistics' files say what they hold (not "รายมาตรการ").
 COMPLAINT_FORMAT_HINTS = {"docx": "Word (สำหรับพิมพ์และลงนาม)", "xlsx": "Excel (สถิติรายหมวดและสถานะ)",
                           "csv": "CSV (ข้อมูลสถิติ)"}
-REPORT_NAME_PROGRESS = "รายงานผลการดำเนินงานตามมาตรการ ปีงบประมาณ {year} รอบ {months} เดือน"
+REPORT_NAME_PROGRESS = "รายงานผลการดำเนินงานตามมาตรการ ปีงบประมาณ {year} {round}"
 REPORT_NAME_COMPLAINTS = "สถิติเรื่องร้องเรียน ปีงบประมาณ {year}"
 REPORT_REQUEST_LINK = (
     "ลิงก์ดาวน์โหลด{report} ({format})\n{url}\n\n"
