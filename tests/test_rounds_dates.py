@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from datetime import UTC, date, datetime
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,6 +23,7 @@ from tests.support.botcli import bind
 from tests.support.chat import say
 from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, measure
+from tests.test_reports_links import fetch, link_in
 from views.rounds import period_name
 
 YEAR = 2567
@@ -143,4 +145,8 @@ def test_asking_for_a_report_offers_the_rounds_by_what_they_cover(bot: ChatBot) 
         formats = say(bot, ADMIN, "ไตรมาส 2 (ม.ค.–มี.ค.)")
         assert "ปีงบประมาณ 2567 ไตรมาส 2 (ม.ค.–มี.ค.)" in formats["text"]
         answer = say(bot, ADMIN, "Word")["text"]
-    assert "ปีงบประมาณ 2567 ไตรมาส 2 (ม.ค.–มี.ค.) (Word)" in answer
+        assert "ปีงบประมาณ 2567 ไตรมาส 2 (ม.ค.–มี.ค.) (Word)" in answer
+        response = fetch(bot, link_in(answer))
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert unquote(disposition.split("UTF-8''")[1]) == "รายงานผลการดำเนินงาน-2567-ไตรมาส2(ม.ค.–มี.ค.).docx"

@@ -24,10 +24,11 @@ from storage.report_data import ReportNotFound, complaint_stats_report, evidence
 from storage.uow import UnitOfWork
 from texts import common, documents
 from usecases.current_round import current_round, latest_progress_report_link, local_today
+from views.rounds import round_name
 
 __all__ = ["ReportNotFound", "complaint_stats", "current_round", "latest_progress_report_link", "local_today",
            "progress_round_report", "render_complaint_stats", "render_progress_report", "render_ticket",
-           "thai_file_name"]
+           "report_file_name", "thai_file_name"]
 
 
 def _round_months(round_key: int | str) -> int:
@@ -87,8 +88,20 @@ def render_ticket(uow: UnitOfWork, ticket: ReportTicket, deadlines: DeadlinePoli
     return render_complaint_stats(uow, ticket.org_id, ticket.fiscal_year_be, ticket.format, deadlines)
 
 
-def thai_file_name(ticket: ReportTicket) -> str:
+def thai_file_name(ticket: ReportTicket, round_name: str | None = None) -> str:
+    """The file's Thai name; a progress report's names its round as `round_name` (what the round covers,
+    views.rounds.round_name), else by its months."""
     if ticket.kind is ReportKind.PROGRESS:
-        return documents.REPORT_FILE_PROGRESS.format(year=ticket.fiscal_year_be, months=ticket.round_months,
+        name = round_name or common.ROUND_NAME.format(months=ticket.round_months)
+        return documents.REPORT_FILE_PROGRESS.format(year=ticket.fiscal_year_be, round=name.replace(" ", ""),
                                                  ext=ticket.format)
     return documents.REPORT_FILE_COMPLAINTS.format(year=ticket.fiscal_year_be, ext=ticket.format)
+
+
+def report_file_name(uow: UnitOfWork, ticket: ReportTicket) -> str:
+    """The file's Thai name, its round named by what it covers ("…-2567-ไตรมาส2(ม.ค.–มี.ค.).docx")."""
+    if ticket.kind is not ReportKind.PROGRESS:
+        return thai_file_name(ticket)
+    found = next((r for r in uow.plans.rounds(ticket.org_id, ticket.fiscal_year_be)
+                  if r.months == ticket.round_months), None)
+    return thai_file_name(ticket, round_name(found) if found is not None else None)

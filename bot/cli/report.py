@@ -30,7 +30,13 @@ from storage.report_settings import MAX_SIGNATORIES, MAX_TEXT
 from storage.uow import UnitOfWork
 from texts import cli, common
 from usecases.digit_settings import change_digits
-from usecases.report_files import local_today, render_complaint_stats, render_progress_report, thai_file_name
+from usecases.report_files import (
+    local_today,
+    render_complaint_stats,
+    render_progress_report,
+    report_file_name,
+    thai_file_name,
+)
 
 YEAR = click.IntRange(2500, 2700)
 
@@ -72,10 +78,10 @@ def _surface_style(text: str) -> tuple[Surface, DigitStyle]:
         raise click.ClickException(cli.CLI_DIGITS_BAD.format(value=text)) from None
 
 
-def _save(ticket: ReportTicket, data: bytes, output: Path | None) -> None:
+def _save(ticket: ReportTicket, data: bytes, output: Path | None, name: str) -> None:
     path = output or Path(ticket.file_name())
     path.write_bytes(data)
-    click.echo(cli.CLI_REPORT_SAVED.format(report=thai_file_name(ticket).rsplit(".", 1)[0], path=path,
+    click.echo(cli.CLI_REPORT_SAVED.format(report=name.rsplit(".", 1)[0], path=path,
                                              kb=max(1, len(data) // 1024)))
 
 
@@ -91,7 +97,9 @@ def progress(year: int, round_key: str | None, fmt: str, output: Path | None, th
     with unit_of_work() as (uow, org_id):
         months = _round_months(uow, org_id, year, round_key)
         data = render_progress_report(uow, org_id, year, months, fmt, digits=_style(thai_digits))
-    _save(ReportTicket(org_id, ReportKind.PROGRESS, year, months, ReportFormat(fmt)), data, output)
+        ticket = ReportTicket(org_id, ReportKind.PROGRESS, year, months, ReportFormat(fmt))
+        name = report_file_name(uow, ticket)
+    _save(ticket, data, output, name)
 
 
 @report.command("complaints")
@@ -105,7 +113,8 @@ def complaints(year: int, fmt: str, output: Path | None, thai_digits: bool | Non
     with unit_of_work() as (uow, org_id):
         data = render_complaint_stats(uow, org_id, year, fmt, services().complaints.policy,
                                       digits=_style(thai_digits))
-    _save(ReportTicket(org_id, ReportKind.COMPLAINTS, year, 0, ReportFormat(fmt)), data, output)
+    ticket = ReportTicket(org_id, ReportKind.COMPLAINTS, year, 0, ReportFormat(fmt))
+    _save(ticket, data, output, thai_file_name(ticket))
 
 
 @report.command("link")

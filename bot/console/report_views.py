@@ -18,6 +18,7 @@ from usecases.report_files import (
     ReportNotFound,
     render_complaint_stats,
     render_progress_report,
+    report_file_name,
     thai_file_name,
 )
 from views.rounds import round_name
@@ -55,10 +56,10 @@ def _format(kind: ReportKind) -> ReportFormat | None:
     return fmt if fmt in FORMATS_BY_KIND[kind] else None
 
 
-def _file(ticket: ReportTicket, data: bytes) -> Response:
+def _file(ticket: ReportTicket, data: bytes, name: str) -> Response:
     response = Response(data, content_type=ticket.format.content_type)  # as is: mimetype= adds a charset
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ticket.file_name()}\"; filename*=UTF-8''{quote(thai_file_name(ticket))}")
+        f"attachment; filename=\"{ticket.file_name()}\"; filename*=UTF-8''{quote(name)}")
     return response
 
 
@@ -81,10 +82,11 @@ def report_progress() -> Any:
     try:
         with services().uow() as uow:
             data = render_progress_report(uow, org_id(), ticket.fiscal_year_be, ticket.round_months, fmt)
+            name = report_file_name(uow, ticket)
     except ReportNotFound:
         return error_page(404, console.CONSOLE_REPORT_NOT_FOUND)
     _audit(ticket)
-    return _file(ticket, data)
+    return _file(ticket, data, name)
 
 
 @blueprint.get("/reports/complaints")
@@ -102,4 +104,4 @@ def report_complaints() -> Any:
     except ReportNotFound:
         return error_page(404, console.CONSOLE_REPORT_NOT_FOUND)
     _audit(ticket)
-    return _file(ticket, data)
+    return _file(ticket, data, thai_file_name(ticket))

@@ -15,7 +15,7 @@ from bot.web.security_headers import add_security_headers
 from domain.digits import ARABIC
 from domain.reports.links import BadLink, ExpiredLink
 from storage.clock import utcnow
-from usecases.report_files import ReportNotFound, render_ticket, thai_file_name
+from usecases.report_files import ReportNotFound, render_ticket, report_file_name
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("downloads", __name__, template_folder="templates")
@@ -40,12 +40,13 @@ def download(token: str) -> Response | tuple[str, int, dict[str, str]]:
     try:
         with services.uow(ticket.org_id) as uow:  # only the organisation the link was signed for
             data = render_ticket(uow, ticket, services.complaints.policy)
+            name = report_file_name(uow, ticket)
     except ReportNotFound as missing:
         log.info("report link for missing %s", missing.reason)
         return _page("gone", 404)
     response = Response(data, content_type=ticket.format.content_type)  # as is: mimetype= adds a charset
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ticket.file_name()}\"; filename*=UTF-8''{quote(thai_file_name(ticket))}")
+        f"attachment; filename=\"{ticket.file_name()}\"; filename*=UTF-8''{quote(name)}")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
