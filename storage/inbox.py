@@ -79,6 +79,12 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
 
 
 _FIRSTS, _FIRST_ROWS, _REST_ROWS, _CLAIM = _claim_statements()
+# Chats with an event in progress that this claim does not take: one a worker past its lease still holds
+# (locked, so skipped) or one the limit left out. Their later events wait for it.
+_HELD_ELSEWHERE = (select(_table.c.chat_key).distinct()
+                   .where(_table.c.chat_key.in_(bindparam("chats", expanding=True)),
+                          _table.c.status == InboxStatus.PROCESSING.value,
+                          _table.c.id.not_in(bindparam("ids", expanding=True))))
 _CLAIM_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -223,6 +229,14 @@ class InboxRepository:
                                                           "limit": limit - len(candidates)}).all()
         if not candidates:
             return []
+        # A chat busy with an event this claim skipped (a late worker's, locked) is not busy by what the
+        # others committed: its lease ran out. Its later events must not run beside it, out of order (#14).
+        held = set(connection.execute(_HELD_ELSEWHERE, {"chats": list({row.chat_key for row in candidates}),
+                                                        "ids": [row.id for row in candidates]}).scalars())
+        if held:
+            candidates = [row for row in candidates if row.chat_key not in held]
+            if not candidates:
+                return []
         # One statement for the whole claim.
         connection.execute(_CLAIM, {"ids": [row.id for row in candidates],
                                     "lease_until": now + timedelta(seconds=lease_seconds)})

@@ -91,3 +91,23 @@ def test_a_claim_still_takes_the_events_of_a_worker_that_died(chat_bot: ChatBot)
     [taken] = _claim(bot, lease_seconds=60.0)
     assert taken.id == dead.id and taken.attempts == dead.attempts + 1
     assert _claim(bot, lease_seconds=60.0) == []  # held by the live claim now
+
+
+def test_a_chats_next_event_waits_while_a_late_worker_still_holds_its_earlier_one(
+        chat_bot: ChatBot, on_postgresql: bool) -> None:
+    """Worker A's lease on Ann's first event ran out, but A holds it in its batch (locked, not committed).
+    Her next message must wait for it: handled beside it, it would run in the state before the first."""
+    if not on_postgresql:
+        pytest.skip("SQLite's write lock keeps a claim out while a batch holds events: nothing to overtake")
+    bot = chat_bot
+    bot.store([bot.fake.text_event(ANN, "ช่วยเหลือ")])
+    [first] = _claim(bot, lease_seconds=0.0)
+    with bot.services.uow(bot.org_id) as batch:  # worker A's batch transaction, under way
+        assert batch.inbox.hold({first.id: first.attempts}, utcnow(), 60.0) == {first.id}
+        bot.store([bot.fake.text_event(ANN, "ยกเลิก"), bot.fake.text_event(BEN, "ช่วยเหลือ")])
+        taken = _claim(bot, lease_seconds=60.0)
+        assert [event.chat_key for event in taken] == [BEN]  # Ben's chat does not wait for Ann's
+        batch.inbox.finish_held([(first.id, InboxStatus.DONE, "help")], utcnow())
+        batch.commit()
+    [second] = _claim(bot, lease_seconds=60.0)
+    assert second.chat_key == ANN and second.id > first.id
