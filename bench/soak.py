@@ -71,12 +71,16 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--no-calm", action="store_true", help="skip the calm run")
+    parser.add_argument("--inbox-lease", type=float, default=SoakConfig.inbox_lease_seconds,
+                        help="INBOX_LEASE_SECONDS of the workers: a short one makes workers outlive their "
+                        "leases (a late worker finishing what another claims again)")
     args = parser.parse_args()
     rates = {k: float(v) for k, v in (item.split("=") for item in args.rates.split(",") if item)}
     kills = tuple(float(x) for x in args.kills.split(",") if x)
     common = dict(heads=args.heads, citizens=args.citizens, officers=args.officers, relays=args.relays,
                   guided_heads=0 if args.shortcut_heads else args.heads,
-                  web_workers=args.web_workers, bot_workers=args.bot_workers, seed=args.seed, timeout=args.timeout)
+                  web_workers=args.web_workers, bot_workers=args.bot_workers, seed=args.seed, timeout=args.timeout,
+                  inbox_lease_seconds=args.inbox_lease)
     cluster = PostgresCluster()
     cluster.start()
     try:

@@ -64,8 +64,11 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
               .join(oldest, and_(oldest.c.org_id == t.c.org_id, oldest.c.at == at))
               .where(due, ~chat_is_busy).group_by(t.c.org_id))
     columns = (t.c.id, t.c.org_id, t.c.chat_key, t.c.payload, t.c.attempts)
-    # a row an overdue processor is finishing right now is locked: skip it (if it commits, it is done)
-    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)))
+    # A row an overdue processor is finishing right now is locked: skip it. The rows are read again where
+    # they are locked, with the same conditions: the firsts were read without a lock, and a row an overdue
+    # processor committed since (done) must not be taken again (PostgreSQL checks the conditions again on
+    # the row's newest version before it locks it). Without them, that event was handled twice (#14).
+    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)), due, ~chat_is_busy)
                   .order_by(at, t.c.id).limit(bindparam("limit")).with_for_update(of=t, skip_locked=True))
     rest_rows = (select(*columns).where(due, ~chat_is_busy, t.c.id.not_in(bindparam("firsts", expanding=True)))
                  .order_by(at, t.c.id).limit(bindparam("limit")).with_for_update(of=t, skip_locked=True))
@@ -76,6 +79,12 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
 
 
 _FIRSTS, _FIRST_ROWS, _REST_ROWS, _CLAIM = _claim_statements()
+# Chats with an event in progress that this claim does not take: one a worker past its lease still holds
+# (locked, so skipped) or one the limit left out. Their later events wait for it.
+_HELD_ELSEWHERE = (select(_table.c.chat_key).distinct()
+                   .where(_table.c.chat_key.in_(bindparam("chats", expanding=True)),
+                          _table.c.status == InboxStatus.PROCESSING.value,
+                          _table.c.id.not_in(bindparam("ids", expanding=True))))
 _CLAIM_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -214,12 +223,20 @@ class InboxRepository:
         # Core rows, not ORM objects: nothing to load and flush one by one; the statements are built once.
         connection = self.session.connection()
         firsts = list(connection.execute(_FIRSTS, {"now": now}).scalars())
-        candidates = list(connection.execute(_FIRST_ROWS, {"firsts": firsts, "limit": limit}).all())
+        candidates = list(connection.execute(_FIRST_ROWS, {"now": now, "firsts": firsts, "limit": limit}).all())
         if len(candidates) < limit:
             candidates += connection.execute(_REST_ROWS, {"now": now, "firsts": firsts,
                                                           "limit": limit - len(candidates)}).all()
         if not candidates:
             return []
+        # A chat busy with an event this claim skipped (a late worker's, locked) is not busy by what the
+        # others committed: its lease ran out. Its later events must not run beside it, out of order (#14).
+        held = set(connection.execute(_HELD_ELSEWHERE, {"chats": list({row.chat_key for row in candidates}),
+                                                        "ids": [row.id for row in candidates]}).scalars())
+        if held:
+            candidates = [row for row in candidates if row.chat_key not in held]
+            if not candidates:
+                return []
         # One statement for the whole claim.
         connection.execute(_CLAIM, {"ids": [row.id for row in candidates],
                                     "lease_until": now + timedelta(seconds=lease_seconds)})

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.digits import Numerals, Surface, localise_message
@@ -66,6 +67,7 @@ class ClaimedMessage:
 
 
 _table = cast(Table, OutboxMessage.__table__)
+_quota_table = cast(Table, QuotaSnapshot.__table__)
 _INSERT_RETURNING_ID = insert(_table).returning(_table.c.id)  # built once: this runs for every answered event
 
 
@@ -412,25 +414,34 @@ class OutboxRepository:
         return self.session.get(QuotaSnapshot, org_id)
 
     def save_quota(self, org_id: int, quota_type: str, limit: int | None, usage: int, now: datetime) -> QuotaSnapshot:
-        snapshot = self.session.get(QuotaSnapshot, org_id)
-        if snapshot is None:
-            snapshot = QuotaSnapshot(org_id=org_id, quota_type=quota_type)
-            self.session.add(snapshot)
-        snapshot.quota_type = quota_type
-        snapshot.quota_limit = limit
-        snapshot.total_usage = usage
-        snapshot.checked_at = now
-        if quota_type == "limited" and limit is not None and usage >= limit:
-            snapshot.exhausted_at = snapshot.exhausted_at or now
-        else:
-            snapshot.exhausted_at = None
-        self.session.flush()
+        """Keep the quota as just read. One statement, an insert that updates the row when there is one: two
+        workers reading the quota at once both save it (the later wins), neither fails on the other's insert.
+        A limited quota used up keeps the time it was first seen used up."""
+        exhausted = now if quota_type == "limited" and limit is not None and usage >= limit else None
+        table = _quota_table
+        insert_ = self._upsert_insert().values(org_id=org_id, quota_type=quota_type, quota_limit=limit,
+                                               total_usage=usage, checked_at=now, exhausted_at=exhausted)
+        excluded = insert_.excluded
+        self.session.execute(insert_.on_conflict_do_update(index_elements=[table.c.org_id], set_={
+            "quota_type": excluded.quota_type, "quota_limit": excluded.quota_limit,
+            "total_usage": excluded.total_usage, "checked_at": excluded.checked_at,
+            "exhausted_at": case((excluded.exhausted_at.is_(None), None),
+                                 else_=func.coalesce(table.c.exhausted_at, excluded.exhausted_at)),
+        }))
+        snapshot = self.session.get(QuotaSnapshot, org_id, populate_existing=True)
+        assert snapshot is not None
         return snapshot
 
     def mark_quota_exhausted(self, org_id: int, now: datetime) -> None:
-        snapshot = self.session.get(QuotaSnapshot, org_id)
-        if snapshot is None:
-            snapshot = QuotaSnapshot(org_id=org_id, quota_type="limited", total_usage=0, checked_at=now)
-            self.session.add(snapshot)
-        snapshot.exhausted_at = snapshot.exhausted_at or now
-        self.session.flush()
+        """LINE said the month's quota is used up (a 429 on a push): keep when, once, as `save_quota` does
+        (an insert that updates the row when there is one, so two senders at once both succeed)."""
+        insert_ = self._upsert_insert().values(org_id=org_id, quota_type="limited", total_usage=0,
+                                               checked_at=now, exhausted_at=now)
+        self.session.execute(insert_.on_conflict_do_update(index_elements=[_quota_table.c.org_id], set_={
+            "exhausted_at": func.coalesce(_quota_table.c.exhausted_at, insert_.excluded.exhausted_at)}))
+        self.session.get(QuotaSnapshot, org_id, populate_existing=True)  # a loaded snapshot sees the change
+
+    def _upsert_insert(self) -> Any:
+        """INSERT into quota_snapshots in this database's dialect (both have ON CONFLICT … DO UPDATE)."""
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        return dialect.insert(_quota_table)

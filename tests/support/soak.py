@@ -44,6 +44,7 @@ import requests
 from sqlalchemy import func, select
 
 from bot.config import Settings
+from bot.line.evidence_fetcher import LEASE as EVIDENCE_LEASE
 from bot.services import Services
 from linesim import FakeLinePlatform
 from linesim.chaos import Chaos
@@ -556,9 +557,10 @@ class SoakRun:
                 self._send(ready[start:start + self.config.max_body_events])
         return False, kills
 
-    def settle(self, timeout: float = 60.0) -> tuple[dict[str, int], dict[str, int]]:
+    def settle(self, timeout: float = EVIDENCE_LEASE.total_seconds() + 30.0) -> tuple[dict[str, int], dict[str, int]]:
         """Wait until no event is pending or processing, no answer pending or being sent and no evidence
-        waiting to be downloaded."""
+        waiting to be downloaded. Long enough for a killed worker's evidence downloads to come back (their
+        claim's lease, bot/line/evidence_fetcher.LEASE): only a run that needs it waits that long."""
         def counts() -> tuple[dict[str, int], dict[str, int], int]:
             with self.services.uow() as uow:
                 evidence = int(uow.session.scalar(select(func.count()).select_from(Evidence)
