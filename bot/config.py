@@ -201,39 +201,36 @@ def _trusted_proxies(env: Mapping[str, str]) -> int:
     return count
 
 
-def _complaint_key(env: Mapping[str, str], is_dev: bool, environment: str, secret_key: str) -> str:
-    """COMPLAINT_KEY, checked; in development and tests a fixed key derived from SECRET_KEY."""
-    value = env.get("COMPLAINT_KEY", "").strip()
+def _master_key(env: Mapping[str, str], name: str, is_dev: bool, secret_key: str, missing: str | None) -> str:
+    """A base64 master key from the environment, checked. Unset: in development and tests a fixed key
+    derived from SECRET_KEY; elsewhere the ConfigError `missing`, or "" when the key is optional (None)."""
+    value = env.get(name, "").strip()
     if not value:
         if not is_dev:
-            raise ConfigError(
-                f"COMPLAINT_KEY is not set. Set it to base64 of 32 random bytes "
-                f"(python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'; "
-                f"ITABOT_ENV={environment}); see .env.example."
-            )
-        derived = hashlib.sha256(b"itabot-dev-complaint-key:" + secret_key.encode()).digest()
+            if missing is None:
+                return ""
+            raise ConfigError(missing)
+        purpose = name.split("_", 1)[0].lower()  # COMPLAINT_KEY -> complaint, CREDENTIALS_KEY -> credentials
+        derived = hashlib.sha256(f"itabot-dev-{purpose}-key:".encode() + secret_key.encode()).digest()
         return base64.b64encode(derived).decode("ascii")
     try:
         MasterKey.from_b64(value)
     except ValueError as exc:
-        raise ConfigError(f"COMPLAINT_KEY is malformed: {exc}") from None
+        raise ConfigError(f"{name} is malformed: {exc}") from None
     return value
+
+
+def _complaint_key(env: Mapping[str, str], is_dev: bool, environment: str, secret_key: str) -> str:
+    """COMPLAINT_KEY: required outside development and tests."""
+    return _master_key(env, "COMPLAINT_KEY", is_dev, secret_key, missing=(
+        f"COMPLAINT_KEY is not set. Set it to base64 of 32 random bytes "
+        f"(python -c 'import os,base64; print(base64.b64encode(os.urandom(32)).decode())'; "
+        f"ITABOT_ENV={environment}); see .env.example."))
 
 
 def _credentials_key(env: Mapping[str, str], is_dev: bool, secret_key: str) -> str:
-    """CREDENTIALS_KEY, checked; optional (a single-organisation deployment needs none); in development
-    and tests a fixed key derived from SECRET_KEY."""
-    value = env.get("CREDENTIALS_KEY", "").strip()
-    if not value:
-        if not is_dev:
-            return ""
-        derived = hashlib.sha256(b"itabot-dev-credentials-key:" + secret_key.encode()).digest()
-        return base64.b64encode(derived).decode("ascii")
-    try:
-        MasterKey.from_b64(value)
-    except ValueError as exc:
-        raise ConfigError(f"CREDENTIALS_KEY is malformed: {exc}") from None
-    return value
+    """CREDENTIALS_KEY: optional (a single-organisation deployment needs none)."""
+    return _master_key(env, "CREDENTIALS_KEY", is_dev, secret_key, missing=None)
 
 
 def credentials_box(settings: Settings) -> CredentialsBox | None:
