@@ -9,24 +9,28 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.test import TestResponse
 
 from bot.report_links import report_links
-from domain.digits import ARABIC
+from domain.digits import ARABIC, DigitStyle, Numerals, Surface
 from domain.reports.links import ReportFormat, ReportKind, ReportTicket
+from storage.audit_log import Actor
 from storage.clock import utcnow
 from storage.conversation_models import Conversation, Evidence
+from storage.models import Organisation
 from storage.plan_models import ProgressReport
 from tests.support.botcli import bind
 from tests.support.chat import quick_replies, say
 from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, small_plan
 from usecases.current_round import current_round, local_today
+from usecases.digit_settings import change_digits
 
 HEAD = "U" + "1" * 32  # head of สำนักปลัดเทศบาล
 FINANCE = "U" + "2" * 32  # head of กองคลัง
@@ -160,6 +164,28 @@ def test_expired_forged_and_orphaned_links_get_thai_pages(reporting: ChatBot) ->
     no_plan = links.link(ReportTicket(bot.org_id, ReportKind.PROGRESS, year - 5, 6, ReportFormat.DOCX), utcnow()).url
     response = fetch(bot, no_plan)
     assert response.status_code == 404 and "ไม่พบรายงาน" in response.text
+
+
+def test_an_expired_links_page_says_when_in_the_organisations_zone_and_documents_digits(
+        reporting: ChatBot) -> None:
+    """The expiry on the 410 page is the organisation's local time, in its documents' digit style (Thai by
+    default, as its Word reports), not the deployment's zone in Arabic digits."""
+    bot = reporting
+    year, months = current(bot)
+    links = report_links(bot.services.settings)
+    ticket = ReportTicket(bot.org_id, ReportKind.PROGRESS, year, months, ReportFormat.DOCX)
+    with bot.services.uow() as uow:
+        uow.session.execute(update(Organisation).where(Organisation.id == bot.org_id)
+                            .values(timezone="Asia/Tokyo"))  # two hours ahead of the deployment's Bangkok
+        uow.commit()
+    link = links.link(ticket, utcnow() - timedelta(days=8))
+    local = link.expires_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    page = fetch(bot, link.url).text
+    assert f"ใช้ได้ถึง {Numerals(DigitStyle.THAI).date_time(local)} น." in page
+    with bot.services.uow() as uow:
+        change_digits(uow, bot.org_id, {Surface.DOCUMENTS: DigitStyle.ARABIC}, Actor.cli(), utcnow())
+        uow.commit()
+    assert f"ใช้ได้ถึง {ARABIC.date_time(local)} น." in fetch(bot, link.url).text
 
 
 def test_a_csv_link_says_its_charset_once(reporting: ChatBot) -> None:

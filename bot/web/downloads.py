@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import logging
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template
 
 from bot.report_links import report_links
 from bot.services import Services
 from bot.web.security_headers import add_security_headers
-from domain.digits import ARABIC
 from domain.reports.links import BadLink, ExpiredLink
 from storage.clock import utcnow
+from usecases.link_expiry import expiry_text
 from usecases.report_files import ReportNotFound, render_ticket, report_file_name
 
 log = logging.getLogger(__name__)
@@ -33,8 +32,9 @@ def download(token: str) -> Response | tuple[str, int, dict[str, str]]:
     try:
         ticket = report_links(services.settings).signer.verify(token, utcnow())
     except ExpiredLink as expired:
-        when = expired.expired_at.astimezone(ZoneInfo(services.settings.timezone))
-        return _page("expired", 410, expired=ARABIC.date_time(when))
+        with services.uow(expired.ticket.org_id) as uow:
+            when = expiry_text(uow, expired.ticket.org_id, expired.expired_at, services.settings.timezone)
+        return _page("expired", 410, expired=when)
     except BadLink:
         return _page("bad-link", 404)
     try:

@@ -6,18 +6,17 @@ expired, or for someone who may no longer open the file serves nothing: a Thai p
 from __future__ import annotations
 
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template
 
 from bot.services import Services
 from bot.web.security_headers import add_security_headers
 from domain.complaints.evidence_links import BadEvidenceLink, ExpiredEvidenceLink
-from domain.digits import ARABIC
 from storage.audit_log import Actor
 from storage.clock import utcnow
 from texts import common
 from usecases.complaint_evidence import open_evidence
+from usecases.link_expiry import expiry_text
 
 blueprint = Blueprint("evidence", __name__, template_folder="templates")
 blueprint.after_request(add_security_headers)
@@ -40,8 +39,9 @@ def evidence_file(token: str) -> Response | tuple[str, int, dict[str, str]]:
     try:
         ticket = links.signer.verify(token, now)
     except ExpiredEvidenceLink as expired:
-        when = expired.expired_at.astimezone(ZoneInfo(services.settings.timezone))
-        return _page("expired", 410, expired=ARABIC.date_time(when))
+        with services.uow(expired.ticket.org_id) as uow:
+            when = expiry_text(uow, expired.ticket.org_id, expired.expired_at, services.settings.timezone)
+        return _page("expired", 410, expired=when)
     except BadEvidenceLink:
         return _page("bad-link", 404)
     with services.uow(ticket.org_id) as uow:  # only the organisation the link was signed for

@@ -29,8 +29,9 @@ class BadEvidenceLink(ValueError):
 
 
 class ExpiredEvidenceLink(ValueError):
-    def __init__(self, expired_at: datetime) -> None:
+    def __init__(self, ticket: EvidenceTicket, expired_at: datetime) -> None:
         super().__init__(f"expired at {expired_at.isoformat()}")
+        self.ticket = ticket
         self.expired_at = expired_at
 
 
@@ -61,7 +62,7 @@ class EvidenceSigner:
         except ValueError:
             raise BadEvidenceLink("bad payload") from None
         if now >= expires_at:
-            raise ExpiredEvidenceLink(expires_at)
+            raise ExpiredEvidenceLink(ticket, expires_at)
         return ticket
 
 
