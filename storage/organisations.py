@@ -115,6 +115,13 @@ class OrganisationRepository:
                                       .values(disabled_at=now))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def enable(self, org_id: int) -> bool:
+        """Serve a disabled organisation again; False when it was not disabled."""
+        result = self.session.execute(update(Organisation).where(Organisation.id == org_id,
+                                                                 Organisation.disabled_at.is_not(None))
+                                      .values(disabled_at=None))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def credentials(self, org_id: int) -> SealedCredentials | None:
         row = self.session.get(OrgCredentials, org_id)
         return _copy(row) if row is not None else None

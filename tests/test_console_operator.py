@@ -203,6 +203,30 @@ def test_disabling_ends_the_organisations_console_and_replacing_credentials_is_a
     assert {"organisation.credentials", "organisation.disable"} <= actions
 
 
+def test_enabling_again_restores_the_organisations_logins_and_is_audited(chat_bot: ChatBot) -> None:
+    client = operator(chat_bot)
+    assert client.post("/operator/orgs", NEW_ORG, form_page="/operator/orgs").status_code == 200
+    org = org_named(chat_bot, "tambon-c")
+    assert org is not None
+    already = client.post("/operator/orgs/tambon-c/enable", {}, form_page="/operator/orgs")
+    assert "องค์กร tambon-c เปิดการให้บริการอยู่แล้ว" in already.get_data(as_text=True)
+    client.post("/operator/orgs/tambon-c/disable", {}, form_page="/operator/orgs")
+    page = client.get("/operator/orgs").get_data(as_text=True)
+    assert "/console/operator/orgs/tambon-c/enable" in page  # the button is shown for a disabled organisation
+    enabled = client.post("/operator/orgs/tambon-c/enable", {}, form_page="/operator/orgs")
+    assert enabled.status_code == 200 and "เปิดการให้บริการองค์กร tambon-c อีกครั้งแล้ว" in enabled.get_data(as_text=True)
+    assert org_named(chat_bot, "tambon-c").disabled_at is None  # type: ignore[union-attr]
+    admin = ClientConsole(chat_bot.app)
+    admin.post("/login", {"org": "tambon-c", "username": "admin-c", "password": ADMIN_PASSWORD}, form_page="/login")
+    assert admin.get("/units").status_code == 200  # its staff log in again
+    assert client.post("/operator/orgs/nowhere/enable", {}, form_page="/operator/orgs").status_code == 404
+    with chat_bot.services.uow() as uow:
+        logged = list(uow.session.execute(select(AuditEntry.action, AuditEntry.actor_label).where(
+            AuditEntry.org_id == org.id, AuditEntry.action.like("organisation.%")).order_by(AuditEntry.id)))
+    assert [action for action, _ in logged][-2:] == ["organisation.disable", "organisation.enable"]
+    assert logged[-1][1] == logged[-2][1] == "vendor"  # the operator's own name
+
+
 def test_the_operator_scope_shows_no_organisations_rows(chat_bot: ChatBot, on_postgresql: bool) -> None:
     """Row-level security (PostgreSQL): under the operators' scope a query that forgets every filter sees no
     organisation's units, members, complaints or logins, only the operators' own rows; the organisations

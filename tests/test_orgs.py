@@ -88,6 +88,7 @@ def test_short_lived_credentials_take_the_channel_id_and_the_secret_only(chat_bo
     (["org", "add", "b", "--name", "x", "--channel-id", "12ab"], f"{SECRET_B}\n", "Channel ID \"12ab\" ใช้ไม่ได้"),
     (["org", "credentials", "nope"], f"{SECRET_B}\n{TOKEN_B}\n", "ไม่พบองค์กร nope"),
     (["org", "disable", "nope"], None, "ไม่พบองค์กร nope"),
+    (["org", "enable", "nope"], None, "ไม่พบองค์กร nope"),
 ])
 def test_bad_input_gets_a_thai_answer_and_changes_nothing(chat_bot: ChatBot, args: list[str], stdin: str | None,
                                                           message: str) -> None:
@@ -244,3 +245,24 @@ def test_a_replaced_secret_and_a_disabled_organisation_take_effect_at_once_in_a_
     org_cli(chat_bot, "org", "disable", "b")
     assert post("new-secret-b", "หลังปิด") == 404 and post("new-secret-b") == 404
     assert stored() == 2
+    assert "เปิดใช้งานองค์กร b อีกครั้งแล้ว" in org_cli(chat_bot, "org", "enable", "b").output
+    assert post("new-secret-b", "เปิดอีกครั้ง") == 200 and stored() == 3
+
+
+def test_enable_serves_a_disabled_organisation_again_and_both_are_audited(chat_bot: ChatBot) -> None:
+    from sqlalchemy import select
+
+    from storage.console_models import AuditEntry
+
+    add_b(chat_bot)
+    assert "เปิดใช้งานอยู่แล้ว" in org_cli(chat_bot, "org", "enable", "b").output
+    org_cli(chat_bot, "org", "disable", "b")
+    assert "เปิดใช้งานองค์กร b อีกครั้งแล้ว" in org_cli(chat_bot, "org", "enable", "b").output
+    line_of_b = next(line for line in org_cli(chat_bot, "org", "list").output.splitlines() if line.startswith("b "))
+    assert line_of_b.endswith("· ใช้งาน")
+    with chat_bot.services.uow() as uow:
+        org = uow.people.organisation("b")
+        assert org is not None and org.disabled_at is None
+        logged = list(uow.session.execute(select(AuditEntry.action, AuditEntry.actor_label)
+                                          .where(AuditEntry.org_id == org.id).order_by(AuditEntry.id)))
+    assert logged == [("organisation.disable", "itabot"), ("organisation.enable", "itabot")]

@@ -92,7 +92,7 @@ class LineChannels:
         body, or the store found the credentials changed or the organisation disabled since)."""
         self._check()
         row = None if fresh else self._by_slug.get(slug)
-        if row is None:  # added since the last read? one indexed lookup (an unknown slug costs no more)
+        if row is None or row.disabled:  # added or enabled since the last read? one indexed lookup
             with self.uow_factory() as uow:
                 found = uow.organisations.directory(slug)
             if not found:
