@@ -14,12 +14,15 @@
 The console's clock is set to a day inside the round. It prints figures; it is not a timed test.
 With `--other-orgs N` (#18: one organisation's dashboard with 999 others present) every page is timed twice in
 one run: with the organisation alone, then after N more organisations joined the database (each with the
-same units, 20 measures every unit reported on, and 20 open complaints, so every table the pages read holds
-the others' rows too; then ANALYZE, as autovacuum would), so the two columns are taken on the same machine
-minutes apart. Per page it prints the server's time, the SQL statements run and their time in the database
-(the rest is Python: the view and its template). `--explain` prints PostgreSQL's plan (EXPLAIN ANALYZE, under
-the page's organisation scope) of every SELECT of the dashboard with the others present. For the issue's
-sizing: `--measures 20 --units 20 --other-orgs 999` (goal: the dashboard < 300 ms).
+same units, 20 measures every unit reported on, 20 open complaints, an administrator and 50 entries in its
+audit log, so every table the pages read holds the others' rows too; then ANALYZE, as autovacuum would), so
+the two columns are taken on the same machine minutes apart. Per page it prints the server's time, the SQL
+statements run and their time as the client saw it (round trips included; the rest is Python: the view and
+its template). The operators' own audit page (#18) is timed too. `--explain` adds, for the dashboard and the
+operators' audit page, alone and with the others, the server's own planning and execution time of their
+SELECTs (EXPLAIN ANALYZE under the page's scope, rolled back) and the tables it scanned sequentially
+(`--explain plans` prints every plan). For the issue's sizing: `--measures 20 --units 20 --complaints 20
+--other-orgs 999 --explain` (goal: the dashboard < 300 ms).
 On PostgreSQL the console connects as an ordinary role (no superuser, no BYPASSRLS), as in production, so
 the row-level security policies take part in every query.
 """
@@ -48,6 +51,7 @@ from bot.config import Settings  # noqa: E402
 from domain.passwords import hash_password  # noqa: E402
 from domain.rounds import round_periods  # noqa: E402
 from storage.complaint_models import Complaint  # noqa: E402
+from storage.console_models import AuditEntry, ConsoleUser  # noqa: E402
 from storage.models import Member, Organisation, Unit  # noqa: E402
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
@@ -65,6 +69,7 @@ def add_people(uow_factory: UnitOfWorkFactory, org_id: int, complaints: int) -> 
         uow.session.flush()
         uow.console_users.create(org_id, "admin", hash_password(PASSWORD), "admin", AS_OF)
         uow.console_users.create(org_id, "officer", hash_password(PASSWORD), "officer", AS_OF, member_id=officer.id)
+        uow.console_users.create(None, "vendor", hash_password(PASSWORD), "operator", AS_OF)
         uow.session.execute(insert(Complaint), [{
             "org_id": org_id, "code_hash": f"bench-{n:06d}", "mode": "anonymous", "type": "corruption",
             "category": "bribery", "status": "received", "summary": DETAILS[:60], "details": DETAILS,
@@ -74,9 +79,10 @@ def add_people(uow_factory: UnitOfWorkFactory, org_id: int, complaints: int) -> 
 
 
 def add_other_orgs(uow_factory: UnitOfWorkFactory, count: int, units: int, measures: int = 20,
-                   complaints: int = 20) -> None:
+                   complaints: int = 20, audit: int = 50) -> None:
     """`count` more organisations, each with `units` units, a plan of `measures` measures every unit reported
-    on in the six-month round, and `complaints` open complaints (bulk inserts, a statement per table)."""
+    on in the six-month round, `complaints` open complaints and `audit` entries in its audit log, its
+    administrator's (bulk inserts, a statement per table)."""
     with uow_factory() as uow:
         s = uow.session
         s.execute(insert(Organisation), [{"slug": f"other-{o}", "name": f"เทศบาลตำบลอื่น {o}",
@@ -118,6 +124,15 @@ def add_other_orgs(uow_factory: UnitOfWorkFactory, count: int, units: int, measu
             "category": "bribery", "status": "received", "summary": DETAILS[:60], "details": DETAILS,
             "involved_unit_ids": [], "named_unit_ids": [], "about_executive": False, "reminded": {}, "missed": {},
             "received_at": AS_OF - timedelta(hours=n), "updated_at": AS_OF} for o in org_ids for n in range(complaints)])
+        s.execute(insert(ConsoleUser), [{
+            "org_id": o, "username": "admin", "password_hash": "-", "role": "admin", "active": True,
+            "failed_attempts": 0, "session_epoch": 0, "password_changed_at": AS_OF, "created_at": AS_OF}
+            for o in org_ids])
+        admin_of = dict(s.execute(select(ConsoleUser.org_id, ConsoleUser.id).where(ConsoleUser.org_id.in_(org_ids))).all())
+        s.execute(insert(AuditEntry), [{
+            "org_id": o, "at": AS_OF - timedelta(minutes=n), "channel": "console", "actor_user_id": admin_of[o],
+            "actor_label": "admin", "action": "complaint.view", "target": f"complaint:{n}", "detail": {}}
+            for o in org_ids for n in range(audit)])
         uow.commit()
 
 
@@ -162,8 +177,8 @@ def best_of(repeat: int, call: Any, statements: Statements | None = None, expect
     return best
 
 
-def login_form(client: Any) -> str:
-    token = CSRF.search(client.get("/console/login").get_data(as_text=True))
+def login_form(client: Any, page: str = "/console/login") -> str:
+    token = CSRF.search(client.get(page).get_data(as_text=True))
     assert token is not None
     return token.group(1)
 
@@ -173,7 +188,7 @@ def log_in(client: Any, username: str) -> Any:
                                                "csrf_token": login_form(client)})
 
 
-def time_pages(url: str, instance: str, repeat: int, explain: bool = False) -> dict[str, Figure]:
+def time_pages(url: str, instance: str, repeat: int, explain: str | None = None) -> dict[str, Figure]:
     console_blueprint.utcnow = lambda: AS_OF  # type: ignore[attr-defined]  # a day inside the bench's round
     settings = Settings.from_env({"ITABOT_ENV": "test", "DATABASE_URL": url, "ORG_SLUG": "bench",
                                   "ITABOT_INSTANCE_DIR": instance})
@@ -197,16 +212,26 @@ def time_pages(url: str, instance: str, repeat: int, explain: bool = False) -> d
     figures["complaints queue"] = best_of(repeat, lambda: officer.get("/console/complaints"), statements)
     figures["complaint page"] = best_of(repeat, lambda: officer.get("/console/complaints/1"), statements)
     figures["audit log"] = best_of(repeat, lambda: admin.get("/console/audit"), statements)
+    vendor = app.test_client()
+    vendor.post("/console/operator/login", data={"username": "vendor", "password": PASSWORD,
+                                                 "csrf_token": login_form(vendor, "/console/operator/login")})
+    figures["operator audit"] = best_of(repeat, lambda: vendor.get("/console/operator/audit"), statements)
+    operator_audit = list(statements.seen)
     if explain and engine.dialect.name == "postgresql":
-        explain_all(engine, dashboard)
+        for page, seen in (("dashboard", dashboard), ("operator audit", operator_audit)):
+            explain_all(engine, page, seen, show=explain == "plans")
     app.extensions["itabot"].close()
     engine.dispose()
     return figures
 
 
-def explain_all(engine: Any, statements: list[tuple[str, Any, float]]) -> None:
-    """EXPLAIN ANALYZE every SELECT of a page, under the organisation scope it ran with (rolled back)."""
-    print("\n  the dashboard's statements with the others present (EXPLAIN ANALYZE, slowest first):")
+def explain_all(engine: Any, page: str, statements: list[tuple[str, Any, float]], show: bool) -> None:
+    """EXPLAIN ANALYZE every SELECT of a page, under the organisation scope it ran with (rolled back): the
+    server's own planning and execution time, the sequential scans, and with `show` every plan."""
+    if show:
+        print(f"\n  {page}: its statements (EXPLAIN ANALYZE, slowest first):")
+    planning = execution = 0.0
+    scanned: list[str] = []
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
@@ -222,14 +247,20 @@ def explain_all(engine: Any, statements: list[tuple[str, Any, float]]) -> None:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
             plan = [row[0] for row in cursor.fetchall()]
             raw.rollback()
-            scans = [line.strip() for line in plan if "Seq Scan" in line]
-            print(f"  -- {seconds * 1000:.2f} ms: {' '.join(statement.split())[:160]}")
             for line in plan:
-                print(f"       {line}")
-            if scans:
-                print(f"     sequential scans: {len(scans)}")
+                if line.strip().startswith("Planning Time:"):
+                    planning += float(line.split()[-2])
+                elif line.strip().startswith("Execution Time:"):
+                    execution += float(line.split()[-2])
+            scanned += [line.split("Seq Scan on ", 1)[1].split()[0] for line in plan if "Seq Scan on " in line]
+            if show:
+                print(f"  -- {seconds * 1000:.2f} ms: {' '.join(statement.split())[:160]}")
+                for line in plan:
+                    print(f"       {line}")
     finally:
         raw.close()
+    print(f"{'':>12}{page}: the server planned its SELECTs in {planning:.2f} ms and ran them in {execution:.2f} ms "
+          f"(EXPLAIN ANALYZE); sequential scans: {', '.join(sorted(set(scanned))) or 'none'}")
 
 
 def ordinary_role(url: str) -> str:
@@ -261,7 +292,9 @@ def main() -> None:
     parser.add_argument("--db", choices=CHOICES, default="both")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--other-orgs", type=int, default=0, help="more organisations sharing the database")
-    parser.add_argument("--explain", action="store_true", help="PostgreSQL: the plans of the dashboard's SELECTs")
+    parser.add_argument("--explain", nargs="?", const="totals", choices=("totals", "plans"),
+                        help="PostgreSQL: the server's time for the SELECTs of the dashboard and the operators' "
+                             "audit page, alone and with the others (`plans`: print every plan too)")
     args = parser.parse_args()
     print(f"{args.measures} measures × {args.units} units, {args.complaints} open complaints; best of {args.repeat}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -272,7 +305,7 @@ def main() -> None:
                 add_people(uow_factory, org_id, args.complaints)
                 analyze(url)
                 print(f"{db:>10}: built in {time.perf_counter() - started:.1f} s")
-                alone = time_pages(ordinary_role(url), tmp, args.repeat)
+                alone = time_pages(ordinary_role(url), tmp, args.repeat, args.explain)
                 if not args.other_orgs:
                     for page, figure in alone.items():
                         print_page(page, figure)

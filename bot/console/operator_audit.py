@@ -27,7 +27,7 @@ PAGE = 50
 def operator_audit() -> Any:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     with org_scope(None), services().uow() as uow:
-        total = uow.audit.operator_count()
-        rows = operator_audit_rows(uow.audit.operator_entries(PAGE, (page - 1) * PAGE), services().settings.tz)
+        total, entries = uow.audit.operator_entries(PAGE, (page - 1) * PAGE)
+        rows = operator_audit_rows(entries, services().settings.tz)
     return render_template("console/operator_audit.html", rows=rows, page=page,
                            pages=max(1, -(-total // PAGE)), total=total)
