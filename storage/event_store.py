@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
 from storage.clock import utcnow
-from storage.inbox import UnstorableEvent, storable_event, store_new_events
+from storage.inbox import UnstorableEvent, storable_event, store_events_of
 from storage.keys import UNKEYED
 from storage.organisations import channel_versions
 from storage.wakeups import notify_inbox
@@ -128,13 +128,8 @@ class EventStore:
                     current = channel_versions(connection, sorted({request.org_id for request in checked}))
                     for request in checked:
                         request.stale = current.get(request.org_id) != request.channel_version
-                by_org: dict[int, list[dict[str, Any]]] = {}
-                for request in batch:
-                    if not request.stale:
-                        by_org.setdefault(request.org_id, []).extend(request.events)
-                inserted: dict[str, int] = {}
-                for org_id, events in by_org.items():
-                    inserted.update(store_new_events(connection, org_id, events, now, self.events_key))
+                inserted = store_events_of(connection, [(request.org_id, request.events) for request in batch
+                                                        if not request.stale], now, self.events_key)
                 if inserted:
                     notify_inbox(connection)
             if inserted and self.on_stored is not None:
