@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from storage.clock import utcnow
 from linesim import events
+from storage.clock import utcnow
 from storage.event_store import EventStore, StaleChannel, _Request
 from storage.models import InboxEvent
 from tests.conftest import RunningBot
