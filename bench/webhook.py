@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/webhook.py [--events 3000] [--concurrency 16] [--db sqlite|postgresql|both]
                                       [--workers 2] [--threads 8]
+    .venv/bin/python bench/webhook.py --end-to-end      # itabot beside the SDK's echo bot (bench/README.md)
+    .venv/bin/python bench/webhook.py --orgs 1000 --db postgresql   # /callback against 1,000 /callback/<slug>
 
 For each database it runs, in this order and never at the same time:
   1. a bare Flask endpoint (`POST /callback` returning `{}`) under the same gunicorn settings;
