@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/webhook.py [--events 3000] [--concurrency 16] [--db sqlite|postgresql|both]
                                       [--workers 2] [--threads 8]
+    .venv/bin/python bench/webhook.py --end-to-end      # itabot beside the SDK's echo bot (bench/README.md)
+    .venv/bin/python bench/webhook.py --orgs 1000 --db postgresql   # /callback against 1,000 /callback/<slug>
 
 For each database it runs, in this order and never at the same time:
   1. a bare Flask endpoint (`POST /callback` returning `{}`) under the same gunicorn settings;
@@ -583,21 +585,24 @@ class RssSampler:
             self._thread = None
 
 
-def build_requests(fake: Any, count: int, users: int) -> list[bytes]:
-    """Pre-built, pre-signed raw HTTP requests: one text event per body, users in turn."""
+def build_requests(fake: Any, count: int, users: int, channels: list[tuple[str, Any]] | None = None) -> list[bytes]:
+    """Pre-built, pre-signed raw HTTP requests: one text event per body, users in turn. `channels`: the
+    (path, FakeChannel) pairs the bodies go to in turn, each signed with its channel's secret (default: the
+    fake's own channel on /callback)."""
     from linesim.webhook_sender import USER_AGENT, encode_body
 
     user_ids = [f"U{index:032x}" for index in range(1, users + 1)]
     out = []
     for index in range(count):
-        event = fake.text_event(user_ids[index % users], HELP_TEXT)
+        path, channel = channels[index % len(channels)] if channels else ("/callback", fake)
+        event = channel.text_event(user_ids[index % users], HELP_TEXT)
         body = encode_body(DESTINATION, [event])
         head = (
-            "POST /callback HTTP/1.1\r\n"
+            f"POST {path} HTTP/1.1\r\n"
             "Host: 127.0.0.1\r\n"
             f"User-Agent: {USER_AGENT}\r\n"
             "Content-Type: application/json; charset=utf-8\r\n"
-            f"x-line-signature: {fake.sign(body)}\r\n"
+            f"x-line-signature: {channel.sign(body)}\r\n"
             f"Content-Length: {len(body)}\r\n"
             "\r\n"
         )
@@ -861,6 +866,93 @@ class Bench:
             time.sleep(0.05)
 
 
+    # many organisations: /callback against /callback/<slug> spread over N organisations, worker running ---
+    def many_orgs(self, db_url: str, label: str, pg_pid: int | None) -> tuple[list[Figures], list[str]]:
+        """N organisations with their own channels; gunicorn and one `itabot worker` run throughout. The same
+        load, one text event per body, goes to `/callback` (the environment's channel), then spread round-robin
+        over the N `/callback/<slug>` (each signed with its own secret), then to `/callback` again (how far
+        two equal runs differ right now); the worker finishes each run's backlog before the next starts."""
+        import base64
+
+        from bot.app import create_app
+        from bot.config import Settings
+        from linesim import FakeLinePlatform
+        from storage import migrate
+        from storage.clock import utcnow
+        from usecases.organisations import NewCredentials, add_organisation
+
+        args = self.args
+        migrate.upgrade(db_url)
+        fake = FakeLinePlatform(channel_secret=CHANNEL_SECRET, access_token=ACCESS_TOKEN)
+        fake.start()
+        self.stack.callback(fake.stop)
+        env = self.itabot_env(db_url, fake, label)
+        env["CREDENTIALS_KEY"] = base64.b64encode(os.urandom(32)).decode()
+        t0 = time.monotonic()
+        app = create_app(Settings.from_env(env, load_dotenv=False))
+        services = app.extensions["itabot"]
+        services.org_id()  # the default organisation first, as `itabot db upgrade` makes it
+        channels: list[tuple[str, Any]] = []
+        with services.uow() as uow:
+            for n in range(args.orgs):
+                slug, secret, token = f"org-{n}", f"bench-secret-{n:04d}-0123456789abcdef", f"bench-token-{n:04d}"
+                add_organisation(uow, services.credentials_box, slug, f"เทศบาลทดสอบ {n}", "Asia/Bangkok",
+                                 NewCredentials(secret, token), utcnow())
+                channels.append((f"/callback/{slug}", fake.add_channel(slug, channel_secret=secret,
+                                                                      access_token=token)))
+            uow.commit()
+        services.close()
+        self.log(f"{args.orgs} organisations with their own channels added in {time.monotonic() - t0:.1f}s")
+
+        server = Gunicorn("itabot", "bot:create_app()", env, args.workers, args.threads,
+                          self.tmp / f"gunicorn-orgs-{label}.log")
+        self.stack.callback(server.stop)
+        probe = DbProbe(db_url)
+        self.stack.callback(probe.close)
+        rows: list[Figures] = []
+        notes: list[str] = []
+        worker: subprocess.Popen[bytes] | None = None
+        try:
+            server.start()
+            with open(self.tmp / f"worker-orgs-{label}.log", "ab") as worker_log:
+                worker = subprocess.Popen([str(Path(sys.executable).parent / "itabot"), "worker",
+                                           *args.worker_args.split()], env=env, stdout=subprocess.DEVNULL,
+                                          stderr=worker_log)
+            self.stack.callback(_terminate, worker)
+            # warm-up: both URLs, every organisation twice (each gunicorn worker opens its secrets once)
+            warmup = build_requests(fake, args.warmup, args.users) + build_requests(
+                fake, 2 * args.orgs, args.users, channels)
+            self.log(f"warm-up: {len(warmup)} requests, then the worker's backlog")
+            started = time.monotonic()
+            self.warm(server, warmup)
+            expected = len(warmup)
+            settled, took = self.wait_processed(probe, expected, started, fake)
+            notes.append(f"warm-up: {len(warmup)} events acknowledged and processed in {took:.1f}s"
+                         + ("" if settled else " (NOT all)"))
+            runs = [("/callback", None), (f"/callback/<slug> ×{args.orgs}", channels), ("/callback again", None)]
+            for name, spread in runs:
+                measured = build_requests(fake, args.events, args.users, spread)
+                time.sleep(0.5)  # the worker idle: each burst starts from a quiet system
+                self.log(f"{name}: {len(measured)} events, concurrency {args.concurrency}, worker running")
+                figures = self.post(server, measured, name, {"worker": worker.pid, "postgres": pg_pid})
+                expected += len(measured)
+                settled, took = self.wait_processed(probe, expected, figures.last_ack, fake)
+                notes.append(f"{name}: the worker finished the backlog {took:.1f}s after the last ack"
+                             + ("" if settled else " (NOT all)"))
+                rows.append(figures)
+            replies = Counter(d.channel for d in fake.deliveries())
+            notes.append(f"fake LINE: {sum(replies.values())} messages delivered over {len(replies)} channels")
+            problems = server.problems_in_log()
+            if problems:
+                notes.append(f"gunicorn log has {problems} error lines; tail:\n{server.log_tail(15)}")
+        finally:
+            if worker is not None:
+                _terminate(worker)
+            server.stop()
+            probe.close()
+            fake.stop()
+        return rows, notes
+
 def _terminate(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
@@ -946,6 +1038,35 @@ def print_end_to_end(title: str, rows: list[EndToEnd]) -> list[str]:
     return summary
 
 
+def print_many_orgs(title: str, rows: list[Figures], notes: list[str]) -> str:
+    """The three runs side by side, the goals for the spread one; the summary line."""
+    print(f"\n== {title}: one `itabot worker` running ==")
+    print(f"  {'':24} {'acks/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} {'worker cores':>12} "
+          f"{'gunicorn ms/req':>15}  vs /callback")
+    base = rows[0].per_second
+    for fig in rows:
+        print(f"  {fig.name:24} {fig.per_second:7.0f} {fig.percentile(0.50):7.1f} {fig.percentile(0.99):7.1f} "
+              f"{max(fig.latencies_ms):7.1f} {fig.errors:6d} {fig.cores.get('worker', 0):12.2f} "
+              f"{fig.cores.get('gunicorn', 0) * fig.wall / fig.events * 1000:15.2f}  ×{fig.per_second / base:.2f}")
+    spread = rows[1]
+    ok_rate = spread.per_second >= GOAL_EVENTS_PER_SECOND
+    ok_p99 = spread.percentile(0.99) < GOAL_P99_MS
+    line = (f"{title}: {spread.name} {spread.per_second:.0f} acks/s (×{spread.per_second / base:.2f} of /callback), "
+            f"p99 {spread.percentile(0.99):.1f} ms; goals >= {GOAL_EVENTS_PER_SECOND:.0f} acks/s: {_mark(ok_rate)} · "
+            f"p99 < {GOAL_P99_MS:.0f} ms: {_mark(ok_p99)} · no errors: {_mark(not spread.errors)}")
+    print(f"  {line}")
+    for note in notes:
+        print(f"  {note}")
+    for fig in rows:
+        if fig.errors:
+            print(f"  {fig.name} errors: {fig.error_text()}")
+        print(f"  CPU during {fig.name} ({fig.wall:.2f}s): {fig.cpu_line}")
+        if fig.cores.get("other processes", 0) > NOISY_NEIGHBOUR_CORES:
+            print(f"  WARNING: other processes used {fig.cores['other processes']:.2f} cores during {fig.name}: "
+                  "its figures are disturbed")
+    return line
+
+
 # ----------------------------------------------------------------------------------------------------
 # main
 # ----------------------------------------------------------------------------------------------------
@@ -969,7 +1090,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "is delivered, per --latency (default events 1500)")
     parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 50.0],
                         help="with --end-to-end: the fake LINE platform's latency in ms (default 0 50)")
-    parser.add_argument("--worker-args", default="", help="with --end-to-end: extra `itabot worker` options")
+    parser.add_argument("--worker-args", default="",
+                        help="with --end-to-end or --orgs: extra `itabot worker` options")
+    parser.add_argument("--orgs", type=int, default=0,
+                        help="N organisations with their own channels: the load on /callback, then spread over the "
+                             "N /callback/<slug>, then on /callback again, with one `itabot worker` running "
+                             "(issue #18; 1000 for its goal; use with --db postgresql)")
     args = parser.parse_args(argv)
     if args.events is None:
         args.events = 1500 if args.end_to_end else 3000
@@ -995,6 +1121,8 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     if args.end_to_end:
         return run_end_to_end(bench, dbs, stack)
+    if args.orgs:
+        return run_many_orgs(bench, dbs, stack)
     for db in dbs:
         if db == "sqlite":
             url = f"sqlite:///{bench.tmp / 'itabot.db'}"
@@ -1032,6 +1160,27 @@ def run_end_to_end(bench: Bench, dbs: list[str], stack: contextlib.ExitStack) ->
             url = cluster.start()
             pg_pid = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
             lines += print_end_to_end("PostgreSQL", bench.end_to_end(url, "postgresql", pg_pid))
+            cluster.stop()
+        sys.stdout.flush()
+    print("\nsummary:\n  " + "\n  ".join(lines))
+    return 0
+
+
+def run_many_orgs(bench: Bench, dbs: list[str], stack: contextlib.ExitStack) -> int:
+    lines: list[str] = []
+    for db in dbs:
+        if db == "sqlite":
+            rows, notes = bench.many_orgs(f"sqlite:///{bench.tmp / 'orgs.db'}", "sqlite", None)
+            lines.append(print_many_orgs("SQLite", rows, notes))
+        else:
+            from tests.support.pgcluster import PostgresCluster
+
+            cluster = PostgresCluster()
+            stack.callback(cluster.stop)
+            url = cluster.start()
+            pg_pid = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+            rows, notes = bench.many_orgs(url, "postgresql", pg_pid)
+            lines.append(print_many_orgs("PostgreSQL", rows, notes))
             cluster.stop()
         sys.stdout.flush()
     print("\nsummary:\n  " + "\n  ".join(lines))

@@ -94,7 +94,8 @@ class AuditEntry(Base):
     """Who viewed or changed what, when: in the console, in LINE (complaint views) or from the CLI."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_org_at", "org_id", "at"),)
+    __table_args__ = (Index("ix_audit_log_org_at", "org_id", "at"),
+                      Index("ix_audit_log_actor_user", "actor_user_id"))  # the operators' audit page
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # None: an operator's own entry (login, logout); what an operator does to an organisation is in its log

@@ -5,6 +5,14 @@ does it answer 200, so nothing acknowledged can be lost. While the writer commit
 requests queue up and go into the next batch together: under load one commit serves many requests, which
 is what lets one web process acknowledge over a thousand events a second (and on PostgreSQL with a real
 disk, saves one flush per request).
+
+A request to an organisation's own webhook (`/callback/<slug>`) was verified with the channel secret the
+process had cached; it names the version of the credentials that secret came from, and the transaction that
+stores it first reads the current version of every such organisation in the batch (one query): a request
+whose organisation was disabled, or whose credentials were replaced, since the process cached them is not
+stored but answered `StaleChannel`, and the webhook verifies it again with what the database holds now.
+So a replaced secret or a disabled organisation takes effect in every process at once, at the cost of one
+indexed query per group commit.
 """
 
 from __future__ import annotations
@@ -21,8 +29,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
 from storage.clock import utcnow
-from storage.inbox import UnstorableEvent, storable_event, store_new_events
+from storage.inbox import UnstorableEvent, storable_event, store_events_of
 from storage.keys import UNKEYED
+from storage.organisations import channel_versions
 from storage.wakeups import notify_inbox
 
 log = logging.getLogger(__name__)
@@ -30,6 +39,11 @@ log = logging.getLogger(__name__)
 
 class StoreUnavailable(RuntimeError):
     """The events could not be stored (database down or too slow): the request must not answer 200."""
+
+
+class StaleChannel(RuntimeError):
+    """Nothing stored: the organisation is disabled, or its credentials are no longer the version the
+    request was verified with."""
 
 
 def _refused(exc: BaseException) -> bool:
@@ -46,9 +60,11 @@ def _refused(exc: BaseException) -> bool:
 class _Request:
     org_id: int
     events: list[dict[str, Any]]
+    channel_version: int | None = None  # the credentials version the request was verified with; None: unchecked
     done: threading.Event = field(default_factory=threading.Event)
     inserted: dict[str, int] = field(default_factory=dict)
     error: BaseException | None = None
+    stale: bool = False
 
 
 class EventStore:
@@ -65,15 +81,18 @@ class EventStore:
         # process hears of it from storage/wakeups.py).
         self.on_stored: Callable[[], None] | None = None
 
-    def store(self, org_id: int, events: list[dict[str, Any]]) -> dict[str, int]:
+    def store(self, org_id: int, events: list[dict[str, Any]], channel_version: int | None = None) -> dict[str, int]:
         """Store the events not seen before; return {webhookEventId: inbox id} of the new ones.
         UnstorableEvent when they can never be stored (whatever is stored with them is not held up),
-        StoreUnavailable when the database cannot take them now."""
+        StoreUnavailable when the database cannot take them now. With `channel_version`: StaleChannel (nothing
+        stored) unless the organisation is enabled and its credentials are still at that version."""
         self._ensure_writer()
-        request = _Request(org_id, [storable_event(event) for event in events])
+        request = _Request(org_id, [storable_event(event) for event in events], channel_version)
         self._queue.put(request)
         if not request.done.wait(self.wait_seconds):
             raise StoreUnavailable(f"events not stored within {self.wait_seconds:g}s")
+        if request.stale:
+            raise StaleChannel(f"organisation {org_id}: channel changed or disabled")
         if request.error is not None and _refused(request.error):
             raise UnstorableEvent(type(request.error).__name__) from request.error
         if request.error is not None:
@@ -104,22 +123,26 @@ class EventStore:
         try:
             now = utcnow()
             with self.engine.begin() as connection:
-                by_org: dict[int, list[dict[str, Any]]] = {}
-                for request in batch:
-                    by_org.setdefault(request.org_id, []).extend(request.events)
-                inserted: dict[str, int] = {}
-                for org_id, events in by_org.items():
-                    inserted.update(store_new_events(connection, org_id, events, now, self.events_key))
+                checked = [request for request in batch if request.channel_version is not None]
+                if checked:
+                    current = channel_versions(connection, sorted({request.org_id for request in checked}))
+                    for request in checked:
+                        request.stale = current.get(request.org_id) != request.channel_version
+                inserted = store_events_of(connection, [(request.org_id, request.events) for request in batch
+                                                        if not request.stale], now, self.events_key)
                 if inserted:
                     notify_inbox(connection)
             if inserted and self.on_stored is not None:
                 self.on_stored()
             for request in batch:
+                if request.stale:
+                    continue
                 request.inserted = {e["webhookEventId"]: inserted[e["webhookEventId"]]
                                     for e in request.events if e["webhookEventId"] in inserted}
         except Exception as exc:
             if len(batch) > 1 and _refused(exc):  # one request spoilt the batch: the others must not fail
                 for request in batch:
+                    request.stale = False
                     self._write([request])
                 return
             # every request of the batch answers 503 (LINE redelivers), or 400 when its events were refused

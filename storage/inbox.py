@@ -151,15 +151,23 @@ def tombstone_of(events_key: bytes, webhook_event_id: str) -> str:
 
 def store_new_events(connection: Connection, org_id: int, events: Iterable[dict[str, Any]],
                      now: datetime, events_key: bytes = UNKEYED) -> dict[str, int]:
-    """Insert events not seen before (keyed by webhookEventId); return {webhookEventId: row id} of the
-    rows this call inserted (duplicates and redeliveries are left out). A Core connection, not a Session:
-    this runs on every webhook request. The events are as `storable_event` returns them.
+    """One organisation's events: `store_events_of` with one batch."""
+    return store_events_of(connection, [(org_id, events)], now, events_key)
+
+
+def store_events_of(connection: Connection, batches: Iterable[tuple[int, Iterable[dict[str, Any]]]],
+                    now: datetime, events_key: bytes = UNKEYED) -> dict[str, int]:
+    """Insert events not seen before (keyed by webhookEventId), each batch's under its organisation, in one
+    statement whatever the number of organisations (the webhook's group commit gathers requests to many
+    organisations' callbacks); return {webhookEventId: row id} of the rows this call inserted (duplicates
+    and redeliveries are left out). A Core connection, not a Session: this runs on every webhook request.
+    The events are as `storable_event` returns them.
 
     An event handled and deleted since (a complaint's: `InboxRepository.scrub_now`) left only its
     tombstone; a redelivery of it is taken out again here. The tombstones are read after the insert, so
     on PostgreSQL an insert that waited for the handler's delete to commit sees the tombstone it left."""
     rows: dict[str, dict[str, Any]] = {}
-    for event in events:
+    for org_id, event in ((org_id, event) for org_id, events in batches for event in events):
         delivery = event.get("deliveryContext")
         rows.setdefault(event["webhookEventId"], {
             "org_id": org_id,

@@ -203,6 +203,30 @@ def test_disabling_ends_the_organisations_console_and_replacing_credentials_is_a
     assert {"organisation.credentials", "organisation.disable"} <= actions
 
 
+def test_enabling_again_restores_the_organisations_logins_and_is_audited(chat_bot: ChatBot) -> None:
+    client = operator(chat_bot)
+    assert client.post("/operator/orgs", NEW_ORG, form_page="/operator/orgs").status_code == 200
+    org = org_named(chat_bot, "tambon-c")
+    assert org is not None
+    already = client.post("/operator/orgs/tambon-c/enable", {}, form_page="/operator/orgs")
+    assert "องค์กร tambon-c เปิดการให้บริการอยู่แล้ว" in already.get_data(as_text=True)
+    client.post("/operator/orgs/tambon-c/disable", {}, form_page="/operator/orgs")
+    page = client.get("/operator/orgs").get_data(as_text=True)
+    assert "/console/operator/orgs/tambon-c/enable" in page  # the button is shown for a disabled organisation
+    enabled = client.post("/operator/orgs/tambon-c/enable", {}, form_page="/operator/orgs")
+    assert enabled.status_code == 200 and "เปิดการให้บริการองค์กร tambon-c อีกครั้งแล้ว" in enabled.get_data(as_text=True)
+    assert org_named(chat_bot, "tambon-c").disabled_at is None  # type: ignore[union-attr]
+    admin = ClientConsole(chat_bot.app)
+    admin.post("/login", {"org": "tambon-c", "username": "admin-c", "password": ADMIN_PASSWORD}, form_page="/login")
+    assert admin.get("/units").status_code == 200  # its staff log in again
+    assert client.post("/operator/orgs/nowhere/enable", {}, form_page="/operator/orgs").status_code == 404
+    with chat_bot.services.uow() as uow:
+        logged = list(uow.session.execute(select(AuditEntry.action, AuditEntry.actor_label).where(
+            AuditEntry.org_id == org.id, AuditEntry.action.like("organisation.%")).order_by(AuditEntry.id)))
+    assert [action for action, _ in logged][-2:] == ["organisation.disable", "organisation.enable"]
+    assert logged[-1][1] == logged[-2][1] == "vendor"  # the operator's own name
+
+
 def test_the_operator_scope_shows_no_organisations_rows(chat_bot: ChatBot, on_postgresql: bool) -> None:
     """Row-level security (PostgreSQL): under the operators' scope a query that forgets every filter sees no
     organisation's units, members, complaints or logins, only the operators' own rows; the organisations
@@ -210,7 +234,7 @@ def test_the_operator_scope_shows_no_organisations_rows(chat_bot: ChatBot, on_po
     if not on_postgresql:
         pytest.skip("PostgreSQL only: on SQLite the repositories' filters are the wall")
     operator(chat_bot)
-    itabot(chat_bot, "create-admin", "--username", "admin-a", "--password-stdin", input=f"{ADMIN_PASSWORD}\n")
+    itabot(chat_bot, "create-admin", "--org", "default", "--username", "admin-a", "--password-stdin", input=f"{ADMIN_PASSWORD}\n")
     factory = chat_bot.services.uow
     with factory() as uow:  # system-level: there is something to hide
         assert uow.session.scalars(select(Unit)).first() is not None
@@ -255,3 +279,46 @@ def test_migration_0017_keeps_existing_console_users_and_their_references(tmp_pa
         c.execute(text("INSERT INTO console_users (org_id, username, password_hash, role, active, failed_attempts, "
                        f"session_epoch, password_changed_at, created_at) VALUES (NULL, 'op', 'x', 'operator', 1, 0, 0, {stamp}, {stamp})"))
     engine.dispose()
+
+
+def test_the_operators_audit_page_shows_every_operators_logins_and_actions_and_no_organisations_data(
+        chat_bot: ChatBot) -> None:
+    import re
+
+    vendor = operator(chat_bot)
+    assert vendor.post("/operator/orgs", NEW_ORG, form_page="/operator/orgs").status_code == 200
+    vendor.post("/operator/orgs/tambon-c/credentials", {"channel_secret": "c-new-secret-abcdef",
+                                                        "access_token": "c-new-token-abcdef"}, form_page="/operator/orgs")
+    vendor.post("/operator/orgs/tambon-c/disable", {}, form_page="/operator/orgs")
+    vendor.post("/operator/orgs/tambon-c/enable", {}, form_page="/operator/orgs")
+    itabot(chat_bot, "operator", "add", "other", "--password-stdin", input=f"{PASSWORD}\n")
+    ClientConsole(chat_bot.app).post("/operator/login", {"username": "other", "password": "wrong-password-1"},
+                                     form_page="/operator/login")
+    other = ClientConsole(chat_bot.app)
+    other.post("/operator/login", {"username": "other", "password": PASSWORD}, form_page="/operator/login")
+    # the organisations' own staff at work: none of it is an operator's
+    admin_c = ClientConsole(chat_bot.app)
+    admin_c.post("/login", {"org": "tambon-c", "username": "admin-c", "password": ADMIN_PASSWORD}, form_page="/login")
+    admin_c.post("/units", {"name": "กองลับเฉพาะซี"}, form_page="/units")
+    itabot(chat_bot, "create-admin", "--org", "default", "--username", "admin-a", "--password-stdin", input=f"{ADMIN_PASSWORD}\n")
+    admin_a = ClientConsole(chat_bot.app)
+    admin_a.login("admin-a", ADMIN_PASSWORD)
+
+    page = other.get("/operator/audit")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    rows = re.findall(r'<tr data-action="([^"]+)"><td data-label="เวลา">[^<]*</td><td data-label="ผู้ให้บริการ">'
+                      r'([^<]*)</td>.*?<td data-label="รหัสองค์กร"><code>([^<]*)</code>', html, re.S)
+    assert [row for row in rows if row[1] == "vendor"][::-1] == [
+        ("login.ok", "vendor", "—"), ("organisation.create", "vendor", "tambon-c"),
+        ("organisation.first-admin", "vendor", "tambon-c"), ("organisation.credentials", "vendor", "tambon-c"),
+        ("organisation.disable", "vendor", "tambon-c"), ("organisation.enable", "vendor", "tambon-c")]
+    assert ("login.failed", "other", "—") in rows and rows[0] == ("login.ok", "other", "—")
+    assert [row for row in rows if row[1] == "itabot"] == [("console_user.create", "itabot", "—")] * 2  # operator add
+    assert len(rows) == 10  # the staff's logins and units are no operator's
+    for private in ("admin-c", "admin-a", "กองลับเฉพาะซี", "console_user:", "c-new-", SECRET_C):
+        assert private not in html
+    # operators only: the staff of any organisation get 403
+    assert admin_c.get("/operator/audit").status_code == 403
+    assert admin_a.get("/operator/audit").status_code == 403
+    assert ClientConsole(chat_bot.app).get("/operator/audit").request.path == "/console/operator/login"

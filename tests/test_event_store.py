@@ -1,16 +1,22 @@
 """Group commit: concurrent webhook requests share transactions; each returns only once its events are
-stored, duplicates racing in one batch are stored once."""
+stored, duplicates racing in one batch are stored once; requests to several organisations share one INSERT,
+and one whose organisation's credentials or status changed since it was verified is not stored."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
-from storage.event_store import EventStore
+from linesim import events
+from storage.clock import utcnow
+from storage.event_store import EventStore, StaleChannel, _Request
 from storage.models import InboxEvent
 from tests.conftest import RunningBot
+from tests.support.inprocess import ChatBot
+from tests.support.orgs import add_organisation
 
 USER = "U" + "1" * 32
 
@@ -67,3 +73,29 @@ def test_events_the_database_refuses_fail_only_their_own_request(bot: RunningBot
     assert outcomes == {0: "UnstorableEvent", **{n: "stored" for n in range(1, len(good) + 1)}}
     with bot.services.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(InboxEvent)) == len(good)
+
+
+def test_one_commit_stores_several_organisations_requests_and_refuses_only_the_stale_ones(chat_bot: ChatBot) -> None:
+    """Requests to many organisations' callbacks share a group commit (one INSERT); one verified with credentials
+    replaced since, or for an organisation disabled since, is not stored and is told so; the others are."""
+    a = chat_bot.org_id
+    b = add_organisation(chat_bot, "tambon-b", "เทศบาลตำบลบี")
+    c = add_organisation(chat_bot, "tambon-c", "เทศบาลตำบลซี")
+    with chat_bot.services.uow() as uow:
+        assert uow.organisations.disable(c, utcnow())
+        uow.commit()
+
+    def event() -> dict[str, Any]:
+        return events.message_event(USER, None, events.text_message("ช่วยเหลือ"))
+
+    batch = [_Request(a, [event()]), _Request(b, [event(), event()], 0), _Request(b, [event()], 1),
+             _Request(c, [event()], 0)]
+    store = EventStore(chat_bot.services.engine)
+    store._write(batch)
+    assert [(len(r.inserted), r.stale, r.error) for r in batch] == [(1, False, None), (2, False, None),
+                                                                    (0, True, None), (0, True, None)]
+    with chat_bot.services.uow() as uow:
+        stored = dict(uow.session.execute(select(InboxEvent.org_id, func.count()).group_by(InboxEvent.org_id)).all())
+    assert stored == {a: 1, b: 2}
+    with pytest.raises(StaleChannel):  # what the webhook hears, and then reads the organisation again
+        store.store(b, [event()], 1)

@@ -385,9 +385,9 @@ def test_an_operator_reads_no_organisations_data_and_staff_reach_no_operator_pag
     console_user(bot, orgs.a, "admin-a")
     admin = ClientConsole(bot.app)
     admin.login("admin-a", PASSWORD)
-    assert admin.get("/operator/orgs").status_code == 403
+    assert admin.get("/operator/orgs").status_code == 403 and admin.get("/operator/audit").status_code == 403
     for path, data in (("/operator/orgs", {"slug": "evil", "name": "x", "channel_secret": "s", "access_token": "t"}),
-                       ("/operator/orgs/tambon-b/disable", {}),
+                       ("/operator/orgs/tambon-b/disable", {}), ("/operator/orgs/tambon-b/enable", {}),
                        ("/operator/orgs/tambon-b/credentials", {"channel_secret": "s", "access_token": "t"}),
                        ("/operator/orgs/tambon-b/admin", {"admin_username": "evil-admin", "admin_password": PASSWORD,
                                                           "admin_again": PASSWORD})):

@@ -92,6 +92,11 @@ def test_a_disabled_organisation_gets_no_reminders_and_no_summary(bot: ChatBot) 
             bot.deliver()
     assert reminders_to(bot, HEAD_A) == 1 and summaries_to(bot, ADMIN_A) == 1
     assert reminders_to(bot, HEAD_B) == 0 and summaries_to(bot, ADMIN_B) == 0
+    with bot.services.uow() as uow:  # enabled again: its reminders come back (`itabot org enable`)
+        assert uow.organisations.enable(b)
+        uow.commit()
+    fire(bot, datetime(2024, 4, 2, 9, 0, tzinfo=BKK))  # Tue 11:00 in Tokyo
+    assert reminders_to(bot, HEAD_B) == 1
 
 
 def add_organisation_id(bot: ChatBot, slug: str) -> int:

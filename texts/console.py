@@ -151,6 +151,7 @@ CONSOLE_AUDIT_ACTIONS = {
     "complaint.message": "ส่งข้อความถึงผู้ร้อง", "complaint.evidence": "เปิดหลักฐานเรื่องร้องเรียน", "report.download": "ดาวน์โหลดรายงาน",
     "organisation.create": "ผู้ให้บริการระบบเพิ่มองค์กร", "organisation.credentials": "ผู้ให้บริการระบบเปลี่ยนข้อมูลช่องทาง LINE",
     "organisation.disable": "ผู้ให้บริการระบบปิดการให้บริการองค์กร",
+    "organisation.enable": "ผู้ให้บริการระบบเปิดการให้บริการองค์กรอีกครั้ง",
     "organisation.first-admin": "ผู้ให้บริการระบบสร้างผู้ดูแลระบบคนแรก",
 }
 # Evidence files of a complaint (issue #15 item 6): only the assigned officer opens them, every opening audited.
@@ -168,6 +169,13 @@ CONSOLE_OPERATOR_LOGIN_NOTE = (
     "สำหรับผู้ให้บริการระบบ (สร้างบัญชีด้วยคำสั่ง itabot operator add) ซึ่งดูแลรายชื่อองค์กรเท่านั้น "
     "ไม่เห็นเรื่องร้องเรียน รายงาน หรือข้อมูลใดขององค์กร")
 CONSOLE_OPERATOR_NAV = "องค์กรที่ให้บริการ"
+CONSOLE_OPERATOR_AUDIT_NAV = "บันทึกของผู้ให้บริการ"
+CONSOLE_OPERATOR_AUDIT_TITLE = "บันทึกการใช้งานของผู้ให้บริการระบบ"
+CONSOLE_OPERATOR_AUDIT_NOTE = (
+    "การเข้าสู่ระบบและทุกการกระทำของผู้ให้บริการระบบทุกคน ในทุกองค์กร (เพิ่มองค์กร เปลี่ยนข้อมูลช่องทาง LINE "
+    "ปิดหรือเปิดการให้บริการ สร้างผู้ดูแลระบบคนแรก) แสดงเพียงชื่อผู้ให้บริการ เวลา การกระทำ และรหัสองค์กร "
+    "ไม่มีข้อมูลขององค์กร")
+CONSOLE_OPERATOR_AUDIT_OWN = "—"
 CONSOLE_OPERATOR_TITLE = "องค์กรที่ให้บริการ"
 CONSOLE_OPERATOR_PRIVACY = (
     "ผู้ให้บริการระบบเห็นเฉพาะรายชื่อองค์กร เพิ่มองค์กร เปลี่ยนข้อมูลช่องทาง LINE ปิดการให้บริการ "
@@ -180,6 +188,8 @@ CONSOLE_OPERATOR_ADMIN_CREATED = (
 CONSOLE_OPERATOR_CREDENTIALS_REPLACED = "เปลี่ยนข้อมูลช่องทาง LINE ขององค์กร {slug} แล้ว ({kind})"
 CONSOLE_OPERATOR_DISABLED = "ปิดการให้บริการองค์กร {slug} แล้ว (Webhook ตอบ 404 ข้อมูลยังอยู่ครบ)"
 CONSOLE_OPERATOR_ALREADY_DISABLED = "องค์กร {slug} ปิดการให้บริการอยู่แล้ว"
+CONSOLE_OPERATOR_ENABLED = "เปิดการให้บริการองค์กร {slug} อีกครั้งแล้ว (Webhook เจ้าหน้าที่ และการแจ้งเตือนกลับมาทำงาน)"
+CONSOLE_OPERATOR_ALREADY_ENABLED = "องค์กร {slug} เปิดการให้บริการอยู่แล้ว"
 CONSOLE_OPERATOR_HAS_ADMIN = (
     "องค์กร {slug} มีผู้ดูแลระบบแล้ว ผู้ให้บริการระบบสร้างได้เฉพาะผู้ดูแลคนแรก "
     "บัญชีอื่นให้ผู้ดูแลขององค์กรสร้างเองจากหน้า “สมาชิก”")

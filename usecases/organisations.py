@@ -129,6 +129,12 @@ def disable_organisation(uow: UnitOfWork, slug: str, now: datetime) -> bool:
     return uow.organisations.disable(find(uow, slug).id, now)
 
 
+def enable_organisation(uow: UnitOfWork, slug: str) -> bool:
+    """Serve a disabled organisation again: its webhook, its console logins and its scheduled reminders and
+    summaries, with its data as it was left; False when it was not disabled."""
+    return uow.organisations.enable(find(uow, slug).id)
+
+
 def list_organisations(uow: UnitOfWork) -> list[OrgRow]:
     return uow.organisations.listing()
 

@@ -8,6 +8,7 @@ from datetime import tzinfo
 from typing import Any
 
 from domain.digits import ARABIC
+from storage.audit_log import OperatorAuditRow
 from storage.console_models import AuditEntry
 from storage.uow import UnitOfWork
 from texts import common, console
@@ -79,6 +80,14 @@ def _value(key: str, value: Any) -> str:
 def detail_text(detail: Mapping[str, Any] | None) -> str:
     return ", ".join(f"{console.CONSOLE_AUDIT_DETAILS.get(k, k)}: {_value(k, v)}"
                      for k, v in (detail or {}).items() if v not in (None, "", []) and k != "member_id")
+
+
+def operator_audit_rows(entries: list[OperatorAuditRow], tz: tzinfo) -> list[dict[str, str]]:
+    """The operators' own audit page: when, which operator, how, what, and which organisation (its slug)."""
+    return [{"when": ARABIC.date_time(e.at.astimezone(tz), seconds=True), "who": e.operator,
+             "channel": console.CONSOLE_AUDIT_CHANNELS.get(e.channel, e.channel),
+             "action": console.CONSOLE_AUDIT_ACTIONS.get(e.action, e.action), "code": e.action,
+             "org": e.org_slug or console.CONSOLE_OPERATOR_AUDIT_OWN} for e in entries]
 
 
 def audit_rows(uow: UnitOfWork, org_id: int, entries: list[AuditEntry], tz: tzinfo) -> list[dict[str, str]]:

@@ -1,4 +1,4 @@
-"""`itabot org add|list|disable|credentials`: the organisations one deployment serves, each with its own
+"""`itabot org add|list|disable|enable|credentials`: the organisations one deployment serves, each with its own
 LINE Official Account. The channel secret and access token are asked with hidden input (or read from
 standard input, one a line, with --credentials-stdin), sealed under CREDENTIALS_KEY, never printed."""
 
@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from bot.cli.common import services
+from storage.audit_log import Actor
 from storage.clock import utcnow
 from texts import cli
 from usecases.organisations import (
@@ -18,6 +19,8 @@ from usecases.organisations import (
     OrganisationError,
     add_organisation,
     disable_organisation,
+    enable_organisation,
+    find,
     list_organisations,
     replace_credentials,
 )
@@ -99,15 +102,32 @@ def org_credentials(slug: str, channel_id: str | None, from_stdin: bool) -> None
 @org.command("disable")
 @click.argument("slug")
 def org_disable(slug: str) -> None:
-    """Stop serving an organisation: its webhook answers 404. Its data stays."""
-    svc = services()
-    with svc.uow() as uow:
+    """Stop serving an organisation: its webhook answers 404, its staff cannot log in, no reminders. Its data
+    stays (`itabot org enable` serves it again)."""
+    click.echo((cli.ORG_DISABLED if _switch(slug, False) else cli.ORG_ALREADY_DISABLED).format(slug=slug.strip()))
+
+
+@org.command("enable")
+@click.argument("slug")
+def org_enable(slug: str) -> None:
+    """Serve a disabled organisation again: its webhook, its console and its reminders, with its data."""
+    click.echo((cli.ORG_ENABLED if _switch(slug, True) else cli.ORG_ALREADY_ENABLED).format(slug=slug.strip()))
+
+
+def _switch(slug: str, enable: bool) -> bool:
+    """Disable or enable, audited in that organisation's log; False when it already was so."""
+    now = utcnow()
+    with services().uow() as uow:
         try:
-            changed = disable_organisation(uow, slug.strip(), utcnow())
+            org = find(uow, slug.strip())
+            changed = enable_organisation(uow, org.slug) if enable else disable_organisation(uow, org.slug, now)
         except OrganisationError as exc:
             raise _fail(exc) from None
+        if changed:
+            action = "organisation.enable" if enable else "organisation.disable"
+            uow.audit.record(org.id, Actor.cli(), action, now, f"organisation:{org.id}")
         uow.commit()
-    click.echo((cli.ORG_DISABLED if changed else cli.ORG_ALREADY_DISABLED).format(slug=slug.strip()))
+    return changed
 
 
 @org.command("list")

@@ -23,6 +23,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         complaint_pages,
         dashboard,
         member_views,
+        operator_audit,
         operator_views,
         plan_views,
         report_views,

@@ -26,6 +26,7 @@ from usecases.organisations import (
     OrganisationError,
     add_organisation,
     disable_organisation,
+    enable_organisation,
     replace_credentials,
 )
 
@@ -163,6 +164,22 @@ def operator_org_disable(slug: str) -> Any:
             uow.audit.record(org.id, access().actor, "organisation.disable", g.console_now, f"organisation:{org.id}")
         uow.commit()
     template = console.CONSOLE_OPERATOR_DISABLED if changed else console.CONSOLE_OPERATOR_ALREADY_DISABLED
+    flash(template.format(slug=org.slug))
+    return redirect(url_for("console.operator_orgs"))
+
+
+@blueprint.post("/operator/orgs/<slug>/enable")
+@roles(Role.OPERATOR)
+def operator_org_enable(slug: str) -> Any:
+    org = _organisation(slug)
+    if org is None:
+        return error_page(404, console.CONSOLE_OPERATOR_UNKNOWN.format(slug=slug))
+    with org_scope(org.id), services().uow() as uow:
+        changed = enable_organisation(uow, org.slug)
+        if changed:
+            uow.audit.record(org.id, access().actor, "organisation.enable", g.console_now, f"organisation:{org.id}")
+        uow.commit()
+    template = console.CONSOLE_OPERATOR_ENABLED if changed else console.CONSOLE_OPERATOR_ALREADY_ENABLED
     flash(template.format(slug=org.slug))
     return redirect(url_for("console.operator_orgs"))
 

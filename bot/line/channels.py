@@ -5,7 +5,9 @@ LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN (a single-organisation deploym
 every other organisation uses the credentials stored sealed under CREDENTIALS_KEY (`itabot org add`).
 
 The registry keeps a directory of every organisation (slug, disabled, the version of its credentials),
-read in one query at most every `check_every` seconds, so a webhook or a send costs dictionary lookups.
+read in one query at most every `check_every` seconds, so a webhook or a send costs dictionary lookups (a
+webhook's events are stored only if the organisation is still enabled at the version its cached secret came
+from, checked in the storing transaction: storage/event_store.py; otherwise its row is read again at once).
 An organisation's credentials are opened, and its client built, on first use and again only when their
 version moved (`itabot org credentials`, a token refreshed by any process); a disabled organisation's
 webhook answers 404 from the next check on. A short-lived token is issued from the channel id and secret
@@ -57,6 +59,7 @@ class _Channel:
 class WebhookChannel:
     org_id: int
     secret: str = field(repr=False)
+    version: int  # of the credentials the secret came from (0: the environment's)
 
 
 class LineChannels:
@@ -82,12 +85,14 @@ class LineChannels:
         self._issue_failed_at: dict[int, float] = {}
 
     # -- what the webhook and the senders use --------------------------------------------------------
-    def webhook(self, slug: str) -> WebhookChannel | None:
+    def webhook(self, slug: str, fresh: bool = False) -> WebhookChannel | None:
         """The enabled organisation behind `/callback/<slug>` and its channel secret; None: 404. (Its access
-        token plays no part: a short-lived one not issued yet does not stop events coming in.)"""
+        token plays no part: a short-lived one not issued yet does not stop events coming in.) `fresh`: this
+        organisation's row is read again now (the webhook does so when the cached secret did not verify a
+        body, or the store found the credentials changed or the organisation disabled since)."""
         self._check()
-        row = self._by_slug.get(slug)
-        if row is None:  # added since the last read? one indexed lookup (an unknown slug costs no more)
+        row = None if fresh else self._by_slug.get(slug)
+        if row is None or row.disabled:  # added or enabled since the last read? one indexed lookup
             with self.uow_factory() as uow:
                 found = uow.organisations.directory(slug)
             if not found:
@@ -98,7 +103,7 @@ class LineChannels:
         if row.disabled:
             return None
         try:
-            return WebhookChannel(row.org_id, self._known(row).secret)
+            return WebhookChannel(row.org_id, self._known(row).secret, row.version)
         except NoChannel:
             return None
 

@@ -17,10 +17,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, make_response, request
 
 from bot.services import Services
-from storage.event_store import StoreUnavailable
+from storage.event_store import StaleChannel, StoreUnavailable
 from storage.inbox import UnstorableEvent
 
 log = logging.getLogger(__name__)
@@ -74,39 +74,73 @@ def _error(status: int, message: str) -> tuple[Response, int]:
 def callback() -> Any:
     """The environment's channel (LINE_CHANNEL_SECRET): the default organisation (ORG_SLUG)."""
     services: Services = current_app.extensions["itabot"]
-    return _receive(services, services.settings.line_channel_secret, services.org_id)
+    body, signature = _read(services)
+    if not signature_is_valid(services.settings.line_channel_secret, body, signature):
+        return _bad_signature()
+    return _store(services, body, services.org_id, None)
 
 
 @blueprint.post("/callback/<slug>")
 def org_callback(slug: str) -> Any:
-    """One organisation's channel: verified with that organisation's own secret; unknown or disabled: 404."""
+    """One organisation's channel: verified with that organisation's own secret; unknown or disabled: 404.
+
+    The secret is the one this process cached; when it does not verify the body, or the store finds the
+    organisation disabled or its credentials replaced since (StaleChannel), the organisation's row is read
+    again and the body judged once more by what the database holds now: a new secret is honoured, and an
+    old one or a disabled organisation refused, at once in every process."""
     services: Services = current_app.extensions["itabot"]
     channel = services.channels.webhook(slug)
     if channel is None:
         return _error(404, "no such channel")
-    return _receive(services, channel.secret, lambda: channel.org_id)
+    body, signature = _read(services)
+    if signature_is_valid(channel.secret, body, signature):
+        try:
+            return _store(services, body, lambda: channel.org_id, channel.version,
+                          lambda: services.channels.webhook(slug, fresh=True) == channel)
+        except StaleChannel:
+            pass
+    fresh = services.channels.webhook(slug, fresh=True)
+    if fresh is None:
+        return _error(404, "no such channel")
+    if not signature_is_valid(fresh.secret, body, signature):
+        return _bad_signature()
+    try:
+        return _store(services, body, lambda: fresh.org_id, fresh.version)
+    except StaleChannel:  # changed again while this request was answered: LINE sends it again
+        return _error(503, "channel changed, try again later")
 
 
-def _receive(services: Services, channel_secret: str, org_id: Callable[[], int]) -> Any:
-    settings = services.settings
+def _read(services: Services) -> tuple[bytes, str]:
+    """The raw body and its signature (the request is answered 400 or 413 when there is none to check)."""
     signature = request.headers.get("x-line-signature")
     if not signature:
-        return _error(400, "missing x-line-signature")
-    if request.content_length is not None and request.content_length > settings.max_body_bytes:
-        return _error(413, "body too large")
-    body = request.get_data(cache=False)  # a chunked body past the limit: Flask's MAX_CONTENT_LENGTH → 413
-    if not signature_is_valid(channel_secret, body, signature):
-        log.warning("webhook with a wrong signature refused")
-        return _error(400, "invalid signature")
+        abort(make_response(*_error(400, "missing x-line-signature")))
+    if request.content_length is not None and request.content_length > services.settings.max_body_bytes:
+        abort(make_response(*_error(413, "body too large")))
+    return request.get_data(cache=False), signature  # a chunked body past the limit: MAX_CONTENT_LENGTH → 413
+
+
+def _bad_signature() -> tuple[Response, int]:
+    log.warning("webhook with a wrong signature refused")
+    return _error(400, "invalid signature")
+
+
+def _store(services: Services, body: bytes, org_id: Callable[[], int], channel_version: int | None,
+           still_current: Callable[[], bool] | None = None) -> Any:
+    """Parse and store a verified body; StaleChannel (nothing stored) when `channel_version` is no longer
+    the organisation's. A body with no events (the LINE console's Verify) stores nothing: `still_current`
+    asks the database instead."""
     try:
         events = parse_body(body)
     except BadWebhook as exc:
         return _error(400, str(exc))
     if not events:
+        if still_current is not None and not still_current():
+            raise StaleChannel("channel changed or disabled")
         return jsonify({}), 200
 
     try:
-        new_ids = services.event_store.store(org_id(), events)
+        new_ids = services.event_store.store(org_id(), events, channel_version)
     except UnstorableEvent as exc:  # never storable: 503 would have LINE send it again and again
         log.warning("webhook events that cannot be stored refused: %s", exc)
         return _error(400, "events cannot be stored")
