@@ -145,6 +145,11 @@ class _Sdk:
     blob: Any
 
 
+def load_sdk() -> None:
+    """Import the SDK now: a worker does as it starts, so that its first answer does not wait for it."""
+    import linebot.v3.messaging  # noqa: F401
+
+
 class LineApi:
     def __init__(self, access_token: str, base_url: str | None, timeout: float = 10.0, connections: int = 32) -> None:
         self._access_token = access_token
