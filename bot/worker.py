@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.line.api import load_sdk
 from bot.report_links import report_links
 from bot.services import Services
 from domain.retry import RetryPolicy
@@ -119,6 +120,7 @@ class Worker:
         self.outbox_ready.set()
 
     def run_forever(self) -> None:
+        load_sdk()  # imported on first use elsewhere (bot/line/api.py): here before the first answer waits
         opts = self.options
         log.info("worker started: %s event threads, %s delivery threads", opts.event_threads,
                  opts.delivery_threads)

@@ -6,8 +6,6 @@ import re
 from functools import lru_cache
 from itertools import pairwise
 
-from pythainlp.util import normalize as _thai_normalize
-
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 _TO_ARABIC = str.maketrans(THAI_DIGITS, "0123456789")
 _TO_THAI = str.maketrans("0123456789", THAI_DIGITS)
@@ -30,7 +28,10 @@ def squeeze(text: str) -> str:
 @lru_cache(maxsize=32768)
 def normalise(text: str) -> str:
     """Canonical form of Thai text: pythainlp's normalisation (duplicate/misordered tone and vowel
-    marks, zero-width characters), Arabic digits and single spaces."""
+    marks, zero-width characters), Arabic digits and single spaces. (pythainlp is imported on first use:
+    importing it costs about half a second that a process which never reads Thai text should not pay.)"""
+    from pythainlp.util import normalize as _thai_normalize
+
     text = _thai_normalize(text.replace("\u200b", "").replace("\ufeff", "").replace("\xa0", " "))
     return _SPACES.sub(" ", to_arabic_digits(text)).strip()
 

@@ -141,8 +141,14 @@ def app_role_url(superuser_url: str) -> str:
 
 @pytest.fixture
 def database_url(migrated_template: str, tmp_path: Path) -> str:
+    return fresh_database(migrated_template, tmp_path)
+
+
+def fresh_database(migrated_template: str, directory: Path) -> str:
+    """An empty migrated database, as the bot's role: a copy of the SQLite template in `directory`, or the
+    worker's PostgreSQL database with every table emptied."""
     if not migrated_template.startswith("postgresql"):
-        target = tmp_path / "itabot.db"
+        target = directory / "itabot.db"
         shutil.copy(migrated_template, target)
         return f"sqlite:///{target}"
     engine = make_engine(migrated_template)

@@ -10,25 +10,25 @@ import re
 from sqlalchemy import select
 
 from storage.console_models import AuditEntry
-from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say
 from tests.support.complaints import file_complaint
 from tests.support.console import add_console_user, logged_in
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, small_plan, this_fiscal_year
 
 ADMIN, OFFICER, CITIZEN = "U" + "3" * 32, "U" + "9" * 32, "U" + "a" * 32
 
 
-def entries(bot: RunningBot, action: str) -> list[AuditEntry]:
+def entries(bot: ChatBot, action: str) -> list[AuditEntry]:
     with bot.services.uow() as uow:
         return list(uow.session.scalars(select(AuditEntry).where(AuditEntry.action == action)
                                         .order_by(AuditEntry.id)))
 
 
 def test_rounds_changes_from_every_surface_are_audited_and_the_page_reads_in_thai(
-        bot_without_worker: RunningBot) -> None:
-    bot = bot_without_worker
+        chat_bot: ChatBot) -> None:
+    bot = chat_bot
     year = this_fiscal_year()
     load_plan(bot.services.uow, bot.org_id, small_plan())
     bind(bot, ADMIN, "admin")

@@ -1,8 +1,10 @@
-"""Configuration from the environment, /healthz, migrations that match the models."""
+"""Configuration from the environment, the CLI's refusals (in process, and once as a fresh process),
+/healthz, migrations that match the models."""
 
 from __future__ import annotations
 
 import base64
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
 
-from bot.cli.main import cli
+from bot.cli.main import cli, main
 from bot.config import ConfigError, Settings
 from storage.db import make_engine
 from storage.schema import Base, include_object
@@ -32,42 +34,70 @@ def test_production_refuses_to_start_without_secrets_and_names_the_variable() ->
         Settings.from_env({"ITABOT_ENV": "development", "ORG_TIMEZONE": "Mars/Olympus"})
 
 
+# the last line of stderr: the top-level packages the process had imported when it ended
+LOADED_AT_EXIT = ("import atexit, sys; atexit.register(lambda: print('loaded:', *sorted({n.split('.')[0] "
+                  "for n in sys.modules}), file=sys.stderr)); ")
+
+
 def itabot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """`itabot` as a fresh checkout runs it: this checkout's code, nothing set but `env` (production)."""
-    return subprocess.run([sys.executable, "-c", "from bot.cli.main import main; main()", *args],
+    """`itabot` as a fresh checkout runs it: this checkout's code, nothing set but `env` (production). A new
+    process costs seconds of imports: the tests below run `main()` in process (`itabot_here`) unless it is the
+    process itself they check."""
+    return subprocess.run([sys.executable, "-c", LOADED_AT_EXIT + "from bot.cli.main import main; main()", *args],
                           env={"PATH": "/usr/bin:/bin", "ITABOT_ENV": "production", "HOME": str(tmp_path),
                                "PYTHONPATH": str(CHECKOUT), **env},
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
 
 
+def itabot_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str,
+                **env: str) -> subprocess.CompletedProcess[str]:
+    """`main()` as `itabot` runs it, in this process: no itabot or LINE setting in the environment but `env`
+    (production), no .env (the working directory is `tmp_path`); its exit status and output."""
+    for name in list(os.environ):
+        if name.startswith(("ITABOT_", "LINE_", "DATABASE_", "PUBLIC_", "ORG_", "FLASK_")) or name in (
+                "SECRET_KEY", "COMPLAINT_KEY", "CREDENTIALS_KEY"):
+            monkeypatch.delenv(name)
+    for name, value in {"ITABOT_ENV": "production", **env}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["itabot", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    return subprocess.CompletedProcess(["itabot", *args], code if isinstance(code, int) else 1, out, err)
+
+
 def test_cli_refusal_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
+    """The one test of the real process: `itabot` started fresh, as a deployment starts it."""
     result = itabot(tmp_path, "members")
     assert result.returncode == 2
     assert "SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+    # the SDK (seconds of imports), Thai word lists and document writers only come with a command using them
+    loaded = result.stderr.splitlines()[-1].split()
+    assert loaded[0] == "loaded:" and "bot" in loaded, loaded
+    assert not {"linebot", "pythainlp", "docx", "openpyxl", "pypdfium2"} & set(loaded), loaded
 
 
-def test_cli_help_needs_no_configuration(tmp_path: Path) -> None:
-    result = itabot(tmp_path, "--help")
+def test_cli_help_needs_no_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    result = itabot_here(monkeypatch, capsys, tmp_path, "--help")
     assert result.returncode == 0 and "Usage: itabot" in result.stdout and "rounds" in result.stdout
     assert result.stderr == ""
 
 
-def test_cli_without_line_secrets_and_on_a_database_never_migrated(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_without_line_secrets_and_on_a_database_never_migrated(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Only commands that talk to LINE need its secrets; an empty database is one line: migrate it."""
     (tmp_path / "empty.db").touch()
     env = {"SECRET_KEY": "s" * 32, "COMPLAINT_KEY": base64.b64encode(bytes(range(32))).decode(),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "ITABOT_INSTANCE_DIR": str(tmp_path / "instance")}
-    refused = itabot(tmp_path, "members", **env)
+    refused = itabot_here(monkeypatch, capsys, tmp_path, "members", **env)
     assert refused.returncode != 0 and "Traceback" not in refused.stderr
     [line] = refused.stderr.splitlines()
     assert "itabot db upgrade" in line and "ฐานข้อมูล" in line
-    # the rest in this process (each `itabot` above takes seconds to start): the same environment, no .env
-    monkeypatch.chdir(tmp_path)
-    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN", "PUBLIC_BASE_URL", "LINE_API_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in {**env, "ITABOT_ENV": "production"}.items():
-        monkeypatch.setenv(name, value)
+    # the same environment (itabot_here left it set), no .env
     assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
     listed = CliRunner().invoke(cli, ["members"])
     assert listed.exit_code == 0 and cli_texts.CLI_NO_MEMBERS in listed.output

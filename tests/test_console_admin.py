@@ -1,4 +1,4 @@
-"""The administrators' pages of the console over real HTTP against the running bot: plan import by upload
+"""The administrators' pages of the console, in process (tests/support/console.py): plan import by upload
 (preview, then "บันทึก" saves exactly what was previewed), the unit directory, invites and members, console
 logins, rounds and reminders, report downloads, the dashboard's numbers (those of the LINE "สรุป") and the
 audit log."""
@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -21,10 +22,10 @@ from domain.plan_table import read_table
 from storage.clock import utcnow
 from storage.console_models import AuditEntry, PlanUpload
 from storage.plan_models import Measure, Plan
-from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say
 from tests.support.console import Console, add_console_user, error_of, flashes, logged_in
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, measure, small_plan, this_fiscal_year
 from usecases.plan_import import import_plan
 from usecases.plan_warnings import render_warning
@@ -37,7 +38,14 @@ ADMIN = "U" + "3" * 32
 NEWCOMER = "U" + "5" * 32
 
 
-def audit(bot: RunningBot, prefix: str = "") -> list[AuditEntry]:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """These tests are about the console's pages: in process (tests/support/inprocess.py: the same app on the
+    same real database, through Werkzeug's test client, no server and no worker)."""
+    return chat_bot
+
+
+def audit(bot: ChatBot, prefix: str = "") -> list[AuditEntry]:
     with bot.services.uow() as uow:
         return [e for e in uow.session.scalars(select(AuditEntry).order_by(AuditEntry.id)) if e.action.startswith(prefix)]
 
@@ -46,7 +54,7 @@ def page_text(response: object) -> str:
     return html.unescape(response.text)  # type: ignore[attr-defined]
 
 
-def plans(bot: RunningBot) -> list[tuple[int, str, int]]:
+def plans(bot: ChatBot) -> list[tuple[int, str, int]]:
     with bot.services.uow() as uow:
         return [(p.fiscal_year_be, p.source_name, len(uow.plans.measures(p.id)))
                 for p in uow.session.scalars(select(Plan).order_by(Plan.id))]
@@ -59,7 +67,7 @@ def upload(console: Console, path: Path, year: str = "2567", name: str | None = 
     return console.post("/plan/preview", {"fiscal_year": year}, files={"file": (name or path.name, content)})
 
 
-def test_plan_import_shows_the_parsed_table_and_warnings_then_saves_that_upload(bot: RunningBot) -> None:
+def test_plan_import_shows_the_parsed_table_and_warnings_then_saves_that_upload(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     add_console_user(bot, "deputy")
     admin = logged_in(bot, "admin")
@@ -97,7 +105,7 @@ def test_plan_import_shows_the_parsed_table_and_warnings_then_saves_that_upload(
     assert entry.detail["measures"] == len(dry.measures) and entry.detail["warnings"] == len(dry.warnings)
 
 
-def test_reimporting_a_plan_by_upload_updates_it(bot: RunningBot) -> None:
+def test_reimporting_a_plan_by_upload_updates_it(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     admin = logged_in(bot, "admin")
     fixture = PLANS / "wiang-chiang-saen-2567.tsv"
@@ -113,7 +121,7 @@ def test_reimporting_a_plan_by_upload_updates_it(bot: RunningBot) -> None:
     assert plans(bot) == [(2567, fixture.name, expected["measure_count"])]
 
 
-def test_plan_upload_problems_get_a_thai_answer_and_save_nothing(bot: RunningBot) -> None:
+def test_plan_upload_problems_get_a_thai_answer_and_save_nothing(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     admin = logged_in(bot, "admin")
     fixture = PLANS / "sirirat-2567.tsv"
@@ -136,7 +144,7 @@ def test_plan_upload_problems_get_a_thai_answer_and_save_nothing(bot: RunningBot
         assert uow.session.scalar(select(func.count()).select_from(PlanUpload)) == 0
 
 
-def test_units_are_added_renamed_and_merged_as_the_cli_does(bot: RunningBot) -> None:
+def test_units_are_added_renamed_and_merged_as_the_cli_does(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     admin = logged_in(bot, "admin")
     load_plan(bot.services.uow, bot.org_id, [measure("มาตรการตรวจรับพัสดุ", ["ศูนย์พัสดุกลาง"])])
@@ -170,7 +178,7 @@ def test_units_are_added_renamed_and_merged_as_the_cli_does(bot: RunningBot) -> 
     assert [e.action for e in audit(bot, "unit.")] == ["unit.add", "unit.rename", "unit.merge"]
 
 
-def test_invites_bind_staff_and_members_get_console_logins_that_follow_their_line_role(bot: RunningBot) -> None:
+def test_invites_bind_staff_and_members_get_console_logins_that_follow_their_line_role(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     admin = logged_in(bot, "admin")
     admin.get("/members")
@@ -207,7 +215,7 @@ def test_invites_bind_staff_and_members_get_console_logins_that_follow_their_lin
     assert [e.action for e in audit(bot, "member.")] == ["member.revoke"]
 
 
-def test_an_admin_closes_a_login_and_its_sessions_end(bot: RunningBot) -> None:
+def test_an_admin_closes_a_login_and_its_sessions_end(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     deputy_id = add_console_user(bot, "deputy")
     admin, deputy = logged_in(bot, "admin"), logged_in(bot, "deputy")
@@ -227,7 +235,7 @@ def test_an_admin_closes_a_login_and_its_sessions_end(bot: RunningBot) -> None:
         "console_user.deactivate", "console_user.activate", "console_user.password"]
 
 
-def test_rounds_and_reminder_settings_are_the_schedule_settings(bot: RunningBot) -> None:
+def test_rounds_and_reminder_settings_are_the_schedule_settings(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     load_plan(bot.services.uow, bot.org_id, small_plan())
     admin = logged_in(bot, "admin")
@@ -256,7 +264,7 @@ def test_rounds_and_reminder_settings_are_the_schedule_settings(bot: RunningBot)
     assert [e.action for e in audit(bot, "settings.")] == ["settings.reminders", "settings.rounds"]
 
 
-def test_reports_download_as_the_report_service_makes_them(bot: RunningBot) -> None:
+def test_reports_download_as_the_report_service_makes_them(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     load_plan(bot.services.uow, bot.org_id, small_plan())
     bind(bot, HEAD, "head", "สำนักปลัด")
@@ -286,7 +294,7 @@ def test_reports_download_as_the_report_service_makes_them(bot: RunningBot) -> N
         (f"report:complaints:{year}", {"round": None, "format": "docx"})]
 
 
-def test_the_dashboard_shows_the_numbers_of_the_line_summary(bot: RunningBot) -> None:
+def test_the_dashboard_shows_the_numbers_of_the_line_summary(bot: ChatBot) -> None:
     load_plan(bot.services.uow, bot.org_id, small_plan())  # ม.1 สำนักปลัด, ม.2 every unit, ม.3 กองคลัง
     bind(bot, HEAD, "head", "สำนักปลัด")
     bind(bot, FINANCE, "head", "กองคลัง")
@@ -320,7 +328,7 @@ def test_the_dashboard_shows_the_numbers_of_the_line_summary(bot: RunningBot) ->
         assert f"<b>{reported}/{expected}</b>รายงานแล้ว" in page_text(logged_in(bot, "admin").get(f"/dashboard?round={odd}"))
 
 
-def test_the_audit_log_pages_and_filters(bot: RunningBot) -> None:
+def test_the_audit_log_pages_and_filters(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     admin = logged_in(bot, "admin")
     for name in (f"กองทดสอบ{i}" for i in range(55)):

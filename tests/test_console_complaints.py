@@ -1,4 +1,4 @@
-"""The console's complaints queue over real HTTP, against the running bot and the fake LINE platform: the
+"""The console's complaints queue, in process (tests/support/console.py) with the fake LINE platform: the
 privacy rules of LINE (officers see category and text, never who, except an identified complainant to the
 assigned officer; a complaint naming a unit never reaches that unit's people; heads and admins see no
 complaint), every view in the audit log, status changes with a required note and messages relayed to the
@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import insert, select
 
 from storage.clock import utcnow
 from storage.complaint_models import Complaint, ComplaintEntry
 from storage.console_models import AuditEntry
-from tests.conftest import RunningBot
 from tests.support.botcli import bind
 from tests.support.chat import pushes_to, say
 from tests.support.complaints import complaints, file_complaint
 from tests.support.console import add_console_user, error_of, flashes, logged_in
+from tests.support.inprocess import ChatBot
 
 CITIZEN = "U" + "a" * 32
 OTHER = "U" + "b" * 32
@@ -29,14 +30,21 @@ WORKS_HEAD = "U" + "f" * 32
 ADMIN = "U" + "9" * 32
 
 
-def views(bot: RunningBot, case: int) -> list[AuditEntry]:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """These tests are about the console's pages: in process (tests/support/inprocess.py: the same app on the
+    same real database, through Werkzeug's test client, no server and no worker)."""
+    return chat_bot
+
+
+def views(bot: ChatBot, case: int) -> list[AuditEntry]:
     with bot.services.uow() as uow:
         return list(uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "complaint.view",
                                                                  AuditEntry.target == f"complaint:{case}")
                                         .order_by(AuditEntry.id)))
 
 
-def test_officers_see_texts_never_who_except_identified_details_to_the_assignee(bot: RunningBot) -> None:
+def test_officers_see_texts_never_who_except_identified_details_to_the_assignee(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     bind(bot, OFFICER_2, "officer")
     add_console_user(bot, "officer1", "officer", OFFICER)
@@ -80,7 +88,7 @@ def test_officers_see_texts_never_who_except_identified_details_to_the_assignee(
     assert CITIZEN not in everything and OTHER not in everything
 
 
-def test_a_complaint_naming_a_unit_never_reaches_its_people_and_heads_and_admins_see_none(bot: RunningBot) -> None:
+def test_a_complaint_naming_a_unit_never_reaches_its_people_and_heads_and_admins_see_none(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     bind(bot, WORKS_OFFICER, "officer", "กองช่าง")
     bind(bot, WORKS_HEAD, "head", "กองช่าง")
@@ -115,7 +123,7 @@ def test_a_complaint_naming_a_unit_never_reaches_its_people_and_heads_and_admins
     assert "เรื่องร้องเรียน (จำนวนเท่านั้น)" in dashboard.text and "เงินใต้โต๊ะ" not in dashboard.text
 
 
-def test_a_status_change_needs_a_note_and_the_complainant_is_told_through_line(bot: RunningBot) -> None:
+def test_a_status_change_needs_a_note_and_the_complainant_is_told_through_line(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     add_console_user(bot, "officer", "officer", OFFICER)
     receipt = file_complaint(bot, CITIZEN, mode="confidential")
@@ -151,7 +159,7 @@ def test_a_status_change_needs_a_note_and_the_complainant_is_told_through_line(b
             ("officer", {"old": "received", "new": "screening", "told": "pushed"})]
 
 
-def test_messages_reach_confidential_complainants_at_once_and_anonymous_ones_at_follow_up(bot: RunningBot) -> None:
+def test_messages_reach_confidential_complainants_at_once_and_anonymous_ones_at_follow_up(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     add_console_user(bot, "officer", "officer", OFFICER)
     confidential = file_complaint(bot, CITIZEN, mode="confidential")
@@ -178,7 +186,7 @@ def test_messages_reach_confidential_complainants_at_once_and_anonymous_ones_at_
     assert empty.status_code == 400 and "กรุณาพิมพ์ข้อความ" in error_of(empty)
 
 
-def test_opening_a_case_in_line_is_in_the_same_audit_log(bot: RunningBot) -> None:
+def test_opening_a_case_in_line_is_in_the_same_audit_log(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     add_console_user(bot, "admin")
     file_complaint(bot, CITIZEN, mode="anonymous")
@@ -192,7 +200,7 @@ def test_opening_a_case_in_line_is_in_the_same_audit_log(bot: RunningBot) -> Non
     assert "complaint:1" not in audit.text and "member #" not in audit.text  # in Thai, people by role
 
 
-def test_a_long_queue_comes_a_page_at_a_time_oldest_first(bot: RunningBot) -> None:
+def test_a_long_queue_comes_a_page_at_a_time_oldest_first(bot: ChatBot) -> None:
     bind(bot, OFFICER, "officer")
     add_console_user(bot, "officer", "officer", OFFICER)
     received = utcnow() - timedelta(days=3)

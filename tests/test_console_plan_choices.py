@@ -1,20 +1,28 @@
 """The console's plan preview lists how each row of the uploaded table was read; the admin reads a row
 otherwise, sees the plan again, saves it, and the next upload of the same document applies that choice again
-(marked as such), until it is set back. Over real HTTP against the running bot, with a PDF plan."""
+(marked as such), until it is set back. In process (tests/support/console.py), with a PDF plan."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from storage.console_models import PlanRowChoice
-from tests.conftest import RunningBot
 from tests.support.console import Console, add_console_user, flashes, logged_in
+from tests.support.inprocess import ChatBot
 from tests.support.plan_pdf import PDF_FIXTURES
 from tests.test_console_admin import page_text, plans, upload
 
 PDF = PDF_FIXTURES / "mueang-phon-2564.pdf"
+
+
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """These tests are about the console's pages: in process (tests/support/inprocess.py: the same app on the
+    same real database, through Werkzeug's test client, no server and no worker)."""
+    return chat_bot
 
 
 def measure_count(text: str) -> int:
@@ -49,12 +57,12 @@ def second_measure_row(text: str) -> int:
     return int(found.group(1))
 
 
-def choices(bot: RunningBot) -> list[tuple[str, str]]:
+def choices(bot: ChatBot) -> list[tuple[str, str]]:
     with bot.services.uow() as uow:
         return [(c.fingerprint, c.kind) for c in uow.session.scalars(select(PlanRowChoice))]
 
 
-def test_a_row_read_otherwise_is_remembered_for_the_same_document(bot: RunningBot) -> None:
+def test_a_row_read_otherwise_is_remembered_for_the_same_document(bot: ChatBot) -> None:
     add_console_user(bot, "admin")
     admin: Console = logged_in(bot, "admin")
     preview = page_text(upload(admin, PDF, year="2564"))

@@ -1,5 +1,6 @@
-"""The admin console's security, over real HTTP against the running bot (and Flask's test client only where
-a production configuration is needed): argon2 hashes, cookie flags and where the cookie goes, CSRF on every
+"""The admin console's security, in process (tests/support/console.py: the app through Werkzeug's test client,
+cookies kept by path as a browser keeps them), and over real HTTP against the running bot where the wire is
+the point (which responses set a cookie, the webhook's included): argon2 hashes, cookie flags and where the cookie goes, CSRF on every
 form, lockout after repeated failures, slowing down one client, idle timeout, logout, roles as in LINE, and
 `itabot create-admin`."""
 
@@ -12,7 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -39,18 +40,22 @@ from storage.console_models import AuditEntry, ConsoleUser
 from tests.conftest import PRODUCTION_PASSWORD_HASHER, QUICK_PASSWORD_HASHER, RunningBot, make_env
 from tests.support.botcli import bind, run_cli
 from tests.support.console import PASSWORD, Console, add_console_user, error_of, logged_in
+from tests.support.inprocess import ChatBot
+
+if TYPE_CHECKING:
+    from tests.support.chat import Bot
 
 HEAD = "U" + "b" * 32
 OFFICER = "U" + "c" * 32
 ADMIN_MEMBER = "U" + "d" * 32
 
 
-def audit_actions(bot: RunningBot) -> list[str]:
+def audit_actions(bot: Bot) -> list[str]:
     with bot.services.uow() as uow:
         return list(uow.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-def unit_names(bot: RunningBot) -> list[str]:
+def unit_names(bot: Bot) -> list[str]:
     with bot.services.uow() as uow:
         return [u.name for u in uow.people.units(bot.org_id)]
 
@@ -117,7 +122,8 @@ def test_outside_development_the_cookie_is_secure(database_url: str, tmp_path: A
 
 
 # -- CSRF -----------------------------------------------------------------------------------------------------------
-def test_a_form_without_the_session_csrf_token_is_refused_and_changes_nothing(bot: RunningBot) -> None:
+def test_a_form_without_the_session_csrf_token_is_refused_and_changes_nothing(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     console = logged_in(bot, "admin")
     before = unit_names(bot)
@@ -131,13 +137,13 @@ def test_a_form_without_the_session_csrf_token_is_refused_and_changes_nothing(bo
     done = console.post("/units/add", {"name": "กองทดลอง"}, form_page="/units")
     assert done.status_code == 200 and "กองทดลอง" in unit_names(bot)
     # The login form is protected too: a login posted from elsewhere does nothing.
-    stranger = requests.post(f"{bot.url}/console/login", data={"username": "admin", "password": PASSWORD},
-                             timeout=10)
+    stranger = Console(bot).http.post(console.url("/login"), data={"username": "admin", "password": PASSWORD})
     assert stranger.status_code == 400 and "Set-Cookie" not in stranger.headers
 
 
 # -- lockout and slowing down -----------------------------------------------------------------------------------
-def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(bot: RunningBot) -> None:
+def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     console = Console(bot)
     for attempt in range(4):
@@ -159,7 +165,8 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(bot: RunningB
         assert user is not None and user.failed_attempts == 0 and user.locked_until is None
 
 
-def test_a_username_that_is_no_account_answers_as_one_would_lock_included(bot: RunningBot) -> None:
+def test_a_username_that_is_no_account_answers_as_one_would_lock_included(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     add_console_user(bot, "closed")
     with bot.services.uow() as uow:
@@ -180,7 +187,7 @@ def test_a_username_that_is_no_account_answers_as_one_would_lock_included(bot: R
         assert Console(bot).login("ghost", "ผิด-รหัสผ่าน-นะ").status_code == 401
 
 
-def _guess_at_once(bot: RunningBot, monkeypatch: pytest.MonkeyPatch, username: str, guesses: int) -> tuple[int, Counter]:
+def _guess_at_once(bot: ChatBot, monkeypatch: pytest.MonkeyPatch, username: str, guesses: int) -> tuple[int, Counter]:
     """`guesses` wrong passwords for one username at the same moment, each from a client of its own, against
     the real database; returns how many passwords were checked (argon2, or its dummy for a name that is no
     account) and the answers. A check is held until every other attempt is being checked too or has been
@@ -227,8 +234,9 @@ def _guess_at_once(bot: RunningBot, monkeypatch: pytest.MonkeyPatch, username: s
     return len(checking), outcomes
 
 
-def test_simultaneous_wrong_passwords_check_no_more_than_the_lock_allows(bot: RunningBot,
+def test_simultaneous_wrong_passwords_check_no_more_than_the_lock_allows(chat_bot: ChatBot,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     checked, outcomes = _guess_at_once(bot, monkeypatch, "admin", 40)
     assert checked == 5 and outcomes == {"locked": 40}, (checked, outcomes)  # was 40 (17 by real timing)
@@ -250,7 +258,8 @@ def test_simultaneous_wrong_passwords_check_no_more_than_the_lock_allows(bot: Ru
         assert user is not None and user.failed_attempts == 0 and user.locked_until is None
 
 
-def test_an_admin_unlocks_a_locked_account(bot: RunningBot) -> None:
+def test_an_admin_unlocks_a_locked_account(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     add_console_user(bot, "deputy")
     with bot.services.uow() as uow:
@@ -267,7 +276,8 @@ def test_an_admin_unlocks_a_locked_account(bot: RunningBot) -> None:
     logged_in(bot, "deputy")
 
 
-def test_failures_from_one_client_slow_it_down_whichever_usernames_it_tries(bot: RunningBot) -> None:
+def test_failures_from_one_client_slow_it_down_whichever_usernames_it_tries(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     console = Console(bot)
     for name in ("root", "administrator", "test", "somchai", "nobody"):
@@ -283,18 +293,21 @@ def test_failures_from_one_client_slow_it_down_whichever_usernames_it_tries(bot:
         assert "login.slowed" in [e.action for e in entries]
 
 
-def test_the_thai_web_font_is_served_to_anyone_without_a_session(bot: RunningBot) -> None:
-    font = requests.get(f"{bot.url}/console/fonts/Sarabun-Regular.ttf", timeout=10)
+def test_the_thai_web_font_is_served_to_anyone_without_a_session(chat_bot: ChatBot) -> None:
+    bot = chat_bot
+    http = Console(bot).http
+    font = http.get("/console/fonts/Sarabun-Regular.ttf")
     assert font.status_code == 200 and font.headers["Content-Type"] == "font/ttf" and len(font.content) > 10_000
     assert "Set-Cookie" not in font.headers and "max-age" in font.headers["Cache-Control"]
-    assert requests.get(f"{bot.url}/console/fonts/..%2Fconfig.py", timeout=10).status_code == 404
-    assert requests.get(f"{bot.url}/console/fonts/Other.ttf", timeout=10).status_code == 404
-    login = requests.get(f"{bot.url}/console/login", timeout=10)
+    assert http.get("/console/fonts/..%2Fconfig.py").status_code == 404
+    assert http.get("/console/fonts/Other.ttf").status_code == 404
+    login = http.get("/console/login")
     assert "/console/fonts/Sarabun-Regular.ttf" in login.text
     assert "font-src 'self'" in login.headers["Content-Security-Policy"]
 
 
-def test_a_forged_forwarded_address_does_not_dodge_the_slow_down(bot: RunningBot) -> None:
+def test_a_forged_forwarded_address_does_not_dodge_the_slow_down(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     console = Console(bot)
     for n in range(5):  # no proxy is trusted by default: X-Forwarded-For is not the client
@@ -305,8 +318,8 @@ def test_a_forged_forwarded_address_does_not_dodge_the_slow_down(bot: RunningBot
 
 
 def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(
-        start_bot: Callable[..., RunningBot]) -> None:
-    bot = start_bot(with_worker=False, TRUSTED_PROXIES=1)
+        start_chat_bot: Callable[..., ChatBot]) -> None:
+    bot = start_chat_bot(TRUSTED_PROXIES=1)
     add_console_user(bot, "admin")
     guesser, owner = Console(bot), Console(bot)
     guesser.http.headers["X-Forwarded-For"] = "203.0.113.7"
@@ -319,7 +332,8 @@ def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(
 
 
 # -- session lifetime -------------------------------------------------------------------------------------------------
-def test_an_idle_session_ends_after_thirty_minutes(bot: RunningBot) -> None:
+def test_an_idle_session_ends_after_thirty_minutes(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     start = utcnow()
     with time_machine.travel(start, tick=True):
@@ -335,30 +349,32 @@ def test_an_idle_session_ends_after_thirty_minutes(bot: RunningBot) -> None:
         assert console.get("/dashboard").url.split("?")[0].endswith("/console/login")
 
 
-def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(bot: RunningBot) -> None:
+def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     console = logged_in(bot, "admin")
-    stolen = requests.Session()
-    stolen.cookies.update(console.http.cookies)
-    assert stolen.get(console.url("/audit"), timeout=30).url.endswith("/console/audit")
+    stolen = console.with_same_cookies()
+    assert stolen.get("/audit").url.endswith("/console/audit")
     out = console.post("/logout", form_page="/dashboard")
     assert "ออกจากระบบแล้ว" in out.text
-    assert "/console/login" in stolen.get(console.url("/audit"), timeout=30).url
+    assert "/console/login" in stolen.get("/audit").url
     assert "logout" in audit_actions(bot)
 
 
-def test_after_login_only_a_console_path_is_followed(bot: RunningBot) -> None:
+def test_after_login_only_a_console_path_is_followed(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     add_console_user(bot, "admin")
     for target, lands in (("/console/units", "/console/units"), ("https://evil.example/", "/console/dashboard"),
                           ("//evil.example/console/", "/console/dashboard"), ("/public/default/", "/console/dashboard")):
         console = Console(bot)
         console.get(f"/login?next={requests.utils.quote(target)}")
         landed = console.post("/login", {"username": "admin", "password": PASSWORD, "next": target})
-        assert landed.url == bot.url + lands, target
+        assert landed.url == console.base + lands, target
 
 
 # -- roles ----------------------------------------------------------------------------------------------------------
-def test_each_role_reaches_only_its_pages(bot: RunningBot) -> None:
+def test_each_role_reaches_only_its_pages(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     bind(bot, HEAD, "head", "กองคลัง")
     bind(bot, OFFICER, "officer")
     add_console_user(bot, "admin")
@@ -382,7 +398,8 @@ def test_each_role_reaches_only_its_pages(bot: RunningBot) -> None:
     assert admin.get("/nowhere").status_code == 404
 
 
-def test_a_member_whose_line_role_is_revoked_loses_the_console_at_once(bot: RunningBot) -> None:
+def test_a_member_whose_line_role_is_revoked_loses_the_console_at_once(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     bind(bot, OFFICER, "officer")
     add_console_user(bot, "officer", "officer", OFFICER)
     officer = logged_in(bot, "officer")
@@ -396,12 +413,13 @@ def test_a_member_whose_line_role_is_revoked_loses_the_console_at_once(bot: Runn
 
 
 # -- itabot create-admin -----------------------------------------------------------------------------------------------
-def create_admin(bot: RunningBot, *args: str, input: str | None = None) -> Any:
-    app = bot.server.app  # type: ignore[attr-defined]
+def create_admin(bot: ChatBot, *args: str, input: str | None = None) -> Any:
+    app = bot.app
     return CliRunner().invoke(cli, ["create-admin", *args], obj=ScriptInfo(create_app=lambda: app), input=input)
 
 
-def test_create_admin_asks_for_the_password_or_reads_it_from_stdin(bot: RunningBot) -> None:
+def test_create_admin_asks_for_the_password_or_reads_it_from_stdin(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     prompted = create_admin(bot, input="รหัสผ่าน-ที่ยาวพอ\nรหัสผ่าน-ที่ยาวพอ\n")
     assert prompted.exit_code == 0 and "สร้างผู้ดูแลระบบ \"admin\" แล้ว" in prompted.output
     assert "/console/login" in prompted.output and "รหัสผ่าน-ที่ยาวพอ" not in prompted.output
@@ -421,7 +439,8 @@ def test_create_admin_asks_for_the_password_or_reads_it_from_stdin(bot: RunningB
         assert all(u.password_hash.startswith("$argon2id$") for u in users)
 
 
-def test_create_admin_reset_sets_a_new_password_unlocks_and_ends_sessions(bot: RunningBot) -> None:
+def test_create_admin_reset_sets_a_new_password_unlocks_and_ends_sessions(chat_bot: ChatBot) -> None:
+    bot = chat_bot
     assert create_admin(bot, "--password-stdin", input="รหัสผ่าน-ที่ยาวพอ\n").exit_code == 0
     console = logged_in(bot, "admin", "รหัสผ่าน-ที่ยาวพอ")
     with bot.services.uow() as uow:
@@ -442,7 +461,8 @@ def test_create_admin_reset_sets_a_new_password_unlocks_and_ends_sessions(bot: R
 
 
 @pytest.mark.parametrize("path", ["/console/dashboard", "/console/complaints/1", "/console/audit?page=2"])
-def test_every_page_behind_the_login_sends_strangers_to_it(bot: RunningBot, path: str) -> None:
-    response = requests.get(bot.url + path, timeout=30, allow_redirects=False)
+def test_every_page_behind_the_login_sends_strangers_to_it(chat_bot: ChatBot, path: str) -> None:
+    bot = chat_bot
+    response = Console(bot).http.get(path, allow_redirects=False)
     assert response.status_code == 302 and "/console/login?next=" in response.headers["Location"]
     assert "Set-Cookie" not in response.headers

@@ -3,18 +3,26 @@ newcomer can report progress from the chat page at once. Loading again changes n
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from linesim.demo import DEMO_CONSOLE_PASSWORD, DEMO_PERSONAS
 from storage.models import Role
 from storage.plan_models import Measure, Plan
-from tests.conftest import RunningBot
 from tests.support.botcli import run_cli
 from tests.support.console import logged_in
+from tests.support.inprocess import ChatBot
 from tests.support.plans import this_fiscal_year
 
 
-def test_demo_load_binds_personas_and_imports_the_sample_plan_once(bot: RunningBot) -> None:
+@pytest.fixture
+def bot(chat_bot: ChatBot) -> ChatBot:
+    """In process (tests/support/inprocess.py): the CLI and the console on the same app and real database,
+    no server and no worker."""
+    return chat_bot
+
+
+def test_demo_load_binds_personas_and_imports_the_sample_plan_once(bot: ChatBot) -> None:
     first = run_cli(bot, "demo", "load")
     assert f"แผนตัวอย่างปีงบประมาณ {this_fiscal_year()}" in first
     assert f"ผู้ใช้ admin, officer, head รหัสผ่าน {DEMO_CONSOLE_PASSWORD}" in first
@@ -31,7 +39,7 @@ def test_demo_load_binds_personas_and_imports_the_sample_plan_once(bot: RunningB
     assert head.unit and head.unit in intro["text"] and carousel["type"] == "flex"
 
 
-def test_demo_console_logins_open_each_roles_home(bot: RunningBot) -> None:
+def test_demo_console_logins_open_each_roles_home(bot: ChatBot) -> None:
     run_cli(bot, "demo", "load")
     run_cli(bot, "demo", "load")  # made once: loading again neither fails nor adds a login
     homes = {"admin": "/console/dashboard", "officer": "/console/complaints", "head": "/console/dashboard"}

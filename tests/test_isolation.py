@@ -3,11 +3,13 @@ and every surface tried across the boundary must refuse or show nothing — LINE
 another organisation's code, officers' cases, report flow with the other's measure ids, invites, report
 requests and the admin summary), complaint routing, reminders and weekly summaries, console pages and POSTs,
 public pages and signed report links. In process (tests/support/inprocess.py); the console and the public
-pages through Flask's test client."""
+pages through Flask's test client. The two organisations are built once per module and each test gets its
+own copy of them (tests/support/snapshot.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +18,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.report_links import report_links
 from domain.passwords import hash_password
 from domain.reports.links import ReportFormat, ReportKind, ReportTicket
@@ -24,12 +27,14 @@ from storage.complaint_models import Complaint, ComplaintEntry
 from storage.models import Member, Unit
 from storage.plan_models import Measure, ProgressReport
 from storage.tenancy import OPERATOR_SCOPE, org_scope
+from tests.conftest import fresh_database, make_env
 from tests.support.botcli import bind, invite
 from tests.support.chat import pushes_to, say
 from tests.support.complaints import Receipt, file_complaint
-from tests.support.inprocess import ChatBot
+from tests.support.inprocess import UNREACHABLE_LINE, ChatBot, InProcessPlatform
 from tests.support.orgs import ClientConsole, add_organisation, bind_in, in_org
 from tests.support.plans import load_plan, measure, this_fiscal_year
+from tests.support.snapshot import DatabaseSnapshot, copy_platform_state
 from texts import chat as chat_texts
 from usecases.reminder_run import run_reminders
 from usecases.weekly_summary_run import send_weekly_summaries
@@ -81,9 +86,7 @@ def plan_of(title: str, year: int) -> list[Any]:
             measure(title + " (ทุกกอง)", [], all_units=True, fiscal_year_be=year, issue_no=2)]
 
 
-@pytest.fixture
-def orgs(chat_bot: ChatBot) -> TwoOrgs:
-    bot = chat_bot
+def build_two_orgs(bot: ChatBot) -> TwoOrgs:
     a = bot.org_id
     b = add_organisation(bot, "tambon-b", "เทศบาลตำบลบี")
     for org_id, title in ((a, TITLE_A), (b, TITLE_B)):
@@ -99,6 +102,40 @@ def orgs(chat_bot: ChatBot) -> TwoOrgs:
     with in_org(bot, b):
         receipt_b = file_complaint(bot, CITIZEN_B, details=(DETAILS_B,))
     return TwoOrgs(bot, a, b, receipt_a, receipt_b)
+
+
+@dataclass(frozen=True)
+class World:
+    """The two organisations as built once: the database's rows and the fake platform's records."""
+
+    orgs: TwoOrgs
+    rows: DatabaseSnapshot
+    platform: Any  # linesim.state.PlatformState
+
+
+@pytest.fixture(scope="module")
+def world(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> World:
+    """Built once per module (and per pytest-xdist process that runs some of its tests), in process, on a
+    database of its own; each test then starts from a copy (`orgs`)."""
+    directory = tmp_path_factory.mktemp("two-orgs")
+    url = fresh_database(migrated_template, directory)
+    bot = ChatBot.build(Settings.from_env(make_env(url, UNREACHABLE_LINE, directory)))
+    try:
+        built = build_two_orgs(bot)
+        owner_url = migrated_template if migrated_template.startswith("postgresql") else url
+        return World(built, DatabaseSnapshot.take(owner_url), copy_platform_state(bot.fake.state))
+    finally:
+        bot.stop()
+
+
+@pytest.fixture
+def orgs(world: World, superuser_database_url: str, start_chat_bot: Callable[..., ChatBot]) -> TwoOrgs:
+    """The two organisations, in this test's own database and fake platform, as `world` left them."""
+    world.rows.restore(superuser_database_url)
+    platform = InProcessPlatform(lambda events_: None)  # the bot stores its own events (ChatBot.build)
+    platform.state = copy_platform_state(world.platform)
+    bot = start_chat_bot(platform)
+    return replace(world.orgs, bot=bot)
 
 
 def texts_to(bot: ChatBot, user: str) -> str:

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 from domain.office_files import OfficeLimits
 from domain.plan_table import PlanFileError, read_source
 from storage.console_models import PlanUpload
-from tests.conftest import RunningBot
 from tests.support import hostile_files as hostile
 from tests.support.botcli import run_cli
 from tests.support.console import add_console_user, error_of, logged_in
@@ -159,7 +158,8 @@ def test_reading_hostile_files_leaves_the_memory_flat(tmp_path: Path) -> None:
     assert figures["after"] - figures["baseline"] < 32, figures
 
 
-def test_the_console_answers_a_zip_bomb_with_a_thai_400_and_keeps_nothing(bot: RunningBot, tmp_path: Path) -> None:
+def test_the_console_answers_a_zip_bomb_with_a_thai_400_and_keeps_nothing(chat_bot: ChatBot, tmp_path: Path) -> None:
+    bot = chat_bot
     bomb = hostile.xlsx_rows_bomb(tmp_path, rows=500_000)
     assert bomb.stat().st_size < bot.services.settings.max_body_bytes  # under the upload limit: it gets read
     add_console_user(bot, "admin")

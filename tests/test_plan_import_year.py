@@ -1,7 +1,8 @@
 """The plan-import year trap (issue #15 item 8): a 2567 table previewed under 2570 used to show 2566–2567
 periods with "คำเตือน (0)", and saving replaced the live plan. The year is now read from the table's own
 periods when the field is left empty, a typed year that disagrees gets a loud warning, and the preview
-lists what saving would deactivate. The console over real HTTP; `read_year` on the fixtures' tables."""
+lists what saving would deactivate. The console in process (tests/support/console.py); `read_year` on the
+fixtures' tables."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from domain.plan_import import parse_plan
 from domain.plan_table import read_table
 from domain.plan_year import read_year
 from storage.plan_models import Plan
-from tests.conftest import RunningBot
 from tests.support.console import Console, add_console_user, logged_in
+from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, measure, this_fiscal_year
 
 PLANS = Path(__file__).parent / "fixtures" / "plans"
@@ -50,15 +51,15 @@ def preview(console: Console, path: Path, year: str) -> str:
     return text_of(response)
 
 
-def plan_years(bot: RunningBot) -> list[int]:
+def plan_years(bot: ChatBot) -> list[int]:
     with bot.services.uow() as uow:
         return [p.fiscal_year_be for p in uow.session.scalars(select(Plan).order_by(Plan.id))]
 
 
 @pytest.fixture
-def admin(bot_without_worker: RunningBot) -> Console:
-    add_console_user(bot_without_worker, "admin")
-    return logged_in(bot_without_worker, "admin")
+def admin(chat_bot: ChatBot) -> Console:
+    add_console_user(chat_bot, "admin")
+    return logged_in(chat_bot, "admin")
 
 
 def test_the_form_leaves_the_year_to_the_table(admin: Console) -> None:
@@ -68,13 +69,13 @@ def test_the_form_leaves_the_year_to_the_table(admin: Console) -> None:
     assert str(this_fiscal_year()) not in field.group(0)
 
 
-def test_an_empty_year_is_read_from_the_table_and_saved_as_that_year(bot_without_worker: RunningBot,
+def test_an_empty_year_is_read_from_the_table_and_saved_as_that_year(chat_bot: ChatBot,
                                                                      admin: Console) -> None:
     page = preview(admin, TABLE_2567, "")
     assert "ปีงบประมาณ 2567 อ่านจากช่วงเวลาดำเนินการในตาราง" in page and 'id="year-alarm"' not in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     admin.post("/plan/save", {"token": token})
-    assert plan_years(bot_without_worker) == [2567]
+    assert plan_years(chat_bot) == [2567]
 
 
 def test_an_undated_table_says_which_year_it_assumed(admin: Console) -> None:
@@ -82,9 +83,9 @@ def test_an_undated_table_says_which_year_it_assumed(admin: Console) -> None:
     assert f"ไม่ระบุปี จึงใช้ปีงบประมาณปัจจุบัน {this_fiscal_year()}" in page
 
 
-def test_a_typed_year_that_disagrees_with_the_table_is_warned_loudly(bot_without_worker: RunningBot,
+def test_a_typed_year_that_disagrees_with_the_table_is_warned_loudly(chat_bot: ChatBot,
                                                                     admin: Console) -> None:
-    bot = bot_without_worker
+    bot = chat_bot
     load_plan(bot.services.uow, bot.org_id, [measure("มาตรการเดิมที่ใช้อยู่", [], all_units=True),
                                              measure("มาตรการเดิมอีกข้อ", [], all_units=True)])
     live = this_fiscal_year()

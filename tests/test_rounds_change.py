@@ -4,7 +4,6 @@ stays, directly, in LINE, by `itabot rounds set` and in the console."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,6 @@ from sqlalchemy import select
 from storage.clock import utcnow
 from storage.plan_models import Measure, ProgressReport
 from storage.schedule_settings import set_rounds
-from tests.conftest import RunningBot
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import say
 from tests.support.console import add_console_user, flashes, logged_in
@@ -39,17 +37,9 @@ def plan_six_months(bot: Bot) -> None:
 
 @pytest.fixture
 def six_month_plan(chat_bot: ChatBot) -> ChatBot:
-    """In process (tests/support/inprocess.py): LINE and the CLI."""
+    """In process (tests/support/inprocess.py): LINE, the CLI and the console."""
     plan_six_months(chat_bot)
     return chat_bot
-
-
-@pytest.fixture
-def served_six_month_plan(start_bot: Callable[..., RunningBot]) -> RunningBot:
-    """Served over HTTP, for the console."""
-    bot = start_bot(with_worker=False)
-    plan_six_months(bot)
-    return bot
 
 
 def rounds_of(bot: Bot) -> list[int]:
@@ -102,8 +92,8 @@ def test_rounds_back_to_the_plan_by_the_cli(six_month_plan: ChatBot) -> None:
     assert rounds_of(bot) == [6]
 
 
-def test_rounds_back_to_the_plan_in_the_console(served_six_month_plan: RunningBot) -> None:
-    bot = served_six_month_plan
+def test_rounds_back_to_the_plan_in_the_console(six_month_plan: ChatBot) -> None:
+    bot = six_month_plan
     add_console_user(bot, "admin")
     admin = logged_in(bot, "admin")
     admin.post("/settings/rounds", {"scheme": "six-monthly", "due_days": "7"}, form_page="/settings")

@@ -4,6 +4,9 @@
 - `render_complaint_stats(uow, org_id, fiscal_year, fmt, deadlines)` → bytes (docx or xlsx)
 - `latest_progress_report_link(uow, links, org_id)` → the signed URL of the current round's Word report
   (from storage.report_service, re-exported here)
+
+The writers (python-docx, openpyxl: about a second of imports) are imported when a file is rendered, not
+with this module, which the web app and every CLI command import.
 """
 
 from __future__ import annotations
@@ -14,11 +17,8 @@ from domain.complaints.categories import CATEGORY_NAMES_TH
 from domain.complaints.workflow import DeadlinePolicy
 from domain.digits import DigitStyle
 from domain.reports.complaints import ComplaintStatsReport, process_steps
-from domain.reports.complaints_docs import render_complaints_docx, render_complaints_xlsx
 from domain.reports.links import ReportFormat, ReportKind, ReportTicket
 from domain.reports.progress import RoundReport
-from domain.reports.progress_docx import render_progress_docx
-from domain.reports.progress_xlsx import render_progress_csv, render_progress_xlsx
 from domain.reports.round_key import parse_round_key
 from storage.report_data import ReportNotFound, complaint_stats_report, evidence_loader, round_report
 from storage.uow import UnitOfWork
@@ -50,6 +50,9 @@ def render_progress_report(uow: UnitOfWork, org_id: int, fiscal_year: int, round
                            fmt: ReportFormat | str, *, today: date | None = None,
                            digits: DigitStyle | None = None) -> bytes:
     """The progress report of a round as Word, Excel or CSV."""
+    from domain.reports.progress_docx import render_progress_docx
+    from domain.reports.progress_xlsx import render_progress_csv, render_progress_xlsx
+
     fmt = ReportFormat(fmt)
     report = progress_round_report(uow, org_id, fiscal_year, round_key, today=today, digits=digits)
     if fmt is ReportFormat.DOCX:
@@ -78,6 +81,8 @@ def render_complaint_stats(uow: UnitOfWork, org_id: int, fiscal_year: int, fmt: 
     if fmt is ReportFormat.CSV:
         raise ValueError("complaint statistics come as docx or xlsx")
     report = complaint_stats(uow, org_id, fiscal_year, deadlines, today=today, digits=digits)
+    from domain.reports.complaints_docs import render_complaints_docx, render_complaints_xlsx
+
     return render_complaints_docx(report) if fmt is ReportFormat.DOCX else render_complaints_xlsx(report)
 
 

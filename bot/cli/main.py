@@ -44,10 +44,11 @@ def _command_name() -> str | None:
 def _create_app() -> Any:
     """The app for a command: without LINE's secrets unless it talks to LINE, and refused (one Thai line)
     on a database that was never migrated, except by `itabot db`."""
-    from bot.app import create_app
-
     name = _command_name()
-    app = create_app(Settings.from_env(require_line=name is None or name in LINE_COMMANDS))
+    settings = Settings.from_env(require_line=name is None or name in LINE_COMMANDS)
+    from bot.app import create_app  # after the settings: a refusal needs none of the app's imports
+
+    app = create_app(settings)
     if name != "db" and migrate.current_revision(app.extensions["itabot"].engine) is None:
         raise click.ClickException(cli_texts.CLI_DB_NOT_MIGRATED.format(
             url=safe_url(app.extensions["itabot"].settings.database_url)))

@@ -2,6 +2,8 @@
 
 Nothing outside this module sees SDK types or exceptions. Every call carries a request timeout (the SDK
 has none by default); `LINE_API_BASE_URL` sends every call, content downloads included, to one host.
+The SDK is imported on the first call, not with this module: it costs seconds of imports that a process
+which never talks to LINE (most `itabot` commands, `--help`) should not pay.
 """
 
 from __future__ import annotations
@@ -9,17 +11,14 @@ from __future__ import annotations
 import enum
 import json
 import logging
+import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import urllib3
-from linebot.v3.messaging import (
-    ApiClient,
-    Configuration,
-    MessagingApi,
-    MessagingApiBlob,
-)
-from linebot.v3.messaging.exceptions import ApiException
+
+if TYPE_CHECKING:
+    from linebot.v3.messaging.exceptions import ApiException
 
 log = logging.getLogger(__name__)
 
@@ -137,21 +136,55 @@ def _never_sent(exc: BaseException) -> bool:
     return isinstance(exc, urllib3.exceptions.ConnectTimeoutError | ConnectionRefusedError)
 
 
+@dataclass(frozen=True)
+class _Sdk:
+    """The SDK's client and the two APIs on it, made on first use."""
+
+    client: Any
+    messaging: Any
+    blob: Any
+
+
+def load_sdk() -> None:
+    """Import the SDK now: a worker does as it starts, so that its first answer does not wait for it."""
+    import linebot.v3.messaging  # noqa: F401
+
+
 class LineApi:
     def __init__(self, access_token: str, base_url: str | None, timeout: float = 10.0, connections: int = 32) -> None:
-        configuration = Configuration(access_token=access_token, host=base_url)
-        # Keep-alive connections kept for reuse (the SDK's default is 5 per CPU): the outbox sends a batch's
-        # rows side by side (OUTBOX_SEND_CONCURRENCY), and a connection beyond the pool is closed after use.
-        configuration.connection_pool_maxsize = connections
-        self._client = ApiClient(configuration)
-        self._messaging = MessagingApi(self._client)
-        self._blob = MessagingApiBlob(self._client)
+        self._access_token = access_token
+        self._base_url = base_url
+        self._connections = connections
+        self._sdk_made: _Sdk | None = None
+        self._sdk_lock = threading.Lock()
         self.timeout = timeout
 
+    @property
+    def _sdk(self) -> _Sdk:
+        made = self._sdk_made
+        if made is not None:
+            return made
+        with self._sdk_lock:
+            if self._sdk_made is None:
+                from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, MessagingApiBlob
+
+                configuration = Configuration(access_token=self._access_token, host=self._base_url)
+                # Keep-alive connections kept for reuse (the SDK's default is 5 per CPU): the outbox sends a
+                # batch's rows side by side (OUTBOX_SEND_CONCURRENCY), and a connection beyond the pool is
+                # closed after use.
+                configuration.connection_pool_maxsize = self._connections
+                client = ApiClient(configuration)
+                self._sdk_made = _Sdk(client, MessagingApi(client), MessagingApiBlob(client))
+            return self._sdk_made
+
     def close(self) -> None:
-        self._client.close()
+        with self._sdk_lock:
+            if self._sdk_made is not None:
+                self._sdk_made.client.close()
 
     def _send(self, call: Any, *, is_reply: bool) -> SendResult:
+        from linebot.v3.messaging.exceptions import ApiException
+
         try:
             response = call()
         except ApiException as exc:
@@ -174,13 +207,14 @@ class LineApi:
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if retry_key is not None:
             headers["X-Line-Retry-Key"] = retry_key
-        return self._client.call_api(
+        sdk = self._sdk
+        return sdk.client.call_api(
             path, "POST", {}, [], headers, body=body, post_params=[], files={},
             # 200's body as a plain dict: we read only the headers (its model would be built for nothing);
             # other statuses raise ApiException before any body is read into a model
             response_types_map={"200": "object"},
             auth_settings=["Bearer"], _return_http_data_only=False, _preload_content=True,
-            _request_timeout=self.timeout, _host=self._messaging.line_base_path, collection_formats={})
+            _request_timeout=self.timeout, _host=sdk.messaging.line_base_path, collection_formats={})
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendResult:
         body = {"to": to, "messages": messages}
@@ -192,9 +226,12 @@ class LineApi:
 
     def quota(self) -> QuotaReading:
         """Raises LineUnavailable when LINE cannot be asked right now."""
+        from linebot.v3.messaging.exceptions import ApiException
+
+        messaging = self._sdk.messaging
         try:
-            quota = self._messaging.get_message_quota(_request_timeout=self.timeout)
-            consumption = self._messaging.get_message_quota_consumption(_request_timeout=self.timeout)
+            quota = messaging.get_message_quota(_request_timeout=self.timeout)
+            consumption = messaging.get_message_quota_consumption(_request_timeout=self.timeout)
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise LineUnavailable(f"quota: {type(exc).__name__}") from exc
         quota_type = str(getattr(quota.type, "value", quota.type))  # the SDK gives an enum
@@ -202,8 +239,11 @@ class LineApi:
         return QuotaReading(quota_type, limit, int(consumption.total_usage or 0))
 
     def content(self, message_id: str) -> Content:
+        from linebot.v3.messaging.exceptions import ApiException
+
+        blob = self._sdk.blob
         try:
-            response = self._blob.get_message_content_with_http_info(
+            response = blob.get_message_content_with_http_info(
                 message_id, _request_timeout=max(self.timeout, 30.0)
             )
         except ApiException as exc:

@@ -2,7 +2,7 @@
 
 Like bot/line/api.py, nothing outside this module sees SDK types or exceptions: a failed call raises
 RichMenuApiError with LINE's status and message. `LINE_API_BASE_URL` sends every call (the image upload,
-which LINE takes on api-data.line.me, too) to one host.
+which LINE takes on api-data.line.me, too) to one host. The SDK is imported when a client is made.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import urllib3
-from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, MessagingApiBlob, RichMenuRequest
-from linebot.v3.messaging.exceptions import ApiException
+
+if TYPE_CHECKING:
+    from linebot.v3.messaging.exceptions import ApiException
 
 T = TypeVar("T")
 UPLOAD_TIMEOUT = 30.0
@@ -53,6 +54,8 @@ def _message(exc: ApiException) -> str:
 
 class RichMenuApi:
     def __init__(self, access_token: str, base_url: str | None, timeout: float = 10.0) -> None:
+        from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, MessagingApiBlob
+
         self._client = ApiClient(Configuration(access_token=access_token, host=base_url))
         self._messaging = MessagingApi(self._client)
         self._blob = MessagingApiBlob(self._client)
@@ -69,6 +72,8 @@ class RichMenuApi:
 
     @staticmethod
     def _call(call: Callable[[], T]) -> T:
+        from linebot.v3.messaging.exceptions import ApiException
+
         try:
             return call()
         except ApiException as exc:
@@ -77,6 +82,8 @@ class RichMenuApi:
             raise RichMenuApiError(None, f"network: {type(exc).__name__}") from exc
 
     def create(self, menu: dict[str, Any]) -> str:
+        from linebot.v3.messaging import RichMenuRequest
+
         request = RichMenuRequest.from_dict(menu)
         response = self._call(lambda: self._messaging.create_rich_menu(request, _request_timeout=self.timeout))
         return str(response.rich_menu_id)

@@ -1,5 +1,6 @@
 """Issuing short-lived channel access tokens (`POST /v2/oauth/accessToken` with the channel id and secret)
-through the SDK's ChannelAccessToken API. Like bot/line/api.py, no SDK type or exception leaves here."""
+through the SDK's ChannelAccessToken API. Like bot/line/api.py, no SDK type or exception leaves here, and the
+SDK is imported only when a token is issued (it costs seconds of imports the CLI's commands do not need)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import urllib3
-from linebot.v3.oauth import ApiClient, ChannelAccessToken, Configuration
-from linebot.v3.oauth.exceptions import ApiException
 
 
 class TokenNotIssued(RuntimeError):
@@ -31,6 +30,9 @@ class TokenIssuer:
         self.timeout = timeout
 
     def issue(self, channel_id: str, channel_secret: str) -> IssuedToken:
+        from linebot.v3.oauth import ApiClient, ChannelAccessToken, Configuration
+        from linebot.v3.oauth.exceptions import ApiException
+
         configuration = Configuration(host=self.base_url) if self.base_url else Configuration()
         try:
             with ApiClient(configuration) as client:
