@@ -110,6 +110,7 @@ class UnitOfWork:
         except BaseException:
             self.people.forget_cached()
             self.conversations.forget_cached()
+            self.outbox.savepoint_undone()
             raise
 
     def ping(self) -> None:

@@ -186,7 +186,8 @@ class LineApi:
     @timeout.setter
     def timeout(self, seconds: float) -> None:
         self._timeout_seconds = seconds
-        self._timeout = urllib3.Timeout(total=seconds)  # as the SDK turns `_request_timeout` into urllib3's
+        # as the SDK turns `_request_timeout` into urllib3's (0 or None: none at all)
+        self._timeout = urllib3.Timeout(total=seconds) if seconds else None
 
     def close(self) -> None:
         self._client.close()
