@@ -9,8 +9,12 @@ out is never pushed (bot/line/outbox_sender.py).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -256,3 +260,35 @@ class Worker:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+
+
+def start_siblings(count: int, argv: list[str]) -> list[subprocess.Popen[bytes]]:
+    """Start `count` more worker processes (`python -m bot.cli.main worker ARGV…`, this environment) beside
+    this one, to use more cores than one process can (the GIL). They share the work as any workers do:
+    inbox claims exclude each other (one chat's events never in two places at once), outbox rows are leased
+    to one sender. On Linux each is sent SIGTERM should this process die (PR_SET_PDEATHSIG)."""
+    return [subprocess.Popen([sys.executable, "-m", "bot.cli.main", "worker", *argv], preexec_fn=_die_with_parent)
+            for _ in range(count)]
+
+
+def stop_siblings(siblings: list[subprocess.Popen[bytes]], timeout: float = 60.0) -> None:
+    """SIGTERM each (they stop after their current work, as this one does) and wait for them."""
+    for sibling in siblings:
+        if sibling.poll() is None:
+            sibling.terminate()
+    deadline = time.monotonic() + timeout
+    for sibling in siblings:
+        try:
+            sibling.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("worker process %s did not stop in time: killed", sibling.pid)
+            sibling.kill()
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
