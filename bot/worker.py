@@ -30,7 +30,7 @@ from handlers.processor import EventProcessor, ProcessingPolicy
 from scheduler import jobs
 from scheduler.job_scheduler import JobScheduler
 from scheduler.leader import leader_lock_for
-from storage.wakeups import DatabaseWakeups
+from storage.wakeups import EVENTS, OUTBOX, DatabaseWakeups
 from usecases.complaint_deadlines import check_deadlines
 from usecases.complaint_retention import apply_complaint_retention, end_intake_days
 from usecases.retention import scrub_expired
@@ -70,6 +70,10 @@ class WorkerOptions:
     event_batch_size: int = 10  # one transaction (a savepoint per event), one chat's events in order
     idle_sleep: float = 0.1  # a loop that found nothing looks again after this, then twice as long each time …
     idle_max_sleep: float = 2.0  # … up to this (new events and answers wake it at once: see run_forever)
+    # A loop woken from its sleep waits this long before it looks, so that what else comes meanwhile (a burst's
+    # next webhook requests, the answers of the other event thread) is claimed in the same batch: far fewer
+    # claims and transactions per event for a few milliseconds more.
+    wake_linger: float = 0.005
     quota_every: float = 600.0
     quota_every_while_parked: float = 60.0
     scrub_every: float = 3600.0
@@ -116,11 +120,15 @@ class Worker:
             sent += batch
         return {"processed": processed, "sent": sent}
 
-    def _woken_by_another_process(self) -> None:
-        """Another process stored events or queued pushes (a console action, a CLI command): both kinds of
-        loop look (a loop with nothing to do goes back to sleep)."""
-        self.events_ready.set()
-        self.outbox_ready.set()
+    def _woken_by_another_process(self, kind: str | None) -> None:
+        """Another process stored events (EVENTS: the event loops look) or queued pushes (OUTBOX: a console
+        action, a CLI command; the delivery loops look); not known (SQLite's files changed): both look (a
+        loop with nothing to do goes back to sleep). A webhook's events no longer send every delivery loop
+        to claim nothing: their answers wake those when they are committed, in this process."""
+        if kind != OUTBOX:
+            self.events_ready.set()
+        if kind != EVENTS:
+            self.outbox_ready.set()
 
     def run_forever(self) -> None:
         opts = self.options
@@ -250,7 +258,8 @@ class Worker:
             if done:
                 pause = idle
                 continue
-            wake.wait(pause)
+            if wake.wait(pause) and self.options.wake_linger > 0:
+                self.stop_event.wait(self.options.wake_linger)
             pause = min(pause * 2, longest)
 
     def install_signal_handlers(self) -> None:

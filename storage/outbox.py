@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from domain.digits import Numerals, Surface, localise_message
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
 from storage.report_settings import ReportSettingsRepository
-from storage.wakeups import notify_inbox
+from storage.wakeups import OUTBOX, notify_inbox
 
 MULTICAST_MAX_RECIPIENTS = 500
 MAX_MESSAGES_PER_REQUEST = 5
@@ -110,6 +110,10 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
 
 
 _CLAIM_FIRSTS, _CLAIM_FIRST_ROWS, _CLAIM_REST_ROWS, _CLAIM = _claim_statements()
+# The rows still in line in the claimed rows' chats, up to the last claimed (`_in_chat_order`); built once.
+_IN_LINE = (select(_table.c.chat_key, _table.c.id)
+            .where(_table.c.chat_key.in_(bindparam("chats", expanding=True)), _table.c.status.in_(IN_LINE),
+                   _table.c.id <= bindparam("last")).order_by(_table.c.id))
 _MARK_DELIVERED = (
     update(_table).where(_table.c.id == bindparam("b_id"), _table.c.status != OutboxStatus.DELIVERED.value)
     .values(status=OutboxStatus.DELIVERED.value, delivered_at=bindparam("b_now"), delivered_via=bindparam("b_via"),
@@ -139,7 +143,7 @@ class OutboxRepository:
         (this process's own are woken by the commit: bot.services `answers_committed`)."""
         transaction = self.session.get_transaction()
         if transaction is None or transaction is not self._woken_in:
-            notify_inbox(self.session.connection())
+            notify_inbox(self.session.connection(), OUTBOX)
             self._woken_in = self.session.get_transaction()
 
     def _add(self, org_id: int, kind: OutboxKind, recipients: list[str], messages: list[dict[str, Any]],
@@ -314,12 +318,9 @@ class OutboxRepository:
         chats = {row.chat_key for row in rows if row.chat_key is not None}
         if not chats:
             return rows
-        t = _table
         taken = {row.id for row in rows}
         in_line: dict[str, list[int]] = {}
-        for chat, row_id in self.session.execute(
-                select(t.c.chat_key, t.c.id).where(t.c.chat_key.in_(chats), t.c.status.in_(IN_LINE),
-                                                   t.c.id <= max(taken)).order_by(t.c.id)):
+        for chat, row_id in self.session.connection().execute(_IN_LINE, {"chats": list(chats), "last": max(taken)}):
             in_line.setdefault(chat, []).append(row_id)
         may_go: set[int] = set()
         for ids in in_line.values():
