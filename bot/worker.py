@@ -67,7 +67,7 @@ class WorkerOptions:
     event_threads: int = 2
     delivery_threads: int = 4
     batch_size: int = 20
-    event_batch_size: int = 10  # one transaction (a savepoint per event), one chat's events in order
+    event_batch_size: int = 20  # one transaction (one savepoint, per event only when one fails), one chat's events in order
     idle_sleep: float = 0.1  # a loop that found nothing looks again after this, then twice as long each time …
     idle_max_sleep: float = 2.0  # … up to this (new events and answers wake it at once: see run_forever)
     # A loop woken from its sleep waits this long before it looks, so that what else comes meanwhile (a burst's
