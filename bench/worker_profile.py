@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import dataclasses
 import io
 import pstats
 import sys
@@ -192,6 +193,10 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
             for start in range(0, len(events), 100):
                 services.event_store.store(org_id, events[start : start + 100])
             counter = StatementCounter(services.engine)
+            if args.send_concurrency:
+                # 1: every send in this thread, so that cProfile (which sees one thread) shows the SDK call too
+                services.sender.policy = dataclasses.replace(services.sender.policy,
+                                                             concurrency=args.send_concurrency)
             print(f"\n== {label}: {args.events} events from {args.users} users, LINE latency {args.latency:g} ms ==")
             measure("process (claim, handle, record)", args.events,
                     lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top,
@@ -214,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="fake LINE latency in ms (default 0)")
     parser.add_argument("--event-batch", type=int, default=None, help="events per claim (the worker's default)")
     parser.add_argument("--delivery-batch", type=int, default=None, help="outbox rows per claim (the worker's default)")
+    parser.add_argument("--send-concurrency", type=int, default=None,
+                        help="LINE calls in flight per delivery batch (the worker's default); 1 puts the sends in "
+                             "the profiled thread")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--dump", default=None, help="also write each phase's cProfile stats to DUMP-<db>-<phase>.prof")
     parser.add_argument("--fake-in-process", action="store_true",

@@ -21,6 +21,7 @@ summed, sorted, copied into commands and scripts.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -174,9 +175,22 @@ _TEXT_TYPES = frozenset({"text", "span"})
 
 def localise_message(message: Any, numerals: Numerals) -> Any:
     """A LINE message (or a list of them) with every digit a person reads in the style of `numerals`; parts
-    with nothing to change are the same objects (most messages: nothing is copied)."""
+    with nothing to change are the same objects (most messages: nothing is copied).
+
+    A message with no digit of the other style anywhere (its JSON, searched once: C code) is returned as it
+    is without walking it; the worker localises every answer it writes, most of them with nothing to change."""
+    try:
+        whole = json.dumps(message, ensure_ascii=False)
+    except (TypeError, ValueError):  # not plain JSON (never in a LINE message): walk it
+        whole = None
+    if whole is not None and not _OTHER_DIGITS[numerals.style.value].search(whole):
+        return message
+    return _localise(message, numerals)
+
+
+def _localise(message: Any, numerals: Numerals) -> Any:
     if isinstance(message, list):
-        items = [localise_message(item, numerals) for item in message]
+        items = [_localise(item, numerals) for item in message]
         return message if all(new is old for new, old in zip(items, message, strict=True)) else items
     if not isinstance(message, dict):
         return message
@@ -186,7 +200,7 @@ def localise_message(message: Any, numerals: Numerals) -> Any:
         if isinstance(value, str):
             new = numerals.text(value) if key in _READ_KEYS or (key == "text" and is_text) else value
         elif isinstance(value, dict | list):
-            new = localise_message(value, numerals)
+            new = _localise(value, numerals)
         else:
             continue
         if new is not value and new != value:

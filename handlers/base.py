@@ -36,6 +36,9 @@ class Context:
     scrub_event: bool = False
     # Set when the answers are about a complaint: their outbox rows keep no recipient or text once sent.
     private: bool = False
+    # Whether a reply was written (its row may not have an id yet: the worker's batch writes its replies
+    # together, storage/outbox.py `defer_replies`).
+    replied: bool = False
     _member: Member | None = None
 
     @property
@@ -45,6 +48,11 @@ class Context:
         if self._member is None and self.event.user_id:
             self._member = self.uow.people.get_or_create_member(self.org.id, self.event.user_id, self.now)
         return self._member
+
+    @property
+    def answered(self) -> bool:
+        """Whether this event wrote anything to send (answers or pushes)."""
+        return self.replied or bool(self.outbox_ids)
 
     @property
     def role(self) -> Role:
@@ -68,8 +76,10 @@ class Context:
         if not messages or self.event.is_standby:
             return
         if self.event.reply_token:
-            self._sent(self.uow.outbox.add_reply(self.org.id, self.event.reply_token, self.event.chat_id,
-                                                 messages, self.now))
+            self.outbox_ids.extend(self.uow.outbox.add_reply(self.org.id, self.event.reply_token,
+                                                             self.event.chat_id, messages, self.now,
+                                                             private=self.private))
+            self.replied = True
         elif self.event.chat_id:
             self.push(self.event.chat_id, *messages)
 

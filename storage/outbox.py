@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from domain.digits import Numerals, Surface, localise_message
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
 from storage.report_settings import ReportSettingsRepository
-from storage.wakeups import notify_inbox
+from storage.wakeups import OUTBOX, notify_inbox
 
 MULTICAST_MAX_RECIPIENTS = 500
 MAX_MESSAGES_PER_REQUEST = 5
@@ -69,6 +69,12 @@ class ClaimedMessage:
 _table = cast(Table, OutboxMessage.__table__)
 _quota_table = cast(Table, QuotaSnapshot.__table__)
 _INSERT_RETURNING_ID = insert(_table).returning(_table.c.id)  # built once: this runs for every answered event
+_INSERT = insert(_table)  # the deferred replies of a batch, in one executemany
+
+
+class DeferredRepliesLost(RuntimeError):
+    """A savepoint was rolled back while replies were deferred: some may have been written inside it and
+    undone. The deferring pass must be undone and done again without deferring."""
 
 
 def _claim_statements() -> tuple[Any, Any, Any, Any]:
@@ -104,6 +110,10 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
 
 
 _CLAIM_FIRSTS, _CLAIM_FIRST_ROWS, _CLAIM_REST_ROWS, _CLAIM = _claim_statements()
+# The rows still in line in the claimed rows' chats, up to the last claimed (`_in_chat_order`); built once.
+_IN_LINE = (select(_table.c.chat_key, _table.c.id)
+            .where(_table.c.chat_key.in_(bindparam("chats", expanding=True)), _table.c.status.in_(IN_LINE),
+                   _table.c.id <= bindparam("last")).order_by(_table.c.id))
 _MARK_DELIVERED = (
     update(_table).where(_table.c.id == bindparam("b_id"), _table.c.status != OutboxStatus.DELIVERED.value)
     .values(status=OutboxStatus.DELIVERED.value, delivered_at=bindparam("b_now"), delivered_via=bindparam("b_via"),
@@ -115,6 +125,9 @@ class OutboxRepository:
         self.session = session
         self._numerals: dict[int, Numerals] = {}
         self._woken_in: Any = None  # the transaction that has sent its NOTIFY (`_wake_senders`)
+        # Replies waiting to be written in one executemany (`defer_replies`); None: written at once.
+        self._deferred: list[dict[str, Any]] | None = None
+        self._deferred_spoiled = False
 
     def _localised(self, org_id: int, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The messages in the organisation's chat digit style (looked up once per unit of work)."""
@@ -130,13 +143,14 @@ class OutboxRepository:
         (this process's own are woken by the commit: bot.services `answers_committed`)."""
         transaction = self.session.get_transaction()
         if transaction is None or transaction is not self._woken_in:
-            notify_inbox(self.session.connection())
+            notify_inbox(self.session.connection(), OUTBOX)
             self._woken_in = self.session.get_transaction()
 
     def _add(self, org_id: int, kind: OutboxKind, recipients: list[str], messages: list[dict[str, Any]],
              priority: int, reply_token: str | None, now: datetime) -> list[OutboxMessage]:
         if not messages:
             raise ValueError("an outbox message needs at least one message")
+        self._write_deferred()  # rows keep the order they were written in: the replies before them first
         if kind != OutboxKind.REPLY:
             self._wake_senders()
         messages = self._localised(org_id, messages)
@@ -162,25 +176,62 @@ class OutboxRepository:
         return rows
 
     def add_reply(self, org_id: int, reply_token: str, user_id: str | None,
-                  messages: list[dict[str, Any]], now: datetime) -> list[int]:
+                  messages: list[dict[str, Any]], now: datetime, private: bool = False) -> list[int]:
         """A reply; if LINE refuses its token on the first attempt (expired unused), the same messages go
         by push to `user_id` with the row's retry key. Only the first five messages can ride on the reply
-        token; the rest are pushes. The ids of the rows written (the reply's in one Core INSERT: this runs
-        for every answered event)."""
+        token; the rest are pushes. `private`: about a complaint (`mark_private`). The ids of the rows
+        written: the reply's by one Core INSERT (this runs for every answered event), or none while replies
+        are deferred (`defer_replies`: written later, together)."""
         messages = self._localised(org_id, messages) if messages else messages
         first, rest = messages[:MAX_MESSAGES_PER_REQUEST], messages[MAX_MESSAGES_PER_REQUEST:]
         if not first:
             raise ValueError("an outbox message needs at least one message")
-        reply_id = self.session.connection().execute(_INSERT_RETURNING_ID, {
-            "org_id": org_id, "kind": OutboxKind.REPLY.value, "retry_key": str(uuid.uuid4()),
-            "reply_token": reply_token, "recipients": [user_id] if user_id else [], "chat_key": user_id,
-            "messages": first,
-            "priority": int(Priority.NORMAL), "status": OutboxStatus.PENDING.value, "attempts": 0,
-            "next_attempt_at": now, "created_at": now, "private": False}).scalar_one()
-        ids = [reply_id]
+        row = {"org_id": org_id, "kind": OutboxKind.REPLY.value, "retry_key": str(uuid.uuid4()),
+               "reply_token": reply_token, "recipients": [user_id] if user_id else [], "chat_key": user_id,
+               "messages": first, "priority": int(Priority.NORMAL), "status": OutboxStatus.PENDING.value,
+               "attempts": 0, "next_attempt_at": now, "created_at": now, "private": private}
+        ids: list[int] = []
+        if self._deferred is not None:
+            self._deferred.append(row)
+        else:
+            ids.append(self.session.connection().execute(_INSERT_RETURNING_ID, row).scalar_one())
         if rest and user_id:
-            ids += [row.id for row in self.add_push(org_id, user_id, rest, Priority.NORMAL, now)]
+            pushed = [row.id for row in self.add_push(org_id, user_id, rest, Priority.NORMAL, now)]
+            if private:
+                self.mark_private(pushed)
+            ids += pushed
         return ids
+
+    def defer_replies(self) -> None:
+        """From now on replies are kept in memory and written together, in one executemany, by
+        `write_deferred` (or before any push, so that rows stay in the order they were written). The
+        worker's batch does this inside one savepoint around all its events (handlers/processor.py)."""
+        self._deferred, self._deferred_spoiled = [], False
+
+    def write_deferred(self) -> None:
+        """Write the deferred replies and write replies at once again. DeferredRepliesLost when a savepoint
+        was rolled back meanwhile (`savepoint_undone`)."""
+        self._write_deferred()
+        spoiled, self._deferred, self._deferred_spoiled = self._deferred_spoiled, None, False
+        if spoiled:
+            raise DeferredRepliesLost("a savepoint was rolled back while replies were deferred")
+
+    def forget_deferred(self) -> None:
+        """The pass that deferred replies was undone: forget them, and write replies at once again."""
+        self._deferred, self._deferred_spoiled = None, False
+
+    def savepoint_undone(self) -> None:
+        """A savepoint was rolled back: replies deferred before it and written inside it (before a push) are
+        gone, so the deferring pass cannot be kept (`write_deferred` raises). Its NOTIFY may be gone too:
+        the next push sends one again."""
+        if self._deferred is not None:
+            self._deferred_spoiled = True
+        self._woken_in = None
+
+    def _write_deferred(self) -> None:
+        if self._deferred:
+            rows, self._deferred = self._deferred, []
+            self.session.connection().execute(_INSERT, rows)
 
     def add_push(self, org_id: int, user_id: str, messages: list[dict[str, Any]],
                  priority: int, now: datetime) -> list[OutboxMessage]:
@@ -196,6 +247,7 @@ class OutboxRepository:
                  "next_attempt_at": now, "created_at": now, "private": False}
                 for user_id, messages, priority in pushes]
         if rows:
+            self._write_deferred()
             self._wake_senders()
             self.session.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
         return len(rows)
@@ -266,12 +318,9 @@ class OutboxRepository:
         chats = {row.chat_key for row in rows if row.chat_key is not None}
         if not chats:
             return rows
-        t = _table
         taken = {row.id for row in rows}
         in_line: dict[str, list[int]] = {}
-        for chat, row_id in self.session.execute(
-                select(t.c.chat_key, t.c.id).where(t.c.chat_key.in_(chats), t.c.status.in_(IN_LINE),
-                                                   t.c.id <= max(taken)).order_by(t.c.id)):
+        for chat, row_id in self.session.connection().execute(_IN_LINE, {"chats": list(chats), "last": max(taken)}):
             in_line.setdefault(chat, []).append(row_id)
         may_go: set[int] = set()
         for ids in in_line.values():

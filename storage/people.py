@@ -10,9 +10,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from domain.thai_text import squeeze
 from domain.units import DEFAULT_UNITS
@@ -43,6 +44,10 @@ def hash_invite_code(code: str, key: str) -> str:
     return hmac.new(key.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
+_members_table = cast(Table, Member.__table__)
+_INSERT_MEMBER = insert(_members_table).returning(_members_table.c.id)  # built once: the worker's first contacts
+
+
 class InviteProblem(Exception):
     """Why a code was refused: 'unknown', 'expired' or 'used'."""
 
@@ -64,6 +69,7 @@ class PeopleRepository:
         # (the worker's batch), whose events each ask for their sender. The same objects the session's
         # identity map holds, so it sees what a query would; a savepoint rolled back forgets it all.
         self._members: dict[tuple[int, str], Member | None] | None = None
+        self._inserted: list[Member] = []  # created by `_insert_member` in this unit of work
 
     # -- organisations and units -------------------------------------------------------------------
     def organisation(self, slug: str) -> Organisation | None:
@@ -141,8 +147,14 @@ class PeopleRepository:
             self._members[(org_id, user_id)] = found.get(user_id)
 
     def forget_cached(self) -> None:
+        """A savepoint was rolled back: forget the batch's members, and take the ones `_insert_member` put
+        in the session out of it (their rows may be gone; the session would not know)."""
         if self._members is not None:
             self._members = {}
+        for member in self._inserted:
+            if member in self.session:
+                self.session.expunge(member)
+        self._inserted = []
 
     def member(self, org_id: int, line_user_id: str) -> Member | None:
         if self._members is not None and (org_id, line_user_id) in self._members:
@@ -157,12 +169,27 @@ class PeopleRepository:
     def get_or_create_member(self, org_id: int, line_user_id: str, now: datetime) -> Member:
         member = self.member(org_id, line_user_id)
         if member is None:
+            if self._members is not None:
+                return self._insert_member(org_id, line_user_id, now)
             member = Member(org_id=org_id, line_user_id=line_user_id, role=Role.CITIZEN.value,
                             blocked=False, created_at=now)
             self.session.add(member)
             self.session.flush()
-            if self._members is not None:
-                self._members[(org_id, line_user_id)] = member
+        return member
+
+    def _insert_member(self, org_id: int, line_user_id: str, now: datetime) -> Member:
+        """A first contact in the worker's batch (`prefetch_members`): one Core INSERT, and the record put in
+        the session as if loaded (every column set), without the unit of work's flush of a new object, which
+        cost more CPU than the rest of such an event's handling."""
+        values = {"org_id": org_id, "line_user_id": line_user_id, "role": Role.CITIZEN.value, "unit_id": None,
+                  "display_name": None, "blocked": False, "followed_at": None, "blocked_at": None,
+                  "bound_at": None, "created_at": now}
+        member = Member(id=self.session.connection().execute(_INSERT_MEMBER, values).scalar_one(), **values)
+        make_transient_to_detached(member)
+        self.session.add(member)
+        self._inserted.append(member)
+        assert self._members is not None
+        self._members[(org_id, line_user_id)] = member
         return member
 
     def members(self, org_id: int, include_citizens: bool = False) -> list[Member]:

@@ -103,13 +103,15 @@ class UnitOfWork:
     def savepoint(self) -> Iterator[None]:
         """A part of the transaction that an exception undoes alone (SAVEPOINT … RELEASE, or ROLLBACK TO
         on the way out of an exception, which is raised again); what came before it stays. What the
-        repositories keep in memory for a batch (members, conversations) is forgotten when it is undone."""
+        repositories keep in memory for a batch (members, conversations) is forgotten when it is undone, and
+        replies deferred meanwhile can no longer be written (`OutboxRepository.savepoint_undone`)."""
         try:
             with self.session.begin_nested():
                 yield
         except BaseException:
             self.people.forget_cached()
             self.conversations.forget_cached()
+            self.outbox.savepoint_undone()
             raise
 
     def ping(self) -> None:

@@ -23,20 +23,24 @@ from sqlalchemy import Connection, Engine, text
 log = logging.getLogger(__name__)
 
 INBOX_CHANNEL = "itabot_inbox"
-_NOTIFY = text(f"SELECT pg_notify('{INBOX_CHANNEL}', '')")
+# What a notification is about (its payload): new events wake a worker's event loops only, queued pushes
+# its delivery loops only; anything else (SQLite's files, a reconnect: None) wakes both.
+EVENTS = "events"
+OUTBOX = "outbox"
+_NOTIFY = text(f"SELECT pg_notify('{INBOX_CHANNEL}', :kind)")
 
 
-def notify_inbox(connection: Connection) -> None:
-    """Within the transaction that stored new events or queued pushes: wake the workers when it commits
-    (PostgreSQL; a notification repeated in one transaction is delivered once)."""
+def notify_inbox(connection: Connection, kind: str = EVENTS) -> None:
+    """Within the transaction that stored new events (EVENTS) or queued pushes (OUTBOX): wake the workers
+    when it commits (PostgreSQL; a notification repeated in one transaction is delivered once)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(_NOTIFY)
+        connection.execute(_NOTIFY, {"kind": kind})
 
 
 class DatabaseWakeups:
     """A daemon thread that calls `on_change` when another process may have written work for this one."""
 
-    def __init__(self, engine: Engine, on_change: Callable[[], None], sqlite_every: float = 0.05,
+    def __init__(self, engine: Engine, on_change: Callable[[str | None], None], sqlite_every: float = 0.05,
                  reconnect_after: float = 2.0) -> None:
         self.engine = engine
         self.on_change = on_change
@@ -65,7 +69,7 @@ class DatabaseWakeups:
             except Exception as exc:  # the database went away: wake the loops (they poll), then reconnect
                 log.warning("database wakeups: %s; listening again in %gs", type(exc).__name__,
                             self.reconnect_after)
-                self.on_change()
+                self.on_change(None)
                 self._stop.wait(self.reconnect_after)
 
     def _listen_once(self) -> None:
@@ -76,10 +80,10 @@ class DatabaseWakeups:
         try:
             connection.autocommit = True
             connection.execute(f"LISTEN {INBOX_CHANNEL}")
-            self.on_change()  # anything stored while nobody listened
+            self.on_change(None)  # anything stored while nobody listened
             while not self._stop.is_set():
-                for _ in connection.notifies(timeout=1.0):
-                    self.on_change()
+                for notification in connection.notifies(timeout=1.0):
+                    self.on_change(notification.payload or None)
         finally:
             connection.close()
 
@@ -94,7 +98,7 @@ class DatabaseWakeups:
             now = _stamps(paths)
             if now != seen:
                 seen = now
-                self.on_change()
+                self.on_change(None)
 
 
 def _stamps(paths: tuple[str, ...]) -> tuple[tuple[int, int] | None, ...]:

@@ -1,16 +1,20 @@
-"""A claimed batch is one transaction: its events held at the start, each in a savepoint, the senders' member
+"""A claimed batch is one transaction: its events held at the start, run together in one savepoint with their
+replies written in one executemany (again each in its own savepoint when one fails), the senders' member
 records and conversations read once for the whole batch (issue #17). In process (`chat_bot`)."""
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.base import Context
 from handlers.events import IncomingEvent
 from storage.clock import utcnow
-from storage.models import InboxStatus
+from storage.models import InboxStatus, OutboxMessage, OutboxStatus, Priority
+from storage.outbox import DeferredRepliesLost
 from tests.support.inprocess import ChatBot
 from texts import chat
 
-ANN, BEN = "U" + "a" * 32, "U" + "b" * 32
+ANN, BEN, CAT = "U" + "a" * 32, "U" + "b" * 32, "U" + "c" * 32
 
 
 class Boom(RuntimeError):
@@ -26,6 +30,24 @@ class FailsOnBoom:
     def handle(self, event: IncomingEvent, ctx: Context) -> str:
         assert ctx.member is not None
         raise Boom("on purpose")
+
+
+class PokesAnn:
+    """Pushes to Ann and answers the sender: a push written by one event of a batch to the chat of another."""
+
+    def matches(self, event: IncomingEvent, ctx: Context) -> bool:
+        return event.is_text and event.text == "poke"
+
+    def handle(self, event: IncomingEvent, ctx: Context) -> str:
+        ctx.push(ANN, {"type": "text", "text": "poked"})
+        ctx.reply({"type": "text", "text": "done"})
+        return "poked"
+
+
+def _outbox_rows(bot: ChatBot) -> list[OutboxMessage]:
+    with bot.services.uow() as uow:
+        return sorted((row for status in (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.DELIVERED)
+                       for row in uow.outbox.list_by_status(status, 100)), key=lambda row: row.id)
 
 
 def _claim(bot: ChatBot, lease_seconds: float, limit: int = 10) -> list:  # type: ignore[type-arg]
@@ -80,3 +102,57 @@ def test_a_conversation_started_in_a_batch_is_seen_by_the_chats_next_events_in_i
     assert len(texts) >= 3
     assert texts[-2] == chat.FLOW_CANCELLED["complaint"]
     assert texts[-1] == chat.NOTHING_TO_CANCEL
+
+
+def test_a_failing_event_mid_batch_undoes_the_batch_pass_and_every_other_event_is_answered_once(
+        chat_bot: ChatBot) -> None:
+    """The batch first runs its events together in one savepoint; "boom" fails there, so that pass is undone
+    (the replies it had deferred and the members it created included) and the events run again each in its
+    own savepoint: one row and one answer per other event, in each chat's order, and "boom" waits for its
+    retry."""
+    bot = chat_bot
+    bot.processing.processor.application.add_handler(FailsOnBoom(), group=-1)
+    bot.store([bot.fake.text_event(BEN, "ช่วยเหลือ"), bot.fake.text_event(ANN, "boom"),
+               bot.fake.text_event(CAT, "ช่วยเหลือ"), bot.fake.text_event(BEN, "ยกเลิก")])
+    assert bot.processing.processor.process_due(10) == 4
+    rows = _outbox_rows(bot)
+    assert [row.recipients for row in rows] == [[BEN], [CAT], [BEN]]  # nothing of the undone pass is left
+    bot.deliver()
+    assert len(bot.texts_to(BEN)) == 2 and bot.texts_to(BEN)[1] == chat.NOTHING_TO_CANCEL
+    assert len(bot.texts_to(CAT)) == 1 and bot.texts_to(ANN) == []
+    with bot.services.uow() as uow:
+        assert uow.inbox.counts_by_status() == {InboxStatus.PENDING.value: 1, InboxStatus.DONE.value: 3}
+        assert uow.people.member(bot.org_id, ANN) is None  # created in the failing event: undone with it
+        assert uow.people.member(bot.org_id, CAT) is not None
+
+
+def test_a_reply_written_together_stays_ahead_of_a_later_events_push_to_its_chat(chat_bot: ChatBot) -> None:
+    """Ann's reply is deferred to the end of the batch; Ben's later event pushes to Ann. The deferred replies
+    are written before the push, so Ann's rows (and what she receives) keep the order they were written in."""
+    bot = chat_bot
+    bot.processing.processor.application.add_handler(PokesAnn(), group=-1)
+    bot.store([bot.fake.text_event(ANN, "ช่วยเหลือ"), bot.fake.text_event(BEN, "poke")])
+    assert bot.processing.processor.process_due(10) == 2
+    rows = _outbox_rows(bot)
+    assert [(row.kind, row.recipients) for row in rows] == [("reply", [ANN]), ("push", [ANN]), ("reply", [BEN])]
+    bot.deliver()
+    assert bot.texts_to(ANN)[-1] == "poked" and len(bot.texts_to(ANN)) == 2
+    assert bot.texts_to(BEN)[0] == "done"  # (with the fallback's answer to "poke", in the same reply)
+
+
+def test_deferred_replies_written_inside_an_undone_savepoint_spoil_the_pass(chat_bot: ChatBot) -> None:
+    """A push writes the deferred replies first; if that happened inside a savepoint later rolled back, the
+    replies are gone with it, and the pass must not be kept (the processor then runs each event again)."""
+    bot = chat_bot
+    org_id = bot.org_id
+    with bot.services.uow(org_id) as uow:
+        uow.outbox.defer_replies()
+        uow.outbox.add_reply(org_id, "token-a", ANN, [{"type": "text", "text": "a"}], utcnow())
+        with pytest.raises(Boom), uow.savepoint():
+            uow.outbox.add_push(org_id, BEN, [{"type": "text", "text": "b"}], Priority.NORMAL, utcnow())
+            raise Boom("undo")
+        with pytest.raises(DeferredRepliesLost):
+            uow.outbox.write_deferred()
+        uow.outbox.add_reply(org_id, "token-c", CAT, [{"type": "text", "text": "c"}], utcnow())  # at once again
+        uow.commit()
+    assert [row.recipients for row in _outbox_rows(bot)] == [[CAT]]

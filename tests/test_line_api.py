@@ -84,3 +84,22 @@ def test_whether_a_failed_send_may_have_been_accepted(line: LineApi, fake_line: 
     unsent = nowhere.reply(fake_line.text_event(USER, "e")["replyToken"], messages)
     nowhere.close()
     assert (unsent.outcome, unsent.maybe_accepted) == (Outcome.RETRY, False)
+
+
+def test_sends_carry_the_retry_key_and_thai_text_as_sent(line: LineApi, fake_line: FakeLinePlatform) -> None:
+    """The body is serialised by us (UTF-8, not the SDK's models) and posted over the SDK's pool: LINE gets
+    the same messages, the push's and the multicast's retry key, and a reply none; its request id comes back."""
+    messages = [{"type": "text", "text": "รับเรื่องแล้ว ๑๒๓ \"quoted\" \\ ✓",
+                 "quickReply": {"items": [{"type": "action", "action": {"type": "message", "label": "เมนู",
+                                                                         "text": "เมนู"}}]}}]
+    key = "5f0c8a5e-5555-4b1b-9c1c-2a2b2c2d2e2f"
+    pushed = line.push(USER, messages, key)
+    multicast = line.multicast([USER, "U" + "1" * 32], messages, "5f0c8a5e-6666-4b1b-9c1c-2a2b2c2d2e2f")
+    replied = line.reply(fake_line.text_event(USER, "a")["replyToken"], messages)
+    assert [r.outcome for r in (pushed, multicast, replied)] == [Outcome.DELIVERED] * 3
+    push, multi, reply = (fake_line.deliveries(kind=kind)[0] for kind in ("push", "multicast", "reply"))
+    assert (push.retry_key, multi.retry_key, reply.retry_key) == (key, "5f0c8a5e-6666-4b1b-9c1c-2a2b2c2d2e2f", None)
+    assert push.messages == multi.messages == reply.messages == messages
+    assert pushed.request_id == push.request_id and replied.request_id == reply.request_id
+    again = line.push(USER, messages, key)  # the same key again: LINE answers 409, already accepted
+    assert (again.outcome, again.status, again.request_id) == (Outcome.DELIVERED, 409, push.request_id)

@@ -6,6 +6,7 @@ development tools (linesim) are defined here, since no other module of bot/cli/ 
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -86,10 +87,13 @@ def main() -> None:
 @click.option("--threads", type=int, default=4, show_default=True, help="Outbox delivery threads.")
 @click.option("--event-threads", type=int, default=2, show_default=True, help="Webhook event threads.")
 @click.option("--no-scheduler", is_flag=True, help="Never lead: leave reminders and summaries to other workers.")
-def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool) -> None:
+@click.option("--processes", type=click.IntRange(1, 64), default=lambda: int(os.environ.get("WORKER_PROCESSES", "1")),
+              show_default="1, or WORKER_PROCESSES",
+              help="Worker processes: this one and the rest started beside it (one per core: a process uses one).")
+def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool, processes: int) -> None:
     """Process webhook events, deliver the outbox, read the LINE quota; the worker holding the leader
     lock also runs the scheduler (reminders, weekly summary). The Procfile's worker."""
-    from bot.worker import Worker, WorkerOptions
+    from bot.worker import Worker, WorkerOptions, start_siblings, stop_siblings
 
     runner = Worker(services(), WorkerOptions(delivery_threads=threads, event_threads=event_threads,
                                               scheduler=not no_scheduler))
@@ -97,7 +101,12 @@ def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool) -> 
         click.echo(runner.run_once())
         return
     runner.install_signal_handlers()
-    runner.run_forever()
+    siblings = start_siblings(processes - 1, ["--threads", str(threads), "--event-threads", str(event_threads),
+                                              "--processes", "1", *(["--no-scheduler"] if no_scheduler else [])])
+    try:
+        runner.run_forever()
+    finally:
+        stop_siblings(siblings)
 
 
 @click.command("fake-line", context_settings={"ignore_unknown_options": True}, add_help_option=False)
