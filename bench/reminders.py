@@ -36,12 +36,14 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, insert, select  # noqa: E402
 
 from bench.databases import CHOICES, chosen, database  # noqa: E402
+from domain.rounds import PLAN_SCHEME, round_periods, scheme_months  # noqa: E402
 from linesim import FakeLinePlatform  # noqa: E402
 from storage.clock import utcnow  # noqa: E402
 from storage.db import make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Member, Organisation, Role, Unit  # noqa: E402
-from storage.plan_models import Measure, Plan  # noqa: E402
+from storage.plan_models import Measure, Plan, ReportingRound  # noqa: E402
+from storage.schedule_settings import ScheduleSettings  # noqa: E402
 from storage.uow import UnitOfWorkFactory  # noqa: E402
 from usecases.reminder_run import run_reminders  # noqa: E402
 
@@ -78,6 +80,11 @@ def build(url: str, orgs: int, units: int, measures: int) -> tuple[UnitOfWorkFac
              "all_units": True, "start_date": date(2023, 10, 1), "end_date": date(2024, 9, 30), "ita_codes": [],
              "monitoring_rounds_months": [6, 12], "active": True, "updated_at": now}
             for pid, org in plans for m in range(measures)])
+        # the rounds a plan import makes (usecases/plan_import.py): a run finds them, as in a deployment
+        periods = round_periods(YEAR, scheme_months(PLAN_SCHEME, [6, 12]), ScheduleSettings().round_due_days)
+        s.execute(insert(ReportingRound), [{"org_id": o, "fiscal_year_be": YEAR, "months": p.months,
+                                            "start_date": p.start, "end_date": p.end, "due_date": p.due}
+                                           for o in org_ids for p in periods])
         uow.commit()
     return uow_factory, engine
 
