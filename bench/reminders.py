@@ -159,9 +159,9 @@ def timed_run(uow_factory: UnitOfWorkFactory, engine: Any, at: datetime, label: 
     if profiler is not None:
         for order in ("cumulative", "tottime"):
             pstats.Stats(profiler).sort_stats(order).print_stats(profile)
-        print(f"{'':>12}statements by their first words (count, seconds until the cursor returned):")
-        for kind, (n, seconds) in sorted(by_kind.items(), key=lambda item: -item[1][1])[:15]:
-            print(f"{'':>14}{n:>7,} {seconds:7.2f} s  {kind}")
+    print(f"{'':>12}costliest statements by their first words (count, seconds until the cursor returned):")
+    for kind, (n, seconds) in sorted(by_kind.items(), key=lambda item: -item[1][1])[:15 if profile else 4]:
+        print(f"{'':>14}{n:>7,} {seconds:7.2f} s  {kind}")
     print(f"{label:>10}: {what}: {wall:.2f} s wall, {cpu:.2f} s CPU of this process (the database's not counted), "
           f"{statements[0]:,} statements; {run.measures} obligations → {run.pushes} pushes"
           + (f", {len(run.failed)} organisations failed" if run.failed else ""))

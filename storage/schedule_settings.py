@@ -3,6 +3,7 @@ and the service that changes a fiscal year's rounds without losing a report."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -10,7 +11,8 @@ from datetime import date, datetime, time
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, Text, delete, insert, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from domain.reminders import ReminderPolicy
@@ -178,16 +180,49 @@ class ScheduleRepository:
             .where(Organisation.disabled_at.is_(None)).distinct()))
 
     # -- what the reminder runs decided ----------------------------------------------------------------
-    def stages_handled(self, org_id: int, round_ids: Iterable[int]) -> dict[tuple[int, int, int], list[int]]:
-        """(measure id, unit id, round id) → the reminder stages already handled (sent, superseded, dropped
-        or with nobody to push) in these rounds."""
-        done: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for unit_id, round_id, recorded in self.session.execute(
-                select(ReminderRecord.unit_id, ReminderRecord.round_id, ReminderRecord.stages)
-                .where(ReminderRecord.org_id == org_id, ReminderRecord.round_id.in_(list(round_ids)))):
-            for measure_id, handled in recorded.items():
-                done[(int(measure_id), unit_id, round_id)] += handled
-        return dict(done)
+    def stages_handled(self, org_id: int, round_ids: Iterable[int]) -> dict[tuple[int, int], Mapping[int, list[int]]]:
+        """(unit id, round id) → measure id → the reminder stages already handled (sent, superseded, dropped
+        or with nobody to push) in these rounds. Read only: the mappings may be shared."""
+        return self._stages(ReminderRecord.org_id == org_id, ReminderRecord.round_id.in_(list(round_ids)))
+
+    def stages_handled_in(self, round_ids: Iterable[int]) -> dict[tuple[int, int], Mapping[int, list[int]]]:
+        """`stages_handled` for rounds of several organisations (round ids are unique across them), one query."""
+        ids = list(round_ids)
+        return self._stages(ReminderRecord.round_id.in_(ids)) if ids else {}
+
+    def _stages(self, *conditions: Any) -> dict[tuple[int, int], Mapping[int, list[int]]]:
+        # The units of an organisation mostly have records alike (the same measures, the same stages): each
+        # distinct record is decoded once, read as its JSON text.
+        decoded: dict[str, dict[int, list[int]]] = {}
+        found: dict[tuple[int, int], Mapping[int, list[int]]] = {}
+        merged: set[tuple[int, int]] = set()
+        for unit_id, round_id, text in self.session.execute(
+                select(ReminderRecord.unit_id, ReminderRecord.round_id, sql_cast(ReminderRecord.stages, Text))
+                .where(*conditions)):
+            stages = decoded.get(text)
+            if stages is None:
+                stages = decoded[text] = {int(m): list(handled) for m, handled in json.loads(text).items()}
+            key = (unit_id, round_id)
+            earlier = found.get(key)
+            if earlier is None:
+                found[key] = stages
+                continue
+            if key not in merged:  # a second record of the unit and round: its own copy, merged
+                earlier = found[key] = {m: list(handled) for m, handled in earlier.items()}
+                merged.add(key)
+            own = cast(dict[int, list[int]], earlier)
+            for measure_id, handled in stages.items():
+                own.setdefault(measure_id, []).extend(handled)
+        return found
+
+    def members_pushed_on_days(self, days: Mapping[int, date]) -> set[int]:
+        """`members_pushed_on` for several organisations, each on its own local day, in one query."""
+        if not days:
+            return set()
+        return {member_id for org_id, member_id, day in self.session.execute(
+            select(ReminderPushDay.org_id, ReminderPushDay.member_id, ReminderPushDay.day).where(
+                ReminderPushDay.org_id.in_(list(days)), ReminderPushDay.day.in_(set(days.values()))))
+            if days.get(org_id) == day}
 
     def record_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
         """Reminder records (org_id, unit_id, round_id, outcome, stages, day, created_at), in one executemany."""

@@ -59,7 +59,7 @@ def test_a_failed_bulk_read_falls_back_to_each_organisations_own(
     monkeypatch.setattr(PlanRepository, "plans_of", broken)
     caplog.set_level(logging.ERROR)
     run = run_reminders(bot.services.uow, DUE_SOON)
-    assert "reading 2 organisations at once failed (RuntimeError); each reads its own" in caplog.text
+    assert "2 organisations at once failed (RuntimeError); each runs on its own" in caplog.text
     # each organisation's own read fails the same way here: both are logged, neither stops the other
     assert sorted(run.failed) == sorted([bot.org_id, add_organisation_id(bot, "tambon-b")])
     monkeypatch.undo()
