@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.digits import Numerals, Surface, localise_message
+from storage.bulk import insert_rows
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
 from storage.report_settings import ReportSettingsRepository
 from storage.wakeups import notify_inbox
@@ -420,7 +421,7 @@ class OutboxRepository:
                 for org_id, user_id, messages, priority in pushes]
         if rows:
             self._wake_senders()
-            self.session.execute(insert(_table), rows)
+            insert_rows(self.session, _table, rows)
         return len(rows)
 
     def oldest_undelivered_created_at(self) -> datetime | None:

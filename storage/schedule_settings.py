@@ -11,12 +11,13 @@ from datetime import date, datetime, time
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, Text, delete, insert, select, update
+from sqlalchemy import Table, Text, delete, select, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from domain.reminders import ReminderPolicy
 from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, RoundPeriod, current_round, round_periods, scheme_months
+from storage.bulk import insert_rows
 from storage.models import Organisation
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import PlanRepository
@@ -226,8 +227,7 @@ class ScheduleRepository:
 
     def record_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
         """Reminder records (org_id, unit_id, round_id, outcome, stages, day, created_at), in one executemany."""
-        if rows:
-            self.session.execute(insert(cast(Table, ReminderRecord.__table__)), list(rows))
+        insert_rows(self.session, cast(Table, ReminderRecord.__table__), rows)
 
     def members_pushed_on(self, org_id: int, day: date) -> set[int]:
         """The members who already got their reminder push on this local day."""
@@ -236,8 +236,7 @@ class ScheduleRepository:
 
     def record_push_days(self, rows: Sequence[dict[str, Any]]) -> None:
         """Reminder pushes of a day (org_id, member_id, day, measures), in one executemany."""
-        if rows:
-            self.session.execute(insert(cast(Table, ReminderPushDay.__table__)), list(rows))
+        insert_rows(self.session, cast(Table, ReminderPushDay.__table__), rows)
 
     def record_quota_notice(self, org_id: int, month: str, level: str, now: datetime) -> bool:
         """Note that the administrators are told of a short quota at this level this month; False when they

@@ -8,9 +8,11 @@ came while the worker was down goes out at the next run, folded into the latest 
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -95,13 +97,30 @@ def run_reminders(uow_factory: UnitOfWorkFactory, now: datetime | None = None,
             _run_alone(uow_factory, org_id, now, None, total)
     else:
         for start in range(0, len(org_ids), PRELOAD_CHUNK):
-            for org_id, inputs in _run_together(uow_factory, org_ids[start:start + PRELOAD_CHUNK], now, total):
+            with _collector_paused():
+                alone = _run_together(uow_factory, org_ids[start:start + PRELOAD_CHUNK], now, total)
+            for org_id, inputs in alone:
                 _run_alone(uow_factory, org_id, now, inputs, total)
     if total.pushes or total.escalations:
         log.info("reminders: %s pushes for %s measures (%s superseded, %s dropped, %s unreachable, %s escalations)",
                  total.pushes, total.measures, total.superseded, total.dropped, total.unreachable,
                  total.escalations)
     return total
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a chunk is decided: deciding 80,000 obligations makes
+    hundreds of thousands of short-lived objects, each allocation burst triggering a collection that walks
+    every object of the process (half the run's CPU at 1,000 organisations). Nothing is leaked: what is
+    garbage then is collected afterwards as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _run_alone(uow_factory: UnitOfWorkFactory, org_id: int, now: datetime, inputs: OrgInputs | None,
