@@ -1,10 +1,13 @@
-"""What a unit head receives as a reminder, whatever the outbox stores (#18): the Flex message the fake
-platform was sent is compared with a golden copy taken from the path that wrote the whole Flex message into
-the outbox (tests/fixtures/reminders/). In process, SQLite and PostgreSQL."""
+"""What a unit head receives as a reminder, whatever the outbox stores (#18): the outbox keeps a compact
+payload that delivery renders; the Flex message the fake platform was sent is compared with a golden copy
+taken from the path that wrote the whole Flex message into the outbox (tests/fixtures/reminders/). A payload
+that cannot be rendered is retried, then parked, never lost nor sent with another organisation's measure.
+In process, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from datetime import datetime
@@ -13,11 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select, update
 
+from bot.line.outbox_sender import DELIVERY_RETRY
 from domain.digits import DigitStyle, Surface
 from storage.clock import utcnow
+from storage.models import OutboxMessage, OutboxStatus, Priority
 from tests.support.botcli import bind
 from tests.support.inprocess import ChatBot
+from tests.support.orgs import add_organisation
 from tests.support.plans import load_plan, measure
 from usecases.reminder_run import run_reminders
 
@@ -27,6 +34,7 @@ DUE_SOON = datetime(2024, 4, 1, 9, 0, tzinfo=BKK)  # Monday; the six-month round
 HEAD = "U" + "a" * 32
 GOLDEN = Path(__file__).parent / "fixtures" / "reminders"
 PICK = re.compile(r"report:pick:(\d+)")
+THAI = re.compile("[\u0e00-\u0e7f]")
 
 
 @pytest.fixture
@@ -69,3 +77,43 @@ def test_the_reminder_delivered_is_the_golden_one(bot: ChatBot, digits: DigitSty
     assert run.pushes == 1 and run.measures == 3
     bot.deliver()
     check_golden(f"head-{digits.value}", delivered_reminder(bot))
+
+
+def test_a_reminder_that_cannot_be_rendered_is_retried_then_parked_never_lost(
+        bot: ChatBot, caplog: pytest.LogCaptureFixture) -> None:
+    other = add_organisation(bot, "tambon-b", "เทศบาลตำบลบี")
+    load_plan(bot.services.uow, other, [measure("มาตรการของเทศบาลอื่น", [], all_units=True, fiscal_year_be=YEAR)], YEAR)
+    assert run_reminders(bot.services.uow, DUE_SOON).pushes == 1
+    with bot.services.uow() as uow:
+        [row] = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.priority == int(Priority.REMINDER)))
+        kept = row.messages
+        [foreign] = [m.id for plan in uow.plans.plans_for_years(other, [YEAR]) for m in uow.plans.measures(plan.id)]
+        # the fault: the payload names a measure that is not its organisation's (as a corrupted row would)
+        row.messages = [{**kept[0], "items": [[foreign, -6]]}]
+        uow.commit()
+        row_id = row.id
+    caplog.set_level(logging.INFO)
+    bot.deliver()
+    assert not bot.fake.deliveries("push", HEAD)  # nothing sent, another organisation's title least of all
+    with bot.services.uow() as uow:
+        row = uow.outbox.get(row_id)
+        assert row is not None and row.status == OutboxStatus.PENDING.value and row.attempts == 1
+        assert row.next_attempt_at > utcnow() and row.last_error == "not sent: reminder payload not renderable (KeyError)"
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.line.outbox_sender"]
+    assert f"outbox {row_id}: reminder payload not renderable (KeyError); tried again later" in said
+    assert not [line for line in said if THAI.search(line)]
+    # retries used up: parked, kept with its payload
+    with bot.services.uow() as uow:
+        uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
+                            .values(attempts=DELIVERY_RETRY.max_attempts, next_attempt_at=utcnow()))
+        uow.commit()
+    bot.deliver()
+    with bot.services.uow() as uow:
+        row = uow.outbox.get(row_id)
+        assert row is not None and row.status == OutboxStatus.PARKED.value and row.messages[0]["items"] == [[foreign, -6]]
+        # put right, and back in line (as the quota monitor does with parked rows): delivered as it should be
+        row.messages = kept
+        uow.outbox.unpark(bot.org_id, utcnow())
+        uow.commit()
+    bot.deliver()
+    check_golden("head-arabic", delivered_reminder(bot))
