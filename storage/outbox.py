@@ -17,7 +17,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.digits import Numerals, Surface, localise_message
-from storage.bulk import insert_rows
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
 from storage.report_settings import ReportSettingsRepository
 from storage.wakeups import notify_inbox
@@ -409,20 +408,21 @@ class OutboxRepository:
             .group_by(OutboxMessage.org_id))}
         return {org_id: found.get(org_id, 0) for org_id in org_ids}
 
-    def add_composed_pushes(self, pushes: Sequence[tuple[int, str, list[dict[str, Any]], int]], now: datetime) -> int:
-        """Pushes (organisation, recipient, up to 5 messages, priority) of several organisations in one
-        executemany, their messages stored as given: already in each organisation's digit style, or reminder
-        payloads (which carry theirs). How many."""
+    def push_rows(self, org_id: int, pushes: Sequence[tuple[str, list[dict[str, Any]], int]],
+                  now: datetime) -> list[dict[str, Any]]:
+        """The rows of pushes (recipient, up to 5 messages, priority) of one organisation, to be inserted
+        by the caller in this transaction (`ScheduleRepository.queue_reminders`), their messages stored as
+        given: already in the organisation's digit style, or reminder payloads (which carry theirs). The
+        senders are woken when the transaction commits."""
         rows = [{"org_id": org_id, "kind": OutboxKind.PUSH.value, "retry_key": str(uuid.uuid4()),
                  "reply_token": None, "recipients": [user_id], "chat_key": user_id,
                  "messages": messages[:MAX_MESSAGES_PER_REQUEST],
                  "priority": int(priority), "status": OutboxStatus.PENDING.value, "attempts": 0,
                  "next_attempt_at": now, "created_at": now, "private": False}
-                for org_id, user_id, messages, priority in pushes]
+                for user_id, messages, priority in pushes]
         if rows:
             self._wake_senders()
-            insert_rows(self.session, _table, rows)
-        return len(rows)
+        return rows
 
     def oldest_undelivered_created_at(self) -> datetime | None:
         return self.session.scalar(

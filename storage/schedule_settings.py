@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from domain.reminders import ReminderPolicy
 from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, RoundPeriod, current_round, round_periods, scheme_months
-from storage.bulk import insert_rows
-from storage.models import Organisation
+from storage.bulk import insert_rows, insert_rows_scoped
+from storage.models import Organisation, OutboxMessage
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import PlanRepository
 from storage.schedule_models import (
@@ -228,6 +228,17 @@ class ScheduleRepository:
     def record_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
         """Reminder records (org_id, unit_id, round_id, outcome, stages, day, created_at), in one executemany."""
         insert_rows(self.session, cast(Table, ReminderRecord.__table__), rows)
+
+    def queue_reminders(self, runs: Sequence[tuple[int, Sequence[dict[str, Any]], Sequence[dict[str, Any]],
+                                                   Sequence[dict[str, Any]]]]) -> None:
+        """Several organisations' reminder records, push days and outbox rows (`OutboxRepository.push_rows`),
+        each organisation's under its own row-level security scope, in a statement per table and
+        organisation sent together (storage/bulk.py)."""
+        outbox = cast(Table, OutboxMessage.__table__)
+        insert_rows_scoped(self.session, [
+            batch for org_id, records, push_days, pushes in runs
+            for batch in ((org_id, cast(Table, ReminderRecord.__table__), records),
+                          (org_id, cast(Table, ReminderPushDay.__table__), push_days), (org_id, outbox, pushes))])
 
     def members_pushed_on(self, org_id: int, day: date) -> set[int]:
         """The members who already got their reminder push on this local day."""

@@ -159,9 +159,7 @@ def _run_together(uow_factory: UnitOfWorkFactory, org_ids: list[int], now: datet
                 else:
                     ready.append(org_id)
             states = _read_states(uow, ready, inputs, now, locked)
-            records: list[dict[str, Any]] = []
-            push_days: list[dict[str, Any]] = []
-            pushes: list[tuple[int, str, list[dict[str, Any]], int]] = []
+            writes: list[tuple[int, list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]] = []
             for org_id in ready:
                 try:
                     decided = _decide(org_id, locked[org_id], inputs[org_id], states[org_id], now)
@@ -174,12 +172,9 @@ def _run_together(uow_factory: UnitOfWorkFactory, org_ids: list[int], now: datet
                     alone.append((org_id, inputs[org_id]))
                     continue
                 run.add(decided.run)
-                records += decided.records
-                push_days += decided.push_days
-                pushes += [(org_id, user, messages, priority) for user, messages, priority in decided.pushes]
-            uow.schedule.record_reminders(records)
-            uow.schedule.record_push_days(push_days)
-            uow.outbox.add_composed_pushes(pushes, now)
+                writes.append((org_id, decided.records, decided.push_days,
+                               uow.outbox.push_rows(org_id, decided.pushes, now)))
+            uow.schedule.queue_reminders(writes)  # each organisation's under its row-level security scope
             uow.commit()
     except Exception as exc:  # each organisation then runs on its own, and only a faulty one fails
         log.error("reminders: %s organisations at once failed (%s); each runs on its own", len(org_ids),
