@@ -48,8 +48,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
 def insert_rows_scoped(session: Session, batches: Sequence[tuple[int, Table, Sequence[Mapping[str, Any]]]]) -> None:
     """Insert each batch of rows (organisation, table, rows of that organisation) in an unscoped transaction,
     each under its organisation's scope: on PostgreSQL `itabot.org_id` is set to it (SET LOCAL) before its
-    rows go in, so row-level security refuses a row of any other organisation, and is unset after the last
-    (the transaction is unscoped again). The statements are sent in one pipeline (no round trip each):
+    rows go in, so row-level security refuses a row of any other organisation, and is put back as it was
+    after the last (an unscoped transaction is unscoped again). The statements are sent in one pipeline (no round trip each):
     a scope and an insert per table for 1,000 organisations cost what a few statements do. SQLite has no
     row-level security: the rows go in by table, as `insert_rows` does."""
     if not batches:
@@ -63,6 +63,7 @@ def insert_rows_scoped(session: Session, batches: Sequence[tuple[int, Table, Seq
             insert_rows(session, table, rows)
         return
     statements: dict[tuple[str, tuple[str, ...]], str] = {}
+    scope = session.execute(text("SELECT current_setting(:name, true)"), {"name": SETTING}).scalar() or ""
     driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.pipeline(), driver.cursor() as cursor:
@@ -78,7 +79,7 @@ def insert_rows_scoped(session: Session, batches: Sequence[tuple[int, Table, Seq
             if statement is None:
                 statement = statements[(table.name, names)] = _from_json(table, list(names), dialect, "%s")
             cursor.execute(statement, (json.dumps(rows, default=_plain, separators=(",", ":")),))
-        cursor.execute("SELECT set_config(%s, '', true)", (SETTING,))
+        cursor.execute("SELECT set_config(%s, %s, true)", (SETTING, scope))
 
 
 def _from_json(table: Table, names: list[str], dialect: Any, placeholder: str) -> str:

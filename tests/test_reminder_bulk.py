@@ -113,7 +113,7 @@ def add_organisation_id(bot: ChatBot, slug: str) -> int:
 
 def test_each_organisations_reminders_go_in_under_its_own_scope(bot: ChatBot) -> None:
     """The chunk's transaction is unscoped, its writes are not: a row of organisation A among B's is refused
-    by row-level security (PostgreSQL; SQLite has none), and the transaction is unscoped again after."""
+    by row-level security (PostgreSQL; SQLite has none), and the transaction's scope is as it was after."""
     if bot.services.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     b = add_organisation_id(bot, "tambon-b")
@@ -123,6 +123,9 @@ def test_each_organisations_reminders_go_in_under_its_own_scope(bot: ChatBot) ->
         assert {row.org_id for row in uow.outbox.list_by_status(OutboxStatus.PENDING)} >= {b}
         # unscoped again after: a tenant table shows both organisations
         assert {m.org_id for m in uow.people.heads_and_admins_of([bot.org_id, b])} == {bot.org_id, b}
+    with bot.services.uow(b) as uow:  # a scoped transaction keeps its scope after
+        uow.schedule.queue_reminders([(b, [], [], uow.outbox.push_rows(b, [(HEAD_B, push[0][1], 10)], utcnow()))])
+        assert {m.org_id for m in uow.people.heads_and_admins_of([bot.org_id, b])} == {b}
     with bot.services.uow() as uow, pytest.raises(Exception, match="row-level security"):
         # the fault: A's push in B's batch
         uow.schedule.queue_reminders([(b, [], [], uow.outbox.push_rows(bot.org_id, push, utcnow()))])
