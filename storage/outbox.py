@@ -440,6 +440,39 @@ class OutboxRepository:
             OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value,
                                       OutboxStatus.PARKED.value]))) or 0
 
+    def quotas_of(self, org_ids: Sequence[int]) -> dict[int, QuotaSnapshot]:
+        """Several organisations' quota snapshots in one query (none for one never read)."""
+        return {s.org_id: s for s in self.session.scalars(select(QuotaSnapshot).where(
+            QuotaSnapshot.org_id.in_(list(org_ids))))}
+
+    def waiting_pushes_of(self, org_ids: Sequence[int]) -> dict[int, int]:
+        """`count_waiting_pushes` of several organisations in one query (0 for one with none)."""
+        if not org_ids:
+            return {}
+        found: dict[int, int] = {org_id: count for org_id, count in self.session.execute(
+            select(OutboxMessage.org_id, func.count()).where(
+                OutboxMessage.org_id.in_(list(org_ids)), OutboxMessage.kind != OutboxKind.REPLY.value,
+                OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value,
+                                          OutboxStatus.PARKED.value]))
+            .group_by(OutboxMessage.org_id))}
+        return {org_id: found.get(org_id, 0) for org_id in org_ids}
+
+    def push_rows(self, org_id: int, pushes: Sequence[tuple[str, list[dict[str, Any]], int]],
+                  now: datetime) -> list[dict[str, Any]]:
+        """The rows of pushes (recipient, up to 5 messages, priority) of one organisation, to be inserted
+        by the caller in this transaction (`ScheduleRepository.queue_reminders`), their messages stored as
+        given: already in the organisation's digit style, or reminder payloads (which carry theirs). The
+        senders are woken when the transaction commits."""
+        rows = [{"org_id": org_id, "kind": OutboxKind.PUSH.value, "retry_key": str(uuid.uuid4()),
+                 "reply_token": None, "recipients": [user_id], "chat_key": user_id,
+                 "messages": messages[:MAX_MESSAGES_PER_REQUEST],
+                 "priority": int(priority), "status": OutboxStatus.PENDING.value, "attempts": 0,
+                 "next_attempt_at": now, "created_at": now, "private": False}
+                for user_id, messages, priority in pushes]
+        if rows:
+            self._wake_senders()
+        return rows
+
     def oldest_undelivered_created_at(self) -> datetime | None:
         return self.session.scalar(
             select(func.min(OutboxMessage.created_at)).where(

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -62,6 +62,17 @@ class Binding:
     unit_name: str | None
 
 
+class Recipient(NamedTuple):
+    """What a scheduled push needs of a member."""
+
+    id: int
+    org_id: int
+    line_user_id: str
+    role: str
+    unit_id: int | None
+    blocked: bool
+
+
 class PeopleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -83,6 +94,12 @@ class PeopleRepository:
         UPDATE: rows that merely reference it are not held up). SQLite: the transaction's write lock does it."""
         return self.session.scalar(select(Organisation).where(Organisation.id == org_id)
                                    .with_for_update(key_share=True))
+
+    def lock_organisations(self, org_ids: Iterable[int]) -> list[Organisation]:
+        """Several organisations, each locked as `lock_organisation` does, in one statement and in the order
+        of their ids (two runs locking overlapping sets then never wait for each other in a cycle)."""
+        return list(self.session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids)))
+                                         .order_by(Organisation.id).with_for_update(key_share=True)))
 
     def organisation_ids(self) -> list[int]:
         """Every enabled organisation's id (a disabled one gets no scheduled pushes)."""
@@ -211,19 +228,22 @@ class PeopleRepository:
     def organisations_by_ids(self, org_ids: Iterable[int]) -> list[Organisation]:
         return list(self.session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids)))))
 
-    def units_of(self, org_ids: Iterable[int]) -> dict[int, list[Unit]]:
-        """Organisation → its units, for several organisations in one query."""
-        found: dict[int, list[Unit]] = defaultdict(list)
-        for unit in self.session.scalars(select(Unit).where(Unit.org_id.in_(list(org_ids))).order_by(Unit.id)):
-            found[unit.org_id].append(unit)
+    def unit_names_of(self, org_ids: Iterable[int]) -> dict[int, dict[int, str]]:
+        """Organisation → unit id → its name, for several organisations in one query."""
+        found: dict[int, dict[int, str]] = defaultdict(dict)
+        for unit_id, org_id, name in self.session.execute(select(Unit.id, Unit.org_id, Unit.name)
+                                                          .where(Unit.org_id.in_(list(org_ids))).order_by(Unit.id)):
+            found[org_id][unit_id] = name
         return dict(found)
 
-    def heads_and_admins_of(self, org_ids: Iterable[int]) -> list[Member]:
+    def heads_and_admins_of(self, org_ids: Iterable[int]) -> list[Recipient]:
         """The heads bound to a unit and the administrators of several organisations (blocked ones included),
-        in one query."""
-        return list(self.session.scalars(select(Member).where(
-            Member.org_id.in_(list(org_ids)),
-            or_(and_(Member.role == Role.HEAD.value, Member.unit_id.is_not(None)), Member.role == Role.ADMIN.value))))
+        as plain rows, in one query."""
+        return [Recipient(*row) for row in self.session.execute(
+            select(Member.id, Member.org_id, Member.line_user_id, Member.role, Member.unit_id, Member.blocked)
+            .where(Member.org_id.in_(list(org_ids)),
+                   or_(and_(Member.role == Role.HEAD.value, Member.unit_id.is_not(None)),
+                       Member.role == Role.ADMIN.value)))]
 
     def heads_by_unit(self, org_id: int) -> dict[int, list[Member]]:
         """The heads bound to each unit (units without one are left out), blocked ones included."""

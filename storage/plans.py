@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,17 @@ class NewReport:
     details: str
     problems: str
     reporter_member_id: int | None
+
+
+class MeasureDates(NamedTuple):
+    """What deciding a reminder needs of a measure."""
+
+    id: int
+    plan_id: int
+    seq: int
+    start_date: date
+    end_date: date
+    all_units: bool
 
 
 class PlanRepository:
@@ -55,13 +67,15 @@ class PlanRepository:
         return list(self.session.scalars(select(Plan).where(Plan.org_id.in_(list(org_ids)),
                                                             Plan.fiscal_year_be.in_(list(fiscal_years)))))
 
-    def active_measures_of_plans(self, plan_ids: Iterable[int]) -> dict[int, list[Measure]]:
-        """Plan id → its active measures by seq, for several plans in one query."""
-        found: dict[int, list[Measure]] = defaultdict(list)
-        for measure in self.session.scalars(select(Measure).where(Measure.plan_id.in_(list(plan_ids)),
-                                                                  Measure.active.is_(True))
-                                            .order_by(Measure.plan_id, Measure.seq, Measure.id)):
-            found[measure.plan_id].append(measure)
+    def active_measures_of_plans(self, plan_ids: Iterable[int]) -> dict[int, list[MeasureDates]]:
+        """Plan id → its active measures by seq (their dates, as plain rows), for several plans in one query."""
+        found: dict[int, list[MeasureDates]] = defaultdict(list)
+        for row in self.session.execute(
+                select(Measure.id, Measure.plan_id, Measure.seq, Measure.start_date, Measure.end_date,
+                       Measure.all_units)
+                .where(Measure.plan_id.in_(list(plan_ids)), Measure.active.is_(True))
+                .order_by(Measure.plan_id, Measure.seq, Measure.id)):
+            found[row[1]].append(MeasureDates(*row))
         return dict(found)
 
     def unit_ids_by_measure_of_plans(self, plan_ids: Iterable[int]) -> dict[int, dict[int, list[int]]]:
@@ -209,6 +223,30 @@ class PlanRepository:
             .join(ReportingRound, ReportingRound.id == ProgressReport.round_id)
             .where(ReportingRound.org_id == org_id, ReportingRound.fiscal_year_be == fiscal_year_be)
             .group_by(ProgressReport.measure_id, ProgressReport.unit_id))}
+
+    def last_rounds_reported_of(self, org_ids: Iterable[int], fiscal_years: Iterable[int]
+                                ) -> dict[tuple[int, int], dict[tuple[int, int], int]]:
+        """`last_round_reported` of several organisations and years in one query: (organisation, fiscal
+        year) → (measure id, unit id) → months."""
+        found: dict[tuple[int, int], dict[tuple[int, int], int]] = defaultdict(dict)
+        for org_id, year, measure_id, unit_id, months in self.session.execute(
+                select(ReportingRound.org_id, ReportingRound.fiscal_year_be, ProgressReport.measure_id,
+                       ProgressReport.unit_id, func.max(ReportingRound.months))
+                .join(ReportingRound, ReportingRound.id == ProgressReport.round_id)
+                .where(ReportingRound.org_id.in_(list(org_ids)), ReportingRound.fiscal_year_be.in_(list(fiscal_years)))
+                .group_by(ReportingRound.org_id, ReportingRound.fiscal_year_be, ProgressReport.measure_id,
+                          ProgressReport.unit_id)):
+            found[(org_id, year)][(measure_id, unit_id)] = months
+        return dict(found)
+
+    def measure_labels(self, measure_ids: Iterable[int]) -> dict[int, tuple[int, int, str]]:
+        """Measure id → (its organisation, its number in the plan, its title), for the measures named
+        (reminders being sent); no query when none is."""
+        ids = list(measure_ids)
+        if not ids:
+            return {}
+        return {measure_id: (org_id, seq, title) for measure_id, org_id, seq, title in self.session.execute(
+            select(Measure.id, Measure.org_id, Measure.seq, Measure.title).where(Measure.id.in_(ids)))}
 
     def units_reported_in_round(self, round_id: int) -> set[int]:
         """The units that sent any report in a round."""

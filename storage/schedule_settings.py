@@ -3,6 +3,7 @@ and the service that changes a fiscal year's rounds without losing a report."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -10,12 +11,14 @@ from datetime import date, datetime, time
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, Text, delete, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from domain.reminders import ReminderPolicy
 from domain.rounds import PLAN_SCHEME, ROUND_SCHEMES, RoundPeriod, current_round, round_periods, scheme_months
-from storage.models import Organisation
+from storage.bulk import insert_rows, insert_rows_scoped
+from storage.models import Organisation, OutboxMessage
 from storage.plan_models import Measure, Plan, ProgressReport, ReportingRound
 from storage.plans import PlanRepository
 from storage.schedule_models import (
@@ -178,21 +181,64 @@ class ScheduleRepository:
             .where(Organisation.disabled_at.is_(None)).distinct()))
 
     # -- what the reminder runs decided ----------------------------------------------------------------
-    def stages_handled(self, org_id: int, round_ids: Iterable[int]) -> dict[tuple[int, int, int], list[int]]:
-        """(measure id, unit id, round id) → the reminder stages already handled (sent, superseded, dropped
-        or with nobody to push) in these rounds."""
-        done: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for unit_id, round_id, recorded in self.session.execute(
-                select(ReminderRecord.unit_id, ReminderRecord.round_id, ReminderRecord.stages)
-                .where(ReminderRecord.org_id == org_id, ReminderRecord.round_id.in_(list(round_ids)))):
-            for measure_id, handled in recorded.items():
-                done[(int(measure_id), unit_id, round_id)] += handled
-        return dict(done)
+    def stages_handled(self, org_id: int, round_ids: Iterable[int]) -> dict[tuple[int, int], Mapping[int, list[int]]]:
+        """(unit id, round id) → measure id → the reminder stages already handled (sent, superseded, dropped
+        or with nobody to push) in these rounds. Read only: the mappings may be shared."""
+        return self._stages(ReminderRecord.org_id == org_id, ReminderRecord.round_id.in_(list(round_ids)))
+
+    def stages_handled_in(self, round_ids: Iterable[int]) -> dict[tuple[int, int], Mapping[int, list[int]]]:
+        """`stages_handled` for rounds of several organisations (round ids are unique across them), one query."""
+        ids = list(round_ids)
+        return self._stages(ReminderRecord.round_id.in_(ids)) if ids else {}
+
+    def _stages(self, *conditions: Any) -> dict[tuple[int, int], Mapping[int, list[int]]]:
+        # The units of an organisation mostly have records alike (the same measures, the same stages): each
+        # distinct record is decoded once, read as its JSON text.
+        decoded: dict[str, dict[int, list[int]]] = {}
+        found: dict[tuple[int, int], Mapping[int, list[int]]] = {}
+        merged: set[tuple[int, int]] = set()
+        for unit_id, round_id, text in self.session.execute(
+                select(ReminderRecord.unit_id, ReminderRecord.round_id, sql_cast(ReminderRecord.stages, Text))
+                .where(*conditions)):
+            stages = decoded.get(text)
+            if stages is None:
+                stages = decoded[text] = {int(m): list(handled) for m, handled in json.loads(text).items()}
+            key = (unit_id, round_id)
+            earlier = found.get(key)
+            if earlier is None:
+                found[key] = stages
+                continue
+            if key not in merged:  # a second record of the unit and round: its own copy, merged
+                earlier = found[key] = {m: list(handled) for m, handled in earlier.items()}
+                merged.add(key)
+            own = cast(dict[int, list[int]], earlier)
+            for measure_id, handled in stages.items():
+                own.setdefault(measure_id, []).extend(handled)
+        return found
+
+    def members_pushed_on_days(self, days: Mapping[int, date]) -> set[int]:
+        """`members_pushed_on` for several organisations, each on its own local day, in one query."""
+        if not days:
+            return set()
+        return {member_id for org_id, member_id, day in self.session.execute(
+            select(ReminderPushDay.org_id, ReminderPushDay.member_id, ReminderPushDay.day).where(
+                ReminderPushDay.org_id.in_(list(days)), ReminderPushDay.day.in_(set(days.values()))))
+            if days.get(org_id) == day}
 
     def record_reminders(self, rows: Sequence[dict[str, Any]]) -> None:
         """Reminder records (org_id, unit_id, round_id, outcome, stages, day, created_at), in one executemany."""
-        if rows:
-            self.session.execute(insert(cast(Table, ReminderRecord.__table__)), list(rows))
+        insert_rows(self.session, cast(Table, ReminderRecord.__table__), rows)
+
+    def queue_reminders(self, runs: Sequence[tuple[int, Sequence[dict[str, Any]], Sequence[dict[str, Any]],
+                                                   Sequence[dict[str, Any]]]]) -> None:
+        """Several organisations' reminder records, push days and outbox rows (`OutboxRepository.push_rows`),
+        each organisation's under its own row-level security scope, in a statement per table and
+        organisation sent together (storage/bulk.py)."""
+        outbox = cast(Table, OutboxMessage.__table__)
+        insert_rows_scoped(self.session, [
+            batch for org_id, records, push_days, pushes in runs
+            for batch in ((org_id, cast(Table, ReminderRecord.__table__), records),
+                          (org_id, cast(Table, ReminderPushDay.__table__), push_days), (org_id, outbox, pushes))])
 
     def members_pushed_on(self, org_id: int, day: date) -> set[int]:
         """The members who already got their reminder push on this local day."""
@@ -201,8 +247,7 @@ class ScheduleRepository:
 
     def record_push_days(self, rows: Sequence[dict[str, Any]]) -> None:
         """Reminder pushes of a day (org_id, member_id, day, measures), in one executemany."""
-        if rows:
-            self.session.execute(insert(cast(Table, ReminderPushDay.__table__)), list(rows))
+        insert_rows(self.session, cast(Table, ReminderPushDay.__table__), rows)
 
     def record_quota_notice(self, org_id: int, month: str, level: str, now: datetime) -> bool:
         """Note that the administrators are told of a short quota at this level this month; False when they

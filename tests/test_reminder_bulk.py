@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
+from storage.clock import utcnow
+from storage.models import OutboxStatus
 from storage.plans import PlanRepository
 from storage.tenancy import org_scope
 from tests.support.botcli import bind
@@ -59,7 +61,7 @@ def test_a_failed_bulk_read_falls_back_to_each_organisations_own(
     monkeypatch.setattr(PlanRepository, "plans_of", broken)
     caplog.set_level(logging.ERROR)
     run = run_reminders(bot.services.uow, DUE_SOON)
-    assert "reading 2 organisations at once failed (RuntimeError); each reads its own" in caplog.text
+    assert "2 organisations at once failed (RuntimeError); each runs on its own" in caplog.text
     # each organisation's own read fails the same way here: both are logged, neither stops the other
     assert sorted(run.failed) == sorted([bot.org_id, add_organisation_id(bot, "tambon-b")])
     monkeypatch.undo()
@@ -107,3 +109,23 @@ def add_organisation_id(bot: ChatBot, slug: str) -> int:
         found = uow.people.organisation(slug)
         assert found is not None
         return found.id
+
+
+def test_each_organisations_reminders_go_in_under_its_own_scope(bot: ChatBot) -> None:
+    """The chunk's transaction is unscoped, its writes are not: a row of organisation A among B's is refused
+    by row-level security (PostgreSQL; SQLite has none), and the transaction's scope is as it was after."""
+    if bot.services.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    b = add_organisation_id(bot, "tambon-b")
+    push = [(HEAD_A, [{"type": "text", "text": "x"}], 10)]
+    with bot.services.uow() as uow:
+        uow.schedule.queue_reminders([(b, [], [], uow.outbox.push_rows(b, [(HEAD_B, push[0][1], 10)], utcnow()))])
+        assert {row.org_id for row in uow.outbox.list_by_status(OutboxStatus.PENDING)} >= {b}
+        # unscoped again after: a tenant table shows both organisations
+        assert {m.org_id for m in uow.people.heads_and_admins_of([bot.org_id, b])} == {bot.org_id, b}
+    with bot.services.uow(b) as uow:  # a scoped transaction keeps its scope after
+        uow.schedule.queue_reminders([(b, [], [], uow.outbox.push_rows(b, [(HEAD_B, push[0][1], 10)], utcnow()))])
+        assert {m.org_id for m in uow.people.heads_and_admins_of([bot.org_id, b])} == {b}
+    with bot.services.uow() as uow, pytest.raises(Exception, match="row-level security"):
+        # the fault: A's push in B's batch
+        uow.schedule.queue_reminders([(b, [], [], uow.outbox.push_rows(bot.org_id, push, utcnow()))])

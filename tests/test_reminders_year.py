@@ -25,6 +25,7 @@ from tests.support.inprocess import ChatBot
 from tests.support.plans import load_plan, measure
 from usecases.reminder_run import run_reminders
 from usecases.weekly_summary_run import send_weekly_summaries
+from views.reminder_flex import REMINDER_PAYLOAD
 
 pytestmark = pytest.mark.long  # run first (tests/conftest.py)
 
@@ -92,7 +93,9 @@ def reminder_rows(bot: ChatBot) -> list[OutboxMessage]:
 
 
 def measures_in(message: dict) -> set[int]:
-    """The measure ids a reminder's buttons point at."""
+    """The measure ids a reminder's buttons point at (a queued reminder payload: the measures it names)."""
+    if message.get("type") == REMINDER_PAYLOAD:
+        return {int(item[0]) for item in message["items"]}
     found: set[int] = set()
 
     def walk(node: object) -> None:

@@ -1,14 +1,20 @@
 """Messages of the scheduler: a unit head's daily reminder (one Flex message, a button per measure that
-starts the report flow on it), the notice to administrators of long-overdue reports, the quota notice."""
+starts the report flow on it), the notice to administrators of long-overdue reports, the quota notice.
+
+A reminder is queued as a compact payload (`reminder_payload`: the unit's name, the day, the digit style and
+each measure's id and days late, a few hundred bytes) and made the Flex message (15–20 KB) when it is sent
+(`render_reminder`, with the measures' numbers and titles read then): 20,000 reminders of one run are then
+a few MB to write, not hundreds (#18)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from domain.digits import ARABIC
+from domain.digits import ARABIC, DigitStyle, Numerals, localise_message
 from texts import chat
 from views import messages
 from views.messages import clip_text
@@ -76,6 +82,55 @@ def reminder_message(unit: str, items: list[DueMeasure], more: int, today: date)
     summary = ", ".join(f"{chat.MEASURE_LABEL.format(seq=i.seq)} {due_text(i)[0]}" for i in items[:5])
     alt = clip_text(chat.REMINDER_ALT.format(count=len(items) + max(0, more), items=summary), ALT_LIMIT)
     return {"type": "flex", "altText": alt, "contents": contents}
+
+
+REMINDER_PAYLOAD = "itabot-reminder"  # the `type` of an outbox message that is a reminder's payload
+
+
+class RenderError(ValueError):
+    """A reminder payload that cannot be made a message (a measure it names is gone, a malformed payload)."""
+
+
+def reminder_payload(unit: str, items: list[tuple[int, int]], more: int, today: date, digits: str) -> dict[str, Any]:
+    """A reminder as the outbox keeps it: `items` (measure id, days late; negative: days left) in the order
+    shown, `more` measures not shown, `digits` the organisation's chat digit style when it was queued."""
+    return {"type": REMINDER_PAYLOAD, "unit": unit, "today": today.isoformat(), "more": more, "digits": digits,
+            "items": [[measure_id, late] for measure_id, late in items]}
+
+
+def payload_measure_ids(messages: list[dict[str, Any]]) -> set[int]:
+    """The measures the reminder payloads among `messages` name (to read their numbers and titles)."""
+    found: set[int] = set()
+    for message in messages:
+        if message.get("type") == REMINDER_PAYLOAD:
+            try:
+                found.update(int(item[0]) for item in message["items"])
+            except (KeyError, TypeError, ValueError, IndexError):
+                continue  # render_reminder says so
+    return found
+
+
+def render_messages(messages: list[dict[str, Any]], measures: Mapping[int, tuple[int, str]]) -> list[dict[str, Any]]:
+    """`messages` with each reminder payload made its Flex message (others as they are); raises RenderError."""
+    if not any(m.get("type") == REMINDER_PAYLOAD for m in messages):
+        return messages
+    return [render_reminder(m, measures) if m.get("type") == REMINDER_PAYLOAD else m for m in messages]
+
+
+def render_reminder(payload: dict[str, Any], measures: Mapping[int, tuple[int, str]]) -> dict[str, Any]:
+    """The Flex message of a reminder payload, in its digit style; `measures`: id → (seq, title)."""
+    try:
+        today = date.fromisoformat(payload["today"])
+        items = []
+        for measure_id, late in payload["items"]:
+            seq, title = measures[int(measure_id)]
+            items.append(DueMeasure(int(measure_id), seq, title, today - timedelta(days=int(late)), int(late)))
+        message = reminder_message(str(payload["unit"]), items, int(payload["more"]), today)
+        numerals = Numerals(DigitStyle(payload["digits"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RenderError(f"reminder payload not renderable ({type(exc).__name__})") from None
+    localised: dict[str, Any] = localise_message(message, numerals)
+    return localised
 
 
 def escalation_message(lines: list[tuple[str, int, int]]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -50,6 +50,7 @@ from storage.clock import utcnow
 from storage.models import OutboxKind
 from storage.outbox import ClaimedMessage, Delivery
 from storage.uow import UnitOfWork, UnitOfWorkFactory
+from views.reminder_flex import RenderError, payload_measure_ids, render_messages
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,19 @@ class _Claimed:
     owner: str  # the claim's lease owner value
     reply_attempted: bool  # an earlier reply attempt may have been accepted: never push this answer
     private: bool  # deleted once finished
+    unrenderable: str | None = None  # why a reminder payload could not be made its message (not sent)
 
     @classmethod
-    def of(cls, row: ClaimedMessage, recipients: list[str], owner: str) -> _Claimed:
-        return cls(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, recipients, row.messages,
-                   row.attempts, owner, row.reply_attempted, row.private)
+    def of(cls, row: ClaimedMessage, recipients: list[str], owner: str,
+           labels: Mapping[int, tuple[int, int, str]]) -> _Claimed:
+        """`labels`: measure id → (organisation, number, title) for the reminder payloads among the rows."""
+        own = {measure_id: (seq, title) for measure_id, (org_id, seq, title) in labels.items() if org_id == row.org_id}
+        try:
+            messages, unrenderable = render_messages(row.messages, own), None
+        except RenderError as exc:
+            messages, unrenderable = row.messages, str(exc)
+        return cls(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, recipients, messages,
+                   row.attempts, owner, row.reply_attempted, row.private, unrenderable)
 
     @property
     def replies(self) -> bool:
@@ -249,6 +258,8 @@ class OutboxSender:
     def _claim(self, limit: int, owner: str) -> list[_Claimed]:
         with self.uow_factory() as uow:
             rows = uow.outbox.claim_due(utcnow(), limit, self.policy.lease_seconds, owner)
+            # reminders are queued as payloads (views.reminder_flex): their measures' numbers and titles
+            labels = uow.plans.measure_labels(set().union(*(payload_measure_ids(row.messages) for row in rows)))
             blocked: dict[int, set[str]] = {}
             for org_id in {row.org_id for row in rows}:
                 pushed = [r for row in rows if row.org_id == org_id and row.kind != OutboxKind.REPLY.value
@@ -259,12 +270,14 @@ class OutboxSender:
                 recipients = list(row.recipients)
                 if row.kind != OutboxKind.REPLY.value:
                     recipients = [r for r in recipients if r not in blocked[row.org_id]]
-                claimed.append(_Claimed.of(row, recipients, owner))
+                claimed.append(_Claimed.of(row, recipients, owner, labels))
             uow.commit()  # the claim, and that its replies are going out, before any is sent
         return claimed
 
     def _deliver(self, row: _Claimed) -> _Outcome | None:
         """Send one row; the outcome to record (None: another sender took it meanwhile)."""
+        if row.unrenderable is not None:
+            return self._unrenderable(row, row.unrenderable)
         try:
             line = self.channels.api(row.org_id)  # the row's organisation's channel and token
         except NoChannel as exc:
@@ -331,6 +344,18 @@ class OutboxSender:
                             True)
         # rejected, reply token gone with nobody to push to, or retries used up
         return self._failed(row, result.detail or outcome.value)
+
+    def _unrenderable(self, row: _Claimed, why: str) -> _Outcome:
+        """A reminder payload that could not be made its message: nothing was sent. Tried again later, as
+        for a 5xx, then parked (kept, put back in line when the quota is next read), never dropped."""
+        reason = f"not sent: {why}"
+        if self.policy.retry.may_retry(row.attempts):
+            delay = timedelta(seconds=self.policy.retry.delay(row.attempts))
+            log.error("outbox %s: %s; tried again later", row.id, why)
+            return _Outcome(Outcome.RETRY.value, lambda uow, now: uow.outbox.mark_retry(
+                row.id, row.owner, now + delay, reason), False)
+        log.error("outbox %s: %s; parked after %s attempts", row.id, why, row.attempts)
+        return _Outcome("parked", lambda uow, now: uow.outbox.mark_parked(row.id, row.owner, reason), False)
 
     @staticmethod
     def _failed(row: _Claimed, reason: str) -> _Outcome:
