@@ -26,6 +26,7 @@ import os
 from datetime import timedelta
 from typing import Any, ClassVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -40,6 +41,8 @@ from storage.plan_models import Measure, ProgressReport
 from tests.support.botcli import bind
 from tests.support.inprocess import ChatBot, InProcessPlatform
 from tests.support.plans import load_plan, small_plan
+
+pytestmark = pytest.mark.long  # the suite's longest test: run first (tests/conftest.py)
 
 HEAD, CITIZEN, OFFICER, ADMIN = ("U" + c * 32 for c in "1a9c")
 PEOPLE = {"head": HEAD, "citizen": CITIZEN, "officer": OFFICER, "admin": ADMIN}
