@@ -42,6 +42,9 @@ class DeadlineRun:
     told: int = 0  # notices in them
 
 
+PAGE = 200  # open complaints read and checked per transaction
+
+
 def _key(name: str, due: datetime) -> str:
     return f"{name}@{due.isoformat()}"
 
@@ -58,7 +61,7 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
     waiting: set[int] = set()  # organisations with notices waiting
     while True:
         with uow_factory() as uow:
-            page = uow.complaints.open_after(last_id)
+            page = uow.complaints.open_after(last_id, PAGE)
             for facts in page:
                 r, m, late, sent = _check(config, facts, now)
                 if r or m:
@@ -67,7 +70,7 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
                 if any(_pending(v) for v in (*late.values(), *sent.values())):
                     waiting.add(facts.org_id)
             uow.commit()
-        if not page:
+        if len(page) < PAGE:  # the last page (no second transaction to find it empty)
             break
         last_id = page[-1].id
     pushes = told = 0
