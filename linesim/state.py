@@ -442,6 +442,13 @@ class PlatformState:
                 and (channel is None or d.channel == channel)
             ]
 
+    def deliveries_from(self, start: int) -> list[Delivery]:
+        """Every delivery recorded after the first `start` (any kind, channel, recipient): a reader that keeps
+        its place reads each one once (`start += len(new)`), however long the record grows. `reset` starts
+        the record over."""
+        with self._lock:
+            return self._deliveries[start:]
+
     def count_by_retry_key(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         with self._lock:

@@ -23,6 +23,7 @@ from typing import Any
 from domain.fiscal import local_date
 from storage.clock import utcnow
 from storage.complaint_models import Complaint
+from storage.complaints import DeadlineFacts
 from storage.models import Priority
 from storage.uow import UnitOfWork, UnitOfWorkFactory
 from usecases.complaint_config import ComplaintConfig
@@ -41,6 +42,9 @@ class DeadlineRun:
     told: int = 0  # notices in them
 
 
+PAGE = 200  # open complaints read and checked per transaction
+
+
 def _key(name: str, due: datetime) -> str:
     return f"{name}@{due.isoformat()}"
 
@@ -57,15 +61,16 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
     waiting: set[int] = set()  # organisations with notices waiting
     while True:
         with uow_factory() as uow:
-            page = uow.complaints.open_after(last_id)
-            for complaint in page:
-                r, m = _check(uow, config, complaint, now)
+            page = uow.complaints.open_after(last_id, PAGE)
+            for facts in page:
+                r, m, late, sent = _check(config, facts, now)
+                if r or m:
+                    uow.complaints.record_deadline_marks(facts.id, reminded=sent, missed=late)
                 reminded, missed = reminded + r, missed + m
-                if any(_pending(v) for v in (*(complaint.missed or {}).values(),
-                                             *(complaint.reminded or {}).values())):
-                    waiting.add(complaint.org_id)
+                if any(_pending(v) for v in (*late.values(), *sent.values())):
+                    waiting.add(facts.org_id)
             uow.commit()
-        if not page:
+        if len(page) < PAGE:  # the last page (no second transaction to find it empty)
             break
         last_id = page[-1].id
     pushes = told = 0
@@ -84,13 +89,16 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
     return DeadlineRun(reminded, missed, pushes, told)
 
 
-def _check(uow: UnitOfWork, config: ComplaintConfig, complaint: Complaint, now: datetime) -> tuple[int, int]:
-    """Record newly missed deadlines and coming ones, each once, as notices waiting; (reminders, newly missed)."""
+def _check(config: ComplaintConfig, complaint: DeadlineFacts, now: datetime
+           ) -> tuple[int, int, dict[str, Any], dict[str, Any]]:
+    """Newly missed deadlines and coming ones, each once, as notices waiting: (reminders, newly missed, the
+    complaint's missed marks, its reminded marks), the marks with the new ones added (to be recorded when a
+    count is not zero)."""
     deadlines = config.policy.deadlines(complaint.received_at, first_answer_at=complaint.first_answer_at,
                                         last_feedback_at=complaint.last_feedback_at, closed_at=complaint.closed_at)
     dues = {"first_answer": deadlines.first_answer_due, "feedback": deadlines.next_feedback_due,
             "close": deadlines.close_due}
-    late, sent = dict(complaint.missed or {}), dict(complaint.reminded or {})
+    late, sent = dict(complaint.missed), dict(complaint.reminded)
     counts = []
     for names, done in ((deadlines.overdue(now), late), (deadlines.due_soon(now), sent)):
         new = 0
@@ -102,10 +110,8 @@ def _check(uow: UnitOfWork, config: ComplaintConfig, complaint: Complaint, now: 
             done[_key(name, due)] = {"at": now.isoformat(), "told": None}
             new += 1
         counts.append(new)
-    if any(counts):
-        complaint.missed, complaint.reminded = late, sent  # new dicts: the JSON columns are rewritten
     missed, reminded = counts
-    return reminded, missed
+    return reminded, missed, late, sent
 
 
 def _deliver(uow: UnitOfWork, config: ComplaintConfig, org_id: int, now: datetime) -> tuple[int, int]:
