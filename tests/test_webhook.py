@@ -176,7 +176,9 @@ def test_one_failing_event_does_not_stop_its_batch_and_is_kept_with_its_error(st
     rows = {row.webhook_event_id: row for row in inbox_rows(bot)}
     failed = rows[events[1]["webhookEventId"]]
     assert failed.status == InboxStatus.FAILED.value
-    assert failed.attempts == 3 and exploding.calls == 3
+    # three attempts; when its first was claimed with the other two, the batch's shared pass ran it once more
+    # before each event ran again in its own savepoint (handlers/processor.py)
+    assert failed.attempts == 3 and exploding.calls in (3, 4), exploding.calls
     assert "handler exploded" in (failed.last_error or "")
     assert rows[events[0]["webhookEventId"]].status == InboxStatus.DONE.value
     assert rows[events[2]["webhookEventId"]].status == InboxStatus.DONE.value
