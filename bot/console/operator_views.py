@@ -9,6 +9,7 @@ never logged, never put back into a form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from bot.console.blueprint import FormError, access, blueprint, error_page, role
 from domain.passwords import MAX_LENGTH, hash_password, normalise_username, password_problem
 from storage.models import Organisation, Role
 from storage.tenancy import org_scope
+from storage.uow import UnitOfWork
 from texts import console
 from usecases.console_accounts import HasAdmin, create_first_admin
 from usecases.organisations import (
@@ -155,32 +157,29 @@ def operator_org_credentials(slug: str) -> Any:
 @blueprint.post("/operator/orgs/<slug>/disable")
 @roles(Role.OPERATOR)
 def operator_org_disable(slug: str) -> Any:
-    org = _organisation(slug)
-    if org is None:
-        return error_page(404, console.CONSOLE_OPERATOR_UNKNOWN.format(slug=slug))
-    with org_scope(org.id), services().uow() as uow:
-        changed = disable_organisation(uow, org.slug, g.console_now)
-        if changed:
-            uow.audit.record(org.id, access().actor, "organisation.disable", g.console_now, f"organisation:{org.id}")
-        uow.commit()
-    template = console.CONSOLE_OPERATOR_DISABLED if changed else console.CONSOLE_OPERATOR_ALREADY_DISABLED
-    flash(template.format(slug=org.slug))
-    return redirect(url_for("console.operator_orgs"))
+    return _switch(slug, "organisation.disable", lambda uow, org: disable_organisation(uow, org.slug, g.console_now),
+                   console.CONSOLE_OPERATOR_DISABLED, console.CONSOLE_OPERATOR_ALREADY_DISABLED)
 
 
 @blueprint.post("/operator/orgs/<slug>/enable")
 @roles(Role.OPERATOR)
 def operator_org_enable(slug: str) -> Any:
+    return _switch(slug, "organisation.enable", lambda uow, org: enable_organisation(uow, org.slug),
+                   console.CONSOLE_OPERATOR_ENABLED, console.CONSOLE_OPERATOR_ALREADY_ENABLED)
+
+
+def _switch(slug: str, action: str, change: Callable[[UnitOfWork, Organisation], bool], changed_text: str,
+            unchanged_text: str) -> Any:
+    """Disable or enable an organisation: audited in its own log when it changed, then back to the list."""
     org = _organisation(slug)
     if org is None:
         return error_page(404, console.CONSOLE_OPERATOR_UNKNOWN.format(slug=slug))
     with org_scope(org.id), services().uow() as uow:
-        changed = enable_organisation(uow, org.slug)
+        changed = change(uow, org)
         if changed:
-            uow.audit.record(org.id, access().actor, "organisation.enable", g.console_now, f"organisation:{org.id}")
+            uow.audit.record(org.id, access().actor, action, g.console_now, f"organisation:{org.id}")
         uow.commit()
-    template = console.CONSOLE_OPERATOR_ENABLED if changed else console.CONSOLE_OPERATOR_ALREADY_ENABLED
-    flash(template.format(slug=org.slug))
+    flash((changed_text if changed else unchanged_text).format(slug=org.slug))
     return redirect(url_for("console.operator_orgs"))
 
 
