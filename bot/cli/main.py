@@ -6,7 +6,6 @@ development tools (linesim) are defined here, since no other module of bot/cli/ 
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -87,8 +86,8 @@ def main() -> None:
 @click.option("--threads", type=int, default=4, show_default=True, help="Outbox delivery threads.")
 @click.option("--event-threads", type=int, default=2, show_default=True, help="Webhook event threads.")
 @click.option("--no-scheduler", is_flag=True, help="Never lead: leave reminders and summaries to other workers.")
-@click.option("--processes", type=click.IntRange(1, 64), default=lambda: int(os.environ.get("WORKER_PROCESSES", "1")),
-              show_default="1, or WORKER_PROCESSES",
+@click.option("--processes", type=click.IntRange(1, 64), default=1, envvar="WORKER_PROCESSES", show_default=True,
+              show_envvar=True,
               help="Worker processes: this one and the rest started beside it (one per core: a process uses one).")
 def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool, processes: int) -> None:
     """Process webhook events, deliver the outbox, read the LINE quota; the worker holding the leader

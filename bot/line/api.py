@@ -146,6 +146,7 @@ class _Sdk:
     client: Any
     messaging: Any
     blob: Any
+    api_exception: type[ApiException]  # what the SDK raises for a status other than 2xx
     headers: dict[str, str]
     pool: Any
     path_prefix: str
@@ -207,6 +208,7 @@ class LineApi:
         with self._sdk_lock:
             if self._sdk_made is None:
                 from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, MessagingApiBlob
+                from linebot.v3.messaging.exceptions import ApiException
 
                 configuration = Configuration(access_token=self._access_token, host=self._base_url)
                 # Keep-alive connections kept for reuse (the SDK's default is 5 per CPU): the outbox sends a
@@ -217,7 +219,7 @@ class LineApi:
                 messaging = MessagingApi(client)
                 base_url = configuration.host or messaging.line_base_path
                 self._sdk_made = _Sdk(
-                    client, messaging, MessagingApiBlob(client),
+                    client, messaging, MessagingApiBlob(client), ApiException,
                     headers={**client.default_headers, "Accept": "application/json",
                              "Content-Type": "application/json"},
                     pool=client.rest_client.pool_manager.connection_from_url(base_url),
@@ -230,11 +232,9 @@ class LineApi:
                 self._sdk_made.client.close()
 
     def _send(self, call: Any, *, is_reply: bool) -> SendResult:
-        from linebot.v3.messaging.exceptions import ApiException
-
         try:
             response = call()
-        except ApiException as exc:
+        except self._sdk.api_exception as exc:  # (evaluated only when something was raised)
             return classify_api_exception(exc, is_reply=is_reply)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return SendResult(Outcome.RETRY, None, f"network: {type(exc).__name__}",
@@ -275,27 +275,24 @@ class LineApi:
 
     def quota(self) -> QuotaReading:
         """Raises LineUnavailable when LINE cannot be asked right now."""
-        from linebot.v3.messaging.exceptions import ApiException
-
-        messaging = self._sdk.messaging
+        sdk = self._sdk
+        messaging = sdk.messaging
         try:
             quota = messaging.get_message_quota(_request_timeout=self.timeout)
             consumption = messaging.get_message_quota_consumption(_request_timeout=self.timeout)
-        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+        except (sdk.api_exception, urllib3.exceptions.HTTPError, OSError) as exc:
             raise LineUnavailable(f"quota: {type(exc).__name__}") from exc
         quota_type = str(getattr(quota.type, "value", quota.type))  # the SDK gives an enum
         limit = int(quota.value) if quota_type == "limited" and quota.value is not None else None
         return QuotaReading(quota_type, limit, int(consumption.total_usage or 0))
 
     def content(self, message_id: str) -> Content:
-        from linebot.v3.messaging.exceptions import ApiException
-
-        blob = self._sdk.blob
+        sdk = self._sdk
         try:
-            response = blob.get_message_content_with_http_info(
+            response = sdk.blob.get_message_content_with_http_info(
                 message_id, _request_timeout=max(self.timeout, 30.0)
             )
-        except ApiException as exc:
+        except sdk.api_exception as exc:
             if exc.status == 410:
                 return Content(ContentState.GONE, detail=_error_message(exc))
             return Content(ContentState.ERROR, detail=f"HTTP {exc.status}")

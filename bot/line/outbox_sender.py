@@ -91,11 +91,11 @@ class _Claimed:
 
     @classmethod
     def of(cls, row: ClaimedMessage, recipients: list[str], owner: str,
-           labels: Mapping[int, tuple[int, int, str]]) -> _Claimed:
-        """`labels`: measure id → (organisation, number, title) for the reminder payloads among the rows."""
-        own = {measure_id: (seq, title) for measure_id, (org_id, seq, title) in labels.items() if org_id == row.org_id}
+           labels: Mapping[int, tuple[int, str]]) -> _Claimed:
+        """`labels`: measure id → (number, title) of the row's organisation's measures its reminder payloads
+        name (another organisation's measure is not among them: such a payload is not rendered)."""
         try:
-            messages, unrenderable = render_messages(row.messages, own), None
+            messages, unrenderable = render_messages(row.messages, labels), None
         except RenderError as exc:
             messages, unrenderable = row.messages, str(exc)
         return cls(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, recipients, messages,
@@ -259,7 +259,10 @@ class OutboxSender:
         with self.uow_factory() as uow:
             rows = uow.outbox.claim_due(utcnow(), limit, self.policy.lease_seconds, owner)
             # reminders are queued as payloads (views.reminder_flex): their measures' numbers and titles
-            labels = uow.plans.measure_labels(set().union(*(payload_measure_ids(row.messages) for row in rows)))
+            labels: dict[int, dict[int, tuple[int, str]]] = {}  # organisation → measure id → (number, title)
+            named = set().union(*(payload_measure_ids(row.messages) for row in rows))
+            for measure_id, (org_id, seq, title) in uow.plans.measure_labels(named).items():
+                labels.setdefault(org_id, {})[measure_id] = (seq, title)
             blocked: dict[int, set[str]] = {}
             for org_id in {row.org_id for row in rows}:
                 pushed = [r for row in rows if row.org_id == org_id and row.kind != OutboxKind.REPLY.value
@@ -270,7 +273,7 @@ class OutboxSender:
                 recipients = list(row.recipients)
                 if row.kind != OutboxKind.REPLY.value:
                     recipients = [r for r in recipients if r not in blocked[row.org_id]]
-                claimed.append(_Claimed.of(row, recipients, owner, labels))
+                claimed.append(_Claimed.of(row, recipients, owner, labels.get(row.org_id, {})))
             uow.commit()  # the claim, and that its replies are going out, before any is sent
         return claimed
 
