@@ -14,6 +14,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL waits for a lock as long as SQLite does (its busy timeout above), then the statement fails and
+# the work is tried again as after any database error: a transaction left open somewhere (a stuck process,
+# a console session) cannot stall the worker's claims, or anything else, for ever. An open transaction left
+# idle that long is ended by the server, so its locks go too.
+POSTGRES_SESSION_SETTINGS = {"lock_timeout": f"{SQLITE_BUSY_TIMEOUT_MS}ms",
+                             "idle_in_transaction_session_timeout": "10min"}
 BEGIN_RETRY_SLEEP = (0.0002, 0.002)  # first and longest pause between tries for the write lock
 
 
@@ -63,9 +69,10 @@ class SerialisedConnection(sqlite3.Connection):
             self.release_write_lock()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, postgres_settings: dict[str, str] | None = None, **kwargs: Any) -> Engine:
     """Create an engine. SQLite runs in WAL mode and takes the write lock at BEGIN (BEGIN IMMEDIATE), so a
-    transaction never fails half-way on a lock; the threads of a process queue for it in turn."""
+    transaction never fails half-way on a lock; the threads of a process queue for it in turn. PostgreSQL's
+    sessions get POSTGRES_SESSION_SETTINGS, with `postgres_settings` over them."""
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
@@ -79,7 +86,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine, threading.Lock())
         return _plain_savepoints(engine)
-    return _plain_savepoints(create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs))
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    _configure_postgres(engine, {**POSTGRES_SESSION_SETTINGS, **(postgres_settings or {})})
+    return _plain_savepoints(engine)
+
+
+def _configure_postgres(engine: Engine, settings: dict[str, str]) -> None:
+    """Each new connection gets `settings` for its whole session (set outside any transaction, so that no
+    rollback can undo them; not as a startup `options`, which connection poolers such as PgBouncer refuse)."""
+    assignments = "; ".join(f"SET {name} = '{value}'" for name, value in settings.items())
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute(assignments)
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 def _plain_savepoints(engine: Engine) -> Engine:

@@ -4,8 +4,10 @@ real HTTP so webhooks travel signed exactly as LINE sends them."""
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,8 +18,9 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.app import create_app
@@ -38,6 +41,7 @@ PG_URL_ENV = "ITABOT_TEST_DATABASE_URL"
 # The bot connects to PostgreSQL as an ordinary role, as in production: a superuser would pass row-level
 # security (migration 0013) and the tests would prove nothing about it.
 APP_ROLE = "itabot_app"
+EXIT_LIMIT_SECONDS = 180
 
 pytest_plugins = [
     "tests.support.browser",  # browser, page, new_page, steps (Playwright + Debian's Chromium)
@@ -81,6 +85,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # `scripts/test -k parse` selects no test that uses the database: nothing to run on PostgreSQL is fine.
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and session.config.getoption("--database-tests-only"):
         session.exitstatus = pytest.ExitCode.OK
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # A thread a test left running (not a daemon) would keep this process from exiting, and the run would
+    # stall with every test passed: three minutes on, every thread's stack is printed and the process ends.
+    faulthandler.dump_traceback_later(EXIT_LIMIT_SECONDS, exit=True, file=sys.__stderr__)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -152,11 +163,28 @@ def fresh_database(migrated_template: str, directory: Path) -> str:
         shutil.copy(migrated_template, target)
         return f"sqlite:///{target}"
     engine = make_engine(migrated_template)
-    with engine.begin() as connection:
-        names = ", ".join(f'"{table.name}"' for table in reversed(Base.metadata.sorted_tables))
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    try:
+        with engine.begin() as connection:
+            names = ", ".join(f'"{table.name}"' for table in reversed(Base.metadata.sorted_tables))
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    except OperationalError as exc:  # the lock timeout (storage/db.py): say who held the tables, end them
+        raise RuntimeError(f"the tables could not be emptied for this test: {_end_open_transactions(engine)}"
+                           ) from exc
+    finally:
+        engine.dispose()
     return app_role_url(migrated_template)
+
+
+def _end_open_transactions(engine: Engine) -> str:
+    """Ends every other session of this database that is in a transaction (an earlier test's thread or
+    process left it open); what they were."""
+    with engine.begin() as connection:
+        rows = connection.execute(text(
+            "SELECT pid, application_name, state, now() - xact_start AS open_for, left(query, 200) AS query, "
+            "pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL")).all()
+    return "; ".join(f"pid {r.pid} ({r.application_name or '?'}, {r.state}, open {r.open_for}): {r.query}"
+                     for r in rows) or "no session in a transaction any more"
 
 
 @pytest.fixture
