@@ -215,11 +215,24 @@ def test_two_workers_drain_the_outbox_without_double_sends(bot_without_worker: R
     assert {m.retry_key for m in messages} == set(counts)
 
 
-def _worker_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli.main import main; main()", "worker", "--threads", "1"],
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the worker finishes what it is doing), then SIGKILL if it has not stopped 20 s later."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+        raise
+
+
+def _worker_process(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`itabot worker`, its log in a file (a pipe nobody reads would stop it once the pipe is full)."""
+    with open(log, "ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from bot.cli.main import main; main()", "worker", "--threads", "1"],
+            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=output,
+        )
 
 
 @pytest.mark.long
@@ -230,19 +243,18 @@ def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(
     env = make_env(database_url, bot.fake.base_url, tmp_path, OUTBOX_LEASE_SECONDS=2, LINE_REQUEST_TIMEOUT=10)
     # LINE accepts the push, then the answer is slow: the worker dies while waiting for it.
     bot.fake.set_delay("/v2/bot/message/push", 8.0, times=1, after_accept=True)
-    first = _worker_process(env)
+    first = _worker_process(env, tmp_path / "first-worker.log")
     try:
         assert wait_for(lambda: len(bot.fake.deliveries()) == 1, timeout=90)  # a worker process starts slowly
         assert row(bot, message.id).status == OutboxStatus.SENDING.value
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-    second = _worker_process(env)
+    second = _worker_process(env, tmp_path / "second-worker.log")
     try:
         assert wait_for(lambda: row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=90)
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=20)
+        _stop(second)
     assert bot.fake.count_by_retry_key() == {message.retry_key: 1}
     assert len(bot.fake.deliveries(to=USER)) == 1
     statuses = [r["status"] for r in bot.fake.requests_log() if r["path"].endswith("/push")]
@@ -270,19 +282,18 @@ def test_worker_killed_while_a_reply_is_in_flight_never_pushes_it(
     env = make_env(database_url, bot.fake.base_url, tmp_path, OUTBOX_LEASE_SECONDS=2, LINE_REQUEST_TIMEOUT=10,
                    OUTBOX_SEND_CONCURRENCY=concurrency)
     bot.fake.set_delay("/v2/bot/message/reply", 8.0, times=1, after_accept=True)
-    first = _worker_process(env)
+    first = _worker_process(env, tmp_path / "first-worker.log")
     try:
         assert wait_for(lambda: len(bot.fake.deliveries()) == 1 if concurrency == 1 else bot.fake.deliveries(),
                         timeout=60)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-    second = _worker_process(env)
+    second = _worker_process(env, tmp_path / "second-worker.log")
     try:
         assert wait_for(lambda: set(outbox_statuses(bot)) <= {"delivered", "uncertain"}, timeout=60)
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=20)
+        _stop(second)
     assert [len(bot.fake.deliveries(to=u)) for u in people] == [1] * 5
     assert bot.fake.deliveries(kind="push") == []
     assert set(bot.fake.count_by_reply_token().values()) == {1}
