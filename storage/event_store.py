@@ -41,6 +41,9 @@ class StoreUnavailable(RuntimeError):
     """The events could not be stored (database down or too slow): the request must not answer 200."""
 
 
+ANY_VERSION = -1  # `EventStore.store`'s channel_version for a body verified with the environment's secret
+
+
 class StaleChannel(RuntimeError):
     """Nothing stored: the organisation is disabled, or its credentials are no longer the version the
     request was verified with."""
@@ -60,7 +63,9 @@ def _refused(exc: BaseException) -> bool:
 class _Request:
     org_id: int
     events: list[dict[str, Any]]
-    channel_version: int | None = None  # the credentials version the request was verified with; None: unchecked
+    # the credentials version the request was verified with (ANY_VERSION: the environment's secret, which
+    # the database does not hold: only that the organisation is enabled); None: unchecked
+    channel_version: int | None = None
     done: threading.Event = field(default_factory=threading.Event)
     inserted: dict[str, int] = field(default_factory=dict)
     error: BaseException | None = None
@@ -85,7 +90,8 @@ class EventStore:
         """Store the events not seen before; return {webhookEventId: inbox id} of the new ones.
         UnstorableEvent when they can never be stored (whatever is stored with them is not held up),
         StoreUnavailable when the database cannot take them now. With `channel_version`: StaleChannel (nothing
-        stored) unless the organisation is enabled and its credentials are still at that version."""
+        stored) unless the organisation is enabled and its credentials are still at that version (any version:
+        ANY_VERSION)."""
         self._ensure_writer()
         request = _Request(org_id, [storable_event(event) for event in events], channel_version)
         self._queue.put(request)
@@ -127,7 +133,8 @@ class EventStore:
                 if checked:
                     current = channel_versions(connection, sorted({request.org_id for request in checked}))
                     for request in checked:
-                        request.stale = current.get(request.org_id) != request.channel_version
+                        version = current.get(request.org_id)
+                        request.stale = version is None or request.channel_version not in (version, ANY_VERSION)
                 inserted = store_events_of(connection, [(request.org_id, request.events) for request in batch
                                                         if not request.stale], now, self.events_key)
                 if inserted:

@@ -119,6 +119,21 @@ def test_a_webhook_is_verified_with_its_own_organisations_secret(bot: RunningBot
     assert _stored(bot) == 1
 
 
+def test_the_environments_callback_refuses_while_its_organisation_is_disabled(bot: RunningBot) -> None:
+    """`/callback` verifies with the environment's secret, which the database does not hold: the group commit
+    still checks that the default organisation is enabled, in the transaction that would store the events."""
+    event = bot.fake.text_event(USER_A, "ช่วยเหลือ")
+    bot.services.org_id()  # the default organisation exists (made on first use)
+    org_cli(bot, "org", "disable", "default")
+    for body in ([event], []):  # events, and the LINE console's Verify
+        refused = _post(f"{bot.url}/callback", CHANNEL_SECRET, body)
+        assert refused.status_code == 404 and refused.json() == {"message": "no such channel"}
+    assert _stored(bot) == 0
+    org_cli(bot, "org", "enable", "default")
+    assert _post(f"{bot.url}/callback", CHANNEL_SECRET, [event]).status_code == 200
+    assert _stored(bot) == 1
+
+
 def test_quota_is_read_and_respected_per_channel(bot: RunningBot, fake_line: FakeLinePlatform) -> None:
     b, org_b = add_org_b(bot, fake_line, monthly_quota=0)
     fake_line.set_monthly_quota(100)

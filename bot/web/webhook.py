@@ -20,7 +20,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, make_response, request
 
 from bot.services import Services
-from storage.event_store import StaleChannel, StoreUnavailable
+from storage.event_store import ANY_VERSION, StaleChannel, StoreUnavailable
 from storage.inbox import UnstorableEvent
 
 log = logging.getLogger(__name__)
@@ -72,12 +72,18 @@ def _error(status: int, message: str) -> tuple[Response, int]:
 
 @blueprint.post("/callback")
 def callback() -> Any:
-    """The environment's channel (LINE_CHANNEL_SECRET): the default organisation (ORG_SLUG)."""
+    """The environment's channel (LINE_CHANNEL_SECRET): the default organisation (ORG_SLUG); 404 while it is
+    disabled (`itabot org disable`), as `/callback/<slug>` answers for any disabled organisation."""
     services: Services = current_app.extensions["itabot"]
     body, signature = _read(services)
     if not signature_is_valid(services.settings.line_channel_secret, body, signature):
         return _bad_signature()
-    return _store(services, body, services.org_id, None)
+    slug = services.settings.org_slug
+    try:
+        return _store(services, body, services.org_id, ANY_VERSION,
+                      lambda: services.channels.webhook(slug, fresh=True) is not None)
+    except StaleChannel:
+        return _error(404, "no such channel")
 
 
 @blueprint.post("/callback/<slug>")
