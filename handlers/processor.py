@@ -99,22 +99,32 @@ class EventProcessor:
         with self.uow_factory(org_id) as uow:
             held = uow.inbox.hold({c.id: c.attempts for c in batch}, utcnow(), self.policy.lease_seconds)
             runnable: list[tuple[ClaimedEvent, IncomingEvent]] = []
+            failed_chats: set[str] = set()  # a later event of such a chat waits for the failed one
+            released: list[int] = []
             for claimed in batch:
                 if claimed.id not in held:
                     _log_claim_lost(claimed, _event_type(claimed))
+                    continue
+                if claimed.chat_key in failed_chats:
+                    released.append(claimed.id)
                     continue
                 try:
                     runnable.append((claimed, parse_event(claimed.payload)))
                 except Exception as exc:
                     self._batch_failure(uow, claimed, exc)
+                    failed_chats.add(claimed.chat_key)
             events = [event for _, event in runnable]
             uow.people.prefetch_members(org_id, [e.user_id for e in events if e.user_id])
             uow.conversations.prefetch(org_id, [e.user_id for e in events
                                                 if e.user_id and e.source_type == "user"])
             org = self._organisation(uow, org_id)
-            ran = self._run_together(uow, org, runnable) if len(runnable) > 1 else None
-            handled, answered = ran if ran is not None else self._run_each(uow, org, runnable)
+            # a retry is likely to fail again: a batch with one runs each event in its own savepoint at once
+            together = len(runnable) > 1 and all(claimed.attempts == 1 for claimed, _ in runnable)
+            ran = self._run_together(uow, org, runnable) if together else None
+            handled, answered = ran if ran is not None else self._run_each(uow, org, runnable, failed_chats,
+                                                                              released)
             uow.inbox.finish_held(handled, utcnow())
+            uow.inbox.release_held(released, utcnow())
             uow.commit()
         if log.isEnabledFor(logging.INFO):
             types = {claimed.id: _event_type(claimed) for claimed in batch}
@@ -147,12 +157,16 @@ class EventProcessor:
         return handled, answered
 
     def _run_each(self, uow: UnitOfWork, org: Organisation, runnable: list[tuple[ClaimedEvent, IncomingEvent]],
-                  ) -> tuple[list[tuple[int, InboxStatus, str]], bool]:
+                  failed_chats: set[str], released: list[int]) -> tuple[list[tuple[int, InboxStatus, str]], bool]:
         """Each event in its own savepoint: a failing one undoes only its own changes and is recorded as
-        failed (retried with backoff)."""
+        failed (retried with backoff); its chat's later events are not run but released (`released`): they
+        wait for it, in order."""
         handled: list[tuple[int, InboxStatus, str]] = []
         answered = False
         for claimed, event in runnable:
+            if claimed.chat_key in failed_chats:
+                released.append(claimed.id)
+                continue
             try:
                 with uow.savepoint():
                     status, outcome, ctx = self._run(uow, org, claimed, event)
@@ -160,6 +174,7 @@ class EventProcessor:
                 answered = answered or ctx.answered
             except Exception as exc:
                 self._batch_failure(uow, claimed, exc)
+                failed_chats.add(claimed.chat_key)
         return handled, answered
 
     def _batch_failure(self, uow: UnitOfWork, claimed: ClaimedEvent, exc: Exception) -> None:

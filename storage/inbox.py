@@ -38,6 +38,10 @@ _HOLD = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
 _FINISH = (update(_table).where(_table.c.id == bindparam("event_id"))
            .values(status=bindparam("new_status"), outcome=bindparam("outcome"), processed_at=bindparam("at"),
                    lease_until=None, last_error=None))
+_RELEASE = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
+                                 _table.c.status == InboxStatus.PROCESSING.value)
+            .values(status=InboxStatus.PENDING.value, attempts=_table.c.attempts - 1, lease_until=None,
+                    next_attempt_at=bindparam("now")))
 _FINISH_FENCED = _FINISH.where(_table.c.status == InboxStatus.PROCESSING.value,
                                _table.c.attempts == bindparam("attempt"))
 
@@ -48,16 +52,22 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
     t = _table
     now = bindparam("now", type_=t.c.lease_until.type)
     busy = _table.alias("busy")
+    at = func.coalesce(t.c.event_time, t.c.received_at)
+    busy_at = func.coalesce(busy.c.event_time, busy.c.received_at)
     chat_is_busy = exists().where(
         busy.c.chat_key == t.c.chat_key,
-        busy.c.status == InboxStatus.PROCESSING.value,
-        busy.c.lease_until >= now,
+        or_(
+            and_(busy.c.status == InboxStatus.PROCESSING.value, busy.c.lease_until >= now),
+            # an earlier event of the chat waiting for its retry: the later ones wait for it (until it is
+            # done, or kept as failed when its retries run out), never overtake it
+            and_(busy.c.status == InboxStatus.PENDING.value, busy.c.next_attempt_at > now,
+                 or_(busy_at < at, and_(busy_at == at, busy.c.id < t.c.id))),
+        ),
     )
     due = or_(
         and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
         and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
     )
-    at = func.coalesce(t.c.event_time, t.c.received_at)
     oldest = (select(t.c.org_id, func.min(at).label("at")).where(due, ~chat_is_busy)
               .group_by(t.c.org_id).subquery())
     firsts = (select(func.min(t.c.id))  # ties on the time: the lowest id, as in the order below
@@ -272,6 +282,13 @@ class InboxRepository:
         rows = self.session.execute(_HOLD, {"ids": list(claims),
                                             "lease_until": now + timedelta(seconds=lease_seconds)}).all()
         return {row.id for row in rows if claims.get(row.id) == row.attempts}
+
+    def release_held(self, event_ids: list[int], now: datetime) -> None:
+        """Give held events back unhandled (an earlier event of their chat failed in the same batch): due
+        again at once, but claimed only after that event (see `claim_due`), the attempt the claim counted
+        not counted."""
+        if event_ids:
+            self.session.execute(_RELEASE, {"ids": event_ids, "now": now})
 
     def finish_held(self, finished: list[tuple[int, InboxStatus, str]], now: datetime) -> None:
         """Mark held events handled (`hold`), in one executemany: [(id, status, outcome)]."""

@@ -4,12 +4,17 @@ records and conversations read once for the whole batch (issue #17). In process 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 import pytest
+import time_machine
+from sqlalchemy import select
 
 from handlers.base import Context
 from handlers.events import IncomingEvent
 from storage.clock import utcnow
-from storage.models import InboxStatus, OutboxMessage, OutboxStatus, Priority
+from storage.models import InboxEvent, InboxStatus, OutboxMessage, OutboxStatus, Priority
 from storage.outbox import DeferredRepliesLost
 from tests.support.inprocess import ChatBot
 from texts import chat
@@ -76,20 +81,51 @@ def test_an_event_claimed_again_mid_batch_takes_effect_once_and_the_rest_of_the_
         assert uow.inbox.counts_by_status() == {"done": 2}
 
 
-def test_a_failed_event_of_a_batch_leaves_nothing_the_next_event_of_its_chat_would_reuse(chat_bot: ChatBot) -> None:
-    """The failing event created the sender's member record in its savepoint; rolled back, the batch's
-    cached record is forgotten, and the chat's next event in the same batch creates it again."""
+def _inbox(bot: ChatBot) -> list[tuple[str, str, int]]:
+    """(sender, status, attempts) of every stored event, in the order received."""
+    with bot.services.uow() as uow:
+        return [(row.chat_key, row.status, row.attempts)
+                for row in uow.session.scalars(select(InboxEvent).order_by(InboxEvent.id))]
+
+
+def test_a_failed_event_holds_its_chats_later_events_in_the_batch_until_its_retries_end(chat_bot: ChatBot) -> None:
+    """Ann's "boom" fails: her next event in the same batch is not run after it (it would overtake it) but
+    given back, its attempt not counted, and waits; Ben's is answered. When "boom"'s retries run out (kept
+    as failed), Ann's next event is answered, once. The failed event's member record, created in its
+    savepoint, is gone with it, and made again by the event that ran."""
     bot = chat_bot
     bot.processing.processor.application.add_handler(FailsOnBoom(), group=-1)
-    bot.store([bot.fake.text_event(ANN, "boom"), bot.fake.text_event(ANN, "ช่วยเหลือ")])
-    assert bot.processing.processor.process_due(10) == 2
+    bot.store([bot.fake.text_event(ANN, "boom"), bot.fake.text_event(ANN, "ช่วยเหลือ"),
+               bot.fake.text_event(BEN, "ช่วยเหลือ")])
+    assert bot.processing.processor.process_due(10) == 3
     bot.deliver()
-    assert len(bot.fake.deliveries(to=ANN)) == 1  # the menu
+    assert bot.texts_to(ANN) == [] and len(bot.texts_to(BEN)) == 1
+    assert _inbox(bot) == [(ANN, InboxStatus.PENDING.value, 1), (ANN, InboxStatus.PENDING.value, 0),
+                           (BEN, InboxStatus.DONE.value, 1)]
     with bot.services.uow() as uow:
-        counts = uow.inbox.counts_by_status()
-        member = uow.people.member(bot.org_id, ANN)
-    assert counts == {InboxStatus.PENDING.value: 1, InboxStatus.DONE.value: 1}  # "boom" waits for its retry
-    assert member is not None
+        assert uow.people.member(bot.org_id, ANN) is None
+    bot.wait_idle()
+    assert len(bot.texts_to(ANN)) == 1  # the menu, once, after "boom" was given up
+    assert _inbox(bot) == [(ANN, InboxStatus.FAILED.value, 5), (ANN, InboxStatus.DONE.value, 1),
+                           (BEN, InboxStatus.DONE.value, 1)]
+    with bot.services.uow() as uow:
+        assert uow.people.member(bot.org_id, ANN) is not None
+
+
+def test_a_chats_new_events_wait_while_an_earlier_one_waits_for_its_retry(
+        start_chat_bot: Callable[..., ChatBot]) -> None:
+    """Across claims: while Ann's failed event waits for its retry (a minute here), her newer events are not
+    claimed, Ben's are; when the retry is due, hers are claimed in order behind it."""
+    bot = start_chat_bot(INBOX_RETRY_BASE_SECONDS=60)
+    bot.processing.processor.application.add_handler(FailsOnBoom(), group=-1)
+    bot.store([bot.fake.text_event(ANN, "boom")])
+    assert bot.processing.processor.process_due(10) == 1
+    bot.store([bot.fake.text_event(ANN, "ช่วยเหลือ"), bot.fake.text_event(BEN, "ช่วยเหลือ")])
+    claimed = _claim(bot, 600.0)
+    assert [c.chat_key for c in claimed] == [BEN]
+    with time_machine.travel(utcnow() + timedelta(minutes=2), tick=True):
+        claimed = _claim(bot, 600.0)
+    assert [(c.chat_key, c.payload["message"]["text"]) for c in claimed] == [(ANN, "boom"), (ANN, "ช่วยเหลือ")]
 
 
 def test_a_conversation_started_in_a_batch_is_seen_by_the_chats_next_events_in_it(chat_bot: ChatBot) -> None:
