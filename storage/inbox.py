@@ -53,34 +53,29 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
     now = bindparam("now", type_=t.c.lease_until.type)
     busy = _table.alias("busy")
     at = func.coalesce(t.c.event_time, t.c.received_at)
-    busy_at = func.coalesce(busy.c.event_time, busy.c.received_at)
-    chat_is_busy = exists().where(
-        busy.c.chat_key == t.c.chat_key,
-        or_(
-            and_(busy.c.status == InboxStatus.PROCESSING.value, busy.c.lease_until >= now),
-            # an earlier event of the chat waiting for its retry: the later ones wait for it (until it is
-            # done, or kept as failed when its retries run out), never overtake it
-            and_(busy.c.status == InboxStatus.PENDING.value, busy.c.next_attempt_at > now,
-                 or_(busy_at < at, and_(busy_at == at, busy.c.id < t.c.id))),
-        ),
+    chat_is_free = and_(
+        ~exists().where(busy.c.chat_key == t.c.chat_key, busy.c.status == InboxStatus.PROCESSING.value,
+                        busy.c.lease_until >= now),
+        # not a chat with an event waiting for its retry (`_WAITING`, read first: a handful of chats at most)
+        t.c.chat_key.not_in(bindparam("waiting", expanding=True)),
     )
     due = or_(
         and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
         and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
     )
-    oldest = (select(t.c.org_id, func.min(at).label("at")).where(due, ~chat_is_busy)
+    oldest = (select(t.c.org_id, func.min(at).label("at")).where(due, chat_is_free)
               .group_by(t.c.org_id).subquery())
     firsts = (select(func.min(t.c.id))  # ties on the time: the lowest id, as in the order below
               .join(oldest, and_(oldest.c.org_id == t.c.org_id, oldest.c.at == at))
-              .where(due, ~chat_is_busy).group_by(t.c.org_id))
+              .where(due, chat_is_free).group_by(t.c.org_id))
     columns = (t.c.id, t.c.org_id, t.c.chat_key, t.c.payload, t.c.attempts)
     # A row an overdue processor is finishing right now is locked: skip it. The rows are read again where
     # they are locked, with the same conditions: the firsts were read without a lock, and a row an overdue
     # processor committed since (done) must not be taken again (PostgreSQL checks the conditions again on
     # the row's newest version before it locks it). Without them, that event was handled twice (#14).
-    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)), due, ~chat_is_busy)
+    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)), due, chat_is_free)
                   .order_by(at, t.c.id).limit(bindparam("limit")).with_for_update(of=t, skip_locked=True))
-    rest_rows = (select(*columns).where(due, ~chat_is_busy, t.c.id.not_in(bindparam("firsts", expanding=True)))
+    rest_rows = (select(*columns).where(due, chat_is_free, t.c.id.not_in(bindparam("firsts", expanding=True)))
                  .order_by(at, t.c.id).limit(bindparam("limit")).with_for_update(of=t, skip_locked=True))
     claim = (update(t).where(t.c.id.in_(bindparam("ids", expanding=True)))
              .values(status=InboxStatus.PROCESSING.value, lease_until=bindparam("lease_until"),
@@ -89,6 +84,13 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
 
 
 _FIRSTS, _FIRST_ROWS, _REST_ROWS, _CLAIM = _claim_statements()
+# Chats with an event waiting for its retry (only a failed event waits: a new one is due at once): their later
+# events wait for it, until it is done or kept as failed when its retries run out, and never overtake it.
+# Read on their own (the index on status and next_attempt_at), then left out of the claim by a list: as a
+# subquery PostgreSQL looked it up again for every due row.
+_WAITING = (select(_table.c.chat_key).distinct()
+            .where(_table.c.status == InboxStatus.PENDING.value,
+                   _table.c.next_attempt_at > bindparam("now", type_=_table.c.next_attempt_at.type)))
 # Chats with an event in progress that this claim does not take: one a worker past its lease still holds
 # (locked, so skipped) or one the limit left out. Their later events wait for it.
 _HELD_ELSEWHERE = (select(_table.c.chat_key).distinct()
@@ -240,10 +242,12 @@ class InboxRepository:
         # (two queries, not one ORDER BY on "is it a first": that sorts every due row instead of keeping the top)
         # Core rows, not ORM objects: nothing to load and flush one by one; the statements are built once.
         connection = self.session.connection()
-        firsts = list(connection.execute(_FIRSTS, {"now": now}).scalars())
-        candidates = list(connection.execute(_FIRST_ROWS, {"now": now, "firsts": firsts, "limit": limit}).all())
+        waiting = list(connection.execute(_WAITING, {"now": now}).scalars())
+        firsts = list(connection.execute(_FIRSTS, {"now": now, "waiting": waiting}).scalars())
+        candidates = list(connection.execute(_FIRST_ROWS, {"now": now, "waiting": waiting, "firsts": firsts,
+                                                           "limit": limit}).all())
         if len(candidates) < limit:
-            candidates += connection.execute(_REST_ROWS, {"now": now, "firsts": firsts,
+            candidates += connection.execute(_REST_ROWS, {"now": now, "waiting": waiting, "firsts": firsts,
                                                           "limit": limit - len(candidates)}).all()
         if not candidates:
             return []

@@ -78,10 +78,13 @@ def callback() -> Any:
     body, signature = _read(services)
     if not signature_is_valid(services.settings.line_channel_secret, body, signature):
         return _bad_signature()
-    slug = services.settings.org_slug
+
+    def enabled() -> bool:
+        services.org_id()  # made on first use: the first body may be the LINE console's Verify
+        return services.channels.webhook(services.settings.org_slug, fresh=True) is not None
+
     try:
-        return _store(services, body, services.org_id, ANY_VERSION,
-                      lambda: services.channels.webhook(slug, fresh=True) is not None)
+        return _store(services, body, services.org_id, ANY_VERSION, enabled)
     except StaleChannel:
         return _error(404, "no such channel")
 
