@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Table, and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -51,23 +51,21 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
     """The claim's queries (see `InboxRepository.claim_due`), with the time, the ids and the limit bound."""
     t = _table
     now = bindparam("now", type_=t.c.lease_until.type)
-    busy = _table.alias("busy")
     at = func.coalesce(t.c.event_time, t.c.received_at)
-    chat_is_free = and_(
-        ~exists().where(busy.c.chat_key == t.c.chat_key, busy.c.status == InboxStatus.PROCESSING.value,
-                        busy.c.lease_until >= now),
-        # not a chat with an event waiting for its retry (`_WAITING`, read first: a handful of chats at most)
-        t.c.chat_key.not_in(bindparam("waiting", expanding=True)),
-    )
+    # not a chat another worker is handling, nor one with an event waiting for its retry (`_UNAVAILABLE`, read
+    # first in the same claim: a list, not a subquery per row)
+    chat_is_free = t.c.chat_key.not_in(bindparam("unavailable", expanding=True))
     due = or_(
         and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
         and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
     )
-    oldest = (select(t.c.org_id, func.min(at).label("at")).where(due, chat_is_free)
-              .group_by(t.c.org_id).subquery())
-    firsts = (select(func.min(t.c.id))  # ties on the time: the lowest id, as in the order below
-              .join(oldest, and_(oldest.c.org_id == t.c.org_id, oldest.c.at == at))
-              .where(due, chat_is_free).group_by(t.c.org_id))
+    # Each organisation's oldest due event (ties on the time: the lowest id, as in the order below), ranked in
+    # one pass over the due rows. (It was the oldest time per organisation joined back to the rows on that
+    # time: with a burst of 10,000 events of one time, PostgreSQL once planned that join as a loop over the
+    # burst re-reading it each time, and one claim ran for over 9 minutes.)
+    ranked = (select(t.c.id, func.row_number().over(partition_by=t.c.org_id, order_by=(at, t.c.id)).label("rank"))
+              .where(due, chat_is_free).subquery())
+    firsts = select(ranked.c.id).where(ranked.c.rank == 1)
     columns = (t.c.id, t.c.org_id, t.c.chat_key, t.c.payload, t.c.attempts)
     # A row an overdue processor is finishing right now is locked: skip it. The rows are read again where
     # they are locked, with the same conditions: the firsts were read without a lock, and a row an overdue
@@ -84,13 +82,18 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
 
 
 _FIRSTS, _FIRST_ROWS, _REST_ROWS, _CLAIM = _claim_statements()
-# Chats with an event waiting for its retry (only a failed event waits: a new one is due at once): their later
-# events wait for it, until it is done or kept as failed when its retries run out, and never overtake it.
-# Read on their own (the index on status and next_attempt_at), then left out of the claim by a list: as a
-# subquery PostgreSQL looked it up again for every due row.
-_WAITING = (select(_table.c.chat_key).distinct()
-            .where(_table.c.status == InboxStatus.PENDING.value,
-                   _table.c.next_attempt_at > bindparam("now", type_=_table.c.next_attempt_at.type)))
+# The chats a claim leaves alone, read first (the index on status and next_attempt_at; a few hundred at most):
+# those another worker is handling (one chat's events never run in two places at once), and those with an event
+# waiting for its retry (only a failed event waits: a new one is due at once), whose later events wait for it —
+# until it is done, or kept as failed when its retries run out — and never overtake it. Claims exclude each
+# other (the advisory lock; SQLite's write lock), so no chat becomes busy while one runs. As a subquery per due
+# row, PostgreSQL once planned the busy check as a scan of the whole inbox for each of a 10,000-event burst's rows:
+# one claim ran for over 9 minutes.
+_UNAVAILABLE = (select(_table.c.chat_key).distinct().where(or_(
+    and_(_table.c.status == InboxStatus.PROCESSING.value,
+         _table.c.lease_until >= bindparam("now", type_=_table.c.lease_until.type)),
+    and_(_table.c.status == InboxStatus.PENDING.value,
+         _table.c.next_attempt_at > bindparam("now", type_=_table.c.next_attempt_at.type)))))
 # Chats with an event in progress that this claim does not take: one a worker past its lease still holds
 # (locked, so skipped) or one the limit left out. Their later events wait for it.
 _HELD_ELSEWHERE = (select(_table.c.chat_key).distinct()
@@ -242,12 +245,12 @@ class InboxRepository:
         # (two queries, not one ORDER BY on "is it a first": that sorts every due row instead of keeping the top)
         # Core rows, not ORM objects: nothing to load and flush one by one; the statements are built once.
         connection = self.session.connection()
-        waiting = list(connection.execute(_WAITING, {"now": now}).scalars())
-        firsts = list(connection.execute(_FIRSTS, {"now": now, "waiting": waiting}).scalars())
-        candidates = list(connection.execute(_FIRST_ROWS, {"now": now, "waiting": waiting, "firsts": firsts,
+        unavailable = list(connection.execute(_UNAVAILABLE, {"now": now}).scalars())
+        firsts = list(connection.execute(_FIRSTS, {"now": now, "unavailable": unavailable}).scalars())
+        candidates = list(connection.execute(_FIRST_ROWS, {"now": now, "unavailable": unavailable, "firsts": firsts,
                                                            "limit": limit}).all())
         if len(candidates) < limit:
-            candidates += connection.execute(_REST_ROWS, {"now": now, "waiting": waiting, "firsts": firsts,
+            candidates += connection.execute(_REST_ROWS, {"now": now, "unavailable": unavailable, "firsts": firsts,
                                                           "limit": limit - len(candidates)}).all()
         if not candidates:
             return []

@@ -22,7 +22,7 @@ from storage.models import InboxStatus
 from tests.support.inprocess import ChatBot
 
 ANN, BEN = "U" + "a" * 32, "U" + "b" * 32
-DUE_READ = "SELECT min(inbox_events.id)"  # the claim's first statement: each organisation's oldest due event
+DUE_READ = "row_number() OVER"  # the claim's read of each organisation's oldest due event, before it locks any
 
 
 def _claim(bot: ChatBot, lease_seconds: float, limit: int = 10) -> list[ClaimedEvent]:
