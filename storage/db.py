@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +20,19 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # idle that long is ended by the server, so its locks go too.
 POSTGRES_SESSION_SETTINGS = {"lock_timeout": f"{SQLITE_BUSY_TIMEOUT_MS}ms",
                              "idle_in_transaction_session_timeout": "10min"}
+# A worker's claim (inbox or outbox) runs in well under a second; one that runs longer has met a bad query plan
+# (one was seen to run for over 9 minutes): it is ended after this long and tried again, instead of holding its
+# connection, and the claim lock every other worker waits for, for as long as it runs. PostgreSQL; set for the
+# claim's transaction only (`bounded_claim`).
+CLAIM_STATEMENT_TIMEOUT = "20s"
+_BOUND_CLAIM = text("SELECT set_config('statement_timeout', :timeout, true)")
 BEGIN_RETRY_SLEEP = (0.0002, 0.002)  # first and longest pause between tries for the write lock
+
+
+def bounded_claim(connection: Connection) -> None:
+    """Within a claim's transaction on PostgreSQL: no statement of it runs past CLAIM_STATEMENT_TIMEOUT."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_BOUND_CLAIM, {"timeout": CLAIM_STATEMENT_TIMEOUT})
 
 
 def is_sqlite(url: str) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, func, or_, se
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import bounded_claim
 from storage.keys import UNKEYED, keyed_hash
 from storage.models import InboxEvent, InboxStatus, InboxTombstone
 
@@ -237,6 +238,7 @@ class InboxRepository:
         over, and events whose processor died (lease expired). Oldest first: by the event's time, or when
         it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL),
         each organisation's oldest first; the list comes in that order (process it in order)."""
+        bounded_claim(self.session.connection())
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(_CLAIM_LOCK, {"key": CLAIM_LOCK_KEY})
         # Organisations take turns (#18): every organisation's oldest due event comes first (the oldest of

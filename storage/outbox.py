@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from domain.digits import Numerals, Surface, localise_message
 from storage.bulk import insert_rows
+from storage.db import bounded_claim
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
 from storage.report_settings import ReportSettingsRepository
 from storage.wakeups import OUTBOX, notify_inbox
@@ -298,6 +299,7 @@ class OutboxRepository:
         # usual order (one ORDER BY on "is it a first" would sort every due row, not keep the top ones).
         # The statements are built once (`_claim_statements`).
         connection = self.session.connection()
+        bounded_claim(connection)
         firsts = list(connection.execute(_CLAIM_FIRSTS, {"now": now}).scalars())
         rows = list(connection.execute(_CLAIM_FIRST_ROWS, {"now": now, "firsts": firsts, "limit": limit}).all())
         if len(rows) < limit:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from storage.clock import utcnow
-from storage.db import POSTGRES_SESSION_SETTINGS, make_engine, make_session_factory
+from storage.db import CLAIM_STATEMENT_TIMEOUT, POSTGRES_SESSION_SETTINGS, make_engine, make_session_factory
 from storage.inbox import CLAIM_LOCK_KEY
 from storage.uow import UnitOfWorkFactory
 from tests.conftest import wait_for
@@ -86,3 +86,22 @@ def test_a_transaction_left_idle_is_ended_by_the_server_and_its_locks_freed(
     assert claim(worker) == 0
     holder.invalidate()
     holder.close()
+
+
+@pytest.mark.parametrize("queue", ["inbox", "outbox"])
+def test_a_claims_statements_are_bounded_and_only_its_own(postgres_url: str, engines: list[Engine], queue: str) -> None:
+    """A claim runs in well under a second; one that met a bad query plan is ended after
+    CLAIM_STATEMENT_TIMEOUT (and tried again) instead of holding the claim lock for as long as it runs. The
+    bound is the claim transaction's alone."""
+    engine = make_engine(postgres_url)
+    engines.append(engine)
+    factory = UnitOfWorkFactory(make_session_factory(engine))
+    with factory() as uow:
+        if queue == "inbox":
+            uow.inbox.claim_due(utcnow(), 20, 30.0)
+        else:
+            uow.outbox.claim_due(utcnow(), 20, 30.0, "owner")
+        assert uow.session.execute(text("SHOW statement_timeout")).scalar() == CLAIM_STATEMENT_TIMEOUT
+        uow.commit()
+    with factory() as uow:
+        assert uow.session.execute(text("SHOW statement_timeout")).scalar() == "0"
