@@ -23,7 +23,7 @@ POSTGRES_SESSION_SETTINGS = {"lock_timeout": f"{SQLITE_BUSY_TIMEOUT_MS}ms",
 # A worker's claim (inbox or outbox) runs in well under a second; one that runs longer has met a bad query plan
 # (one was seen to run for over 9 minutes): it is ended after this long and tried again, instead of holding its
 # connection, and the claim lock every other worker waits for, for as long as it runs. PostgreSQL; set for the
-# claim's transaction only (`bounded_claim`).
+# claim's transaction only (`bounded_claim`; the inbox claim sets it with its lock).
 CLAIM_STATEMENT_TIMEOUT = "20s"
 _BOUND_CLAIM = text("SELECT set_config('statement_timeout', :timeout, true)")
 BEGIN_RETRY_SLEEP = (0.0002, 0.002)  # first and longest pause between tries for the write lock

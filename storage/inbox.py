@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, func, or_, se
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.db import bounded_claim
+from storage.db import CLAIM_STATEMENT_TIMEOUT
 from storage.keys import UNKEYED, keyed_hash
 from storage.models import InboxEvent, InboxStatus, InboxTombstone
 
@@ -101,7 +101,8 @@ _HELD_ELSEWHERE = (select(_table.c.chat_key).distinct()
                    .where(_table.c.chat_key.in_(bindparam("chats", expanding=True)),
                           _table.c.status == InboxStatus.PROCESSING.value,
                           _table.c.id.not_in(bindparam("ids", expanding=True))))
-_CLAIM_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# The claim's bound (storage/db.py CLAIM_STATEMENT_TIMEOUT) set in the same round trip as its lock.
+_CLAIM_LOCK = text("SELECT set_config('statement_timeout', :timeout, true), pg_advisory_xact_lock(:key)")
 
 
 MAX_DEPTH = 32  # LINE's events nest a few levels; far deeper is no event, and would strain json.dumps
@@ -238,9 +239,8 @@ class InboxRepository:
         over, and events whose processor died (lease expired). Oldest first: by the event's time, or when
         it was received if it has no usable time (NULL would sort first on SQLite and last on PostgreSQL),
         each organisation's oldest first; the list comes in that order (process it in order)."""
-        bounded_claim(self.session.connection())
         if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(_CLAIM_LOCK, {"key": CLAIM_LOCK_KEY})
+            self.session.execute(_CLAIM_LOCK, {"timeout": CLAIM_STATEMENT_TIMEOUT, "key": CLAIM_LOCK_KEY})
         # Organisations take turns (#18): every organisation's oldest due event comes first (the oldest of
         # those first), then the rest oldest first, so one organisation's backlog never holds up another's
         # answers. An organisation's first is its oldest, so each chat's events stay in order.
