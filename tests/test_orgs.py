@@ -266,3 +266,49 @@ def test_enable_serves_a_disabled_organisation_again_and_both_are_audited(chat_b
         logged = list(uow.session.execute(select(AuditEntry.action, AuditEntry.actor_label)
                                           .where(AuditEntry.org_id == org.id).order_by(AuditEntry.id)))
     assert logged == [("organisation.disable", "itabot"), ("organisation.enable", "itabot")]
+
+
+def test_credentials_replaced_twice_while_one_request_is_answered_get_503_and_nothing_stored(
+        chat_bot: ChatBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cached secret is stale (replaced once), so the webhook reads the organisation again and verifies
+    the body with the secret it finds; another process replaces the credentials a second time before the
+    events are stored. The store refuses that version too: 503 (LINE sends it again), nothing stored under
+    either old secret, no 500; LINE's redelivery signed with the newest secret is stored, once."""
+    from linesim import events
+    from linesim.webhook_sender import encode_body, sign
+
+    add_b(chat_bot)
+    channels = chat_bot.services.channels
+    channels.check_every = 3600.0
+    body = encode_body(events.DEFAULT_DESTINATION,
+                       [events.message_event("U" + "b" * 32, None, events.text_message("สองครั้ง"))])
+
+    def post(secret: str) -> int:
+        return chat_bot.http.post("/callback/b", data=body, headers={"x-line-signature": sign(secret, body)}
+                                  ).status_code
+
+    def stored() -> int:
+        with chat_bot.services.uow() as uow:
+            return sum(uow.inbox.counts_by_status().values())
+
+    verify = encode_body(events.DEFAULT_DESTINATION, [])  # the LINE console's Verify: the secret is cached now
+    assert chat_bot.http.post("/callback/b", data=verify, headers={"x-line-signature": sign(SECRET_B, verify)}
+                              ).status_code == 200
+    real_webhook = channels.webhook
+    reads: list[bool] = []
+
+    def webhook_then_replaced_again(slug: str, fresh: bool = False) -> object:
+        channel = real_webhook(slug, fresh)
+        reads.append(fresh)
+        if fresh and reads.count(True) == 1:  # right after the request read the organisation again
+            org_cli(chat_bot, "org", "credentials", "b", "--credentials-stdin", input=f"third-secret-b\n{TOKEN_B}\n")
+        return channel
+
+    org_cli(chat_bot, "org", "credentials", "b", "--credentials-stdin", input=f"second-secret-b\n{TOKEN_B}\n")
+    monkeypatch.setattr(channels, "webhook", webhook_then_replaced_again)
+    assert post("second-secret-b") == 503
+    assert reads == [False, True] and stored() == 0
+    monkeypatch.setattr(channels, "webhook", real_webhook)
+    assert post("second-secret-b") == 400 and stored() == 0
+    assert post("third-secret-b") == 200 and stored() == 1
+    assert post("third-secret-b") == 200 and stored() == 1  # LINE's redelivery: stored once
