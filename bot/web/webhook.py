@@ -23,7 +23,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from bot.services import Services
 from storage.event_store import ANY_VERSION, StaleChannel, StoreUnavailable
-from storage.inbox import UnstorableEvent
+from storage.inbox import UnstorableEvent, plain_body
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
@@ -173,7 +173,7 @@ def _store(services: Services, body: bytes, org_id: Callable[[], int], channel_v
         return OK
 
     try:
-        new_ids = services.event_store.store(org_id(), events, channel_version)
+        new_ids = services.event_store.store(org_id(), events, channel_version, plain=plain_body(body))
     except UnstorableEvent as exc:  # never storable: 503 would have LINE send it again and again
         log.warning("webhook events that cannot be stored refused: %s", exc)
         return _error(400, "events cannot be stored")
