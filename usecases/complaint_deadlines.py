@@ -98,10 +98,11 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
 # every few weeks). What is new for a complaint depends only on the policy, its times, its marks (the
 # stored text, one `Marks` object per text) and the moment, so these are the key, not the complaint's id —
 # an entry can never stand for changed facts, and whichever process or database they come from, the
-# answer is the same. Bounded: emptied when full (the next run fills it again).
+# answer is the same. Bounded (an entry is well under a kilobyte): emptied when full, and the next run fills
+# it again; with more open complaints than that, runs skip only some of them.
 _Facts = tuple[Any, ...]
 _steady_spans: dict[_Facts, tuple[datetime, datetime]] = {}
-STEADY_ENTRIES = 50_000
+STEADY_ENTRIES = 20_000
 
 
 def _facts_key(config: ComplaintConfig, facts: DeadlineFacts) -> _Facts:
