@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -157,57 +157,22 @@ def database_url(migrated_template: str, tmp_path: Path) -> str:
 
 def fresh_database(migrated_template: str, directory: Path) -> str:
     """An empty migrated database, as the bot's role: a copy of the SQLite template in `directory`, or the
-    worker's PostgreSQL database with every table emptied and every id sequence back at its start."""
+    worker's PostgreSQL database with every table emptied."""
     if not migrated_template.startswith("postgresql"):
         target = directory / "itabot.db"
         shutil.copy(migrated_template, target)
         return f"sqlite:///{target}"
-    engine = _reset_engine(migrated_template)
+    engine = make_engine(migrated_template)
     try:
         with engine.begin() as connection:
-            _empty_tables(connection)
+            names = ", ".join(f'"{table.name}"' for table in reversed(Base.metadata.sorted_tables))
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     except OperationalError as exc:  # the lock timeout (storage/db.py): say who held the tables, end them
         raise RuntimeError(f"the tables could not be emptied for this test: {_end_open_transactions(engine)}"
                            ) from exc
+    finally:
+        engine.dispose()
     return app_role_url(migrated_template)
-
-
-_TABLES = [f'"{table.name}"' for table in reversed(Base.metadata.sorted_tables)]  # referencing ones first
-_MANY_ROWS = 1000
-# How many rows each table holds, counted up to _MANY_ROWS, in one statement (a test writes to a few).
-_ROW_COUNTS = "SELECT " + ", ".join(f"(SELECT count(*) FROM (SELECT FROM {name} LIMIT {_MANY_ROWS}) AS t)"
-                                    for name in _TABLES)
-# Every sequence back at its start: cheap (no new files), and pg_sequences cannot tell which moved (its
-# last_value is NULL after a setval(…, false) to any value, as tests/support/snapshot.py restores).
-_RESTART_SEQUENCES = ("SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false) "
-                      "FROM pg_sequences WHERE schemaname = current_schema()")
-_reset_engines: dict[str, Engine] = {}
-
-
-def _reset_engine(url: str) -> Engine:
-    """The superuser engine that empties this process's database, kept for the session (pool_pre_ping:
-    a connection a test ended is replaced)."""
-    if url not in _reset_engines:
-        _reset_engines[url] = make_engine(url)
-    return _reset_engines[url]
-
-
-def _empty_tables(connection: Connection) -> None:
-    """What `TRUNCATE <all 33 tables> RESTART IDENTITY CASCADE` did, at a fraction of its cost (70-125 ms a
-    test, as TRUNCATE gives every table and index new files, empty ones too; now 2-7 ms): the tables that
-    hold rows are emptied — with DELETE, referencing tables first, or TRUNCATE … CASCADE for those with
-    many rows — and every sequence is restarted (a rolled-back insert moves one too, and so does a
-    snapshot's restore). The SHARE lock first waits for any transaction still writing (an earlier test's
-    thread or process), as the TRUNCATE did, so no row is missed; it conflicts with no reader."""
-    connection.execute(text(f"LOCK TABLE {', '.join(_TABLES)} IN SHARE MODE"))
-    counts = connection.execute(text(_ROW_COUNTS)).one()
-    many = [name for name, count in zip(_TABLES, counts, strict=True) if count >= _MANY_ROWS]
-    if many:  # CASCADE: with the tables referencing them (emptied below anyway)
-        connection.execute(text(f"TRUNCATE {', '.join(many)} CASCADE"))
-    for name, count in zip(_TABLES, counts, strict=True):
-        if 0 < count < _MANY_ROWS:
-            connection.execute(text(f"DELETE FROM {name}"))
-    connection.execute(text(_RESTART_SEQUENCES)).all()
 
 
 def _end_open_transactions(engine: Engine) -> str:
