@@ -87,7 +87,9 @@ def test_a_writer_still_open_is_waited_for_and_its_rows_emptied(owner: Engine, m
         writer.execute(text(ORG), {"slug": "late"})  # not committed yet when the reset starts
         reset.start()
         deadline = time.monotonic() + WAIT_SECONDS
-        with owner.connect() as watcher:  # the reset waits on the writer's lock
+        # the reset waits on the writer's lock (each look in a transaction of its own: PostgreSQL keeps what
+        # pg_stat_activity showed for the rest of a transaction)
+        with owner.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
             while not watcher.scalar(text(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                     "AND query LIKE 'LOCK TABLE%' AND datname = current_database()")):
