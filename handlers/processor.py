@@ -226,6 +226,9 @@ class EventProcessor:
             event = parse_event(claimed.payload)
             # scoped to the event's organisation: on PostgreSQL row-level security hides every other one
             with self.uow_factory(claimed.org_id) as uow:
+                if event.user_id and event.source_type == "user" and event.type in ("message", "postback"):
+                    # the chat's conversation read once (as a batch does), not by each handler's look in turn
+                    uow.conversations.prefetch(claimed.org_id, [event.user_id])
                 try:
                     status, outcome, ctx = self._dispatch(
                         uow, self._organisation(uow, claimed.org_id), claimed, event)

@@ -93,7 +93,7 @@ class OrganisationRepository:
         """Every organisation (or the one with `slug`) with the version of its credentials, in one query."""
         query = (select(Organisation.id, Organisation.slug, Organisation.disabled_at, OrgCredentials.version,
                         OrgCredentials.token_refresh_at)
-                 .outerjoin(OrgCredentials, OrgCredentials.org_id == Organisation.id))
+                 .outerjoin(OrgCredentials, OrgCredentials.org_id == Organisation.id).order_by(Organisation.id))
         if slug is not None:
             query = query.where(Organisation.slug == slug)
         return [DirectoryRow(org_id, slug_, disabled_at is not None, version or 0, refresh)

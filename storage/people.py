@@ -102,8 +102,9 @@ class PeopleRepository:
                                          .order_by(Organisation.id).with_for_update(key_share=True)))
 
     def organisation_ids(self) -> list[int]:
-        """Every enabled organisation's id (a disabled one gets no scheduled pushes)."""
-        return list(self.session.scalars(select(Organisation.id).where(Organisation.disabled_at.is_(None))))
+        """Every enabled organisation's id, in order (a disabled one gets no scheduled pushes)."""
+        return list(self.session.scalars(select(Organisation.id).where(Organisation.disabled_at.is_(None))
+                                         .order_by(Organisation.id)))
 
     def organisation_ids_by_timezone(self) -> dict[str, list[int]]:
         """Every enabled organisation's id, grouped by its time zone (the scheduler fires each zone's jobs; a
@@ -226,7 +227,8 @@ class PeopleRepository:
         return self.session.get(Member, member_id)
 
     def organisations_by_ids(self, org_ids: Iterable[int]) -> list[Organisation]:
-        return list(self.session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids)))))
+        return list(self.session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids)))
+                                         .order_by(Organisation.id)))
 
     def unit_names_of(self, org_ids: Iterable[int]) -> dict[int, dict[int, str]]:
         """Organisation → unit id → its name, for several organisations in one query."""
@@ -243,14 +245,15 @@ class PeopleRepository:
             select(Member.id, Member.org_id, Member.line_user_id, Member.role, Member.unit_id, Member.blocked)
             .where(Member.org_id.in_(list(org_ids)),
                    or_(and_(Member.role == Role.HEAD.value, Member.unit_id.is_not(None)),
-                       Member.role == Role.ADMIN.value)))]
+                       Member.role == Role.ADMIN.value)).order_by(Member.id))]
 
     def heads_by_unit(self, org_id: int) -> dict[int, list[Member]]:
         """The heads bound to each unit (units without one are left out), blocked ones included."""
         heads: dict[int, list[Member]] = defaultdict(list)
         for member in self.session.scalars(select(Member).where(Member.org_id == org_id,
                                                                 Member.role == Role.HEAD.value,
-                                                                Member.unit_id.is_not(None))):
+                                                                Member.unit_id.is_not(None))
+                                           .order_by(Member.id)):
             heads[member.unit_id or 0].append(member)
         return dict(heads)
 

@@ -60,12 +60,14 @@ class PlanRepository:
 
     def plans_for_years(self, org_id: int, fiscal_years: Iterable[int]) -> list[Plan]:
         return list(self.session.scalars(select(Plan).where(Plan.org_id == org_id,
-                                                            Plan.fiscal_year_be.in_(list(fiscal_years)))))
+                                                            Plan.fiscal_year_be.in_(list(fiscal_years)))
+                                         .order_by(Plan.fiscal_year_be)))
 
     def plans_of(self, org_ids: Iterable[int], fiscal_years: Iterable[int]) -> list[Plan]:
         """The plans of these years of several organisations, in one query."""
         return list(self.session.scalars(select(Plan).where(Plan.org_id.in_(list(org_ids)),
-                                                            Plan.fiscal_year_be.in_(list(fiscal_years)))))
+                                                            Plan.fiscal_year_be.in_(list(fiscal_years)))
+                                         .order_by(Plan.org_id, Plan.fiscal_year_be)))
 
     def active_measures_of_plans(self, plan_ids: Iterable[int]) -> dict[int, list[MeasureDates]]:
         """Plan id → its active measures by seq (their dates, as plain rows), for several plans in one query."""

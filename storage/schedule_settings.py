@@ -178,7 +178,7 @@ class ScheduleRepository:
         """The enabled organisations that have a plan (a disabled one gets no scheduled pushes)."""
         return list(self.session.scalars(
             select(Plan.org_id).join(Organisation, Organisation.id == Plan.org_id)
-            .where(Organisation.disabled_at.is_(None)).distinct()))
+            .where(Organisation.disabled_at.is_(None)).distinct().order_by(Plan.org_id)))
 
     # -- what the reminder runs decided ----------------------------------------------------------------
     def stages_handled(self, org_id: int, round_ids: Iterable[int]) -> dict[tuple[int, int], Mapping[int, list[int]]]:

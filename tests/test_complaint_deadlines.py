@@ -4,13 +4,15 @@ retention after closing (evidence deleted, identity key destroyed) and the publi
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from storage.complaint_models import ComplaintAttempt, ComplaintIntakeCount
+from domain.complaints.workflow import DeadlinePolicy
+from storage.complaint_models import Complaint, ComplaintAttempt, ComplaintIntakeCount
 from storage.conversation_models import Evidence
 from tests.support.botcli import bind, run_cli
 from tests.support.chat import pushes_to, say, send
@@ -125,6 +127,37 @@ def test_a_reminder_whose_deadline_was_met_while_it_waited_is_not_sent(bot: Chat
     assert run.pushes == 0 and reminders(bot, "กำหนด") == []
     [mark] = complaints(bot)[0].reminded.values()
     assert mark["stale"] is True and mark["told"]  # decided, never pending again
+
+
+def test_a_complaint_skipped_as_steady_is_checked_again_when_anything_it_depends_on_changes(bot: ChatBot) -> None:
+    """The check skips a complaint whose facts it found with nothing new, until a deadline can come
+    (usecases/complaint_deadlines.py `_steady`): another policy, a moment before the one checked, or marks
+    changed by someone else are each checked afresh."""
+    with time_machine.travel(T0, tick=True):
+        bind(bot, OFFICER, "officer")
+        file_complaint(bot, CITIZEN, mode="anonymous")
+    uow, config = bot.services.uow, bot.services.complaints
+    day = T0 + timedelta(days=1)
+    assert check_deadlines(uow, config, day).reminded == 0  # nothing due for days: kept as steady
+    assert check_deadlines(uow, config, day + timedelta(hours=1)).reminded == 0
+    strict = replace(config, policy=DeadlinePolicy(first_answer_days=1))
+    assert check_deadlines(uow, strict, day + timedelta(hours=1)).missed == 1  # another policy: checked
+    # at the first answer's due: its reminder recorded (in the reminder window), then nothing new
+    due = T0 + timedelta(days=7)
+    assert check_deadlines(uow, config, due).reminded == 1
+    assert check_deadlines(uow, config, due).reminded == 0
+    with uow() as u:  # marks changed elsewhere (the reminder dropped): the stored text differs
+        u.session.execute(update(Complaint).values(reminded={}))
+        u.commit()
+    assert check_deadlines(uow, config, due).reminded == 1
+    # missed at due + 1 day; a check at a moment before the one found steady is not skipped
+    assert check_deadlines(uow, config, due + timedelta(days=1)).missed == 1
+    assert check_deadlines(uow, config, due + timedelta(days=1)).missed == 0
+    with uow() as u:
+        u.session.execute(update(Complaint).values(reminded={}))
+        u.commit()
+    assert check_deadlines(uow, config, due + timedelta(days=1)).reminded == 0  # overdue: no reminder
+    assert check_deadlines(uow, config, due - timedelta(hours=1)).reminded == 1  # earlier: due soon again
 
 
 def test_retention_deletes_evidence_and_destroys_the_identity_key(start_chat_bot) -> None:  # type: ignore[no-untyped-def]

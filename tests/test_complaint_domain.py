@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from domain.complaints.categories import (
@@ -664,6 +664,38 @@ def test_deadlines_met_or_moot_are_dropped() -> None:
     closed = policy.deadlines(RECEIVED, closed_at=RECEIVED + timedelta(days=10))
     assert closed == Deadlines(None, None, None, timedelta(days=2))
     assert closed.overdue(RECEIVED + timedelta(days=400)) == []
+
+
+MINUTES = st.integers(min_value=0, max_value=200 * 24 * 60)
+
+
+@settings(max_examples=300, deadline=None)
+@example(answered=None, feedback=None, remind_days=2, now=7 * 24 * 60, later=0.5)  # at the first answer's due
+@example(answered=None, feedback=None, remind_days=2, now=5 * 24 * 60, later=0.5)  # as its reminder window opens
+@given(answered=st.none() | MINUTES, feedback=st.none() | MINUTES, remind_days=st.integers(0, 5), now=MINUTES,
+       later=st.floats(min_value=0, max_value=1, exclude_max=True))
+def test_deadlines_stay_as_they_are_until_steady_until(answered: int | None, feedback: int | None,
+                                                      remind_days: int, now: int, later: float) -> None:
+    """The deadline check skips a complaint until `steady_until` (usecases/complaint_deadlines.py): no
+    deadline may become due soon or overdue before it, and one does at it (or just after, for overdue)."""
+    def at(minutes: int | None) -> datetime | None:
+        return None if minutes is None else RECEIVED + timedelta(minutes=minutes)
+
+    d = DeadlinePolicy(remind_before_days=remind_days).deadlines(RECEIVED, first_answer_at=at(answered),
+                                                                 last_feedback_at=at(feedback))
+    start = RECEIVED + timedelta(minutes=now)
+    until = d.steady_until(start)
+    if until is None:
+        assert d.due_soon(start) == [] and set(d.overdue(start)) == {"first_answer", "feedback", "close"} - {
+            name for name, due in (("first_answer", d.first_answer_due),) if due is None}
+        return
+    assert until >= start
+    tick = timedelta(microseconds=1)
+    span = (until - start) // tick
+    if span:
+        moment = start + min(int(span * later), span - 1) * tick  # in [start, until)
+        assert (d.overdue(moment), d.due_soon(moment)) == (d.overdue(start), d.due_soon(start))
+        assert any((d.overdue(m), d.due_soon(m)) != (d.overdue(start), d.due_soon(start)) for m in (until, until + tick))
 
 
 def test_feedback_is_due_every_period_after_the_last_feedback() -> None:

@@ -456,7 +456,7 @@ def test_create_admin_reset_sets_a_new_password_unlocks_and_ends_sessions(chat_b
     missing = create_admin(bot, "--username", "ghost", "--reset", "--password-stdin", input="รหัสผ่าน-ที่ยาวพอ\n")
     assert missing.exit_code != 0 and "ไม่พบผู้ใช้" in missing.output
     with bot.services.uow() as uow:
-        rows = list(uow.session.scalars(select(AuditEntry).where(AuditEntry.channel == "cli")))
+        rows = list(uow.session.scalars(select(AuditEntry).where(AuditEntry.channel == "cli").order_by(AuditEntry.id)))
         assert [r.action for r in rows] == ["console_user.create", "console_user.password"]
 
 

@@ -63,6 +63,10 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
         with uow_factory() as uow:
             page = uow.complaints.open_after(last_id, PAGE)
             for facts in page:
+                if _steady(config, facts, now):
+                    if facts.missed.waiting or facts.reminded.waiting:
+                        waiting.add(facts.org_id)
+                    continue
                 r, m, late, sent = _check(config, facts, now)
                 if r or m:
                     uow.complaints.record_deadline_marks(facts.id, reminded=sent, missed=late)
@@ -89,16 +93,40 @@ def check_deadlines(uow_factory: UnitOfWorkFactory, config: ComplaintConfig, now
     return DeadlineRun(reminded, missed, pushes, told)
 
 
+# Deadline facts found to need no new mark at some moment, and the span [checked, until) over which that
+# stays so (`Deadlines.steady_until`): most open complaints, most runs (a run every few minutes, a deadline
+# every few weeks). What is new for a complaint depends only on the policy, its times, its marks (the
+# stored text, one `Marks` object per text) and the moment, so these are the key, not the complaint's id —
+# an entry can never stand for changed facts, and whichever process or database they come from, the
+# answer is the same. Bounded (an entry is well under a kilobyte): emptied when full, and the next run fills
+# it again; with more open complaints than that, runs skip only some of them.
+_Facts = tuple[Any, ...]
+_steady_spans: dict[_Facts, tuple[datetime, datetime]] = {}
+STEADY_ENTRIES = 20_000
+
+
+def _facts_key(config: ComplaintConfig, facts: DeadlineFacts) -> _Facts:
+    return (config.policy, facts.received_at, facts.first_answer_at, facts.last_feedback_at, facts.closed_at,
+            facts.reminded.text, facts.missed.text)
+
+
+def _steady(config: ComplaintConfig, facts: DeadlineFacts, now: datetime) -> bool:
+    """Whether these facts were checked at an earlier moment with nothing new, and nothing can have become
+    due since."""
+    span = _steady_spans.get(_facts_key(config, facts))
+    return span is not None and span[0] <= now < span[1]
+
+
 def _check(config: ComplaintConfig, complaint: DeadlineFacts, now: datetime
            ) -> tuple[int, int, dict[str, Any], dict[str, Any]]:
     """Newly missed deadlines and coming ones, each once, as notices waiting: (reminders, newly missed, the
     complaint's missed marks, its reminded marks), the marks with the new ones added (to be recorded when a
-    count is not zero)."""
+    count is not zero). When there are none, until when that holds is kept (`_steady`)."""
     deadlines = config.policy.deadlines(complaint.received_at, first_answer_at=complaint.first_answer_at,
                                         last_feedback_at=complaint.last_feedback_at, closed_at=complaint.closed_at)
     dues = {"first_answer": deadlines.first_answer_due, "feedback": deadlines.next_feedback_due,
             "close": deadlines.close_due}
-    late, sent = dict(complaint.missed), dict(complaint.reminded)
+    late, sent = dict(complaint.missed.by_key), dict(complaint.reminded.by_key)
     counts = []
     for names, done in ((deadlines.overdue(now), late), (deadlines.due_soon(now), sent)):
         new = 0
@@ -111,6 +139,11 @@ def _check(config: ComplaintConfig, complaint: DeadlineFacts, now: datetime
             new += 1
         counts.append(new)
     missed, reminded = counts
+    if not missed and not reminded:
+        if len(_steady_spans) >= STEADY_ENTRIES:
+            _steady_spans.clear()
+        _steady_spans[_facts_key(config, complaint)] = (now, deadlines.steady_until(now) or datetime.max.replace(
+            tzinfo=now.tzinfo))
     return reminded, missed, late, sent
 
 

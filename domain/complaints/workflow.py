@@ -104,6 +104,14 @@ class Deadlines:
         _require_aware("now", now)
         return [name for name, due in self._pending() if due - self.remind_before <= now <= due]
 
+    def steady_until(self, now: datetime) -> datetime | None:
+        """The first instant from `now` on at which `overdue` or `due_soon` may answer otherwise than at
+        `now` (a reminder window opens, or a deadline falls due); None when they never will. For every
+        moment in [now, that instant) both give what they give at `now`."""
+        _require_aware("now", now)
+        edges = [edge for _, due in self._pending() for edge in (due - self.remind_before, due) if edge >= now]
+        return min(edges, default=None)
+
 
 @dataclass(frozen=True)
 class DeadlinePolicy:
