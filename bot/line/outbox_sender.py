@@ -216,6 +216,7 @@ class OutboxSender:
         self._outstanding = 0
         self._recordings = 0
         self._paused_until = 0.0  # LINE's rate limit was hit: no claim before this (time.monotonic())
+        self._watching = False  # a delivery loop that found nothing due waits for the next recording
 
     def close(self) -> None:
         if self._pool is not None:
@@ -260,8 +261,9 @@ class OutboxSender:
 
         Waits at most `wait_seconds` (for slots to free, or, with nothing due but sends in flight, for the
         next recorded outcome, which may make a chat's next row due, or for LINE's rate limit to pass: no
-        claim is made while it lasts); returns 1 then ("look again"), 0 only when nothing is due and nothing
-        is in flight."""
+        claim is made while it lasts); returns 1 then ("look again"). Returns 0 (idle) when nothing is due
+        and nothing is in flight, or when another loop already waits for the next recording (so a
+        recording sets off one claim, not one per loop)."""
         capacity = max(1, self.policy.concurrency)
         enough = min(limit, max(1, capacity // 4))  # fewer, larger claims while most slots are busy
         with self._slots:
@@ -282,9 +284,13 @@ class OutboxSender:
             self._free(take - len(claimed))
         if not claimed:
             with self._slots:
-                if self._outstanding == 0:
-                    return 0
-                self._slots.wait_for(lambda: self._recordings != recordings, timeout=wait_seconds)
+                if self._outstanding == 0 or self._watching:
+                    return 0  # idle (new answers wake the loop); one loop at most watches the recordings
+                self._watching = True
+                try:
+                    self._slots.wait_for(lambda: self._recordings != recordings, timeout=wait_seconds)
+                finally:
+                    self._watching = False
             return 1
         batch = _Batch(self, owner, claimed, dispatched=True)
         groups = _by_chat(claimed)
