@@ -351,3 +351,28 @@ def test_a_slow_send_does_not_hold_up_another_chats_answer_claimed_after_it(bot_
     sent = sorted(bot.fake.deliveries(to=USER), key=lambda d: d.at)
     assert [d.messages[0]["text"] for d in sent] == ["ช้า 0", "ตามมา 0"]
     assert set(bot.fake.count_by_retry_key().values()) == {1}
+
+
+def test_after_a_rate_limit_the_pipelined_sender_claims_nothing_until_it_has_passed(
+        bot_without_worker: RunningBot) -> None:
+    """The worker's delivery (dispatch_due) does not wait for a claim's sends, so LINE's 429 cannot hold the
+    next claim back by itself: the sender remembers the pause (`Retry-After: 1`) and claims nothing, not
+    even another chat's push, until it has passed."""
+    bot = bot_without_worker
+    sender = bot.services.sender
+    [first] = enqueue_push(bot)
+    bot.fake.set_chaos(Chaos(seed=1, rates={"429": 1.0}, retry_after=1))
+    assert sender.dispatch_due() == 1
+    assert wait_for(lambda: row(bot, first.id).status == OutboxStatus.PENDING.value, timeout=10)
+    bot.fake.set_chaos(None)
+    [other] = enqueue_push(bot, "U" + "b" * 32)
+    assert sender.dispatch_due(wait_seconds=0.1) == 1  # "look again": paused, nothing claimed
+    assert row(bot, other.id).status == OutboxStatus.PENDING.value and row(bot, other.id).attempts == 0
+    assert bot.fake.deliveries() == []
+
+    def both_delivered() -> bool:
+        sender.dispatch_due(wait_seconds=0.1)
+        return {row(bot, m.id).status for m in (first, other)} == {OutboxStatus.DELIVERED.value}
+
+    assert wait_for(both_delivered, timeout=10)
+    assert set(bot.fake.count_by_retry_key().values()) == {1}
