@@ -19,8 +19,9 @@ Whatever the timing (a slow LINE, a lease that runs out, a worker killed mid-bat
 rows to one owner value and, in the same transaction, marks its replies as going out (committed before any
 is sent); the lease is renewed as the batch goes; a fallback push is committed as such, only while the
 sender still holds the row, before it is sent; outcomes other than "delivered" are written only by the
-holder. A batch's outcomes are recorded together, in one transaction, when its sends are done (a push resent
-after a crash carries its key: 409, delivered; a reply resent gets "Invalid reply token": 'uncertain').
+holder. A batch's outcomes are recorded together, in one transaction, when its sends are done (pipelined,
+`dispatch_due`: when its chat's sends are done; a reply's at once, either way) (a push resent after a crash
+carries its key: 409, delivered; a reply resent gets "Invalid reply token": 'uncertain').
 
 Throughput: a batch is two transactions (claim, record) whatever its size, and its rows are sent
 concurrently (`DeliveryPolicy.concurrency` calls in flight, over the SDK's pooled keep-alive connections),
