@@ -28,10 +28,10 @@ concurrently (`DeliveryPolicy.concurrency` calls in flight, over the SDK's poole
 one chat's rows one after another in the order they were written. The worker's delivery loops pipeline
 (`dispatch_due`): a claim is handed to the send threads and the next claim is made as soon as slots are free,
 so one slow LINE call holds up only its own chat, never the next batch; a chat's later rows are not claimed
-while an earlier one is out (`claim_due`), so two of one chat are never in flight at once. A chat's rows never overtake one
-another: a row to be sent again holds back the later rows of its chat (given back unsent, and not claimed
-while it waits), not other chats'. Each row goes out on its organisation's
-channel, with that channel's token (`bot.line.channels`).
+while an earlier one is out (`claim_due`), so two of one chat are never in flight at once. A chat's rows
+never overtake one another: a row to be sent again holds back the later rows of its chat (given back unsent,
+and not claimed while it waits), not other chats'. Each row goes out on its organisation's channel, with
+that channel's token (`bot.line.channels`).
 """
 
 from __future__ import annotations
