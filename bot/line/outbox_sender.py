@@ -254,7 +254,7 @@ class OutboxSender:
 
     def dispatch_due(self, limit: int = 20, wait_seconds: float = 0.5) -> int:
         """The worker's pipelined delivery: claim what is due (at most `limit`, and no more than the free
-        slots of `DeliveryPolicy.concurrency`), hand it to the send threads and return the number claimed
+        slots: `DeliveryPolicy.concurrency` send threads and a few rows ahead), hand it to the send threads and return the number claimed
         without waiting for the sends; the outcomes are recorded by the send threads (a reply's at once, the
         others when their chat's rows of the claim are done). So a slow LINE call holds up its own chat only:
         the next claim is made as soon as slots are free. A chat's later rows are not claimed while an
@@ -265,8 +265,11 @@ class OutboxSender:
         claim is made while it lasts); returns 1 then ("look again"). Returns 0 (idle) when nothing is due
         and nothing is in flight, or when another loop already waits for the next recording (so a
         recording sets off one claim, not one per loop)."""
-        capacity = max(1, self.policy.concurrency)
-        enough = min(limit, max(1, capacity // 4))  # fewer, larger claims while most slots are busy
+        threads = max(1, self.policy.concurrency)
+        enough = min(limit, max(1, threads // 4))  # fewer, larger claims while most slots are busy
+        # A few rows claimed ahead wait for a send thread (each for less than one send), so that a thread
+        # that finishes takes the next row at once instead of waiting for a recording and a claim.
+        capacity = threads + (enough if threads > 1 else 0)
         with self._slots:
             paused = self._paused_until - time.monotonic()
             if paused > 0:
