@@ -329,3 +329,61 @@ def test_a_batch_goes_out_concurrently_each_chat_in_order_and_once(bot_without_w
     assert set(bot.fake.count_by_reply_token().values()) == {1}
     assert set(bot.fake.count_by_retry_key().values()) == {1}
     assert outbox_statuses(bot) == Counter({"delivered": 30})
+
+
+def test_a_slow_send_does_not_hold_up_another_chats_answer_claimed_after_it(bot_without_worker: RunningBot) -> None:
+    """Delivery is pipelined: with one delivery loop, a push LINE answers only after 2.5 s (the tests'
+    request timeout is 3 s) holds up its own chat, not another chat's push queued after it was claimed
+    (before, the loop waited for its whole claim before claiming again: 2.5 s). The slow chat's next push waits for it, then goes, each exactly once."""
+    bot = bot_without_worker
+    other = "U" + "b" * 32
+    bot.fake.set_delay("/v2/bot/message/push", 2.5, times=1, after_accept=True)
+    [slow] = enqueue_push(bot, USER, text="ช้า")
+    worker = Worker(bot.services, WorkerOptions(event_threads=0, delivery_threads=1, evidence_threads=0,
+                                                scheduler=False, idle_sleep=0.02))
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: row(bot, slow.id).status == OutboxStatus.SENDING.value, timeout=10)
+        [after] = enqueue_push(bot, USER, text="ตามมา")  # the slow chat's next: waits for the first
+        [fast] = enqueue_push(bot, other, text="เร็ว")
+        queued = time.monotonic()
+        worker.outbox_ready.set()
+        assert wait_for(lambda: row(bot, fast.id).status == OutboxStatus.DELIVERED.value, timeout=10)
+        took = time.monotonic() - queued
+        assert took < 1.5, f"{took:.1f}s: the other chat's answer waited for the slow send"
+        assert row(bot, slow.id).status == OutboxStatus.SENDING.value  # still out
+        assert row(bot, after.id).status == OutboxStatus.PENDING.value  # not claimed while its chat's is out
+        assert wait_for(lambda: row(bot, after.id).status == OutboxStatus.DELIVERED.value, timeout=15)
+    finally:
+        worker.stop_event.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    sent = sorted(bot.fake.deliveries(to=USER), key=lambda d: d.at)
+    assert [d.messages[0]["text"] for d in sent] == ["ช้า 0", "ตามมา 0"]
+    assert set(bot.fake.count_by_retry_key().values()) == {1}
+
+
+def test_after_a_rate_limit_the_pipelined_sender_claims_nothing_until_it_has_passed(
+        bot_without_worker: RunningBot) -> None:
+    """The worker's delivery (dispatch_due) does not wait for a claim's sends, so LINE's 429 cannot hold the
+    next claim back by itself: the sender remembers the pause (`Retry-After: 1`) and claims nothing, not
+    even another chat's push, until it has passed."""
+    bot = bot_without_worker
+    sender = bot.services.sender
+    [first] = enqueue_push(bot)
+    bot.fake.set_chaos(Chaos(seed=1, rates={"429": 1.0}, retry_after=1))
+    assert sender.dispatch_due() == 1
+    assert wait_for(lambda: row(bot, first.id).status == OutboxStatus.PENDING.value, timeout=10)
+    bot.fake.set_chaos(None)
+    [other] = enqueue_push(bot, "U" + "b" * 32)
+    assert sender.dispatch_due(wait_seconds=0.1) == 1  # "look again": paused, nothing claimed
+    assert row(bot, other.id).status == OutboxStatus.PENDING.value and row(bot, other.id).attempts == 0
+    assert bot.fake.deliveries() == []
+
+    def both_delivered() -> bool:
+        sender.dispatch_due(wait_seconds=0.1)
+        return {row(bot, m.id).status for m in (first, other)} == {OutboxStatus.DELIVERED.value}
+
+    assert wait_for(both_delivered, timeout=10)
+    assert set(bot.fake.count_by_retry_key().values()) == {1}
