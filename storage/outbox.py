@@ -16,8 +16,8 @@ from typing import Any, cast
 from sqlalchemy import (
     String,
     Table,
-    all_,
     and_,
+    any_,
     bindparam,
     case,
     column,
@@ -94,18 +94,32 @@ class DeferredRepliesLost(RuntimeError):
     undone. The deferring pass must be undone and done again without deferring."""
 
 
+def _in_chats(table: Any, dialect: str) -> Any:
+    """`table`'s rows in one of the chats bound as `held`: one bound value, however long the list is (a LINE
+    outage can leave thousands of chats with a row waiting for its retry): an array on PostgreSQL, JSON text
+    on SQLite read by json_each (an uncorrelated subquery, evaluated once) — not a bound parameter per chat,
+    which costs CPU per chat and would meet the databases' limits on parameters."""
+    if dialect == "postgresql":
+        return table.c.chat_key == any_(bindparam("held", type_=postgresql.ARRAY(String)))
+    return table.c.chat_key.in_(select(column("value")).select_from(func.json_each(bindparam("held", type_=String))))
+
+
 def _held_chats_filter(table: Any, dialect: str) -> Any:
     """`table`'s rows whose chat is not held back: no chat (a multicast), or a chat not in the list bound as
-    `held` (read first: `_HELD_CHATS`). The list is one bound value, however long it is (a LINE outage can
-    leave thousands of chats with a row waiting for its retry): an array on PostgreSQL, JSON text on SQLite
-    read by json_each (an uncorrelated subquery, evaluated once) — not a bound parameter per chat, which
-    costs CPU per chat and would meet the databases' limits on parameters."""
-    if dialect == "postgresql":
-        free = table.c.chat_key != all_(bindparam("held", type_=postgresql.ARRAY(String)))
-    else:
-        free = table.c.chat_key.not_in(select(column("value")).select_from(
-            func.json_each(bindparam("held", type_=String))))
-    return or_(table.c.chat_key.is_(None), free)
+    `held` (read first: `_HELD_CHATS`)."""
+    return or_(table.c.chat_key.is_(None), ~_in_chats(table, dialect))
+
+
+def _bound_chats(dialect: str, chats: list[str]) -> Any:
+    """A list of chats as `_in_chats` binds it."""
+    return chats if dialect == "postgresql" else json.dumps(chats)
+
+
+def _due(t: Any) -> Any:
+    """Due now (`now` bound): waiting to be sent and its time has come, or being sent and its lease is over."""
+    now = bindparam("now", type_=t.c.next_attempt_at.type)
+    return or_(and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
+               and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now))
 
 
 def _claim_statements(dialect: str) -> tuple[Any, Any, Any, Any]:
@@ -114,9 +128,7 @@ def _claim_statements(dialect: str) -> tuple[Any, Any, Any, Any]:
     left out by a list; each organisation's first row per priority is one GROUP BY over the due rows."""
     t = _table
     now = bindparam("now", type_=t.c.next_attempt_at.type)
-    due = or_(and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
-              and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now))
-    condition = and_(due, _held_chats_filter(t, dialect))
+    condition = and_(_due(t), _held_chats_filter(t, dialect))
     firsts = select(func.min(t.c.id)).where(condition).group_by(t.c.org_id, t.c.priority)
     columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
                t.c.attempts, t.c.reply_attempted_at, t.c.private, t.c.chat_key)
@@ -134,6 +146,13 @@ def _claim_statements(dialect: str) -> tuple[Any, Any, Any, Any]:
 
 
 _CLAIMS = {dialect: _claim_statements(dialect) for dialect in ("postgresql", "sqlite")}
+# A due row in one of the chats bound as `held` (`OutboxRepository.due_behind`).
+_DUE_IN_CHATS = {dialect: select(_table.c.id).where(_due(_table), _in_chats(_table, dialect)).limit(1)
+                 for dialect in ("postgresql", "sqlite")}
+# The chats with a row being sent (its lease running): their later rows wait for it.
+_CHATS_OUT = (select(_table.c.chat_key).distinct()
+              .where(_table.c.chat_key.is_not(None), _table.c.status == OutboxStatus.SENDING.value,
+                     _table.c.lease_until >= bindparam("now", type_=_table.c.lease_until.type)))
 # The chats whose rows must wait, read first in the claim: those with a row still in line that cannot go now —
 # waiting for its retry (or LINE's rate limit), or being sent (by this or another sender, its lease running).
 # A chat's rows go in the order they were written and never two at once, so none of its rows is claimed. (It was
@@ -336,7 +355,7 @@ class OutboxRepository:
         bounded_claim(connection)
         firsts_of, first_rows_of, rest_rows_of, claim = _CLAIMS[connection.dialect.name]
         held_chats = list(connection.execute(_HELD_CHATS, {"now": now}).scalars())
-        held = held_chats if connection.dialect.name == "postgresql" else json.dumps(held_chats)
+        held = _bound_chats(connection.dialect.name, held_chats)
         firsts = list(connection.execute(firsts_of, {"now": now, "held": held}).scalars())
         rows = list(connection.execute(first_rows_of, {"now": now, "held": held, "firsts": firsts,
                                                        "limit": limit}).all())
@@ -352,6 +371,16 @@ class OutboxRepository:
                                list(row.messages), row.attempts + 1, row.reply_attempted_at is not None,
                                bool(row.private))
                 for row in rows]
+
+    def due_behind(self, now: datetime) -> bool:
+        """Whether a due row waits for its chat's row being sent (it may go once that one is recorded)."""
+        connection = self.session.connection()
+        out = list(connection.execute(_CHATS_OUT, {"now": now}).scalars())
+        if not out:
+            return False
+        dialect = connection.dialect.name
+        return connection.execute(_DUE_IN_CHATS[dialect], {"now": now, "held": _bound_chats(dialect, out)}).first() \
+            is not None
 
     def _in_chat_order(self, rows: list[Any]) -> list[Any]:
         """Of the rows found due, those that may go now: a chat's rows go in the order they were written, so

@@ -59,6 +59,7 @@ from views.reminder_flex import RenderError, payload_measure_ids, render_message
 log = logging.getLogger(__name__)
 
 Change = Callable[[UnitOfWork, datetime], object]
+CLOSING = "given back unsent: the sender was stopped"
 UNCERTAIN_REASON = ("a reply LINE may have accepted (an attempt got no definite answer) could not be confirmed "
                     "(last answer: {detail}); not sent again by push")
 
@@ -218,14 +219,25 @@ class OutboxSender:
         self._recordings = 0
         self._paused_until = 0.0  # LINE's rate limit was hit: no claim before this (time.monotonic())
         self._watching = False  # a delivery loop that found nothing due waits for the next recording
+        self._closed = False  # close(): no more claims; rows claimed and not yet sent go back unsent
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Stop the send threads. Rows a pipelined claim handed them and not yet sent go back unsent (their
+        attempt not counted), so this waits only for the sends already out, each bounded by LINE's request
+        timeout (`LINE_REQUEST_TIMEOUT`), and their recording."""
+        with self._slots:
+            self._closed = True
+            self._slots.notify_all()
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _executor(self) -> ThreadPoolExecutor:
+        """The send threads (RuntimeError once closed)."""
         with self._pool_lock:
+            if self._closed:
+                raise RuntimeError("the outbox sender is closed")
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="line-send")
             return self._pool
@@ -262,15 +274,18 @@ class OutboxSender:
 
         Waits at most `wait_seconds` (for slots to free, or, with nothing due but sends in flight, for the
         next recorded outcome, which may make a chat's next row due, or for LINE's rate limit to pass: no
-        claim is made while it lasts); returns 1 then ("look again"). Returns 0 (idle) when nothing is due
-        and nothing is in flight, or when another loop already waits for the next recording (so a
-        recording sets off one claim, not one per loop)."""
+        claim is made while it lasts); returns 1 then ("look again"). Returns 0 (idle) when nothing is
+        claimed and nothing is in flight, when nothing due waits for a row in flight (its chat's earlier
+        row: so a recording sets off a claim only when it may find something), or when another loop already
+        waits for the next recording (one claim per recording, not one per loop). Returns 0 once closed."""
         threads = max(1, self.policy.concurrency)
         enough = min(limit, max(1, threads // 4))  # fewer, larger claims while most slots are busy
         # A few rows claimed ahead wait for a send thread (each for less than one send), so that a thread
         # that finishes takes the next row at once instead of waiting for a recording and a claim.
         capacity = threads + (enough if threads > 1 else 0)
         with self._slots:
+            if self._closed:
+                return 0
             paused = self._paused_until - time.monotonic()
             if paused > 0:
                 self._slots.wait(min(paused, wait_seconds))
@@ -282,13 +297,14 @@ class OutboxSender:
             recordings = self._recordings
         owner = str(uuid.uuid4())
         claimed: list[_Claimed] = []
+        waiting: list[bool] = []  # with nothing claimed: whether a due row waits for its chat's row out
         try:
-            claimed = self._claim(take, owner)
+            claimed = self._claim(take, owner, waiting if self._outstanding > take else None)
         finally:
             self._free(take - len(claimed))
         if not claimed:
             with self._slots:
-                if self._outstanding == 0 or self._watching:
+                if self._outstanding == 0 or self._watching or not any(waiting) or self._closed:
                     return 0  # idle (new answers wake the loop); one loop at most watches the recordings
                 self._watching = True
                 try:
@@ -298,13 +314,14 @@ class OutboxSender:
             return 1
         batch = _Batch(self, owner, claimed, dispatched=True)
         groups = _by_chat(claimed)
-        executor = self._executor()
         for index, group in enumerate(groups):
             try:
-                executor.submit(self._run_group, group, batch)
-            except RuntimeError:  # the pool was shut down (closing): the rest stay leased, sent again later
-                self._free(sum(len(g) for g in groups[index:]))
-                raise
+                self._executor().submit(self._run_group, group, batch)
+            except RuntimeError:  # closing: the rest go back unsent, their attempt not counted
+                for row in (row for later in groups[index:] for row in later):
+                    batch.done(row, _Outcome("released", _released(row, 0.0, CLOSING), False))
+                batch.record()
+                break
         return len(claimed)
 
     def _run_group(self, rows: list[_Claimed], batch: _Batch) -> None:
@@ -346,6 +363,9 @@ class OutboxSender:
         rows go back too: they wait for it (storage/outbox.py `claim_due`), never overtake it."""
         held_back = False
         for row in rows:
+            if batch.dispatched and self._closed:
+                batch.done(row, _Outcome("released", _released(row, 0.0, CLOSING), False))
+                continue
             if batch.rate_limited.is_set() or held_back:
                 pause = batch.pause_seconds if batch.rate_limited.is_set() else 0.0
                 batch.done(row, _Outcome("released", _released(row, pause), False))
@@ -362,9 +382,13 @@ class OutboxSender:
                 if batch.dispatched:
                     self._pause(batch.pause_seconds)
 
-    def _claim(self, limit: int, owner: str) -> list[_Claimed]:
+    def _claim(self, limit: int, owner: str, waiting: list[bool] | None = None) -> list[_Claimed]:
+        """Claim and commit up to `limit` rows. With `waiting` and nothing claimed, appends whether a due row
+        waits for its chat's row being sent (`OutboxRepository.due_behind`)."""
         with self.uow_factory() as uow:
             rows = uow.outbox.claim_due(utcnow(), limit, self.policy.lease_seconds, owner)
+            if not rows and waiting is not None:
+                waiting.append(uow.outbox.due_behind(utcnow()))
             # reminders are queued as payloads (views.reminder_flex): their measures' numbers and titles
             labels: dict[int, dict[int, tuple[int, str]]] = {}  # organisation → measure id → (number, title)
             named = set().union(*(payload_measure_ids(row.messages) for row in rows))
@@ -473,9 +497,10 @@ class OutboxSender:
         return _Outcome("failed", lambda uow, now: uow.outbox.mark_failed(row.id, row.owner, reason), True)
 
 
-def _released(row: _Claimed, pause_seconds: float) -> Change:
-    """Given back unsent (LINE's rate limit), the attempt not counted; a reply as it was before the claim
-    marked it as going out (no earlier attempt may have been accepted: it may still fall back to push)."""
+def _released(row: _Claimed, pause_seconds: float, reason: str = "waiting: LINE rate limit") -> Change:
+    """Given back unsent (LINE's rate limit, its chat's earlier row, the sender closing), the attempt not
+    counted; a reply as it was before the claim marked it as going out (no earlier attempt may have been
+    accepted: it may still fall back to push)."""
     later = timedelta(seconds=pause_seconds)
-    return lambda uow, now: uow.outbox.release(row.id, row.owner, now + later, "waiting: LINE rate limit",
+    return lambda uow, now: uow.outbox.release(row.id, row.owner, now + later, reason,
                                                not_accepted=not row.reply_attempted)
