@@ -324,6 +324,12 @@ class OutboxSender:
                 break
         return len(claimed)
 
+    def wait_sent(self, timeout: float) -> bool:
+        """Wait, at most `timeout` seconds, until no row `dispatch_due` claimed is still out (sent and
+        recorded, or given back); whether none is."""
+        with self._slots:
+            return self._slots.wait_for(lambda: self._outstanding == 0, timeout=timeout)
+
     def _run_group(self, rows: list[_Claimed], batch: _Batch) -> None:
         """A send thread's part of a dispatched claim: one chat's rows, then what is known recorded (so the
         chat's next row may be claimed without waiting for the claim's other chats). Each row frees its slot
