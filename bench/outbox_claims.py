@@ -7,7 +7,8 @@ rows in the order written), and, written before them, `--waiting` chats with a r
 32 chats with a row being sent (their later rows must not be claimed), plus one due row in a second
 organisation. Then times one claim of 20 (`OutboxRepository.claim_due`, rolled back; median of 30) against
 the previous claim (kept here as the baseline: a NOT EXISTS per due row for "an earlier row of this chat that
-cannot go now"), and checks that both take the same rows. Prints figures; it is not a timed test.
+cannot go now"), and checks that both take the same rows. `--alone`: the waiting chats have nothing behind
+their waiting row (as after a LINE outage). Prints figures; it is not a timed test.
 """
 
 from __future__ import annotations
@@ -99,14 +100,15 @@ def _row(org_id: int, chat: str, status: OutboxStatus, at: Any, **extra: Any) ->
             "created_at": at, "status": status.value, **extra}
 
 
-def build(factory: UnitOfWorkFactory, backlog: int, chats: int, waiting: int) -> None:
+def build(factory: UnitOfWorkFactory, backlog: int, chats: int, waiting: int, alone: bool) -> None:
     with factory() as uow:
         ids = [uow.people.ensure_organisation(f"org-{n}", f"เทศบาล {n}", "Asia/Bangkok").id for n in range(2)]
         uow.commit()
     now = utcnow()
     old = now - timedelta(minutes=10)
+    first = chats if alone else 0  # alone: chats of their own, nothing behind their waiting row (an outage)
     rows = [_row(ids[0], f"U{n:032d}", OutboxStatus.PENDING, old, next_attempt_at=now + timedelta(minutes=10),
-                 attempts=1) for n in range(waiting)]
+                 attempts=1) for n in range(first, first + waiting)]
     rows += [_row(ids[0], f"U{n:032d}", OutboxStatus.SENDING, old, lease_until=now + timedelta(minutes=10),
                   lease_owner="another", attempts=1) for n in range(waiting, waiting + SENDING_CHATS)]
     rows += [_row(ids[0], f"U{n % chats:032d}", OutboxStatus.PENDING, old) for n in range(backlog)]
@@ -134,7 +136,7 @@ def run(url: str, args: argparse.Namespace) -> None:
     upgrade(url)
     engine = make_engine(url)
     factory = UnitOfWorkFactory(make_session_factory(engine))
-    build(factory, args.backlog, args.chats, args.waiting)
+    build(factory, args.backlog, args.chats, args.waiting, args.alone)
     results = {}
     for name, claim in (("before (NOT EXISTS per row)", lambda uow: claim_before(uow, 20)),
                         ("after (held chats read first)", lambda uow: claim_after(uow, 20)),
@@ -154,6 +156,8 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--chats", type=int, default=1_000)
     parser.add_argument("--waiting", type=int, default=100, help="chats with a row waiting for its retry")
+    parser.add_argument("--alone", action="store_true",
+                        help="the waiting chats are chats of their own with nothing behind (as after an outage)")
     parser.add_argument("--db", choices=CHOICES, default="both")
     args = parser.parse_args()
     for kind in chosen(args.db):

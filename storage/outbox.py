@@ -149,6 +149,11 @@ _CLAIMS = {dialect: _claim_statements(dialect) for dialect in ("postgresql", "sq
 # A due row in one of the chats bound as `held` (`OutboxRepository.due_behind`).
 _DUE_IN_CHATS = {dialect: select(_table.c.id).where(_due(_table), _in_chats(_table, dialect)).limit(1)
                  for dialect in ("postgresql", "sqlite")}
+# Of the chats bound as `held`, those with a due row (`OutboxRepository.claim_due` narrows a long list with it).
+_DUE_CHATS_IN = {dialect: select(_table.c.chat_key).distinct().where(_due(_table), _in_chats(_table, dialect))
+                 for dialect in ("postgresql", "sqlite")}
+# A list of held chats longer than this is narrowed to those with a due row before the claim's statements use it.
+NARROW_HELD_ABOVE = 64
 # The chats with a row being sent (its lease running): their later rows wait for it.
 _CHATS_OUT = (select(_table.c.chat_key).distinct()
               .where(_table.c.chat_key.is_not(None), _table.c.status == OutboxStatus.SENDING.value,
@@ -353,9 +358,15 @@ class OutboxRepository:
         # The statements are built once per dialect (`_claim_statements`).
         connection = self.session.connection()
         bounded_claim(connection)
-        firsts_of, first_rows_of, rest_rows_of, claim = _CLAIMS[connection.dialect.name]
+        dialect = connection.dialect.name
+        firsts_of, first_rows_of, rest_rows_of, claim = _CLAIMS[dialect]
         held_chats = list(connection.execute(_HELD_CHATS, {"now": now}).scalars())
-        held = _bound_chats(connection.dialect.name, held_chats)
+        if len(held_chats) > NARROW_HELD_ABOVE:
+            # Only a held chat with a due row matters: a LINE outage leaves thousands of chats with a row waiting
+            # for its retry and mostly nothing behind it. The long list is sent once, the short one thrice.
+            held_chats = list(connection.execute(_DUE_CHATS_IN[dialect], {
+                "now": now, "held": _bound_chats(dialect, held_chats)}).scalars())
+        held = _bound_chats(dialect, held_chats)
         firsts = list(connection.execute(firsts_of, {"now": now, "held": held}).scalars())
         rows = list(connection.execute(first_rows_of, {"now": now, "held": held, "firsts": firsts,
                                                        "limit": limit}).all())
