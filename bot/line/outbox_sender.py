@@ -220,6 +220,8 @@ class OutboxSender:
         self._paused_until = 0.0  # LINE's rate limit was hit: no claim before this (time.monotonic())
         self._watching = False  # a delivery loop that found nothing due waits for the next recording
         self._closed = False  # close(): no more claims; rows claimed and not yet sent go back unsent
+        self._claiming = False  # a delivery loop is claiming: the others, woken with it, go back to sleep …
+        self._claim_again = False  # … and that loop looks again when it is done (what woke them may be newer)
 
     def close(self) -> None:
         """Stop the send threads. Rows a pipelined claim handed them and not yet sent go back unsent (their
@@ -292,6 +294,13 @@ class OutboxSender:
                 return 1
             if not self._slots.wait_for(lambda: capacity - self._outstanding >= enough, timeout=wait_seconds):
                 return 1  # every slot still busy: not idle
+            if self._claiming:
+                # One claim at a time: the loops woken together (by committed answers) would each claim, most
+                # of them finding nothing. The claiming loop looks again when it is done, since what woke
+                # this one may have been committed after its claim looked.
+                self._claim_again = True
+                return 0
+            self._claiming, self._claim_again = True, False
             take = min(limit, capacity - self._outstanding)
             self._outstanding += take
             recordings = self._recordings
@@ -301,9 +310,14 @@ class OutboxSender:
         try:
             claimed = self._claim(take, owner, waiting if self._outstanding > take else None)
         finally:
+            with self._slots:
+                self._claiming = False
             self._free(take - len(claimed))
         if not claimed:
             with self._slots:
+                if self._claim_again and not self._closed:
+                    self._claim_again = False
+                    return 1
                 if self._outstanding == 0 or self._watching or not any(waiting) or self._closed:
                     return 0  # idle (new answers wake the loop); one loop at most watches the recordings
                 self._watching = True
