@@ -16,10 +16,12 @@ functions by own time and by cumulative time. Not a timed test.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import cProfile
 import dataclasses
 import io
+import os
 import pstats
 import sys
 import tempfile
@@ -111,8 +113,8 @@ class ChildPlatform:
         self._pipe.send(request)
         return self._pipe.recv()
 
-    def text_events(self, users: list[str], count: int) -> list[dict[str, Any]]:
-        return list(self._ask(("text_events", users, count)))
+    def text_events(self, users: list[str], count: int, orgs: int = 0) -> list[dict[str, Any]]:
+        return list(self._ask(("text_events", users, count, orgs)))
 
     def delivery_kinds(self) -> dict[str, int]:
         return dict(self._ask(("delivery_kinds",)))
@@ -137,14 +139,31 @@ def _serve_platform(pipe: Any, latency: float) -> None:
             if request[0] == "base_url":
                 pipe.send(fake.base_url)
             elif request[0] == "text_events":
-                users, count = request[1], request[2]
-                pipe.send([fake.text_event(users[i % len(users)], HELP_TEXT) for i in range(count)])
+                pipe.send(_text_events(fake, *request[1:]))
             elif request[0] == "delivery_kinds":
                 pipe.send(Counter(d.kind for d in fake.deliveries()))
             elif request[0] == "connections":
                 pipe.send(getattr(fake, "connections_accepted", None))
             else:
                 return
+
+
+def org_credentials(n: int) -> tuple[str, str, str]:
+    """The slug, channel secret and access token of the bench's organisation n (--orgs)."""
+    return f"org-{n}", f"bench-secret-{n:04d}-0123456789abcdef", f"bench-token-{n:04d}"
+
+
+def _text_events(fake: Any, users: list[str], count: int, orgs: int) -> list[dict[str, Any]]:
+    """`count` text events from the users in turn; with `orgs`, spread round-robin over that many channels
+    (event i to organisation i % orgs, the channels added on first use)."""
+    if not orgs:
+        return [fake.text_event(users[i % len(users)], HELP_TEXT) for i in range(count)]
+    channels = getattr(fake, "bench_channels", [])
+    for n in range(len(channels), orgs):
+        slug, secret, token = org_credentials(n)
+        channels.append(fake.add_channel(slug, channel_secret=secret, access_token=token))
+    fake.bench_channels = channels
+    return [channels[i % orgs].text_event(users[i % len(users)], HELP_TEXT) for i in range(count)]
 
 
 class InProcessPlatform:
@@ -154,8 +173,8 @@ class InProcessPlatform:
         self.fake = FakeLinePlatform(channel_secret=CHANNEL_SECRET, access_token=ACCESS_TOKEN, latency=latency)
         self.base_url = self.fake.start()
 
-    def text_events(self, users: list[str], count: int) -> list[dict[str, Any]]:
-        return [self.fake.text_event(users[i % len(users)], HELP_TEXT) for i in range(count)]
+    def text_events(self, users: list[str], count: int, orgs: int = 0) -> list[dict[str, Any]]:
+        return _text_events(self.fake, users, count, orgs)
 
     def delivery_kinds(self) -> dict[str, int]:
         return dict(Counter(d.kind for d in self.fake.deliveries()))
@@ -181,6 +200,7 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
     platform = InProcessPlatform if args.fake_in_process else ChildPlatform
     with platform(args.latency / 1000) as fake:
         settings = Settings.from_env({
+            "CREDENTIALS_KEY": base64.b64encode(os.urandom(32)).decode(),
             "ITABOT_ENV": "test", "LINE_CHANNEL_SECRET": CHANNEL_SECRET, "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
             "SECRET_KEY": "bench-secret-key", "DATABASE_URL": url, "LINE_API_BASE_URL": fake.base_url,
             "ITABOT_INSTANCE_DIR": str(tmp / f"instance-{label}"), "LOG_LEVEL": "WARNING",
@@ -190,33 +210,52 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
             processing = EventProcessing.build(services)
             org_id = services.org_id()
             users = [f"U{index:032x}" for index in range(1, args.users + 1)]
-            events = fake.text_events(users, args.events)
-            for start in range(0, len(events), 100):
-                services.event_store.store(org_id, events[start : start + 100])
+            org_ids = [org_id]
+            if args.orgs:  # every organisation with its own channel; event i to organisation i % orgs
+                from storage.clock import utcnow
+                from usecases.organisations import NewCredentials, add_organisation
+
+                with services.uow() as uow:
+                    org_ids = [add_organisation(uow, services.credentials_box, slug, f"เทศบาลทดสอบ {n}", "Asia/Bangkok",
+                                                NewCredentials(secret, token), utcnow()).id
+                               for n, (slug, secret, token) in enumerate(map(org_credentials, range(args.orgs)))]
+                    uow.commit()
             counter = StatementCounter(services.engine)
             if args.send_concurrency:
                 # 1: every send in this thread, so that cProfile (which sees one thread) shows the SDK call too
                 services.sender.policy = dataclasses.replace(services.sender.policy,
                                                              concurrency=args.send_concurrency)
             load_sdk()  # as the worker does when it starts: not counted in the first send's phase
-            print(f"\n== {label}: {args.events} events from {args.users} users, LINE latency {args.latency:g} ms ==")
-            measure("process (claim, handle, record)", args.events,
-                    lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top,
-                    f"{args.dump}-{label}-process.prof" if args.dump else None)
-            if args.pipelined:  # the worker's delivery loop: claims as send slots free up (CPU of every thread)
-                sender = services.sender
+            spread = f", spread over {args.orgs} organisations" if args.orgs else ""
+            sender = services.sender
 
-                def pipelined_pass() -> int:  # until nothing is due and nothing is out
-                    if sender.dispatch_due(args.delivery_batch or 20):
-                        return 1
-                    return 0 if sender.wait_sent(0.5) and not sender.dispatch_due(args.delivery_batch or 20) else 1
+            def pipelined_pass() -> int:  # the worker's delivery loop, until nothing is due and nothing is out
+                if sender.dispatch_due(args.delivery_batch or 20):
+                    return 1
+                return 0 if sender.wait_sent(0.5) and not sender.dispatch_due(args.delivery_batch or 20) else 1
 
-                measure("deliver pipelined (dispatch_due: claim, send, record)", args.events, pipelined_pass,
-                        counter, args.profile, args.top, f"{args.dump}-{label}-deliver.prof" if args.dump else None)
-            else:
-                measure("deliver (claim, send, record)", args.events,
-                        lambda: sum(services.sender.deliver_due(args.delivery_batch).values()), counter,
-                        args.profile, args.top, f"{args.dump}-{label}-deliver.prof" if args.dump else None)
+            for round_ in range(1, args.rounds + 1):
+                events = fake.text_events(users, args.events, args.orgs)
+                if args.orgs:
+                    for n, event in enumerate(events):
+                        services.event_store.store(org_ids[n % args.orgs], [event])
+                else:
+                    for start in range(0, len(events), 100):
+                        services.event_store.store(org_id, events[start : start + 100])
+                again = f", round {round_} (the same users and organisations again)" if round_ > 1 else ""
+                print(f"\n== {label}: {args.events} events from {args.users} users{spread}, "
+                      f"LINE latency {args.latency:g} ms{again} ==")
+                measure("process (claim, handle, record)", args.events,
+                        lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top,
+                        f"{args.dump}-{label}-process-{round_}.prof" if args.dump else None)
+                if args.pipelined:  # claims as send slots free up (CPU of every thread)
+                    measure("deliver pipelined (dispatch_due: claim, send, record)", args.events, pipelined_pass,
+                            counter, args.profile, args.top,
+                            f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None)
+                else:
+                    measure("deliver (claim, send, record)", args.events,
+                            lambda: sum(services.sender.deliver_due(args.delivery_batch).values()), counter,
+                            args.profile, args.top, f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None)
             print(f"\n  fake LINE received: {fake.delivery_kinds()} over {fake.connections()} connections")
         finally:
             services.sender.close()  # its send threads (each send bounded by LINE_REQUEST_TIMEOUT)
@@ -228,6 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--orgs", type=int, default=0,
+                        help="spread the events round-robin over N organisations, each with its own channel")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="store and process the events this many times (round 2: every organisation and member "
+                             "known, as a running worker finds them)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--latency", type=float, default=0.0, help="fake LINE latency in ms (default 0)")

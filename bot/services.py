@@ -60,7 +60,8 @@ class Services:
         box = credentials_box(settings)
         channels = LineChannels(
             uow, box, settings.org_slug, settings.line_channel_secret, line, settings.line_channel_access_token,
-            lambda token: LineApi(token, settings.line_api_base_url, settings.line_request_timeout),
+            lambda token: LineApi(token, settings.line_api_base_url, settings.line_request_timeout,
+                                  posts_through=line),
             TokenIssuer(settings.line_api_base_url, settings.line_request_timeout))
         sender = OutboxSender(uow, channels, delivery_policy(settings))
         answers_committed = threading.Event()

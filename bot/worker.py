@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import faulthandler
 import logging
 import signal
 import subprocess
@@ -273,6 +274,8 @@ class Worker:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        # `kill -USR1 <pid>`: every thread's stack to stderr (the log), for a worker that seems stuck.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def start_siblings(count: int, argv: list[str]) -> list[subprocess.Popen[bytes]]:

@@ -105,7 +105,7 @@ def run_local(web_port: int, line_port: int) -> int:
             if name == "fake LINE":  # the worker reads the quota from it at once
                 _wait_for_port(line_port)
                 _deploy_rich_menu(settings)
-        time.sleep(1.5)
+        _wait_for_port(web_port)  # the banner's links answer once it is printed
         print(cli.DEV_BANNER.format(line_port=line_port, web_port=web_port), flush=True)
         while True:
             for name, process in processes.items():

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
 from storage.clock import utcnow
-from storage.inbox import UnstorableEvent, storable_event, store_events_of
+from storage.inbox import UnstorableEvent, storable_event, store_events_of, with_storable_time
 from storage.keys import UNKEYED
 from storage.organisations import channel_versions
 from storage.wakeups import notify_inbox
@@ -86,14 +86,17 @@ class EventStore:
         # process hears of it from storage/wakeups.py).
         self.on_stored: Callable[[], None] | None = None
 
-    def store(self, org_id: int, events: list[dict[str, Any]], channel_version: int | None = None) -> dict[str, int]:
+    def store(self, org_id: int, events: list[dict[str, Any]], channel_version: int | None = None,
+              plain: bool = False) -> dict[str, int]:
         """Store the events not seen before; return {webhookEventId: inbox id} of the new ones.
         UnstorableEvent when they can never be stored (whatever is stored with them is not held up),
         StoreUnavailable when the database cannot take them now. With `channel_version`: StaleChannel (nothing
         stored) unless the organisation is enabled and its credentials are still at that version (any version:
-        ANY_VERSION)."""
+        ANY_VERSION). `plain`: the events came from a body `storage.inbox.plain_body` passed (no text to clean)."""
         self._ensure_writer()
-        request = _Request(org_id, [storable_event(event) for event in events], channel_version)
+        storable = [with_storable_time(event) for event in events] if plain else [
+            storable_event(event) for event in events]
+        request = _Request(org_id, storable, channel_version)
         self._queue.put(request)
         if not request.done.wait(self.wait_seconds):
             raise StoreUnavailable(f"events not stored within {self.wait_seconds:g}s")

@@ -46,6 +46,7 @@ EXIT_LIMIT_SECONDS = 180
 pytest_plugins = [
     "tests.support.browser",  # browser, page, new_page, steps (Playwright + Debian's Chromium)
     "tests.support.inprocess",  # chat_bot, start_chat_bot: the in-process tier (no HTTP, no worker thread)
+    "tests.support.overruns",  # where a test stood shortly before its time limit, printed even under xdist
 ]
 
 

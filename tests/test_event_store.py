@@ -99,3 +99,34 @@ def test_one_commit_stores_several_organisations_requests_and_refuses_only_the_s
     assert stored == {a: 1, b: 2}
     with pytest.raises(StaleChannel):  # what the webhook hears, and then reads the organisation again
         store.store(b, [event()], 1)
+
+
+def test_a_body_is_plain_only_when_cleaning_its_events_would_change_nothing() -> None:
+    """The webhook skips walking each event's values (`storable_event`) for a body `plain_body` passes: it
+    must never pass one with a NUL, a lone surrogate or nesting past MAX_DEPTH, whatever the escape's case."""
+    import json
+
+    from storage.inbox import MAX_DEPTH, UnstorableEvent, plain_body, storable_event, with_storable_time
+
+    def body(text: str, nested: int = 0, timestamp: float = 1_700_000_000_000) -> bytes:
+        message: Any = {"type": "text", "text": text}
+        for _ in range(nested):
+            message = {"inner": [message]}
+        event = {"type": "message", "webhookEventId": "01H", "timestamp": timestamp, "message": message}
+        return ('{"destination":"U1","events":[' + json.dumps(event, ensure_ascii=True).replace(
+            "\\\\u", "\\u") + "]}").encode()
+
+    samples = [body("ช่วยเหลือ"), body("\\u0e01\\u0E01"), body("a\\u0000b"), body("\\uD800x"), body("\\udfff"),
+               body("\\udBff"), body("\\\\u0000"), body("x", nested=MAX_DEPTH // 2 - 4),
+               body("x", nested=MAX_DEPTH // 2 + 1), body("ok", timestamp=1e300)]
+    verdicts = [plain_body(b) for b in samples]
+    assert verdicts == [True, True, False, False, False, False, False, True, False, True]
+    for raw, plain in zip(samples, verdicts, strict=True):
+        event = json.loads(raw)["events"][0]
+        try:
+            cleaned = storable_event(event)
+        except UnstorableEvent:
+            assert not plain
+            continue
+        if plain:
+            assert with_storable_time(event) == cleaned

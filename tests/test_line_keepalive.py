@@ -53,3 +53,25 @@ def test_a_burst_of_outbox_sends_reuses_the_channels_pooled_connections(bot_with
     assert sent == 40 and len(bot.fake.deliveries(kind="push")) == 40
     connections = bot.fake.connections_accepted - before
     assert connections <= bot.services.settings.outbox_send_concurrency < 40
+
+
+def test_every_organisations_sends_share_one_pool_each_with_its_own_token(fake_line: FakeLinePlatform) -> None:
+    """An organisation's client posts over the environment client's keep-alive connections (bot/services.py
+    `posts_through`) with its own Bearer token: many organisations' answers, one warm connection, and each
+    message goes out on its own channel (a token LINE does not know is refused, whatever the connection)."""
+    fake_line.add_channel("org-b", channel_secret="b-secret", access_token="token-b")
+    default = LineApi(ACCESS_TOKEN, fake_line.base_url, timeout=10)
+    of_b = LineApi("token-b", fake_line.base_url, timeout=10, posts_through=default)
+    unknown = LineApi("no-such-token", fake_line.base_url, timeout=10, posts_through=default)
+    try:
+        before = fake_line.connections_accepted
+        for n in range(3):
+            for api in (default, of_b):
+                assert api.push(USER, [{"type": "text", "text": f"{n}"}], str(uuid.uuid4())).outcome is Outcome.DELIVERED
+        assert unknown.push(USER, [{"type": "text", "text": "x"}], str(uuid.uuid4())).outcome is Outcome.REJECTED
+        assert fake_line.connections_accepted - before == 1
+        by_channel = [d.channel for d in fake_line.deliveries(to=USER)]
+        assert by_channel.count("org-b") == 3 and len(by_channel) == 6
+    finally:
+        for api in (unknown, of_b, default):
+            api.close()

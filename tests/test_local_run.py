@@ -1,17 +1,26 @@
-"""The local run (`itabot dev`, which scripts/run-local runs) links to its own web port: report downloads and
-the weekly summary's "รายงานฉบับเต็ม" follow `--web-port` unless PUBLIC_BASE_URL is set (issue #15)."""
+"""The local run: `scripts/run-local` (the README's first command) works from the checkout, and `itabot dev`,
+which it runs, links to its own web port: report downloads and the weekly summary's "รายงานฉบับเต็ม" follow
+`--web-port` unless PUBLIC_BASE_URL is set (issue #15)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from bot.cli.main import cli
 from bot.config import Settings
 from linesim import devserver
+from linesim.demo import DEMO_PERSONAS
+from storage.models import Role
+from tests.conftest import wait_for
+from tests.support.soak import free_port
 
 
 class _Stopped:
@@ -55,3 +64,59 @@ def test_an_explicit_public_base_url_is_kept() -> None:
     explicit = {"PUBLIC_BASE_URL": "https://ita.example.go.th"}
     assert devserver.local_env(explicit, 5311, 8092)["PUBLIC_BASE_URL"] == "https://ita.example.go.th"
     assert devserver.local_env({"PUBLIC_BASE_URL": " "}, 5311, 8092)["PUBLIC_BASE_URL"] == "http://127.0.0.1:5311"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NOT_SET_UP = pytest.mark.skipif(not (ROOT / ".venv" / ".itabot-installed").exists(),
+                                reason="scripts/setup has not been run in this checkout (scripts/test runs it first)")
+
+
+def _status(url: str) -> int:
+    try:
+        return requests.get(url, timeout=5).status_code
+    except requests.RequestException:
+        return 0
+
+
+def _answered(line: str, user: str) -> bool:
+    found = requests.get(f"{line}/_fake/deliveries", params={"to": user}, timeout=5).json()["deliveries"]
+    return bool(found)
+
+
+@pytest.mark.long
+@NOT_SET_UP
+def test_scripts_run_local_answers_a_demo_persona_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    """The README's first command as a newcomer runs it, from the checkout: the chat page, the web app and the
+    worker with the demo data; a demo persona's message is answered; Ctrl-C stops every process it started.
+    (It once failed on a fresh clone: linesim/ is not installed with the package, and the installed `itabot
+    dev` could not import it.)"""
+    [citizen] = [persona.user_id for persona in DEMO_PERSONAS if persona.role is Role.CITIZEN]
+    web_port, line_port = free_port(), free_port()
+    line, web = f"http://127.0.0.1:{line_port}", f"http://127.0.0.1:{web_port}"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith(("ITABOT_", "LINE_", "DATABASE_"))}
+    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'itabot.db'}", ITABOT_INSTANCE_DIR=str(tmp_path / "instance"))
+    log = tmp_path / "run-local.log"
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "run-local"), "--web-port", str(web_port), "--line-port", str(line_port)],
+            cwd=tmp_path, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def up() -> bool:
+            return _status(f"{web}/healthz") == 200 and _status(f"{line}/") == 200
+
+        assert wait_for(lambda: process.poll() is not None or up(), timeout=120), log.read_text(errors="replace")
+        assert process.poll() is None, log.read_text(errors="replace")  # it did not stop on its own
+        sent = requests.post(f"{line}/_fake/send", json={"user_id": citizen, "text": "สวัสดี"}, timeout=10)
+        assert sent.status_code == 200, sent.text
+        assert wait_for(lambda: _answered(line, citizen), timeout=60), log.read_text(errors="replace")
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole process group
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    assert process.returncode == 0, log.read_text(errors="replace")
+    assert wait_for(lambda: _status(f"{web}/healthz") == 0 and _status(f"{line}/") == 0, timeout=10)

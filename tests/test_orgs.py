@@ -266,3 +266,102 @@ def test_enable_serves_a_disabled_organisation_again_and_both_are_audited(chat_b
         logged = list(uow.session.execute(select(AuditEntry.action, AuditEntry.actor_label)
                                           .where(AuditEntry.org_id == org.id).order_by(AuditEntry.id)))
     assert logged == [("organisation.disable", "itabot"), ("organisation.enable", "itabot")]
+
+
+def test_credentials_replaced_twice_while_one_request_is_answered_get_503_and_nothing_stored(
+        chat_bot: ChatBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cached secret is stale (replaced once), so the webhook reads the organisation again and verifies
+    the body with the secret it finds; another process replaces the credentials a second time before the
+    events are stored. The store refuses that version too: 503 (LINE sends it again), nothing stored under
+    either old secret, no 500; LINE's redelivery signed with the newest secret is stored, once."""
+    from linesim import events
+    from linesim.webhook_sender import encode_body, sign
+
+    add_b(chat_bot)
+    channels = chat_bot.services.channels
+    channels.check_every = 3600.0
+    body = encode_body(events.DEFAULT_DESTINATION,
+                       [events.message_event("U" + "b" * 32, None, events.text_message("สองครั้ง"))])
+
+    def post(secret: str) -> int:
+        return chat_bot.http.post("/callback/b", data=body, headers={"x-line-signature": sign(secret, body)}
+                                  ).status_code
+
+    def stored() -> int:
+        with chat_bot.services.uow() as uow:
+            return sum(uow.inbox.counts_by_status().values())
+
+    verify = encode_body(events.DEFAULT_DESTINATION, [])  # the LINE console's Verify: the secret is cached now
+    assert chat_bot.http.post("/callback/b", data=verify, headers={"x-line-signature": sign(SECRET_B, verify)}
+                              ).status_code == 200
+    real_webhook = channels.webhook
+    reads: list[bool] = []
+
+    def webhook_then_replaced_again(slug: str, fresh: bool = False) -> object:
+        channel = real_webhook(slug, fresh)
+        reads.append(fresh)
+        if fresh and reads.count(True) == 1:  # right after the request read the organisation again
+            org_cli(chat_bot, "org", "credentials", "b", "--credentials-stdin", input=f"third-secret-b\n{TOKEN_B}\n")
+        return channel
+
+    org_cli(chat_bot, "org", "credentials", "b", "--credentials-stdin", input=f"second-secret-b\n{TOKEN_B}\n")
+    monkeypatch.setattr(channels, "webhook", webhook_then_replaced_again)
+    assert post("second-secret-b") == 503
+    assert reads == [False, True] and stored() == 0
+    monkeypatch.setattr(channels, "webhook", real_webhook)
+    assert post("second-secret-b") == 400 and stored() == 0
+    assert post("third-secret-b") == 200 and stored() == 1
+    assert post("third-secret-b") == 200 and stored() == 1  # LINE's redelivery: stored once
+
+
+def test_webhook_fast_path_and_flask_views_answer_alike(chat_bot: ChatBot) -> None:
+    """LINE's posts (a Content-Length, a signature) are answered before Flask (bot/web/webhook.py
+    WebhookFastPath); a body without a Content-Length (chunked) goes through Flask's views. Both give the same
+    status, JSON and content type for every outcome, and both store."""
+    import io
+    import json
+
+    from flask import request_started
+
+    from linesim import events
+    from linesim.webhook_sender import encode_body, sign
+
+    add_b(chat_bot)
+
+    def body(text: str) -> bytes:
+        return encode_body(events.DEFAULT_DESTINATION,
+                           [events.message_event("U" + "c" * 32, None, events.text_message(text))])
+
+    def post(path: str, data: bytes, secret: str, chunked: bool) -> tuple[int, object, str]:
+        headers = {"x-line-signature": sign(secret, data), "Content-Type": "application/json"}
+        if chunked:  # the fast path leaves it to Flask
+            answer = chat_bot.http.post(path, input_stream=io.BytesIO(data),
+                                        headers={**headers, "Transfer-Encoding": "chunked"},
+                                        environ_overrides={"wsgi.input_terminated": True})  # as gunicorn
+        else:
+            answer = chat_bot.http.post(path, data=data, headers=headers)
+        return answer.status_code, json.loads(answer.data), answer.headers["Content-Type"]
+
+    def stored() -> int:
+        with chat_bot.services.uow() as uow:
+            return sum(uow.inbox.counts_by_status().values())
+
+    through_flask: list[str] = []
+
+    def started(sender: object, **extra: object) -> None:
+        from flask import request
+        through_flask.append(request.path)
+
+    request_started.connect(started, chat_bot.app)
+    cases = [("/callback/b", SECRET_B, 200), ("/callback", "wrong", 400), ("/callback/b", "wrong", 400),
+             ("/callback/nobody", SECRET_B, 404), ("/callback", chat_bot.services.settings.line_channel_secret, 200)]
+    for n, (path, secret, status) in enumerate(cases):
+        fast = post(path, body(f"เร็ว {n}"), secret, chunked=False)
+        slow = post(path, body(f"ช้า {n}"), secret, chunked=True)
+        assert fast == slow and fast[0] == status, (path, fast, slow)
+    request_started.disconnect(started, chat_bot.app)
+    assert through_flask == [path for path, _, _ in cases]  # the chunked ones only
+    assert stored() == 4
+    not_json = b"{not json"
+    assert post("/callback/b", not_json, SECRET_B, False) == post("/callback/b", not_json, SECRET_B, True) == (
+        400, {"message": "body is not JSON"}, "application/json")

@@ -217,15 +217,20 @@ def test_two_workers_drain_the_outbox_without_double_sends(bot_without_worker: R
     assert {m.retry_key for m in messages} == set(counts)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (the worker finishes what it is doing), then SIGKILL if it has not stopped 20 s later."""
+def _stop(process: subprocess.Popen[bytes], log: Path) -> None:
+    """SIGTERM (the worker finishes what it is doing). A worker not stopped 30 s later fails the test with
+    where its threads stood (SIGUSR1: the worker writes their stacks to its log) and the log's end."""
     process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=30)
+        return
     except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        wait_for(lambda: "most recent call first" in log.read_text(errors="replace"), timeout=10)
         process.kill()
         process.wait(timeout=10)
-        raise
+    raise AssertionError("the worker did not stop within 30 s of SIGTERM; its log ends:\n"
+                         + log.read_text(errors="replace")[-8000:])
 
 
 def _worker_process(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -252,11 +257,14 @@ def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-    second = _worker_process(env, tmp_path / "second-worker.log")
+    second_log = tmp_path / "second-worker.log"
+    second = _worker_process(env, second_log)
     try:
         assert wait_for(lambda: row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=90)
+        second.send_signal(signal.SIGUSR1)  # a worker that seems stuck tells where its threads stand (README)
+        assert wait_for(lambda: "in _loop" in second_log.read_text(errors="replace"), timeout=10)
     finally:
-        _stop(second)
+        _stop(second, second_log)
     assert bot.fake.count_by_retry_key() == {message.retry_key: 1}
     assert len(bot.fake.deliveries(to=USER)) == 1
     statuses = [r["status"] for r in bot.fake.requests_log() if r["path"].endswith("/push")]
@@ -291,11 +299,12 @@ def test_worker_killed_while_a_reply_is_in_flight_never_pushes_it(
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
-    second = _worker_process(env, tmp_path / "second-worker.log")
+    second_log = tmp_path / "second-worker.log"
+    second = _worker_process(env, second_log)
     try:
         assert wait_for(lambda: set(outbox_statuses(bot)) <= {"delivered", "uncertain"}, timeout=60)
     finally:
-        _stop(second)
+        _stop(second, second_log)
     assert [len(bot.fake.deliveries(to=u)) for u in people] == [1] * 5
     assert bot.fake.deliveries(kind="push") == []
     assert set(bot.fake.count_by_reply_token().values()) == {1}

@@ -181,12 +181,20 @@ def _api_exception(response: Any) -> ApiException:
 
 
 class LineApi:
-    def __init__(self, access_token: str, base_url: str | None, timeout: float = 10.0, connections: int = 32) -> None:
+    def __init__(self, access_token: str, base_url: str | None, timeout: float = 10.0, connections: int = 32,
+                 posts_through: LineApi | None = None) -> None:
+        """`posts_through`: another channel's client to the same host whose keep-alive connections this one's
+        replies, pushes and multicasts go over, with this channel's own token (every organisation's channel
+        shares the environment's pool: one deployment's sends to LINE's one host reuse the same warm
+        connections whichever organisation they are for, instead of a pool, a connection and an SDK client
+        per organisation). Its other calls (quota, content) use its own SDK client, made on first use."""
         self._access_token = access_token
         self._base_url = base_url
         self._connections = connections
         self._sdk_made: _Sdk | None = None
         self._sdk_lock = threading.Lock()
+        self._posts_through = posts_through
+        self._posting_made: tuple[Any, str, dict[str, str]] | None = None
         self.timeout = timeout
 
     @property
@@ -254,16 +262,30 @@ class LineApi:
         (sanitize_for_serialization) and serialises it, and decodes the 200's body, which we never read:
         about half a millisecond of CPU per answered event. Statuses other than 2xx raise the SDK's own
         ApiException, built as the SDK builds it."""
-        sdk = self._sdk
-        headers = dict(sdk.headers)
+        pool, path_prefix, headers = self._posting()
+        headers = dict(headers)
         if retry_key is not None:
             headers["X-Line-Retry-Key"] = retry_key
-        response = sdk.pool.urlopen(
-            "POST", sdk.path_prefix + path, body=json.dumps(body, ensure_ascii=False).encode(), headers=headers,
+        response = pool.urlopen(
+            "POST", path_prefix + path, body=json.dumps(body, ensure_ascii=False).encode(), headers=headers,
             timeout=self._timeout, preload_content=True, redirect=False)
         if not 200 <= response.status <= 299:
             raise _api_exception(response)
         return response
+
+    def _posting(self) -> tuple[Any, str, dict[str, str]]:
+        """The pool, path prefix and headers of our own POSTs: this client's SDK's, or with `posts_through`
+        that client's pool and headers with this channel's Bearer token."""
+        made = self._posting_made
+        if made is None:
+            if self._posts_through is None:
+                sdk = self._sdk
+                made = (sdk.pool, sdk.path_prefix, sdk.headers)
+            else:
+                pool, path_prefix, headers = self._posts_through._posting()
+                made = (pool, path_prefix, {**headers, "Authorization": f"Bearer {self._access_token}"})
+            self._posting_made = made
+        return made
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendResult:
         body = {"to": to, "messages": messages}

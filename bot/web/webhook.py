@@ -18,10 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, make_response, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from bot.services import Services
 from storage.event_store import ANY_VERSION, StaleChannel, StoreUnavailable
-from storage.inbox import UnstorableEvent
+from storage.inbox import UnstorableEvent, plain_body
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhook", __name__)
@@ -66,16 +68,35 @@ def parse_body(body: bytes) -> list[dict[str, Any]]:
     return events
 
 
-def _error(status: int, message: str) -> tuple[Response, int]:
-    return jsonify({"message": message}), status
+Answer = tuple[int, dict[str, str]]  # the HTTP status and the JSON body
+
+
+def _error(status: int, message: str) -> Answer:
+    return status, {"message": message}
+
+
+OK: Answer = (200, {})
 
 
 @blueprint.post("/callback")
 def callback() -> Any:
-    """The environment's channel (LINE_CHANNEL_SECRET): the default organisation (ORG_SLUG); 404 while it is
-    disabled (`itabot org disable`), as `/callback/<slug>` answers for any disabled organisation."""
     services: Services = current_app.extensions["itabot"]
     body, signature = _read(services)
+    return _flask(default_channel(services, body, signature))
+
+
+@blueprint.post("/callback/<slug>")
+def org_callback(slug: str) -> Any:
+    services: Services = current_app.extensions["itabot"]
+    if services.channels.webhook(slug) is None:  # 404 before the body is read, as always
+        return _flask(_error(404, "no such channel"))
+    body, signature = _read(services)
+    return _flask(org_channel(services, slug, body, signature))
+
+
+def default_channel(services: Services, body: bytes, signature: str) -> Answer:
+    """`/callback`: the environment's channel (LINE_CHANNEL_SECRET), the default organisation (ORG_SLUG); 404
+    while it is disabled (`itabot org disable`), as `/callback/<slug>` answers for any disabled organisation."""
     if not signature_is_valid(services.settings.line_channel_secret, body, signature):
         return _bad_signature()
 
@@ -89,19 +110,17 @@ def callback() -> Any:
         return _error(404, "no such channel")
 
 
-@blueprint.post("/callback/<slug>")
-def org_callback(slug: str) -> Any:
-    """One organisation's channel: verified with that organisation's own secret; unknown or disabled: 404.
+def org_channel(services: Services, slug: str, body: bytes, signature: str) -> Answer:
+    """`/callback/<slug>`: one organisation's channel, verified with that organisation's own secret; unknown or
+    disabled: 404.
 
     The secret is the one this process cached; when it does not verify the body, or the store finds the
     organisation disabled or its credentials replaced since (StaleChannel), the organisation's row is read
     again and the body judged once more by what the database holds now: a new secret is honoured, and an
     old one or a disabled organisation refused, at once in every process."""
-    services: Services = current_app.extensions["itabot"]
     channel = services.channels.webhook(slug)
     if channel is None:
         return _error(404, "no such channel")
-    body, signature = _read(services)
     if signature_is_valid(channel.secret, body, signature):
         try:
             return _store(services, body, lambda: channel.org_id, channel.version,
@@ -119,23 +138,28 @@ def org_callback(slug: str) -> Any:
         return _error(503, "channel changed, try again later")
 
 
+def _flask(answer: Answer) -> tuple[Response, int]:
+    status, payload = answer
+    return jsonify(payload), status
+
+
 def _read(services: Services) -> tuple[bytes, str]:
     """The raw body and its signature (the request is answered 400 or 413 when there is none to check)."""
     signature = request.headers.get("x-line-signature")
     if not signature:
-        abort(make_response(*_error(400, "missing x-line-signature")))
+        abort(make_response(*_flask(_error(400, "missing x-line-signature"))))
     if request.content_length is not None and request.content_length > services.settings.max_body_bytes:
-        abort(make_response(*_error(413, "body too large")))
+        abort(make_response(*_flask(_error(413, "body too large"))))
     return request.get_data(cache=False), signature  # a chunked body past the limit: MAX_CONTENT_LENGTH → 413
 
 
-def _bad_signature() -> tuple[Response, int]:
+def _bad_signature() -> Answer:
     log.warning("webhook with a wrong signature refused")
     return _error(400, "invalid signature")
 
 
 def _store(services: Services, body: bytes, org_id: Callable[[], int], channel_version: int | None,
-           still_current: Callable[[], bool] | None = None) -> Any:
+           still_current: Callable[[], bool] | None = None) -> Answer:
     """Parse and store a verified body; StaleChannel (nothing stored) when `channel_version` is no longer
     the organisation's. A body with no events (the LINE console's Verify) stores nothing: `still_current`
     asks the database instead."""
@@ -146,14 +170,75 @@ def _store(services: Services, body: bytes, org_id: Callable[[], int], channel_v
     if not events:
         if still_current is not None and not still_current():
             raise StaleChannel("channel changed or disabled")
-        return jsonify({}), 200
+        return OK
 
     try:
-        new_ids = services.event_store.store(org_id(), events, channel_version)
+        new_ids = services.event_store.store(org_id(), events, channel_version, plain=plain_body(body))
     except UnstorableEvent as exc:  # never storable: 503 would have LINE send it again and again
         log.warning("webhook events that cannot be stored refused: %s", exc)
         return _error(400, "events cannot be stored")
     except StoreUnavailable:
         return _error(503, "events could not be stored, try again later")
     log.debug("webhook: %s events, %s new", len(events), len(new_ids))
-    return jsonify({}), 200
+    return OK
+
+
+_CALLBACK = "/callback"
+_ORG_CALLBACK = "/callback/"
+_JSON_HEADERS = "application/json"
+
+
+class WebhookFastPath:
+    """WSGI middleware that answers LINE's webhook posts before Flask sees them: a request to `/callback` or
+    `/callback/<slug>` with a signature and a Content-Length within the limit (every post LINE sends) is
+    answered by the same functions as the Flask views above, without Flask's request context, session,
+    routing and response objects, which cost more CPU than everything the webhook itself does
+    (bench/webhook_profile.py). Anything else, a chunked body or a body past the limit included, goes to
+    Flask, whose views answer it as before. A database error answers 503, as the app's error handler does."""
+
+    def __init__(self, app: Any, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        slug = self._route(environ)
+        if slug is None:
+            return self.app(environ, start_response)
+        signature = environ.get("HTTP_X_LINE_SIGNATURE")
+        length = environ.get("CONTENT_LENGTH") or ""
+        if not signature or not length.isdigit() or int(length) > self.services.settings.max_body_bytes \
+                or "HTTP_TRANSFER_ENCODING" in environ:
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(length)) if int(length) else b""
+        try:
+            if slug:
+                answer = org_channel(self.services, slug, body, signature)
+            else:
+                answer = default_channel(self.services, body, signature)
+        except SQLAlchemyError as exc:  # as bot/app.py's handler: nothing stored, LINE sends it again
+            log.error("database unavailable: %s", type(exc).__name__)
+            answer = _error(503, "database unavailable, try again later")
+        status, payload = answer
+        data = _RESPONSES.get(status) if not payload else None
+        if data is None:
+            data = (json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n").encode()
+        start_response(_STATUS_LINES[status], [("Content-Type", _JSON_HEADERS), ("Content-Length", str(len(data)))])
+        return [data]
+
+    @staticmethod
+    def _route(environ: dict[str, Any]) -> str | None:
+        """"" for `/callback`, the slug for `/callback/<slug>`, None for anything the fast path leaves to Flask."""
+        if environ.get("REQUEST_METHOD") != "POST":
+            return None
+        path: str = environ.get("PATH_INFO") or ""
+        if path == _CALLBACK:
+            return ""
+        if path.startswith(_ORG_CALLBACK):
+            slug = path[len(_ORG_CALLBACK):]
+            if slug and "/" not in slug and slug.isascii():
+                return slug
+        return None
+
+
+_RESPONSES = {200: b"{}\n"}
+_STATUS_LINES = {code: f"{code} {HTTP_STATUS_CODES[code].upper()}" for code in (200, 400, 404, 413, 503)}
