@@ -70,7 +70,7 @@ class Settings:
     outbox_max_attempts: int = 8
     outbox_lease_seconds: float = 30.0
     outbox_retry_base_seconds: float = 2.0
-    outbox_send_concurrency: int = 16  # LINE calls of one delivery batch in flight at once
+    outbox_send_concurrency: int = 32  # LINE calls in flight at once (the LINE client keeps 32 connections)
     inbox_max_attempts: int = 5
     inbox_lease_seconds: float = 60.0
     inbox_retry_base_seconds: float = 5.0
@@ -153,7 +153,7 @@ class Settings:
             outbox_max_attempts=_int(env, "OUTBOX_MAX_ATTEMPTS", 8),
             outbox_lease_seconds=_float(env, "OUTBOX_LEASE_SECONDS", 30.0),
             outbox_retry_base_seconds=_float(env, "OUTBOX_RETRY_BASE_SECONDS", 2.0),
-            outbox_send_concurrency=max(1, _int(env, "OUTBOX_SEND_CONCURRENCY", 16)),
+            outbox_send_concurrency=max(1, _int(env, "OUTBOX_SEND_CONCURRENCY", 32)),
             inbox_max_attempts=_int(env, "INBOX_MAX_ATTEMPTS", 5),
             inbox_lease_seconds=_float(env, "INBOX_LEASE_SECONDS", 60.0),
             inbox_retry_base_seconds=_float(env, "INBOX_RETRY_BASE_SECONDS", 5.0),

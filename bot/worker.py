@@ -143,7 +143,9 @@ class Worker:
         loops: list[tuple[str, Callable[[], int], threading.Event, float]] = (
             [(f"events-{i}", lambda: self.processor.process_due(opts.event_batch_size),
               self.events_ready, opts.idle_sleep) for i in range(opts.event_threads)]
-            + [(f"outbox-{i}", lambda: sum(self.services.sender.deliver_due(opts.batch_size).values()),
+            # Delivery is pipelined (OutboxSender.dispatch_due): a loop claims as send slots free up and does
+            # not wait for a claim's sends, so one slow LINE call never holds up the next claim.
+            + [(f"outbox-{i}", lambda: self.services.sender.dispatch_due(opts.batch_size),
                 self.outbox_ready, opts.idle_sleep) for i in range(opts.delivery_threads)]
             # Evidence arrives with a committed answer ("received"), which wakes these at once; the idle
             # poll only picks up retries (content still being prepared).

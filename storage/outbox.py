@@ -6,13 +6,28 @@ the texts buttons send back stay as composed."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,22 +94,41 @@ class DeferredRepliesLost(RuntimeError):
     undone. The deferring pass must be undone and done again without deferring."""
 
 
-def _claim_statements() -> tuple[Any, Any, Any, Any]:
-    """The claim's statements (see `OutboxRepository.claim_due`), with the time, ids, limit and owner bound."""
+def _in_chats(table: Any, dialect: str) -> Any:
+    """`table`'s rows in one of the chats bound as `held`: one bound value, however long the list is (a LINE
+    outage can leave thousands of chats with a row waiting for its retry): an array on PostgreSQL, JSON text
+    on SQLite read by json_each (an uncorrelated subquery, evaluated once) — not a bound parameter per chat,
+    which costs CPU per chat and would meet the databases' limits on parameters."""
+    if dialect == "postgresql":
+        return table.c.chat_key == any_(bindparam("held", type_=postgresql.ARRAY(String)))
+    return table.c.chat_key.in_(select(column("value")).select_from(func.json_each(bindparam("held", type_=String))))
+
+
+def _held_chats_filter(table: Any, dialect: str) -> Any:
+    """`table`'s rows whose chat is not held back: no chat (a multicast), or a chat not in the list bound as
+    `held` (read first: `_HELD_CHATS`)."""
+    return or_(table.c.chat_key.is_(None), ~_in_chats(table, dialect))
+
+
+def _bound_chats(dialect: str, chats: list[str]) -> Any:
+    """A list of chats as `_in_chats` binds it."""
+    return chats if dialect == "postgresql" else json.dumps(chats)
+
+
+def _due(t: Any) -> Any:
+    """Due now (`now` bound): waiting to be sent and its time has come, or being sent and its lease is over."""
+    now = bindparam("now", type_=t.c.next_attempt_at.type)
+    return or_(and_(t.c.status == OutboxStatus.PENDING.value, t.c.next_attempt_at <= now),
+               and_(t.c.status == OutboxStatus.SENDING.value, t.c.lease_until < now))
+
+
+def _claim_statements(dialect: str) -> tuple[Any, Any, Any, Any]:
+    """The claim's statements (see `OutboxRepository.claim_due`), with the time, the held-back chats, ids,
+    limit and owner bound. No subquery per row: a chat whose rows must wait is read first (`_HELD_CHATS`) and
+    left out by a list; each organisation's first row per priority is one GROUP BY over the due rows."""
     t = _table
     now = bindparam("now", type_=t.c.next_attempt_at.type)
-
-    def due(table: Any) -> Any:
-        return or_(and_(table.c.status == OutboxStatus.PENDING.value, table.c.next_attempt_at <= now),
-                   and_(table.c.status == OutboxStatus.SENDING.value, table.c.lease_until < now))
-
-    # Not behind an earlier row of the same chat that cannot go now (waiting to be retried, or being sent by
-    # another sender): such rows would fill the claim and hold up every other chat.
-    earlier = _table.alias("earlier")
-    held_back = select(earlier.c.id).where(
-        earlier.c.chat_key == t.c.chat_key, earlier.c.id < t.c.id, earlier.c.status.in_(IN_LINE),
-        ~due(earlier)).exists()
-    condition = and_(due(t), ~held_back)
+    condition = and_(_due(t), _held_chats_filter(t, dialect))
     firsts = select(func.min(t.c.id)).where(condition).group_by(t.c.org_id, t.c.priority)
     columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
                t.c.attempts, t.c.reply_attempted_at, t.c.private, t.c.chat_key)
@@ -111,7 +145,30 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
     return firsts, first_rows, rest_rows, claim
 
 
-_CLAIM_FIRSTS, _CLAIM_FIRST_ROWS, _CLAIM_REST_ROWS, _CLAIM = _claim_statements()
+_CLAIMS = {dialect: _claim_statements(dialect) for dialect in ("postgresql", "sqlite")}
+# A due row in one of the chats bound as `held` (`OutboxRepository.due_behind`).
+_DUE_IN_CHATS = {dialect: select(_table.c.id).where(_due(_table), _in_chats(_table, dialect)).limit(1)
+                 for dialect in ("postgresql", "sqlite")}
+# Of the chats bound as `held`, those with a due row (`OutboxRepository.claim_due` narrows a long list with it).
+_DUE_CHATS_IN = {dialect: select(_table.c.chat_key).distinct().where(_due(_table), _in_chats(_table, dialect))
+                 for dialect in ("postgresql", "sqlite")}
+# A list of held chats longer than this is narrowed to those with a due row before the claim's statements use it.
+NARROW_HELD_ABOVE = 64
+# The chats with a row being sent (its lease running): their later rows wait for it.
+_CHATS_OUT = (select(_table.c.chat_key).distinct()
+              .where(_table.c.chat_key.is_not(None), _table.c.status == OutboxStatus.SENDING.value,
+                     _table.c.lease_until >= bindparam("now", type_=_table.c.lease_until.type)))
+# The chats whose rows must wait, read first in the claim: those with a row still in line that cannot go now —
+# waiting for its retry (or LINE's rate limit), or being sent (by this or another sender, its lease running).
+# A chat's rows go in the order they were written and never two at once, so none of its rows is claimed. (It was
+# a NOT EXISTS per due row — "an earlier row of this chat that cannot go" — bounded only by the claims' statement
+# timeout; the inbox's like query once ran for over 9 minutes on PostgreSQL on a plan made on stale statistics.)
+# A parked push (the month's quota) holds back nothing. The index on (status, next_attempt_at) serves it.
+_HELD_CHATS = (select(_table.c.chat_key).distinct().where(_table.c.chat_key.is_not(None), or_(
+    and_(_table.c.status == OutboxStatus.PENDING.value,
+         _table.c.next_attempt_at > bindparam("now", type_=_table.c.next_attempt_at.type)),
+    and_(_table.c.status == OutboxStatus.SENDING.value,
+         _table.c.lease_until >= bindparam("now", type_=_table.c.lease_until.type)))))
 # The rows still in line in the claimed rows' chats, up to the last claimed (`_in_chat_order`); built once.
 _IN_LINE = (select(_table.c.chat_key, _table.c.id)
             .where(_table.c.chat_key.in_(bindparam("chats", expanding=True)), _table.c.status.in_(IN_LINE),
@@ -283,8 +340,9 @@ class OutboxRepository:
             .execution_options(synchronize_session=False))
 
     def claim_due(self, now: datetime, limit: int, lease_seconds: float, owner: str) -> list[ClaimedMessage]:
-        """Take due rows for sending, leased to `owner` (one value per claim), in two statements whatever
-        the batch size. PostgreSQL: FOR UPDATE SKIP LOCKED, so several workers drain the outbox at once
+        """Take due rows for sending, leased to `owner` (one value per claim), in a few statements whatever
+        the batch size and the backlog (none of them with a subquery per row: the chats whose rows must wait
+        are read first, `_HELD_CHATS`, and left out by one bound list). PostgreSQL: FOR UPDATE SKIP LOCKED, so several workers drain the outbox at once
         without taking the same row; SQLite: the write lock taken at BEGIN does the same. A row whose lease
         ran out is taken from its old owner, whose later writes then change nothing (except a delivery LINE
         confirmed).
@@ -297,23 +355,43 @@ class OutboxRepository:
         # the claim before anyone's second, so one organisation's backlog never holds up another's answers;
         # an organisation's rows stay in their order. Two queries: the firsts by id, then the rest in the
         # usual order (one ORDER BY on "is it a first" would sort every due row, not keep the top ones).
-        # The statements are built once (`_claim_statements`).
+        # The statements are built once per dialect (`_claim_statements`).
         connection = self.session.connection()
         bounded_claim(connection)
-        firsts = list(connection.execute(_CLAIM_FIRSTS, {"now": now}).scalars())
-        rows = list(connection.execute(_CLAIM_FIRST_ROWS, {"now": now, "firsts": firsts, "limit": limit}).all())
+        dialect = connection.dialect.name
+        firsts_of, first_rows_of, rest_rows_of, claim = _CLAIMS[dialect]
+        held_chats = list(connection.execute(_HELD_CHATS, {"now": now}).scalars())
+        if len(held_chats) > NARROW_HELD_ABOVE:
+            # Only a held chat with a due row matters: a LINE outage leaves thousands of chats with a row waiting
+            # for its retry and mostly nothing behind it. The long list is sent once, the short one thrice.
+            held_chats = list(connection.execute(_DUE_CHATS_IN[dialect], {
+                "now": now, "held": _bound_chats(dialect, held_chats)}).scalars())
+        held = _bound_chats(dialect, held_chats)
+        firsts = list(connection.execute(firsts_of, {"now": now, "held": held}).scalars())
+        rows = list(connection.execute(first_rows_of, {"now": now, "held": held, "firsts": firsts,
+                                                       "limit": limit}).all())
         if len(rows) < limit:
-            rows += connection.execute(_CLAIM_REST_ROWS, {"now": now, "firsts": firsts,
-                                                          "limit": limit - len(rows)}).all()
+            rows += connection.execute(rest_rows_of, {"now": now, "held": held, "firsts": firsts,
+                                                      "limit": limit - len(rows)}).all()
         rows = self._in_chat_order(rows)
         if not rows:
             return []
-        connection.execute(_CLAIM, {"ids": [row.id for row in rows], "now": now, "owner": owner,
+        connection.execute(claim, {"ids": [row.id for row in rows], "now": now, "owner": owner,
                                     "lease_until": now + timedelta(seconds=lease_seconds)})
         return [ClaimedMessage(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, list(row.recipients),
                                list(row.messages), row.attempts + 1, row.reply_attempted_at is not None,
                                bool(row.private))
                 for row in rows]
+
+    def due_behind(self, now: datetime) -> bool:
+        """Whether a due row waits for its chat's row being sent (it may go once that one is recorded)."""
+        connection = self.session.connection()
+        out = list(connection.execute(_CHATS_OUT, {"now": now}).scalars())
+        if not out:
+            return False
+        dialect = connection.dialect.name
+        return connection.execute(_DUE_IN_CHATS[dialect], {"now": now, "held": _bound_chats(dialect, out)}).first() \
+            is not None
 
     def _in_chat_order(self, rows: list[Any]) -> list[Any]:
         """Of the rows found due, those that may go now: a chat's rows go in the order they were written, so

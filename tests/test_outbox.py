@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import requests
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.line.outbox_sender import CLOSING, OutboxSender
 from bot.services import Services
 from bot.worker import Worker, WorkerOptions
 from linesim.chaos import Chaos
@@ -338,3 +340,117 @@ def test_a_batch_goes_out_concurrently_each_chat_in_order_and_once(bot_without_w
     assert set(bot.fake.count_by_reply_token().values()) == {1}
     assert set(bot.fake.count_by_retry_key().values()) == {1}
     assert outbox_statuses(bot) == Counter({"delivered": 30})
+
+
+def test_a_slow_send_does_not_hold_up_another_chats_answer_claimed_after_it(bot_without_worker: RunningBot) -> None:
+    """Delivery is pipelined: with one delivery loop, a push LINE answers only after 2.5 s (the tests'
+    request timeout is 3 s) holds up its own chat, not another chat's push queued after it was claimed
+    (before, the loop waited for its whole claim before claiming again: 2.5 s). The slow chat's next push waits for it, then goes, each exactly once."""
+    bot = bot_without_worker
+    other = "U" + "b" * 32
+    bot.fake.set_delay("/v2/bot/message/push", 2.5, times=1, after_accept=True)
+    [slow] = enqueue_push(bot, USER, text="ช้า")
+    worker = Worker(bot.services, WorkerOptions(event_threads=0, delivery_threads=1, evidence_threads=0,
+                                                scheduler=False, idle_sleep=0.02))
+    thread = threading.Thread(target=worker.run_forever, daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: row(bot, slow.id).status == OutboxStatus.SENDING.value, timeout=10)
+        [after] = enqueue_push(bot, USER, text="ตามมา")  # the slow chat's next: waits for the first
+        [fast] = enqueue_push(bot, other, text="เร็ว")
+        queued = time.monotonic()
+        worker.outbox_ready.set()
+        assert wait_for(lambda: row(bot, fast.id).status == OutboxStatus.DELIVERED.value, timeout=10)
+        took = time.monotonic() - queued
+        assert took < 1.5, f"{took:.1f}s: the other chat's answer waited for the slow send"
+        assert row(bot, slow.id).status == OutboxStatus.SENDING.value  # still out
+        assert row(bot, after.id).status == OutboxStatus.PENDING.value  # not claimed while its chat's is out
+        assert wait_for(lambda: row(bot, after.id).status == OutboxStatus.DELIVERED.value, timeout=15)
+    finally:
+        worker.stop_event.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    sent = sorted(bot.fake.deliveries(to=USER), key=lambda d: d.at)
+    assert [d.messages[0]["text"] for d in sent] == ["ช้า 0", "ตามมา 0"]
+    assert set(bot.fake.count_by_retry_key().values()) == {1}
+
+
+def test_after_a_rate_limit_the_pipelined_sender_claims_nothing_until_it_has_passed(
+        bot_without_worker: RunningBot) -> None:
+    """The worker's delivery (dispatch_due) does not wait for a claim's sends, so LINE's 429 cannot hold the
+    next claim back by itself: the sender remembers the pause (`Retry-After: 1`) and claims nothing, not
+    even another chat's push, until it has passed."""
+    bot = bot_without_worker
+    sender = bot.services.sender
+    [first] = enqueue_push(bot)
+    bot.fake.set_chaos(Chaos(seed=1, rates={"429": 1.0}, retry_after=1))
+    assert sender.dispatch_due() == 1
+    assert wait_for(lambda: row(bot, first.id).status == OutboxStatus.PENDING.value, timeout=10)
+    bot.fake.set_chaos(None)
+    [other] = enqueue_push(bot, "U" + "b" * 32)
+    assert sender.dispatch_due(wait_seconds=0.1) == 1  # "look again": paused, nothing claimed
+    assert row(bot, other.id).status == OutboxStatus.PENDING.value and row(bot, other.id).attempts == 0
+    assert bot.fake.deliveries() == []
+
+    def both_delivered() -> bool:
+        sender.dispatch_due(wait_seconds=0.1)
+        return {row(bot, m.id).status for m in (first, other)} == {OutboxStatus.DELIVERED.value}
+
+    assert wait_for(both_delivered, timeout=10)
+    assert set(bot.fake.count_by_retry_key().values()) == {1}
+
+
+def _pipelined_sender(bot: RunningBot, concurrency: int) -> OutboxSender:
+    base = bot.services.sender
+    return OutboxSender(base.uow_factory, base.channels, replace(base.policy, concurrency=concurrency))
+
+
+def test_closing_the_sender_gives_back_what_it_has_not_sent_and_waits_only_for_the_sends_out(
+        bot_without_worker: RunningBot) -> None:
+    """A pipelined claim hands the send threads more rows than they send at once; on close the rows not yet
+    sent go back unsent (attempt not counted: sent later, once) instead of being sent one after another
+    while the worker stops (with a slow LINE that made a stop wait for every queued send)."""
+    bot = bot_without_worker
+    sender = _pipelined_sender(bot, concurrency=2)  # two sends at once, one row claimed ahead
+    bot.fake.set_delay("/v2/bot/message/push", 1.0, times=2, after_accept=True)
+    rows = [enqueue_push(bot, "U" + letter * 32)[0] for letter in "abc"]
+    try:
+        assert sender.dispatch_due() == 3
+        assert wait_for(lambda: len(bot.fake.deliveries()) == 2, timeout=10)  # two out, the third waits
+    finally:
+        started = time.monotonic()
+        sender.close()
+        took = time.monotonic() - started
+    assert took < 5, f"close took {took:.1f}s"
+    statuses = [row(bot, r.id) for r in rows]
+    assert sorted(r.status for r in statuses) == ["delivered", "delivered", "pending"]
+    [back] = [r for r in statuses if r.status == OutboxStatus.PENDING.value]
+    assert back.attempts == 0 and back.last_error == CLOSING
+    assert len(bot.fake.deliveries()) == 2
+    assert sender.dispatch_due() == 0  # closed: claims nothing
+    bot.services.sender.deliver_due()  # another sender sends it, once
+    assert row(bot, back.id).status == OutboxStatus.DELIVERED.value
+    assert set(bot.fake.count_by_retry_key().values()) == {1}
+
+
+def test_the_pipelined_sender_watches_the_recordings_only_when_a_row_waits_for_one(
+        bot_without_worker: RunningBot) -> None:
+    """With sends out and nothing due behind them, a delivery loop goes idle at once (new answers wake it)
+    instead of claiming again after every recorded reply; with a chat's next row waiting for its row out,
+    it waits for that recording and then claims it."""
+    bot = bot_without_worker
+    sender = _pipelined_sender(bot, concurrency=2)
+    bot.fake.set_delay("/v2/bot/message/push", 1.0, times=1, after_accept=True)
+    try:
+        [slow] = enqueue_push(bot)
+        assert sender.dispatch_due() == 1
+        assert wait_for(lambda: len(bot.fake.deliveries()) == 1, timeout=10)
+        assert sender.dispatch_due(wait_seconds=5) == 0  # nothing waits behind the send out: idle
+        [behind] = enqueue_push(bot, text="ตามมา")
+        assert sender.dispatch_due(wait_seconds=5) == 1  # watched the recording of `slow`
+        assert row(bot, slow.id).status == OutboxStatus.DELIVERED.value
+        assert wait_for(lambda: sender.dispatch_due(wait_seconds=0.1) >= 0
+                        and row(bot, behind.id).status == OutboxStatus.DELIVERED.value, timeout=10)
+    finally:
+        sender.close()
+    assert [d.messages[0]["text"] for d in bot.fake.deliveries(to=USER)] == ["แจ้งเตือน 0", "ตามมา 0"]

@@ -104,6 +104,7 @@ def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool, pro
                                               "--processes", "1", *(["--no-scheduler"] if no_scheduler else [])])
     try:
         runner.run_forever()
+        runner.services.sender.close()  # rows claimed and not yet sent go back; waits for the sends out only
     finally:
         stop_siblings(siblings)
 

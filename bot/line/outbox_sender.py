@@ -19,15 +19,19 @@ Whatever the timing (a slow LINE, a lease that runs out, a worker killed mid-bat
 rows to one owner value and, in the same transaction, marks its replies as going out (committed before any
 is sent); the lease is renewed as the batch goes; a fallback push is committed as such, only while the
 sender still holds the row, before it is sent; outcomes other than "delivered" are written only by the
-holder. A batch's outcomes are recorded together, in one transaction, when its sends are done (a push resent
-after a crash carries its key: 409, delivered; a reply resent gets "Invalid reply token": 'uncertain').
+holder. A batch's outcomes are recorded together, in one transaction, when its sends are done (pipelined,
+`dispatch_due`: when its chat's sends are done; a reply's at once, either way) (a push resent after a crash
+carries its key: 409, delivered; a reply resent gets "Invalid reply token": 'uncertain').
 
 Throughput: a batch is two transactions (claim, record) whatever its size, and its rows are sent
 concurrently (`DeliveryPolicy.concurrency` calls in flight, over the SDK's pooled keep-alive connections),
-one chat's rows one after another in the order they were written. A chat's rows never overtake one
-another: a row to be sent again holds back the later rows of its chat (given back unsent, and not claimed
-while it waits), not other chats'. Each row goes out on its organisation's
-channel, with that channel's token (`bot.line.channels`).
+one chat's rows one after another in the order they were written. The worker's delivery loops pipeline
+(`dispatch_due`): a claim is handed to the send threads and the next claim is made as soon as slots are free,
+so one slow LINE call holds up only its own chat, never the next batch; a chat's later rows are not claimed
+while an earlier one is out (`claim_due`), so two of one chat are never in flight at once. A chat's rows
+never overtake one another: a row to be sent again holds back the later rows of its chat (given back unsent,
+and not claimed while it waits), not other chats'. Each row goes out on its organisation's channel, with
+that channel's token (`bot.line.channels`).
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from views.reminder_flex import RenderError, payload_measure_ids, render_message
 log = logging.getLogger(__name__)
 
 Change = Callable[[UnitOfWork, datetime], object]
+CLOSING = "given back unsent: the sender was stopped"
 UNCERTAIN_REASON = ("a reply LINE may have accepted (an attempt got no definite answer) could not be confirmed "
                     "(last answer: {detail}); not sent again by push")
 
@@ -68,8 +73,8 @@ class DeliveryPolicy:
     lease_seconds: float = 30.0
     retry: RetryPolicy = DELIVERY_RETRY  # 5xx, timeouts and network errors
     rate_limit_pause_seconds: float = 30.0
-    # LINE calls of one batch in flight at once (one chat's rows still one after another); 1: in order
-    concurrency: int = 16
+    # LINE calls in flight at once (one chat's rows still one after another); 1: in order
+    concurrency: int = 32
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,9 @@ class _Batch:
     """One claim's rows, held by `owner`: which are still to send, which this sender lost to another (its
     lease ran out), and the outcomes so far. Its send threads share it."""
 
-    def __init__(self, sender: OutboxSender, owner: str, rows: list[_Claimed]) -> None:
+    def __init__(self, sender: OutboxSender, owner: str, rows: list[_Claimed], dispatched: bool = False) -> None:
         self.sender = sender
+        self.dispatched = dispatched  # by dispatch_due: each row done frees its slot
         self.owner = owner
         self.to_send = {row.id for row in rows}
         self.private = {row.id for row in rows if row.private}
@@ -157,8 +163,12 @@ class _Batch:
                 self.outcomes[row.id] = outcome
                 if outcome.name != "released":
                     self.results[outcome.name] += 1
-        if outcome is not None and row.kind == OutboxKind.REPLY.value:
-            self.record()
+        try:
+            if outcome is not None and row.kind == OutboxKind.REPLY.value:
+                self.record()
+        finally:
+            if self.dispatched:
+                self.sender._free(1)
 
     def record(self) -> None:
         """Every outcome known and not yet recorded, in one transaction: the delivered rows by one
@@ -170,6 +180,7 @@ class _Batch:
                 self.outcomes.clear()
             if outcomes:
                 self._write(outcomes)
+                self.sender._recorded()
 
     def _write(self, outcomes: list[tuple[int, _Outcome]]) -> None:
         with self.sender.uow_factory() as uow:
@@ -201,14 +212,34 @@ class OutboxSender:
         self.policy = policy
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        # dispatch_due's slots: rows claimed and not yet done, and how many recordings were made (a chat's
+        # next row may be claimed once its earlier one is recorded)
+        self._slots = threading.Condition()
+        self._outstanding = 0
+        self._recordings = 0
+        self._paused_until = 0.0  # LINE's rate limit was hit: no claim before this (time.monotonic())
+        self._watching = False  # a delivery loop that found nothing due waits for the next recording
+        self._closed = False  # close(): no more claims; rows claimed and not yet sent go back unsent
+        self._claiming = False  # a delivery loop is claiming: the others, woken with it, go back to sleep …
+        self._claim_again = False  # … and that loop looks again when it is done (what woke them may be newer)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Stop the send threads. Rows a pipelined claim handed them and not yet sent go back unsent (their
+        attempt not counted), so this waits only for the sends already out, each bounded by LINE's request
+        timeout (`LINE_REQUEST_TIMEOUT`), and their recording."""
+        with self._slots:
+            self._closed = True
+            self._slots.notify_all()
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _executor(self) -> ThreadPoolExecutor:
+        """The send threads (RuntimeError once closed)."""
         with self._pool_lock:
+            if self._closed:
+                raise RuntimeError("the outbox sender is closed")
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.policy.concurrency, thread_name_prefix="line-send")
             return self._pool
@@ -235,12 +266,126 @@ class OutboxSender:
             batch.record()
         return batch.results
 
+    def dispatch_due(self, limit: int = 20, wait_seconds: float = 0.5) -> int:
+        """The worker's pipelined delivery: claim what is due (at most `limit`, and no more than the free
+        slots: `DeliveryPolicy.concurrency` send threads and a few rows ahead), hand it to the send threads and return the number claimed
+        without waiting for the sends; the outcomes are recorded by the send threads (a reply's at once, the
+        others when their chat's rows of the claim are done). So a slow LINE call holds up its own chat only:
+        the next claim is made as soon as slots are free. A chat's later rows are not claimed while an
+        earlier one is out (storage/outbox.py `claim_due`), so they wait for it and never overtake it.
+
+        Waits at most `wait_seconds` (for slots to free, or, with nothing due but sends in flight, for the
+        next recorded outcome, which may make a chat's next row due, or for LINE's rate limit to pass: no
+        claim is made while it lasts); returns 1 then ("look again"). Returns 0 (idle) when nothing is
+        claimed and nothing is in flight, when nothing due waits for a row in flight (its chat's earlier
+        row: so a recording sets off a claim only when it may find something), or when another loop already
+        waits for the next recording (one claim per recording, not one per loop). Returns 0 once closed."""
+        threads = max(1, self.policy.concurrency)
+        enough = min(limit, max(1, threads // 4))  # fewer, larger claims while most slots are busy
+        # A few rows claimed ahead wait for a send thread (each for less than one send), so that a thread
+        # that finishes takes the next row at once instead of waiting for a recording and a claim.
+        capacity = threads + (enough if threads > 1 else 0)
+        with self._slots:
+            if self._closed:
+                return 0
+            paused = self._paused_until - time.monotonic()
+            if paused > 0:
+                self._slots.wait(min(paused, wait_seconds))
+                return 1
+            if not self._slots.wait_for(lambda: capacity - self._outstanding >= enough, timeout=wait_seconds):
+                return 1  # every slot still busy: not idle
+            if self._claiming:
+                # One claim at a time: the loops woken together (by committed answers) would each claim, most
+                # of them finding nothing. The claiming loop looks again when it is done, since what woke
+                # this one may have been committed after its claim looked.
+                self._claim_again = True
+                return 0
+            self._claiming, self._claim_again = True, False
+            take = min(limit, capacity - self._outstanding)
+            self._outstanding += take
+            recordings = self._recordings
+        owner = str(uuid.uuid4())
+        claimed: list[_Claimed] = []
+        waiting: list[bool] = []  # with nothing claimed: whether a due row waits for its chat's row out
+        try:
+            claimed = self._claim(take, owner, waiting if self._outstanding > take else None)
+        finally:
+            with self._slots:
+                self._claiming = False
+            self._free(take - len(claimed))
+        if not claimed:
+            with self._slots:
+                if self._claim_again and not self._closed:
+                    self._claim_again = False
+                    return 1
+                if self._outstanding == 0 or self._watching or not any(waiting) or self._closed:
+                    return 0  # idle (new answers wake the loop); one loop at most watches the recordings
+                self._watching = True
+                try:
+                    self._slots.wait_for(lambda: self._recordings != recordings, timeout=wait_seconds)
+                finally:
+                    self._watching = False
+            return 1
+        batch = _Batch(self, owner, claimed, dispatched=True)
+        groups = _by_chat(claimed)
+        for index, group in enumerate(groups):
+            try:
+                self._executor().submit(self._run_group, group, batch)
+            except RuntimeError:  # closing: the rest go back unsent, their attempt not counted
+                for row in (row for later in groups[index:] for row in later):
+                    batch.done(row, _Outcome("released", _released(row, 0.0, CLOSING), False))
+                batch.record()
+                break
+        return len(claimed)
+
+    def wait_sent(self, timeout: float) -> bool:
+        """Wait, at most `timeout` seconds, until no row `dispatch_due` claimed is still out (sent and
+        recorded, or given back); whether none is."""
+        with self._slots:
+            return self._slots.wait_for(lambda: self._outstanding == 0, timeout=timeout)
+
+    def _run_group(self, rows: list[_Claimed], batch: _Batch) -> None:
+        """A send thread's part of a dispatched claim: one chat's rows, then what is known recorded (so the
+        chat's next row may be claimed without waiting for the claim's other chats). Each row frees its slot
+        when done; whatever an error left unsent frees its slots here (it stays leased to this claim and is
+        sent again when the lease runs out)."""
+        try:
+            self._send_group(rows, batch)
+        except Exception:
+            log.exception("outbox: sending a chat's rows failed; they are sent again when their lease runs out")
+        finally:
+            try:
+                batch.record()
+            except Exception:
+                log.exception("outbox: recording outcomes failed; those rows are sent again when their lease "
+                              "runs out")
+            finally:
+                self._free(sum(1 for row in rows if row.id in batch.to_send))
+
+    def _free(self, slots: int) -> None:
+        if slots:
+            with self._slots:
+                self._outstanding -= slots
+                self._slots.notify_all()
+
+    def _pause(self, seconds: float) -> None:
+        with self._slots:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def _recorded(self) -> None:
+        with self._slots:
+            self._recordings += 1
+            self._slots.notify_all()
+
     def _send_group(self, rows: list[_Claimed], batch: _Batch) -> None:
         """One chat's rows in order. After LINE's rate limit (here or in another group) the rest go back;
         after a row of the chat that is to be sent again (or that another sender took), the chat's later
         rows go back too: they wait for it (storage/outbox.py `claim_due`), never overtake it."""
         held_back = False
         for row in rows:
+            if batch.dispatched and self._closed:
+                batch.done(row, _Outcome("released", _released(row, 0.0, CLOSING), False))
+                continue
             if batch.rate_limited.is_set() or held_back:
                 pause = batch.pause_seconds if batch.rate_limited.is_set() else 0.0
                 batch.done(row, _Outcome("released", _released(row, pause), False))
@@ -254,10 +399,16 @@ class OutboxSender:
                 if outcome.pause is not None:
                     batch.pause_seconds = outcome.pause
                 batch.rate_limited.set()
+                if batch.dispatched:
+                    self._pause(batch.pause_seconds)
 
-    def _claim(self, limit: int, owner: str) -> list[_Claimed]:
+    def _claim(self, limit: int, owner: str, waiting: list[bool] | None = None) -> list[_Claimed]:
+        """Claim and commit up to `limit` rows. With `waiting` and nothing claimed, appends whether a due row
+        waits for its chat's row being sent (`OutboxRepository.due_behind`)."""
         with self.uow_factory() as uow:
             rows = uow.outbox.claim_due(utcnow(), limit, self.policy.lease_seconds, owner)
+            if not rows and waiting is not None:
+                waiting.append(uow.outbox.due_behind(utcnow()))
             # reminders are queued as payloads (views.reminder_flex): their measures' numbers and titles
             labels: dict[int, dict[int, tuple[int, str]]] = {}  # organisation → measure id → (number, title)
             named = set().union(*(payload_measure_ids(row.messages) for row in rows))
@@ -366,9 +517,10 @@ class OutboxSender:
         return _Outcome("failed", lambda uow, now: uow.outbox.mark_failed(row.id, row.owner, reason), True)
 
 
-def _released(row: _Claimed, pause_seconds: float) -> Change:
-    """Given back unsent (LINE's rate limit), the attempt not counted; a reply as it was before the claim
-    marked it as going out (no earlier attempt may have been accepted: it may still fall back to push)."""
+def _released(row: _Claimed, pause_seconds: float, reason: str = "waiting: LINE rate limit") -> Change:
+    """Given back unsent (LINE's rate limit, its chat's earlier row, the sender closing), the attempt not
+    counted; a reply as it was before the claim marked it as going out (no earlier attempt may have been
+    accepted: it may still fall back to push)."""
     later = timedelta(seconds=pause_seconds)
-    return lambda uow, now: uow.outbox.release(row.id, row.owner, now + later, "waiting: LINE rate limit",
+    return lambda uow, now: uow.outbox.release(row.id, row.owner, now + later, reason,
                                                not_accepted=not row.reply_attempted)
