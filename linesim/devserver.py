@@ -34,6 +34,11 @@ def _stop_on_sigterm(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
 def _wait_for_port(port: int, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -101,7 +106,8 @@ def run_local(web_port: int, line_port: int) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, env=env)
+            # each in a process group of its own, stopped as a group: nothing it started outlives the local run
+            processes[name] = subprocess.Popen(command, env=env, start_new_session=True)
             if name == "fake LINE":  # the worker reads the quota from it at once
                 _wait_for_port(line_port)
                 _deploy_rich_menu(settings)
@@ -118,10 +124,10 @@ def run_local(web_port: int, line_port: int) -> int:
         return 0
     finally:
         for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+            _signal_group(process, signal.SIGTERM)
         for process in processes.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _signal_group(process, signal.SIGKILL)  # what is left of its group (a web worker that lingers)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
