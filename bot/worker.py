@@ -99,6 +99,12 @@ class Worker:
         self.processing = processing or EventProcessing.build(services)
         self.processor = self.processing.processor
         self.stop_event = threading.Event()
+        # The signal that asked this worker to stop (install_signal_handlers): a plain attribute, read by the
+        # main loop, which then sets stop_event. A handler runs in the main thread between two of its
+        # bytecodes, possibly while that thread holds stop_event's own lock (inside its 1 s wait, or inside
+        # a first handler's set() when SIGINT and SIGTERM come together, as Ctrl-C and `itabot dev` send
+        # them): set() there waited for ever on a lock its own thread held, and the worker never stopped.
+        self.stop_signal: int | None = None
         # Committed answers wake the delivery threads, so event processing never waits for LINE.
         self.outbox_ready = services.answers_committed
         # Stored events wake the event threads: from this process's webhook, or another's (storage/wakeups.py).
@@ -161,7 +167,7 @@ class Worker:
             thread.start()
         next_quota = next_scrub = next_expiry = next_deadlines = 0.0
         failures = 0
-        while not self.stop_event.is_set():
+        while not self.stop_event.is_set() and self.stop_signal is None:
             now = time.monotonic()
             try:
                 if now >= next_quota:
@@ -183,6 +189,9 @@ class Worker:
                 log.exception("worker housekeeping failed; trying again")
                 next_quota = next_scrub = next_expiry = next_deadlines = now + opts.housekeeping_retry.delay(failures)
             self.stop_event.wait(1.0)
+        if self.stop_signal is not None:
+            log.info("worker: signal %s, stopping after the current work", self.stop_signal)
+        self.stop_event.set()
         self.outbox_ready.set()
         self.events_ready.set()
         wakeups.stop()
@@ -269,8 +278,7 @@ class Worker:
 
     def install_signal_handlers(self) -> None:
         def stop(signum: int, _frame: object) -> None:
-            log.info("worker: signal %s, stopping after the current work", signum)
-            self.stop_event.set()
+            self.stop_signal = signum  # no lock, no logging here: see __init__ (the main loop sees it within 1 s)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)

@@ -59,3 +59,29 @@ def test_two_worker_processes_share_the_outbox_and_the_second_dies_with_the_firs
         if first.poll() is None:
             first.kill()
             first.wait(timeout=10)
+
+
+# A signal handler runs in the main thread between two of its bytecodes: here while that thread holds the
+# worker's stop event's own lock (as inside its 1 s wait, or inside a first handler when SIGINT and SIGTERM
+# come together, as Ctrl-C and `itabot dev` send them). A handler that set the event there waited for ever.
+STOP_WHILE_HOLDING_THE_STOP_LOCK = """
+import signal, sys
+from bot.config import Settings
+from bot.services import Services
+from bot.worker import Worker
+settings = Settings.from_env({"ITABOT_ENV": "development", "DATABASE_URL": sys.argv[1], "ITABOT_INSTANCE_DIR": sys.argv[2]})
+worker = Worker(Services.build(settings))
+worker.install_signal_handlers()
+with worker.stop_event._cond:
+    signal.raise_signal(signal.SIGINT)
+    signal.raise_signal(signal.SIGTERM)
+print("stop asked by", worker.stop_signal)
+"""
+
+
+def test_stop_signals_are_taken_while_the_main_thread_holds_the_stop_events_lock(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    run = subprocess.run([sys.executable, "-c", STOP_WHILE_HOLDING_THE_STOP_LOCK, f"sqlite:///{tmp_path / 'w.db'}",
+                          str(tmp_path / "instance")], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"stop asked by {int(signal.SIGTERM)}", run.stdout + run.stderr
