@@ -7,7 +7,6 @@ rows must be stored in the order it writes them, as after a TRUNCATE."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import make_engine
 from storage.schema import Base
-from tests.conftest import fresh_database
+from tests.conftest import fresh_database, wait_for
 
 ORG = "INSERT INTO organisations (slug, name, timezone, created_at) VALUES (:slug, 'x', 'Asia/Bangkok', now())"
 WAIT_SECONDS = 20
@@ -86,15 +85,13 @@ def test_a_writer_still_open_is_waited_for_and_its_rows_emptied(owner: Engine, m
         transaction = writer.begin()
         writer.execute(text(ORG), {"slug": "late"})  # not committed yet when the reset starts
         reset.start()
-        deadline = time.monotonic() + WAIT_SECONDS
         # the reset waits on the writer's lock (each look in a transaction of its own: PostgreSQL keeps what
         # pg_stat_activity showed for the rest of a transaction)
         with owner.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
-            while not watcher.scalar(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'LOCK TABLE%' AND datname = current_database()")):
-                assert time.monotonic() < deadline, "the reset did not wait for the open writer"
-                time.sleep(0.01)
+            assert wait_for(lambda: bool(watcher.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'LOCK TABLE%' AND datname = current_database()"))), timeout=WAIT_SECONDS), \
+                "the reset did not wait for the open writer"
         transaction.commit()
         reset.join(WAIT_SECONDS)
         assert not reset.is_alive()
