@@ -47,6 +47,8 @@ pytest_plugins = [
     "tests.support.browser",  # browser, page, new_page, steps (Playwright + Debian's Chromium)
     "tests.support.inprocess",  # chat_bot, start_chat_bot: the in-process tier (no HTTP, no worker thread)
     "tests.support.overruns",  # where a test stood shortly before its time limit, printed even under xdist
+    "tests.support.route_builders",  # werkzeug's URL builders compiled once per run, not once per app
+    "tests.support.statement_cache",  # SQL compiled once per run, not once per test's engine
 ]
 
 
