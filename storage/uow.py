@@ -26,6 +26,8 @@ from storage.report_settings import ReportSettingsRepository
 from storage.schedule_settings import ScheduleRepository
 from storage.tenancy import SETTING, current_org_scope
 
+_SET_SCOPE = text("SELECT set_config(:name, :value, true)")
+
 
 class UnitOfWork:
     """`with uow_factory() as uow: ...; uow.commit()` — leaving the block without commit rolls back.
@@ -84,8 +86,7 @@ class UnitOfWork:
         begun inside it keeps it: nothing to set (the worker begins one per event)."""
         if _transaction is not None and _transaction.nested:
             return
-        connection.execute(text("SELECT set_config(:name, :value, true)"),
-                           {"name": SETTING, "value": str(self.org_id)})
+        connection.execute(_SET_SCOPE, {"name": SETTING, "value": str(self.org_id)})
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -113,6 +114,43 @@ class UnitOfWork:
             self.conversations.forget_cached()
             self.outbox.savepoint_undone()
             raise
+
+    @contextmanager
+    def scoped_savepoint(self, org_id: int) -> Iterator[None]:
+        """A savepoint whose work is `org_id`'s alone, inside a transaction that serves several organisations
+        (the worker's claim: one transaction, each organisation's events in a savepoint of their own).
+
+        On PostgreSQL `itabot.org_id` is set for the savepoint's work (`set_config(..., true)` inside it) and set
+        back to this unit of work's own scope before the savepoint is released; rolled back, PostgreSQL undoes the
+        setting with the savepoint. Row-level security then walls off every other organisation's rows, as in a
+        unit of work scoped to `org_id`. The session keeps no other organisation's rows on the way in and none of
+        this one's on the way out (a lookup by primary key answered from the session would pass the wall)."""
+        previous = self.org_id
+        self._forget_tenant_rows()
+        try:
+            with self.savepoint():
+                self.org_id = org_id
+                self._set_scope(org_id)
+                yield
+                self.session.flush()
+                self._set_scope(previous)
+        finally:
+            self.org_id = previous
+            self._forget_tenant_rows()
+
+    def _set_scope(self, org_id: int | None) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection().execute(_SET_SCOPE, {"name": SETTING,
+                                                           "value": "" if org_id is None else str(org_id)})
+
+    def _forget_tenant_rows(self) -> None:
+        """Take every organisation's rows (the objects with an `org_id`) out of the session, and forget what the
+        repositories keep of them (organisations themselves stay: they are no tenant rows)."""
+        self.people.forget_cached()
+        self.conversations.forget_cached()
+        for obj in list(self.session.identity_map.values()):
+            if hasattr(obj, "org_id"):
+                self.session.expunge(obj)
 
     def ping(self) -> None:
         """A round trip to the database (`SELECT 1`): raises when it cannot be reached."""
