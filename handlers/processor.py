@@ -126,11 +126,12 @@ class EventProcessor:
             held = uow.inbox.hold({c.id: c.attempts for batch in parts.values() for c in batch}, utcnow(),
                                   self.policy.lease_seconds)
             orgs = {org.id: org for org in uow.people.organisations_by_ids(parts)}
-            for org_id, batch in parts.items():
-                runnable = self._runnable(batch, held)
-                if not runnable:
-                    continue
-                if only is not None:  # the transaction is scoped to it: its failure is the claim's
+            runnables = {org_id: runnable for org_id, batch in parts.items() if (runnable := self._runnable(batch, held))}
+            together = self._run_claim_together(uow, orgs, runnables) if only is None else None
+            for org_id, runnable in runnables.items():
+                if together is not None:
+                    part = together[org_id]
+                elif only is not None:  # the transaction is scoped to it: its failure is the claim's
                     part = self._run_part(uow, uow.savepoint, orgs.get(org_id), runnable)
                 else:
                     try:
@@ -152,6 +153,43 @@ class EventProcessor:
             for event_id, status, outcome in handled:
                 log.info("event %s (%s) %s: %s", event_id, types[event_id], status.value, outcome)
         return answered, later
+
+    def _run_claim_together(self, uow: UnitOfWork, orgs: dict[int, Organisation],
+                            runnables: dict[int, list[tuple[ClaimedEvent, IncomingEvent | None]]],
+                            ) -> dict[int, _Part] | None:
+        """Several organisations' events in one savepoint, each organisation's in turn under its own scope
+        (`UnitOfWork.scoped`), their senders' member records, conversations and digit settings read for all of
+        them at once beforehand (one query each, each organisation's put in the session only in its turn);
+        None, with everything undone, when any of them failed (or one is a retry, or does not parse): each
+        organisation's part then runs in a savepoint of its own (`_run_part`). (Events rarely fail: this saves
+        a SAVEPOINT, a RELEASE and three reads per organisation of a claim.)"""
+        if not all(claimed.attempts == 1 and event is not None
+                   for runnable in runnables.values() for claimed, event in runnable):
+            return None
+        try:
+            with uow.savepoint():
+                events = {org_id: [cast(IncomingEvent, event) for _, event in runnable]
+                          for org_id, runnable in runnables.items()}
+                uow.people.prefetch_members_of({org_id: [e.user_id for e in events_ if e.user_id]
+                                                for org_id, events_ in events.items()})
+                uow.conversations.prefetch_of({org_id: [e.user_id for e in events_
+                                                        if e.user_id and e.source_type == "user"]
+                                               for org_id, events_ in events.items()})
+                uow.report_settings.prefetch_policies(runnables)
+                parts: dict[int, _Part] = {}
+                for org_id, runnable in runnables.items():
+                    org = orgs.get(org_id)
+                    if org is None:
+                        raise LookupError(f"organisation {org_id} of claimed events is missing")
+                    with uow.scoped(org_id, restore=False):
+                        parts[org_id] = self._run_together(
+                            uow, org, cast(list[tuple[ClaimedEvent, IncomingEvent]], runnable))
+                uow.end_scopes()
+        except Exception:
+            log.debug("an event of a claim over %s organisations failed: each organisation's part again in a "
+                      "savepoint of its own", len(runnables), exc_info=True)
+            return None
+        return parts
 
     @staticmethod
     def _runnable(batch: list[ClaimedEvent], held: set[int]) -> list[tuple[ClaimedEvent, IncomingEvent | None]]:

@@ -7,7 +7,7 @@ import hmac
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, cast
@@ -81,6 +81,9 @@ class PeopleRepository:
         # identity map holds, so it sees what a query would; a savepoint rolled back forgets it all.
         self._members: dict[tuple[int, str], Member | None] | None = None
         self._inserted: list[Member] = []  # created by `_insert_member` in this unit of work
+        # Members read for several organisations at once (`prefetch_members_of`), held out of the session until
+        # their organisation's turn (`admit`): {org_id: {LINE user id: member or None}}
+        self._waiting: dict[int, dict[str, Member | None]] = {}
 
     # -- organisations and units -------------------------------------------------------------------
     def organisation(self, slug: str) -> Organisation | None:
@@ -163,6 +166,38 @@ class PeopleRepository:
             select(Member).where(Member.org_id == org_id, Member.line_user_id.in_(wanted)))}
         for user_id in wanted:
             self._members[(org_id, user_id)] = found.get(user_id)
+
+    def prefetch_members_of(self, wanted: Mapping[int, Iterable[str]]) -> None:
+        """Several organisations' member records ({org_id: LINE user ids}) in one query, held out of the
+        session until their organisation's turn comes (`admit`): work for one organisation never finds another's
+        rows in the session (a lookup by primary key would be answered from it, past row-level security)."""
+        pairs = {(org_id, user_id) for org_id, users in wanted.items() for user_id in users}
+        if not pairs:
+            return
+        found: dict[tuple[int, str], Member] = {}
+        for member in self.session.scalars(select(Member).where(
+                Member.org_id.in_({org_id for org_id, _ in pairs}),
+                Member.line_user_id.in_({user_id for _, user_id in pairs}))):
+            self.session.expunge(member)
+            found[(member.org_id, member.line_user_id)] = member
+        for org_id, user_id in pairs:
+            self._waiting.setdefault(org_id, {})[user_id] = found.get((org_id, user_id))
+
+    def admit(self, org_id: int) -> None:
+        """Put the organisation's members read by `prefetch_members_of` in the session (no query), and answer
+        `member`/`get_or_create_member` for them from memory as `prefetch_members` does."""
+        waiting = self._waiting.pop(org_id, None)
+        if not waiting:
+            return
+        if self._members is None:
+            self._members = {}
+        for user_id, member in waiting.items():
+            if member is not None:
+                self.session.add(member)
+            self._members[(org_id, user_id)] = member
+
+    def forget_waiting(self) -> None:
+        self._waiting = {}
 
     def forget_cached(self) -> None:
         """A savepoint was rolled back: forget the batch's members, and take the ones `_insert_member` put

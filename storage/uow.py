@@ -113,30 +113,53 @@ class UnitOfWork:
             self.people.forget_cached()
             self.conversations.forget_cached()
             self.outbox.savepoint_undone()
+            self.forget_prefetched()
             raise
+
+    def forget_prefetched(self) -> None:
+        """Drop what was read ahead for organisations whose turn has not come (`scoped`)."""
+        self.people.forget_waiting()
+        self.conversations.forget_waiting()
+        self.report_settings.forget_waiting()
 
     @contextmanager
     def scoped_savepoint(self, org_id: int) -> Iterator[None]:
-        """A savepoint whose work is `org_id`'s alone, inside a transaction that serves several organisations
-        (the worker's claim: one transaction, each organisation's events in a savepoint of their own).
+        """`scoped(org_id)` in a savepoint of its own: an exception undoes that organisation's work alone (and,
+        on PostgreSQL, its scope with it)."""
+        with self.savepoint(), self.scoped(org_id):
+            yield
 
-        On PostgreSQL `itabot.org_id` is set for the savepoint's work (`set_config(..., true)` inside it) and set
-        back to this unit of work's own scope before the savepoint is released; rolled back, PostgreSQL undoes the
-        setting with the savepoint. Row-level security then walls off every other organisation's rows, as in a
-        unit of work scoped to `org_id`. The session keeps no other organisation's rows on the way in and none of
-        this one's on the way out (a lookup by primary key answered from the session would pass the wall)."""
+    @contextmanager
+    def scoped(self, org_id: int, restore: bool = True) -> Iterator[None]:
+        """Work that is `org_id`'s alone, inside a transaction that serves several organisations (the worker's
+        claim: one transaction, each organisation's events in turn).
+
+        On PostgreSQL `itabot.org_id` is set for it (`set_config(..., true)`) and, on the way out, set back to
+        this unit of work's own scope (`restore=False`: left for the caller to end with `end_scopes`, after
+        the next organisation has set its own); a savepoint rolled back around it undoes the setting too.
+        Row-level security then walls off every other organisation's rows, as in a unit of work scoped to
+        `org_id`. The session keeps no other organisation's rows on the way in and none of this one's on the way
+        out (a lookup by primary key answered from the session would pass the wall); what was read for it ahead
+        of its turn (`PeopleRepository.prefetch_members_of`, …) is put in the session then."""
         previous = self.org_id
         self._forget_tenant_rows()
         try:
-            with self.savepoint():
-                self.org_id = org_id
-                self._set_scope(org_id)
-                yield
-                self.session.flush()
+            self.org_id = org_id
+            self._set_scope(org_id)
+            self.people.admit(org_id)
+            self.conversations.admit(org_id)
+            self.report_settings.admit(org_id)
+            yield
+            self.session.flush()
+            if restore:
                 self._set_scope(previous)
         finally:
             self.org_id = previous
             self._forget_tenant_rows()
+
+    def end_scopes(self) -> None:
+        """After `scoped(..., restore=False)`: back to this unit of work's own scope."""
+        self._set_scope(self.org_id)
 
     def _set_scope(self, org_id: int | None) -> None:
         if self.session.get_bind().dialect.name == "postgresql":
@@ -148,6 +171,7 @@ class UnitOfWork:
         repositories keep of them (organisations themselves stay: they are no tenant rows)."""
         self.people.forget_cached()
         self.conversations.forget_cached()
+        self.report_settings.forget_admitted()
         for obj in list(self.session.identity_map.values()):
             if hasattr(obj, "org_id"):
                 self.session.expunge(obj)
