@@ -125,7 +125,7 @@ class EventProcessor:
         with self.uow_factory(only) as uow:
             held = uow.inbox.hold({c.id: c.attempts for batch in parts.values() for c in batch}, utcnow(),
                                   self.policy.lease_seconds)
-            orgs = {org.id: org for org in uow.people.organisations_by_ids(parts)}
+            orgs = uow.people.organisations_of(parts)
             runnables = {org_id: runnable for org_id, batch in parts.items() if (runnable := self._runnable(batch, held))}
             together = self._run_claim_together(uow, orgs, runnables) if only is None else None
             for org_id, runnable in runnables.items():

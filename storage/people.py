@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from domain.thai_text import squeeze
@@ -46,6 +46,8 @@ def hash_invite_code(code: str, key: str) -> str:
 
 _members_table = cast(Table, Member.__table__)
 _INSERT_MEMBER = insert(_members_table).returning(_members_table.c.id)  # built once: the worker's first contacts
+# built once: the worker reads a claim's organisations with it
+_ORGANISATIONS = select(Organisation).where(Organisation.id.in_(bindparam("ids", expanding=True)))
 
 
 class InviteProblem(Exception):
@@ -260,6 +262,10 @@ class PeopleRepository:
 
     def member_by_id(self, member_id: int) -> Member | None:
         return self.session.get(Member, member_id)
+
+    def organisations_of(self, org_ids: Iterable[int]) -> dict[int, Organisation]:
+        """Several organisations by id, in one query (no order)."""
+        return {org.id: org for org in self.session.scalars(_ORGANISATIONS, {"ids": list(org_ids)})}
 
     def organisations_by_ids(self, org_ids: Iterable[int]) -> list[Organisation]:
         return list(self.session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids)))
