@@ -9,15 +9,19 @@ again: "done" is written only while the claim's attempt number still holds the e
 row being finished. A failing event is retried with backoff and, when retries run out, kept as `failed` with
 its error.
 
-A claimed batch is one transaction per organisation (scoped to it: on PostgreSQL row-level security hides
-every other one). It starts by holding the batch's events (one UPDATE that renews their lease and locks
-them until the commit; one whose claim was lost meanwhile is left to the worker that has it), reads the
-senders' member records and conversations in one query each (the repositories answer the batch's events
-from memory), runs the events together in one savepoint with their replies written in one executemany at
-the end, and marks the events done in one executemany: one commit per organisation, not one per event.
-Should one event fail, that savepoint is rolled back and the events run again each in its own savepoint (a
-failing event undoes only its own changes, and what was kept in memory is forgotten). Should the
-transaction itself fail, its events are processed again one at a time.
+A claim is one transaction, whatever the number of organisations in it. It starts by holding the claim's
+events (one UPDATE that renews their lease and locks them until the commit; one whose claim was lost meanwhile
+is left to the worker that has it) and reading their organisations, the senders' member records,
+conversations and digit settings in one query each (the repositories answer the events from memory). Each
+organisation's events then run in turn under its own scope (`UnitOfWork.scoped`: on PostgreSQL row-level
+security hides every other organisation, and the session holds none of their rows), all in one savepoint,
+each organisation's replies written in one executemany; the events are marked done in one executemany: one
+commit per claim, not one per event or per organisation. Should one event fail, that savepoint is rolled back
+and each organisation's part runs again in a savepoint of its own (scoped to it), its events together, else
+each in its own savepoint (a failing event undoes only its own changes, and what was kept in memory is
+forgotten); an organisation's part failing as a whole is undone alone and its events are processed one at a
+time after the commit. Should the transaction itself fail, the claim's events are processed again one at a
+time.
 """
 
 from __future__ import annotations
