@@ -115,12 +115,12 @@ class EventProcessor:
         The transaction first holds the claim's events (one UPDATE: those whose claim was lost meanwhile are
         left alone, the rest locked until the commit, so nothing can take them away mid-claim) and reads their
         organisations (one query). Each organisation's part then runs under its own scope: the transaction is
-        scoped to it when the claim has only its events, else the part runs in a savepoint scoped to it
-        (`UnitOfWork.scoped_savepoint`: on PostgreSQL row-level security shows it only its own rows, and the
-        session holds no other organisation's), so one organisation's failure undoes only its own part. A
-        part loads its senders' member records and conversations in one query each and runs its events
-        together (`_run_part`), else each in its own savepoint. The events are marked done, and those of a chat
-        whose earlier event failed given back (`release_held`), in one executemany each; one commit."""
+        scoped to it when the claim has only its events (`_run_part`); else the organisations run together in
+        one savepoint, each in turn under its own scope (`_run_claim_together`), and should that fail, each
+        part in a savepoint scoped to it (`UnitOfWork.scoped_savepoint`: on PostgreSQL row-level security shows
+        it only its own rows, and the session holds no other organisation's), so one organisation's failure
+        undoes only its own part. The events are marked done, and those of a chat whose earlier event failed
+        given back (`release_held`), in one executemany each; one commit."""
         only = next(iter(parts)) if len(parts) == 1 else None
         handled: list[tuple[int, InboxStatus, str]] = []
         released: list[int] = []
@@ -167,8 +167,8 @@ class EventProcessor:
         None, with everything undone, when any of them failed (or one is a retry, or does not parse): each
         organisation's part then runs in a savepoint of its own (`_run_part`). (Events rarely fail: this saves
         a SAVEPOINT, a RELEASE and three reads per organisation of a claim.)"""
-        if not all(claimed.attempts == 1 and event is not None
-                   for runnable in runnables.values() for claimed, event in runnable):
+        if not runnables or not all(claimed.attempts == 1 and event is not None
+                                    for runnable in runnables.values() for claimed, event in runnable):
             return None
         try:
             with uow.savepoint():

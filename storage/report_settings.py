@@ -33,6 +33,8 @@ class ReportSettingsRepository:
         (`admit`). One whose stored settings are broken is left out: read again in its own turn, it fails
         there, alone."""
         ids = list(org_ids)
+        if not ids:
+            return
         policies = {org_id: DigitPolicy() for org_id in ids}
         r = ReportSettingsRow
         for org_id, chat, console, documents in self.session.execute(
