@@ -244,3 +244,27 @@ def test_an_organisations_part_failing_as_a_whole_is_undone_alone_and_its_events
     fault.broken = False  # mended
     assert bot.processing.processor.process_due(20) == 1
     assert _replies(bot) == {(a, ANN), (b, BEN), (c, CAT)}
+
+
+def test_an_event_claimed_again_mid_claim_takes_effect_once_and_the_other_organisations_commit(
+        chat_bot: ChatBot, three_orgs: tuple[int, int, int]) -> None:
+    """Worker A's lease on a claim over two organisations runs out and worker B claims B's event again: A's
+    transaction commits its other organisation's event and nothing of the one it lost; B's run answers it."""
+    bot = chat_bot
+    a, b, _ = three_orgs
+    _store(bot, b, [bot.fake.text_event(BEN, "ช่วยเหลือ")])
+    _store(bot, a, [bot.fake.text_event(ANN, "ช่วยเหลือ")])
+    with bot.services.uow() as uow:
+        stale = uow.inbox.claim_due(utcnow(), 10, 0.0)  # worker A: its lease is over at once
+        uow.commit()
+    with bot.services.uow() as uow:
+        fresh = uow.inbox.claim_due(utcnow(), 1, 60.0)  # worker B takes B's event (the oldest) again
+        uow.commit()
+    assert {e.org_id for e in stale} == {a, b} and [e.org_id for e in fresh] == [b]
+    processor = bot.processing.processor
+    processor._handle_claimed({event.org_id: [event] for event in stale})
+    assert _replies(bot) == {(a, ANN)}
+    assert _inbox(bot)[(b, BEN)] == (InboxStatus.PROCESSING.value, 2)
+    processor._process(fresh[0])
+    assert _replies(bot) == {(a, ANN), (b, BEN)}
+    assert {status for status, _ in _inbox(bot).values()} == {InboxStatus.DONE.value}
