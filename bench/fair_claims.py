@@ -1,12 +1,14 @@
 """What the organisations' turns cost the inbox and outbox claims (#18), and what they buy.
 
-    .venv/bin/python bench/fair_claims.py [--backlog 10000] [--orgs 2] [--db sqlite|postgresql|both]
+    .venv/bin/python bench/fair_claims.py [--backlog 10000] [--orgs 2] [--db sqlite|postgresql|both] [--held 0]
 
 Builds a database with a backlog of `--backlog` due inbox events and as many due outbox rows in the first
 organisation (1,000 chats) and one of each in every other organisation, then times one claim of 20 (rolled
 back, repeated) with the rotating claim (`InboxRepository.claim_due`, `OutboxRepository.claim_due`) and with
 the previous global oldest-first order (kept here as the baseline), and says in which claim of 20 the
-other organisations' first event would be taken by each. It prints figures; it is not a timed test.
+other organisations' first event would be taken by each. `--held N` adds N chats in the first organisation
+whose event waits for its retry, each with a due event behind it (the claims read them first and leave them out
+by one bound list). It prints figures; it is not a timed test.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from storage.uow import UnitOfWork, UnitOfWorkFactory  # noqa: E402
 REPEAT = 30
 
 
-def build(factory: UnitOfWorkFactory, backlog: int, orgs: int) -> list[int]:
+def build(factory: UnitOfWorkFactory, backlog: int, orgs: int, held: int = 0) -> list[int]:
     with factory() as uow:
         ids = [uow.people.ensure_organisation(f"org-{n}", f"เทศบาล {n}", "Asia/Bangkok").id for n in range(orgs)]
         uow.commit()
@@ -51,6 +53,13 @@ def build(factory: UnitOfWorkFactory, backlog: int, orgs: int) -> list[int]:
             outbox.append({"org_id": org_id, "kind": "push", "retry_key": str(uuid.uuid4()), "recipients": ["U0"],
                            "messages": [{"type": "text", "text": "x"}], "priority": 50, "next_attempt_at": at,
                            "created_at": at, "status": OutboxStatus.PENDING.value})
+    later = utcnow() + timedelta(minutes=10)
+    for n in range(held):  # a chat whose event waits for its retry, and a due one behind it
+        for at_, due, attempts in ((old, later, 1), (old, old, 0)):
+            inbox.append({"org_id": ids[0], "webhook_event_id": uuid.uuid4().hex, "chat_key": f"held:{n}",
+                          "event_type": "message", "payload": {"type": "message"}, "event_time": at_,
+                          "received_at": at_, "next_attempt_at": due, "attempts": attempts,
+                          "status": InboxStatus.PENDING.value})
     with factory() as uow:
         uow.session.execute(insert(InboxEvent), inbox)
         uow.session.execute(insert(OutboxMessage), outbox)
@@ -92,11 +101,11 @@ def timed(factory: UnitOfWorkFactory, claim: Callable[[UnitOfWork], list[int]]) 
     return statistics.median(times) * 1000, orgs
 
 
-def run(url: str, backlog: int, orgs: int) -> None:
+def run(url: str, backlog: int, orgs: int, held: int = 0) -> None:
     upgrade(url)
     engine = make_engine(url)
     factory = UnitOfWorkFactory(make_session_factory(engine))
-    ids = build(factory, backlog, orgs)
+    ids = build(factory, backlog, orgs, held)
     others = set(ids[1:])
     cases = {
         "inbox, turns": lambda uow: [c.org_id for c in uow.inbox.claim_due(utcnow(), 20, 60)],
@@ -117,11 +126,13 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--orgs", type=int, default=2)
     parser.add_argument("--db", choices=CHOICES, default="sqlite")
+    parser.add_argument("--held", type=int, default=0, help="chats whose event waits for its retry")
     args = parser.parse_args()
     for kind in chosen(args.db):
         with tempfile.TemporaryDirectory() as tmp, database(kind, tmp) as url:
-            print(f"{kind}: backlog {args.backlog} in one organisation, {args.orgs - 1} other(s) with one each")
-            run(url, args.backlog, args.orgs)
+            print(f"{kind}: backlog {args.backlog} in one organisation, {args.orgs - 1} other(s) with one each, "
+                  f"{args.held} chats waiting for a retry")
+            run(url, args.backlog, args.orgs, args.held)
 
 
 if __name__ == "__main__":

@@ -9,22 +9,30 @@ again: "done" is written only while the claim's attempt number still holds the e
 row being finished. A failing event is retried with backoff and, when retries run out, kept as `failed` with
 its error.
 
-A claimed batch is one transaction per organisation (scoped to it: on PostgreSQL row-level security hides
-every other one). It starts by holding the batch's events (one UPDATE that renews their lease and locks
-them until the commit; one whose claim was lost meanwhile is left to the worker that has it), reads the
-senders' member records and conversations in one query each (the repositories answer the batch's events
-from memory), runs the events together in one savepoint with their replies written in one executemany at
-the end, and marks the events done in one executemany: one commit per organisation, not one per event.
-Should one event fail, that savepoint is rolled back and the events run again each in its own savepoint (a
-failing event undoes only its own changes, and what was kept in memory is forgotten). Should the
-transaction itself fail, its events are processed again one at a time.
+A claim is one transaction, whatever the number of organisations in it. It starts by holding the claim's
+events (one UPDATE that renews their lease and locks them until the commit; one whose claim was lost meanwhile
+is left to the worker that has it) and reading their organisations, the senders' member records,
+conversations and digit settings in one query each (the repositories answer the events from memory). Each
+organisation's events then run in turn under its own scope (`UnitOfWork.scoped`: on PostgreSQL row-level
+security hides every other organisation, and the session holds none of their rows), all in one savepoint,
+each organisation's replies written in one executemany; the events are marked done in one executemany: one
+commit per claim, not one per event or per organisation. Should one event fail, that savepoint is rolled back
+and each organisation's part runs again in a savepoint of its own (scoped to it), its events together, else
+each in its own savepoint (a failing event undoes only its own changes, and what was kept in memory is
+forgotten); an organisation's part failing as a whole is undone alone and its events are processed one at a
+time after the commit. Should the transaction itself fail, the claim's events are processed again one at a
+time.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import cast
 
 from handlers.base import UNHANDLED, Application, Context
 from handlers.events import IncomingEvent, parse_event
@@ -74,108 +82,200 @@ class EventProcessor:
         with self.uow_factory() as uow:
             claimed = uow.inbox.claim_due(utcnow(), limit, self.policy.lease_seconds)
             uow.commit()
-        for org_id, batch in _by_organisation(claimed).items():
-            if len(batch) == 1:
-                self._process(batch[0])
-                continue
-            try:
-                answered = self._handle_batch(org_id, batch)
-            except Exception:
-                log.exception("a batch of %s events could not be committed together: one at a time", len(batch))
-                for event in batch:
-                    self._process(event)
-            else:
-                if answered:
-                    self.answers_committed.set()
+        if len(claimed) == 1:
+            self._process(claimed[0])
+        elif claimed:
+            self._handle_claimed(_by_organisation(claimed))
         return len(claimed)
 
-    def _handle_batch(self, org_id: int, batch: list[ClaimedEvent]) -> bool:
-        """Every event of one organisation's batch in one transaction; whether any wrote answers.
+    def _handle_claimed(self, parts: dict[int, list[ClaimedEvent]]) -> None:
+        """A claim's events in one transaction; should it fail, one at a time (each in its own)."""
+        try:
+            answered, later = self._handle_claim(parts)
+        except Exception:
+            events = [event for batch in parts.values() for event in batch]
+            log.exception("a claim of %s events could not be committed together: one at a time", len(events))
+            self._process_each(events)
+            return
+        if answered:
+            self.answers_committed.set()
+        self._process_each(later)
 
-        The transaction first holds the batch's events (one UPDATE: those whose claim was lost meanwhile are
-        left alone, the rest locked until the commit, so nothing can take them away mid-batch), loads the
-        senders' member records and conversations in one query each, runs the events (`_run_together`, else
-        `_run_each`) and marks them done in one executemany at the end."""
-        with self.uow_factory(org_id) as uow:
-            held = uow.inbox.hold({c.id: c.attempts for c in batch}, utcnow(), self.policy.lease_seconds)
-            runnable: list[tuple[ClaimedEvent, IncomingEvent]] = []
-            failed_chats: set[str] = set()  # a later event of such a chat waits for the failed one
-            released: list[int] = []
-            for claimed in batch:
-                if claimed.id not in held:
-                    _log_claim_lost(claimed, _event_type(claimed))
-                    continue
-                if claimed.chat_key in failed_chats:
-                    released.append(claimed.id)
-                    continue
-                try:
-                    runnable.append((claimed, parse_event(claimed.payload)))
-                except Exception as exc:
-                    self._batch_failure(uow, claimed, exc)
-                    failed_chats.add(claimed.chat_key)
-            events = [event for _, event in runnable]
-            uow.people.prefetch_members(org_id, [e.user_id for e in events if e.user_id])
-            uow.conversations.prefetch(org_id, [e.user_id for e in events
-                                                if e.user_id and e.source_type == "user"])
-            org = self._organisation(uow, org_id)
-            # a retry is likely to fail again: a batch with one runs each event in its own savepoint at once
-            together = len(runnable) > 1 and all(claimed.attempts == 1 for claimed, _ in runnable)
-            ran = self._run_together(uow, org, runnable) if together else None
-            handled, answered = ran if ran is not None else self._run_each(uow, org, runnable, failed_chats,
-                                                                              released)
+    def _handle_batch(self, org_id: int, batch: list[ClaimedEvent]) -> bool:
+        """One organisation's batch in one transaction (`_handle_claim`); whether any wrote answers. The events
+        an unexpected failure of the batch left unhandled are then processed one at a time."""
+        answered, later = self._handle_claim({org_id: batch})
+        self._process_each(later)
+        return answered
+
+    def _handle_claim(self, parts: dict[int, list[ClaimedEvent]]) -> tuple[bool, list[ClaimedEvent]]:
+        """Every event of a claim in one transaction: whether any wrote answers, and the events of an
+        organisation whose part failed as a whole (to be processed one at a time after the commit).
+
+        The transaction first holds the claim's events (one UPDATE: those whose claim was lost meanwhile are
+        left alone, the rest locked until the commit, so nothing can take them away mid-claim) and reads their
+        organisations (one query). Each organisation's part then runs under its own scope: the transaction is
+        scoped to it when the claim has only its events (`_run_part`); else the organisations run together in
+        one savepoint, each in turn under its own scope (`_run_claim_together`), and should that fail, each
+        part in a savepoint scoped to it (`UnitOfWork.scoped_savepoint`: on PostgreSQL row-level security shows
+        it only its own rows, and the session holds no other organisation's), so one organisation's failure
+        undoes only its own part. The events are marked done, and those of a chat whose earlier event failed
+        given back (`release_held`), in one executemany each; one commit."""
+        only = next(iter(parts)) if len(parts) == 1 else None
+        handled: list[tuple[int, InboxStatus, str]] = []
+        released: list[int] = []
+        later: list[ClaimedEvent] = []
+        answered = False
+        with self.uow_factory(only) as uow:
+            held = uow.inbox.hold({c.id: c.attempts for batch in parts.values() for c in batch}, utcnow(),
+                                  self.policy.lease_seconds)
+            orgs = uow.people.organisations_of(parts)
+            runnables = {org_id: runnable for org_id, batch in parts.items() if (runnable := self._runnable(batch, held))}
+            together = self._run_claim_together(uow, orgs, runnables) if only is None else None
+            for org_id, runnable in runnables.items():
+                if together is not None:
+                    part = together[org_id]
+                elif only is not None:  # the transaction is scoped to it: its failure is the claim's
+                    part = self._run_part(uow, uow.savepoint, orgs.get(org_id), runnable)
+                else:
+                    try:
+                        part = self._run_part(uow, partial(uow.scoped_savepoint, org_id), orgs.get(org_id),
+                                              runnable)
+                    except Exception:
+                        log.exception("organisation %s: its part of the claim failed: its %s events one at a time",
+                                      org_id, len(runnable))
+                        later.extend(claimed for claimed, _ in runnable)
+                        continue
+                handled.extend(part.handled)
+                released.extend(part.released)
+                answered = answered or part.answered
             uow.inbox.finish_held(handled, utcnow())
             uow.inbox.release_held(released, utcnow())
             uow.commit()
         if log.isEnabledFor(logging.INFO):
-            types = {claimed.id: _event_type(claimed) for claimed in batch}
+            types = {claimed.id: _event_type(claimed) for batch in parts.values() for claimed in batch}
             for event_id, status, outcome in handled:
                 log.info("event %s (%s) %s: %s", event_id, types[event_id], status.value, outcome)
-        return answered
+        return answered, later
 
-    def _run_together(self, uow: UnitOfWork, org: Organisation, runnable: list[tuple[ClaimedEvent, IncomingEvent]],
-                      ) -> tuple[list[tuple[int, InboxStatus, str]], bool] | None:
-        """The events one after another inside one savepoint, their replies written together at the end
-        (one executemany: storage/outbox.py `defer_replies`); None, with everything they did undone, when
-        one of them failed: `_run_each` then runs them again each in its own savepoint, so the failing one
-        undoes only its own changes, as if every event had had its own savepoint from the start. (Events
-        rarely fail: this saves a SAVEPOINT and a RELEASE per event, and an INSERT per reply.)"""
-        handled: list[tuple[int, InboxStatus, str]] = []
-        answered = False
+    def _run_claim_together(self, uow: UnitOfWork, orgs: dict[int, Organisation],
+                            runnables: dict[int, list[tuple[ClaimedEvent, IncomingEvent | None]]],
+                            ) -> dict[int, _Part] | None:
+        """Several organisations' events in one savepoint, each organisation's in turn under its own scope
+        (`UnitOfWork.scoped`), their senders' member records, conversations and digit settings read for all of
+        them at once beforehand (one query each, each organisation's put in the session only in its turn);
+        None, with everything undone, when any of them failed (or one is a retry, or does not parse): each
+        organisation's part then runs in a savepoint of its own (`_run_part`). (Events rarely fail: this saves
+        a SAVEPOINT, a RELEASE and three reads per organisation of a claim.)"""
+        if not runnables or not all(claimed.attempts == 1 and event is not None
+                                    for runnable in runnables.values() for claimed, event in runnable):
+            return None
         try:
             with uow.savepoint():
-                uow.outbox.defer_replies()
-                for claimed, event in runnable:
-                    status, outcome, ctx = self._run(uow, org, claimed, event)
-                    handled.append((claimed.id, status, outcome))
-                    answered = answered or ctx.answered
-                uow.outbox.write_deferred()
+                events = {org_id: [cast(IncomingEvent, event) for _, event in runnable]
+                          for org_id, runnable in runnables.items()}
+                uow.people.prefetch_members_of({org_id: [e.user_id for e in events_ if e.user_id]
+                                                for org_id, events_ in events.items()})
+                uow.conversations.prefetch_of({org_id: [e.user_id for e in events_
+                                                        if e.user_id and e.source_type == "user"]
+                                               for org_id, events_ in events.items()})
+                uow.report_settings.prefetch_policies(runnables)
+                parts: dict[int, _Part] = {}
+                for org_id, runnable in runnables.items():
+                    org = orgs.get(org_id)
+                    if org is None:
+                        raise LookupError(f"organisation {org_id} of claimed events is missing")
+                    with uow.scoped(org_id, restore=False):
+                        parts[org_id] = self._run_together(
+                            uow, org, cast(list[tuple[ClaimedEvent, IncomingEvent]], runnable))
+                uow.end_scopes()
         except Exception:
-            uow.outbox.forget_deferred()
-            log.debug("an event of a batch of %s failed: each again in its own savepoint", len(runnable),
-                      exc_info=True)
+            log.debug("an event of a claim over %s organisations failed: each organisation's part again in a "
+                      "savepoint of its own", len(runnables), exc_info=True)
             return None
-        return handled, answered
+        return parts
 
-    def _run_each(self, uow: UnitOfWork, org: Organisation, runnable: list[tuple[ClaimedEvent, IncomingEvent]],
-                  failed_chats: set[str], released: list[int]) -> tuple[list[tuple[int, InboxStatus, str]], bool]:
-        """Each event in its own savepoint: a failing one undoes only its own changes and is recorded as
-        failed (retried with backoff); its chat's later events are not run but released (`released`): they
-        wait for it, in order."""
-        handled: list[tuple[int, InboxStatus, str]] = []
-        answered = False
-        for claimed, event in runnable:
-            if claimed.chat_key in failed_chats:
-                released.append(claimed.id)
+    @staticmethod
+    def _runnable(batch: list[ClaimedEvent], held: set[int]) -> list[tuple[ClaimedEvent, IncomingEvent | None]]:
+        """The batch's events this claim still holds, each with its parsed event (None: it does not parse)."""
+        runnable: list[tuple[ClaimedEvent, IncomingEvent | None]] = []
+        for claimed in batch:
+            if claimed.id not in held:
+                _log_claim_lost(claimed, _event_type(claimed))
                 continue
             try:
+                runnable.append((claimed, parse_event(claimed.payload)))
+            except Exception:
+                runnable.append((claimed, None))
+        return runnable
+
+    def _run_part(self, uow: UnitOfWork, savepoint: Callable[[], AbstractContextManager[None]],
+                  org: Organisation | None, runnable: list[tuple[ClaimedEvent, IncomingEvent | None]]) -> _Part:
+        """One organisation's events, each savepoint from `savepoint` (the organisation's scope): first all
+        together in one (`_run_together`); should one of them fail, that savepoint is rolled back (what was
+        kept in memory for the batch with it) and they run again in another, each in a savepoint of its own
+        (`_run_each`), so the failing one undoes only its own changes, as if every event had had its own
+        savepoint from the start. (Events rarely fail: this saves a SAVEPOINT and a RELEASE per event, and an
+        INSERT per reply.) A retry is likely to fail again: a part with one runs each event on its own at once."""
+        if org is None:
+            raise LookupError("the organisation of claimed events is missing")
+        if all(claimed.attempts == 1 and event is not None for claimed, event in runnable):
+            try:
+                with savepoint():
+                    return self._run_together(uow, org, cast(list[tuple[ClaimedEvent, IncomingEvent]], runnable))
+            except Exception:
+                log.debug("an event of a batch of %s failed: each again in its own savepoint", len(runnable),
+                          exc_info=True)
+        with savepoint():
+            return self._run_each(uow, org, runnable)
+
+    def _prefetch(self, uow: UnitOfWork, org: Organisation, events: list[IncomingEvent]) -> None:
+        """The senders' member records and conversations, in one query each."""
+        uow.people.prefetch_members(org.id, [e.user_id for e in events if e.user_id])
+        uow.conversations.prefetch(org.id, [e.user_id for e in events if e.user_id and e.source_type == "user"])
+
+    def _run_together(self, uow: UnitOfWork, org: Organisation,
+                      runnable: list[tuple[ClaimedEvent, IncomingEvent]]) -> _Part:
+        """The events one after another, their replies written together at the end (one executemany:
+        storage/outbox.py `defer_replies`); raises when one of them fails (the caller's savepoint then undoes
+        everything they did; replies deferred are forgotten)."""
+        part = _Part()
+        self._prefetch(uow, org, [event for _, event in runnable])
+        uow.outbox.defer_replies()
+        try:
+            for claimed, event in runnable:
+                status, outcome, ctx = self._run(uow, org, claimed, event)
+                part.handled.append((claimed.id, status, outcome))
+                part.answered = part.answered or ctx.answered
+            uow.outbox.write_deferred()
+        except BaseException:
+            uow.outbox.forget_deferred()
+            raise
+        return part
+
+    def _run_each(self, uow: UnitOfWork, org: Organisation,
+                  runnable: list[tuple[ClaimedEvent, IncomingEvent | None]]) -> _Part:
+        """Each event in its own savepoint: a failing one (or one that does not parse) undoes only its own
+        changes and is recorded as failed (retried with backoff); its chat's later events are not run but
+        released (`_Part.released`): they wait for it, in order."""
+        part = _Part()
+        failed_chats: set[str] = set()
+        self._prefetch(uow, org, [event for _, event in runnable if event is not None])
+        for claimed, event in runnable:
+            if claimed.chat_key in failed_chats:
+                part.released.append(claimed.id)
+                continue
+            try:
+                if event is None:
+                    event = parse_event(claimed.payload)  # raises again: recorded below
                 with uow.savepoint():
                     status, outcome, ctx = self._run(uow, org, claimed, event)
-                handled.append((claimed.id, status, outcome))
-                answered = answered or ctx.answered
+                part.handled.append((claimed.id, status, outcome))
+                part.answered = part.answered or ctx.answered
             except Exception as exc:
                 self._batch_failure(uow, claimed, exc)
                 failed_chats.add(claimed.chat_key)
-        return handled, answered
+        return part
 
     def _batch_failure(self, uow: UnitOfWork, claimed: ClaimedEvent, exc: Exception) -> None:
         self._log_failure(claimed, _event_type(claimed))
@@ -215,12 +315,34 @@ class EventProcessor:
             uow.inbox.scrub_now(claimed.id, now)
         return status, outcome, ctx
 
-    def _process(self, claimed: ClaimedEvent) -> None:
-        if self._handle(claimed):
+    def _process(self, claimed: ClaimedEvent) -> bool:
+        """One event in a transaction of its own; False when it failed."""
+        answered = self._handle(claimed)
+        if answered:
             self.answers_committed.set()
+        return answered is not None
 
-    def _handle(self, claimed: ClaimedEvent) -> bool:
-        """Every step of one event, parsing included, fails on its own: the rest of the batch goes on."""
+    def _process_each(self, events: list[ClaimedEvent]) -> None:
+        """Events one at a time, each in its own transaction; a chat's events after one that failed are given
+        back unhandled (they wait for it, in order)."""
+        failed_chats: set[str] = set()
+        for claimed in events:
+            if claimed.chat_key in failed_chats:
+                self._release(claimed)
+            elif not self._process(claimed):
+                failed_chats.add(claimed.chat_key)
+
+    def _release(self, claimed: ClaimedEvent) -> None:
+        try:
+            with self.uow_factory() as uow:
+                uow.inbox.release_held([claimed.id], utcnow())
+                uow.commit()
+        except Exception:  # its lease runs out and a worker claims it again, behind the failed one
+            log.exception("could not give back event %s", claimed.id)
+
+    def _handle(self, claimed: ClaimedEvent) -> bool | None:
+        """Every step of one event, parsing included, fails on its own: the rest of the batch goes on.
+        Whether it wrote answers; None when it failed."""
         event_type = _event_type(claimed)
         try:
             event = parse_event(claimed.payload)
@@ -242,7 +364,7 @@ class EventProcessor:
                 return ctx.answered
         except Exception as exc:
             self._record_failure(claimed, event_type, exc)
-            return False
+            return None
 
     @staticmethod
     def _log_failure(claimed: ClaimedEvent, event_type: str) -> None:
@@ -266,6 +388,16 @@ class EventProcessor:
             self._note_failure(claimed, status)
         except Exception:  # the lease runs out and a worker retries it
             log.exception("could not record the failure of event %s", claimed.id)
+
+
+@dataclass
+class _Part:
+    """What one organisation's part of a claim did: the events handled [(id, status, outcome)], those given
+    back (a chat's events after one that failed), and whether any wrote answers."""
+
+    handled: list[tuple[int, InboxStatus, str]] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+    answered: bool = False
 
 
 def _by_organisation(claimed: list[ClaimedEvent]) -> dict[int, list[ClaimedEvent]]:

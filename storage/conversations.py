@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +33,9 @@ class ConversationRepository:
         # Opened rows by (org_id, chat), None for "no conversation": only once `prefetch` was called (the
         # worker's batch); kept up to date by save/end, forgotten when a savepoint is rolled back.
         self._rows: dict[tuple[int, str], Conversation | None] | None = None
+        # Rows read for several organisations at once (`prefetch_of`), opened, held out of the session until
+        # their organisation's turn (`admit`): {org_id: {chat: row or None}}
+        self._waiting: dict[int, dict[str, Conversation | None]] = {}
 
     # -- sealing ------------------------------------------------------------------------------------------
     def _key_for(self, purpose: str) -> bytes:
@@ -76,6 +79,39 @@ class ConversationRepository:
         for chat_hash, key in hashes.items():
             row = found.get(chat_hash)
             self._rows[(org_id, key)] = self._open(row) if row is not None else None
+
+    def prefetch_of(self, wanted: Mapping[int, Iterable[str]]) -> None:
+        """Several organisations' conversations ({org_id: chats}) in one query, opened and held out of the
+        session until their organisation's turn comes (`admit`), as `PeopleRepository.prefetch_members_of`."""
+        hashes = {self._chat_hash(org_id, key): (org_id, key) for org_id, keys in wanted.items()
+                  for key in dict.fromkeys(keys)}
+        if not hashes:
+            return
+        found: dict[str, Conversation] = {}
+        for row in self.session.scalars(select(Conversation).where(
+                Conversation.org_id.in_({org_id for org_id, _ in hashes.values()}),
+                Conversation.chat_hash.in_(list(hashes)))):
+            self.session.expunge(row)
+            found[row.chat_hash] = row
+        for chat_hash, (org_id, key) in hashes.items():
+            opened = found.get(chat_hash)
+            self._waiting.setdefault(org_id, {})[key] = self._open(opened) if opened is not None else None
+
+    def admit(self, org_id: int) -> None:
+        """Put the organisation's conversations read by `prefetch_of` in the session (no query), and answer
+        `get` for them from memory as `prefetch` does."""
+        waiting = self._waiting.pop(org_id, None)
+        if not waiting:
+            return
+        if self._rows is None:
+            self._rows = {}
+        for key, row in waiting.items():
+            if row is not None:
+                self.session.add(row)
+            self._rows[(org_id, key)] = row
+
+    def forget_waiting(self) -> None:
+        self._waiting = {}
 
     def forget_cached(self) -> None:
         if self._rows is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, delete, func, or_, se
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.chat_lists import bound_chats, in_chats
 from storage.db import CLAIM_STATEMENT_TIMEOUT
 from storage.keys import UNKEYED, keyed_hash
 from storage.models import InboxEvent, InboxStatus, InboxTombstone
@@ -48,14 +49,15 @@ _FINISH_FENCED = _FINISH.where(_table.c.status == InboxStatus.PROCESSING.value,
 
 
 
-def _claim_statements() -> tuple[Any, Any, Any, Any]:
+def _claim_statements(dialect: str) -> tuple[Any, Any, Any, Any]:
     """The claim's queries (see `InboxRepository.claim_due`), with the time, the ids and the limit bound."""
     t = _table
     now = bindparam("now", type_=t.c.lease_until.type)
     at = func.coalesce(t.c.event_time, t.c.received_at)
     # not a chat another worker is handling, nor one with an event waiting for its retry (`_UNAVAILABLE`, read
-    # first in the same claim: a list, not a subquery per row)
-    chat_is_free = t.c.chat_key.not_in(bindparam("unavailable", expanding=True))
+    # first in the same claim: a list, not a subquery per row; bound as one value however long it is, as the
+    # outbox claim binds its held chats: storage/chat_lists.py)
+    chat_is_free = ~in_chats(t.c.chat_key, dialect, "unavailable")
     due = or_(
         and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
         and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
@@ -82,7 +84,7 @@ def _claim_statements() -> tuple[Any, Any, Any, Any]:
     return firsts, first_rows, rest_rows, claim
 
 
-_FIRSTS, _FIRST_ROWS, _REST_ROWS, _CLAIM = _claim_statements()
+_CLAIMS = {dialect: _claim_statements(dialect) for dialect in ("postgresql", "sqlite")}
 # The chats a claim leaves alone, read first (the index on status and next_attempt_at; a few hundred at most):
 # those another worker is handling (one chat's events never run in two places at once), and those with an event
 # waiting for its retry (only a failed event waits: a new one is due at once), whose later events wait for it —
@@ -264,13 +266,15 @@ class InboxRepository:
         # (two queries, not one ORDER BY on "is it a first": that sorts every due row instead of keeping the top)
         # Core rows, not ORM objects: nothing to load and flush one by one; the statements are built once.
         connection = self.session.connection()
-        unavailable = list(connection.execute(_UNAVAILABLE, {"now": now}).scalars())
-        firsts = list(connection.execute(_FIRSTS, {"now": now, "unavailable": unavailable}).scalars())
-        candidates = list(connection.execute(_FIRST_ROWS, {"now": now, "unavailable": unavailable, "firsts": firsts,
-                                                           "limit": limit}).all())
+        dialect = connection.dialect.name
+        firsts_of, first_rows, rest_rows, claim = _CLAIMS[dialect]
+        unavailable = bound_chats(dialect, list(connection.execute(_UNAVAILABLE, {"now": now}).scalars()))
+        firsts = list(connection.execute(firsts_of, {"now": now, "unavailable": unavailable}).scalars())
+        candidates = list(connection.execute(first_rows, {"now": now, "unavailable": unavailable, "firsts": firsts,
+                                                          "limit": limit}).all())
         if len(candidates) < limit:
-            candidates += connection.execute(_REST_ROWS, {"now": now, "unavailable": unavailable, "firsts": firsts,
-                                                          "limit": limit - len(candidates)}).all()
+            candidates += connection.execute(rest_rows, {"now": now, "unavailable": unavailable, "firsts": firsts,
+                                                         "limit": limit - len(candidates)}).all()
         if not candidates:
             return []
         # A chat busy with an event this claim skipped (a late worker's, locked) is not busy by what the
@@ -282,7 +286,7 @@ class InboxRepository:
             if not candidates:
                 return []
         # One statement for the whole claim.
-        connection.execute(_CLAIM, {"ids": [row.id for row in candidates],
+        connection.execute(claim, {"ids": [row.id for row in candidates],
                                     "lease_until": now + timedelta(seconds=lease_seconds)})
         return [ClaimedEvent(row.id, row.org_id, row.chat_key, row.payload, row.attempts + 1) for row in candidates]
 

@@ -6,7 +6,6 @@ the texts buttons send back stay as composed."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,13 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
-    String,
     Table,
     and_,
-    any_,
     bindparam,
     case,
-    column,
     delete,
     func,
     insert,
@@ -33,6 +29,8 @@ from sqlalchemy.orm import Session
 
 from domain.digits import Numerals, Surface, localise_message
 from storage.bulk import insert_rows
+from storage.chat_lists import bound_chats as _bound_chats  # re-exported: shared with the inbox claim
+from storage.chat_lists import in_chats
 from storage.db import bounded_claim
 from storage.models import OutboxKind, OutboxMessage, OutboxStatus, Priority, QuotaSnapshot
 from storage.report_settings import ReportSettingsRepository
@@ -95,24 +93,15 @@ class DeferredRepliesLost(RuntimeError):
 
 
 def _in_chats(table: Any, dialect: str) -> Any:
-    """`table`'s rows in one of the chats bound as `held`: one bound value, however long the list is (a LINE
-    outage can leave thousands of chats with a row waiting for its retry): an array on PostgreSQL, JSON text
-    on SQLite read by json_each (an uncorrelated subquery, evaluated once) — not a bound parameter per chat,
-    which costs CPU per chat and would meet the databases' limits on parameters."""
-    if dialect == "postgresql":
-        return table.c.chat_key == any_(bindparam("held", type_=postgresql.ARRAY(String)))
-    return table.c.chat_key.in_(select(column("value")).select_from(func.json_each(bindparam("held", type_=String))))
+    """`table`'s rows in one of the chats bound as `held`: one bound value, however long the list is
+    (storage/chat_lists.py)."""
+    return in_chats(table.c.chat_key, dialect, "held")
 
 
 def _held_chats_filter(table: Any, dialect: str) -> Any:
     """`table`'s rows whose chat is not held back: no chat (a multicast), or a chat not in the list bound as
     `held` (read first: `_HELD_CHATS`)."""
     return or_(table.c.chat_key.is_(None), ~_in_chats(table, dialect))
-
-
-def _bound_chats(dialect: str, chats: list[str]) -> Any:
-    """A list of chats as `_in_chats` binds it."""
-    return chats if dialect == "postgresql" else json.dumps(chats)
 
 
 def _due(t: Any) -> Any:

@@ -7,12 +7,12 @@ import hmac
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from domain.thai_text import squeeze
@@ -46,6 +46,8 @@ def hash_invite_code(code: str, key: str) -> str:
 
 _members_table = cast(Table, Member.__table__)
 _INSERT_MEMBER = insert(_members_table).returning(_members_table.c.id)  # built once: the worker's first contacts
+# built once: the worker reads a claim's organisations with it
+_ORGANISATIONS = select(Organisation).where(Organisation.id.in_(bindparam("ids", expanding=True)))
 
 
 class InviteProblem(Exception):
@@ -81,6 +83,9 @@ class PeopleRepository:
         # identity map holds, so it sees what a query would; a savepoint rolled back forgets it all.
         self._members: dict[tuple[int, str], Member | None] | None = None
         self._inserted: list[Member] = []  # created by `_insert_member` in this unit of work
+        # Members read for several organisations at once (`prefetch_members_of`), held out of the session until
+        # their organisation's turn (`admit`): {org_id: {LINE user id: member or None}}
+        self._waiting: dict[int, dict[str, Member | None]] = {}
 
     # -- organisations and units -------------------------------------------------------------------
     def organisation(self, slug: str) -> Organisation | None:
@@ -164,6 +169,38 @@ class PeopleRepository:
         for user_id in wanted:
             self._members[(org_id, user_id)] = found.get(user_id)
 
+    def prefetch_members_of(self, wanted: Mapping[int, Iterable[str]]) -> None:
+        """Several organisations' member records ({org_id: LINE user ids}) in one query, held out of the
+        session until their organisation's turn comes (`admit`): work for one organisation never finds another's
+        rows in the session (a lookup by primary key would be answered from it, past row-level security)."""
+        pairs = {(org_id, user_id) for org_id, users in wanted.items() for user_id in users}
+        if not pairs:
+            return
+        found: dict[tuple[int, str], Member] = {}
+        for member in self.session.scalars(select(Member).where(
+                Member.org_id.in_({org_id for org_id, _ in pairs}),
+                Member.line_user_id.in_({user_id for _, user_id in pairs}))):
+            self.session.expunge(member)
+            found[(member.org_id, member.line_user_id)] = member
+        for org_id, user_id in pairs:
+            self._waiting.setdefault(org_id, {})[user_id] = found.get((org_id, user_id))
+
+    def admit(self, org_id: int) -> None:
+        """Put the organisation's members read by `prefetch_members_of` in the session (no query), and answer
+        `member`/`get_or_create_member` for them from memory as `prefetch_members` does."""
+        waiting = self._waiting.pop(org_id, None)
+        if not waiting:
+            return
+        if self._members is None:
+            self._members = {}
+        for user_id, member in waiting.items():
+            if member is not None:
+                self.session.add(member)
+            self._members[(org_id, user_id)] = member
+
+    def forget_waiting(self) -> None:
+        self._waiting = {}
+
     def forget_cached(self) -> None:
         """A savepoint was rolled back: forget the batch's members, and take the ones `_insert_member` put
         in the session out of it (their rows may be gone; the session would not know)."""
@@ -225,6 +262,10 @@ class PeopleRepository:
 
     def member_by_id(self, member_id: int) -> Member | None:
         return self.session.get(Member, member_id)
+
+    def organisations_of(self, org_ids: Iterable[int]) -> dict[int, Organisation]:
+        """Several organisations by id, in one query (no order)."""
+        return {org.id: org for org in self.session.scalars(_ORGANISATIONS, {"ids": list(org_ids)})}
 
     def organisations_by_ids(self, org_ids: Iterable[int]) -> list[Organisation]:
         return list(self.session.scalars(select(Organisation).where(Organisation.id.in_(list(org_ids)))

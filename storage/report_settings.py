@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,11 +18,50 @@ MAX_SIGNATORIES = 6
 MAX_TEXT = 120
 
 
+# The digit policy of the organisation whose turn it is in the worker's claim (`admit`), in the session's info:
+# every repository of the session sees it (the outbox makes its own to localise replies).
+_ADMITTED = "itabot.digit_policy.admitted"
+
+
 class ReportSettingsRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._waiting: dict[int, DigitPolicy] = {}
+
+    def prefetch_policies(self, org_ids: Iterable[int]) -> None:
+        """Several organisations' digit policies in one query, held until their organisation's turn
+        (`admit`). One whose stored settings are broken is left out: read again in its own turn, it fails
+        there, alone."""
+        ids = list(org_ids)
+        if not ids:
+            return
+        policies = {org_id: DigitPolicy() for org_id in ids}
+        r = ReportSettingsRow
+        for org_id, chat, console, documents in self.session.execute(
+                select(r.org_id, r.chat_digits, r.console_digits, r.documents_digits).where(r.org_id.in_(ids))):
+            try:
+                policies[org_id] = DigitPolicy(chat=DigitStyle(chat), console=DigitStyle(console),
+                                               documents=DigitStyle(documents))
+            except ValueError:
+                del policies[org_id]
+        self._waiting.update(policies)
+
+    def admit(self, org_id: int) -> None:
+        """From now on (until `forget_admitted`) `digit_policy(org_id)` is answered without a query."""
+        policy = self._waiting.pop(org_id, None)
+        if policy is not None:
+            self.session.info[_ADMITTED] = (org_id, policy)
+
+    def forget_admitted(self) -> None:
+        self.session.info.pop(_ADMITTED, None)
+
+    def forget_waiting(self) -> None:
+        self._waiting = {}
 
     def digit_policy(self, org_id: int) -> DigitPolicy:
+        admitted = self.session.info.get(_ADMITTED)
+        if admitted is not None and admitted[0] == org_id:
+            return cast(DigitPolicy, admitted[1])
         row = self.session.get(ReportSettingsRow, org_id)
         if row is None:
             return DigitPolicy()
@@ -49,6 +89,7 @@ class ReportSettingsRepository:
     def save(self, org_id: int, now: datetime, *, signatories: Sequence[Signatory] | None = None,
              digits: Mapping[Surface, DigitStyle] | None = None) -> ReportOptions:
         """Change what is given; the rest keeps its current (or default) value."""
+        self.forget_admitted()
         current = self.options(org_id)
         chosen = current.signatories if signatories is None else tuple(signatories)
         if len(chosen) > MAX_SIGNATORIES or any(not s.position.strip() or len(s.position) > MAX_TEXT

@@ -26,6 +26,8 @@ from storage.report_settings import ReportSettingsRepository
 from storage.schedule_settings import ScheduleRepository
 from storage.tenancy import SETTING, current_org_scope
 
+_SET_SCOPE = text("SELECT set_config(:name, :value, true)")
+
 
 class UnitOfWork:
     """`with uow_factory() as uow: ...; uow.commit()` — leaving the block without commit rolls back.
@@ -84,8 +86,7 @@ class UnitOfWork:
         begun inside it keeps it: nothing to set (the worker begins one per event)."""
         if _transaction is not None and _transaction.nested:
             return
-        connection.execute(text("SELECT set_config(:name, :value, true)"),
-                           {"name": SETTING, "value": str(self.org_id)})
+        connection.execute(_SET_SCOPE, {"name": SETTING, "value": str(self.org_id)})
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -112,7 +113,68 @@ class UnitOfWork:
             self.people.forget_cached()
             self.conversations.forget_cached()
             self.outbox.savepoint_undone()
+            self.forget_prefetched()
             raise
+
+    def forget_prefetched(self) -> None:
+        """Drop what was read ahead for organisations whose turn has not come (`scoped`)."""
+        self.people.forget_waiting()
+        self.conversations.forget_waiting()
+        self.report_settings.forget_waiting()
+
+    @contextmanager
+    def scoped_savepoint(self, org_id: int) -> Iterator[None]:
+        """`scoped(org_id)` in a savepoint of its own: an exception undoes that organisation's work alone (and,
+        on PostgreSQL, its scope with it)."""
+        with self.savepoint(), self.scoped(org_id):
+            yield
+
+    @contextmanager
+    def scoped(self, org_id: int, restore: bool = True) -> Iterator[None]:
+        """Work that is `org_id`'s alone, inside a transaction that serves several organisations (the worker's
+        claim: one transaction, each organisation's events in turn).
+
+        On PostgreSQL `itabot.org_id` is set for it (`set_config(..., true)`) and, on the way out, set back to
+        this unit of work's own scope (`restore=False`: left for the caller to end with `end_scopes`, after
+        the next organisation has set its own); a savepoint rolled back around it undoes the setting too.
+        Row-level security then walls off every other organisation's rows, as in a unit of work scoped to
+        `org_id`. The session keeps no other organisation's rows on the way in and none of this one's on the way
+        out (a lookup by primary key answered from the session would pass the wall); what was read for it ahead
+        of its turn (`PeopleRepository.prefetch_members_of`, …) is put in the session then."""
+        previous = self.org_id
+        self._forget_tenant_rows()
+        try:
+            self.org_id = org_id
+            self._set_scope(org_id)
+            self.people.admit(org_id)
+            self.conversations.admit(org_id)
+            self.report_settings.admit(org_id)
+            yield
+            self.session.flush()
+            if restore:
+                self._set_scope(previous)
+        finally:
+            self.org_id = previous
+            self._forget_tenant_rows()
+
+    def end_scopes(self) -> None:
+        """After `scoped(..., restore=False)`: back to this unit of work's own scope."""
+        self._set_scope(self.org_id)
+
+    def _set_scope(self, org_id: int | None) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection().execute(_SET_SCOPE, {"name": SETTING,
+                                                           "value": "" if org_id is None else str(org_id)})
+
+    def _forget_tenant_rows(self) -> None:
+        """Take every organisation's rows (the objects with an `org_id`) out of the session, and forget what the
+        repositories keep of them (organisations themselves stay: they are no tenant rows)."""
+        self.people.forget_cached()
+        self.conversations.forget_cached()
+        self.report_settings.forget_admitted()
+        for obj in list(self.session.identity_map.values()):
+            if hasattr(obj, "org_id"):
+                self.session.expunge(obj)
 
     def ping(self) -> None:
         """A round trip to the database (`SELECT 1`): raises when it cannot be reached."""
