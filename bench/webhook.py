@@ -821,11 +821,26 @@ class Bench:
                 rss.start(process.pid)
             self.log(f"{name}: {len(measured)} events")
             whole_before = CpuSnapshot.take()
-            figures = self.post(server, measured, name, {"worker": process.pid if process else None,
-                                                         "postgres": pg_pid})
-            delivered = self.wait_deliveries(fake, before + len(measured))
+            timeline = contextlib.nullcontext(None)
+            if args.timeline and process is not None:
+                from bench.e2e_timeline import sampling
+
+                timeline = sampling({"worker": process.pid, "gunicorn": server.proc.pid if server.proc else None,
+                                     "postgres": pg_pid, "bench+fake": -os.getpid()})
+            with timeline as sampler:
+                figures = self.post(server, measured, name, {"worker": process.pid if process else None,
+                                                             "postgres": pg_pid})
+                delivered = self.wait_deliveries(fake, before + len(measured))
             whole_after = CpuSnapshot.take()
             rss.stop()
+            if sampler is not None:
+                from bench.e2e_timeline import collect, report
+
+                time.sleep(0.3)  # the last outcomes recorded
+                events = collect(worker[1]["DATABASE_URL"] if worker else "", fake.deliveries()[before:],
+                                 figures.first_start_wall - 0.05)
+                print(f"\n-- timeline: itabot, {label}, LINE {latency:g} ms --")
+                print("\n".join(report(events, latency / 1000, sampler)), flush=True)
             deliveries = fake.deliveries()[before:]
             last = max((d.at for d in deliveries), default=figures.first_start_wall)
             kinds = Counter(d.kind for d in deliveries)
@@ -1090,6 +1105,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "is delivered, per --latency (default events 1500)")
     parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 50.0],
                         help="with --end-to-end: the fake LINE platform's latency in ms (default 0 50)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="with --end-to-end: print where each itabot burst's time went (bench/e2e_timeline.py)")
     parser.add_argument("--worker-args", default="",
                         help="with --end-to-end or --orgs: extra `itabot worker` options")
     parser.add_argument("--orgs", type=int, default=0,
