@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 Change = Callable[[UnitOfWork, datetime], object]
 CLOSING = "given back unsent: the sender was stopped"
+RECORDER_IDLE_SECONDS = 5.0  # the recording thread ends after this long with nothing to record
 RECORDER_STOP_SECONDS = 60.0  # close(): the recording thread's last transactions (each bounded by the lock timeout)
 UNCERTAIN_REASON = ("a reply LINE may have accepted (an attempt got no definite answer) could not be confirmed "
                     "(last answer: {detail}); not sent again by push")
@@ -222,7 +223,8 @@ class _Recorder:
     slot's time went to recordings and to waiting for the claim's other recordings.) What is handed over
     while a transaction is written goes in the next one. Every wait is bounded: the thread wakes at least
     once a second; a transaction is bounded by the database's lock timeout; `stop` joins with a timeout.
-    Once stopped, outcomes handed over are written in the calling thread."""
+    Once stopped, outcomes handed over are written in the calling thread; idle for `RECORDER_IDLE_SECONDS`, the
+    thread ends (the next outcome starts another)."""
 
     def __init__(self, sender: OutboxSender) -> None:
         self._sender = sender
@@ -245,13 +247,13 @@ class _Recorder:
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: bool(self._batches) or self._stopped, timeout=1.0)
+                self._cond.wait_for(lambda: bool(self._batches) or self._stopped, timeout=RECORDER_IDLE_SECONDS)
                 batches = list(self._batches)
                 self._batches.clear()
-                if not batches and self._stopped:
+                if not batches:  # stopped, or nothing for a while: the thread ends (`add` starts another)
+                    self._thread = None
                     return
-            if batches:
-                self._write(batches)
+            self._write(batches)
 
     def _write(self, batches: list[_Batch]) -> None:
         taken = [(batch, outcomes) for batch in batches if (outcomes := batch.take_outcomes())]
