@@ -301,7 +301,7 @@ class OutboxSender:
         # dispatch_due's slots: rows claimed and not yet done, and how many recordings were made (a chat's
         # next row may be claimed once its earlier one is recorded)
         self._slots = threading.Condition()
-        self._outstanding = 0  # claimed and not yet sent (or given back): what the slots count
+        self._outstanding = 0  # slots taken: one per chat's rows of a claim not yet all sent (or given back)
         self._unrecorded = 0  # sent, the outcome handed to the recording thread and not yet written
         self._recordings = 0
         self._recorder = _Recorder(self)
@@ -418,6 +418,10 @@ class OutboxSender:
             return 1
         batch = _Batch(self, owner, claimed, dispatched=True)
         groups = _by_chat(claimed)
+        # A slot is a send thread's worth: one chat's rows of a claim go one after another in one thread, so
+        # they take one slot, not one each (else a few chats' queued rows filled the slots while other chats'
+        # due rows waited: with 16 chats only ~11 sends were at LINE at once, every slot taken).
+        self._free(len(claimed) - len(groups))
         for index, group in enumerate(groups):
             try:
                 self._executor().submit(self._run_group, group, batch)
@@ -425,6 +429,7 @@ class OutboxSender:
                 for row in (row for later in groups[index:] for row in later):
                     batch.done(row, _Outcome("released", _released(row, 0.0, CLOSING), False))
                 batch.record()
+                self._free(len(groups) - index)
                 break
         return len(claimed)
 
@@ -436,9 +441,9 @@ class OutboxSender:
 
     def _run_group(self, rows: list[_Claimed], batch: _Batch) -> None:
         """A send thread's part of a dispatched claim: one chat's rows, then what is known recorded (so the
-        chat's next row may be claimed without waiting for the claim's other chats). Each row frees its slot
-        when done; whatever an error left unsent frees its slots here (it stays leased to this claim and is
-        sent again when the lease runs out)."""
+        chat's next row may be claimed without waiting for the claim's other chats). The group's slot is freed
+        when it is done; whatever an error left unsent stays leased to this claim and is sent again when the
+        lease runs out."""
         try:
             self._send_group(rows, batch)
         except Exception:
@@ -450,7 +455,7 @@ class OutboxSender:
                 log.exception("outbox: recording outcomes failed; those rows are sent again when their lease "
                               "runs out")
             finally:
-                self._free(sum(1 for row in rows if row.id in batch.to_send))
+                self._free(1)
 
     def _free(self, slots: int) -> None:
         if slots:
@@ -459,9 +464,9 @@ class OutboxSender:
                 self._slots.notify_all()
 
     def _handed_over(self, outcomes: int) -> None:
-        """A dispatched row's send is over: its slot is free; `outcomes` (0 or 1) handed to the recorder."""
+        """A dispatched row's send is over: `outcomes` (0 or 1) handed to the recorder (its group's slot is
+        freed when the group is done: `_run_group`)."""
         with self._slots:
-            self._outstanding -= 1
             self._unrecorded += outcomes
             self._slots.notify_all()
 
