@@ -186,9 +186,9 @@ class _Batch:
         """Every outcome known and not yet recorded, in one transaction: the delivered rows by one
         statement, the others each by their own, the finished private rows scrubbed by one. One recording
         at a time: the threads that finish sends meanwhile find theirs recorded by the next one. Dispatched:
-        handed to the sender's recording thread (`_Recorder`), which writes them with other claims' ones."""
+        nothing to do here: `done` handed each outcome to the sender's recording thread (`_Recorder`), which
+        writes them with other claims' ones."""
         if self.dispatched:
-            self.sender._recorder.add(self)
             return
         with self._record_lock:
             outcomes = self.take_outcomes()
