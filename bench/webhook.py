@@ -821,11 +821,26 @@ class Bench:
                 rss.start(process.pid)
             self.log(f"{name}: {len(measured)} events")
             whole_before = CpuSnapshot.take()
-            figures = self.post(server, measured, name, {"worker": process.pid if process else None,
-                                                         "postgres": pg_pid})
-            delivered = self.wait_deliveries(fake, before + len(measured))
+            timeline = contextlib.nullcontext(None)
+            if args.timeline and process is not None:
+                from bench.e2e_timeline import sampling
+
+                timeline = sampling({"worker": process.pid, "gunicorn": server.proc.pid if server.proc else None,
+                                     "postgres": pg_pid, "bench+fake": -os.getpid()})
+            with timeline as sampler:
+                figures = self.post(server, measured, name, {"worker": process.pid if process else None,
+                                                             "postgres": pg_pid})
+                delivered = self.wait_deliveries(fake, before + len(measured))
             whole_after = CpuSnapshot.take()
             rss.stop()
+            if sampler is not None:
+                from bench.e2e_timeline import collect, report
+
+                time.sleep(0.3)  # the last outcomes recorded
+                events = collect(worker[1]["DATABASE_URL"] if worker else "", fake.deliveries()[before:],
+                                 figures.first_start_wall - 0.05)
+                print(f"\n-- timeline: itabot, {label}, LINE {latency:g} ms --")
+                print("\n".join(report(events, latency / 1000, sampler)), flush=True)
             deliveries = fake.deliveries()[before:]
             last = max((d.at for d in deliveries), default=figures.first_start_wall)
             kinds = Counter(d.kind for d in deliveries)
@@ -845,12 +860,18 @@ class Bench:
             server.stop()
 
     def wait_deliveries(self, fake: Any, expected: int) -> bool:
+        """Until the fake platform has recorded `expected` deliveries. Polled every 10 ms: it counts only those
+        recorded since the last look (`deliveries()` filters a copy of all of them under the lock the fake's
+        request threads take, in this process: ~1 ms a poll once a few thousand are recorded)."""
         deadline = time.monotonic() + self.args.settle_timeout
-        while len(fake.deliveries()) < expected:
+        seen = 0
+        while True:
+            seen += len(fake.state.deliveries_from(seen))
+            if seen >= expected:
+                return True
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.01)
-        return True
 
     def wait_processed(self, probe: DbProbe, expected: int, since: float, fake: Any) -> tuple[bool, float]:
         """Until `expected` inbox rows exist, none pending/processing, and no outbox row is unsent."""
@@ -1090,6 +1111,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "is delivered, per --latency (default events 1500)")
     parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 50.0],
                         help="with --end-to-end: the fake LINE platform's latency in ms (default 0 50)")
+    parser.add_argument("--timeline", action="store_true",
+                        help="with --end-to-end: print where each itabot burst's time went (bench/e2e_timeline.py)")
     parser.add_argument("--worker-args", default="",
                         help="with --end-to-end or --orgs: extra `itabot worker` options")
     parser.add_argument("--orgs", type=int, default=0,

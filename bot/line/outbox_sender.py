@@ -19,8 +19,9 @@ Whatever the timing (a slow LINE, a lease that runs out, a worker killed mid-bat
 rows to one owner value and, in the same transaction, marks its replies as going out (committed before any
 is sent); the lease is renewed as the batch goes; a fallback push is committed as such, only while the
 sender still holds the row, before it is sent; outcomes other than "delivered" are written only by the
-holder. A batch's outcomes are recorded together, in one transaction, when its sends are done (pipelined,
-`dispatch_due`: when its chat's sends are done; a reply's at once, either way) (a push resent after a crash
+holder. A batch's outcomes are recorded together, in one transaction, when its sends are done (a reply's at
+once; pipelined, `dispatch_due`: each as its send ends, by one recording thread that writes whatever outcomes
+of any claim have come in meanwhile in one transaction, so a send thread never waits for a recording) (a push resent after a crash
 carries its key: 409, delivered; a reply resent gets "Invalid reply token": 'uncertain').
 
 Throughput: a batch is two transactions (claim, record) whatever its size, and its rows are sent
@@ -60,6 +61,8 @@ log = logging.getLogger(__name__)
 
 Change = Callable[[UnitOfWork, datetime], object]
 CLOSING = "given back unsent: the sender was stopped"
+RECORDER_IDLE_SECONDS = 5.0  # the recording thread ends after this long with nothing to record
+RECORDER_STOP_SECONDS = 60.0  # close(): the recording thread's last transactions (each bounded by the lock timeout)
 UNCERTAIN_REASON = ("a reply LINE may have accepted (an attempt got no definite answer) could not be confirmed "
                     "(last answer: {detail}); not sent again by push")
 
@@ -156,43 +159,126 @@ class _Batch:
     def done(self, row: _Claimed, outcome: _Outcome | None) -> None:
         """A row's send is over. A reply's outcome is recorded at once (group commit: with the outcomes
         of every other row known by then), so that a crash later cannot leave a delivered reply to be
-        sent again and ended 'uncertain'; other outcomes go with the next recording."""
+        sent again and ended 'uncertain'; other outcomes go with the next recording. Dispatched (the
+        worker's pipelined delivery): every outcome goes to the sender's recording thread at once and the
+        send thread is free for its next row without waiting for the transaction."""
         with self._lock:
             self.to_send.discard(row.id)
             if outcome is not None:
                 self.outcomes[row.id] = outcome
                 if outcome.name != "released":
                     self.results[outcome.name] += 1
-        try:
-            if outcome is not None and row.kind == OutboxKind.REPLY.value:
-                self.record()
-        finally:
-            if self.dispatched:
-                self.sender._free(1)
+        if self.dispatched:
+            self.sender._handed_over(1 if outcome is not None else 0)
+            if outcome is not None:
+                self.sender._recorder.add(self)
+            return
+        if outcome is not None and row.kind == OutboxKind.REPLY.value:
+            self.record()
+
+    def take_outcomes(self) -> list[tuple[int, _Outcome]]:
+        with self._lock:
+            outcomes = sorted(self.outcomes.items())
+            self.outcomes.clear()
+        return outcomes
 
     def record(self) -> None:
         """Every outcome known and not yet recorded, in one transaction: the delivered rows by one
         statement, the others each by their own, the finished private rows scrubbed by one. One recording
-        at a time: the threads that finish sends meanwhile find theirs recorded by the next one."""
+        at a time: the threads that finish sends meanwhile find theirs recorded by the next one. Dispatched:
+        nothing to do here: `done` handed each outcome to the sender's recording thread (`_Recorder`), which
+        writes them with other claims' ones."""
+        if self.dispatched:
+            return
         with self._record_lock:
-            with self._lock:
-                outcomes = sorted(self.outcomes.items())
-                self.outcomes.clear()
+            outcomes = self.take_outcomes()
             if outcomes:
-                self._write(outcomes)
+                _write_outcomes(self.sender, [(self, outcomes)])
                 self.sender._recorded()
 
-    def _write(self, outcomes: list[tuple[int, _Outcome]]) -> None:
-        with self.sender.uow_factory() as uow:
-            now = utcnow()
-            uow.outbox.mark_delivered([o.change for _, o in outcomes if isinstance(o.change, Delivery)], now)
+
+def _write_outcomes(sender: OutboxSender, taken: list[tuple[_Batch, list[tuple[int, _Outcome]]]]) -> None:
+    """Outcomes of one or more claims, in one transaction: the delivered rows by one statement, the others
+    each by their own (written only while their claim still holds the row), the finished private rows
+    scrubbed by one."""
+    with sender.uow_factory() as uow:
+        now = utcnow()
+        uow.outbox.mark_delivered([o.change for _, outcomes in taken for _, o in outcomes
+                                   if isinstance(o.change, Delivery)], now)
+        for _, outcomes in taken:
             for message_id, outcome in outcomes:
                 if not isinstance(outcome.change, Delivery) and outcome.change(uow, now) is False:
                     log.info("outbox %s: taken by another sender; its %s not recorded here", message_id,
                              outcome.name)
-            private = [message_id for message_id, o in outcomes if o.finished and message_id in self.private]
-            uow.outbox.scrub_if_private(private, now)  # nothing to do (no statement) when none is private
-            uow.commit()
+        private = [message_id for batch, outcomes in taken for message_id, o in outcomes
+                   if o.finished and message_id in batch.private]
+        uow.outbox.scrub_if_private(private, now)  # nothing to do (no statement) when none is private
+        uow.commit()
+
+
+class _Recorder:
+    """Writes the pipelined sends' outcomes (`dispatch_due`) in group commits, in one thread of its own: a
+    send thread hands its outcome over and takes its next row at once. (It used to write the outcome itself,
+    a transaction per reply or so, its send slot held meanwhile: at 50 ms of LINE latency about 40 % of a
+    slot's time went to recordings and to waiting for the claim's other recordings.) What is handed over
+    while a transaction is written goes in the next one. Every wait is bounded: the thread wakes at least
+    once a second; a transaction is bounded by the database's lock timeout; `stop` joins with a timeout.
+    Once stopped, outcomes handed over are written in the calling thread; idle for `RECORDER_IDLE_SECONDS`, the
+    thread ends (the next outcome starts another)."""
+
+    def __init__(self, sender: OutboxSender) -> None:
+        self._sender = sender
+        self._cond = threading.Condition()
+        self._batches: dict[_Batch, None] = {}  # in the order handed over
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def add(self, batch: _Batch) -> None:
+        with self._cond:
+            if not self._stopped:
+                self._batches[batch] = None
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="outbox-record", daemon=True)
+                    self._thread.start()
+                self._cond.notify()
+                return
+        self._write([batch])
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._batches) or self._stopped, timeout=RECORDER_IDLE_SECONDS)
+                batches = list(self._batches)
+                self._batches.clear()
+                if not batches:  # stopped, or nothing for a while: the thread ends (`add` starts another)
+                    self._thread = None
+                    return
+            self._write(batches)
+
+    def _write(self, batches: list[_Batch]) -> None:
+        taken = [(batch, outcomes) for batch in batches if (outcomes := batch.take_outcomes())]
+        count = sum(len(outcomes) for _, outcomes in taken)
+        if not count:
+            return
+        written = False
+        try:
+            _write_outcomes(self._sender, taken)
+            written = True
+        except Exception:
+            log.exception("outbox: recording outcomes failed; those rows are sent again when their lease runs out")
+        finally:
+            self._sender._recorded(count, written)
+
+    def stop(self, timeout: float) -> bool:
+        """No more handing over; what was handed over is written. Whether the thread ended within `timeout`."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
 
 
 def _by_chat(rows: list[_Claimed]) -> list[list[_Claimed]]:
@@ -215,8 +301,10 @@ class OutboxSender:
         # dispatch_due's slots: rows claimed and not yet done, and how many recordings were made (a chat's
         # next row may be claimed once its earlier one is recorded)
         self._slots = threading.Condition()
-        self._outstanding = 0
+        self._outstanding = 0  # slots taken: one per chat's rows of a claim not yet all sent (or given back)
+        self._unrecorded = 0  # sent, the outcome handed to the recording thread and not yet written
         self._recordings = 0
+        self._recorder = _Recorder(self)
         self._paused_until = 0.0  # LINE's rate limit was hit: no claim before this (time.monotonic())
         self._watching = False  # a delivery loop that found nothing due waits for the next recording
         self._closed = False  # close(): no more claims; rows claimed and not yet sent go back unsent
@@ -226,7 +314,7 @@ class OutboxSender:
     def close(self) -> None:
         """Stop the send threads. Rows a pipelined claim handed them and not yet sent go back unsent (their
         attempt not counted), so this waits only for the sends already out, each bounded by LINE's request
-        timeout (`LINE_REQUEST_TIMEOUT`), and their recording."""
+        timeout (`LINE_REQUEST_TIMEOUT`), and their recording (by the recording thread: `RECORDER_STOP_SECONDS` at most)."""
         with self._slots:
             self._closed = True
             self._slots.notify_all()
@@ -234,6 +322,8 @@ class OutboxSender:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+        if not self._recorder.stop(timeout=RECORDER_STOP_SECONDS):
+            log.warning("outbox: outcomes still being recorded %ss after the sender closed", RECORDER_STOP_SECONDS)
 
     def _executor(self) -> ThreadPoolExecutor:
         """The send threads (RuntimeError once closed)."""
@@ -269,8 +359,8 @@ class OutboxSender:
     def dispatch_due(self, limit: int = 20, wait_seconds: float = 0.5) -> int:
         """The worker's pipelined delivery: claim what is due (at most `limit`, and no more than the free
         slots: `DeliveryPolicy.concurrency` send threads and a few rows ahead), hand it to the send threads and return the number claimed
-        without waiting for the sends; the outcomes are recorded by the send threads (a reply's at once, the
-        others when their chat's rows of the claim are done). So a slow LINE call holds up its own chat only:
+        without waiting for the sends; the outcomes are handed to the sender's recording thread as each send
+        ends and written in group commits (`_Recorder`), the send thread free for its next row at once. So a slow LINE call holds up its own chat only:
         the next claim is made as soon as slots are free. A chat's later rows are not claimed while an
         earlier one is out (storage/outbox.py `claim_due`), so they wait for it and never overtake it.
 
@@ -308,7 +398,7 @@ class OutboxSender:
         claimed: list[_Claimed] = []
         waiting: list[bool] = []  # with nothing claimed: whether a due row waits for its chat's row out
         try:
-            claimed = self._claim(take, owner, waiting if self._outstanding > take else None)
+            claimed = self._claim(take, owner, waiting if self._outstanding + self._unrecorded > take else None)
         finally:
             with self._slots:
                 self._claiming = False
@@ -318,7 +408,7 @@ class OutboxSender:
                 if self._claim_again and not self._closed:
                     self._claim_again = False
                     return 1
-                if self._outstanding == 0 or self._watching or not any(waiting) or self._closed:
+                if self._outstanding + self._unrecorded == 0 or self._watching or not any(waiting) or self._closed:
                     return 0  # idle (new answers wake the loop); one loop at most watches the recordings
                 self._watching = True
                 try:
@@ -328,6 +418,10 @@ class OutboxSender:
             return 1
         batch = _Batch(self, owner, claimed, dispatched=True)
         groups = _by_chat(claimed)
+        # A slot is a send thread's worth: one chat's rows of a claim go one after another in one thread, so
+        # they take one slot, not one each (else a few chats' queued rows filled the slots while other chats'
+        # due rows waited: with 16 chats only ~11 sends were at LINE at once, every slot taken).
+        self._free(len(claimed) - len(groups))
         for index, group in enumerate(groups):
             try:
                 self._executor().submit(self._run_group, group, batch)
@@ -335,6 +429,7 @@ class OutboxSender:
                 for row in (row for later in groups[index:] for row in later):
                     batch.done(row, _Outcome("released", _released(row, 0.0, CLOSING), False))
                 batch.record()
+                self._free(len(groups) - index)
                 break
         return len(claimed)
 
@@ -342,13 +437,13 @@ class OutboxSender:
         """Wait, at most `timeout` seconds, until no row `dispatch_due` claimed is still out (sent and
         recorded, or given back); whether none is."""
         with self._slots:
-            return self._slots.wait_for(lambda: self._outstanding == 0, timeout=timeout)
+            return self._slots.wait_for(lambda: self._outstanding == 0 and self._unrecorded == 0, timeout=timeout)
 
     def _run_group(self, rows: list[_Claimed], batch: _Batch) -> None:
         """A send thread's part of a dispatched claim: one chat's rows, then what is known recorded (so the
-        chat's next row may be claimed without waiting for the claim's other chats). Each row frees its slot
-        when done; whatever an error left unsent frees its slots here (it stays leased to this claim and is
-        sent again when the lease runs out)."""
+        chat's next row may be claimed without waiting for the claim's other chats). The group's slot is freed
+        when it is done; whatever an error left unsent stays leased to this claim and is sent again when the
+        lease runs out."""
         try:
             self._send_group(rows, batch)
         except Exception:
@@ -360,7 +455,7 @@ class OutboxSender:
                 log.exception("outbox: recording outcomes failed; those rows are sent again when their lease "
                               "runs out")
             finally:
-                self._free(sum(1 for row in rows if row.id in batch.to_send))
+                self._free(1)
 
     def _free(self, slots: int) -> None:
         if slots:
@@ -368,13 +463,24 @@ class OutboxSender:
                 self._outstanding -= slots
                 self._slots.notify_all()
 
+    def _handed_over(self, outcomes: int) -> None:
+        """A dispatched row's send is over: `outcomes` (0 or 1) handed to the recorder (its group's slot is
+        freed when the group is done: `_run_group`)."""
+        with self._slots:
+            self._unrecorded += outcomes
+            self._slots.notify_all()
+
     def _pause(self, seconds: float) -> None:
         with self._slots:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
-    def _recorded(self) -> None:
+    def _recorded(self, handed_over: int = 0, written: bool = True) -> None:
+        """A recording is over: `handed_over` of the recorder's outcomes are no longer waiting; `written`:
+        committed (a chat's next row may now be due)."""
         with self._slots:
-            self._recordings += 1
+            self._unrecorded -= handed_over
+            if written:
+                self._recordings += 1
             self._slots.notify_all()
 
     def _send_group(self, rows: list[_Claimed], batch: _Batch) -> None:
