@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import faulthandler
 import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -283,7 +284,26 @@ class Worker:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         # `kill -USR1 <pid>`: every thread's stack to stderr (the log), for a worker that seems stuck.
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+        signal.signal(signal.SIGUSR1, write_thread_stacks)
+
+
+def write_thread_stacks(_signum: int = 0, _frame: object = None) -> None:
+    """Every thread's stack, most recent call first, to standard error (the worker's log): SIGUSR1's handler.
+
+    Python runs it in the main thread between two bytecodes, holding the GIL, so the other threads stand
+    still while their frames are read (`faulthandler`'s dump, used before, reads them from C while they run:
+    a busy worker could crash in it). It takes no lock (a handler interrupting the code that holds one would
+    wait for itself): thread names are read from threading's table without its lock, and the text goes out
+    with one `os.write`, past the buffers of `sys.stderr`."""
+    names = {ident: thread.name for ident, thread in dict(getattr(threading, "_active", {})).items()}
+    parts = [f"itabot worker {os.getpid()}: the stacks of its threads (SIGUSR1)\n"]
+    for ident, frame in sys._current_frames().items():
+        parts.append(f"\nThread 0x{ident:x} {names.get(ident, '?')} (most recent call first):\n")
+        parts += reversed(traceback.format_stack(frame))
+    data = "".join(parts).encode("utf-8", "replace")
+    with contextlib.suppress(OSError):
+        while data:
+            data = data[os.write(2, data):]
 
 
 def start_siblings(count: int, argv: list[str]) -> list[subprocess.Popen[bytes]]:

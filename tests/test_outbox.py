@@ -261,8 +261,12 @@ def test_worker_killed_mid_delivery_delivers_exactly_once_after_restart(
     second = _worker_process(env, second_log)
     try:
         assert wait_for(lambda: row(bot, message.id).status == OutboxStatus.DELIVERED.value, timeout=90)
-        second.send_signal(signal.SIGUSR1)  # a worker that seems stuck tells where its threads stand (README)
-        assert wait_for(lambda: "in _loop" in second_log.read_text(errors="replace"), timeout=10)
+        # a worker that seems stuck tells where its threads stand (README), as often as asked, and goes on
+        for asked in range(1, 4):
+            second.send_signal(signal.SIGUSR1)
+            assert wait_for(lambda asked=asked: second_log.read_text(errors="replace").count("(SIGUSR1)") == asked,
+                            timeout=10)
+        assert "in _loop" in second_log.read_text(errors="replace") and second.poll() is None
     finally:
         _stop(second, second_log)
     assert bot.fake.count_by_retry_key() == {message.retry_key: 1}
