@@ -32,18 +32,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def _children_table() -> dict[int, tuple[int, int]]:
-    table: dict[int, tuple[int, int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                data = fh.read()
-        except OSError:
-            continue
-        fields = data[data.rindex(b")") + 2:].split()
-        table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-    return table
+    """{pid: (ppid, utime+stime ticks)} of every process (bench/webhook.py's `/proc` accounting)."""
+    from bench.webhook import _proc_table  # imported here: bench/webhook.py imports this module lazily too
+
+    return _proc_table()
 
 
 def _group_ticks(table: dict[int, tuple[int, int]], root: int) -> int:
