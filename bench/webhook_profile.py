@@ -9,7 +9,8 @@ then posts pre-signed one-text bodies through the Flask app's WSGI stack (Werkze
 from T threads at once, as gunicorn's gthread workers do, so the group commit gathers requests as it does under
 load: first R to `/callback`, then R spread round-robin over the N `/callback/<slug>`. Per phase it prints
 requests/s, p50/p99 and the process's CPU per request (every thread: the request threads and the event
-store's writer), and with the profiler on, the functions with the most own time over all threads. Not a timed
+store's writer) — on PostgreSQL the server's CPU per request too (from /proc: the postmaster and its backends) —
+and with the profiler on, the functions with the most own time over all threads. Not a timed
 test: it only prints figures.
 """
 
@@ -109,10 +110,50 @@ def _run_threads(calls: list[Callable[[], int]], threads: int, expect: int) -> t
     return wall, cpu, latencies
 
 
-def _line(name: str, wall: float, cpu: float, latencies: list[float]) -> None:
+def _line(name: str, wall: float, cpu: float, latencies: list[float], server_cpu: float | None) -> None:
     p99 = statistics.quantiles(latencies, n=100)[98] if len(latencies) >= 100 else max(latencies)
+    server = "" if server_cpu is None else f"  PostgreSQL {server_cpu / len(latencies) * 1000:5.2f} ms/request"
     print(f"  {name:<34} {len(latencies) / wall:7.0f} req/s  p50 {statistics.median(latencies):6.2f} ms  "
-          f"p99 {p99:6.2f} ms  CPU {cpu / len(latencies) * 1000:5.2f} ms/request", flush=True)
+          f"p99 {p99:6.2f} ms  CPU {cpu / len(latencies) * 1000:5.2f} ms/request{server}", flush=True)
+
+
+def _stat_cpu(pid: int, children_too: bool) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15 if children_too else 13])  # utime stime [cutime cstime]
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(postmaster: int | None) -> float | None:
+    """CPU seconds the PostgreSQL server has used so far: the postmaster, its live processes (the backends)
+    and those that have exited. None on SQLite (its CPU is the process's own) or where /proc cannot tell."""
+    if postmaster is None:
+        return None
+    try:
+        total = _stat_cpu(postmaster, children_too=True)
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                        total += _stat_cpu(int(entry.name), children_too=False)
+                except (OSError, ValueError, IndexError):
+                    continue  # gone meanwhile
+        return total
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def postmaster_of(engine: Any) -> int | None:
+    """The PostgreSQL server's process id (the parent of a backend's), on this machine; None on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+    with engine.connect() as connection:
+        backend = int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def run(kind: str, orgs: int, requests: int, threads: int, profile: bool, top: int) -> None:
@@ -161,18 +202,21 @@ def run(kind: str, orgs: int, requests: int, threads: int, profile: bool, top: i
                   (f"/callback/<slug> ×{orgs}", [post(f"/callback/org-{i % orgs}", body(f"s{i % orgs}", i),
                                                      f"secret-{i % orgs}") for i in range(requests)])]
         print(f"{kind}: {orgs} organisations, {requests} requests per phase from {threads} threads", flush=True)
+        postmaster = postmaster_of(services.engine)
         for name, calls in phases:
             profiles = ThreadProfiles() if profile else None
             if profiles is not None:
                 # the event store's writer thread is already running: restart it under the profiler
                 services.event_store._started_in = None
                 profiles.start()
+            server0 = server_cpu(postmaster)
             try:
                 wall, cpu, latencies = _run_threads(calls, threads, 200)
             finally:
                 if profiles is not None:
                     profiles.stop()
-            _line(name, wall, cpu, latencies)
+            server1 = server_cpu(postmaster)
+            _line(name, wall, cpu, latencies, None if server0 is None or server1 is None else server1 - server0)
             if profiles is not None:
                 print(profiles.report(top))
         services.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,15 +25,34 @@ CLAIM_LOCK_KEY = 0x17AB0001
 
 _table = cast(Table, InboxEvent.__table__)  # typed FromClause by SQLAlchemy; a Table here
 _tombstones = cast(Table, InboxTombstone.__table__)
-# Built once: SQLAlchemy caches the compiled form, which matters on the webhook's hot path.
+# The event store's statements, built once, and one SQL text whatever the number of events or organisations a
+# group commit gathers: the rows bound as one value each (arrays on PostgreSQL, a JSON array on SQLite) rather
+# than a VALUES row or an IN item per event, so neither SQLAlchemy (compiling) nor the database (parsing and
+# planning; psycopg prepares a statement run often) works again for each new group size.
+_STORED = "org_id, webhook_event_id, chat_key, event_type, payload, is_redelivery, event_time"
+_INSERT_TAIL = " ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id, id"
 _INSERTS = {
-    "postgresql": postgresql.insert(_table)
-    .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-    .returning(_table.c.webhook_event_id, _table.c.id),
-    "sqlite": sqlite.insert(_table)
-    .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-    .returning(_table.c.webhook_event_id, _table.c.id),
+    "postgresql": text(
+        f"INSERT INTO inbox_events ({_STORED}, received_at, status, attempts, next_attempt_at)"
+        " SELECT e.org_id, e.webhook_event_id, e.chat_key, e.event_type, e.payload, e.is_redelivery, e.event_time,"
+        " :now, :status, 0, :now FROM unnest(CAST(:org_ids AS integer[]),"
+        " CAST(:event_ids AS varchar[]), CAST(:chat_keys AS varchar[]), CAST(:event_types AS varchar[]),"
+        " CAST(:payloads AS json[]), CAST(:redeliveries AS boolean[]), CAST(:event_times AS timestamptz[]))"
+        f" WITH ORDINALITY AS e({_STORED}, n) ORDER BY e.n{_INSERT_TAIL}"),  # ids in the order received
+    "sqlite": text(
+        f"INSERT INTO inbox_events ({_STORED}, received_at, status, attempts, next_attempt_at)"
+        " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
+        " json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),"
+        " json_extract(value, '$[6]'), :now, :status, 0, :now FROM json_each(:rows)"
+        f" WHERE true ORDER BY key{_INSERT_TAIL}"),  # WHERE: SQLite's parser needs one before an upsert
 }
+_INSERTS = {dialect: statement.bindparams(bindparam("now", type_=_table.c.received_at.type),
+                                          bindparam("status", type_=_table.c.status.type))
+            for dialect, statement in _INSERTS.items()}
+_HANDLED = {dialect: select(_tombstones.c.event_hash).where(in_chats(_tombstones.c.event_hash, dialect, "hashes"))
+            for dialect in ("postgresql", "sqlite")}
+_UNDO = {dialect: delete(_table).where(in_chats(_table.c.webhook_event_id, dialect, "gone"))
+         for dialect in ("postgresql", "sqlite")}
 # The worker's per-batch statements, built once (building a statement costs more CPU than running it).
 _HOLD = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
                               _table.c.status == InboxStatus.PROCESSING.value)
@@ -202,34 +222,40 @@ def store_events_of(connection: Connection, batches: Iterable[tuple[int, Iterabl
     An event handled and deleted since (a complaint's: `InboxRepository.scrub_now`) left only its
     tombstone; a redelivery of it is taken out again here. The tombstones are read after the insert, so
     on PostgreSQL an insert that waited for the handler's delete to commit sees the tombstone it left."""
-    rows: dict[str, dict[str, Any]] = {}
+    rows: dict[str, tuple[int, str, str, str, str, bool, datetime | None]] = {}
     for org_id, event in ((org_id, event) for org_id, events in batches for event in events):
+        event_id = event["webhookEventId"]
+        if event_id in rows:
+            continue
         delivery = event.get("deliveryContext")
-        rows.setdefault(event["webhookEventId"], {
-            "org_id": org_id,
-            "webhook_event_id": event["webhookEventId"],
-            "chat_key": chat_key(event),
-            "event_type": str(event.get("type"))[:32],
-            "payload": event,
-            "is_redelivery": bool(delivery.get("isRedelivery")) if isinstance(delivery, dict) else False,
-            "event_time": _event_time(event),
-            "received_at": now,
-            "status": InboxStatus.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-        })
+        rows[event_id] = (org_id, event_id, chat_key(event), str(event.get("type"))[:32], json.dumps(event),
+                          bool(delivery.get("isRedelivery")) if isinstance(delivery, dict) else False,
+                          _event_time(event))
     if not rows:
         return {}
-    # Many rows, one statement (SQLAlchemy's "insertmanyvalues"); RETURNING names the rows really inserted.
-    result = connection.execute(_INSERTS[connection.dialect.name], list(rows.values()))
-    inserted = {event_id: row_id for event_id, row_id in result}
+    dialect = connection.dialect.name
+    params: dict[str, Any] = {"now": now, "status": InboxStatus.PENDING.value}
+    if dialect == "postgresql":
+        for name, values in zip(("org_ids", "event_ids", "chat_keys", "event_types", "payloads", "redeliveries",
+                                 "event_times"), zip(*rows.values(), strict=True), strict=True):
+            params[name] = list(values)
+    else:
+        # a time as SQLite keeps it (a text), from the column's own type
+        as_stored = _table.c.event_time.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        assert as_stored is not None
+        # ensure_ascii=False: the texts reach SQLite as they are, so one it cannot hold (a lone surrogate) is
+        # refused on binding, as a column bound alone is, not escaped into JSON for json_extract to store
+        params["rows"] = json.dumps([(*row[:5], int(row[5]), None if row[6] is None else as_stored(row[6]))
+                                     for row in rows.values()], ensure_ascii=False)
+    inserted = {event_id: row_id for event_id, row_id in connection.execute(_INSERTS[dialect], params)}
     if inserted:
         hashes = {tombstone_of(events_key, event_id): event_id for event_id in inserted}
-        handled = connection.execute(select(_tombstones.c.event_hash)
-                                     .where(_tombstones.c.event_hash.in_(list(hashes)))).scalars().all()
-        if handled:
-            gone = [inserted.pop(hashes[event_hash]) for event_hash in handled]
-            connection.execute(delete(_table).where(_table.c.id.in_(gone)))
+        handled = connection.execute(_HANDLED[dialect], {"hashes": bound_chats(dialect, list(hashes))}).scalars()
+        gone = [hashes[event_hash] for event_hash in handled]
+        if gone:
+            for event_id in gone:
+                del inserted[event_id]
+            connection.execute(_UNDO[dialect], {"gone": bound_chats(dialect, gone)})
     return inserted
 
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, bindparam, select, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.orm import Session
 
+from storage.chat_lists import bound_chats, in_ids
 from storage.models import Organisation
 from storage.org_models import OrgCredentials
 
@@ -50,10 +51,12 @@ class DirectoryRow:
 
 _orgs = cast(Table, Organisation.__table__)
 _credentials = cast(Table, OrgCredentials.__table__)
-# Built once (the webhook's hot path): the credentials version of the enabled organisations among `ids`.
-_CHANNEL_VERSIONS = (select(_orgs.c.id, _credentials.c.version)
+# Built once (the webhook's hot path): the credentials version of the enabled organisations among `ids`, bound as
+# one value (one SQL text however many organisations a group commit gathers: storage/chat_lists.py).
+_CHANNEL_VERSIONS = {dialect: select(_orgs.c.id, _credentials.c.version)
                      .select_from(_orgs.outerjoin(_credentials, _credentials.c.org_id == _orgs.c.id))
-                     .where(_orgs.c.id.in_(bindparam("ids", expanding=True)), _orgs.c.disabled_at.is_(None)))
+                     .where(in_ids(_orgs.c.id, dialect), _orgs.c.disabled_at.is_(None))
+                     for dialect in ("postgresql", "sqlite")}
 
 
 def channel_versions(connection: Connection, org_ids: list[int]) -> dict[int, int]:
@@ -62,7 +65,9 @@ def channel_versions(connection: Connection, org_ids: list[int]) -> dict[int, in
     stores a request's events, that the secret it was verified with is still the organisation's."""
     if not org_ids:
         return {}
-    return {org_id: version or 0 for org_id, version in connection.execute(_CHANNEL_VERSIONS, {"ids": org_ids})}
+    dialect = connection.dialect.name
+    versions = connection.execute(_CHANNEL_VERSIONS[dialect], {"ids": bound_chats(dialect, org_ids)})
+    return {org_id: version or 0 for org_id, version in versions}
 
 
 def _copy(row: OrgCredentials) -> SealedCredentials:
