@@ -30,6 +30,9 @@ def _bin(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
+STOP_GRACE_SECONDS = 10.0  # Ctrl-C: how long the fake platform, the web and the worker have to stop
+
+
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -123,11 +126,26 @@ def run_local(web_port: int, line_port: int) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in processes.values():
-            _signal_group(process, signal.SIGTERM)
-        for process in processes.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
-            _signal_group(process, signal.SIGKILL)  # what is left of its group (a web worker that lingers)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
+        _stop_all(processes)
+
+
+def _stop_all(processes: dict[str, subprocess.Popen[bytes]], grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM to every process group, one shared wait of `grace` seconds for them all, then SIGKILL to every
+    group (what is left of it: a web worker that lingers after its master): at most `grace` + 5 s in all, and
+    it says what it did."""
+    if processes:
+        print(cli.DEV_STOPPING.format(names=", ".join(processes)), file=sys.stderr, flush=True)
+    for process in processes.values():
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for name, process in processes.items():
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print(cli.DEV_KILLED.format(name=name, seconds=grace), file=sys.stderr, flush=True)
+    for process in processes.values():
+        _signal_group(process, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    for process in processes.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))

@@ -119,12 +119,14 @@ def test_scripts_run_local_answers_a_demo_persona_and_ctrl_c_stops_everything(tm
         assert len(_processes_with(marks)) >= 3  # the fake LINE platform, gunicorn's master and its worker
     finally:
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole process group
+        left: list[str] = []
         try:
-            process.wait(timeout=40)
+            process.wait(timeout=60)  # itabot dev stops its processes within 15 s (linesim/devserver.py)
         except subprocess.TimeoutExpired:
+            left = [*_processes_with(marks), f"run-local {process.pid} still running"]
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
-    assert process.returncode == 0, log.read_text(errors="replace")
+    assert process.returncode == 0, "\n".join([log.read_text(errors="replace"), *left])
     # Nothing it started is left (a gunicorn worker was seen outliving its master after Ctrl-C)
     assert wait_for(lambda: not _processes_with(marks), timeout=10), _processes_with(marks)
     assert _status(f"{web}/healthz") == 0 and _status(f"{line}/") == 0
@@ -140,3 +142,27 @@ def _processes_with(marks: tuple[bytes, ...]) -> list[str]:
                 if any(mark in command for mark in marks):
                     found.append(command.replace(b"\x00", b" ").decode(errors="replace"))
     return found
+
+
+def test_a_process_that_ignores_ctrl_c_is_killed_within_the_shared_grace(capsys: pytest.CaptureFixture[str]) -> None:
+    """itabot dev's stop: SIGTERM to every group, one shared wait, then SIGKILL: a process ignoring SIGTERM
+    does not hold the others (or the terminal) for long, and the developer is told which one was killed."""
+    stubborn = subprocess.Popen(
+        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                               "print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, start_new_session=True)
+    polite = subprocess.Popen([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        for process in (stubborn, polite):
+            assert process.stdout is not None and process.stdout.readline() == b"ready\n"  # its handler is set
+        devserver._stop_all({"worker": stubborn, "web": polite}, grace=0.5)
+        assert stubborn.returncode == -signal.SIGKILL and polite.returncode == -signal.SIGTERM
+        assert "worker ไม่หยุดภายใน" in capsys.readouterr().err
+    finally:
+        for process in (stubborn, polite):
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+            if process.stdout is not None:
+                process.stdout.close()

@@ -114,6 +114,8 @@ CLI_RICHMENU_DONE = "ติดตั้งเมนูหลักเรีย�
 CLI_RICHMENU_FAILED = "ติดตั้งเมนูไม่สำเร็จ ขั้นตอน{step}: {error}"
 CLI_RICHMENU_STEPS = {"list": "อ่านรายการเมนู", "create": "ลงทะเบียนเมนู", "upload": "อัปโหลดภาพ",
                       "default": "ตั้งเป็นเมนูเริ่มต้น", "delete": "ลบเมนูเก่า"}
+DEV_STOPPING = "  กำลังหยุด: {names}"
+DEV_KILLED = "  {name} ไม่หยุดภายใน {seconds:.0f} วินาที: บังคับหยุด"
 DEV_RICHMENU_FAILED = "  ติดตั้งเมนูหลักในแพลตฟอร์มจำลองไม่สำเร็จ: {error}"
 # CLI
 CLI_REPORT_SAVED = "บันทึก{report}แล้ว: {path} ({kb:,} KB)"
