@@ -107,6 +107,9 @@ def run_local(web_port: int, line_port: int) -> int:
     }
     processes: dict[str, subprocess.Popen[bytes]] = {}
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Ctrl-C stops it even when it was started with SIGINT ignored (Python then leaves it so: a command started
+    # in the background by a script, or by a test run that was): the banner promises it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, command in commands.items():
             # each in a process group of its own, stopped as a group: nothing it started outlives the local run

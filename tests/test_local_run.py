@@ -126,6 +126,7 @@ def test_scripts_run_local_answers_a_demo_persona_and_ctrl_c_stops_everything(tm
             left = [*_processes_with(marks), f"run-local {process.pid} still running"]
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+            _kill_processes_with(marks)  # its children run in sessions of their own: not left to run on
     assert process.returncode == 0, "\n".join([log.read_text(errors="replace"), *left])
     # Nothing it started is left (a gunicorn worker was seen outliving its master after Ctrl-C)
     assert wait_for(lambda: not _processes_with(marks), timeout=10), _processes_with(marks)
@@ -142,6 +143,14 @@ def _processes_with(marks: tuple[bytes, ...]) -> list[str]:
                 if any(mark in command for mark in marks):
                     found.append(command.replace(b"\x00", b" ").decode(errors="replace"))
     return found
+
+
+def _kill_processes_with(marks: tuple[bytes, ...]) -> None:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if any(mark in (entry / "cmdline").read_bytes() for mark in marks):
+                    os.kill(int(entry.name), signal.SIGKILL)
 
 
 def test_a_process_that_ignores_ctrl_c_is_killed_within_the_shared_grace(capsys: pytest.CaptureFixture[str]) -> None:
