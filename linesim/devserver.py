@@ -135,20 +135,26 @@ def run_local(web_port: int, line_port: int) -> int:
 def _stop_all(processes: dict[str, subprocess.Popen[bytes]], grace: float = STOP_GRACE_SECONDS) -> None:
     """SIGTERM to every process group, one shared wait of `grace` seconds for them all, then SIGKILL to every
     group (what is left of it: a web worker that lingers after its master): at most `grace` + 5 s in all, and
-    it says what it did."""
-    if processes:
-        print(cli.DEV_STOPPING.format(names=", ".join(processes)), file=sys.stderr, flush=True)
-    for process in processes.values():
-        _signal_group(process, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for name, process in processes.items():
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            print(cli.DEV_KILLED.format(name=name, seconds=grace), file=sys.stderr, flush=True)
-    for process in processes.values():
-        _signal_group(process, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    for process in processes.values():
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    it says what it did. A second Ctrl-C (or SIGTERM) meanwhile is ignored: it would leave them running, and the
+    stop ends soon anyway."""
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if processes:
+            print(cli.DEV_STOPPING.format(names=", ".join(processes)), file=sys.stderr, flush=True)
+        for process in processes.values():
+            _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for name, process in processes.items():
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(cli.DEV_KILLED.format(name=name, seconds=grace), file=sys.stderr, flush=True)
+        for process in processes.values():
+            _signal_group(process, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        for process in processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

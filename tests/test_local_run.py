@@ -165,7 +165,9 @@ def test_a_process_that_ignores_ctrl_c_is_killed_within_the_shared_grace(capsys:
     try:
         for process in (stubborn, polite):
             assert process.stdout is not None and process.stdout.readline() == b"ready\n"  # its handler is set
+        handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
         devserver._stop_all({"worker": stubborn, "web": polite}, grace=0.5)
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # given back
         assert stubborn.returncode == -signal.SIGKILL and polite.returncode == -signal.SIGTERM
         assert "worker ไม่หยุดภายใน" in capsys.readouterr().err
     finally:
