@@ -27,14 +27,14 @@ from typing import Any, cast
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Table, and_, bindparam, case, func, insert, or_, select, update  # noqa: E402
+from sqlalchemy import Table, and_, insert, select  # noqa: E402
 
 from bench.databases import CHOICES, chosen, database  # noqa: E402
 from storage.clock import utcnow  # noqa: E402
 from storage.db import bounded_claim, make_engine, make_session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import OutboxKind, OutboxMessage, OutboxStatus  # noqa: E402
-from storage.outbox import IN_LINE, OutboxRepository  # noqa: E402
+from storage.models import OutboxMessage, OutboxStatus  # noqa: E402
+from storage.outbox import IN_LINE, OutboxRepository, _due, claim_statements_where  # noqa: E402
 from storage.uow import UnitOfWork, UnitOfWorkFactory  # noqa: E402
 
 REPEAT = 30
@@ -44,31 +44,11 @@ SENDING_CHATS = 32  # the rows in flight of one worker's delivery (OUTBOX_SEND_C
 def _before_statements() -> tuple[Any, Any, Any, Any]:
     """The claim as it was (storage/outbox.py before #17 step 2): held back by a correlated NOT EXISTS."""
     t = cast(Table, OutboxMessage.__table__)
-    now = bindparam("now", type_=t.c.next_attempt_at.type)
-
-    def due(table: Any) -> Any:
-        return or_(and_(table.c.status == OutboxStatus.PENDING.value, table.c.next_attempt_at <= now),
-                   and_(table.c.status == OutboxStatus.SENDING.value, table.c.lease_until < now))
-
     earlier = t.alias("earlier")
     held_back = select(earlier.c.id).where(
         earlier.c.chat_key == t.c.chat_key, earlier.c.id < t.c.id, earlier.c.status.in_(IN_LINE),
-        ~due(earlier)).exists()
-    condition = and_(due(t), ~held_back)
-    firsts = select(func.min(t.c.id)).where(condition).group_by(t.c.org_id, t.c.priority)
-    columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
-               t.c.attempts, t.c.reply_attempted_at, t.c.private, t.c.chat_key)
-    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)), condition)
-                  .order_by(t.c.priority.desc(), t.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True))
-    rest_rows = (select(*columns).where(condition, t.c.id.not_in(bindparam("firsts", expanding=True)))
-                 .order_by(t.c.priority.desc(), t.c.id).limit(bindparam("limit")).with_for_update(skip_locked=True))
-    replying = and_(t.c.kind == OutboxKind.REPLY.value, t.c.reply_token.is_not(None))
-    claim = (update(t).where(t.c.id.in_(bindparam("ids", expanding=True)))
-             .values(status=OutboxStatus.SENDING.value, lease_until=bindparam("lease_until"),
-                     lease_owner=bindparam("owner"), attempts=t.c.attempts + 1,
-                     reply_attempted_at=case((replying, func.coalesce(t.c.reply_attempted_at, now)),
-                                             else_=t.c.reply_attempted_at)))
-    return firsts, first_rows, rest_rows, claim
+        ~_due(earlier)).exists()
+    return claim_statements_where(and_(_due(t), ~held_back))
 
 
 _BEFORE = _before_statements()

@@ -115,9 +115,14 @@ def _claim_statements(dialect: str) -> tuple[Any, Any, Any, Any]:
     """The claim's statements (see `OutboxRepository.claim_due`), with the time, the held-back chats, ids,
     limit and owner bound. No subquery per row: a chat whose rows must wait is read first (`_HELD_CHATS`) and
     left out by a list; each organisation's first row per priority is one GROUP BY over the due rows."""
+    return claim_statements_where(and_(_due(_table), _held_chats_filter(_table, dialect)))
+
+
+def claim_statements_where(condition: Any) -> tuple[Any, Any, Any, Any]:
+    """The claim's statements over the rows `condition` finds claimable (`bench/outbox_claims.py` builds the
+    claim as it was before with its own condition)."""
     t = _table
     now = bindparam("now", type_=t.c.next_attempt_at.type)
-    condition = and_(_due(t), _held_chats_filter(t, dialect))
     firsts = select(func.min(t.c.id)).where(condition).group_by(t.c.org_id, t.c.priority)
     columns = (t.c.id, t.c.org_id, t.c.kind, t.c.retry_key, t.c.reply_token, t.c.recipients, t.c.messages,
                t.c.attempts, t.c.reply_attempted_at, t.c.private, t.c.chat_key)
