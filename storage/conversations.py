@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from domain.complaints.crypto import IdentityCryptoError, open_json, seal_json
 from storage.conversation_models import Conversation
 from storage.keys import MissingKey, keyed_hash
+from storage.read_ahead import ReadAhead
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ class ConversationRepository:
         # worker's batch); kept up to date by save/end, forgotten when a savepoint is rolled back.
         self._rows: dict[tuple[int, str], Conversation | None] | None = None
         # Rows read for several organisations at once (`prefetch_of`), opened, held out of the session until
-        # their organisation's turn (`admit`): {org_id: {chat: row or None}}
-        self._waiting: dict[int, dict[str, Conversation | None]] = {}
+        # their organisation's turn (`admit`)
+        self._waiting: ReadAhead[Conversation] = ReadAhead()
 
     # -- sealing ------------------------------------------------------------------------------------------
     def _key_for(self, purpose: str) -> bytes:
@@ -95,23 +96,15 @@ class ConversationRepository:
             found[row.chat_hash] = row
         for chat_hash, (org_id, key) in hashes.items():
             opened = found.get(chat_hash)
-            self._waiting.setdefault(org_id, {})[key] = self._open(opened) if opened is not None else None
+            self._waiting.hold(org_id, key, self._open(opened) if opened is not None else None)
 
     def admit(self, org_id: int) -> None:
         """Put the organisation's conversations read by `prefetch_of` in the session (no query), and answer
         `get` for them from memory as `prefetch` does."""
-        waiting = self._waiting.pop(org_id, None)
-        if not waiting:
-            return
-        if self._rows is None:
-            self._rows = {}
-        for key, row in waiting.items():
-            if row is not None:
-                self.session.add(row)
-            self._rows[(org_id, key)] = row
+        self._rows = self._waiting.admit(self.session, org_id, self._rows)
 
     def forget_waiting(self) -> None:
-        self._waiting = {}
+        self._waiting.forget()
 
     def forget_cached(self) -> None:
         if self._rows is not None:

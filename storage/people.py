@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from domain.thai_text import squeeze
 from domain.units import DEFAULT_UNITS
 from storage.models import InviteCode, Member, Organisation, Role, Unit
+from storage.read_ahead import ReadAhead
 
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 INVITE_GROUPS = (4, 4)
@@ -84,8 +85,8 @@ class PeopleRepository:
         self._members: dict[tuple[int, str], Member | None] | None = None
         self._inserted: list[Member] = []  # created by `_insert_member` in this unit of work
         # Members read for several organisations at once (`prefetch_members_of`), held out of the session until
-        # their organisation's turn (`admit`): {org_id: {LINE user id: member or None}}
-        self._waiting: dict[int, dict[str, Member | None]] = {}
+        # their organisation's turn (`admit`)
+        self._waiting: ReadAhead[Member] = ReadAhead()
 
     # -- organisations and units -------------------------------------------------------------------
     def organisation(self, slug: str) -> Organisation | None:
@@ -183,23 +184,15 @@ class PeopleRepository:
             self.session.expunge(member)
             found[(member.org_id, member.line_user_id)] = member
         for org_id, user_id in pairs:
-            self._waiting.setdefault(org_id, {})[user_id] = found.get((org_id, user_id))
+            self._waiting.hold(org_id, user_id, found.get((org_id, user_id)))
 
     def admit(self, org_id: int) -> None:
         """Put the organisation's members read by `prefetch_members_of` in the session (no query), and answer
         `member`/`get_or_create_member` for them from memory as `prefetch_members` does."""
-        waiting = self._waiting.pop(org_id, None)
-        if not waiting:
-            return
-        if self._members is None:
-            self._members = {}
-        for user_id, member in waiting.items():
-            if member is not None:
-                self.session.add(member)
-            self._members[(org_id, user_id)] = member
+        self._members = self._waiting.admit(self.session, org_id, self._members)
 
     def forget_waiting(self) -> None:
-        self._waiting = {}
+        self._waiting.forget()
 
     def forget_cached(self) -> None:
         """A savepoint was rolled back: forget the batch's members, and take the ones `_insert_member` put

@@ -157,10 +157,10 @@ def test_a_process_that_ignores_ctrl_c_is_killed_within_the_shared_grace(capsys:
     """itabot dev's stop: SIGTERM to every group, one shared wait, then SIGKILL: a process ignoring SIGTERM
     does not hold the others (or the terminal) for long, and the developer is told which one was killed."""
     stubborn = subprocess.Popen(
-        [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-                               "print('ready', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                               "print('ready', flush=True); signal.pause()"],
         stdout=subprocess.PIPE, start_new_session=True)
-    polite = subprocess.Popen([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
+    polite = subprocess.Popen([sys.executable, "-c", "import signal; print('ready', flush=True); signal.pause()"],
                               stdout=subprocess.PIPE, start_new_session=True)
     try:
         for process in (stubborn, polite):
