@@ -15,9 +15,10 @@ from datetime import timedelta
 
 from linesim.chaos import Chaos
 from storage.clock import utcnow
-from storage.models import OutboxStatus, Priority
+from storage.models import OutboxStatus
 from tests.conftest import RunningBot
 from tests.support.chat import say
+from tests.support.outbox_rows import claim, push
 
 USERS = ["U" + c * 32 for c in "ab"]
 SINGLE = 4  # events sent one per webhook delivery, one right after another
@@ -70,20 +71,6 @@ def test_one_chats_burst_is_answered_once_each_in_order_through_faults(
     assert all(n == 1 for n in fake.count_by_reply_token().values())
     injected = chaos.counts()
     assert all(injected.get(kind, 0) > 0 for kind in ("500", "429", "timeout")), injected
-
-
-def push(bot: RunningBot, user: str, text: str) -> int:
-    with bot.services.uow() as uow:
-        [row] = uow.outbox.add_push(bot.org_id, user, [{"type": "text", "text": text}], Priority.NORMAL, utcnow())
-        uow.commit()
-        return row.id
-
-
-def claim(bot: RunningBot, owner: str, limit: int = 20) -> list[int]:
-    with bot.services.uow() as uow:
-        claimed = [row.id for row in uow.outbox.claim_due(utcnow(), limit, 30.0, owner)]
-        uow.commit()
-        return claimed
 
 
 def test_a_row_not_delivered_holds_back_its_chats_later_rows_and_no_other_chats(

@@ -20,22 +20,9 @@ from sqlalchemy import event, insert
 from storage.clock import utcnow
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from tests.support.inprocess import ChatBot
+from tests.support.outbox_rows import claim, push
 
 ANN, BEN, CAT = "U" + "a" * 32, "U" + "b" * 32, "U" + "c" * 32
-
-
-def _push(bot: ChatBot, user: str, text: str = "x") -> int:
-    with bot.services.uow() as uow:
-        [row] = uow.outbox.add_push(bot.org_id, user, [{"type": "text", "text": text}], Priority.NORMAL, utcnow())
-        uow.commit()
-        return row.id
-
-
-def _claim(bot: ChatBot, owner: str, limit: int = 20) -> list[int]:
-    with bot.services.uow() as uow:
-        claimed = [row.id for row in uow.outbox.claim_due(utcnow(), limit, 30.0, owner)]
-        uow.commit()
-        return claimed
 
 
 @contextmanager
@@ -70,15 +57,15 @@ def test_the_claim_reads_no_subquery_per_row(chat_bot: ChatBot) -> None:
     correlated subquery (SQLite says CORRELATED; PostgreSQL a SubPlan re-run per row). The held chats' list is
     one bound value (the old claim's NOT EXISTS made SQLite's plan say CORRELATED SCALAR SUBQUERY)."""
     bot = chat_bot
-    waiting = _push(bot, ANN)
-    _push(bot, ANN)
-    _push(bot, BEN)
-    assert _claim(bot, "sender-1", limit=1) == [waiting]
+    waiting = push(bot, ANN)
+    push(bot, ANN)
+    push(bot, BEN)
+    assert claim(bot, "sender-1", limit=1) == [waiting]
     with bot.services.uow() as uow:
         assert uow.outbox.mark_retry(waiting, "sender-1", utcnow() + timedelta(minutes=1), "HTTP 500")
         uow.commit()
     with _statements(bot) as seen:
-        assert len(_claim(bot, "sender-2")) == 1  # BEN's; ANN's second waits for her first
+        assert len(claim(bot, "sender-2")) == 1  # BEN's; ANN's second waits for her first
     selects = [(s, p) for s, p in seen if s.lstrip().upper().startswith("SELECT") and "outbox_messages" in s]
     assert len(selects) >= 3, [s for s, _ in seen]  # the held chats, the firsts, the rows
     for statement, parameters in selects:
@@ -92,8 +79,8 @@ def test_a_chats_rows_wait_for_its_row_in_line_while_other_chats_and_multicasts_
     written before it and committed later (two of one chat are never out at once); a multicast (no chat)
     and other chats go; once the row in line is done, the chat's rows go in the order they were written."""
     bot = chat_bot
-    first, second = _push(bot, ANN, "a1"), _push(bot, ANN, "a2")
-    assert _claim(bot, "sender-1", limit=1) == [first]
+    first, second = push(bot, ANN, "a1"), push(bot, ANN, "a2")
+    assert claim(bot, "sender-1", limit=1) == [first]
     with bot.services.uow() as uow:  # a row of ANN's with a lower id, as a transaction that committed late
         [late] = uow.outbox.add_push(bot.org_id, ANN, [{"type": "text", "text": "a0"}], Priority.NORMAL, utcnow())
         late.id = 0  # below every id the sequence gives
@@ -102,12 +89,12 @@ def test_a_chats_rows_wait_for_its_row_in_line_while_other_chats_and_multicasts_
                                                Priority.NORMAL, utcnow())
         uow.commit()
         multicast_id, late_id = multicast.id, late.id
-    other = _push(bot, BEN, "b1")
-    assert sorted(_claim(bot, "sender-2")) == sorted([multicast_id, other])
+    other = push(bot, BEN, "b1")
+    assert sorted(claim(bot, "sender-2")) == sorted([multicast_id, other])
     with bot.services.uow() as uow:
         uow.outbox.mark_delivered([_delivery(first)], utcnow())
         uow.commit()
-    assert _claim(bot, "sender-3") == [late_id, second]
+    assert claim(bot, "sender-3") == [late_id, second]
 
 
 def _delivery(message_id: int) -> Any:
@@ -151,11 +138,11 @@ def test_a_claim_leaves_out_more_waiting_chats_than_a_statement_has_parameters(c
     with bot.services.uow() as uow:
         uow.session.execute(insert(OutboxMessage), rows)
         uow.commit()
-    behind = _push(bot, f"U{7:032d}")  # waits behind its chat's row
-    free = _push(bot, BEN)
+    behind = push(bot, f"U{7:032d}")  # waits behind its chat's row
+    free = push(bot, BEN)
     with _few_parameters(bot, 500), _statements(bot) as seen:
-        assert _claim(bot, "sender-1") == [free]
-        assert _claim(bot, "sender-2") == []  # `behind` still waits for its chat's row
+        assert claim(bot, "sender-1") == [free]
+        assert claim(bot, "sender-2") == []  # `behind` still waits for its chat's row
     lists = [(s.lower(), found) for s, p in seen if (found := _bound_list(p)) is not None]
     # the long list, once per claim, narrowed to the held chats with a due row behind (only `behind`'s) for
     # the claim's statements
