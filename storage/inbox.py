@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -211,6 +211,11 @@ def store_new_events(connection: Connection, org_id: int, events: Iterable[dict[
     return store_events_of(connection, [(org_id, events)], now, events_key)
 
 
+# A time as SQLite keeps it (a text), from the column's own type: looked up once, not on each webhook request.
+_SQLITE_TIME = cast(Callable[[datetime], str],
+                    _table.c.event_time.type.dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect()))
+
+
 def store_events_of(connection: Connection, batches: Iterable[tuple[int, Iterable[dict[str, Any]]]],
                     now: datetime, events_key: bytes = UNKEYED) -> dict[str, int]:
     """Insert events not seen before (keyed by webhookEventId), each batch's under its organisation, in one
@@ -240,12 +245,9 @@ def store_events_of(connection: Connection, batches: Iterable[tuple[int, Iterabl
                                  "event_times"), zip(*rows.values(), strict=True), strict=True):
             params[name] = list(values)
     else:
-        # a time as SQLite keeps it (a text), from the column's own type
-        as_stored = _table.c.event_time.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
-        assert as_stored is not None
         # ensure_ascii=False: the texts reach SQLite as they are, so one it cannot hold (a lone surrogate) is
         # refused on binding, as a column bound alone is, not escaped into JSON for json_extract to store
-        params["rows"] = json.dumps([(*row[:5], int(row[5]), None if row[6] is None else as_stored(row[6]))
+        params["rows"] = json.dumps([(*row[:5], int(row[5]), None if row[6] is None else _SQLITE_TIME(row[6]))
                                      for row in rows.values()], ensure_ascii=False)
     inserted = {event_id: row_id for event_id, row_id in connection.execute(_INSERTS[dialect], params)}
     if inserted:
