@@ -33,12 +33,14 @@ def _plain(value: object) -> str:
     raise TypeError(f"cannot insert a {type(value).__name__} in bulk")
 
 
-def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert `rows` (each with the same keys, column names of `table`) in one statement."""
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *,
+                in_one_from: int = IN_ONE_FROM) -> None:
+    """Insert `rows` (each with the same keys, column names of `table`) in one statement (on PostgreSQL, from
+    `in_one_from` rows on)."""
     if not rows:
         return
     dialect = session.get_bind().dialect
-    if dialect.name != "postgresql" or len(rows) < IN_ONE_FROM:
+    if dialect.name != "postgresql" or len(rows) < in_one_from:
         session.execute(insert(table), list(rows))
         return
     session.execute(text(_from_json(table, list(rows[0]), dialect, ":rows")),

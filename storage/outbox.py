@@ -6,6 +6,7 @@ the texts buttons send back stay as composed."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -85,6 +87,13 @@ _table = cast(Table, OutboxMessage.__table__)
 _quota_table = cast(Table, QuotaSnapshot.__table__)
 _INSERT_RETURNING_ID = insert(_table).returning(_table.c.id)  # built once: this runs for every answered event
 _INSERT = insert(_table)  # the deferred replies of a batch, in one executemany
+# From this many deferred replies on, PostgreSQL gets them in one statement (storage/bulk.py `insert_rows`: the
+# rows as one JSON document) instead of an executemany (an INSERT bound, executed and checked per row): measured,
+# 20 rows cost the worker ~32 µs of CPU each that way against ~40, 5 rows about the same either way.
+DEFERRED_IN_ONE_FROM = 8
+# From this many deliveries on, PostgreSQL marks them in one statement (`_MARK_DELIVERED_ALL`): measured, ~10 µs
+# of the worker's CPU a row against ~26 for 20 rows, ~32 against ~50 for 5; one row alone costs ~20 µs more so.
+DELIVERED_IN_ONE_FROM = 2
 
 
 class DeferredRepliesLost(RuntimeError):
@@ -171,6 +180,15 @@ _MARK_DELIVERED = (
     update(_table).where(_table.c.id == bindparam("b_id"), _table.c.status != OutboxStatus.DELIVERED.value)
     .values(status=OutboxStatus.DELIVERED.value, delivered_at=bindparam("b_now"), delivered_via=bindparam("b_via"),
             line_request_id=bindparam("b_request_id"), lease_until=None, last_error=None))
+# PostgreSQL: the same for every row at once, one statement whatever their number (the rows as one JSON
+# document): an executemany is an UPDATE bound, executed and checked per row, each row's values adapted one by
+# one in Python; the recording thread wrote one per delivered reply.
+_MARK_DELIVERED_ALL = text(
+    "UPDATE outbox_messages SET status = :delivered, delivered_at = :now, delivered_via = d.via, "
+    "line_request_id = d.request_id, lease_until = NULL, last_error = NULL "
+    "FROM json_to_recordset(CAST(:deliveries AS JSON)) AS d(id INTEGER, via VARCHAR, request_id VARCHAR) "
+    "WHERE outbox_messages.id = d.id AND outbox_messages.status <> :delivered"
+).bindparams(bindparam("now", type_=_table.c.delivered_at.type))
 
 
 class OutboxRepository:
@@ -284,7 +302,10 @@ class OutboxRepository:
     def _write_deferred(self) -> None:
         if self._deferred:
             rows, self._deferred = self._deferred, []
-            self.session.connection().execute(_INSERT, rows)
+            if len(rows) >= DEFERRED_IN_ONE_FROM:  # on PostgreSQL one INSERT … FROM json_to_recordset
+                insert_rows(self.session, _table, rows, in_one_from=DEFERRED_IN_ONE_FROM)
+            else:
+                self.session.connection().execute(_INSERT, rows)
 
     def add_push(self, org_id: int, user_id: str, messages: list[dict[str, Any]],
                  priority: int, now: datetime) -> list[OutboxMessage]:
@@ -435,11 +456,19 @@ class OutboxRepository:
         return self._set_held(message_id, owner, reply_token=None, reply_attempted_at=None)
 
     def mark_delivered(self, deliveries: Sequence[Delivery], now: datetime) -> None:
-        """A batch's delivered rows in one statement (executemany). LINE confirmed them, so this holds
-        whoever holds the lease now (a sender whose lease ran out may learn it last)."""
+        """A batch's delivered rows in one statement (on PostgreSQL one UPDATE for them all, else an
+        executemany). LINE confirmed them, so this holds whoever holds the lease now (a sender whose lease ran
+        out may learn it last); a row already delivered is left as it was."""
         if not deliveries:
             return
-        self.session.connection().execute(
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql" and len(deliveries) >= DELIVERED_IN_ONE_FROM:
+            connection.execute(_MARK_DELIVERED_ALL, {
+                "delivered": OutboxStatus.DELIVERED.value, "now": now,
+                "deliveries": json.dumps([{"id": d.message_id, "via": d.via, "request_id": d.request_id}
+                                          for d in deliveries], separators=(",", ":"))})
+            return
+        connection.execute(
             _MARK_DELIVERED,
             [{"b_id": d.message_id, "b_via": d.via, "b_request_id": d.request_id, "b_now": now} for d in deliveries])
 
