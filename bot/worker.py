@@ -306,6 +306,19 @@ def write_thread_stacks(_signum: int = 0, _frame: object = None) -> None:
             data = data[os.write(2, data):]
 
 
+def lower_priority(niceness: int) -> None:
+    """Run at `niceness` (Unix; raised only, never lowered): where the web runs on the same host, a burst's
+    webhook answers — which LINE waits for, 2 s at most — get the CPU before the worker's backlog, which
+    waits in the database and takes every core the web leaves (issue #17: p99 of the acknowledgements under
+    a burst with the worker running, 104–113 → 55–60 ms). Threads started afterwards, and sibling processes,
+    inherit it."""
+    if not hasattr(os, "nice"):
+        return
+    current = os.nice(0)
+    if niceness > current:
+        os.nice(niceness - current)
+
+
 def start_siblings(count: int, argv: list[str]) -> list[subprocess.Popen[bytes]]:
     """Start `count` more worker processes (`python -m bot.cli.main worker ARGV…`, this environment) beside
     this one, to use more cores than one process can (the GIL). They share the work as any workers do:

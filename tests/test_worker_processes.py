@@ -28,6 +28,17 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _niceness(pid: int) -> set[int]:
+    """The niceness of each of the process's threads (a thread has its own)."""
+    found = set()
+    for task in (Path("/proc") / str(pid) / "task").iterdir():
+        try:
+            found.add(int((task / "stat").read_text().rsplit(")", 1)[1].split()[16]))
+        except OSError:
+            continue
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -52,6 +63,8 @@ def test_two_worker_processes_share_the_outbox_and_the_second_dies_with_the_firs
         assert wait_for(lambda: len(bot.fake.deliveries()) >= len(rows), timeout=90)
         counts = bot.fake.count_by_retry_key()
         assert set(counts) == {r.retry_key for r in rows} and set(counts.values()) == {1}
+        # both run below the web's priority (WORKER_NICE, default 10), every thread of them
+        assert _niceness(first.pid) == _niceness(second) == {max(10, os.nice(0))}
         first.send_signal(signal.SIGKILL)  # no chance to stop the second: it is told by the kernel
         first.wait(timeout=10)
         assert wait_for(lambda: not _alive(second), timeout=40)

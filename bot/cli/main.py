@@ -89,10 +89,15 @@ def main() -> None:
 @click.option("--processes", type=click.IntRange(1, 64), default=1, envvar="WORKER_PROCESSES", show_default=True,
               show_envvar=True,
               help="Worker processes: this one and the rest started beside it (one per core: a process uses one).")
-def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool, processes: int) -> None:
+@click.option("--nice", "niceness", type=click.IntRange(0, 19), default=10, envvar="WORKER_NICE", show_default=True,
+              show_envvar=True,
+              help="CPU priority (Unix niceness): on a host shared with the web, its webhook answers come first.")
+def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool, processes: int, niceness: int) -> None:
     """Process webhook events, deliver the outbox, read the LINE quota; the worker holding the leader
     lock also runs the scheduler (reminders, weekly summary). The Procfile's worker."""
-    from bot.worker import Worker, WorkerOptions, start_siblings, stop_siblings
+    from bot.worker import Worker, WorkerOptions, lower_priority, start_siblings, stop_siblings
+
+    lower_priority(niceness)  # before any thread starts: they inherit it (siblings too)
 
     runner = Worker(services(), WorkerOptions(delivery_threads=threads, event_threads=event_threads,
                                               scheduler=not no_scheduler))
