@@ -52,6 +52,12 @@ pytest_plugins = [
 ]
 
 
+# `itabot worker` runs below the web's CPU priority (WORKER_NICE, default 10). The worker processes tests start
+# compete with the test run itself, not with a web to give way to: under a loaded run a niced worker waited
+# seconds for a core. They run at the tests' own priority (test_worker_processes sets and checks it).
+os.environ.setdefault("WORKER_NICE", "0")
+
+
 # Console passwords are argon2id at argon2-cffi's defaults: a quarter of a second and 64 MiB a hash, on
 # purpose. Tests hash and check hundreds, so they use argon2id at its smallest cost; the production
 # hasher (kept here) and its cost are checked in test_console_security.

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.main import worker
 from tests.conftest import RunningBot, make_env, wait_for
 from tests.test_outbox import enqueue_push
 
@@ -53,7 +54,7 @@ def test_two_worker_processes_share_the_outbox_and_the_second_dies_with_the_firs
         bot_without_worker: RunningBot, database_url: str, tmp_path: Path) -> None:
     bot = bot_without_worker
     rows = enqueue_push(bot, count=30)
-    env = make_env(database_url, bot.fake.base_url, tmp_path)
+    env = make_env(database_url, bot.fake.base_url, tmp_path, WORKER_NICE=3)
     first = subprocess.Popen([sys.executable, "-c", "from bot.cli.main import main; main()", "worker",
                               "--processes", "2", "--threads", "2"],
                              env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -63,8 +64,8 @@ def test_two_worker_processes_share_the_outbox_and_the_second_dies_with_the_firs
         assert wait_for(lambda: len(bot.fake.deliveries()) >= len(rows), timeout=90)
         counts = bot.fake.count_by_retry_key()
         assert set(counts) == {r.retry_key for r in rows} and set(counts.values()) == {1}
-        # both run below the web's priority (WORKER_NICE, default 10), every thread of them
-        assert _niceness(first.pid) == _niceness(second) == {max(10, os.nice(0))}
+        # both run below the web's priority (WORKER_NICE), every thread of them
+        assert _niceness(first.pid) == _niceness(second) == {max(3, os.nice(0))}
         first.send_signal(signal.SIGKILL)  # no chance to stop the second: it is told by the kernel
         first.wait(timeout=10)
         assert wait_for(lambda: not _alive(second), timeout=40)
@@ -72,6 +73,11 @@ def test_two_worker_processes_share_the_outbox_and_the_second_dies_with_the_firs
         if first.poll() is None:
             first.kill()
             first.wait(timeout=10)
+
+
+def test_the_worker_gives_way_to_the_web_by_default() -> None:
+    [option] = [p for p in worker.params if p.name == "niceness"]
+    assert option.default == 10 and option.envvar == "WORKER_NICE"
 
 
 # A signal handler runs in the main thread between two of its bytecodes: here while that thread holds the
