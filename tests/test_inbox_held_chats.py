@@ -11,7 +11,8 @@ from sqlalchemy import insert
 from storage.clock import utcnow
 from storage.models import InboxEvent, InboxStatus
 from tests.support.inprocess import ChatBot
-from tests.test_outbox_claims import _bound_list, _few_parameters, _statements
+from tests.support.sent_sql import sent_statements
+from tests.test_outbox_claims import _bound_list, _few_parameters
 
 BEN = "U" + "b" * 32
 WAITING = 1_200
@@ -36,9 +37,9 @@ def test_a_claim_leaves_out_more_waiting_chats_than_a_statement_has_parameters(c
         uow.session.execute(insert(InboxEvent), rows)
         uow.commit()
     bot.store([bot.fake.text_event(BEN, "ช่วยเหลือ")])
-    with _few_parameters(bot, 500), _statements(bot) as seen, bot.services.uow() as uow:
+    with _few_parameters(bot, 500), sent_statements(bot.services.engine) as sent, bot.services.uow() as uow:
         claimed = uow.inbox.claim_due(utcnow() + timedelta(seconds=1), 20, 30.0)
         uow.commit()
     assert [event.chat_key for event in claimed] == [BEN]
-    lists = [found for _, parameters in seen if (found := _bound_list(parameters)) is not None]
+    lists = [found for x in sent if (found := _bound_list(x.parameters)) is not None]
     assert lists and all(len(found) == WAITING for found in lists)

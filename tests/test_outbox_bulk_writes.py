@@ -6,35 +6,19 @@ come out as the executemany wrote them, on both databases; SQLite keeps the exec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from storage.clock import utcnow
 from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import DEFERRED_IN_ONE_FROM, DELIVERED_IN_ONE_FROM, Delivery
 from tests.support.inprocess import ChatBot
 from tests.support.outbox_rows import claim, push
+from tests.support.sent_sql import sent_statements
 
 USERS = [f"U{n:032x}" for n in range(1, 40)]
-
-
-@contextmanager
-def _statements(bot: ChatBot) -> Iterator[list[tuple[str, bool]]]:
-    """The statements sent meanwhile, each with whether it was an executemany."""
-    seen: list[tuple[str, bool]] = []
-
-    def hook(_conn: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, many: bool) -> None:
-        seen.append((statement, many))
-
-    event.listen(bot.services.engine, "before_cursor_execute", hook)
-    try:
-        yield seen
-    finally:
-        event.remove(bot.services.engine, "before_cursor_execute", hook)
 
 
 def _rows(bot: ChatBot, ids: list[int] | None = None) -> list[dict[str, Any]]:
@@ -52,7 +36,7 @@ def test_a_claims_deferred_replies_are_written_as_the_executemany_wrote_them(cha
     now = utcnow()
     for count in (DEFERRED_IN_ONE_FROM - 1, DEFERRED_IN_ONE_FROM, 3 * DEFERRED_IN_ONE_FROM):
         users = USERS[:count]
-        with bot.services.uow() as uow, _statements(bot) as seen:
+        with bot.services.uow() as uow, sent_statements(bot.services.engine) as sent:
             uow.outbox.defer_replies()
             for n, user in enumerate(users):
                 messages = [{"type": "text", "text": f"ตอบ {n} \"'\\ ✓"}] * (1 + n % 3)
@@ -60,8 +44,8 @@ def test_a_claims_deferred_replies_are_written_as_the_executemany_wrote_them(cha
                                             private=n % 2 == 1) == []
             uow.outbox.write_deferred()
             uow.commit()
-        inserts = [many for statement, many in seen if "INSERT INTO outbox_messages" in statement
-                   or statement.startswith('INSERT INTO "outbox_messages"')]
+        inserts = [x.executemany for x in sent if "INSERT INTO outbox_messages" in x.statement
+                   or x.statement.startswith('INSERT INTO "outbox_messages"')]
         assert inserts == [not (on_postgresql and count >= DEFERRED_IN_ONE_FROM)]
         rows = _rows(bot)[-count:]
         assert [(r["reply_token"], r["chat_key"], r["recipients"], r["private"], r["kind"], r["status"],
@@ -86,10 +70,10 @@ def test_deliveries_are_marked_in_one_statement_and_a_row_delivered_before_is_le
     deliveries = [Delivery(ids[0], "reply", "again"), Delivery(ids[1], "reply", "request-1"),
                   Delivery(ids[2], "push", None), Delivery(ids[3], "push", "request-3")]
     assert len(deliveries) >= DELIVERED_IN_ONE_FROM
-    with bot.services.uow() as uow, _statements(bot) as seen:
+    with bot.services.uow() as uow, sent_statements(bot.services.engine) as sent:
         uow.outbox.mark_delivered(deliveries, now)
         uow.commit()
-    updates = [many for statement, many in seen if statement.lstrip().startswith("UPDATE outbox_messages")]
+    updates = [x.executemany for x in sent if x.statement.lstrip().startswith("UPDATE outbox_messages")]
     assert updates == [not on_postgresql]
     rows = {r["id"]: r for r in _rows(bot, ids)}
     assert [(rows[i]["status"], rows[i]["delivered_via"], rows[i]["line_request_id"], rows[i]["delivered_at"],

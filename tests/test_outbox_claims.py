@@ -21,22 +21,9 @@ from storage.clock import utcnow
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from tests.support.inprocess import ChatBot
 from tests.support.outbox_rows import claim, push
+from tests.support.sent_sql import sent_statements
 
 ANN, BEN, CAT = "U" + "a" * 32, "U" + "b" * 32, "U" + "c" * 32
-
-
-@contextmanager
-def _statements(bot: ChatBot) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def hook(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(bot.services.engine, "before_cursor_execute", hook)
-    try:
-        yield seen
-    finally:
-        event.remove(bot.services.engine, "before_cursor_execute", hook)
 
 
 def _plan(bot: ChatBot, statement: str, parameters: Any) -> str:
@@ -64,10 +51,11 @@ def test_the_claim_reads_no_subquery_per_row(chat_bot: ChatBot) -> None:
     with bot.services.uow() as uow:
         assert uow.outbox.mark_retry(waiting, "sender-1", utcnow() + timedelta(minutes=1), "HTTP 500")
         uow.commit()
-    with _statements(bot) as seen:
+    with sent_statements(bot.services.engine) as sent:
         assert len(claim(bot, "sender-2")) == 1  # BEN's; ANN's second waits for her first
-    selects = [(s, p) for s, p in seen if s.lstrip().upper().startswith("SELECT") and "outbox_messages" in s]
-    assert len(selects) >= 3, [s for s, _ in seen]  # the held chats, the firsts, the rows
+    selects = [(x.statement, x.parameters) for x in sent
+               if x.statement.lstrip().upper().startswith("SELECT") and "outbox_messages" in x.statement]
+    assert len(selects) >= 3, [x.statement for x in sent]  # the held chats, the firsts, the rows
     for statement, parameters in selects:
         assert "EXISTS" not in statement.upper(), statement
         plan = _plan(bot, statement, parameters)
@@ -140,10 +128,10 @@ def test_a_claim_leaves_out_more_waiting_chats_than_a_statement_has_parameters(c
         uow.commit()
     behind = push(bot, f"U{7:032d}")  # waits behind its chat's row
     free = push(bot, BEN)
-    with _few_parameters(bot, 500), _statements(bot) as seen:
+    with _few_parameters(bot, 500), sent_statements(bot.services.engine) as sent:
         assert claim(bot, "sender-1") == [free]
         assert claim(bot, "sender-2") == []  # `behind` still waits for its chat's row
-    lists = [(s.lower(), found) for s, p in seen if (found := _bound_list(p)) is not None]
+    lists = [(x.statement.lower(), found) for x in sent if (found := _bound_list(x.parameters)) is not None]
     # the long list, once per claim, narrowed to the held chats with a due row behind (only `behind`'s) for
     # the claim's statements
     assert [len(found) for s, found in lists if "distinct" in s] == [WAITING, WAITING + 1]
