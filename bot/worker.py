@@ -310,8 +310,8 @@ def lower_priority(niceness: int) -> None:
     """Run at `niceness` (Unix; raised only, never lowered): where the web runs on the same host, a burst's
     webhook answers — which LINE waits for, 2 s at most — get the CPU before the worker's backlog, which
     waits in the database and takes every core the web leaves (issue #17: p99 of the acknowledgements under
-    a burst with the worker running, 104–113 → 47–69 ms: bench/README.md). Threads started afterwards, and siblings,
-    inherit it."""
+    a burst with the worker running, 104–113 → 47–69 ms: bench/README.md). Threads started afterwards, and
+    sibling processes, inherit it."""
     if not hasattr(os, "nice"):
         return
     current = os.nice(0)
