@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, insert, select
+from sqlalchemy import Connection, insert, select
 
 from storage.clock import utcnow
 from storage.inbox import storable_event, store_events_of, tombstone_of
@@ -19,6 +19,7 @@ from storage.models import InboxEvent, InboxTombstone
 from storage.organisations import channel_versions
 from tests.support.inprocess import ChatBot
 from tests.support.orgs import add_organisation
+from tests.support.sent_sql import Sent, sent_statements
 from usecases.organisations import disable_organisation
 
 KEY = b"k" * 32
@@ -29,18 +30,10 @@ def _events(bot: ChatBot, tag: str, count: int) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def statements(chat_bot: ChatBot) -> Iterator[list[str]]:
-    """The SQL texts sent to the database while the test runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(chat_bot.services.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(chat_bot.services.engine, "before_cursor_execute", record)
+def statements(chat_bot: ChatBot) -> Iterator[list[Sent]]:
+    """The SQL sent to the database while the test runs."""
+    with sent_statements(chat_bot.services.engine) as sent:
+        yield sent
 
 
 def _store(bot: ChatBot, batches: list[tuple[int, list[dict[str, Any]]]]) -> dict[str, int]:
@@ -48,21 +41,21 @@ def _store(bot: ChatBot, batches: list[tuple[int, list[dict[str, Any]]]]) -> dic
         return store_events_of(connection, batches, utcnow(), KEY)
 
 
-def test_one_sql_text_per_statement_whatever_the_group_size(chat_bot: ChatBot, statements: list[str]) -> None:
+def test_one_sql_text_per_statement_whatever_the_group_size(chat_bot: ChatBot, statements: list[Sent]) -> None:
     other = add_organisation(chat_bot, "tambon-b", "เทศบาลตำบลบี")
     statements.clear()
     for size in (1, 2, 5, 17):
         group = _events(chat_bot, f"g{size}", size)
         stored = _store(chat_bot, [(chat_bot.org_id, group[: size // 2]), (other, group[size // 2:])])
         assert len(stored) == size
-    inserts = {s for s in statements if s.lstrip().upper().startswith("INSERT INTO INBOX_EVENTS")}
-    lookups = {s for s in statements if "inbox_tombstones" in s}
+    inserts = {s for s in (x.statement for x in statements) if s.lstrip().upper().startswith("INSERT INTO INBOX_EVENTS")}
+    lookups = {s for s in (x.statement for x in statements) if "inbox_tombstones" in s}
     assert len(inserts) == 1, inserts
     assert len(lookups) == 1, lookups
 
 
 def test_the_channel_versions_check_is_one_sql_text_and_leaves_out_disabled_organisations(
-        chat_bot: ChatBot, statements: list[str]) -> None:
+        chat_bot: ChatBot, statements: list[Sent]) -> None:
     others = [add_organisation(chat_bot, f"tambon-{n}", f"เทศบาลตำบล {n}") for n in range(3)]
     with chat_bot.services.uow() as uow:
         disable_organisation(uow, "tambon-2", utcnow())
@@ -72,7 +65,7 @@ def test_the_channel_versions_check_is_one_sql_text_and_leaves_out_disabled_orga
     with chat_bot.services.engine.begin() as connection:
         assert channel_versions(connection, [others[0]]) == {others[0]: 0}
         assert channel_versions(connection, [own, *others, 10_000]).keys() == {own, *others[:2]}
-    assert len({s for s in statements if "org_credentials" in s}) == 1, statements
+    assert len({s for s in (x.statement for x in statements) if "org_credentials" in s}) == 1, statements
 
 
 def test_a_mixed_group_is_stored_once_under_each_organisation_in_order(chat_bot: ChatBot) -> None:

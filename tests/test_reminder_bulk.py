@@ -11,7 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 
 from storage.clock import utcnow
 from storage.models import OutboxStatus
@@ -21,6 +20,7 @@ from tests.support.botcli import bind
 from tests.support.inprocess import ChatBot
 from tests.support.orgs import add_organisation, bind_in
 from tests.support.plans import load_plan, measure
+from tests.support.sent_sql import Sent, sent_statements
 from usecases.reminder_run import run_reminders
 
 BKK = ZoneInfo("Asia/Bangkok")
@@ -42,15 +42,10 @@ def bot(chat_bot: ChatBot) -> ChatBot:
 
 
 @pytest.fixture
-def statements(bot: ChatBot) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(bot.services.engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(bot.services.engine, "before_cursor_execute", count)
+def statements(bot: ChatBot) -> Iterator[list[Sent]]:
+    """The SQL sent to the database while the test runs."""
+    with sent_statements(bot.services.engine) as sent:
+        yield sent
 
 
 def test_a_failed_bulk_read_falls_back_to_each_organisations_own(
@@ -86,14 +81,14 @@ def test_a_failed_bulk_read_still_reminds_every_organisation(bot: ChatBot, monke
     assert bot.fake.deliveries("push", HEAD_A) and bot.fake.deliveries("push", HEAD_B)
 
 
-def test_no_deadline_near_costs_no_transaction_per_organisation(bot: ChatBot, statements: list[str]) -> None:
+def test_no_deadline_near_costs_no_transaction_per_organisation(bot: ChatBot, statements: list[Sent]) -> None:
     run_reminders(bot.services.uow, NOTHING_NEAR)  # the first run makes each year's rounds
     statements.clear()
     run = run_reminders(bot.services.uow, NOTHING_NEAR)
     assert run.organisations == 2 and run.pushes == 0
     # no organisation was locked (its own transaction begins with that), nor scoped
-    assert not [s for s in statements if "WHERE organisations.id = " in s or "set_config" in s]
-    assert len([s for s in statements if s.lstrip().startswith("SELECT")]) <= 9  # who has plans, a query per table
+    assert not [s for s in (x.statement for x in statements) if "WHERE organisations.id = " in s or "set_config" in s]
+    assert len([s for s in (x.statement for x in statements) if s.lstrip().startswith("SELECT")]) <= 9  # who has plans, a query per table
 
 
 def test_a_run_scoped_to_one_organisation_reminds_only_it(bot: ChatBot) -> None:
