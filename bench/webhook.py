@@ -787,7 +787,7 @@ class Bench:
                 env = self.itabot_env(db_url, fake, label)
                 server = Gunicorn("itabot", "bot:create_app()", env, args.workers, args.threads,
                                   self.tmp / f"gunicorn-itabot-{label}.log")
-                worker_cmd = [str(Path(sys.executable).parent / "itabot"), "worker", *args.worker_args.split()]
+                worker_cmd = self.worker_command(label)
                 rows.append(self.e2e_run(fake, server, (worker_cmd, env), latency, label, pg_pid))
         finally:
             fake.stop()
@@ -858,6 +858,14 @@ class Bench:
             if process is not None:
                 _terminate(process)
             server.stop()
+
+    def worker_command(self, label: str) -> list[str]:
+        """`itabot worker` as the docs advise deploying it: on PostgreSQL one process per core
+        (`--processes`, docs/scaling.md: a worker process uses at most one core, its GIL's), on SQLite one
+        (its writers take turns on one file lock). `--worker-processes` and `--worker-args` override."""
+        processes = self.args.worker_processes or ((os.cpu_count() or 1) if label == "postgresql" else 1)
+        return [str(Path(sys.executable).parent / "itabot"), "worker", "--processes", str(processes),
+                *self.args.worker_args.split()]
 
     def wait_deliveries(self, fake: Any, expected: int) -> bool:
         """Until the fake platform has recorded `expected` deliveries. Polled every 10 ms: it counts only those
@@ -936,8 +944,7 @@ class Bench:
         try:
             server.start()
             with open(self.tmp / f"worker-orgs-{label}.log", "ab") as worker_log:
-                worker = subprocess.Popen([str(Path(sys.executable).parent / "itabot"), "worker",
-                                           *args.worker_args.split()], env=env, stdout=subprocess.DEVNULL,
+                worker = subprocess.Popen(self.worker_command(label), env=env, stdout=subprocess.DEVNULL,
                                           stderr=worker_log)
             self.stack.callback(_terminate, worker)
             # warm-up: both URLs, every organisation --org-warmup times. Each gunicorn worker opens an
@@ -1118,6 +1125,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="with --end-to-end: print where each itabot burst's time went (bench/e2e_timeline.py)")
     parser.add_argument("--worker-args", default="",
                         help="with --end-to-end or --orgs: extra `itabot worker` options")
+    parser.add_argument("--worker-processes", type=int, default=0,
+                        help="with --end-to-end or --orgs: `itabot worker --processes` (default: one per core on "
+                             "PostgreSQL, as docs/scaling.md advises; 1 on SQLite)")
     parser.add_argument("--orgs", type=int, default=0,
                         help="N organisations with their own channels: the load on /callback, then spread over the "
                              "N /callback/<slug>, then on /callback again, with one `itabot worker` running "
@@ -1147,6 +1157,9 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     print(f"settings: --events {args.events} (+{args.warmup} warm-up) --concurrency {args.concurrency} "
           f"--workers {args.workers} --threads {args.threads} --users {args.users}; one text event "
           f"({HELP_TEXT!r}) per signed body; load generator: 1 process, {args.concurrency} keep-alive connections")
+    if args.end_to_end or args.orgs:
+        print(f"itabot worker: --processes {args.worker_processes or 'one per core on PostgreSQL, 1 on SQLite'}"
+              f"{' ' + args.worker_args if args.worker_args else ''}")
     summary: dict[str, dict[str, Any]] = {}
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     if args.end_to_end:
