@@ -73,6 +73,9 @@ def test_a_mixed_group_is_stored_once_under_each_organisation_in_order(chat_bot:
     before, handled, *new = _events(chat_bot, "m", 6)
     new[1]["deliveryContext"] = {"isRedelivery": True}
     new[2]["timestamp"] = None
+    # texts the store's JSON must carry through unchanged: quotes, backslashes, Thai, an emoji (a surrogate pair
+    # once escaped), a zero-width space
+    new[0]["message"]["text"] = 'ร้องเรียน "นายก" \\ ทาง C:\\new 😀\u200b }], ["'
     assert _store(chat_bot, [(chat_bot.org_id, [before])]).keys() == {before["webhookEventId"]}
     with chat_bot.services.engine.begin() as connection:
         connection.execute(insert(InboxTombstone), {"event_hash": tombstone_of(KEY, handled["webhookEventId"])})
