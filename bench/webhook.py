@@ -716,8 +716,8 @@ class Bench:
             # The web only acknowledges; a worker process processes. Start one now that the acks are
             # measured, and time how fast it drains the backlog (warm-up events included).
             worker_started = time.monotonic()
-            worker = subprocess.Popen([str(Path(sys.executable).parent / "itabot"), "worker"], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            worker_cmd = self.worker_command(label)
+            worker = subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.stack.callback(_terminate, worker)
             settled, took = self.wait_processed(probe, total, worker_started, fake)
             _terminate(worker)
@@ -734,8 +734,9 @@ class Bench:
             kinds = Counter(d.kind for d in deliveries)
             kind_text = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())) or "nothing"
             if settled:
-                notes.append(f"one `itabot worker` started after the last ack processed and answered all {total} "
-                             f"events in {took:.2f}s ({total / max(took, 1e-9):.0f} events/s)")
+                notes.append(f"one `itabot {' '.join(worker_cmd[1:])}` started after the last ack processed and answered "
+                             f"all {total} events in {took:.2f}s ({total / max(took, 1e-9):.0f} events/s, its "
+                             "start included)")
             else:
                 notes.append(f"NOT all events processed {took:.0f}s after the last ack: inbox {inbox}")
             notes.append(f"fake LINE received {kind_text} for the {len(measured)} measured events; "
