@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Table, bindparam, delete, func, select, text,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.chat_lists import bound_chats, in_chats
+from storage.chat_lists import bound_chats, in_chats, in_ids
 from storage.db import CLAIM_STATEMENT_TIMEOUT
 from storage.inbox_claim import claim_rows
 from storage.keys import UNKEYED, keyed_hash
@@ -55,16 +55,20 @@ _HANDLED = {dialect: select(_tombstones.c.event_hash).where(in_chats(_tombstones
 _UNDO = {dialect: delete(_table).where(in_chats(_table.c.webhook_event_id, dialect, "gone"))
          for dialect in ("postgresql", "sqlite")}
 # The worker's per-batch statements, built once (building a statement costs more CPU than running it).
-_HOLD = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
-                              _table.c.status == InboxStatus.PROCESSING.value)
-         .values(lease_until=bindparam("lease_until")).returning(_table.c.id, _table.c.attempts))
+# The ids bound as one value (storage/chat_lists.py `in_ids`): one SQL text whatever the claim's size, so
+# PostgreSQL parses and plans it once per connection (psycopg prepares a statement run often).
+_HOLD = {dialect: update(_table).where(in_ids(_table.c.id, dialect, "ids"),
+                                       _table.c.status == InboxStatus.PROCESSING.value)
+         .values(lease_until=bindparam("lease_until")).returning(_table.c.id, _table.c.attempts)
+         for dialect in ("postgresql", "sqlite")}
 _FINISH = (update(_table).where(_table.c.id == bindparam("event_id"))
            .values(status=bindparam("new_status"), outcome=bindparam("outcome"), processed_at=bindparam("at"),
                    lease_until=None, last_error=None))
-_RELEASE = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
-                                 _table.c.status == InboxStatus.PROCESSING.value)
+_RELEASE = {dialect: update(_table).where(in_ids(_table.c.id, dialect, "ids"),
+                                          _table.c.status == InboxStatus.PROCESSING.value)
             .values(status=InboxStatus.PENDING.value, attempts=_table.c.attempts - 1, lease_until=None,
-                    next_attempt_at=bindparam("now")))
+                    next_attempt_at=bindparam("now"))
+            for dialect in ("postgresql", "sqlite")}
 _FINISH_FENCED = _FINISH.where(_table.c.status == InboxStatus.PROCESSING.value,
                                _table.c.attempts == bindparam("attempt"))
 # A claim's events marked handled in one statement on PostgreSQL, each with its own status and outcome (arrays
@@ -264,8 +268,9 @@ class InboxRepository:
         marks them without fencing each one again."""
         if not claims:
             return set()
-        rows = self.session.execute(_HOLD, {"ids": list(claims),
-                                            "lease_until": now + timedelta(seconds=lease_seconds)}).all()
+        dialect = self.session.get_bind().dialect.name
+        rows = self.session.execute(_HOLD[dialect], {"ids": bound_chats(dialect, list(claims)),
+                                                     "lease_until": now + timedelta(seconds=lease_seconds)}).all()
         return {row.id for row in rows if claims.get(row.id) == row.attempts}
 
     def release_held(self, event_ids: list[int], now: datetime) -> None:
@@ -273,7 +278,8 @@ class InboxRepository:
         again at once, but claimed only after that event (see `claim_due`), the attempt the claim counted
         not counted."""
         if event_ids:
-            self.session.execute(_RELEASE, {"ids": event_ids, "now": now})
+            dialect = self.session.get_bind().dialect.name
+            self.session.execute(_RELEASE[dialect], {"ids": bound_chats(dialect, event_ids), "now": now})
 
     def finish_held(self, finished: list[tuple[int, InboxStatus, str]], now: datetime) -> None:
         """Mark held events handled (`hold`): [(id, status, outcome)]. One statement on PostgreSQL, an

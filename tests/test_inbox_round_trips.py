@@ -3,7 +3,8 @@ to leave alone, then one that ranks, locks, checks and takes), and a claimed bat
 in one statement. Every claim waits for the one before it to commit, and each statement it sends while holding
 the lock is a round trip from a process whose GIL the worker's other threads share: 20 ms of waiting per claim
 in the end-to-end bench before. The rules stay: each organisation's oldest first, a chat held elsewhere left
-out, the limit kept. In process (`chat_bot`); SQLite claims in process, with no round trips to save."""
+out, the limit kept. In process (`chat_bot`); SQLite claims in process, with no round trips to save. A batch's
+hold is one SQL text whatever its size, on both."""
 
 from __future__ import annotations
 
@@ -84,3 +85,14 @@ def test_a_claimed_batch_is_marked_handled_in_one_statement(bot: ChatBot) -> Non
     assert [(row.status, row.outcome) for row in rows] == [
         (InboxStatus.DONE.value, outcome) for outcome in ("help", "help", "unfollow", "cancel:nothing", "help")]
     assert all(row.processed_at and row.lease_until is None and row.attempts == 1 for row in rows)
+
+
+def test_a_batchs_hold_is_one_sql_text_whatever_its_size(chat_bot: ChatBot) -> None:
+    """The claimed ids are bound as one value: PostgreSQL parses and plans the hold once per connection."""
+    bot = chat_bot
+    with sent_statements(bot.services.engine) as sent:
+        for texts in (["ช่วยเหลือ", "ยกเลิก"], ["ช่วยเหลือ", "ยกเลิก", "เมนู"]):
+            bot.store([bot.fake.text_event(user, text) for user, text in zip((ANN, BEN, CAT), texts, strict=False)])
+            assert bot.processing.processor.process_due(10) == len(texts)
+    holds = {x.statement for x in sent if x.statement.lstrip().upper().startswith("UPDATE INBOX_EVENTS SET LEASE_UNTIL")}
+    assert len(holds) == 1, holds
