@@ -15,8 +15,8 @@ is left to the worker that has it) and reading their organisations, the senders'
 conversations and digit settings in one query each (the repositories answer the events from memory). Each
 organisation's events then run in turn under its own scope (`UnitOfWork.scoped`: on PostgreSQL row-level
 security hides every other organisation, and the session holds none of their rows), all in one savepoint,
-each organisation's replies written in one executemany; the events are marked done in one executemany: one
-commit per claim, not one per event or per organisation. Should one event fail, that savepoint is rolled back
+each organisation's replies written in one executemany; the events are marked done in one statement (an
+executemany on SQLite): one commit per claim, not one per event or per organisation. Should one event fail, that savepoint is rolled back
 and each organisation's part runs again in a savepoint of its own (scoped to it), its events together, else
 each in its own savepoint (a failing event undoes only its own changes, and what was kept in memory is
 forgotten); an organisation's part failing as a whole is undone alone and its events are processed one at a
@@ -119,8 +119,8 @@ class EventProcessor:
         one savepoint, each in turn under its own scope (`_run_claim_together`), and should that fail, each
         part in a savepoint scoped to it (`UnitOfWork.scoped_savepoint`: on PostgreSQL row-level security shows
         it only its own rows, and the session holds no other organisation's), so one organisation's failure
-        undoes only its own part. The events are marked done, and those of a chat whose earlier event failed
-        given back (`release_held`), in one executemany each; one commit."""
+        undoes only its own part. The events are marked done (`finish_held`), and those of a chat whose earlier
+        event failed given back (`release_held`), in one statement each; one commit."""
         only = next(iter(parts)) if len(parts) == 1 else None
         handled: list[tuple[int, InboxStatus, str]] = []
         released: list[int] = []

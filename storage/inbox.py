@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.chat_lists import bound_chats, in_chats
+from storage.chat_lists import bound_chats, in_chats, in_ids
 from storage.db import CLAIM_STATEMENT_TIMEOUT
+from storage.inbox_claim import claim_rows
 from storage.keys import UNKEYED, keyed_hash
 from storage.models import InboxEvent, InboxStatus, InboxTombstone
 
@@ -56,75 +57,31 @@ _HANDLED = {dialect: select(_tombstones.c.event_hash).where(in_chats(_tombstones
 _UNDO = {dialect: delete(_table).where(in_chats(_table.c.webhook_event_id, dialect, "gone"))
          for dialect in ("postgresql", "sqlite")}
 # The worker's per-batch statements, built once (building a statement costs more CPU than running it).
-_HOLD = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
-                              _table.c.status == InboxStatus.PROCESSING.value)
-         .values(lease_until=bindparam("lease_until")).returning(_table.c.id, _table.c.attempts))
+# The ids bound as one value (storage/chat_lists.py `in_ids`): one SQL text whatever the claim's size, so
+# PostgreSQL parses and plans it once per connection (psycopg prepares a statement run often).
+_HOLD = {dialect: update(_table).where(in_ids(_table.c.id, dialect, "ids"),
+                                       _table.c.status == InboxStatus.PROCESSING.value)
+         .values(lease_until=bindparam("lease_until")).returning(_table.c.id, _table.c.attempts)
+         for dialect in ("postgresql", "sqlite")}
 _FINISH = (update(_table).where(_table.c.id == bindparam("event_id"))
            .values(status=bindparam("new_status"), outcome=bindparam("outcome"), processed_at=bindparam("at"),
                    lease_until=None, last_error=None))
-_RELEASE = (update(_table).where(_table.c.id.in_(bindparam("ids", expanding=True)),
-                                 _table.c.status == InboxStatus.PROCESSING.value)
+_RELEASE = {dialect: update(_table).where(in_ids(_table.c.id, dialect, "ids"),
+                                          _table.c.status == InboxStatus.PROCESSING.value)
             .values(status=InboxStatus.PENDING.value, attempts=_table.c.attempts - 1, lease_until=None,
-                    next_attempt_at=bindparam("now")))
+                    next_attempt_at=bindparam("now"))
+            for dialect in ("postgresql", "sqlite")}
 _FINISH_FENCED = _FINISH.where(_table.c.status == InboxStatus.PROCESSING.value,
                                _table.c.attempts == bindparam("attempt"))
+# A claim's events marked handled in one statement on PostgreSQL, each with its own status and outcome (arrays
+# bound as one value each: one SQL text whatever their number). SQLite runs `_FINISH` as an executemany (in
+# process: no round trip per event to save).
+_FINISH_ALL = text(
+    "UPDATE inbox_events SET status = f.status, outcome = f.outcome, processed_at = :at, lease_until = NULL,"
+    " last_error = NULL FROM unnest(CAST(:ids AS integer[]), CAST(:statuses AS varchar[]),"
+    " CAST(:outcomes AS varchar[])) AS f(id, status, outcome) WHERE inbox_events.id = f.id"
+).bindparams(bindparam("at", type_=_table.c.processed_at.type))
 
-
-
-def _claim_statements(dialect: str) -> tuple[Any, Any, Any, Any]:
-    """The claim's queries (see `InboxRepository.claim_due`), with the time, the ids and the limit bound."""
-    t = _table
-    now = bindparam("now", type_=t.c.lease_until.type)
-    at = func.coalesce(t.c.event_time, t.c.received_at)
-    # not a chat another worker is handling, nor one with an event waiting for its retry (`_UNAVAILABLE`, read
-    # first in the same claim: a list, not a subquery per row; bound as one value however long it is, as the
-    # outbox claim binds its held chats: storage/chat_lists.py)
-    chat_is_free = ~in_chats(t.c.chat_key, dialect, "unavailable")
-    due = or_(
-        and_(t.c.status == InboxStatus.PENDING.value, t.c.next_attempt_at <= now),
-        and_(t.c.status == InboxStatus.PROCESSING.value, t.c.lease_until < now),
-    )
-    # Each organisation's oldest due event (ties on the time: the lowest id, as in the order below), ranked in
-    # one pass over the due rows. (It was the oldest time per organisation joined back to the rows on that
-    # time: with a burst of 10,000 events of one time, PostgreSQL once planned that join as a loop over the
-    # burst re-reading it each time, and one claim ran for over 9 minutes.)
-    ranked = (select(t.c.id, func.row_number().over(partition_by=t.c.org_id, order_by=(at, t.c.id)).label("rank"))
-              .where(due, chat_is_free).subquery())
-    firsts = select(ranked.c.id).where(ranked.c.rank == 1)
-    columns = (t.c.id, t.c.org_id, t.c.chat_key, t.c.payload, t.c.attempts)
-    # A row an overdue processor is finishing right now is locked: skip it. The rows are read again where
-    # they are locked, with the same conditions: the firsts were read without a lock, and a row an overdue
-    # processor committed since (done) must not be taken again (PostgreSQL checks the conditions again on
-    # the row's newest version before it locks it). Without them, that event was handled twice (#14).
-    first_rows = (select(*columns).where(t.c.id.in_(bindparam("firsts", expanding=True)), due, chat_is_free)
-                  .order_by(at, t.c.id).limit(bindparam("limit")).with_for_update(of=t, skip_locked=True))
-    rest_rows = (select(*columns).where(due, chat_is_free, t.c.id.not_in(bindparam("firsts", expanding=True)))
-                 .order_by(at, t.c.id).limit(bindparam("limit")).with_for_update(of=t, skip_locked=True))
-    claim = (update(t).where(t.c.id.in_(bindparam("ids", expanding=True)))
-             .values(status=InboxStatus.PROCESSING.value, lease_until=bindparam("lease_until"),
-                     attempts=t.c.attempts + 1))
-    return firsts, first_rows, rest_rows, claim
-
-
-_CLAIMS = {dialect: _claim_statements(dialect) for dialect in ("postgresql", "sqlite")}
-# The chats a claim leaves alone, read first (the index on status and next_attempt_at; a few hundred at most):
-# those another worker is handling (one chat's events never run in two places at once), and those with an event
-# waiting for its retry (only a failed event waits: a new one is due at once), whose later events wait for it —
-# until it is done, or kept as failed when its retries run out — and never overtake it. Claims exclude each
-# other (the advisory lock; SQLite's write lock), so no chat becomes busy while one runs. As a subquery per due
-# row, PostgreSQL once planned the busy check as a scan of the whole inbox for each of a 10,000-event burst's rows:
-# one claim ran for over 9 minutes.
-_UNAVAILABLE = (select(_table.c.chat_key).distinct().where(or_(
-    and_(_table.c.status == InboxStatus.PROCESSING.value,
-         _table.c.lease_until >= bindparam("now", type_=_table.c.lease_until.type)),
-    and_(_table.c.status == InboxStatus.PENDING.value,
-         _table.c.next_attempt_at > bindparam("now", type_=_table.c.next_attempt_at.type)))))
-# Chats with an event in progress that this claim does not take: one a worker past its lease still holds
-# (locked, so skipped) or one the limit left out. Their later events wait for it.
-_HELD_ELSEWHERE = (select(_table.c.chat_key).distinct()
-                   .where(_table.c.chat_key.in_(bindparam("chats", expanding=True)),
-                          _table.c.status == InboxStatus.PROCESSING.value,
-                          _table.c.id.not_in(bindparam("ids", expanding=True))))
 # The claim's bound (storage/db.py CLAIM_STATEMENT_TIMEOUT) set in the same round trip as its lock.
 _CLAIM_LOCK = text("SELECT set_config('statement_timeout', :timeout, true), pg_advisory_xact_lock(:key)")
 
@@ -291,35 +248,9 @@ class InboxRepository:
         each organisation's oldest first; the list comes in that order (process it in order)."""
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(_CLAIM_LOCK, {"timeout": CLAIM_STATEMENT_TIMEOUT, "key": CLAIM_LOCK_KEY})
-        # Organisations take turns (#18): every organisation's oldest due event comes first (the oldest of
-        # those first), then the rest oldest first, so one organisation's backlog never holds up another's
-        # answers. An organisation's first is its oldest, so each chat's events stay in order.
-        # (two queries, not one ORDER BY on "is it a first": that sorts every due row instead of keeping the top)
         # Core rows, not ORM objects: nothing to load and flush one by one; the statements are built once.
-        connection = self.session.connection()
-        dialect = connection.dialect.name
-        firsts_of, first_rows, rest_rows, claim = _CLAIMS[dialect]
-        unavailable = bound_chats(dialect, list(connection.execute(_UNAVAILABLE, {"now": now}).scalars()))
-        firsts = list(connection.execute(firsts_of, {"now": now, "unavailable": unavailable}).scalars())
-        candidates = list(connection.execute(first_rows, {"now": now, "unavailable": unavailable, "firsts": firsts,
-                                                          "limit": limit}).all())
-        if len(candidates) < limit:
-            candidates += connection.execute(rest_rows, {"now": now, "unavailable": unavailable, "firsts": firsts,
-                                                         "limit": limit - len(candidates)}).all()
-        if not candidates:
-            return []
-        # A chat busy with an event this claim skipped (a late worker's, locked) is not busy by what the
-        # others committed: its lease ran out. Its later events must not run beside it, out of order (#14).
-        held = set(connection.execute(_HELD_ELSEWHERE, {"chats": list({row.chat_key for row in candidates}),
-                                                        "ids": [row.id for row in candidates]}).scalars())
-        if held:
-            candidates = [row for row in candidates if row.chat_key not in held]
-            if not candidates:
-                return []
-        # One statement for the whole claim.
-        connection.execute(claim, {"ids": [row.id for row in candidates],
-                                    "lease_until": now + timedelta(seconds=lease_seconds)})
-        return [ClaimedEvent(row.id, row.org_id, row.chat_key, row.payload, row.attempts + 1) for row in candidates]
+        rows = claim_rows(self.session.connection(), now, limit, now + timedelta(seconds=lease_seconds))
+        return [ClaimedEvent(*row) for row in rows]
 
     def finish(self, event_id: int, status: InboxStatus, outcome: str, now: datetime,
                attempt: int | None = None) -> bool:
@@ -340,8 +271,9 @@ class InboxRepository:
         marks them without fencing each one again."""
         if not claims:
             return set()
-        rows = self.session.execute(_HOLD, {"ids": list(claims),
-                                            "lease_until": now + timedelta(seconds=lease_seconds)}).all()
+        dialect = self.session.get_bind().dialect.name
+        rows = self.session.execute(_HOLD[dialect], {"ids": bound_chats(dialect, list(claims)),
+                                                     "lease_until": now + timedelta(seconds=lease_seconds)}).all()
         return {row.id for row in rows if claims.get(row.id) == row.attempts}
 
     def release_held(self, event_ids: list[int], now: datetime) -> None:
@@ -349,11 +281,20 @@ class InboxRepository:
         again at once, but claimed only after that event (see `claim_due`), the attempt the claim counted
         not counted."""
         if event_ids:
-            self.session.execute(_RELEASE, {"ids": event_ids, "now": now})
+            dialect = self.session.get_bind().dialect.name
+            self.session.execute(_RELEASE[dialect], {"ids": bound_chats(dialect, event_ids), "now": now})
 
     def finish_held(self, finished: list[tuple[int, InboxStatus, str]], now: datetime) -> None:
-        """Mark held events handled (`hold`), in one executemany: [(id, status, outcome)]."""
-        if finished:
+        """Mark held events handled (`hold`): [(id, status, outcome)]. One statement on PostgreSQL, an
+        executemany on SQLite. Unfenced: `hold` checked each event's attempt in this transaction and locked it
+        until the commit, so no other claim can have taken it since."""
+        if not finished:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            ids, statuses, outcomes = zip(*finished, strict=True)
+            self.session.execute(_FINISH_ALL, {"ids": list(ids), "statuses": [status.value for status in statuses],
+                                               "outcomes": [outcome[:255] for outcome in outcomes], "at": now})
+        else:
             self.session.execute(_FINISH, [{"event_id": event_id, "new_status": status.value,
                                             "outcome": outcome[:255], "at": now}
                                            for event_id, status, outcome in finished])

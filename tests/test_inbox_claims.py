@@ -5,7 +5,10 @@ worker's claim first reads which events are due (no lock), then locks them (FOR 
 event the late worker commits as done between those two statements was taken again, handled a second
 time in the state the first run left (a head's "เสร็จ" answered "กรุณากด ยืนยัน"), and its second answer,
 refused on the used reply token, went out by push. In process (`chat_bot`), two processors on one
-PostgreSQL database; the late worker's commit is injected right after the claim's first read."""
+PostgreSQL database; the late worker's commit is injected right before the claim reads which events are due.
+(On PostgreSQL that read and the locks are one statement, storage/inbox_claim.py: a commit between its
+snapshot and its locks, which a test cannot place, is met by PostgreSQL checking a locked row's conditions
+again on its newest version, as it was between the statements before.)"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from storage.models import InboxStatus
 from tests.support.inprocess import ChatBot
 
 ANN, BEN = "U" + "a" * 32, "U" + "b" * 32
-DUE_READ = "row_number() OVER"  # the claim's read of each organisation's oldest due event, before it locks any
+DUE_READ = "row_number() OVER"  # the claim's read of each organisation's oldest due event
 
 
 def _claim(bot: ChatBot, lease_seconds: float, limit: int = 10) -> list[ClaimedEvent]:
@@ -33,9 +36,9 @@ def _claim(bot: ChatBot, lease_seconds: float, limit: int = 10) -> list[ClaimedE
 
 
 @contextmanager
-def after_the_claims_first_read(bot: ChatBot, action: Callable[[], None]) -> Iterator[list[int]]:
-    """Run `action` (another worker's commit) once, right after a claim has read which events are due and
-    before it locks them; yields a list that holds 1 once it ran."""
+def before_the_claims_due_read(bot: ChatBot, action: Callable[[], None]) -> Iterator[list[int]]:
+    """Run `action` (another worker's commit) once, after a claim has taken its lock and right before it reads
+    which events are due; yields a list that holds 1 once it ran."""
     ran: list[int] = []
 
     def hook(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -43,11 +46,11 @@ def after_the_claims_first_read(bot: ChatBot, action: Callable[[], None]) -> Ite
             ran.append(1)
             action()
 
-    event.listen(bot.services.engine, "after_cursor_execute", hook)
+    event.listen(bot.services.engine, "before_cursor_execute", hook)
     try:
         yield ran
     finally:
-        event.remove(bot.services.engine, "after_cursor_execute", hook)
+        event.remove(bot.services.engine, "before_cursor_execute", hook)
 
 
 def _statuses(bot: ChatBot) -> dict[str, int]:
@@ -71,7 +74,7 @@ def test_an_event_a_late_worker_finishes_during_a_claim_is_not_taken_again(
         else:
             processor._process(late[0])
 
-    with after_the_claims_first_read(bot, late_worker_commits) as ran:
+    with before_the_claims_due_read(bot, late_worker_commits) as ran:
         taken = processor.process_due(10)  # worker B: the events were due when its claim looked
     assert ran, "the claim no longer reads the due events first: move the injected commit"
     assert taken == 0
