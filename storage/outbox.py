@@ -175,6 +175,52 @@ _HELD_CHATS = (select(_table.c.chat_key).distinct().where(_table.c.chat_key.is_n
 _IN_LINE = (select(_table.c.chat_key, _table.c.id)
             .where(_table.c.chat_key.in_(bindparam("chats", expanding=True)), _table.c.status.in_(IN_LINE),
                    _table.c.id <= bindparam("last")).order_by(_table.c.id))
+# PostgreSQL: the whole claim in one statement (`OutboxRepository.claim_due`), the same rules as the statements
+# above, which SQLite runs one after another (there the write lock taken at BEGIN excludes other claims, and a
+# statement is a call into the library, not a round trip): the held-back chats (`_HELD_CHATS`), each
+# organisation's first due row per priority (`_claim_statements`: firsts, then the rest in the usual order, both
+# FOR UPDATE SKIP LOCKED), of those the rows whose chat has no earlier row still in line left out
+# (`_in_chat_order`), and the claim's UPDATE, which returns the rows. Every list is a join (anti-joins for "not
+# held back" and "not taken"), never a subquery re-run per due row; the rows are read once by their chats'
+# index, as `_IN_LINE` does.
+_PENDING, _SENDING = OutboxStatus.PENDING.value, OutboxStatus.SENDING.value
+_DUE_SQL = (f"((t.status = '{_PENDING}' AND t.next_attempt_at <= :now) "
+            f"OR (t.status = '{_SENDING}' AND t.lease_until < :now))")
+_CLAIM_IN_ONE = text(f"""
+WITH held AS MATERIALIZED (
+    SELECT DISTINCT chat_key FROM outbox_messages
+    WHERE chat_key IS NOT NULL AND ((status = '{_PENDING}' AND next_attempt_at > :now)
+                                    OR (status = '{_SENDING}' AND lease_until >= :now))),
+firsts AS MATERIALIZED (
+    SELECT min(t.id) AS id FROM outbox_messages t LEFT JOIN held h ON h.chat_key = t.chat_key
+    WHERE h.chat_key IS NULL AND {_DUE_SQL} GROUP BY t.org_id, t.priority),
+first_rows AS MATERIALIZED (
+    SELECT t.id, t.priority, t.chat_key, t.reply_attempted_at, 0 AS rest
+    FROM outbox_messages t JOIN firsts f ON f.id = t.id
+    WHERE {_DUE_SQL} ORDER BY t.priority DESC, t.id LIMIT :limit FOR UPDATE OF t SKIP LOCKED),
+rest_rows AS MATERIALIZED (
+    SELECT t.id, t.priority, t.chat_key, t.reply_attempted_at, 1 AS rest
+    FROM outbox_messages t LEFT JOIN held h ON h.chat_key = t.chat_key LEFT JOIN firsts f ON f.id = t.id
+    WHERE h.chat_key IS NULL AND f.id IS NULL AND {_DUE_SQL}
+    ORDER BY t.priority DESC, t.id LIMIT (SELECT :limit - count(*) FROM first_rows) FOR UPDATE OF t SKIP LOCKED),
+picked AS MATERIALIZED (SELECT * FROM first_rows UNION ALL SELECT * FROM rest_rows),
+gaps AS (
+    SELECT x.chat_key, min(x.id) AS gap
+    FROM outbox_messages x JOIN (SELECT DISTINCT chat_key FROM picked WHERE chat_key IS NOT NULL) c
+         ON c.chat_key = x.chat_key
+    LEFT JOIN picked q ON q.id = x.id
+    WHERE x.status IN ('{_PENDING}', '{_SENDING}') AND q.id IS NULL GROUP BY x.chat_key),
+may_go AS (
+    SELECT p.* FROM picked p LEFT JOIN gaps g ON g.chat_key = p.chat_key WHERE g.gap IS NULL OR p.id < g.gap)
+UPDATE outbox_messages t SET status = '{_SENDING}', lease_until = :lease_until, lease_owner = :owner,
+    attempts = t.attempts + 1,
+    reply_attempted_at = CASE WHEN t.kind = '{OutboxKind.REPLY.value}' AND t.reply_token IS NOT NULL
+                              THEN coalesce(t.reply_attempted_at, :now) ELSE t.reply_attempted_at END
+FROM may_go m WHERE t.id = m.id
+RETURNING t.id, t.org_id, t.kind, t.retry_key, t.reply_token, t.recipients, t.messages, t.attempts,
+    m.reply_attempted_at IS NOT NULL AS reply_attempted, t.private, m.rest, t.priority
+""").bindparams(bindparam("now", type_=_table.c.next_attempt_at.type),
+                bindparam("lease_until", type_=_table.c.lease_until.type))
 _MARK_DELIVERED = (
     update(_table).where(_table.c.id == bindparam("b_id"), _table.c.status != OutboxStatus.DELIVERED.value)
     .values(status=OutboxStatus.DELIVERED.value, delivered_at=bindparam("b_now"), delivered_via=bindparam("b_via"),
@@ -370,6 +416,8 @@ class OutboxRepository:
         connection = self.session.connection()
         bounded_claim(connection)
         dialect = connection.dialect.name
+        if dialect == "postgresql":
+            return self._claim_in_one(connection, now, limit, lease_seconds, owner)
         firsts_of, first_rows_of, rest_rows_of, claim = _CLAIMS[dialect]
         held_chats = list(connection.execute(_HELD_CHATS, {"now": now}).scalars())
         if len(held_chats) > NARROW_HELD_ABOVE:
@@ -392,6 +440,18 @@ class OutboxRepository:
         return [ClaimedMessage(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, list(row.recipients),
                                list(row.messages), row.attempts + 1, row.reply_attempted_at is not None,
                                bool(row.private))
+                for row in rows]
+
+    @staticmethod
+    def _claim_in_one(connection: Any, now: datetime, limit: int, lease_seconds: float,
+                      owner: str) -> list[ClaimedMessage]:
+        """PostgreSQL: the claim in one statement (`_CLAIM_IN_ONE`), its rows in the order the statements
+        take them: the organisations' firsts, then the rest, each by priority and age."""
+        rows = sorted(connection.execute(_CLAIM_IN_ONE, {
+            "now": now, "limit": limit, "owner": owner, "lease_until": now + timedelta(seconds=lease_seconds)}),
+            key=lambda row: (row.rest, -row.priority, row.id))
+        return [ClaimedMessage(row.id, row.org_id, row.kind, row.retry_key, row.reply_token, list(row.recipients),
+                               list(row.messages), row.attempts, row.reply_attempted, bool(row.private))
                 for row in rows]
 
     def due_behind(self, now: datetime) -> bool:
