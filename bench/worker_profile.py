@@ -20,6 +20,7 @@ import base64
 import contextlib
 import cProfile
 import dataclasses
+import functools
 import io
 import os
 import pstats
@@ -64,8 +65,9 @@ class StatementCounter:
 
 
 def measure(name: str, events: int, work: Callable[[], int], counter: StatementCounter, profile: bool,
-            top: int, dump: str | None = None) -> None:
+            top: int, dump: str | None = None, server_cpu: Callable[[], float | None] | None = None) -> None:
     counter.reset()
+    server0 = server_cpu() if server_cpu else None
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     cpu0 = time.process_time()
@@ -76,10 +78,13 @@ def measure(name: str, events: int, work: Callable[[], int], counter: StatementC
     if profiler:
         profiler.disable()
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    server1 = server_cpu() if server_cpu else None
+    server = (f"; PostgreSQL CPU {(server1 - server0) / events * 1000:.2f} ms/event"
+              if server0 is not None and server1 is not None else "")
     statements = sum(counter.counts.values())
     detail = ", ".join(f"{kind} {n / events:.1f}" for kind, n in counter.counts.most_common())
     print(f"\n  {name}: {events} events in {wall:.2f}s = {wall / events * 1000:.2f} ms/event "
-          f"({events / wall:.0f}/s; CPU {cpu / events * 1000:.2f} ms/event{', profiled' if profile else ''}); "
+          f"({events / wall:.0f}/s; CPU {cpu / events * 1000:.2f} ms/event{', profiled' if profile else ''}{server}); "
           f"{statements / events:.1f} statements/event ({detail}); {counter.transactions / events:.2f} commits/event")
     if profiler and dump:
         profiler.dump_stats(dump)
@@ -220,6 +225,13 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
                                                 NewCredentials(secret, token), utcnow()).id
                                for n, (slug, secret, token) in enumerate(map(org_credentials, range(args.orgs)))]
                     uow.commit()
+            if args.history:  # a deployment's finished rows (bench/history.py), in 200 organisations
+                from bench.history import add_history
+
+                started = time.perf_counter()
+                add_history(services.engine, args.history)
+                print(f"\n  history: {args.history:,} done events and {args.history:,} finished messages "
+                      f"(inserted and analysed in {time.perf_counter() - started:.1f} s)")
             counter = StatementCounter(services.engine)
             if args.send_concurrency:
                 # 1: every send in this thread, so that cProfile (which sees one thread) shows the SDK call too
@@ -247,15 +259,16 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
                       f"LINE latency {args.latency:g} ms{again} ==")
                 measure("process (claim, handle, record)", args.events,
                         lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top,
-                        f"{args.dump}-{label}-process-{round_}.prof" if args.dump else None)
+                        f"{args.dump}-{label}-process-{round_}.prof" if args.dump else None, args.server_cpu)
                 if args.pipelined:  # claims as send slots free up (CPU of every thread)
                     measure("deliver pipelined (dispatch_due: claim, send, record)", args.events, pipelined_pass,
                             counter, args.profile, args.top,
-                            f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None)
+                            f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None, args.server_cpu)
                 else:
                     measure("deliver (claim, send, record)", args.events,
                             lambda: sum(services.sender.deliver_due(args.delivery_batch).values()), counter,
-                            args.profile, args.top, f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None)
+                            args.profile, args.top, f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None,
+                            args.server_cpu)
             print(f"\n  fake LINE received: {fake.delivery_kinds()} over {fake.connections()} connections")
         finally:
             services.sender.close()  # its send threads (each send bounded by LINE_REQUEST_TIMEOUT)
@@ -283,11 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipelined", action="store_true",
                         help="deliver as the worker's loop does (OutboxSender.dispatch_due, sends on the pool's "
                              "threads: cProfile sees only the claims; the CPU figure counts every thread)")
+    parser.add_argument("--history", type=int, default=0,
+                        help="PostgreSQL: first add N done inbox events and N finished outbox rows over 200 "
+                             "organisations and 20,000 chats, VACUUM ANALYZEd (bench/history.py)")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--dump", default=None, help="also write each phase's cProfile stats to DUMP-<db>-<phase>.prof")
     parser.add_argument("--fake-in-process", action="store_true",
                         help="run the fake platform in this process (its CPU then counts in the figures)")
     args = parser.parse_args(argv)
+    args.server_cpu = None
     from bot.worker import WorkerOptions
 
     defaults = WorkerOptions()
@@ -303,7 +320,11 @@ def main(argv: list[str] | None = None) -> int:
 
                 cluster = PostgresCluster()
                 stack.callback(cluster.stop)
-                run_db(cluster.start(), "PostgreSQL", args, tmp)
+                from bench.history import server_cpu_seconds
+
+                url = cluster.start()
+                args.server_cpu = functools.partial(server_cpu_seconds, cluster.data_dir)
+                run_db(url, "PostgreSQL", args, tmp)
                 cluster.stop()
     return 0
 
