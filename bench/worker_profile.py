@@ -61,12 +61,43 @@ class StatementCounter:
     def reset(self) -> None:
         self.counts.clear()
         self.transactions = 0
+        DriverCounter.sent = DriverCounter.pipelined = 0
+
+
+class DriverCounter:
+    """Statements psycopg sends, counted below SQLAlchemy: also those a repository sends on the driver's own
+    cursor (storage/bulk.py `insert_rows_scoped`'s pipeline), which the engine's events do not see; `pipelined`:
+    those of them sent in a pipeline (no round trip each). An executemany counts once."""
+
+    sent = 0
+    pipelined = 0
+
+    @classmethod
+    def install(cls) -> None:
+        import psycopg
+
+        if getattr(psycopg.Cursor, "_bench_counted", False):
+            return
+        for name in ("execute", "executemany"):
+            original = getattr(psycopg.Cursor, name)
+
+            def counted(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                cls.sent += 1
+                if self.connection._pipeline is not None:
+                    cls.pipelined += 1
+                return _original(self, *args, **kwargs)
+
+            setattr(psycopg.Cursor, name, counted)
+        psycopg.Cursor._bench_counted = True  # type: ignore[attr-defined]
 
 
 def measure(name: str, events: int, work: Callable[[], int], counter: StatementCounter, profile: bool,
-            top: int, dump: str | None = None) -> None:
+            top: int, dump: str | None = None, postmaster: int | None = None) -> None:
+    from bench.webhook_profile import server_cpu
+
     counter.reset()
     profiler = cProfile.Profile() if profile else None
+    server0 = server_cpu(postmaster)
     started = time.perf_counter()
     cpu0 = time.process_time()
     if profiler:
@@ -76,11 +107,16 @@ def measure(name: str, events: int, work: Callable[[], int], counter: StatementC
     if profiler:
         profiler.disable()
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu0
+    server1 = server_cpu(postmaster)
     statements = sum(counter.counts.values())
     detail = ", ".join(f"{kind} {n / events:.1f}" for kind, n in counter.counts.most_common())
+    server = "" if server0 is None or server1 is None else f"; PostgreSQL CPU {(server1 - server0) / events * 1000:.2f} ms/event"
+    driver = (f"; sent by psycopg {DriverCounter.sent / events:.2f}/event, {DriverCounter.pipelined / events:.2f} "
+              "of them pipelined" if postmaster is not None else "")
     print(f"\n  {name}: {events} events in {wall:.2f}s = {wall / events * 1000:.2f} ms/event "
-          f"({events / wall:.0f}/s; CPU {cpu / events * 1000:.2f} ms/event{', profiled' if profile else ''}); "
-          f"{statements / events:.1f} statements/event ({detail}); {counter.transactions / events:.2f} commits/event")
+          f"({events / wall:.0f}/s; CPU {cpu / events * 1000:.2f} ms/event{', profiled' if profile else ''}{server}); "
+          f"{statements / events:.1f} statements/event ({detail}){driver}; "
+          f"{counter.transactions / events:.2f} commits/event")
     if profiler and dump:
         profiler.dump_stats(dump)
     if profiler:
@@ -221,6 +257,11 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
                                for n, (slug, secret, token) in enumerate(map(org_credentials, range(args.orgs)))]
                     uow.commit()
             counter = StatementCounter(services.engine)
+            from bench.webhook_profile import postmaster_of
+
+            postmaster = postmaster_of(services.engine)
+            if postmaster is not None:
+                DriverCounter.install()
             if args.send_concurrency:
                 # 1: every send in this thread, so that cProfile (which sees one thread) shows the SDK call too
                 services.sender.policy = dataclasses.replace(services.sender.policy,
@@ -247,15 +288,16 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
                       f"LINE latency {args.latency:g} ms{again} ==")
                 measure("process (claim, handle, record)", args.events,
                         lambda: processing.processor.process_due(args.event_batch), counter, args.profile, args.top,
-                        f"{args.dump}-{label}-process-{round_}.prof" if args.dump else None)
+                        f"{args.dump}-{label}-process-{round_}.prof" if args.dump else None, postmaster)
                 if args.pipelined:  # claims as send slots free up (CPU of every thread)
                     measure("deliver pipelined (dispatch_due: claim, send, record)", args.events, pipelined_pass,
                             counter, args.profile, args.top,
-                            f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None)
+                            f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None, postmaster)
                 else:
                     measure("deliver (claim, send, record)", args.events,
                             lambda: sum(services.sender.deliver_due(args.delivery_batch).values()), counter,
-                            args.profile, args.top, f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None)
+                            args.profile, args.top, f"{args.dump}-{label}-deliver-{round_}.prof" if args.dump else None,
+                            postmaster)
             print(f"\n  fake LINE received: {fake.delivery_kinds()} over {fake.connections()} connections")
         finally:
             services.sender.close()  # its send threads (each send bounded by LINE_REQUEST_TIMEOUT)
