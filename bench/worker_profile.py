@@ -62,6 +62,36 @@ class StatementCounter:
     def reset(self) -> None:
         self.counts.clear()
         self.transactions = 0
+        DriverCounter.sent = DriverCounter.pipelined = 0
+
+
+class DriverCounter:
+    """Statements psycopg sends, counted below SQLAlchemy: also those a repository sends on the driver's own
+    cursor (storage/bulk.py `insert_rows_scoped`'s pipeline), which the engine's events do not see; `pipelined`:
+    those of them sent in a pipeline (no round trip each). An executemany counts once."""
+
+    sent = 0
+    pipelined = 0
+    installed = False
+
+    @classmethod
+    def install(cls) -> None:
+        import psycopg
+
+        if getattr(psycopg.Cursor, "_bench_counted", False):
+            return
+        for name in ("execute", "executemany"):
+            original = getattr(psycopg.Cursor, name)
+
+            def counted(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                cls.sent += 1
+                if self.connection._pipeline is not None:
+                    cls.pipelined += 1
+                return _original(self, *args, **kwargs)
+
+            setattr(psycopg.Cursor, name, counted)
+        psycopg.Cursor._bench_counted = True  # type: ignore[attr-defined]
+        cls.installed = True
 
 
 def measure(name: str, events: int, work: Callable[[], int], counter: StatementCounter, profile: bool,
@@ -83,9 +113,12 @@ def measure(name: str, events: int, work: Callable[[], int], counter: StatementC
               if server0 is not None and server1 is not None else "")
     statements = sum(counter.counts.values())
     detail = ", ".join(f"{kind} {n / events:.1f}" for kind, n in counter.counts.most_common())
+    driver = (f"; sent by psycopg {DriverCounter.sent / events:.2f}/event, {DriverCounter.pipelined / events:.2f} "
+              "of them pipelined" if DriverCounter.installed else "")
     print(f"\n  {name}: {events} events in {wall:.2f}s = {wall / events * 1000:.2f} ms/event "
           f"({events / wall:.0f}/s; CPU {cpu / events * 1000:.2f} ms/event{', profiled' if profile else ''}{server}); "
-          f"{statements / events:.1f} statements/event ({detail}); {counter.transactions / events:.2f} commits/event")
+          f"{statements / events:.1f} statements/event ({detail}){driver}; "
+          f"{counter.transactions / events:.2f} commits/event")
     if profiler and dump:
         profiler.dump_stats(dump)
     if profiler:
@@ -233,6 +266,11 @@ def run_db(url: str, label: str, args: argparse.Namespace, tmp: Path) -> None:
                 print(f"\n  history: {args.history:,} done events and {args.history:,} finished messages "
                       f"(inserted and analysed in {time.perf_counter() - started:.1f} s)")
             counter = StatementCounter(services.engine)
+            from bench.webhook_profile import postmaster_of
+
+            postmaster = postmaster_of(services.engine)
+            if postmaster is not None:
+                DriverCounter.install()
             if args.send_concurrency:
                 # 1: every send in this thread, so that cProfile (which sees one thread) shows the SDK call too
                 services.sender.policy = dataclasses.replace(services.sender.policy,

@@ -15,7 +15,8 @@ is left to the worker that has it) and reading their organisations, the senders'
 conversations and digit settings in one query each (the repositories answer the events from memory). Each
 organisation's events then run in turn under its own scope (`UnitOfWork.scoped`: on PostgreSQL row-level
 security hides every other organisation, and the session holds none of their rows), all in one savepoint,
-each organisation's replies written in one executemany; the events are marked done in one statement (an
+every organisation's replies written at its end in one pipeline on PostgreSQL, each organisation's under its
+own scope (`UnitOfWork.hold_replies`); the events are marked done in one statement (an
 executemany on SQLite): one commit per claim, not one per event or per organisation. Should one event fail, that savepoint is rolled back
 and each organisation's part runs again in a savepoint of its own (scoped to it), its events together, else
 each in its own savepoint (a failing event undoes only its own changes, and what was kept in memory is
@@ -187,9 +188,11 @@ class EventProcessor:
                         raise LookupError(f"organisation {org_id} of claimed events is missing")
                     with uow.scoped(org_id, restore=False):
                         parts[org_id] = self._run_together(
-                            uow, org, cast(list[tuple[ClaimedEvent, IncomingEvent]], runnable))
+                            uow, org, cast(list[tuple[ClaimedEvent, IncomingEvent]], runnable), hold=True)
                 uow.end_scopes()
+                uow.write_held_replies()
         except Exception:
+            uow.outbox.forget_deferred()  # the replies held for the claim's end went with the savepoint
             log.debug("an event of a claim over %s organisations failed: each organisation's part again in a "
                       "savepoint of its own", len(runnables), exc_info=True)
             return None
@@ -235,10 +238,12 @@ class EventProcessor:
         uow.conversations.prefetch(org.id, [e.user_id for e in events if e.user_id and e.source_type == "user"])
 
     def _run_together(self, uow: UnitOfWork, org: Organisation,
-                      runnable: list[tuple[ClaimedEvent, IncomingEvent]]) -> _Part:
+                      runnable: list[tuple[ClaimedEvent, IncomingEvent]], hold: bool = False) -> _Part:
         """The events one after another, their replies written together at the end (one executemany:
-        storage/outbox.py `defer_replies`); raises when one of them fails (the caller's savepoint then undoes
-        everything they did; replies deferred are forgotten)."""
+        storage/outbox.py `defer_replies`; `hold`: kept, as written under this organisation's scope, for the
+        claim's end, where every organisation's go in one pipeline, each under its own scope:
+        `UnitOfWork.hold_replies`); raises when one of them fails (the caller's savepoint then undoes
+        everything they did; replies deferred or held are forgotten)."""
         part = _Part()
         self._prefetch(uow, org, [event for _, event in runnable])
         uow.outbox.defer_replies()
@@ -247,7 +252,10 @@ class EventProcessor:
                 status, outcome, ctx = self._run(uow, org, claimed, event)
                 part.handled.append((claimed.id, status, outcome))
                 part.answered = part.answered or ctx.answered
-            uow.outbox.write_deferred()
+            if hold:
+                uow.hold_replies()
+            else:
+                uow.outbox.write_deferred()
         except BaseException:
             uow.outbox.forget_deferred()
             raise

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy import JSON, Table, insert, text
@@ -47,13 +48,16 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
                     {"rows": json.dumps(rows, default=_plain, separators=(",", ":"), ensure_ascii=False)})
 
 
-def insert_rows_scoped(session: Session, batches: Sequence[tuple[int, Table, Sequence[Mapping[str, Any]]]]) -> None:
+def insert_rows_scoped(session: Session, batches: Sequence[tuple[int, Table, Sequence[Mapping[str, Any]]]], *,
+                       restore: int | EllipsisType | None = ...) -> None:
     """Insert each batch of rows (organisation, table, rows of that organisation) in an unscoped transaction,
     each under its organisation's scope: on PostgreSQL `itabot.org_id` is set to it (SET LOCAL) before its
     rows go in, so row-level security refuses a row of any other organisation, and is put back as it was
-    after the last (an unscoped transaction is unscoped again). The statements are sent in one pipeline (no round trip each):
-    a scope and an insert per table for 1,000 organisations cost what a few statements do. SQLite has no
-    row-level security: the rows go in by table, as `insert_rows` does."""
+    after the last (an unscoped transaction is unscoped again; `restore`: the scope to put back, an
+    organisation or None for unscoped, when the caller knows it: no round trip to read it). The statements are
+    sent in one pipeline (no round trip each): a scope and an insert per table for 1,000 organisations cost
+    what a few statements do. SQLite has no row-level security: the rows go in by table, as `insert_rows`
+    does."""
     if not batches:
         return
     dialect = session.get_bind().dialect
@@ -65,7 +69,10 @@ def insert_rows_scoped(session: Session, batches: Sequence[tuple[int, Table, Seq
             insert_rows(session, table, rows)
         return
     statements: dict[tuple[str, tuple[str, ...]], str] = {}
-    scope = session.execute(text("SELECT current_setting(:name, true)"), {"name": SETTING}).scalar() or ""
+    if restore is ...:
+        scope = session.execute(text("SELECT current_setting(:name, true)"), {"name": SETTING}).scalar() or ""
+    else:
+        scope = "" if restore is None else str(restore)
     driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.pipeline(), driver.cursor() as cursor:

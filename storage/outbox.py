@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.digits import Numerals, Surface, localise_message
-from storage.bulk import insert_rows
+from storage.bulk import insert_rows, insert_rows_scoped
 from storage.chat_lists import bound_chats as _bound_chats  # re-exported: shared with the inbox claim
 from storage.chat_lists import in_chats
 from storage.db import bounded_claim
@@ -251,6 +251,8 @@ class OutboxRepository:
         # Replies waiting to be written in one executemany (`defer_replies`); None: written at once.
         self._deferred: list[dict[str, Any]] | None = None
         self._deferred_spoiled = False
+        # Replies of a claim's organisations kept to the claim's end (`hold_deferred`): (scope, rows) each.
+        self._held_replies: list[tuple[int, list[dict[str, Any]]]] = []
 
     def _localised(self, org_id: int, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The messages in the organisation's chat digit style (looked up once per unit of work)."""
@@ -339,9 +341,29 @@ class OutboxRepository:
         if spoiled:
             raise DeferredRepliesLost("a savepoint was rolled back while replies were deferred")
 
+    def hold_deferred(self, scope: int) -> None:
+        """As `write_deferred`, but the replies are kept, as written under `scope` (the organisation whose turn
+        of a claim wrote them), to be written with the other organisations' by `write_held`: one pipeline for
+        the claim, not a statement per organisation. The replies written before a push stay written."""
+        rows, self._deferred = self._deferred or [], []
+        self.write_deferred()
+        if rows:
+            self._held_replies.append((scope, rows))
+
+    def write_held(self, restore: int | None) -> None:
+        """Write the replies `hold_deferred` kept, each organisation's under its own scope (on PostgreSQL
+        `itabot.org_id` set to the organisation whose turn wrote them, so row-level security's WITH CHECK
+        refuses a row of any other), in one pipeline (storage/bulk.py `insert_rows_scoped`); `restore`: the
+        scope to put back after (the unit of work's own)."""
+        held, self._held_replies = self._held_replies, []
+        if held:
+            insert_rows_scoped(self.session, [(scope, _table, rows) for scope, rows in held], restore=restore)
+
     def forget_deferred(self) -> None:
-        """The pass that deferred replies was undone: forget them, and write replies at once again."""
+        """The pass that deferred replies was undone: forget them (those held too), and write replies at once
+        again."""
         self._deferred, self._deferred_spoiled = None, False
+        self._held_replies = []
 
     def savepoint_undone(self) -> None:
         """A savepoint was rolled back: replies deferred before it and written inside it (before a push) are

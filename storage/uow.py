@@ -161,6 +161,19 @@ class UnitOfWork:
         """After `scoped(..., restore=False)`: back to this unit of work's own scope."""
         self._set_scope(self.org_id)
 
+    def hold_replies(self) -> None:
+        """Inside `scoped(org_id)`: the replies deferred in this organisation's turn are kept for
+        `write_held_replies`, as written under its scope (the one in force now, not the rows' own `org_id`:
+        row-level security still checks each row against the organisation whose turn wrote it)."""
+        if self.org_id is None:
+            raise RuntimeError("replies are held only in an organisation's scope")
+        self.outbox.hold_deferred(self.org_id)
+
+    def write_held_replies(self) -> None:
+        """Every organisation's held replies, each under that organisation's scope, in one pipeline on
+        PostgreSQL; this unit of work's own scope is in force again after."""
+        self.outbox.write_held(self.org_id)
+
     def _set_scope(self, org_id: int | None) -> None:
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.connection().execute(_SET_SCOPE, {"name": SETTING,
