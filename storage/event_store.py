@@ -34,6 +34,7 @@ from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from storage.checked_store import ANY_VERSION as ANY_VERSION
 from storage.checked_store import store_checked_events
 from storage.clock import utcnow
+from storage.held_connection import HeldConnection
 from storage.inbox import UnstorableEvent, storable_event, store_events_of, with_storable_time
 from storage.keys import UNKEYED
 from storage.organisations import channel_versions
@@ -78,8 +79,11 @@ class _Request:
 
 class EventStore:
     def __init__(self, engine: Engine, max_batch: int = 256, wait_seconds: float = 10.0,
-                 events_key: bytes = UNKEYED) -> None:
+                 events_key: bytes = UNKEYED, idle_seconds: float = 1.0) -> None:
         self.engine = engine
+        # PostgreSQL: the writer's connection, kept while requests keep coming (storage/held_connection.py)
+        self._held = HeldConnection(engine)
+        self.idle_seconds = idle_seconds
         self.events_key = events_key  # the key of the tombstones the worker leaves (StorageKeys.events)
         self.max_batch = max_batch
         self.wait_seconds = wait_seconds
@@ -112,6 +116,10 @@ class EventStore:
             raise StoreUnavailable(type(request.error).__name__) from request.error
         return request.inserted
 
+    def close(self) -> None:
+        """Give the writer's connection back to the pool (before the engine is disposed)."""
+        self._held.release()
+
     def _ensure_writer(self) -> None:
         # Started lazily and per process: gunicorn forks after create_app, and threads do not survive forks.
         if self._started_in == os.getpid():
@@ -119,12 +127,17 @@ class EventStore:
         with self._start_lock:
             if self._started_in != os.getpid():
                 self._queue = queue.SimpleQueue()
+                self._held = HeldConnection(self.engine)  # not the parent's (a fork's child shares its socket)
                 threading.Thread(target=self._write_forever, name="itabot-event-store", daemon=True).start()
                 self._started_in = os.getpid()
 
     def _write_forever(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            try:
+                batch = [self._queue.get(timeout=self.idle_seconds)]
+            except queue.Empty:
+                self._held.release()
+                batch = [self._queue.get()]
             while len(batch) < self.max_batch:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -148,14 +161,14 @@ class EventStore:
     def _write(self, batch: list[_Request]) -> None:
         try:
             now = utcnow()
-            with self.engine.begin() as connection:
-                if connection.dialect.name == "postgresql":  # one statement: storage/checked_store.py
-                    inserted, stale = store_checked_events(
-                        connection, [(request.org_id, request.channel_version, request.events) for request in batch],
-                        now, self.events_key)
-                    for request in batch:
-                        request.stale = (request.org_id, request.channel_version) in stale
-                else:
+            if self.engine.dialect.name == "postgresql":  # one statement: storage/checked_store.py
+                inserted, stale = self._held.run(lambda connection: store_checked_events(
+                    connection, [(request.org_id, request.channel_version, request.events) for request in batch],
+                    now, self.events_key))
+                for request in batch:
+                    request.stale = (request.org_id, request.channel_version) in stale
+            else:
+                with self.engine.begin() as connection:
                     inserted = self._check_and_store(connection, batch, now)
             if inserted and self.on_stored is not None:
                 self.on_stored()
