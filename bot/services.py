@@ -99,6 +99,7 @@ class Services:
         self.sender.close()
         self.channels.close()
         self.line.close()
+        self.event_store.close()
         self.engine.dispose()
 
 

@@ -8,11 +8,12 @@ disk, saves one flush per request).
 
 A request to an organisation's own webhook (`/callback/<slug>`) was verified with the channel secret the
 process had cached; it names the version of the credentials that secret came from, and the transaction that
-stores it first reads the current version of every such organisation in the batch (one query): a request
+stores it reads the current version of every such organisation in the batch: a request
 whose organisation was disabled, or whose credentials were replaced, since the process cached them is not
 stored but answered `StaleChannel`, and the webhook verifies it again with what the database holds now.
-So a replaced secret or a disabled organisation takes effect in every process at once, at the cost of one
-indexed query per group commit.
+So a replaced secret or a disabled organisation takes effect in every process at once. On PostgreSQL that check,
+the insert and the workers' notification are one statement (storage/checked_store.py); on SQLite, in process,
+three.
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
+# ANY_VERSION: `EventStore.store`'s channel_version for a body verified with the environment's secret
+from storage.checked_store import ANY_VERSION as ANY_VERSION
+from storage.checked_store import store_checked_events
 from storage.clock import utcnow
+from storage.held_connection import HeldConnection
 from storage.inbox import UnstorableEvent, storable_event, store_events_of, with_storable_time
 from storage.keys import UNKEYED
 from storage.organisations import channel_versions
@@ -41,7 +47,6 @@ class StoreUnavailable(RuntimeError):
     """The events could not be stored (database down or too slow): the request must not answer 200."""
 
 
-ANY_VERSION = -1  # `EventStore.store`'s channel_version for a body verified with the environment's secret
 
 
 class StaleChannel(RuntimeError):
@@ -74,8 +79,11 @@ class _Request:
 
 class EventStore:
     def __init__(self, engine: Engine, max_batch: int = 256, wait_seconds: float = 10.0,
-                 events_key: bytes = UNKEYED) -> None:
+                 events_key: bytes = UNKEYED, idle_seconds: float = 1.0) -> None:
         self.engine = engine
+        # PostgreSQL: the writer's connection, kept while requests keep coming (storage/held_connection.py)
+        self._held = HeldConnection(engine)
+        self.idle_seconds = idle_seconds
         self.events_key = events_key  # the key of the tombstones the worker leaves (StorageKeys.events)
         self.max_batch = max_batch
         self.wait_seconds = wait_seconds
@@ -108,6 +116,10 @@ class EventStore:
             raise StoreUnavailable(type(request.error).__name__) from request.error
         return request.inserted
 
+    def close(self) -> None:
+        """Give the writer's connection back to the pool (before the engine is disposed)."""
+        self._held.release()
+
     def _ensure_writer(self) -> None:
         # Started lazily and per process: gunicorn forks after create_app, and threads do not survive forks.
         if self._started_in == os.getpid():
@@ -115,12 +127,17 @@ class EventStore:
         with self._start_lock:
             if self._started_in != os.getpid():
                 self._queue = queue.SimpleQueue()
+                self._held = HeldConnection(self.engine)  # not the parent's (a fork's child shares its socket)
                 threading.Thread(target=self._write_forever, name="itabot-event-store", daemon=True).start()
                 self._started_in = os.getpid()
 
     def _write_forever(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            try:
+                batch = [self._queue.get(timeout=self.idle_seconds)]
+            except queue.Empty:
+                self._held.release()
+                batch = [self._queue.get()]
             while len(batch) < self.max_batch:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -128,20 +145,31 @@ class EventStore:
                     break
             self._write(batch)
 
+    def _check_and_store(self, connection: Connection, batch: list[_Request], now: datetime) -> dict[str, int]:
+        checked = [request for request in batch if request.channel_version is not None]
+        if checked:
+            current = channel_versions(connection, sorted({request.org_id for request in checked}))
+            for request in checked:
+                version = current.get(request.org_id)
+                request.stale = version is None or request.channel_version not in (version, ANY_VERSION)
+        inserted = store_events_of(connection, [(request.org_id, request.events) for request in batch
+                                                if not request.stale], now, self.events_key)
+        if inserted:
+            notify_inbox(connection)
+        return inserted
+
     def _write(self, batch: list[_Request]) -> None:
         try:
             now = utcnow()
-            with self.engine.begin() as connection:
-                checked = [request for request in batch if request.channel_version is not None]
-                if checked:
-                    current = channel_versions(connection, sorted({request.org_id for request in checked}))
-                    for request in checked:
-                        version = current.get(request.org_id)
-                        request.stale = version is None or request.channel_version not in (version, ANY_VERSION)
-                inserted = store_events_of(connection, [(request.org_id, request.events) for request in batch
-                                                        if not request.stale], now, self.events_key)
-                if inserted:
-                    notify_inbox(connection)
+            if self.engine.dialect.name == "postgresql":  # one statement: storage/checked_store.py
+                inserted, stale = self._held.run(lambda connection: store_checked_events(
+                    connection, [(request.org_id, request.channel_version, request.events) for request in batch],
+                    now, self.events_key))
+                for request in batch:
+                    request.stale = (request.org_id, request.channel_version) in stale
+            else:
+                with self.engine.begin() as connection:
+                    inserted = self._check_and_store(connection, batch, now)
             if inserted and self.on_stored is not None:
                 self.on_stored()
             for request in batch:

@@ -186,31 +186,56 @@ def store_events_of(connection: Connection, batches: Iterable[tuple[int, Iterabl
     An event handled and deleted since (a complaint's: `InboxRepository.scrub_now`) left only its
     tombstone; a redelivery of it is taken out again here. The tombstones are read after the insert, so
     on PostgreSQL an insert that waited for the handler's delete to commit sees the tombstone it left."""
-    rows: dict[str, tuple[int, str, str, str, str, bool, datetime | None]] = {}
-    for org_id, event in ((org_id, event) for org_id, events in batches for event in events):
-        event_id = event["webhookEventId"]
-        if event_id in rows:
-            continue
-        delivery = event.get("deliveryContext")
-        rows[event_id] = (org_id, event_id, chat_key(event), str(event.get("type"))[:32], json.dumps(event),
-                          bool(delivery.get("isRedelivery")) if isinstance(delivery, dict) else False,
-                          _event_time(event))
+    rows = event_rows((org_id, event) for org_id, events in batches for event in events)
     if not rows:
         return {}
     dialect = connection.dialect.name
     params: dict[str, Any] = {"now": now, "status": InboxStatus.PENDING.value}
     if dialect == "postgresql":
-        # each row's payload, already JSON text, goes in as it is: [org, id, chat, type, {event}, redelivery, time]
-        params["rows"] = "[" + ",".join(
-            f"{json.dumps(row[:4])[:-1]},{row[4]},{json.dumps([row[5], row[6] and row[6].isoformat()])[1:]}"
-            for row in rows.values()) + "]"
+        params["rows"] = rows_json(rows.values())
     else:
         # ensure_ascii=False: the texts reach SQLite as they are, so one it cannot hold (a lone surrogate) is
         # refused on binding, as a column bound alone is, not escaped into JSON for json_extract to store
         params["rows"] = json.dumps([(*row[:5], int(row[5]), None if row[6] is None else _SQLITE_TIME(row[6]))
                                      for row in rows.values()], ensure_ascii=False)
     inserted = {event_id: row_id for event_id, row_id in connection.execute(_INSERTS[dialect], params)}
+    return without_tombstoned(connection, inserted, events_key)
+
+
+EventRow = tuple[int, str, str, str, str, bool, datetime | None]  # org, webhookEventId, chat, type, JSON, redelivery, time
+
+
+def event_rows(events: Iterable[tuple[int, dict[str, Any]]]) -> dict[str, EventRow]:
+    """The rows to insert for (org_id, event) pairs, the first of each webhookEventId."""
+    rows: dict[str, EventRow] = {}
+    for org_id, event in events:
+        if event["webhookEventId"] not in rows:
+            rows[event["webhookEventId"]] = event_row(org_id, event)
+    return rows
+
+
+def event_row(org_id: int, event: dict[str, Any]) -> EventRow:
+    delivery = event.get("deliveryContext")
+    return (org_id, event["webhookEventId"], chat_key(event), str(event.get("type"))[:32], json.dumps(event),
+            bool(delivery.get("isRedelivery")) if isinstance(delivery, dict) else False, _event_time(event))
+
+
+def rows_json(rows: Iterable[EventRow], extras: Iterable[Any] | None = None) -> str:
+    """The rows as PostgreSQL's insert binds them, one JSON array: [org, id, chat, type, {event}, redelivery, time]
+    (with `extras`: each row's extra value last); each row's payload, already JSON text, goes in as it is."""
+    if extras is None:
+        return "[" + ",".join(f"{json.dumps(row[:4])[:-1]},{row[4]},"
+                              f"{json.dumps([row[5], row[6] and row[6].isoformat()])[1:]}" for row in rows) + "]"
+    return "[" + ",".join(f"{json.dumps(row[:4])[:-1]},{row[4]},"
+                          f"{json.dumps([row[5], row[6] and row[6].isoformat(), extra])[1:]}"
+                          for row, extra in zip(rows, extras, strict=True)) + "]"
+
+
+def without_tombstoned(connection: Connection, inserted: dict[str, int], events_key: bytes) -> dict[str, int]:
+    """`inserted` ({webhookEventId: id}, rows this transaction inserted) less those a tombstone says were
+    handled and deleted (those rows are deleted again). Read after the insert (see `store_events_of`)."""
     if inserted:
+        dialect = connection.dialect.name
         hashes = {tombstone_of(events_key, event_id): event_id for event_id in inserted}
         handled = connection.execute(_HANDLED[dialect], {"hashes": bound_chats(dialect, list(hashes))}).scalars()
         gone = [hashes[event_hash] for event_hash in handled]
