@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from storage.db import make_engine
 from storage.schema import Base
 from tests.conftest import fresh_database, wait_for
+from tests.support.owner import database_owner
 
 ORG = "INSERT INTO organisations (slug, name, timezone, created_at) VALUES (:slug, 'x', 'Asia/Bangkok', now())"
 WAIT_SECONDS = 20
@@ -24,13 +24,8 @@ WAIT_SECONDS = 20
 
 @pytest.fixture
 def owner(database_url: str, migrated_template: str) -> Iterator[Engine]:
-    if not migrated_template.startswith("postgresql"):
-        pytest.skip("the SQLite harness copies a template file per test")
-    engine = make_engine(migrated_template)
-    try:
+    with database_owner(migrated_template, "the SQLite harness copies a template file per test") as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def rows(engine: Engine) -> dict[str, int]:

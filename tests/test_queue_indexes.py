@@ -19,6 +19,7 @@ from storage.clock import utcnow
 from storage.db import make_engine
 from storage.inbox_claim import _CLAIM, _UNAVAILABLE
 from storage.outbox import _CHATS_OUT, _CLAIM_IN_ONE, _DUE_IN_CHATS
+from tests.support.owner import database_owner
 
 QUEUE_INDEXES = ("ix_inbox_events_due", "ix_inbox_events_chat", "ix_outbox_messages_due", "ix_outbox_messages_chat")
 HISTORY = 3000
@@ -27,13 +28,8 @@ HISTORY = 3000
 @pytest.fixture
 def owner(database_url: str, migrated_template: str) -> Iterator[Engine]:
     """The test's emptied PostgreSQL database, as its owner (it may ANALYZE)."""
-    if not migrated_template.startswith("postgresql"):
-        pytest.skip("PostgreSQL only: SQLite keeps the queues' indexes whole")
-    engine = make_engine(migrated_template)
-    try:
+    with database_owner(migrated_template, "PostgreSQL only: SQLite keeps the queues' indexes whole") as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def _history(engine: Engine, rows: int, now: datetime) -> None:
