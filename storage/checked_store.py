@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, text
 
-from storage.inbox import EventRow, event_row, rows_json, without_tombstoned
+from storage.inbox import JSON_ROWS, EventRow, event_row, rows_json, without_tombstoned
 from storage.keys import UNKEYED
 from storage.models import InboxEvent, InboxStatus
 from storage.wakeups import EVENTS, INBOX_CHANNEL
@@ -28,10 +28,7 @@ _table = cast(Table, InboxEvent.__table__)
 ANY_VERSION = -1  # the version of a body verified with the environment's secret: the organisation need only be enabled
 
 _STORE_CHECKED = text(
-    "WITH e AS (SELECT CAST(r->>0 AS integer) AS org_id, r->>1 AS webhook_event_id, r->>2 AS chat_key,"
-    " r->>3 AS event_type, r->4 AS payload, CAST(r->>5 AS boolean) AS is_redelivery,"
-    " CAST(r->>6 AS timestamptz) AS event_time, CAST(r->>7 AS integer) AS version, n"
-    " FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS a(r, n)),"
+    f"WITH e AS ({JSON_ROWS}),"
     " stale AS (SELECT k.org_id, k.version FROM (SELECT DISTINCT org_id, version FROM e WHERE version IS NOT NULL)"
     " AS k WHERE NOT EXISTS (SELECT 1 FROM organisations AS o LEFT JOIN org_credentials AS c ON c.org_id = o.id"
     f" WHERE o.id = k.org_id AND o.disabled_at IS NULL AND k.version IN ({ANY_VERSION}, COALESCE(c.version, 0)))),"

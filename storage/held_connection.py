@@ -57,9 +57,6 @@ class HeldConnection:
         with self._lock:
             self._release()
 
-    def held(self) -> bool:
-        return self._connection is not None
-
     def _release(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -33,15 +33,18 @@ _tombstones = cast(Table, InboxTombstone.__table__)
 # psycopg dumps element by element in Python: an eighth of a gunicorn worker's CPU under load.) On PostgreSQL
 # the payload is the event's JSON as it came in the array (`r->4`: the json type keeps the text).
 _STORED = "org_id, webhook_event_id, chat_key, event_type, payload, is_redelivery, event_time"
+# `rows_json`'s array as rows on PostgreSQL: the stored columns, the credentials version a row is to be checked
+# against (null: unchecked; storage/checked_store.py) and n, its place in the array
+JSON_ROWS = ("SELECT CAST(r->>0 AS integer) AS org_id, r->>1 AS webhook_event_id, r->>2 AS chat_key,"
+             " r->>3 AS event_type, r->4 AS payload, CAST(r->>5 AS boolean) AS is_redelivery,"
+             " CAST(r->>6 AS timestamptz) AS event_time, CAST(r->>7 AS integer) AS version, n"
+             " FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS a(r, n)")
 _INSERT_TAIL = " ON CONFLICT (webhook_event_id) DO NOTHING RETURNING webhook_event_id, id"
 _INSERTS = {
     "postgresql": text(
         f"INSERT INTO inbox_events ({_STORED}, received_at, status, attempts, next_attempt_at)"
         " SELECT e.org_id, e.webhook_event_id, e.chat_key, e.event_type, e.payload, e.is_redelivery, e.event_time,"
-        " :now, :status, 0, :now FROM (SELECT CAST(r->>0 AS integer) AS org_id, r->>1 AS webhook_event_id,"
-        " r->>2 AS chat_key, r->>3 AS event_type, r->4 AS payload, CAST(r->>5 AS boolean) AS is_redelivery,"
-        " CAST(r->>6 AS timestamptz) AS event_time, n FROM json_array_elements(CAST(:rows AS json))"
-        f" WITH ORDINALITY AS a(r, n)) AS e ORDER BY e.n{_INSERT_TAIL}"),  # ids in the order received
+        f" :now, :status, 0, :now FROM ({JSON_ROWS}) AS e ORDER BY e.n{_INSERT_TAIL}"),  # ids in the order received
     "sqlite": text(
         f"INSERT INTO inbox_events ({_STORED}, received_at, status, attempts, next_attempt_at)"
         " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),"
@@ -220,15 +223,13 @@ def event_row(org_id: int, event: dict[str, Any]) -> EventRow:
             bool(delivery.get("isRedelivery")) if isinstance(delivery, dict) else False, _event_time(event))
 
 
-def rows_json(rows: Iterable[EventRow], extras: Iterable[Any] | None = None) -> str:
-    """The rows as PostgreSQL's insert binds them, one JSON array: [org, id, chat, type, {event}, redelivery, time]
-    (with `extras`: each row's extra value last); each row's payload, already JSON text, goes in as it is."""
-    if extras is None:
-        return "[" + ",".join(f"{json.dumps(row[:4])[:-1]},{row[4]},"
-                              f"{json.dumps([row[5], row[6] and row[6].isoformat()])[1:]}" for row in rows) + "]"
+def rows_json(rows: Collection[EventRow], versions: Sequence[int | None] | None = None) -> str:
+    """The rows as PostgreSQL's insert binds them (`JSON_ROWS`), one JSON array: [org, id, chat, type, {event},
+    redelivery, time, version] (`versions`: each row's, else null); each row's payload, already JSON text, goes in
+    as it is."""
     return "[" + ",".join(f"{json.dumps(row[:4])[:-1]},{row[4]},"
-                          f"{json.dumps([row[5], row[6] and row[6].isoformat(), extra])[1:]}"
-                          for row, extra in zip(rows, extras, strict=True)) + "]"
+                          f"{json.dumps([row[5], row[6] and row[6].isoformat(), version])[1:]}"
+                          for row, version in zip(rows, versions or [None] * len(rows), strict=True)) + "]"
 
 
 def without_tombstoned(connection: Connection, inserted: dict[str, int], events_key: bytes) -> dict[str, int]:
