@@ -96,8 +96,10 @@ def _other_queries(engine: Any, explainer: Explainer, org_id: int, org_ids: list
     now = utcnow_()
     cut = now - timedelta(days=30)
     queries: dict[str, Any] = {
-        "inbox counts_by_status (/healthz)": lambda uow: uow.inbox.counts_by_status(),
-        "outbox counts_by_status (/healthz)": lambda uow: uow.outbox.counts_by_status(),
+        "inbox counts_by_status (all rows)": lambda uow: uow.inbox.counts_by_status(),
+        "outbox counts_by_status (all rows)": lambda uow: uow.outbox.counts_by_status(),
+        "inbox counts_in_line (/healthz, CLI)": lambda uow: uow.inbox.counts_in_line(),
+        "outbox counts_in_line (/healthz, quota, CLI)": lambda uow: uow.outbox.counts_in_line(),
         "outbox oldest_undelivered (/healthz)": lambda uow: uow.outbox.oldest_undelivered_created_at(),
         "outbox list_by_status failed (CLI)": lambda uow: uow.outbox.list_by_status(OutboxStatus.FAILED, 20),
         "outbox list_by_status uncertain (CLI)": lambda uow: uow.outbox.list_by_status(OutboxStatus.UNCERTAIN, 20),
@@ -127,6 +129,28 @@ def _other_queries(engine: Any, explainer: Explainer, org_id: int, org_ids: list
         scans = sorted({node for node in _scans(plan["Plan"])})
         print(f"  {name:42s} {float(plan['Execution Time']):8.3f} ms  {_buffers(plan['Plan']):6d} buffers  "
               + ", ".join(scans))
+
+
+def _time_healthz(url: str, requests: int) -> None:
+    """`GET /healthz` through the Flask app in this process, `requests` times after one warm-up: median wall
+    time, and this process's CPU time per request (the database server's is not counted)."""
+    from bot.app import create_app
+    from bot.config import Settings
+
+    settings = Settings.from_env({"ITABOT_ENV": "test", "DATABASE_URL": url, "LINE_CHANNEL_SECRET": "s",
+                                  "LINE_CHANNEL_ACCESS_TOKEN": "t", "SECRET_KEY": "bench-secret-key" * 2})
+    client = create_app(settings).test_client()
+    assert client.get("/healthz").status_code == 200
+    walls: list[float] = []
+    cpu = time.process_time()
+    for _ in range(requests):
+        started = time.perf_counter()
+        assert client.get("/healthz").status_code == 200
+        walls.append(time.perf_counter() - started)
+    cpu = time.process_time() - cpu
+    print(f"  GET /healthz x{requests}: median {statistics.median(walls) * 1000:.1f} ms wall "
+          f"(min {min(walls) * 1000:.1f}, max {max(walls) * 1000:.1f}), {cpu / requests * 1000:.1f} ms CPU of this "
+          "process per request")
 
 
 def _scans(node: dict[str, Any]) -> Iterator[str]:
@@ -226,6 +250,8 @@ def run(url: str, history: int, args: argparse.Namespace) -> dict[str, tuple[flo
         print(f"  {name:42s} {ms:8.3f} ms  {blocks:6d} buffers  (median of {args.rounds})")
     if args.other:
         _other_queries(engine, explainer, org_ids[0], org_ids)
+    if args.healthz:
+        _time_healthz(url, args.healthz)
     if args.plans:
         for name, plan in plans.items():
             print(f"  -- {name} --")
@@ -244,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=20, help="rows per claim")
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--other", action="store_true", help="also EXPLAIN ANALYZE the other queries by status")
+    parser.add_argument("--healthz", type=int, default=0, metavar="N",
+                        help="also time N GET /healthz through the app (wall and CPU per request)")
     parser.add_argument("--plans", action="store_true", help="print each statement's last plan, a line a node")
     args = parser.parse_args(argv)
     from tests.support.pgcluster import PostgresCluster

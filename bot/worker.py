@@ -33,6 +33,7 @@ from handlers.processor import EventProcessor, ProcessingPolicy
 from scheduler import jobs
 from scheduler.job_scheduler import JobScheduler
 from scheduler.leader import leader_lock_for
+from storage.models import OutboxStatus
 from storage.wakeups import EVENTS, OUTBOX, DatabaseWakeups
 from usecases.complaint_deadlines import check_deadlines
 from usecases.complaint_retention import apply_complaint_retention, end_intake_days
@@ -254,7 +255,7 @@ class Worker:
         self.services.org_id()  # the default organisation exists
         self.services.quota.refresh_all()
         with self.services.uow() as uow:
-            parked = uow.outbox.counts_by_status().get("parked", 0)
+            parked = uow.outbox.counts_in_line().get(OutboxStatus.PARKED.value, 0)
         return self.options.quota_every_while_parked if parked else self.options.quota_every
 
     def _loop(self, name: str, work: Callable[[], int], wake: threading.Event, idle: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -258,6 +259,14 @@ class FakeLinePlatform:
         """Answer `seconds` late; `after_accept`: the request is carried out first (a client that gives up
         waiting cannot tell it was), else it waits before being carried out."""
         self.state.add_delay(path_contains, seconds, times, after_accept)
+
+    def hold_answers(self, path_contains: str, times: int = 1, longest: float = 60.0) -> threading.Event:
+        """Carry out the next `times` matching requests but hold their answers (the connection open) until
+        the returned event is set, or `longest` seconds have passed: a test sees what happens while a request
+        is out, by order of events rather than by the clock."""
+        release = threading.Event()
+        self.state.add_delay(path_contains, longest, times, after_accept=True, release=release)
+        return release
 
     def drop_connection(self, path_contains: str, times: int = 1, after_accept: bool = True) -> None:
         """Close the connection without answering; `after_accept`: the request was carried out first."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .chaos import ChaosFault
     from .fake_platform import FakeLinePlatform
+    from .state import Delay
 
 API_PREFIX = "/v2/"
 # Issuing a channel access token takes the channel id and secret in the form, no bearer token.
@@ -71,6 +72,7 @@ class FakeLineApp:
         state = self.platform.state
         request_id = ids.new_request_id()
         delay_after = 0.0
+        held: Delay | None = None  # answered once the test releases it (FakeLinePlatform.hold_answers)
         dropped: dict[str, str] = {}
         response: Response | None
         chaos: ChaosFault | None = None
@@ -98,6 +100,8 @@ class FakeLineApp:
             delay = state.take_delay(request.path)
             if delay is not None and not delay.after_accept:
                 time.sleep(delay.seconds)
+            elif delay is not None and delay.release is not None:
+                held = delay
             elif delay is not None:
                 delay_after = delay.seconds
             response = api.handle(state, request, request_id)
@@ -117,6 +121,8 @@ class FakeLineApp:
                 "at": time.time(),
             }
         )
+        if held is not None and held.release is not None:
+            held.release.wait(held.seconds)
         return response, delay_after
 
     def _chaos(self, path: str) -> ChaosFault | None:

@@ -10,7 +10,7 @@ import hmac
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from . import errors, ids, validation
@@ -57,6 +57,8 @@ class Delay:
     seconds: float
     remaining: int
     after_accept: bool
+    # When set: the answer waits until this is set (at most `seconds`), not `seconds` (after_accept only).
+    release: threading.Event | None = None
 
 
 @dataclass
@@ -379,17 +381,18 @@ class PlatformState:
         return None
 
     def add_delay(
-        self, path_contains: str, seconds: float, times: int = 1, after_accept: bool = True
+        self, path_contains: str, seconds: float, times: int = 1, after_accept: bool = True,
+        release: threading.Event | None = None,
     ) -> None:
         with self._lock:
-            self._delays.append(Delay(path_contains, seconds, times, after_accept))
+            self._delays.append(Delay(path_contains, seconds, times, after_accept, release))
 
     def take_delay(self, path: str) -> Delay | None:
         with self._lock:
             for delay in self._delays:
                 if delay.remaining > 0 and delay.path_contains in path:
                     delay.remaining -= 1
-                    return copy.deepcopy(delay)
+                    return replace(delay)  # a copy sharing its release event
         return None
 
     def add_drop(self, path_contains: str, times: int = 1, after_accept: bool = True) -> None:

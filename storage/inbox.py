@@ -17,7 +17,7 @@ from storage.chat_lists import bound_chats, in_chats, in_ids
 from storage.db import CLAIM_STATEMENT_TIMEOUT
 from storage.inbox_claim import claim_rows
 from storage.keys import UNKEYED, keyed_hash
-from storage.models import InboxEvent, InboxStatus, InboxTombstone
+from storage.models import INBOX_IN_LINE, InboxEvent, InboxStatus, InboxTombstone
 
 SCRUB_KEEPS = ("type", "webhookEventId", "timestamp", "mode")
 # Claims of inbox events are serialised across PostgreSQL sessions with this advisory lock, so two
@@ -387,7 +387,18 @@ class InboxRepository:
         self.session.flush()
 
     def counts_by_status(self) -> dict[str, int]:
+        """Every event by status, history included: reads the whole table (tests, benches). What is polled
+        (/healthz, `itabot inbox status`) counts `counts_in_line`."""
         rows = self.session.execute(select(InboxEvent.status, func.count()).group_by(InboxEvent.status))
+        return {status: count for status, count in rows}
+
+    def counts_in_line(self) -> dict[str, int]:
+        """The events still in line (pending, being handled) or kept as failed, by status (none for a status
+        with none): read from the queue's partial index on PostgreSQL (its condition written as it is, so the
+        planner sees that it covers the query) and from the status index on SQLite, never the handled
+        history, which grows for ever."""
+        rows = self.session.execute(select(InboxEvent.status, func.count()).where(text(INBOX_IN_LINE))
+                                    .group_by(InboxEvent.status))
         return {status: count for status, count in rows}
 
     def failed(self, limit: int = 50) -> list[InboxEvent]:

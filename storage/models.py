@@ -101,6 +101,10 @@ INBOX_IN_LINE = (f"status IN ('{InboxStatus.PENDING.value}', '{InboxStatus.PROCE
                  f" '{InboxStatus.FAILED.value}')")
 OUTBOX_IN_LINE = (f"status IN ('{OutboxStatus.PENDING.value}', '{OutboxStatus.SENDING.value}',"
                   f" '{OutboxStatus.PARKED.value}')")
+# Finished outbox rows an operator should look at (refused by LINE, or a reply that may or may not have
+# arrived): few, kept in their own small index so that /healthz and `itabot outbox status` count and list
+# them without reading the delivered history.
+OUTBOX_TO_LOOK_AT = f"status IN ('{OutboxStatus.FAILED.value}', '{OutboxStatus.UNCERTAIN.value}')"
 
 
 class Priority(enum.IntEnum):
@@ -220,7 +224,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     # As the inbox's: on PostgreSQL only the rows still to send (parked ones too) are indexed (migration 0019).
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at", postgresql_where=text(OUTBOX_IN_LINE)),
-                      Index("ix_outbox_messages_chat", "chat_key", "status", postgresql_where=text(OUTBOX_IN_LINE)))
+                      Index("ix_outbox_messages_chat", "chat_key", "status", postgresql_where=text(OUTBOX_IN_LINE)),
+                      Index("ix_outbox_messages_to_look_at", "status", "id", postgresql_where=text(OUTBOX_TO_LOOK_AT),
+                            sqlite_where=text(OUTBOX_TO_LOOK_AT)))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -13,7 +13,8 @@ from usecases.retention import scrub_expired
 
 
 def _echo_counts(counts: dict[str, int]) -> None:
-    click.echo("by status: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty"))
+    """The rows in line and kept to look at (the finished history is not counted: it grows for ever)."""
+    click.echo("by status: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing in line"))
 
 
 @click.group("outbox", cls=AppGroup)
@@ -24,7 +25,7 @@ def outbox() -> None:
 @outbox.command("status")
 def outbox_status() -> None:
     with unit_of_work() as (uow, org_id):
-        counts = uow.outbox.counts_by_status()
+        counts = uow.outbox.counts_in_line()
         oldest = uow.outbox.oldest_undelivered_created_at()
         quota = uow.outbox.quota(org_id)
         problems = uow.outbox.list_by_status(OutboxStatus.FAILED, 20) + uow.outbox.list_by_status(OutboxStatus.PARKED, 20)
@@ -51,7 +52,7 @@ def inbox() -> None:
 @inbox.command("status")
 def inbox_status() -> None:
     with unit_of_work() as (uow, _):
-        counts = uow.inbox.counts_by_status()
+        counts = uow.inbox.counts_in_line()
         failed = uow.inbox.failed(20)
     _echo_counts(counts)
     for event in failed:

@@ -13,7 +13,12 @@ update). Rebuilt partial: the inbox's events pending, being handled or failed, t
 being sent or parked (`storage/models.py` INBOX_IN_LINE, OUTBOX_IN_LINE). A finished row leaves them. SQLite
 keeps them whole: it uses a partial index only when a query repeats the index's condition word for word.
 
-Building them reads the tables once and holds off writes to them meanwhile (about a second per million rows).
+On PostgreSQL each index is built CONCURRENTLY under a new name, outside the migration's transaction, then the
+old one dropped CONCURRENTLY and the new one renamed (#18): building reads the table twice (about a second
+per million rows each) while the webhook's inserts and the claims go on; only the rename takes a brief lock.
+(Before, each was dropped and built in the migration's transaction, holding off every write to both queues
+until the four were built.) A run that fails half-way (a lock it waited 30 s for, `lock_timeout`) leaves at
+most an index named `…_new` behind (perhaps invalid): running the migration again drops it and carries on.
 """
 from __future__ import annotations
 
@@ -35,17 +40,25 @@ INDEXES = (
 )
 
 
+def _rebuild(name: str, table: str, columns: list[str], where: str | None) -> None:
+    """`name` rebuilt with `where` (None: whole) without holding off the table's writes (see above)."""
+    with op.get_context().autocommit_block():
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {name}_new')
+        op.create_index(f'{name}_new', table, columns, unique=False, postgresql_concurrently=True,
+                        postgresql_where=None if where is None else sa.text(where))
+        op.execute(f'DROP INDEX CONCURRENTLY IF EXISTS {name}')
+        op.execute(f'ALTER INDEX {name}_new RENAME TO {name}')
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != 'postgresql':
         return
     for name, table, columns, in_line in INDEXES:
-        op.drop_index(name, table_name=table)
-        op.create_index(name, table, columns, unique=False, postgresql_where=sa.text(in_line))
+        _rebuild(name, table, columns, in_line)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != 'postgresql':
         return
     for name, table, columns, _ in INDEXES:
-        op.drop_index(name, table_name=table)
-        op.create_index(name, table, columns, unique=False)
+        _rebuild(name, table, columns, None)
