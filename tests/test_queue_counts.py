@@ -1,6 +1,6 @@
 """What /healthz, the quota refresh and `itabot inbox|outbox status` count of the two queues (#18): the rows in line
 and those kept to look at, never the history of handled events and delivered messages, which a deployment keeps
-for ever. On PostgreSQL each count reads a partial index of the queue (migrations 0019 and 0021), so a health
+for ever. On PostgreSQL each count reads a partial index of the queue (migrations 0019 and 0020), so a health
 check polled every few seconds costs the same with a year of history as without."""
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """outbox rows to look at: a small partial index of the failed and uncertain messages, so that /healthz and
 `itabot outbox status` count and list them without reading the delivered history (#18)
 
-Revision ID: 0021
+Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-08 01:40:00
 
-Numbered 0021: 0020 is left to another branch of the same issue; when both are merged, this one revises 0020.
 On PostgreSQL it is built CONCURRENTLY (outside the migration's transaction): building reads the whole table
 (about a second per million rows) and writes to the outbox go on meanwhile. A failed build (cancelled, or
 `lock_timeout`) leaves an invalid index behind: it is dropped and built again when the migration is run again.
@@ -15,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021'
+revision = '0020'
 down_revision = '0019'
 branch_labels = None
 depends_on = None
