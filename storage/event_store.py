@@ -12,8 +12,8 @@ stores it reads the current version of every such organisation in the batch: a r
 whose organisation was disabled, or whose credentials were replaced, since the process cached them is not
 stored but answered `StaleChannel`, and the webhook verifies it again with what the database holds now.
 So a replaced secret or a disabled organisation takes effect in every process at once. On PostgreSQL that check,
-the insert and the workers' notification are one statement (storage/checked_store.py); on SQLite, in process,
-three.
+the insert and the workers' notification are one statement and the tombstones' a second, sent together in one
+round trip as one implicit transaction (storage/checked_store.py); on SQLite, in process, separate statements.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class EventStore:
                  events_key: bytes = UNKEYED, idle_seconds: float = 1.0) -> None:
         self.engine = engine
         # PostgreSQL: the writer's connection, kept while requests keep coming (storage/held_connection.py)
-        self._held = HeldConnection(engine)
+        self._held = HeldConnection(engine, autocommit=engine.dialect.name == "postgresql")
         self.idle_seconds = idle_seconds
         self.events_key = events_key  # the key of the tombstones the worker leaves (StorageKeys.events)
         self.max_batch = max_batch
@@ -127,7 +127,7 @@ class EventStore:
         with self._start_lock:
             if self._started_in != os.getpid():
                 self._queue = queue.SimpleQueue()
-                self._held = HeldConnection(self.engine)  # not the parent's (a fork's child shares its socket)
+                self._held = HeldConnection(self.engine, self._held.autocommit)  # not the parent's (a fork's child shares its socket)
                 threading.Thread(target=self._write_forever, name="itabot-event-store", daemon=True).start()
                 self._started_in = os.getpid()
 
@@ -161,7 +161,7 @@ class EventStore:
     def _write(self, batch: list[_Request]) -> None:
         try:
             now = utcnow()
-            if self.engine.dialect.name == "postgresql":  # one statement: storage/checked_store.py
+            if self.engine.dialect.name == "postgresql":  # one round trip: storage/checked_store.py
                 inserted, stale = self._held.run(lambda connection: store_checked_events(
                     connection, [(request.org_id, request.channel_version, request.events) for request in batch],
                     now, self.events_key))

@@ -8,6 +8,11 @@ server restarted, an idle timeout, pg_terminate_backend) is what the pre-ping ca
 it invalidated on the first statement, and the work runs once more on a fresh connection, checked out with the
 pool's ping. Running the work again is safe: it was rolled back with the dead session (or, had it died in the
 COMMIT itself, the work must be one that can be repeated: the event store's insert skips what was stored).
+
+`autocommit=True`: the connection is in autocommit and the work is given it outside any transaction of
+SQLAlchemy's, to send its statements to the driver itself (the event store's pipeline, storage/checked_store.py:
+one implicit transaction, no BEGIN or COMMIT round trip); the driver's errors are raised as SQLAlchemy's
+(`DBAPIError` and its kinds, a dead connection invalidated), as SQLAlchemy's own execution raises them.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ T = TypeVar("T")
 
 
 class HeldConnection:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, autocommit: bool = False) -> None:
         self.engine = engine
+        self.autocommit = autocommit
         self._connection: Connection | None = None
         self._lock = threading.Lock()
 
@@ -38,8 +44,12 @@ class HeldConnection:
                 was_held = self._connection is not None
                 if self._connection is None:
                     self._connection = self.engine.connect()
+                    if self.autocommit:
+                        self._connection.execution_options(isolation_level="AUTOCOMMIT")
                 connection = self._connection
                 try:
+                    if self.autocommit:
+                        return self._on_driver(connection, work)
                     with connection.begin():
                         return work(connection)
                 except DBAPIError as exc:
@@ -51,6 +61,19 @@ class HeldConnection:
                 except BaseException:
                     self._release()
                     raise
+
+    def _on_driver(self, connection: Connection, work: Callable[[Connection], T]) -> T:
+        """`work(connection)` that sends its statements to the driver: its errors raised as SQLAlchemy's."""
+        dialect = self.engine.dialect
+        try:
+            return work(connection)
+        except dialect.loaded_dbapi.Error as exc:
+            driver = connection.connection.driver_connection
+            invalidated = dialect.is_disconnect(exc, driver, None)
+            if invalidated:
+                connection.invalidate(exc)
+            raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, connection_invalidated=invalidated,
+                                      dialect=dialect) from exc
 
     def release(self) -> None:
         """Give the connection back to the pool (waits for the work running on it)."""
