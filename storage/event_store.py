@@ -47,8 +47,6 @@ class StoreUnavailable(RuntimeError):
     """The events could not be stored (database down or too slow): the request must not answer 200."""
 
 
-
-
 class StaleChannel(RuntimeError):
     """Nothing stored: the organisation is disabled, or its credentials are no longer the version the
     request was verified with."""

@@ -27,7 +27,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    literal_column,
     or_,
     select,
     text,
@@ -36,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from storage.chat_lists import bound_chats, in_chats
-from storage.models import InboxEvent, InboxStatus
+from storage.models import InboxEvent, InboxStatus, status_written_in
 
 _table = cast(Table, InboxEvent.__table__)
 _PENDING, _PROCESSING = InboxStatus.PENDING.value, InboxStatus.PROCESSING.value
@@ -47,12 +46,11 @@ _PENDING, _PROCESSING = InboxStatus.PENDING.value, InboxStatus.PROCESSING.value
 # until it is done, or kept as failed when its retries run out — and never overtake it. Bound as one value
 # however long it is (storage/chat_lists.py). As a subquery per due row, PostgreSQL once planned the busy check
 # as a scan of the whole inbox for each of a 10,000-event burst's rows: one claim ran for over 9 minutes.
-# The statuses written in, not bound: PostgreSQL's plan for a statement run often (a generic plan) can then use
-# the index, which holds only the events still in line (migration 0019).
+# The statuses written in, not bound (`status_written_in`: so that a generic plan uses the partial index).
 _UNAVAILABLE = (select(_table.c.chat_key).distinct().where(or_(
-    and_(_table.c.status == literal_column(f"'{_PROCESSING}'"),
+    and_(_table.c.status == status_written_in(InboxStatus.PROCESSING),
          _table.c.lease_until >= bindparam("now", type_=_table.c.lease_until.type)),
-    and_(_table.c.status == literal_column(f"'{_PENDING}'"),
+    and_(_table.c.status == status_written_in(InboxStatus.PENDING),
          _table.c.next_attempt_at > bindparam("now", type_=_table.c.next_attempt_at.type)))))
 
 

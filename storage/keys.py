@@ -6,6 +6,7 @@ purpose, so a hash made for one table cannot be matched against another."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass, field
@@ -30,5 +31,10 @@ class StorageKeys:
 
 def keyed_hash(key: bytes, purpose: str, value: str) -> str:
     """HMAC-SHA256 of `value` under `key`, for one `purpose`; 64 hex digits."""
-    sub_key = hmac.new(key, b"itabot/storage/" + purpose.encode(), hashlib.sha256).digest()
-    return hmac.new(sub_key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_sub_key(key, purpose), value.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=64)
+def _sub_key(key: bytes, purpose: str) -> bytes:
+    """`key`'s key for one `purpose`, derived once (the webhook hashes every event it stores with the same)."""
+    return hmac.new(key, b"itabot/storage/" + purpose.encode(), hashlib.sha256).digest()

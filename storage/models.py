@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -105,6 +106,12 @@ OUTBOX_IN_LINE = (f"status IN ('{OutboxStatus.PENDING.value}', '{OutboxStatus.SE
 # arrived): few, kept in their own small index so that /healthz and `itabot outbox status` count and list
 # them without reading the delivered history.
 OUTBOX_TO_LOOK_AT = f"status IN ('{OutboxStatus.FAILED.value}', '{OutboxStatus.UNCERTAIN.value}')"
+
+
+def status_written_in(status: InboxStatus | OutboxStatus) -> Any:
+    """A status as an SQL literal, not a bound value: PostgreSQL's plan for a statement run often (a generic
+    plan) can then use the queues' status indexes, which hold only the rows still in line (migration 0019)."""
+    return literal_column(f"'{status.value}'")
 
 
 class Priority(enum.IntEnum):

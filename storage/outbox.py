@@ -21,7 +21,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal_column,
     or_,
     select,
     text,
@@ -44,6 +43,7 @@ from storage.models import (
     OutboxStatus,
     Priority,
     QuotaSnapshot,
+    status_written_in,
 )
 from storage.report_settings import ReportSettingsRepository
 from storage.wakeups import OUTBOX, notify_inbox
@@ -125,14 +125,8 @@ def _held_chats_filter(table: Any, dialect: str) -> Any:
 def _due(t: Any) -> Any:
     """Due now (`now` bound): waiting to be sent and its time has come, or being sent and its lease is over."""
     now = bindparam("now", type_=t.c.next_attempt_at.type)
-    return or_(and_(t.c.status == _written_in(OutboxStatus.PENDING), t.c.next_attempt_at <= now),
-               and_(t.c.status == _written_in(OutboxStatus.SENDING), t.c.lease_until < now))
-
-
-def _written_in(status: OutboxStatus) -> Any:
-    """A status as a literal, not a bound value: PostgreSQL's plan for a statement run often (a generic plan)
-    can then use the status indexes, which hold only the rows still in line (migration 0019)."""
-    return literal_column(f"'{status.value}'")
+    return or_(and_(t.c.status == status_written_in(OutboxStatus.PENDING), t.c.next_attempt_at <= now),
+               and_(t.c.status == status_written_in(OutboxStatus.SENDING), t.c.lease_until < now))
 
 
 def _claim_statements(dialect: str) -> tuple[Any, Any, Any, Any]:
@@ -174,7 +168,7 @@ _DUE_CHATS_IN = {dialect: select(_table.c.chat_key).distinct().where(_due(_table
 NARROW_HELD_ABOVE = 64
 # The chats with a row being sent (its lease running): their later rows wait for it.
 _CHATS_OUT = (select(_table.c.chat_key).distinct()
-              .where(_table.c.chat_key.is_not(None), _table.c.status == _written_in(OutboxStatus.SENDING),
+              .where(_table.c.chat_key.is_not(None), _table.c.status == status_written_in(OutboxStatus.SENDING),
                      _table.c.lease_until >= bindparam("now", type_=_table.c.lease_until.type)))
 # The chats whose rows must wait, read first in the claim: those with a row still in line that cannot go now —
 # waiting for its retry (or LINE's rate limit), or being sent (by this or another sender, its lease running).
