@@ -861,10 +861,11 @@ class Bench:
             server.stop()
 
     def worker_command(self, label: str) -> list[str]:
-        """`itabot worker` as the docs advise deploying it: on PostgreSQL one process per core
-        (`--processes`, docs/scaling.md: a worker process uses at most one core, its GIL's), on SQLite one
-        (its writers take turns on one file lock). `--worker-processes` and `--worker-args` override."""
-        processes = self.args.worker_processes or ((os.cpu_count() or 1) if label == "postgresql" else 1)
+        """`itabot worker` as the docs advise deploying it: one process per core (`--processes`,
+        docs/scaling.md: a worker process uses at most one core, its GIL's; on SQLite too, since its writers
+        wait for each other on a file lock instead of trying again: storage/sqlite_write_lock.py).
+        `--worker-processes` and `--worker-args` override."""
+        processes = self.args.worker_processes or os.cpu_count() or 1
         return [str(Path(sys.executable).parent / "itabot"), "worker", "--processes", str(processes),
                 *self.args.worker_args.split()]
 
@@ -1127,8 +1128,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker-args", default="",
                         help="with --end-to-end or --orgs: extra `itabot worker` options")
     parser.add_argument("--worker-processes", type=int, default=0,
-                        help="with --end-to-end or --orgs: `itabot worker --processes` (default: one per core on "
-                             "PostgreSQL, as docs/scaling.md advises; 1 on SQLite)")
+                        help="with --end-to-end or --orgs: `itabot worker --processes` (default: one per core, "
+                             "as docs/scaling.md advises)")
     parser.add_argument("--orgs", type=int, default=0,
                         help="N organisations with their own channels: the load on /callback, then spread over the "
                              "N /callback/<slug>, then on /callback again, with one `itabot worker` running "
@@ -1159,7 +1160,7 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
           f"--workers {args.workers} --threads {args.threads} --users {args.users}; one text event "
           f"({HELP_TEXT!r}) per signed body; load generator: 1 process, {args.concurrency} keep-alive connections")
     if args.end_to_end or args.orgs:
-        print(f"itabot worker: --processes {args.worker_processes or 'one per core on PostgreSQL, 1 on SQLite'}"
+        print(f"itabot worker: --processes {args.worker_processes or 'one per core'}"
               f"{' ' + args.worker_args if args.worker_args else ''}")
     summary: dict[str, dict[str, Any]] = {}
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]

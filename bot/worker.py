@@ -312,12 +312,18 @@ def lower_priority(niceness: int) -> None:
     webhook answers — which LINE waits for, 2 s at most — get the CPU before the worker's backlog, which
     waits in the database and takes every core the web leaves (issue #17: p99 of the acknowledgements under
     a burst with the worker running, 104–113 → 47–69 ms: bench/README.md). Threads started afterwards, and
-    sibling processes, inherit it."""
+    sibling processes, inherit it; on Linux, where each thread has its own, the threads already running
+    are lowered too."""
     if not hasattr(os, "nice"):
         return
     current = os.nice(0)
     if niceness > current:
         os.nice(niceness - current)
+    tasks = "/proc/self/task"
+    for thread_id in map(int, os.listdir(tasks) if os.path.isdir(tasks) else ()):
+        with contextlib.suppress(OSError):
+            if os.getpriority(os.PRIO_PROCESS, thread_id) < niceness:
+                os.setpriority(os.PRIO_PROCESS, thread_id, niceness)
 
 
 def start_siblings(count: int, argv: list[str]) -> list[subprocess.Popen[bytes]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.sqlite_write_lock import SqliteWriteLock, WriteLockTimeout
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # PostgreSQL waits for a lock as long as SQLite does (its busy timeout above), then the statement fails and
@@ -28,6 +30,7 @@ POSTGRES_SESSION_SETTINGS = {"lock_timeout": f"{SQLITE_BUSY_TIMEOUT_MS}ms",
 CLAIM_STATEMENT_TIMEOUT = "20s"
 _BOUND_CLAIM = text("SELECT set_config('statement_timeout', :timeout, true)")
 BEGIN_RETRY_SLEEP = (0.0002, 0.002)  # first and longest pause between tries for the write lock
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, SqliteWriteLock] = weakref.WeakKeyDictionary()
 
 
 def bounded_claim(connection: Connection) -> None:
@@ -41,21 +44,26 @@ def is_sqlite(url: str) -> bool:
 
 
 class SerialisedConnection(sqlite3.Connection):
-    """A SQLite connection that holds its engine's process-wide write lock from BEGIN to COMMIT/ROLLBACK.
+    """A SQLite connection that holds its engine's write lock (storage/sqlite_write_lock.py: this process's
+    threads and the other processes on the database take it in turn, without polling) from BEGIN to
+    COMMIT/ROLLBACK.
 
-    SQLite lets one writer in at a time. Threads of one process that race for it meet SQLite's busy
-    handler, which sleeps 1–100 ms between tries: a queue with long, random waits. Here they queue on a
-    Python lock instead and go in turn; only other processes meet the busy handler.
+    SQLite lets one writer in at a time. Writers that race for it meet SQLite's busy handler, or a BEGIN
+    tried again after pauses: a queue with long, random waits. Here they wait on the lock instead and go in
+    turn; only a process that does not take it (another program on the file) meets the pauses.
     """
 
-    write_lock: threading.Lock | None = None
+    write_lock: SqliteWriteLock | None = None
     holds_write_lock = False
 
     def acquire_write_lock(self) -> None:
         if self.write_lock is None or self.holds_write_lock:
             return
-        if not self.write_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-            raise sqlite3.OperationalError("database is locked (waited for this process's write lock)")
+        try:
+            self.write_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        except WriteLockTimeout:  # as SQLAlchemy raises SQLite's own "database is locked" (the web answers 503)
+            raise OperationalError("BEGIN IMMEDIATE", None,
+                                   sqlite3.OperationalError("database is locked (waited for the write lock)")) from None
         self.holds_write_lock = True
 
     def release_write_lock(self) -> None:
@@ -92,7 +100,7 @@ def store_json(value: Any) -> str:
 
 def make_engine(url: str, *, postgres_settings: dict[str, str] | None = None, **kwargs: Any) -> Engine:
     """Create an engine. SQLite runs in WAL mode and takes the write lock at BEGIN (BEGIN IMMEDIATE), so a
-    transaction never fails half-way on a lock; the threads of a process queue for it in turn. PostgreSQL's
+    transaction never fails half-way on a lock; the threads and processes queue for it in turn. PostgreSQL's
     sessions get POSTGRES_SESSION_SETTINGS, with `postgres_settings` over them."""
     kwargs.setdefault("json_serializer", store_json)
     if is_sqlite(url):
@@ -106,7 +114,9 @@ def make_engine(url: str, *, postgres_settings: dict[str, str] | None = None, **
             max_overflow=20,
             **kwargs,
         )
-        _configure_sqlite(engine, threading.Lock())
+        _WRITE_LOCKS[engine] = write_lock = SqliteWriteLock(
+            str(Path(database).resolve()) if database and database != ":memory:" else None)
+        _configure_sqlite(engine, write_lock)
         return _plain_savepoints(engine)
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
     _configure_postgres(engine, {**POSTGRES_SESSION_SETTINGS, **(postgres_settings or {})})
@@ -141,7 +151,14 @@ def _plain_savepoints(engine: Engine) -> Engine:
     return engine
 
 
-def _configure_sqlite(engine: Engine, write_lock: threading.Lock) -> None:
+def yield_sqlite_writes(engine: Engine) -> None:
+    """This engine's writes on SQLite wait while a writer of another process waits (the worker's, for the
+    web's: a webhook's acknowledgement must not wait behind a backlog's transactions; PostgreSQL: nothing)."""
+    if engine in _WRITE_LOCKS:
+        _WRITE_LOCKS[engine].yield_to_others = True
+
+
+def _configure_sqlite(engine: Engine, write_lock: SqliteWriteLock) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: SerialisedConnection, _record: Any) -> None:
         dbapi_connection.write_lock = write_lock
@@ -152,7 +169,8 @@ def _configure_sqlite(engine: Engine, write_lock: threading.Lock) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Every transaction starts with BEGIN IMMEDIATE, the one statement that can find the database
-        # busy; _begin_immediate waits for it with short pauses (SQLite's own handler sleeps 1-100 ms).
+        # busy (when another program holds it: our processes wait on the write lock first);
+        # _begin_immediate waits for it with short pauses (SQLite's own handler sleeps 1-100 ms).
         cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
 

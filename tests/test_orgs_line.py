@@ -176,7 +176,9 @@ def test_replaced_credentials_take_over_in_the_running_processes(bot: RunningBot
     b.replace_access_token("b-reissued-token")  # reissued in the LINE console: the old one is refused now
     printed = org_cli(bot, "org", "credentials", "b", "--credentials-stdin", input=f"{SECRET_B}\nb-reissued-token\n")
     assert "b-reissued-token" not in printed
-    bot.services.channels.check_every = 0.05
+    # Every use reads the directory again (the deployment's 5 s, or any fixed wait, would be a race: a read
+    # made just before the command's commit would still be fresh when the push below goes out).
+    bot.services.channels.check_every = 0.0
     with bot.services.uow() as uow:
         uow.outbox.add_push(org_b, USER_B, [messages.text("ด้วย token ใหม่")], Priority.NORMAL, utcnow())
         uow.commit()

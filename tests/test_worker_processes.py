@@ -104,3 +104,31 @@ def test_stop_signals_are_taken_while_the_main_thread_holds_the_stop_events_lock
                           str(tmp_path / "instance")], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == f"stop asked by {int(signal.SIGTERM)}", run.stdout + run.stderr
+
+
+LOWER_WITH_A_THREAD_RUNNING = """
+import os, threading
+from bot.worker import lower_priority
+started, stop = threading.Event(), threading.Event()
+ids = []
+def run():
+    ids.append(threading.get_native_id())
+    started.set()
+    stop.wait()
+thread = threading.Thread(target=run)
+thread.start()
+started.wait()
+lower_priority(7)
+print(os.getpriority(os.PRIO_PROCESS, ids[0]), os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+stop.set()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="Linux: a niceness per thread")
+def test_lowering_the_priority_lowers_the_threads_already_running_too() -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    run = subprocess.run([sys.executable, "-c", LOWER_WITH_A_THREAD_RUNNING], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    expected = max(7, os.nice(0))
+    assert run.stdout.split() == [str(expected), str(expected)]

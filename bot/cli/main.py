@@ -96,8 +96,11 @@ def worker(once: bool, threads: int, event_threads: int, no_scheduler: bool, pro
     """Process webhook events, deliver the outbox, read the LINE quota; the worker holding the leader
     lock also runs the scheduler (reminders, weekly summary). The Procfile's worker."""
     from bot.worker import Worker, WorkerOptions, lower_priority, start_siblings, stop_siblings
+    from storage.db import yield_sqlite_writes
 
     lower_priority(niceness)  # before any thread starts: they inherit it (siblings too)
+    # On SQLite the web's transactions go before the worker's next one (storage/sqlite_write_lock.py).
+    yield_sqlite_writes(services().engine)
 
     runner = Worker(services(), WorkerOptions(delivery_threads=threads, event_threads=event_threads,
                                               scheduler=not no_scheduler))
