@@ -66,12 +66,22 @@ class EventProcessing:
 HOUSEKEEPING_RETRY = RetryPolicy(base_seconds=60.0, max_seconds=60.0)
 
 
+# Events a claim takes at most, by database. On PostgreSQL a claim ranks every due event (its cost grows with
+# the backlog, ~2 ms with a burst's, not with the batch) and each batch is a transaction of ~10 statements:
+# 50 a claim make 2.5× fewer of both than 20 (issue #17: end to end 0.66–0.69× → 0.77–0.89× the echo bot with
+# LINE answering at once, 1.73–1.87× → 1.94–2.12× at 50 ms; bench/README.md). On SQLite a batch's transaction
+# holds the one write lock the webhook's writes wait for: 20 (50 gained nothing there).
+EVENT_BATCH_SIZE = {"postgresql": 50, "sqlite": 20}
+
+
 @dataclass(frozen=True)
 class WorkerOptions:
     event_threads: int = 2
     delivery_threads: int = 4
     batch_size: int = 20
-    event_batch_size: int = 20  # one transaction (one savepoint, per event only when one fails), one chat's events in order
+    # Events per claim, handled in one transaction (one savepoint, per event only when one fails), one chat's
+    # events in order; None: EVENT_BATCH_SIZE of the database.
+    event_batch_size: int | None = None
     idle_sleep: float = 0.1  # a loop that found nothing looks again after this, then twice as long each time …
     idle_max_sleep: float = 2.0  # … up to this (new events and answers wake it at once: see run_forever)
     # A loop woken from its sleep waits this long before it looks, so that what else comes meanwhile (a burst's
@@ -98,6 +108,8 @@ class Worker:
                  processing: EventProcessing | None = None) -> None:
         self.services = services
         self.options = options or WorkerOptions()
+        self.event_batch_size = (self.options.event_batch_size
+                                 or EVENT_BATCH_SIZE.get(services.engine.dialect.name, 20))
         self.processing = processing or EventProcessing.build(services)
         self.processor = self.processing.processor
         self.stop_event = threading.Event()
@@ -117,7 +129,7 @@ class Worker:
     def run_once(self) -> dict[str, int]:
         """Everything due, until nothing is (used by tests and `itabot worker --once`)."""
         processed = sent = 0
-        while batch := self.processor.process_due(self.options.event_batch_size):
+        while batch := self.processor.process_due(self.event_batch_size):
             processed += batch
         while self.services.evidence.fetch_due():
             pass
@@ -149,7 +161,7 @@ class Worker:
         # when its event is set: new events (this process's webhook, or another process's through the
         # database: storage/wakeups.py) for the event threads, committed answers for delivery and evidence.
         loops: list[tuple[str, Callable[[], int], threading.Event, float]] = (
-            [(f"events-{i}", lambda: self.processor.process_due(opts.event_batch_size),
+            [(f"events-{i}", lambda: self.processor.process_due(self.event_batch_size),
               self.events_ready, opts.idle_sleep) for i in range(opts.event_threads)]
             # Delivery is pipelined (OutboxSender.dispatch_due): a loop claims as send slots free up and does
             # not wait for a claim's sends, so one slow LINE call never holds up the next claim.

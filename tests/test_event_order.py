@@ -5,7 +5,10 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.services import Services
@@ -13,6 +16,7 @@ from bot.worker import Worker, WorkerOptions
 from handlers.base import Context
 from handlers.events import IncomingEvent
 from storage.clock import utcnow
+from storage.models import InboxEvent, InboxStatus
 from tests.conftest import RunningBot, make_env, wait_for
 
 USERS = ["U" + c * 32 for c in "345"]
@@ -97,3 +101,27 @@ def test_a_processor_whose_lease_ran_out_commits_nothing(bot_without_worker: Run
     assert len(bot.fake.deliveries(to=user)) == 1
     with bot.services.uow() as uow:
         assert uow.inbox.counts_by_status() == {"done": 1}
+
+
+def test_a_claim_takes_the_batch_its_database_suits(bot_without_worker: RunningBot, database_url: str,
+                                                    tmp_path: Path) -> None:
+    """PostgreSQL: 50 events a claim (a claim costs what the backlog does, not the batch); SQLite: 20 (a batch
+    holds the one write lock the webhook waits for). Each claim's events are finished together: one
+    processed_at per claim."""
+    bot = bot_without_worker
+    events = [bot.fake.text_event("U" + f"{n:032x}", "ช่วยเหลือ") for n in range(60)]
+    assert bot.fake.send_events(events).status_code == 200
+    services = Services.build(Settings.from_env(make_env(database_url, bot.fake.base_url, tmp_path)))
+    try:
+        worker = Worker(services, WorkerOptions(scheduler=False))
+        assert worker.processor.process_due(worker.event_batch_size) == \
+            (50 if database_url.startswith("postgresql") else 20)
+        while worker.processor.process_due(worker.event_batch_size):
+            pass
+        with services.uow() as uow:
+            done = uow.session.scalars(select(InboxEvent.processed_at).where(
+                InboxEvent.status == InboxStatus.DONE.value)).all()
+    finally:
+        services.close()
+    assert sorted(Counter(done).values(), reverse=True) == \
+        ([50, 10] if database_url.startswith("postgresql") else [20, 20, 20])
