@@ -716,7 +716,7 @@ class Bench:
             # The web only acknowledges; a worker process processes. Start one now that the acks are
             # measured, and time how fast it drains the backlog (warm-up events included).
             worker_started = time.monotonic()
-            worker_cmd = self.worker_command(label)
+            worker_cmd = self.worker_command()
             worker = subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.stack.callback(_terminate, worker)
             settled, took = self.wait_processed(probe, total, worker_started, fake)
@@ -788,7 +788,7 @@ class Bench:
                 env = self.itabot_env(db_url, fake, label)
                 server = Gunicorn("itabot", "bot:create_app()", env, args.workers, args.threads,
                                   self.tmp / f"gunicorn-itabot-{label}.log")
-                worker_cmd = self.worker_command(label)
+                worker_cmd = self.worker_command()
                 rows.append(self.e2e_run(fake, server, (worker_cmd, env), latency, label, pg_pid))
         finally:
             fake.stop()
@@ -860,7 +860,7 @@ class Bench:
                 _terminate(process)
             server.stop()
 
-    def worker_command(self, label: str) -> list[str]:
+    def worker_command(self) -> list[str]:
         """`itabot worker` as the docs advise deploying it: one process per core (`--processes`,
         docs/scaling.md: a worker process uses at most one core, its GIL's; on SQLite too, since its writers
         wait for each other on a file lock instead of trying again: storage/sqlite_write_lock.py).
@@ -946,7 +946,7 @@ class Bench:
         try:
             server.start()
             with open(self.tmp / f"worker-orgs-{label}.log", "ab") as worker_log:
-                worker = subprocess.Popen(self.worker_command(label), env=env, stdout=subprocess.DEVNULL,
+                worker = subprocess.Popen(self.worker_command(), env=env, stdout=subprocess.DEVNULL,
                                           stderr=worker_log)
             self.stack.callback(_terminate, worker)
             # warm-up: both URLs, every organisation --org-warmup times. Each gunicorn worker opens an

@@ -55,6 +55,12 @@ class _FileWaiter:
         self._thread = threading.Thread(target=self._run, name="sqlite-write-lock", daemon=True)
         self._thread.start()
 
+    def pending(self) -> bool:
+        """A wait is still in the kernel (perhaps one whose asker has gone): ask through it, not around it, or
+        the lock got around it would be given back when that wait is granted on the same descriptor."""
+        with self._guard:
+            return bool(self._waits)
+
     def wait(self, fd: int, operation: int, deadline: float) -> None:
         wait = _Wait(fd, operation)
         with self._guard:
@@ -127,7 +133,7 @@ class SqliteWriteLock:
             fcntl.flock(files.gate, fcntl.LOCK_UN)
             self._flock(files, files.lock, fcntl.LOCK_EX, deadline)
             return
-        if self._try(files.lock, fcntl.LOCK_EX):
+        if self._try(files, files.lock, fcntl.LOCK_EX):
             return
         # Shut the gate while waiting, so that yielding writers do not go first.
         self._flock(files, files.gate, fcntl.LOCK_EX, deadline)
@@ -137,7 +143,7 @@ class SqliteWriteLock:
             fcntl.flock(files.gate, fcntl.LOCK_UN)
 
     def _flock(self, files: _Files, fd: int, operation: int, deadline: float) -> None:
-        if self._try(fd, operation):
+        if self._try(files, fd, operation):
             return
         if files.waiter is None:
             with self._files_guard:
@@ -146,7 +152,10 @@ class SqliteWriteLock:
         files.waiter.wait(fd, operation, deadline)
 
     @staticmethod
-    def _try(fd: int, operation: int) -> bool:
+    def _try(files: _Files, fd: int, operation: int) -> bool:
+        """The lock at once, if no earlier wait is still queued for it."""
+        if files.waiter is not None and files.waiter.pending():
+            return False
         try:
             fcntl.flock(fd, operation | fcntl.LOCK_NB)
         except BlockingIOError:
