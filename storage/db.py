@@ -105,8 +105,9 @@ def make_engine(url: str, *, postgres_settings: dict[str, str] | None = None, **
     kwargs.setdefault("json_serializer", store_json)
     if is_sqlite(url):
         database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        on_disk = Path(database).resolve() if database and database != ":memory:" else None
+        if on_disk is not None:
+            on_disk.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "factory": SerialisedConnection},
@@ -114,8 +115,7 @@ def make_engine(url: str, *, postgres_settings: dict[str, str] | None = None, **
             max_overflow=20,
             **kwargs,
         )
-        _WRITE_LOCKS[engine] = write_lock = SqliteWriteLock(
-            str(Path(database).resolve()) if database and database != ":memory:" else None)
+        _WRITE_LOCKS[engine] = write_lock = SqliteWriteLock(str(on_disk) if on_disk is not None else None)
         _configure_sqlite(engine, write_lock)
         return _plain_savepoints(engine)
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
